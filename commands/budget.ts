@@ -1,0 +1,50 @@
+import type { CommandSpec } from './spec.js';
+
+export const budget: CommandSpec = {
+  name: 'budget',
+  description: { en: 'Monthly spending caps and routing policy', ko: '월 지출 한도와 라우팅 정책' },
+  permission: 'member',
+  spendsMoney: false,
+  examples: ['/budget show', '/budget set 20', '/budget set 5 --user @alice', '/budget set --policy stability'],
+  subcommands: [
+    {
+      name: 'show',
+      description: { en: 'Show caps, spend and what is left', ko: '한도와 남은 예산 보기' },
+      permission: 'member',
+      spendsMoney: false,
+      examples: ['/budget show'],
+      options: [],
+    },
+    {
+      name: 'set',
+      description: { en: 'Set a monthly cap in USD (admins)', ko: '월 한도 설정 (관리자)' },
+      permission: 'admin',
+      spendsMoney: false,
+      examples: ['/budget set 20', '/budget set 5 --user @alice', '/budget set --policy cost'],
+      options: [
+        {
+          name: 'amount',
+          type: 'number',
+          positional: true,
+          min: 0,
+          max: 100000,
+          description: { en: 'Monthly cap in USD', ko: '월 한도 (USD)' },
+        },
+        {
+          name: 'user',
+          type: 'user',
+          description: { en: 'Set this member’s cap instead of the team’s', ko: '팀 대신 이 구성원의 한도 설정' },
+        },
+        {
+          name: 'policy',
+          type: 'string',
+          choices: [
+            { value: 'cost', label: { en: 'Cheapest backend first', ko: '가장 저렴한 백엔드 우선' } },
+            { value: 'stability', label: { en: 'Most stable backend first', ko: '가장 안정적인 백엔드 우선' } },
+          ],
+          description: { en: 'How to pick a backend when no character decides it', ko: '백엔드 선택 정책' },
+        },
+      ],
+    },
+  ],
+};

@@ -1,0 +1,135 @@
+import type { CommandSpec } from './spec.js';
+
+export const sora: CommandSpec = {
+  name: 'sora',
+  description: { en: 'Make AI videos with your team', ko: '팀과 함께 AI 동영상 만들기' },
+  permission: 'member',
+  spendsMoney: true,
+  examples: ['/sora generate @mascot walks along a beach at sunset --seconds 8'],
+  subcommands: [
+    {
+      name: 'generate',
+      description: { en: 'Generate a video from a prompt', ko: '프롬프트로 동영상 생성' },
+      permission: 'member',
+      spendsMoney: true,
+      examples: [
+        '/sora generate @mascot walks along a beach at sunset',
+        '/sora generate a paper boat drifting down a rainy street --seconds 8 --orientation portrait',
+      ],
+      options: [
+        {
+          name: 'prompt',
+          type: 'string',
+          required: true,
+          positional: true,
+          minLength: 3,
+          maxLength: 2000,
+          autocomplete: 'character-mention',
+          description: {
+            en: 'What happens in the video; name characters with @name',
+            ko: '동영상 내용. 캐릭터는 @이름 으로 지정',
+          },
+        },
+        {
+          name: 'seconds',
+          type: 'integer',
+          min: 1,
+          max: 20,
+          description: { en: 'Length in seconds (the backend picks the nearest it allows)', ko: '길이(초)' },
+        },
+        {
+          name: 'orientation',
+          type: 'string',
+          choices: [
+            { value: 'landscape', label: { en: 'Landscape (16:9)', ko: '가로 (16:9)' } },
+            { value: 'portrait', label: { en: 'Portrait (9:16)', ko: '세로 (9:16)' } },
+          ],
+          description: { en: 'Frame orientation', ko: '화면 방향' },
+        },
+        {
+          name: 'quality',
+          type: 'string',
+          choices: [
+            { value: 'standard', label: { en: 'Standard', ko: '표준' } },
+            { value: 'high', label: { en: 'High (costs more)', ko: '고화질 (더 비쌈)' } },
+          ],
+          description: { en: 'Output quality', ko: '출력 품질' },
+        },
+        {
+          name: 'backend',
+          type: 'string',
+          maxLength: 32,
+          autocomplete: 'backend',
+          description: { en: 'Force a backend instead of the team policy', ko: '팀 정책 대신 사용할 백엔드' },
+        },
+        {
+          name: 'image',
+          type: 'attachment',
+          description: { en: 'An image to start from', ko: '시작 이미지' },
+        },
+      ],
+    },
+    {
+      name: 'status',
+      description: { en: 'Show a job, or your recent jobs', ko: '작업 상태 보기' },
+      permission: 'member',
+      spendsMoney: false,
+      examples: ['/sora status', '/sora status j_4k2m9x'],
+      options: [
+        {
+          name: 'job',
+          type: 'string',
+          positional: true,
+          maxLength: 40,
+          autocomplete: 'job',
+          description: { en: 'Job id', ko: '작업 ID' },
+        },
+      ],
+    },
+    {
+      name: 'cancel',
+      description: { en: 'Cancel a job and release its budget', ko: '작업 취소 및 예산 반환' },
+      permission: 'member',
+      spendsMoney: false,
+      examples: ['/sora cancel j_4k2m9x'],
+      options: [
+        {
+          name: 'job',
+          type: 'string',
+          required: true,
+          positional: true,
+          maxLength: 40,
+          autocomplete: 'job',
+          description: { en: 'Job id', ko: '작업 ID' },
+        },
+      ],
+    },
+    {
+      name: 'remix',
+      description: { en: 'Make a variation of a finished video', ko: '완성된 동영상 변형' },
+      permission: 'member',
+      spendsMoney: true,
+      examples: ['/sora remix j_4k2m9x --prompt "same scene, but at night"'],
+      options: [
+        {
+          name: 'job',
+          type: 'string',
+          required: true,
+          maxLength: 40,
+          autocomplete: 'job',
+          description: { en: 'The finished job to vary', ko: '변형할 완료된 작업' },
+        },
+        {
+          name: 'prompt',
+          type: 'string',
+          required: true,
+          positional: true,
+          minLength: 3,
+          maxLength: 2000,
+          autocomplete: 'character-mention',
+          description: { en: 'What to change', ko: '바꿀 내용' },
+        },
+      ],
+    },
+  ],
+};

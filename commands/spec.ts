@@ -1,0 +1,67 @@
+/**
+ * Command specs are data. Discord's registration payload, the Slack manifest,
+ * the text parser (console and Slack) and the help text are all derived from
+ * these, so the platforms can never disagree about what a command accepts.
+ */
+
+/** English is required; Korean ships with every string. */
+export interface Localized {
+  en: string;
+  ko: string;
+}
+
+export type OptionType = 'string' | 'integer' | 'number' | 'user' | 'attachment' | 'boolean';
+
+export interface OptionChoice {
+  value: string | number;
+  label: Localized;
+}
+
+export interface OptionSpec {
+  name: string;
+  type: OptionType;
+  description: Localized;
+  required?: boolean;
+  /**
+   * In the text syntax this option takes the free words that are not `--flags`
+   * (`/sora generate @mascot waves` → prompt = "@mascot waves"). At most one per command.
+   */
+  positional?: boolean;
+  minLength?: number;
+  maxLength?: number;
+  min?: number;
+  max?: number;
+  choices?: OptionChoice[];
+  /** Where autocomplete suggestions come from. */
+  autocomplete?: 'character' | 'character-mention' | 'job' | 'backend';
+}
+
+export type Permission = 'member' | 'admin';
+
+export interface SubcommandSpec {
+  name: string;
+  description: Localized;
+  options: OptionSpec[];
+  permission: Permission;
+  /** Reserves budget and calls a paid provider. */
+  spendsMoney: boolean;
+  examples: string[];
+}
+
+export interface CommandSpec {
+  name: string;
+  description: Localized;
+  /** A command either has subcommands or is bare with options (`/cost`). */
+  subcommands?: SubcommandSpec[];
+  options?: OptionSpec[];
+  permission: Permission;
+  spendsMoney: boolean;
+  examples: string[];
+}
+
+/** The shape every handler sees after parsing: one (sub)command and typed option values. */
+export interface ParsedCommand {
+  command: string;
+  subcommand: string | undefined;
+  options: Record<string, string | number | boolean | undefined>;
+}
