@@ -1,0 +1,158 @@
+/**
+ * One zod schema over the environment. Every variable is documented in
+ * .env.example; an invalid value stops start-up with a sentence that names it.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { usdToMicros, type Micros } from './core/money.js';
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const url = (what: string) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => {
+      try {
+        const u = new URL(v);
+        return u.protocol === 'http:' || u.protocol === 'https:';
+      } catch {
+        return false;
+      }
+    }, `must be an http(s) URL for ${what}`)
+    .transform((v) => v.replace(/\/+$/, ''));
+
+const optionalUrl = (what: string) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .pipe(url(what).optional());
+
+const usd = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .default(fallback)
+    .refine((v) => /^\$?\d{1,9}(\.\d+)?$/.test(v), 'must be a dollar amount such as 25 or 12.50')
+    .transform((v) => usdToMicros(v));
+
+const positiveInt = (fallback: number, max = 1_000_000) =>
+  z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(max, `must be at most ${max}`)
+    .default(fallback);
+
+/** `openai.standard=0.12,apiyi.standard=0.10`: per-second or per-video USD by backend and quality. */
+const priceOverrides = z
+  .string()
+  .trim()
+  .default('')
+  .transform((v, ctx) => {
+    const out: Record<string, Partial<Record<'standard' | 'high', Micros>>> = {};
+    for (const part of v.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const m = /^([a-z0-9_-]+)\.(standard|high)=\$?(\d{1,6}(?:\.\d{1,6})?)$/.exec(part);
+      if (!m) {
+        ctx.addIssue({ code: 'custom', message: `"${part}" must look like backend.quality=USD, e.g. openai.standard=0.12` });
+        return z.NEVER;
+      }
+      (out[m[1]!] ??= {})[m[2] as 'standard' | 'high'] = usdToMicros(m[3]!);
+    }
+    return out;
+  });
+
+export const envSchema = z.object({
+  DATA_DIR: z.string().trim().default('./data'),
+  STORE_URL: optionalText.refine(
+    (v) => v === undefined || /^(sqlite|redis|rediss|postgres|postgresql):\/\//.test(v),
+    'must start with sqlite://, redis:// or postgres://',
+  ),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PORT: z.coerce.number().int('must be a whole number').min(0).max(65535, 'must be a TCP port (0–65535)').default(8080),
+  HTTP_HOST: z.string().trim().default('127.0.0.1'),
+  PUBLIC_URL: optionalUrl('PUBLIC_URL'),
+
+  OPENAI_API_KEY: optionalText,
+  OPENAI_BASE_URL: url('OPENAI_BASE_URL').default('https://api.openai.com/v1'),
+  OPENAI_VIDEO_MODEL: z.string().trim().min(1).default('sora-2'),
+  OPENAI_VIDEO_PRO_MODEL: z.string().trim().min(1).default('sora-2-pro'),
+  OPENAI_AUTH_STYLE: z.enum(['bearer', 'azure-api-key']).default('bearer'),
+
+  APIYI_API_KEY: optionalText,
+  APIYI_BASE_URL: url('APIYI_BASE_URL').default('https://api.apiyi.com/v1'),
+  APIYI_AUTH_HEADER: z.string().trim().min(1).default('Authorization'),
+  APIYI_AUTH_SCHEME: z.string().trim().default('Bearer'),
+
+  DEFAULT_MONTHLY_BUDGET_USD: usd('50'),
+  DEFAULT_USER_MONTHLY_BUDGET_USD: usd('10'),
+  ROUTING_POLICY: z.enum(['cost', 'stability']).default('cost'),
+  PRICE_OVERRIDES: priceOverrides,
+  REFERENCE_PRICE_BACKEND: z.string().trim().default('openai'),
+
+  BACKEND_CONCURRENCY: positiveInt(4, 10_000),
+  TENANT_CONCURRENCY: positiveInt(2, 10_000),
+  JOB_DEADLINE_MINUTES: positiveInt(30, 24 * 60),
+  MAX_RESULT_MB: positiveInt(500, 10_000),
+  MAX_SOURCE_MB: positiveInt(50, 1_000),
+  FILE_RETENTION_DAYS: positiveInt(14, 3650),
+  FILE_SIGNING_KEY: optionalText,
+
+  SIMULATOR: z.enum(['auto', 'on', 'off']).default('auto'),
+  SIMULATOR_SECONDS_PER_VIDEO_SECOND: z.coerce.number().min(0).max(600).default(1),
+
+  CONSOLE: z.enum(['auto', 'on', 'off']).default('auto'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config extends Env {
+  dataDir: string;
+  storeUrl: string;
+  /** Every secret value, for log scrubbing. */
+  secrets: string[];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`The configuration is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD)$/;
+
+/** Reads the environment; throws ConfigError with one sentence per bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'environment');
+        const got = env[name];
+        const shown = got === undefined || SECRET_NAME.test(name) ? '' : ` (got "${got}")`;
+        return `${name} ${issue.message}${shown}.`.replace(/\.\.$/, '.');
+      }),
+    );
+  }
+  const data = parsed.data;
+  const dataDir = path.resolve(data.DATA_DIR);
+  const secrets = Object.entries(env)
+    .filter(([name, value]) => SECRET_NAME.test(name) && typeof value === 'string' && value.length > 0)
+    .map(([, value]) => value as string);
+  // A password inside a store URL is a secret too.
+  const storeUrl = data.STORE_URL ?? `sqlite://${path.join(dataDir, 'bot.sqlite')}`;
+  try {
+    const u = new URL(storeUrl);
+    if (u.password) secrets.push(decodeURIComponent(u.password), u.password);
+  } catch {
+    /* sqlite paths are not always URL-shaped */
+  }
+  return { ...data, dataDir, storeUrl, secrets };
+}

@@ -1,0 +1,99 @@
+/**
+ * Two kinds of failure cross the core's boundary:
+ * - `ProviderError`: a backend said no. Typed by kind so the router and the job
+ *   runner decide retry / fall back / give up from data, not from message text.
+ * - `UserFacingError`: a sentence for the person who typed the command. It never
+ *   carries provider internals; those go to the log through `cause`.
+ */
+
+export type ProviderErrorKind =
+  | 'auth' // key missing, expired or revoked (401/403)
+  | 'quota' // account out of credit or over a hard limit
+  | 'rate_limit' // 429; retry after the hinted delay
+  | 'moderation' // input or output blocked by the provider's safety system
+  | 'invalid_input' // the provider rejected the request's shape or values (400/422)
+  | 'not_found' // the provider no longer knows this id (404)
+  | 'expired' // a result URL that lived out its lifetime
+  | 'too_large' // a result above our download cap
+  | 'transient'; // 5xx, timeouts, resets: worth another try or another backend
+
+export class ProviderError extends Error {
+  readonly kind: ProviderErrorKind;
+  readonly backend: string;
+  readonly status: number | undefined;
+  readonly providerCode: string | undefined;
+  readonly retryAfterMs: number | undefined;
+  /** Provider request id, for the log only. */
+  readonly requestId: string | undefined;
+
+  constructor(init: {
+    kind: ProviderErrorKind;
+    backend: string;
+    message: string;
+    status?: number;
+    providerCode?: string;
+    retryAfterMs?: number;
+    requestId?: string;
+    cause?: unknown;
+  }) {
+    super(init.message, { cause: init.cause });
+    this.name = 'ProviderError';
+    this.kind = init.kind;
+    this.backend = init.backend;
+    this.status = init.status;
+    this.providerCode = init.providerCode;
+    this.retryAfterMs = init.retryAfterMs;
+    this.requestId = init.requestId;
+  }
+
+  /** Worth submitting again to the same backend after a pause. */
+  get retryable(): boolean {
+    return this.kind === 'transient' || this.kind === 'rate_limit';
+  }
+
+  /** Another backend may succeed where this one failed. Moderation and bad input would fail anywhere. */
+  get fallbackWorthy(): boolean {
+    return this.kind === 'transient' || this.kind === 'rate_limit' || this.kind === 'auth' || this.kind === 'quota';
+  }
+}
+
+export class UserFacingError extends Error {
+  /** The sentence shown in chat. */
+  readonly userMessage: string;
+  readonly code: string;
+
+  constructor(code: string, userMessage: string, options?: { cause?: unknown }) {
+    super(userMessage, options);
+    this.name = 'UserFacingError';
+    this.code = code;
+    this.userMessage = userMessage;
+  }
+}
+
+/** What a person reads when a provider fails; deliberately free of provider wording. */
+export function describeProviderFailure(error: ProviderError, backendName: string): string {
+  switch (error.kind) {
+    case 'moderation':
+      return `${backendName} blocked this request under its content policy. Rephrase the prompt (or use a different reference) and try again.`;
+    case 'auth':
+      return `${backendName} refused the bot's credentials. An admin needs to check the API key for this backend.`;
+    case 'quota':
+      return `${backendName} says the account is out of credit. An admin needs to top it up or pick another backend.`;
+    case 'rate_limit':
+      return `${backendName} is rate-limiting the bot right now. Try again in a few minutes.`;
+    case 'invalid_input':
+      return `${backendName} could not accept these settings. Try another duration, orientation or quality.`;
+    case 'not_found':
+      return `${backendName} no longer has this video. Generate it again.`;
+    case 'expired':
+      return `${backendName}'s download link for the video expired before it could be saved. Retry the job.`;
+    case 'too_large':
+      return `The finished video from ${backendName} was larger than the bot accepts, so it was not saved.`;
+    case 'transient':
+      return `${backendName} is having trouble right now and the video could not be made. Try again shortly.`;
+  }
+}
+
+export function isAbortError(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'AbortError' || (error as { code?: string }).code === 'ABORT_ERR');
+}

@@ -1,0 +1,202 @@
+/**
+ * The core's ports. Backends (src/backends), chat adapters (src/chat), the store
+ * (src/store) and media handling (src/media) implement these; the core depends
+ * on nothing else outside itself.
+ */
+import type { Readable } from 'node:stream';
+import type { Micros } from './money.js';
+import type {
+  BackendCapabilities,
+  Character,
+  CharacterBinding,
+  JobEvent,
+  JobRecord,
+  Orientation,
+  Quality,
+  SurfaceRef,
+} from './types.js';
+
+// ---------------------------------------------------------------------------
+// Backend
+// ---------------------------------------------------------------------------
+
+export interface BoundCharacter {
+  name: string;
+  description: string;
+  binding: CharacterBinding;
+}
+
+export interface GenerationRequest {
+  jobId: string;
+  /** Stable across restarts: a resubmission after a crash must not create a second provider job. */
+  idempotencyKey: string;
+  /** Already rendered in this backend's mention syntax. */
+  prompt: string;
+  seconds: number;
+  size: string;
+  orientation: Orientation;
+  quality: Quality;
+  /** In order of the tags in `prompt` (`@Element1` is characters[0]). */
+  characters: BoundCharacter[];
+  imagePath: string | undefined;
+  /** Provider id of the video this one remixes, on this same backend. */
+  remixOfProviderJobId: string | undefined;
+  /** Where the provider should call back, when the backend completes by webhook. */
+  webhookUrl: string | undefined;
+}
+
+export type ProviderJobState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+export interface ProviderStatus {
+  state: ProviderJobState;
+  /** 0–100 when the provider reports it. */
+  progress: number | undefined;
+  /** The provider's own queue position, when it reports one. */
+  queuePosition: number | undefined;
+  /** Set when state is `failed`. */
+  error: import('./errors.js').ProviderError | undefined;
+  /** Seconds of video actually produced, when the provider reports it (drives per-second settlement). */
+  seconds: number | undefined;
+}
+
+export interface ResultStream {
+  body: Readable;
+  contentLength: number | undefined;
+  contentType: string | undefined;
+}
+
+export interface CharacterSourceForBackend {
+  name: string;
+  description: string;
+  /** Local clip, when the bot holds one. */
+  clipPath: string | undefined;
+  /** A URL the provider can fetch the clip from (the original URL, or the bot's own signed link). */
+  clipUrl: string | undefined;
+  /** When the source is an earlier job that ran on this same backend: its provider id. */
+  providerJobId: string | undefined;
+  /** Reference frames cut from the clip (frontal first), when the binding needs images. */
+  frames: string[];
+}
+
+export interface Backend {
+  readonly id: string;
+  readonly capabilities: BackendCapabilities;
+  submit(request: GenerationRequest, signal?: AbortSignal): Promise<{ providerJobId: string }>;
+  status(providerJobId: string, signal?: AbortSignal): Promise<ProviderStatus>;
+  /** Opens the finished video. Called again if a download fails or the URL expired. */
+  openResult(providerJobId: string, signal?: AbortSignal): Promise<ResultStream>;
+  cancel?(providerJobId: string): Promise<void>;
+  /** Creates the provider-side form of a character (provider character id or element). */
+  createCharacter?(source: CharacterSourceForBackend, signal?: AbortSignal): Promise<CharacterBinding>;
+  deleteCharacter?(binding: CharacterBinding): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------
+// Surface: where a job's life is shown to people
+// ---------------------------------------------------------------------------
+
+export interface Surface {
+  readonly platform: string;
+  /** Smallest gap between progress updates this platform tolerates (Discord: ~5 edits / 5 s per channel). */
+  readonly progressIntervalMs: number;
+  /**
+   * Shows one step of a job's life. May return a patch to the job's surface ref
+   * (e.g. a new status message id), which the core persists.
+   * `finished` must be idempotent per job: the core may repeat it after a crash.
+   */
+  update(job: JobRecord, event: JobEvent): Promise<Partial<SurfaceRef> | void>;
+}
+
+// ---------------------------------------------------------------------------
+// Store: a key-value document store (keyv over SQLite, Redis or Postgres)
+// ---------------------------------------------------------------------------
+
+export interface KeyValueStore {
+  get<T>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown, ttlMs?: number): Promise<void>;
+  delete(key: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------
+// Ledger: budget reservations in integer micro-dollars
+// ---------------------------------------------------------------------------
+
+export interface BudgetCaps {
+  tenantCapMicros: Micros;
+  userCapMicros: Micros;
+}
+
+export interface ReservationRequest {
+  tenant: string;
+  userId: string;
+  userName: string;
+  jobId: string;
+  month: string;
+  micros: Micros;
+  caps: BudgetCaps;
+}
+
+export type ReservationResult =
+  | { ok: true; tenantLeftMicros: Micros; userLeftMicros: Micros }
+  | { ok: false; scope: 'tenant' | 'user'; leftMicros: Micros; capMicros: Micros };
+
+export interface Settlement {
+  tenant: string;
+  jobId: string;
+  month: string;
+  backend: string;
+  priceMicros: Micros;
+  officialMicros: Micros;
+}
+
+export interface SpendLine {
+  spentMicros: Micros;
+  reservedMicros: Micros;
+  officialMicros: Micros;
+  jobs: number;
+}
+
+export interface MonthSummary {
+  tenant: string;
+  month: string;
+  total: SpendLine;
+  byUser: Record<string, SpendLine & { name: string }>;
+  byBackend: Record<string, SpendLine>;
+}
+
+/**
+ * Reserve → settle | release. Implementations must make `reserve` atomic
+ * against the caps: concurrent requests never overspend. The SQLite/keyv
+ * implementation serializes per tenant in-process; a multi-process deployment
+ * needs a store-side implementation (Postgres row lock or a Redis script).
+ */
+export interface Ledger {
+  reserve(request: ReservationRequest): Promise<ReservationResult>;
+  /** Replaces a reservation's amount (fallback to a backend with another price). */
+  adjust(request: ReservationRequest): Promise<ReservationResult>;
+  /** Idempotent: settling twice charges once. */
+  settle(settlement: Settlement): Promise<void>;
+  /** Idempotent: releasing an unknown or settled reservation does nothing. */
+  release(tenant: string, month: string, jobId: string): Promise<void>;
+  summary(tenant: string, month: string): Promise<MonthSummary>;
+}
+
+// ---------------------------------------------------------------------------
+// Media: files under DATA_DIR
+// ---------------------------------------------------------------------------
+
+export interface MediaStore {
+  /** Streams a result into DATA_DIR without holding it in memory; enforces the size cap. */
+  saveResult(jobId: string, stream: ResultStream, signal?: AbortSignal): Promise<{ path: string; bytes: number }>;
+  /** Fetches a user-supplied clip or image URL under the safety rules (scheme, address, size, type, time). */
+  fetchSource(url: string, kind: 'video' | 'image', signal?: AbortSignal): Promise<{ path: string; bytes: number }>;
+  /** Copies a local file (console path, adapter upload) into the character area. */
+  importFile(path: string, kind: 'video' | 'image'): Promise<{ path: string; bytes: number }>;
+  /** One frontal and up to three reference frames from a clip. Empty when frames cannot be cut. */
+  extractFrames(clipPath: string, count: number): Promise<string[]>;
+  /** A URL the providers can fetch this file from, or undefined without a public URL. */
+  publicUrlFor(path: string, ttlMs: number): string | undefined;
+}
+
+export type { Character };

@@ -1,0 +1,185 @@
+import type { Micros } from './money.js';
+
+/** `discord:123`, `slack:T123`, `console:local`: the platform plus the server or workspace id. */
+export type TenantId = string;
+
+export function tenantId(platform: string, space: string): TenantId {
+  return `${platform}:${space}`;
+}
+
+export interface Actor {
+  tenant: TenantId;
+  userId: string;
+  displayName: string;
+  /** Admin on this platform (Manage Server on Discord, workspace admin/owner on Slack, always on the console). */
+  isAdmin: boolean;
+}
+
+export type Orientation = 'landscape' | 'portrait';
+export type Quality = 'standard' | 'high';
+
+// ---------------------------------------------------------------------------
+// Backend capabilities: everything that differs between providers, as data.
+// ---------------------------------------------------------------------------
+
+/** How `@name` is written in a prompt for a backend. */
+export type MentionStyle =
+  /** The character's registered name verbatim; ids travel separately (OpenAI `characters:[{id}]`). */
+  | { kind: 'name' }
+  /** A provider id inline, e.g. `@{id}` → `@char_abc` (the seed's character API). */
+  | { kind: 'binding-id'; template: string }
+  /** A positional tag, e.g. `@Element{n}` or `<<<element_{n}>>>` (n counts from 1). */
+  | { kind: 'indexed'; template: string }
+  /** No tag syntax: the character is described in words (Veo). */
+  | { kind: 'description' };
+
+export type CharacterBindingKind = 'provider-character' | 'element' | 'reference-images';
+
+export type PriceModel =
+  | { kind: 'per-second'; microsPerSecond: Record<Quality, Micros> }
+  | { kind: 'per-video'; micros: Record<Quality, Micros> };
+
+export interface BackendCapabilities {
+  displayName: string;
+  /** One honest line on the provider's real-world status, shown in help and /cost. */
+  statusNote: string;
+  /** Rank under the `stability` policy: lower is tried first (official APIs before resellers). */
+  stabilityRank: number;
+  characters: {
+    /** What this backend needs to render a character; undefined when it cannot hold characters. */
+    binding: CharacterBindingKind | undefined;
+    max: number;
+    mention: MentionStyle;
+  };
+  /** Allowed durations in seconds, ascending. */
+  seconds: number[];
+  /** Output size per orientation and quality, e.g. `1280x720`. A missing entry means unsupported. */
+  sizes: Record<Orientation, Partial<Record<Quality, string>>>;
+  price: PriceModel;
+  progress: 'percent' | 'queue-position' | 'none';
+  completion: 'poll' | 'webhook';
+  /** How long a result URL lives; results are copied at once regardless. */
+  resultUrlTtlSeconds: number;
+  remix: boolean;
+  cancel: boolean;
+  /** Accepts an input image as the first frame / reference. */
+  imageInput: boolean;
+  /**
+   * Whether a provider-side moderation block is billed. OpenAI-shaped APIs do not
+   * bill failed jobs; per-request resellers usually keep the fee.
+   */
+  chargesForModeratedJobs: boolean;
+}
+
+// ---------------------------------------------------------------------------
+// Characters
+// ---------------------------------------------------------------------------
+
+export type CharacterSource =
+  | { kind: 'clip'; fileName: string }
+  | { kind: 'url'; url: string }
+  | { kind: 'job'; jobId: string };
+
+export type CharacterBinding =
+  | { kind: 'provider-character'; id: string; createdAt: number }
+  | { kind: 'element'; id: string; createdAt: number }
+  | { kind: 'reference-images'; frontal: string; references: string[]; createdAt: number };
+
+export interface Character {
+  tenant: TenantId;
+  /** As the owner typed it; lookups use `key`. */
+  name: string;
+  key: string;
+  description: string;
+  ownerId: string;
+  ownerName: string;
+  source: CharacterSource;
+  /** Local copy of the source clip under DATA_DIR, kept so any backend can be bound later. */
+  clipPath: string | undefined;
+  /** One binding per backend id. */
+  bindings: Record<string, CharacterBinding>;
+  createdAt: number;
+}
+
+// ---------------------------------------------------------------------------
+// Jobs
+// ---------------------------------------------------------------------------
+
+export type JobState =
+  | 'queued' // accepted, budget reserved, waiting for a backend slot
+  | 'submitting' // provider call in flight; the idempotency key is already persisted
+  | 'submitted' // provider accepted it and we hold its id
+  | 'running' // provider reports progress
+  | 'downloading' // provider finished; copying the file into DATA_DIR
+  | 'delivering' // file saved; handing it to the chat surface
+  | 'delivered'
+  | 'failed'
+  | 'cancelled';
+
+export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(['delivered', 'failed', 'cancelled']);
+
+export interface GenerationInput {
+  prompt: string;
+  seconds: number | undefined;
+  orientation: Orientation;
+  quality: Quality;
+  /** Backend the user asked for, if any. */
+  backend: string | undefined;
+  /** Local path of an input image, already fetched and checked by the adapter/core. */
+  imagePath: string | undefined;
+  /** For a remix: the job it varies. */
+  remixOf: string | undefined;
+}
+
+/** Opaque to the core: what a chat adapter needs to find its thread and status message again. */
+export type SurfaceRef = { platform: string } & Record<string, unknown>;
+
+export interface JobRecord {
+  id: string;
+  tenant: TenantId;
+  requesterId: string;
+  requesterName: string;
+  input: GenerationInput;
+  /** Character keys named in the prompt, in order of first mention. */
+  characterKeys: string[];
+  /** Chosen backend and the candidates left for fallback. */
+  backend: string;
+  fallbacks: string[];
+  triedBackends: string[];
+  routeReason: string;
+  seconds: number;
+  size: string;
+  renderedPrompt: string | undefined;
+  estimateMicros: Micros;
+  priceMicros: Micros | undefined;
+  /** What the same video costs at the reference (official) price list. */
+  officialMicros: Micros;
+  /** Ledger month this job's reservation lives in (`2026-11`). */
+  ledgerMonth: string;
+  state: JobState;
+  /** The surface has been attached; before this the scheduler does not run the job. */
+  started: boolean;
+  progress: number;
+  stage: string;
+  /** Sent as the provider's idempotency key, and persisted before the submit call. */
+  submissionKey: string;
+  providerJobId: string | undefined;
+  resultPath: string | undefined;
+  resultBytes: number | undefined;
+  error: { code: string; message: string } | undefined;
+  surface: SurfaceRef;
+  createdAt: number;
+  updatedAt: number;
+  submittedAt: number | undefined;
+  completedAt: number | undefined;
+  /** A job still running at this time fails (a provider stuck at 99% never finishes on its own). */
+  deadlineAt: number;
+  polls: number;
+}
+
+export type JobEvent =
+  | { type: 'queued'; position: number }
+  | { type: 'progress'; stage: string; progress: number; position: number | undefined }
+  | { type: 'finished'; path: string; bytes: number }
+  | { type: 'failed'; reason: string }
+  | { type: 'cancelled'; byName: string };

@@ -1,0 +1,58 @@
+import { pino, type Logger, type DestinationStream } from 'pino';
+
+export type { Logger };
+
+/** Header and field names whose values never reach a log line. */
+const REDACT_PATHS = [
+  'authorization',
+  'Authorization',
+  '*.authorization',
+  '*.Authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  '*.headers["x-goog-api-key"]',
+  '*.headers["api-key"]',
+  'token',
+  '*.token',
+  'apiKey',
+  '*.apiKey',
+  'secret',
+  '*.secret',
+];
+
+export interface LogOptions {
+  level: string;
+  /** Literal secret values (API keys, bot tokens, signing secrets) scrubbed from every line. */
+  secrets: string[];
+  /** Defaults to stdout; tests pass a capture stream. */
+  destination?: DestinationStream;
+  pretty?: boolean;
+}
+
+/**
+ * JSON logs, pretty only on a TTY. Besides pino's path-based redaction, every
+ * serialized line is scrubbed of the literal secret values: a key can hide in a
+ * URL, an error message or a provider's echo of our request, where no path
+ * rule would find it.
+ */
+export function createLogger(options: LogOptions): Logger {
+  const secrets = options.secrets.filter((s) => s.length >= 6).sort((a, b) => b.length - a.length);
+  const scrub = (line: string): string => {
+    let out = line;
+    for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
+    return out;
+  };
+  const base = {
+    level: options.level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    hooks: { streamWrite: scrub },
+  } as const;
+  if (options.destination) return pino(base, options.destination);
+  if (options.pretty) {
+    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss' } } });
+  }
+  return pino(base);
+}
+
+/** A logger that writes nowhere, for library-level defaults. */
+export const silentLogger: Logger = pino({ level: 'silent' });
