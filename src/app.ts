@@ -1,0 +1,198 @@
+/**
+ * Wiring only: config → log → store → backends → core → HTTP → adapters.
+ * `main.ts` runs this for the process; tests run it in-process with an injected
+ * clock and loopback fakes.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import type { Readable, Writable } from 'node:stream';
+import { createBackends, noProviderKeys, type ClosableBackend } from './backends/index.js';
+import { createConsoleAdapter, type ConsoleAdapter } from './chat/console/console-adapter.js';
+import { ConfigError, type Config } from './config.js';
+import { systemClock, type Clock } from './core/clock.js';
+import type { KeyValueStore, Surface } from './core/ports.js';
+import { Studio } from './core/studio.js';
+import { createBotHttpServer, type BotHttpServer } from './http/server.js';
+import { createLogger, type Logger } from './log.js';
+import { createMediaStore, type BotMediaStore } from './media/media-store.js';
+import { startSimulator, type Simulator } from './simulator/server.js';
+import { openStore } from './store/keyv-store.js';
+
+export interface BotOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** Console streams; default stdin/stdout. */
+  input?: Readable;
+  output?: Writable;
+  interactive?: boolean;
+  /** Tests only: lets character sources live on 127.0.0.1 fakes. Production never sets it. */
+  allowPrivateSourceUrls?: boolean;
+  /** Extra surfaces (tests) attached before jobs resume. */
+  surfaces?: Surface[];
+}
+
+export interface RunningBot {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  store: KeyValueStore;
+  studio: Studio;
+  media: BotMediaStore;
+  http: BotHttpServer;
+  port: number;
+  simulator: Simulator | undefined;
+  backends: ClosableBackend[];
+  console: ConsoleAdapter | undefined;
+  stop(): Promise<void>;
+}
+
+/** The console runs when asked, or by default when no chat platform is configured. */
+function consoleWanted(config: Config): boolean {
+  if (config.CONSOLE !== 'auto') return config.CONSOLE === 'on';
+  const env = process.env;
+  return !env.DISCORD_TOKEN && !env.SLACK_BOT_TOKEN;
+}
+
+function simulatorWanted(config: Config): boolean {
+  if (config.SIMULATOR !== 'auto') return config.SIMULATOR === 'on';
+  return noProviderKeys(config);
+}
+
+/** A signing key for file links that survives restarts (links in chat stay valid until they expire). */
+async function fileSigningKey(config: Config, store: KeyValueStore): Promise<string> {
+  if (config.FILE_SIGNING_KEY) return config.FILE_SIGNING_KEY;
+  const existing = await store.get<string>('secrets:file-signing-key');
+  if (existing) return existing;
+  const key = randomBytes(32).toString('base64url');
+  await store.set('secrets:file-signing-key', key);
+  return key;
+}
+
+export async function startBot(config: Config, options: BotOptions = {}): Promise<RunningBot> {
+  const clock = options.clock ?? systemClock;
+  const logger =
+    options.logger ?? createLogger({ level: config.LOG_LEVEL, secrets: config.secrets, pretty: Boolean(process.stdout.isTTY) });
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const cleanup = async () => {
+    for (const fn of cleanups.reverse()) await fn().catch((error: unknown) => logger.warn({ err: error }, 'shutdown step failed'));
+  };
+  try {
+    await mkdir(config.dataDir, { recursive: true });
+    const store = await openStore(config.storeUrl, { dataDir: config.dataDir, logger });
+    cleanups.push(() => store.close());
+
+    let simulator: Simulator | undefined;
+    if (simulatorWanted(config)) {
+      simulator = await startSimulator({
+        clock,
+        logger,
+        renderMsPerVideoSecond: config.SIMULATOR_SECONDS_PER_VIDEO_SECOND * 1000,
+      });
+      cleanups.push(() => simulator!.stop());
+      logger.info({ url: simulator.url }, 'no provider keys: using the built-in provider simulator');
+    }
+    const backends = createBackends(config, { clock, logger, simulator });
+    cleanups.push(async () => Promise.all(backends.map((b) => b.close?.())));
+    if (backends.length === 0) {
+      throw new ConfigError([
+        'No video backend is configured: set OPENAI_API_KEY or APIYI_API_KEY, or leave every provider key unset (SIMULATOR=auto) to use the built-in simulator.',
+      ]);
+    }
+
+    let ready = false;
+    let studioRef: Studio | undefined;
+    let mediaRef: BotMediaStore | undefined;
+    const http = createBotHttpServer({
+      logger,
+      readiness: () => ({ ready, checks: { store: studioRef !== undefined, adapters: ready } }),
+      resolveFileToken: (token) => mediaRef?.verifySignedPath(token),
+    });
+    const port = await http.listen(config.PORT, config.HTTP_HOST);
+    cleanups.push(() => http.close());
+    // Providers can only fetch our files through a public URL; the simulator runs beside us.
+    const publicUrl = config.PUBLIC_URL ?? (simulator ? `http://127.0.0.1:${port}` : undefined);
+
+    const media = createMediaStore({
+      dataDir: config.dataDir,
+      logger,
+      clock,
+      maxResultBytes: config.MAX_RESULT_MB * 1024 * 1024,
+      maxSourceBytes: config.MAX_SOURCE_MB * 1024 * 1024,
+      publicUrl,
+      signingKey: await fileSigningKey(config, store),
+      fetchTimeoutMs: 60_000,
+      allowPrivateAddresses: options.allowPrivateSourceUrls ?? false,
+    });
+    mediaRef = media;
+
+    const studio = new Studio({
+      store,
+      clock,
+      logger,
+      backends,
+      media,
+      defaults: {
+        tenantCapMicros: config.DEFAULT_MONTHLY_BUDGET_USD,
+        userCapMicros: config.DEFAULT_USER_MONTHLY_BUDGET_USD,
+        policy: config.ROUTING_POLICY,
+      },
+      referencePriceBackend: config.REFERENCE_PRICE_BACKEND,
+      jobDeadlineMs: config.JOB_DEADLINE_MINUTES * 60_000,
+      concurrency: { perBackend: config.BACKEND_CONCURRENCY, perTenant: config.TENANT_CONCURRENCY },
+      publicUrl,
+    });
+    studioRef = studio;
+    cleanups.push(() => studio.shutdown());
+    for (const surface of options.surfaces ?? []) studio.attachSurface(surface);
+
+    let consoleAdapter: ConsoleAdapter | undefined;
+    if (consoleWanted(config)) {
+      const input = options.input ?? process.stdin;
+      consoleAdapter = createConsoleAdapter({
+        studio,
+        logger,
+        input,
+        output: options.output ?? process.stdout,
+        interactive: options.interactive ?? Boolean(process.stdin.isTTY && process.stdout.isTTY),
+        userName: os.userInfo().username || 'you',
+      });
+      cleanups.push(async () => consoleAdapter!.close());
+    }
+
+    // Surfaces are attached: unfinished jobs from a previous run can deliver again.
+    await studio.resume();
+
+    const retentionMs = config.FILE_RETENTION_DAYS * 24 * 60 * 60_000;
+    const sweep = setInterval(() => {
+      media.removeExpiredFiles(retentionMs).catch((error: unknown) => logger.warn({ err: error }, 'file retention sweep failed'));
+    }, 60 * 60_000);
+    sweep.unref();
+    cleanups.push(async () => clearInterval(sweep));
+
+    ready = true;
+    logger.info({ port, backends: backends.map((b) => b.id), simulator: simulator !== undefined }, 'bot ready');
+    let stopped: Promise<void> | undefined;
+    return {
+      config,
+      logger,
+      clock,
+      store,
+      studio,
+      media,
+      http,
+      port,
+      simulator,
+      backends,
+      console: consoleAdapter,
+      stop: () => {
+        ready = false;
+        stopped ??= cleanup();
+        return stopped;
+      },
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The per-tenant character registry: one document per tenant, keyed by the
+ * lower-cased name. A tenant only ever reads its own document, which is what
+ * keeps one team's characters out of another's prompts and autocomplete.
+ */
+import { KeyedMutex } from './keyed-mutex.js';
+import type { KeyValueStore } from './ports.js';
+import type { Character, CharacterBinding, TenantId } from './types.js';
+
+export class CharacterRegistry {
+  private readonly mutex = new KeyedMutex();
+
+  constructor(private readonly store: KeyValueStore) {}
+
+  private key(tenant: TenantId): string {
+    return `characters:${tenant}`;
+  }
+
+  async all(tenant: TenantId): Promise<Map<string, Character>> {
+    const doc = (await this.store.get<Record<string, Character>>(this.key(tenant))) ?? {};
+    return new Map(Object.entries(doc));
+  }
+
+  async get(tenant: TenantId, key: string): Promise<Character | undefined> {
+    return (await this.all(tenant)).get(key);
+  }
+
+  /** Adds a character; returns false when the name is taken. */
+  async add(character: Character): Promise<boolean> {
+    return this.change(character.tenant, (doc) => {
+      if (doc[character.key]) return false;
+      doc[character.key] = character;
+      return true;
+    });
+  }
+
+  async remove(tenant: TenantId, key: string): Promise<Character | undefined> {
+    return this.change(tenant, (doc) => {
+      const existing = doc[key];
+      delete doc[key];
+      return existing;
+    });
+  }
+
+  async setBinding(tenant: TenantId, key: string, backend: string, binding: CharacterBinding): Promise<void> {
+    await this.change(tenant, (doc) => {
+      const c = doc[key];
+      if (c) c.bindings[backend] = binding;
+      return undefined;
+    });
+  }
+
+  private change<T>(tenant: TenantId, mutate: (doc: Record<string, Character>) => T): Promise<T> {
+    const key = this.key(tenant);
+    return this.mutex.run(key, async () => {
+      const doc = (await this.store.get<Record<string, Character>>(key)) ?? {};
+      const result = mutate(doc);
+      await this.store.set(key, doc);
+      return result;
+    });
+  }
+}

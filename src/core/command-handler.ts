@@ -1,0 +1,116 @@
+/**
+ * Turns a parsed, validated command (from any platform) into a Studio call and
+ * a platform-neutral reply. Adapters render replies their own way (embeds,
+ * Block Kit, plain text) and supply what only they can: who the actor is,
+ * where the job's messages live, and how to fetch an attached file.
+ */
+import type { ParsedCommand } from '../../commands/spec.js';
+import { UserFacingError } from './errors.js';
+import { usdToMicros } from './money.js';
+import type { Accepted, BudgetView, CharacterView, CostReport, Studio } from './studio.js';
+import type { RoutingPolicy } from './tenant-settings.js';
+import type { Actor, Character, JobRecord, Orientation, Quality, SurfaceRef } from './types.js';
+
+export type Reply =
+  | { kind: 'accepted'; accepted: Accepted }
+  | { kind: 'job'; job: JobRecord; position: number | undefined }
+  | { kind: 'jobs'; jobs: JobRecord[] }
+  | { kind: 'cancelled'; job: JobRecord }
+  | { kind: 'character'; view: CharacterView; created: boolean }
+  | { kind: 'characters'; characters: Character[] }
+  | { kind: 'character-deleted'; character: Character }
+  | { kind: 'cost'; report: CostReport }
+  | { kind: 'budget'; view: BudgetView; changed: boolean };
+
+export interface CommandContext {
+  actor: Actor;
+  /** The surface reference a new job starts with (channel, requester, interaction token…). */
+  surface: SurfaceRef;
+  /** Fetches an attachment option's value (a platform file reference) to a local file. */
+  resolveAttachment?: (value: string, kind: 'video' | 'image') => Promise<string>;
+}
+
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+
+async function attachment(ctx: CommandContext, value: unknown, kind: 'video' | 'image'): Promise<string | undefined> {
+  const ref = text(value);
+  if (!ref) return undefined;
+  if (!ctx.resolveAttachment) throw new UserFacingError('no_attachments', 'Attachments are not supported here.');
+  return ctx.resolveAttachment(ref, kind);
+}
+
+export async function handleCommand(studio: Studio, command: ParsedCommand, ctx: CommandContext): Promise<Reply> {
+  const o = command.options;
+  const { actor } = ctx;
+  switch (`${command.command} ${command.subcommand ?? ''}`.trim()) {
+    case 'sora generate': {
+      const accepted = await studio.requestGeneration(
+        actor,
+        {
+          prompt: text(o.prompt)!,
+          seconds: num(o.seconds),
+          orientation: (text(o.orientation) ?? 'landscape') as Orientation,
+          quality: (text(o.quality) ?? 'standard') as Quality,
+          backend: text(o.backend),
+          imagePath: await attachment(ctx, o.image, 'image'),
+          remixOf: undefined,
+        },
+        ctx.surface,
+      );
+      return { kind: 'accepted', accepted };
+    }
+    case 'sora remix':
+      return { kind: 'accepted', accepted: await studio.remix(actor, text(o.job)!, text(o.prompt)!, ctx.surface) };
+    case 'sora status': {
+      const id = text(o.job);
+      if (!id) return { kind: 'jobs', jobs: (await studio.recentJobs(actor)).slice(0, 10) };
+      const job = await studio.job(actor, id);
+      return { kind: 'job', job, position: studio.queuePosition(job.id) };
+    }
+    case 'sora cancel':
+      return { kind: 'cancelled', job: await studio.cancel(actor, text(o.job)!) };
+    case 'character create':
+      return {
+        kind: 'character',
+        created: true,
+        view: await studio.createCharacter(actor, {
+          name: text(o.name)!,
+          description: text(o.description),
+          clipPath: await attachment(ctx, o.video, 'video'),
+          url: text(o.video_url),
+          fromJob: text(o.from_job),
+        }),
+      };
+    case 'character list':
+      return { kind: 'characters', characters: await studio.listCharacters(actor) };
+    case 'character show':
+      return { kind: 'character', created: false, view: await studio.showCharacter(actor, text(o.name)!) };
+    case 'character delete':
+      return { kind: 'character-deleted', character: await studio.deleteCharacter(actor, text(o.name)!) };
+    case 'cost':
+      return {
+        kind: 'cost',
+        report: await studio.costReport(actor, {
+          period: (text(o.period) ?? 'this-month') as 'this-month' | 'last-month',
+          userId: text(o.user),
+        }),
+      };
+    case 'budget show':
+      return { kind: 'budget', changed: false, view: await studio.budget(actor) };
+    case 'budget set': {
+      const amount = num(o.amount);
+      return {
+        kind: 'budget',
+        changed: true,
+        view: await studio.setBudget(actor, {
+          amountMicros: amount === undefined ? undefined : usdToMicros(amount.toFixed(6)),
+          userId: text(o.user),
+          policy: text(o.policy) as RoutingPolicy | undefined,
+        }),
+      };
+    }
+    default:
+      throw new UserFacingError('unknown_command', `The bot does not know /${command.command} ${command.subcommand ?? ''}.`.replace(' .', '.'));
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Jobs persisted on every transition, plus two indexes: the active set (what a
+ * restarted process must resume) and each tenant's recent jobs (status,
+ * autocomplete). The active set is split into shards so that holding
+ * thousands of jobs in flight does not rewrite one ever-growing document.
+ */
+import { createHash } from 'node:crypto';
+import { KeyedMutex } from './keyed-mutex.js';
+import type { KeyValueStore } from './ports.js';
+import { TERMINAL_STATES, type JobRecord, type TenantId } from './types.js';
+
+const ACTIVE_SHARDS = 32;
+const RECENT_PER_TENANT = 50;
+
+export class JobStore {
+  private readonly mutex = new KeyedMutex();
+
+  constructor(private readonly store: KeyValueStore) {}
+
+  private shardOf(jobId: string): string {
+    const n = createHash('sha1').update(jobId).digest()[0]! % ACTIVE_SHARDS;
+    return `jobs:active:${n}`;
+  }
+
+  async get(jobId: string): Promise<JobRecord | undefined> {
+    return this.store.get<JobRecord>(`job:${jobId}`);
+  }
+
+  /** A job as seen by a tenant: another tenant's job does not exist. */
+  async getForTenant(tenant: TenantId, jobId: string): Promise<JobRecord | undefined> {
+    const job = await this.get(jobId);
+    return job && job.tenant === tenant ? job : undefined;
+  }
+
+  /** Writes a new job and indexes it. */
+  async create(job: JobRecord): Promise<void> {
+    await this.store.set(`job:${job.id}`, job);
+    await this.editList(this.shardOf(job.id), (ids) => [...ids, job.id]);
+    await this.editList(`jobs:recent:${job.tenant}`, (ids) => [job.id, ...ids].slice(0, RECENT_PER_TENANT));
+  }
+
+  /** Persists a transition; leaving the active set when the job reaches a terminal state. */
+  async save(job: JobRecord): Promise<void> {
+    await this.store.set(`job:${job.id}`, job);
+    if (TERMINAL_STATES.has(job.state)) await this.editList(this.shardOf(job.id), (ids) => ids.filter((id) => id !== job.id));
+  }
+
+  async activeJobs(): Promise<JobRecord[]> {
+    const out: JobRecord[] = [];
+    for (let n = 0; n < ACTIVE_SHARDS; n++) {
+      for (const id of (await this.store.get<string[]>(`jobs:active:${n}`)) ?? []) {
+        const job = await this.get(id);
+        if (job && !TERMINAL_STATES.has(job.state)) out.push(job);
+      }
+    }
+    return out.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async recent(tenant: TenantId): Promise<JobRecord[]> {
+    const ids = (await this.store.get<string[]>(`jobs:recent:${tenant}`)) ?? [];
+    const jobs = await Promise.all(ids.map((id) => this.get(id)));
+    return jobs.filter((j): j is JobRecord => j !== undefined && j.tenant === tenant);
+  }
+
+  private editList(key: string, edit: (ids: string[]) => string[]): Promise<void> {
+    return this.mutex.run(key, async () => {
+      const ids = (await this.store.get<string[]>(key)) ?? [];
+      await this.store.set(key, edit(ids));
+    });
+  }
+}

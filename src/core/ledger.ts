@@ -1,0 +1,183 @@
+/**
+ * The budget ledger on the key-value store: one document per tenant and month
+ * holding the open reservations and the settled totals, updated under a
+ * per-document lock. A single document per month makes each reserve, settle
+ * and release one atomic write: a crash never leaves a reservation counted in
+ * one place and missing in another.
+ */
+import { KeyedMutex } from './keyed-mutex.js';
+import type { Micros } from './money.js';
+import type {
+  KeyValueStore,
+  Ledger,
+  MonthSummary,
+  ReservationRequest,
+  ReservationResult,
+  Settlement,
+  SpendLine,
+} from './ports.js';
+
+interface StoredLine {
+  spent: Micros;
+  official: Micros;
+  jobs: number;
+}
+
+interface LedgerMonth {
+  tenant: string;
+  month: string;
+  /** Open reservations by job id. */
+  open: Record<string, { userId: string; micros: Micros }>;
+  reservedTotal: Micros;
+  reservedByUser: Record<string, Micros>;
+  total: StoredLine;
+  byUser: Record<string, StoredLine & { name: string }>;
+  byBackend: Record<string, StoredLine>;
+}
+
+/** `2026-11`: ledger months are calendar months in UTC. */
+export function monthOf(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(0, 7);
+}
+
+export function previousMonth(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+}
+
+const emptyLine = (): StoredLine => ({ spent: 0, official: 0, jobs: 0 });
+
+export class KeyValueLedger implements Ledger {
+  private readonly mutex = new KeyedMutex();
+
+  constructor(private readonly store: KeyValueStore) {}
+
+  private key(tenant: string, month: string): string {
+    return `ledger:${tenant}:${month}`;
+  }
+
+  private async load(tenant: string, month: string): Promise<LedgerMonth> {
+    return (
+      (await this.store.get<LedgerMonth>(this.key(tenant, month))) ?? {
+        tenant,
+        month,
+        open: {},
+        reservedTotal: 0,
+        reservedByUser: {},
+        total: emptyLine(),
+        byUser: {},
+        byBackend: {},
+      }
+    );
+  }
+
+  private update<T>(tenant: string, month: string, change: (doc: LedgerMonth) => { result: T; write: boolean }): Promise<T> {
+    const key = this.key(tenant, month);
+    return this.mutex.run(key, async () => {
+      const doc = await this.load(tenant, month);
+      const { result, write } = change(doc);
+      if (write) await this.store.set(key, doc);
+      return result;
+    });
+  }
+
+  private check(doc: LedgerMonth, request: ReservationRequest, alreadyHeld: Micros): ReservationResult {
+    const { caps, userId, micros } = request;
+    const tenantUsed = doc.total.spent + doc.reservedTotal - alreadyHeld;
+    const userUsed = (doc.byUser[userId]?.spent ?? 0) + (doc.reservedByUser[userId] ?? 0) - alreadyHeld;
+    const tenantLeft = caps.tenantCapMicros - tenantUsed;
+    const userLeft = caps.userCapMicros - userUsed;
+    if (micros > tenantLeft) return { ok: false, scope: 'tenant', leftMicros: Math.max(0, tenantLeft), capMicros: caps.tenantCapMicros };
+    if (micros > userLeft) return { ok: false, scope: 'user', leftMicros: Math.max(0, userLeft), capMicros: caps.userCapMicros };
+    return { ok: true, tenantLeftMicros: tenantLeft - micros, userLeftMicros: userLeft - micros };
+  }
+
+  private hold(doc: LedgerMonth, request: ReservationRequest, previous: Micros): void {
+    const { userId, micros, jobId, userName } = request;
+    doc.open[jobId] = { userId, micros };
+    doc.reservedTotal += micros - previous;
+    doc.reservedByUser[userId] = (doc.reservedByUser[userId] ?? 0) + micros - previous;
+    doc.byUser[userId] ??= { name: userName, ...emptyLine() };
+    doc.byUser[userId].name = userName;
+  }
+
+  reserve(request: ReservationRequest): Promise<ReservationResult> {
+    assertAmount(request.micros);
+    return this.update(request.tenant, request.month, (doc) => {
+      if (doc.open[request.jobId]) {
+        // A retried request for the same job must not hold twice.
+        const result = this.check(doc, request, doc.open[request.jobId]!.micros);
+        if (result.ok) this.hold(doc, request, doc.open[request.jobId]!.micros);
+        return { result, write: result.ok };
+      }
+      const result = this.check(doc, request, 0);
+      if (result.ok) this.hold(doc, request, 0);
+      return { result, write: result.ok };
+    });
+  }
+
+  adjust(request: ReservationRequest): Promise<ReservationResult> {
+    assertAmount(request.micros);
+    return this.update(request.tenant, request.month, (doc) => {
+      const held = doc.open[request.jobId]?.micros ?? 0;
+      const result = this.check(doc, request, held);
+      if (result.ok) this.hold(doc, request, held);
+      return { result, write: result.ok };
+    });
+  }
+
+  settle(settlement: Settlement): Promise<void> {
+    assertAmount(settlement.priceMicros);
+    return this.update(settlement.tenant, settlement.month, (doc) => {
+      const open = doc.open[settlement.jobId];
+      if (!open) return { result: undefined, write: false };
+      this.unhold(doc, settlement.jobId);
+      const add = (line: StoredLine) => {
+        line.spent += settlement.priceMicros;
+        line.official += settlement.officialMicros;
+        line.jobs += 1;
+      };
+      add(doc.total);
+      add((doc.byUser[open.userId] ??= { name: open.userId, ...emptyLine() }));
+      add((doc.byBackend[settlement.backend] ??= emptyLine()));
+      return { result: undefined, write: true };
+    });
+  }
+
+  release(tenant: string, month: string, jobId: string): Promise<void> {
+    return this.update(tenant, month, (doc) => {
+      if (!doc.open[jobId]) return { result: undefined, write: false };
+      this.unhold(doc, jobId);
+      return { result: undefined, write: true };
+    });
+  }
+
+  private unhold(doc: LedgerMonth, jobId: string): void {
+    const open = doc.open[jobId]!;
+    delete doc.open[jobId];
+    doc.reservedTotal -= open.micros;
+    doc.reservedByUser[open.userId] = (doc.reservedByUser[open.userId] ?? 0) - open.micros;
+    if (doc.reservedByUser[open.userId] === 0) delete doc.reservedByUser[open.userId];
+  }
+
+  async summary(tenant: string, month: string): Promise<MonthSummary> {
+    const doc = await this.load(tenant, month);
+    const line = (stored: StoredLine | undefined, reserved: Micros): SpendLine => ({
+      spentMicros: stored?.spent ?? 0,
+      reservedMicros: reserved,
+      officialMicros: stored?.official ?? 0,
+      jobs: stored?.jobs ?? 0,
+    });
+    const byUser: MonthSummary['byUser'] = {};
+    for (const [userId, stored] of Object.entries(doc.byUser)) {
+      byUser[userId] = { name: stored.name, ...line(stored, doc.reservedByUser[userId] ?? 0) };
+    }
+    const byBackend: MonthSummary['byBackend'] = {};
+    for (const [backend, stored] of Object.entries(doc.byBackend)) byBackend[backend] = line(stored, 0);
+    return { tenant, month, total: line(doc.total, doc.reservedTotal), byUser, byBackend };
+  }
+}
+
+function assertAmount(micros: number): void {
+  if (!Number.isSafeInteger(micros) || micros < 0) throw new RangeError(`ledger amounts are non-negative integer micro-dollars, got ${micros}`);
+}

@@ -1,0 +1,98 @@
+/**
+ * Picks the backend for a job from declared capabilities only, never from
+ * backend names: a job that names characters goes to a backend that can hold
+ * them all; otherwise the tenant's policy orders the candidates (cheapest
+ * first, or most stable first). Backends with an open circuit go last.
+ */
+import { UserFacingError } from './errors.js';
+import type { Micros } from './money.js';
+import type { Backend } from './ports.js';
+import { estimateFor, fitSeconds } from './pricing.js';
+import type { RoutingPolicy } from './tenant-settings.js';
+import type { Character, Orientation, Quality } from './types.js';
+
+export interface RouteRequest {
+  characters: Character[];
+  seconds: number | undefined;
+  orientation: Orientation;
+  quality: Quality;
+  hasImage: boolean;
+  /** Backend the user asked for. */
+  forced: string | undefined;
+  policy: RoutingPolicy;
+  isOpen: (backend: string) => boolean;
+}
+
+export interface Candidate {
+  backend: Backend;
+  seconds: number;
+  size: string;
+  estimateMicros: Micros;
+}
+
+export interface Route {
+  candidates: Candidate[];
+  reason: string;
+}
+
+/** Why a backend cannot take a job, as a short clause; undefined when it can. */
+export function unsuitability(backend: Backend, request: Omit<RouteRequest, 'forced' | 'policy' | 'isOpen'>): string | undefined {
+  const caps = backend.capabilities;
+  const n = request.characters.length;
+  if (n > 0 && !caps.characters.binding) return 'cannot hold characters';
+  if (n > caps.characters.max) return `holds at most ${caps.characters.max} character${caps.characters.max === 1 ? '' : 's'} per video`;
+  if (n > 0 && caps.characters.binding === 'reference-images' && request.characters.some((c) => !c.clipPath && !c.bindings[backend.id])) {
+    return 'needs reference frames, and a named character has no clip to cut them from';
+  }
+  if (!caps.sizes[request.orientation][request.quality]) return `has no ${request.quality} ${request.orientation} size`;
+  if (request.hasImage && !caps.imageInput) return 'does not accept a starting image';
+  return undefined;
+}
+
+export function routeJob(backends: readonly Backend[], request: RouteRequest): Route {
+  const candidateFor = (backend: Backend): Candidate => {
+    const seconds = fitSeconds(request.seconds, backend.capabilities.seconds);
+    return {
+      backend,
+      seconds,
+      size: backend.capabilities.sizes[request.orientation][request.quality]!,
+      estimateMicros: estimateFor(backend.capabilities, seconds, request.quality),
+    };
+  };
+
+  if (request.forced) {
+    const backend = backends.find((b) => b.id === request.forced!.toLowerCase());
+    if (!backend) {
+      throw new UserFacingError('unknown_backend', `There is no backend called "${request.forced}". Available: ${backends.map((b) => b.id).join(', ')}.`);
+    }
+    const why = unsuitability(backend, request);
+    if (why) throw new UserFacingError('backend_unsuitable', `${backend.capabilities.displayName} ${why}. Leave out --backend to let the bot choose.`);
+    return { candidates: [candidateFor(backend)], reason: `${backend.capabilities.displayName}, as requested` };
+  }
+
+  const suitable = backends.filter((b) => !unsuitability(b, request)).map(candidateFor);
+  if (suitable.length === 0) {
+    const reasons = backends.map((b) => `${b.capabilities.displayName} ${unsuitability(b, request)}`).join('; ');
+    throw new UserFacingError('no_backend', `No configured backend can make this video: ${reasons}.`);
+  }
+
+  const byPolicy = (a: Candidate, b: Candidate) =>
+    request.policy === 'cost'
+      ? a.estimateMicros - b.estimateMicros || a.backend.capabilities.stabilityRank - b.backend.capabilities.stabilityRank
+      : a.backend.capabilities.stabilityRank - b.backend.capabilities.stabilityRank || a.estimateMicros - b.estimateMicros;
+  const healthy = suitable.filter((c) => !request.isOpen(c.backend.id)).sort(byPolicy);
+  const tripped = suitable.filter((c) => request.isOpen(c.backend.id)).sort(byPolicy);
+  const candidates = [...healthy, ...tripped];
+  const first = candidates[0]!;
+
+  const names = request.characters.map((c) => `@${c.name}`).join(' and ');
+  const policyText = request.policy === 'cost' ? 'the cheapest' : 'the most stable';
+  let reason =
+    request.characters.length > 0
+      ? `${first.backend.capabilities.displayName}: ${policyText} of ${suitable.length} backend${suitable.length === 1 ? '' : 's'} that can hold ${names}`
+      : `${first.backend.capabilities.displayName}: ${policyText} backend (team policy "${request.policy}")`;
+  if (tripped.length > 0 && healthy.length > 0) {
+    reason += `; skipped ${tripped.map((c) => c.backend.capabilities.displayName).join(', ')} after recent failures`;
+  }
+  return { candidates, reason };
+}

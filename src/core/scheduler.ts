@@ -1,0 +1,159 @@
+/**
+ * A fair scheduler: jobs wait per backend, tenants take turns (round-robin),
+ * and concurrency is capped per backend and per tenant. It reports each
+ * waiting job's honest queue position. It lives in memory; the job store is
+ * the source of truth, and a restarted process re-enqueues from it. A
+ * multi-process deployment would implement the same port on Redis.
+ */
+
+export interface SchedulerEntry {
+  jobId: string;
+  tenant: string;
+  backend: string;
+}
+
+export interface Scheduler {
+  enqueue(entry: SchedulerEntry): void;
+  /** Removes a waiting job (cancel). Returns whether it was waiting. */
+  remove(jobId: string): boolean;
+  /** Frees the running slot of a job that no longer occupies the provider. */
+  finish(jobId: string): void;
+  /** 1-based position among jobs waiting for the same backend; undefined once running. */
+  position(jobId: string): number | undefined;
+  /** All waiting jobs' positions, computed in one pass. */
+  positions(): Map<string, number>;
+  onDispatch(handler: (entry: SchedulerEntry) => void): void;
+  readonly waiting: number;
+  readonly running: number;
+}
+
+export class FairScheduler implements Scheduler {
+  /** backend → tenant → FIFO of waiting entries. */
+  private readonly queues = new Map<string, Map<string, SchedulerEntry[]>>();
+  /** Rotation order of tenants per backend: whoever was served last goes to the back. */
+  private readonly rotation = new Map<string, string[]>();
+  private readonly runningJobs = new Map<string, SchedulerEntry>();
+  private readonly runningByBackend = new Map<string, number>();
+  private readonly runningByTenant = new Map<string, number>();
+  private handler: (entry: SchedulerEntry) => void = () => {};
+  private waitingCount = 0;
+  private pumping = false;
+
+  constructor(
+    private readonly limits: { perBackend: (backend: string) => number; perTenant: number },
+  ) {}
+
+  onDispatch(handler: (entry: SchedulerEntry) => void): void {
+    this.handler = handler;
+  }
+
+  get waiting(): number {
+    return this.waitingCount;
+  }
+
+  get running(): number {
+    return this.runningJobs.size;
+  }
+
+  enqueue(entry: SchedulerEntry): void {
+    if (this.runningJobs.has(entry.jobId) || this.position(entry.jobId) !== undefined) return;
+    const byTenant = this.queues.get(entry.backend) ?? new Map<string, SchedulerEntry[]>();
+    this.queues.set(entry.backend, byTenant);
+    const queue = byTenant.get(entry.tenant) ?? [];
+    byTenant.set(entry.tenant, queue);
+    queue.push(entry);
+    const rotation = this.rotation.get(entry.backend) ?? [];
+    if (!rotation.includes(entry.tenant)) rotation.push(entry.tenant);
+    this.rotation.set(entry.backend, rotation);
+    this.waitingCount++;
+    this.pump();
+  }
+
+  remove(jobId: string): boolean {
+    for (const byTenant of this.queues.values()) {
+      for (const [tenant, queue] of byTenant) {
+        const i = queue.findIndex((e) => e.jobId === jobId);
+        if (i !== -1) {
+          queue.splice(i, 1);
+          if (queue.length === 0) byTenant.delete(tenant);
+          this.waitingCount--;
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  finish(jobId: string): void {
+    const entry = this.runningJobs.get(jobId);
+    if (!entry) return;
+    this.runningJobs.delete(jobId);
+    this.runningByBackend.set(entry.backend, (this.runningByBackend.get(entry.backend) ?? 1) - 1);
+    this.runningByTenant.set(entry.tenant, (this.runningByTenant.get(entry.tenant) ?? 1) - 1);
+    this.pump();
+  }
+
+  position(jobId: string): number | undefined {
+    for (const [backend, byTenant] of this.queues) {
+      for (const queue of byTenant.values()) {
+        if (queue.some((e) => e.jobId === jobId)) return this.order(backend).indexOf(jobId) + 1;
+      }
+    }
+    return undefined;
+  }
+
+  positions(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const backend of this.queues.keys()) this.order(backend).forEach((id, i) => out.set(id, i + 1));
+    return out;
+  }
+
+  /** The order in which this backend's waiting jobs would run: one per tenant per round. */
+  private order(backend: string): string[] {
+    const byTenant = this.queues.get(backend);
+    if (!byTenant) return [];
+    const tenants = (this.rotation.get(backend) ?? []).filter((t) => byTenant.has(t));
+    const out: string[] = [];
+    for (let round = 0; ; round++) {
+      let any = false;
+      for (const t of tenants) {
+        const e = byTenant.get(t)![round];
+        if (e) {
+          out.push(e.jobId);
+          any = true;
+        }
+      }
+      if (!any) return out;
+    }
+  }
+
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      let dispatched = true;
+      while (dispatched) {
+        dispatched = false;
+        for (const [backend, byTenant] of this.queues) {
+          if ((this.runningByBackend.get(backend) ?? 0) >= this.limits.perBackend(backend)) continue;
+          const rotation = this.rotation.get(backend) ?? [];
+          const tenant = rotation.find((t) => byTenant.has(t) && (this.runningByTenant.get(t) ?? 0) < this.limits.perTenant);
+          if (!tenant) continue;
+          const queue = byTenant.get(tenant)!;
+          const entry = queue.shift()!;
+          if (queue.length === 0) byTenant.delete(tenant);
+          // Served tenants go to the back of the line.
+          this.rotation.set(backend, [...rotation.filter((t) => t !== tenant), tenant]);
+          this.waitingCount--;
+          this.runningJobs.set(entry.jobId, entry);
+          this.runningByBackend.set(backend, (this.runningByBackend.get(backend) ?? 0) + 1);
+          this.runningByTenant.set(entry.tenant, (this.runningByTenant.get(entry.tenant) ?? 0) + 1);
+          this.handler(entry);
+          dispatched = true;
+        }
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+}

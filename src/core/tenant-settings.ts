@@ -1,0 +1,63 @@
+/**
+ * Per-tenant settings set by admins with `/budget set`: caps and the routing
+ * policy. Anything unset falls back to the defaults from the environment.
+ */
+import { KeyedMutex } from './keyed-mutex.js';
+import type { Micros } from './money.js';
+import type { BudgetCaps, KeyValueStore } from './ports.js';
+import type { TenantId } from './types.js';
+
+export type RoutingPolicy = 'cost' | 'stability';
+
+export interface TenantSettings {
+  tenantCapMicros?: Micros;
+  /** Default cap for every member of this tenant. */
+  userCapMicros?: Micros;
+  /** Caps for named members, overriding the default. */
+  userCaps: Record<string, Micros>;
+  policy?: RoutingPolicy;
+}
+
+export interface SettingsDefaults {
+  tenantCapMicros: Micros;
+  userCapMicros: Micros;
+  policy: RoutingPolicy;
+}
+
+export class TenantSettingsRepository {
+  private readonly mutex = new KeyedMutex();
+
+  constructor(
+    private readonly store: KeyValueStore,
+    readonly defaults: SettingsDefaults,
+  ) {}
+
+  private key(tenant: TenantId): string {
+    return `settings:${tenant}`;
+  }
+
+  async get(tenant: TenantId): Promise<TenantSettings> {
+    return (await this.store.get<TenantSettings>(this.key(tenant))) ?? { userCaps: {} };
+  }
+
+  async update(tenant: TenantId, change: (settings: TenantSettings) => void): Promise<TenantSettings> {
+    return this.mutex.run(this.key(tenant), async () => {
+      const settings = await this.get(tenant);
+      change(settings);
+      await this.store.set(this.key(tenant), settings);
+      return settings;
+    });
+  }
+
+  async capsFor(tenant: TenantId, userId: string): Promise<BudgetCaps> {
+    const s = await this.get(tenant);
+    return {
+      tenantCapMicros: s.tenantCapMicros ?? this.defaults.tenantCapMicros,
+      userCapMicros: s.userCaps[userId] ?? s.userCapMicros ?? this.defaults.userCapMicros,
+    };
+  }
+
+  async policyFor(tenant: TenantId): Promise<RoutingPolicy> {
+    return (await this.get(tenant)).policy ?? this.defaults.policy;
+  }
+}

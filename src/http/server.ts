@@ -1,0 +1,124 @@
+/**
+ * The bot's one HTTP server on PORT: health probes, signed file links (videos
+ * too big for a chat upload, character clips for providers), provider webhooks
+ * and Slack's HTTP events all mount here.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
+
+export interface Readiness {
+  ready: boolean;
+  checks: Record<string, boolean>;
+}
+
+export interface BotHttpServer {
+  /** Exact path, or a prefix ending in `/`. */
+  route(method: string, path: string, handler: RouteHandler): void;
+  listen(port: number, host: string): Promise<number>;
+  close(): Promise<void>;
+  readonly port: number;
+}
+
+export interface BotHttpServerOptions {
+  logger: Logger;
+  readiness: () => Readiness;
+  /** Maps a signed file token to a local path, or undefined when forged or expired. */
+  resolveFileToken?: (token: string) => string | undefined;
+}
+
+export function createBotHttpServer(options: BotHttpServerOptions): BotHttpServer {
+  const routes: { method: string; path: string; handler: RouteHandler }[] = [];
+  const { logger } = options;
+
+  const route = (method: string, path: string, handler: RouteHandler) => {
+    routes.push({ method: method.toUpperCase(), path, handler });
+  };
+
+  // Liveness: the process answers. Readiness (/healthz): adapters connected and the store open,
+  // so an orchestrator only routes traffic, and restarts, on the right signal.
+  route('GET', '/livez', (_req, res) => sendJson(res, 200, { ok: true }));
+  route('GET', '/healthz', (_req, res) => {
+    const r = options.readiness();
+    sendJson(res, r.ready ? 200 : 503, { ok: r.ready, checks: r.checks });
+  });
+  route('GET', '/files/', async (req, res, url) => {
+    const token = decodeURIComponent(url.pathname.slice('/files/'.length));
+    const path = options.resolveFileToken?.(token);
+    if (!path) return sendJson(res, 404, { error: 'This link is invalid or has expired.' });
+    let size: number;
+    try {
+      size = (await stat(path)).size;
+    } catch {
+      return sendJson(res, 404, { error: 'This file is no longer stored.' });
+    }
+    res.writeHead(200, {
+      'content-type': path.endsWith('.mp4') ? 'video/mp4' : 'application/octet-stream',
+      'content-length': size,
+      'cache-control': 'private, max-age=300',
+    });
+    if (req.method === 'HEAD') return void res.end();
+    createReadStream(path).pipe(res);
+  });
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+    const match = routes.find((r) => r.method === method && (r.path.endsWith('/') ? url.pathname.startsWith(r.path) : url.pathname === r.path));
+    if (!match) return sendJson(res, 404, { error: 'not found' });
+    Promise.resolve(match.handler(req, res, url)).catch((error: unknown) => {
+      logger.error({ err: error, path: url.pathname }, 'http handler failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.destroy();
+    });
+  });
+  // Slow or stuck clients must not hold sockets forever.
+  server.requestTimeout = 60_000;
+  server.headersTimeout = 15_000;
+
+  let port = 0;
+  return {
+    route,
+    get port() {
+      return port;
+    },
+    listen(wanted, host) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(wanted, host, () => {
+          server.off('error', reject);
+          port = (server.address() as AddressInfo).port;
+          resolve(port);
+        });
+      });
+    },
+    close() {
+      return new Promise((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      });
+    },
+  };
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Reads a request body up to `limit` bytes; webhooks need the raw bytes for signature checks. */
+export async function readBody(req: IncomingMessage, limit = 1024 * 1024): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new Error(`request body over ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
