@@ -13,6 +13,7 @@ import { ConfigError, type Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { KeyValueStore, Surface } from './core/ports.js';
 import { Studio } from './core/studio.js';
+import { startChatAdapters, type ChatAdapterHandle } from './chat/index.js';
 import { createBotHttpServer, type BotHttpServer } from './http/server.js';
 import { createLogger, type Logger } from './log.js';
 import { createMediaStore, type BotMediaStore } from './media/media-store.js';
@@ -44,14 +45,14 @@ export interface RunningBot {
   simulator: Simulator | undefined;
   backends: ClosableBackend[];
   console: ConsoleAdapter | undefined;
+  adapters: ChatAdapterHandle[];
   stop(): Promise<void>;
 }
 
 /** The console runs when asked, or by default when no chat platform is configured. */
 function consoleWanted(config: Config): boolean {
   if (config.CONSOLE !== 'auto') return config.CONSOLE === 'on';
-  const env = process.env;
-  return !env.DISCORD_TOKEN && !env.SLACK_BOT_TOKEN;
+  return !config.DISCORD_TOKEN && !config.SLACK_BOT_TOKEN;
 }
 
 function simulatorWanted(config: Config): boolean {
@@ -103,9 +104,14 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     let ready = false;
     let studioRef: Studio | undefined;
     let mediaRef: BotMediaStore | undefined;
+    let adaptersRef: ChatAdapterHandle[] = [];
     const http = createBotHttpServer({
       logger,
-      readiness: () => ({ ready, checks: { store: studioRef !== undefined, adapters: ready } }),
+      readiness: () => {
+        const checks: Record<string, boolean> = { store: studioRef !== undefined, started: ready };
+        for (const a of adaptersRef) checks[a.name] = a.ready();
+        return { ready: ready && Object.values(checks).every(Boolean), checks };
+      },
       resolveFileToken: (token) => mediaRef?.verifySignedPath(token),
     });
     const port = await http.listen(config.PORT, config.HTTP_HOST);
@@ -160,6 +166,10 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       cleanups.push(async () => consoleAdapter!.close());
     }
 
+    const adapters = await startChatAdapters({ config, studio, http, media, logger, clock, publicUrl });
+    adaptersRef = adapters;
+    cleanups.push(async () => Promise.all(adapters.map((a) => a.stop())));
+
     // Surfaces are attached: unfinished jobs from a previous run can deliver again.
     await studio.resume();
 
@@ -185,6 +195,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       simulator,
       backends,
       console: consoleAdapter,
+      adapters,
       stop: () => {
         ready = false;
         stopped ??= cleanup();

@@ -108,6 +108,34 @@ export const envSchema = z.object({
   SIMULATOR_SECONDS_PER_VIDEO_SECOND: z.coerce.number().min(0).max(600).default(1),
 
   CONSOLE: z.enum(['auto', 'on', 'off']).default('auto'),
+
+  // Discord (src/chat/discord): starts when DISCORD_TOKEN is set.
+  DISCORD_TOKEN: optionalText,
+  DISCORD_APPLICATION_ID: optionalText.refine((v) => v === undefined || /^\d{5,25}$/.test(v), 'must be the numeric application id'),
+  DISCORD_GUILD_ID: optionalText.refine((v) => v === undefined || /^\d{5,25}$/.test(v), 'must be a numeric server id'),
+  DISCORD_API_URL: optionalUrl('DISCORD_API_URL'),
+
+  // Slack (src/chat/slack): starts when SLACK_BOT_TOKEN is set; Socket Mode when SLACK_APP_TOKEN is set.
+  SLACK_BOT_TOKEN: optionalText,
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_APP_TOKEN: optionalText,
+  SLACK_API_URL: optionalUrl('SLACK_API_URL'),
+  SLACK_ADMIN_USER_IDS: z
+    .string()
+    .trim()
+    .default('')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+
+  // Live providers (src/backends): each backend is enabled by its key.
+  FAL_KEY: optionalText,
+  FAL_QUEUE_URL: url('FAL_QUEUE_URL').default('https://queue.fal.run'),
+  FAL_WEBHOOK_JWKS_URL: url('FAL_WEBHOOK_JWKS_URL').default('https://rest.alpha.fal.ai/.well-known/jwks.json'),
+  GEMINI_API_KEY: optionalText,
+  GEMINI_API_URL: url('GEMINI_API_URL').default('https://generativelanguage.googleapis.com'),
+  KLING_ACCESS_KEY: optionalText,
+  KLING_SECRET_KEY: optionalText,
+  KLING_API_URL: url('KLING_API_URL').default('https://api-singapore.klingai.com'),
+  OPENAI_WEBHOOK_SECRET: optionalText,
 });
 
 export type Env = z.infer<typeof envSchema>;
