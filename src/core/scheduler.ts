@@ -30,8 +30,9 @@ export interface Scheduler {
 export class FairScheduler implements Scheduler {
   /** backend → tenant → FIFO of waiting entries. */
   private readonly queues = new Map<string, Map<string, SchedulerEntry[]>>();
-  /** Rotation order of tenants per backend: whoever was served last goes to the back. */
-  private readonly rotation = new Map<string, string[]>();
+  /** When each tenant was last served, per backend: the least recently served tenant goes first. */
+  private readonly lastServed = new Map<string, Map<string, number>>();
+  private serveCount = 0;
   private readonly runningJobs = new Map<string, SchedulerEntry>();
   private readonly runningByBackend = new Map<string, number>();
   private readonly runningByTenant = new Map<string, number>();
@@ -62,9 +63,6 @@ export class FairScheduler implements Scheduler {
     const queue = byTenant.get(entry.tenant) ?? [];
     byTenant.set(entry.tenant, queue);
     queue.push(entry);
-    const rotation = this.rotation.get(entry.backend) ?? [];
-    if (!rotation.includes(entry.tenant)) rotation.push(entry.tenant);
-    this.rotation.set(entry.backend, rotation);
     this.waitingCount++;
     this.pump();
   }
@@ -112,7 +110,7 @@ export class FairScheduler implements Scheduler {
   private order(backend: string): string[] {
     const byTenant = this.queues.get(backend);
     if (!byTenant) return [];
-    const tenants = (this.rotation.get(backend) ?? []).filter((t) => byTenant.has(t));
+    const tenants = this.rotation(backend, byTenant);
     const out: string[] = [];
     for (let round = 0; ; round++) {
       let any = false;
@@ -127,6 +125,12 @@ export class FairScheduler implements Scheduler {
     }
   }
 
+  /** Tenants with waiting jobs on this backend, least recently served first (never served: first). */
+  private rotation(backend: string, byTenant: Map<string, SchedulerEntry[]>): string[] {
+    const served = this.lastServed.get(backend);
+    return [...byTenant.keys()].sort((a, b) => (served?.get(a) ?? 0) - (served?.get(b) ?? 0));
+  }
+
   private pump(): void {
     if (this.pumping) return;
     this.pumping = true;
@@ -136,14 +140,15 @@ export class FairScheduler implements Scheduler {
         dispatched = false;
         for (const [backend, byTenant] of this.queues) {
           if ((this.runningByBackend.get(backend) ?? 0) >= this.limits.perBackend(backend)) continue;
-          const rotation = this.rotation.get(backend) ?? [];
-          const tenant = rotation.find((t) => byTenant.has(t) && (this.runningByTenant.get(t) ?? 0) < this.limits.perTenant);
+          const tenant = this.rotation(backend, byTenant).find((t) => (this.runningByTenant.get(t) ?? 0) < this.limits.perTenant);
           if (!tenant) continue;
           const queue = byTenant.get(tenant)!;
           const entry = queue.shift()!;
           if (queue.length === 0) byTenant.delete(tenant);
           // Served tenants go to the back of the line.
-          this.rotation.set(backend, [...rotation.filter((t) => t !== tenant), tenant]);
+          const served = this.lastServed.get(backend) ?? new Map<string, number>();
+          served.set(tenant, ++this.serveCount);
+          this.lastServed.set(backend, served);
           this.waitingCount--;
           this.runningJobs.set(entry.jobId, entry);
           this.runningByBackend.set(backend, (this.runningByBackend.get(backend) ?? 0) + 1);
