@@ -1,0 +1,117 @@
+/**
+ * Running ffmpeg/ffprobe: argument arrays only (a clip path from a user never
+ * meets a shell), a hard timeout that kills the process, and bounded output
+ * capture so a chatty ffmpeg cannot grow memory.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { z } from 'zod';
+
+export interface FfmpegTools {
+  ffmpeg: string;
+  ffprobe: string;
+}
+
+/** ffprobe sits beside ffmpeg in every distribution; derive it unless told otherwise. */
+export function resolveFfmpegTools(ffmpegPath?: string, ffprobePath?: string): FfmpegTools {
+  const ffmpeg = ffmpegPath ?? 'ffmpeg';
+  const derived = path.basename(ffmpeg).startsWith('ffmpeg')
+    ? path.join(path.dirname(ffmpeg), path.basename(ffmpeg).replace(/^ffmpeg/, 'ffprobe'))
+    : 'ffprobe';
+  return { ffmpeg, ffprobe: ffprobePath ?? (ffmpeg.includes('/') ? derived : 'ffprobe') };
+}
+
+/** Synchronous on purpose: answered once at start-up so `ffmpegAvailable` is a plain boolean. */
+export function toolsAvailable(tools: FfmpegTools): boolean {
+  return [tools.ffmpeg, tools.ffprobe].every((tool) => {
+    const result = spawnSync(tool, ['-version'], { stdio: 'ignore', timeout: 5_000 });
+    return result.status === 0;
+  });
+}
+
+export interface ProcessResult {
+  code: number | null;
+  stdout: string;
+  /** The last part of stderr, where ffmpeg puts the reason for a failure. */
+  stderrTail: string;
+  timedOut: boolean;
+}
+
+const MAX_STDOUT = 1024 * 1024;
+const MAX_STDERR_TAIL = 8 * 1024;
+
+export function runTool(command: string, args: string[], timeoutMs: number, signal?: AbortSignal): Promise<ProcessResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+    let stdout = '';
+    let stderrTail = '';
+    let timedOut = false;
+    const kill = () => child.kill('SIGKILL');
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, timeoutMs);
+    signal?.addEventListener('abort', kill, { once: true });
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      if (stdout.length < MAX_STDOUT) stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderrTail = (stderrTail + chunk).slice(-MAX_STDERR_TAIL);
+    });
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', kill);
+      reject(error);
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', kill);
+      resolve({ code, stdout, stderrTail, timedOut });
+    });
+  });
+}
+
+/**
+ * ffmpeg reads `concat:`, `http:`, `subfile,,…` and other protocol prefixes in
+ * a path, and a leading '-' as an option. An absolute path behind the `file:`
+ * protocol is read as exactly that file.
+ */
+export function asFileInput(file: string): string {
+  return `file:${path.resolve(file)}`;
+}
+
+const ProbeOutput = z.object({
+  format: z.object({ duration: z.string().optional(), size: z.string().optional() }).optional(),
+  streams: z.array(z.object({ codec_type: z.string().optional(), duration: z.string().optional() })).optional(),
+});
+
+export interface MediaProbe {
+  durationSeconds: number | undefined;
+  hasAudio: boolean;
+  hasVideo: boolean;
+}
+
+/** Reads duration and stream kinds; undefined when ffprobe cannot read the file. */
+export async function probeMedia(tools: FfmpegTools, file: string, timeoutMs: number): Promise<MediaProbe | undefined> {
+  const result = await runTool(
+    tools.ffprobe,
+    ['-v', 'error', '-show_entries', 'format=duration,size:stream=codec_type,duration', '-of', 'json', asFileInput(file)],
+    timeoutMs,
+  );
+  if (result.code !== 0) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(result.stdout);
+  } catch {
+    return undefined;
+  }
+  const parsed = ProbeOutput.safeParse(json);
+  if (!parsed.success) return undefined;
+  const streams = parsed.data.streams ?? [];
+  const candidates = [parsed.data.format?.duration, ...streams.map((s) => s.duration)].map(Number).filter((n) => Number.isFinite(n) && n > 0);
+  return {
+    durationSeconds: candidates[0],
+    hasAudio: streams.some((s) => s.codec_type === 'audio'),
+    hasVideo: streams.some((s) => s.codec_type === 'video'),
+  };
+}
