@@ -1,0 +1,276 @@
+/**
+ * fal.ai's queue API (field guide §2.3), one backend per reference-to-video
+ * model (src/backends/fal-models.ts):
+ *   submit  POST {queue}/{model_id}[?fal_webhook=URL] → {request_id}
+ *   status  GET  {queue}/{owner}/{app}/requests/{id}/status?logs=1 → IN_QUEUE | IN_PROGRESS | COMPLETED
+ *   result  GET  {queue}/{owner}/{app}/requests/{id}
+ *   cancel  PUT  {queue}/{owner}/{app}/requests/{id}/cancel
+ * Completion arrives by webhook (verified in src/webhooks/fal.ts); the core
+ * keeps polling slowly as a safety net.
+ */
+import { z } from 'zod';
+import type { Clock } from '../core/clock.js';
+import { ProviderError } from '../core/errors.js';
+import type { Backend, GenerationRequest, ProviderStatus, ResultStream } from '../core/ports.js';
+import type { BackendCapabilities, PriceModel } from '../core/types.js';
+import type { Logger } from '../log.js';
+import { falMicrosPerSecond, type FalModel } from './fal-models.js';
+import { applyPriceOverride, createProviderHttp, kindForProviderCode, providerCodeFromBody, type HttpTimeouts, type PriceOverride, type ProviderHttp, type RetryPolicy } from './http.js';
+import { framesOf, imageDataUri, pooledFrames } from './reference-frames.js';
+
+export interface FalBackendOptions {
+  model: FalModel;
+  /** `https://queue.fal.run`, or the simulator's `/fal` base. */
+  queueUrl: string;
+  apiKey: string;
+  clock: Clock;
+  logger: Logger;
+  priceOverrides?: PriceOverride;
+  timeouts?: Partial<HttpTimeouts>;
+  retry?: Partial<RetryPolicy>;
+  maxResultBytes?: number;
+  displayName?: string;
+  random?: () => number;
+  /** fal's media URLs are not documented with a lifetime; default one day, and results are copied at once anyway. */
+  resultUrlTtlSeconds?: number;
+}
+
+export type FalBackend = Backend & {
+  readonly model: FalModel;
+  /** Which webhook signature this backend's callbacks carry. */
+  readonly webhookProtocol: 'fal';
+  cancel(providerJobId: string): Promise<void>;
+  close(): Promise<void>;
+};
+
+export function falBackendId(model: FalModel): string {
+  return `fal-${model.key}`;
+}
+
+export function falCapabilities(model: FalModel, price: PriceModel, displayName?: string, resultUrlTtlSeconds = 86_400): BackendCapabilities {
+  return {
+    displayName: displayName ?? model.displayName,
+    statusNote: model.statusNote,
+    // A paid platform with an SLA, but models come and go: after the first-party APIs.
+    stabilityRank: 2,
+    characters: { binding: 'reference-images', max: model.maxCharacters, mention: model.mention },
+    seconds: [...model.seconds].sort((a, b) => a - b),
+    sizes: {
+      landscape: { ...(model.sizes.landscape.standard && { standard: model.sizes.landscape.standard }), ...(model.sizes.landscape.high && { high: model.sizes.landscape.high }) },
+      portrait: { ...(model.sizes.portrait.standard && { standard: model.sizes.portrait.standard }), ...(model.sizes.portrait.high && { high: model.sizes.portrait.high }) },
+    },
+    price,
+    // IN_QUEUE carries `queue_position`; IN_PROGRESS carries logs, sometimes with a percentage.
+    progress: 'queue-position',
+    completion: 'webhook',
+    resultUrlTtlSeconds,
+    remix: false,
+    cancel: true,
+    imageInput: false,
+    // fal bills successful requests; a content-policy rejection is not charged.
+    chargesForModeratedJobs: false,
+  };
+}
+
+const submittedSchema = z.object({
+  request_id: z.string().min(1),
+  status_url: z.string().nullish(),
+  response_url: z.string().nullish(),
+  cancel_url: z.string().nullish(),
+});
+
+const statusSchema = z.object({
+  status: z.string().min(1),
+  queue_position: z.number().int().nonnegative().nullish(),
+  logs: z.array(z.object({ message: z.string() }).passthrough()).nullish(),
+  error: z.unknown().optional(),
+  error_type: z.string().nullish(),
+});
+
+export const falVideoResultSchema = z.object({
+  video: z.object({ url: z.string().url(), content_type: z.string().nullish(), file_size: z.number().nullish() }),
+});
+
+const cancelSchema = z.object({ status: z.string().nullish() }).passthrough();
+
+/** The app part of a model id: status and result live under `{owner}/{app}`, not under the full model path. */
+export function falAppPath(endpoint: string): string {
+  return endpoint.split('/').slice(0, 2).join('/');
+}
+
+/** A percentage in fal's progress logs ("Generating... 42%"), when the model writes one. */
+export function progressFromLogs(logs: { message: string }[] | null | undefined): number | undefined {
+  if (!logs) return undefined;
+  for (let i = logs.length - 1; i >= 0; i--) {
+    const m = /(\d{1,3}(?:\.\d+)?)\s*%/.exec(logs[i]!.message);
+    if (m) return Math.max(0, Math.min(100, Math.round(Number(m[1]))));
+  }
+  return undefined;
+}
+
+export function createFalBackend(options: FalBackendOptions): FalBackend {
+  const { model } = options;
+  const id = falBackendId(model);
+  const log = options.logger.child({ backend: id });
+  const base = falMicrosPerSecond(model);
+  const capabilities = falCapabilities(
+    model,
+    applyPriceOverride({ kind: 'per-second', microsPerSecond: base }, options.priceOverrides),
+    options.displayName,
+    options.resultUrlTtlSeconds,
+  );
+  const http: ProviderHttp = createProviderHttp({
+    backend: id,
+    baseUrl: options.queueUrl,
+    // fal's scheme is `Key`, not `Bearer`.
+    authHeaders: { authorization: `Key ${options.apiKey}` },
+    clock: options.clock,
+    logger: options.logger,
+    ...(options.timeouts && { timeouts: options.timeouts }),
+    ...(options.retry && { retry: options.retry }),
+    ...(options.random && { random: options.random }),
+  });
+  const app = falAppPath(model.endpoint.standard);
+  const requestPath = (requestId: string) => `/${app}/requests/${encodeURIComponent(requestId)}`;
+  const resultUrls = new Map<string, string>();
+
+  const invalid = (message: string) => new ProviderError({ kind: 'invalid_input', backend: id, message: `${id}: ${message}` });
+
+  const duration = (seconds: number): string | number =>
+    model.durationFormat === 'number' ? seconds : model.durationFormat === 'seconds-suffix' ? `${seconds}s` : String(seconds);
+
+  const referenceInput = async (request: GenerationRequest): Promise<Record<string, unknown>> => {
+    if (request.characters.length === 0) return {};
+    if (request.characters.length > model.maxCharacters) throw invalid(`at most ${model.maxCharacters} characters per video`);
+    const frames = framesOf(id, request.characters);
+    const { style, field, maxImages } = model.references;
+    if (style === 'elements') {
+      // One element per character, in tag order: characters[0] is `@Element1`.
+      const elements = await Promise.all(
+        frames.map(async (f) => ({
+          frontal_image_url: await imageDataUri(f.frontal),
+          reference_image_urls: await Promise.all((f.references.length > 0 ? f.references : [f.frontal]).slice(0, 3).map(imageDataUri)),
+        })),
+      );
+      return { [field]: elements };
+    }
+    if (style === 'frontal-images') {
+      // One image per character, so `@Image{n}` names character n.
+      return { [field]: await Promise.all(frames.slice(0, maxImages).map((f) => imageDataUri(f.frontal))) };
+    }
+    return { [field]: await Promise.all(pooledFrames(frames, maxImages).map(imageDataUri)) };
+  };
+
+  const submit = async (request: GenerationRequest, signal?: AbortSignal): Promise<{ providerJobId: string }> => {
+    if (request.remixOfProviderJobId !== undefined) throw invalid('this backend cannot remix');
+    if (request.imagePath !== undefined) throw invalid('this backend takes no starting image');
+    const endpoint = request.quality === 'high' ? (model.endpoint.high ?? model.endpoint.standard) : model.endpoint.standard;
+    const resolution = model.resolution ? (request.quality === 'high' ? (model.resolution.high ?? model.resolution.standard) : model.resolution.standard) : undefined;
+    const input = {
+      ...model.extraInput,
+      prompt: request.prompt,
+      duration: duration(request.seconds),
+      aspect_ratio: request.orientation === 'portrait' ? '9:16' : '16:9',
+      ...(resolution !== undefined && { resolution }),
+      ...(await referenceInput(request)),
+    };
+    const submitted = await http.json(submittedSchema, {
+      method: 'POST',
+      path: `/${endpoint}`,
+      operation: 'queue.submit',
+      json: input,
+      // fal documents no idempotency key, so a submit is never retried (a retry could bill a second video).
+      ...(request.webhookUrl !== undefined && { query: { fal_webhook: request.webhookUrl } }),
+      ...(signal && { signal }),
+    });
+    log.debug({ jobId: request.jobId, providerJobId: submitted.request_id, endpoint }, 'request queued');
+    return { providerJobId: submitted.request_id };
+  };
+
+  /** Reads the finished request's output; a failed request answers its error (e.g. 422 content_policy_violation) here. */
+  const readResult = async (providerJobId: string, signal?: AbortSignal): Promise<string> => {
+    const result = await http.json(falVideoResultSchema, {
+      method: 'GET',
+      path: requestPath(providerJobId),
+      operation: 'queue.result',
+      ...(signal && { signal }),
+    });
+    resultUrls.set(providerJobId, result.video.url);
+    return result.video.url;
+  };
+
+  const status = async (providerJobId: string, signal?: AbortSignal): Promise<ProviderStatus> => {
+    const s = await http.json(statusSchema, {
+      method: 'GET',
+      path: `${requestPath(providerJobId)}/status`,
+      query: { logs: '1' },
+      operation: 'queue.status',
+      ...(signal && { signal }),
+    });
+    const none = { progress: undefined, queuePosition: undefined, error: undefined, seconds: undefined };
+    if (s.status === 'IN_QUEUE') return { ...none, state: 'queued', queuePosition: s.queue_position ?? undefined };
+    if (s.status === 'IN_PROGRESS') return { ...none, state: 'running', progress: progressFromLogs(s.logs) };
+    if (s.status === 'COMPLETED') {
+      try {
+        await readResult(providerJobId, signal);
+        return { ...none, state: 'completed', progress: 100 };
+      } catch (error) {
+        // COMPLETED only means the worker stopped; the result endpoint says whether it failed, and why.
+        if (error instanceof ProviderError && !error.retryable && error.kind !== 'auth') {
+          return { ...none, state: 'failed', error };
+        }
+        throw error;
+      }
+    }
+    log.warn({ providerJobId, status: s.status }, 'unknown fal queue status, treating it as running');
+    return { ...none, state: 'running' };
+  };
+
+  const download = (url: string, signal?: AbortSignal): Promise<ResultStream> =>
+    http.stream({
+      method: 'GET',
+      path: url,
+      operation: 'video.download',
+      statusKinds: { 403: 'expired', 404: 'expired', 410: 'expired' },
+      ...(options.maxResultBytes !== undefined && { maxBytes: options.maxResultBytes }),
+      ...(signal && { signal }),
+    });
+
+  const openResult = async (providerJobId: string, signal?: AbortSignal): Promise<ResultStream> => {
+    const url = resultUrls.get(providerJobId) ?? (await readResult(providerJobId, signal));
+    try {
+      return await download(url, signal);
+    } catch (error) {
+      if (!(error instanceof ProviderError) || error.kind !== 'expired') throw error;
+      resultUrls.delete(providerJobId);
+      const again = await readResult(providerJobId, signal);
+      if (again === url) throw error;
+      return download(again, signal);
+    }
+  };
+
+  const cancel = async (providerJobId: string): Promise<void> => {
+    try {
+      await http.json(cancelSchema, { method: 'PUT', path: `${requestPath(providerJobId)}/cancel`, operation: 'queue.cancel' });
+    } catch (error) {
+      // 400 ALREADY_COMPLETED or 404: nothing left to stop.
+      if (error instanceof ProviderError && (error.kind === 'not_found' || error.kind === 'invalid_input')) return;
+      throw error;
+    }
+  };
+
+  return { id, capabilities, model, webhookProtocol: 'fal', submit, status, openResult, cancel, close: () => http.close() };
+}
+
+/** A fal webhook body (`{request_id, status: OK|ERROR, payload, error}`) as a provider status. */
+export function falWebhookStatus(backend: string, body: { status: string; error?: unknown; payload?: unknown }): ProviderStatus {
+  const none = { progress: undefined, queuePosition: undefined, error: undefined, seconds: undefined };
+  if (body.status === 'OK') return { ...none, state: 'completed', progress: 100 };
+  const code = providerCodeFromBody(body.payload) ?? providerCodeFromBody(body);
+  const kind = kindForProviderCode(code) ?? 'transient';
+  return {
+    ...none,
+    state: 'failed',
+    error: new ProviderError({ kind, backend, message: `${backend}: request failed${code ? ` (${code})` : ''}`, ...(code !== undefined && { providerCode: code }) }),
+  };
+}

@@ -1,0 +1,213 @@
+/**
+ * Veo 3.1 on the Gemini API (field guide §2.4):
+ *   POST {api}/v1beta/models/{model}:predictLongRunning → operation {name}
+ *   GET  {api}/v1beta/{operation name} → {done, error?, response.generateVideoResponse.generatedSamples[].video.uri}
+ *   GET  {video uri} with the API key → MP4
+ * Characters travel as up to 3 `asset` reference images (base64); Veo has no
+ * tag syntax, so the prompt describes them in words.
+ */
+import { z } from 'zod';
+import type { Clock } from '../core/clock.js';
+import { ProviderError } from '../core/errors.js';
+import type { Backend, GenerationRequest, ProviderStatus, ResultStream } from '../core/ports.js';
+import type { BackendCapabilities, Orientation, PriceModel } from '../core/types.js';
+import type { Logger } from '../log.js';
+import { applyPriceOverride, createProviderHttp, type HttpTimeouts, type PriceOverride, type ProviderHttp, type RetryPolicy } from './http.js';
+import { framesOf, imageBase64, pooledFrames } from './reference-frames.js';
+
+export interface GeminiReferenceMode {
+  /** Durations Veo accepts when reference images are sent (a reseller schema says only 8 s; unconfirmed). */
+  seconds: number[];
+  /** Orientations allowed with references (reportedly 16:9 only; unconfirmed). */
+  orientations: Orientation[];
+  /** Most reference images per request (documented: 3). */
+  maxImages: number;
+}
+
+export interface GeminiBackendOptions {
+  id?: string;
+  /** `https://generativelanguage.googleapis.com`, or the simulator's `/gemini` base. */
+  apiUrl: string;
+  apiKey: string;
+  /** Model for quality `high` (default `veo-3.1-generate-preview`). */
+  model?: string;
+  /** Model for quality `standard` (default `veo-3.1-fast-generate-preview`). */
+  fastModel?: string;
+  referenceMode?: Partial<GeminiReferenceMode>;
+  clock: Clock;
+  logger: Logger;
+  priceOverrides?: PriceOverride;
+  timeouts?: Partial<HttpTimeouts>;
+  retry?: Partial<RetryPolicy>;
+  maxResultBytes?: number;
+  displayName?: string;
+  random?: () => number;
+}
+
+export type GeminiBackend = Backend & { readonly referenceMode: GeminiReferenceMode; close(): Promise<void> };
+
+/** Veo 3.1 Fast about $0.15/s, Veo 3.1 about $0.40/s with audio (secondary sources, November 2026). */
+export const GEMINI_DEFAULT_PRICE: PriceModel = { kind: 'per-second', microsPerSecond: { standard: 150_000, high: 400_000 } };
+
+export const GEMINI_DEFAULT_REFERENCE_MODE: GeminiReferenceMode = { seconds: [8], orientations: ['landscape'], maxImages: 3 };
+
+export function geminiCapabilities(price: PriceModel, referenceMode: GeminiReferenceMode, displayName = 'Google Veo 3.1 (Gemini API)'): BackendCapabilities {
+  const landscapeOnly = !referenceMode.orientations.includes('portrait');
+  return {
+    displayName,
+    statusNote: 'Live: Google’s official Gemini API (Veo 3.1 preview models); the stable first-party choice as of November 2026.',
+    stabilityRank: 1,
+    characters: { binding: 'reference-images', max: referenceMode.maxImages, mention: { kind: 'description' } },
+    // Without references Veo 3.1 takes 4, 6 or 8 s; with references only what the reference mode allows,
+    // and this backend exists here for characters, so it declares the stricter set.
+    seconds: [...referenceMode.seconds].sort((a, b) => a - b),
+    sizes: {
+      landscape: { standard: '1280x720', high: '1920x1080' },
+      // Declared only when the reference mode allows 9:16, so the router never sends a portrait character job here.
+      portrait: landscapeOnly ? {} : { standard: '720x1280', high: '1080x1920' },
+    },
+    price,
+    progress: 'none',
+    completion: 'poll',
+    // Generated videos are kept for 2 days on Google's side.
+    resultUrlTtlSeconds: 2 * 86_400,
+    remix: false,
+    cancel: false,
+    imageInput: false,
+    chargesForModeratedJobs: false,
+  };
+}
+
+const operationSchema = z.object({
+  name: z.string().min(1),
+  done: z.boolean().optional(),
+  error: z.object({ code: z.number().optional(), message: z.string().optional(), status: z.string().optional() }).nullish(),
+  response: z
+    .object({
+      generateVideoResponse: z
+        .object({
+          generatedSamples: z.array(z.object({ video: z.object({ uri: z.string().min(1) }) })).nullish(),
+          raiMediaFilteredCount: z.number().nullish(),
+          raiMediaFilteredReasons: z.array(z.string()).nullish(),
+        })
+        .nullish(),
+    })
+    .nullish(),
+});
+
+/** google.rpc codes on a failed operation, as core error kinds. */
+function kindForRpc(status: string | undefined, code: number | undefined): ProviderError['kind'] {
+  if (status === 'RESOURCE_EXHAUSTED' || code === 8) return 'rate_limit';
+  if (status === 'PERMISSION_DENIED' || status === 'UNAUTHENTICATED' || code === 7 || code === 16) return 'auth';
+  if (status === 'INVALID_ARGUMENT' || status === 'FAILED_PRECONDITION' || code === 3 || code === 9) return 'invalid_input';
+  if (status === 'NOT_FOUND' || code === 5) return 'not_found';
+  return 'transient';
+}
+
+export function createGeminiBackend(options: GeminiBackendOptions): GeminiBackend {
+  const id = options.id ?? 'gemini';
+  const log = options.logger.child({ backend: id });
+  const model = options.model ?? 'veo-3.1-generate-preview';
+  const fastModel = options.fastModel ?? 'veo-3.1-fast-generate-preview';
+  const referenceMode: GeminiReferenceMode = { ...GEMINI_DEFAULT_REFERENCE_MODE, ...options.referenceMode };
+  const capabilities = geminiCapabilities(applyPriceOverride(GEMINI_DEFAULT_PRICE, options.priceOverrides), referenceMode, options.displayName);
+  const http: ProviderHttp = createProviderHttp({
+    backend: id,
+    baseUrl: options.apiUrl,
+    authHeaders: { 'x-goog-api-key': options.apiKey },
+    clock: options.clock,
+    logger: options.logger,
+    ...(options.timeouts && { timeouts: options.timeouts }),
+    ...(options.retry && { retry: options.retry }),
+    ...(options.random && { random: options.random }),
+  });
+  const videoUris = new Map<string, string>();
+  const invalid = (message: string) => new ProviderError({ kind: 'invalid_input', backend: id, message: `${id}: ${message}` });
+
+  const submit = async (request: GenerationRequest, signal?: AbortSignal): Promise<{ providerJobId: string }> => {
+    if (request.remixOfProviderJobId !== undefined) throw invalid('this backend cannot remix');
+    if (request.imagePath !== undefined) throw invalid('this backend takes no starting image');
+    const withReferences = request.characters.length > 0;
+    if (withReferences) {
+      if (!referenceMode.seconds.includes(request.seconds)) throw invalid(`with reference images Veo takes ${referenceMode.seconds.join(' or ')} s`);
+      if (!referenceMode.orientations.includes(request.orientation)) throw invalid(`with reference images Veo takes only ${referenceMode.orientations.join(' or ')}`);
+    }
+    const images = withReferences ? pooledFrames(framesOf(id, request.characters), referenceMode.maxImages) : [];
+    const referenceImages = await Promise.all(
+      images.map(async (path) => {
+        const { data, mimeType } = await imageBase64(path);
+        return { image: { bytesBase64Encoded: data, mimeType }, referenceType: 'asset' };
+      }),
+    );
+    const chosen = request.quality === 'high' ? model : fastModel;
+    const operation = await http.json(operationSchema, {
+      method: 'POST',
+      path: `/v1beta/models/${encodeURIComponent(chosen)}:predictLongRunning`,
+      operation: 'predictLongRunning',
+      json: {
+        instances: [{ prompt: request.prompt, ...(referenceImages.length > 0 && { referenceImages }) }],
+        parameters: {
+          aspectRatio: request.orientation === 'portrait' ? '9:16' : '16:9',
+          durationSeconds: request.seconds,
+          resolution: request.quality === 'high' ? '1080p' : '720p',
+        },
+      },
+      ...(signal && { signal }),
+    });
+    log.debug({ jobId: request.jobId, providerJobId: operation.name, model: chosen, references: referenceImages.length }, 'operation started');
+    return { providerJobId: operation.name };
+  };
+
+  const readOperation = (name: string, signal?: AbortSignal) =>
+    http.json(operationSchema, {
+      method: 'GET',
+      // Operation names look like `models/veo-…/operations/abc`: keep the slashes.
+      path: `/v1beta/${name.split('/').map(encodeURIComponent).join('/')}`,
+      operation: 'operations.get',
+      ...(signal && { signal }),
+    });
+
+  const status = async (providerJobId: string, signal?: AbortSignal): Promise<ProviderStatus> => {
+    const op = await readOperation(providerJobId, signal);
+    const none = { progress: undefined, queuePosition: undefined, error: undefined, seconds: undefined };
+    if (!op.done) return { ...none, state: 'running' };
+    if (op.error) {
+      const kind = kindForRpc(op.error.status, op.error.code);
+      return { ...none, state: 'failed', error: new ProviderError({ kind, backend: id, message: `${id}: operation failed (${op.error.status ?? op.error.code ?? 'unknown'})`, ...(op.error.status && { providerCode: op.error.status }) }) };
+    }
+    const response = op.response?.generateVideoResponse;
+    const uri = response?.generatedSamples?.[0]?.video.uri;
+    if (!uri) {
+      // Done with no sample: Veo's safety filters removed the output (raiMediaFilteredCount > 0).
+      const filtered = (response?.raiMediaFilteredCount ?? 0) > 0;
+      return {
+        ...none,
+        state: 'failed',
+        error: new ProviderError({ kind: filtered ? 'moderation' : 'transient', backend: id, message: `${id}: operation finished without a video${filtered ? ' (filtered by safety)' : ''}`, ...(filtered && { providerCode: 'rai_media_filtered' }) }),
+      };
+    }
+    videoUris.set(providerJobId, uri);
+    return { ...none, state: 'completed', progress: 100 };
+  };
+
+  const openResult = async (providerJobId: string, signal?: AbortSignal): Promise<ResultStream> => {
+    let uri = videoUris.get(providerJobId);
+    if (!uri) {
+      const s = await status(providerJobId, signal);
+      if (s.state !== 'completed') throw s.error ?? new ProviderError({ kind: 'expired', backend: id, message: `${id}: operation has no video` });
+      uri = videoUris.get(providerJobId)!;
+    }
+    return http.stream({
+      method: 'GET',
+      path: uri,
+      operation: 'video.download',
+      // The file URI lives on the API's own origin and needs the key; the HTTP layer sends it only there,
+      // so a redirect to storage never sees it.
+      statusKinds: { 403: 'expired', 404: 'expired', 410: 'expired' },
+      ...(options.maxResultBytes !== undefined && { maxBytes: options.maxResultBytes }),
+      ...(signal && { signal }),
+    });
+  };
+
+  return { id, capabilities, referenceMode, submit, status, openResult, close: () => http.close() };
+}

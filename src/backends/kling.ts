@@ -1,0 +1,297 @@
+/**
+ * Kling's official API (field guide §2.5):
+ * - Auth: a short-lived HS256 JWT (`iss` = access key, `exp`, `nbf` = now − 5 s) as a Bearer token.
+ * - Elements: persistent character ids. Created once from a frontal and 1–3
+ *   reference frames, polled until they carry an `element_id`, stored as the
+ *   character's binding, deleted with the character.
+ * - Omni-video: `element_list:[{element_id}]` and prompts naming `<<<element_1>>>`.
+ * Every answer is wrapped as `{code, message, request_id, data}`; `code` 0 is success.
+ */
+import { createHmac } from 'node:crypto';
+import { z } from 'zod';
+import type { Clock } from '../core/clock.js';
+import { ProviderError, type ProviderErrorKind } from '../core/errors.js';
+import type { Backend, CharacterSourceForBackend, GenerationRequest, ProviderStatus, ResultStream } from '../core/ports.js';
+import type { BackendCapabilities, CharacterBinding, PriceModel } from '../core/types.js';
+import type { Logger } from '../log.js';
+import { applyPriceOverride, createProviderHttp, type HttpTimeouts, type PriceOverride, type ProviderHttp, type RetryPolicy } from './http.js';
+import { imageBase64 } from './reference-frames.js';
+
+export interface KlingBackendOptions {
+  id?: string;
+  /** `https://api-singapore.klingai.com`, or the simulator's `/kling` base. */
+  apiUrl: string;
+  accessKey: string;
+  secretKey: string;
+  /** Default `kling-v3-omni`. */
+  model?: string;
+  /** Most elements per video; Kling allows images + elements ≤ 7. */
+  maxElements?: number;
+  clock: Clock;
+  logger: Logger;
+  priceOverrides?: PriceOverride;
+  timeouts?: Partial<HttpTimeouts>;
+  retry?: Partial<RetryPolicy>;
+  maxResultBytes?: number;
+  displayName?: string;
+  random?: () => number;
+  /** How often to look at an element task, and for how long, before giving up. */
+  elementPollMs?: number;
+  elementTimeoutMs?: number;
+}
+
+export type KlingBackend = Backend & {
+  createCharacter(source: CharacterSourceForBackend, signal?: AbortSignal): Promise<CharacterBinding>;
+  deleteCharacter(binding: CharacterBinding): Promise<void>;
+  close(): Promise<void>;
+};
+
+/** About $0.084/s in std and $0.112/s in pro mode (unconfirmed; override with PRICE_OVERRIDES). */
+export const KLING_DEFAULT_PRICE: PriceModel = { kind: 'per-second', microsPerSecond: { standard: 84_000, high: 112_000 } };
+
+export function klingCapabilities(price: PriceModel, maxElements: number, displayName = 'Kling 3.0 Omni (official API)'): BackendCapabilities {
+  return {
+    displayName,
+    statusNote: 'Live: Kling’s official API with persistent elements (character ids that outlive any one video); prices unconfirmed.',
+    stabilityRank: 1,
+    characters: { binding: 'element', max: maxElements, mention: { kind: 'indexed', template: '<<<element_{n}>>>' } },
+    seconds: [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+    sizes: { landscape: { standard: '1280x720', high: '1920x1080' }, portrait: { standard: '720x1280', high: '1080x1920' } },
+    price,
+    progress: 'none',
+    completion: 'poll',
+    // Kling keeps generated videos for 30 days.
+    resultUrlTtlSeconds: 30 * 86_400,
+    remix: false,
+    cancel: false,
+    imageInput: false,
+    chargesForModeratedJobs: false,
+  };
+}
+
+const envelope = <T extends z.ZodType>(data: T) =>
+  z.object({ code: z.number(), message: z.string().nullish(), request_id: z.string().nullish(), data: data.nullish() });
+
+const taskSchema = z.object({
+  task_id: z.string().min(1),
+  task_status: z.string().nullish(),
+  task_status_msg: z.string().nullish(),
+  task_result: z
+    .object({
+      videos: z.array(z.object({ id: z.string().nullish(), url: z.string().url(), duration: z.union([z.string(), z.number()]).nullish() })).nullish(),
+      element_id: z.union([z.string(), z.number()]).nullish(),
+      elements: z.array(z.object({ element_id: z.union([z.string(), z.number()]) })).nullish(),
+    })
+    .nullish(),
+});
+
+const taskEnvelope = envelope(taskSchema);
+const emptyEnvelope = envelope(z.unknown());
+
+/** Kling's business codes (documented error table): the HTTP status alone does not say moderation or credit. */
+export function kindForKlingCode(code: number): ProviderErrorKind {
+  if (code >= 1000 && code <= 1004) return 'auth';
+  if (code === 1100 || code === 1101 || code === 1102) return 'quota';
+  if (code === 1103) return 'auth';
+  if (code >= 1200 && code <= 1203) return 'invalid_input';
+  if (code === 1301) return 'moderation';
+  if (code >= 1302 && code <= 1304) return 'rate_limit';
+  return 'transient';
+}
+
+/** Task failures come as free text in `task_status_msg`; risk-control wording means moderation. */
+export function kindForKlingFailure(message: string): ProviderErrorKind {
+  if (/risk|content|security|sensitive|policy|violat|moderat/i.test(message)) return 'moderation';
+  if (/balance|credit|quota/i.test(message)) return 'quota';
+  if (/param|invalid|unsupported/i.test(message)) return 'invalid_input';
+  return 'transient';
+}
+
+/** An HS256 JWT signed with node:crypto: Kling needs nothing more than iss/exp/nbf. */
+export function klingJwt(accessKey: string, secretKey: string, nowMs: number, lifetimeSeconds = 1800): string {
+  const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(nowMs / 1000);
+  // nbf 5 s in the past tolerates clock skew, as Kling's own sample code does.
+  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ iss: accessKey, exp: now + lifetimeSeconds, nbf: now - 5 })}`;
+  return `${unsigned}.${createHmac('sha256', secretKey).update(unsigned).digest('base64url')}`;
+}
+
+export function createKlingBackend(options: KlingBackendOptions): KlingBackend {
+  const id = options.id ?? 'kling';
+  const log = options.logger.child({ backend: id });
+  const model = options.model ?? 'kling-v3-omni';
+  const maxElements = options.maxElements ?? 7;
+  const capabilities = klingCapabilities(applyPriceOverride(KLING_DEFAULT_PRICE, options.priceOverrides), maxElements, options.displayName);
+  const clock = options.clock;
+  const pollMs = options.elementPollMs ?? 3_000;
+  const timeoutMs = options.elementTimeoutMs ?? 10 * 60_000;
+
+  // Tokens live 30 minutes (the most Kling allows); a new one is cut 5 minutes before the old one ends.
+  let token: { value: string; until: number } | undefined;
+  const bearer = (): string => {
+    const now = clock.now();
+    if (!token || now >= token.until) token = { value: klingJwt(options.accessKey, options.secretKey, now), until: now + 25 * 60_000 };
+    return `Bearer ${token.value}`;
+  };
+  // The HTTP layer copies auth headers per request; an enumerable getter makes that copy a fresh JWT.
+  const authHeaders = {} as Record<string, string>;
+  Object.defineProperty(authHeaders, 'authorization', { enumerable: true, get: bearer });
+
+  const http: ProviderHttp = createProviderHttp({
+    backend: id,
+    baseUrl: options.apiUrl,
+    authHeaders,
+    clock,
+    logger: options.logger,
+    ...(options.timeouts && { timeouts: options.timeouts }),
+    ...(options.retry && { retry: options.retry }),
+    ...(options.random && { random: options.random }),
+  });
+  const videoUrls = new Map<string, string>();
+  const invalid = (message: string) => new ProviderError({ kind: 'invalid_input', backend: id, message: `${id}: ${message}` });
+
+  /** A 200 with a non-zero code is still a failure. */
+  const unwrap = <T>(answer: { code: number; data?: T | null | undefined; request_id?: string | null | undefined }, operation: string): T => {
+    if (answer.code !== 0 || answer.data === undefined || answer.data === null) {
+      throw new ProviderError({
+        kind: answer.code === 0 ? 'transient' : kindForKlingCode(answer.code),
+        backend: id,
+        message: `${id} ${operation}: code ${answer.code}`,
+        providerCode: String(answer.code),
+        ...(answer.request_id && { requestId: answer.request_id }),
+      });
+    }
+    return answer.data;
+  };
+
+  const submit = async (request: GenerationRequest, signal?: AbortSignal): Promise<{ providerJobId: string }> => {
+    if (request.remixOfProviderJobId !== undefined) throw invalid('this backend cannot remix');
+    if (request.imagePath !== undefined) throw invalid('this backend takes no starting image');
+    if (request.characters.length > maxElements) throw invalid(`at most ${maxElements} elements per video`);
+    const elementList = request.characters.map((c) => {
+      if (c.binding.kind !== 'element') throw invalid('characters need an element binding on this backend');
+      return { element_id: c.binding.id };
+    });
+    const answer = await http.json(taskEnvelope, {
+      method: 'POST',
+      path: '/v1/videos/omni-video',
+      operation: 'omni-video.create',
+      json: {
+        model_name: model,
+        // Already rendered: characters[n-1] is `<<<element_n>>>`, the n-th entry of element_list.
+        prompt: request.prompt,
+        ...(elementList.length > 0 && { element_list: elementList }),
+        mode: request.quality === 'high' ? 'pro' : 'std',
+        duration: String(request.seconds),
+        aspect_ratio: request.orientation === 'portrait' ? '9:16' : '16:9',
+        // Kling's own dedupe handle: a resubmission after a crash names the same task.
+        external_task_id: request.idempotencyKey,
+      },
+      ...(signal && { signal }),
+    });
+    const task = unwrap(answer, 'omni-video.create');
+    log.debug({ jobId: request.jobId, providerJobId: task.task_id }, 'task submitted');
+    return { providerJobId: task.task_id };
+  };
+
+  const readTask = async (path: string, operation: string, signal?: AbortSignal) =>
+    unwrap(await http.json(taskEnvelope, { method: 'GET', path, operation, ...(signal && { signal }) }), operation);
+
+  const status = async (providerJobId: string, signal?: AbortSignal): Promise<ProviderStatus> => {
+    const task = await readTask(`/v1/videos/omni-video/${encodeURIComponent(providerJobId)}`, 'omni-video.get', signal);
+    const none = { progress: undefined, queuePosition: undefined, error: undefined, seconds: undefined };
+    switch (task.task_status) {
+      case 'submitted':
+        return { ...none, state: 'queued' };
+      case 'succeed': {
+        const video = task.task_result?.videos?.[0];
+        if (!video) return { ...none, state: 'running', progress: 99 };
+        videoUrls.set(providerJobId, video.url);
+        const seconds = video.duration === undefined || video.duration === null ? undefined : Number(video.duration);
+        return { ...none, state: 'completed', progress: 100, seconds: seconds !== undefined && Number.isFinite(seconds) ? seconds : undefined };
+      }
+      case 'failed': {
+        const message = task.task_status_msg ?? '';
+        log.debug({ providerJobId, message: message.slice(0, 300) }, 'task failed');
+        return { ...none, state: 'failed', error: new ProviderError({ kind: kindForKlingFailure(message), backend: id, message: `${id}: task ${providerJobId} failed` }) };
+      }
+      default:
+        // `processing`, and anything newer: still on its way.
+        return { ...none, state: 'running' };
+    }
+  };
+
+  const openResult = async (providerJobId: string, signal?: AbortSignal): Promise<ResultStream> => {
+    let url = videoUrls.get(providerJobId);
+    if (!url) {
+      const s = await status(providerJobId, signal);
+      url = videoUrls.get(providerJobId);
+      if (!url) throw s.error ?? new ProviderError({ kind: 'expired', backend: id, message: `${id}: task ${providerJobId} has no video` });
+    }
+    return http.stream({
+      method: 'GET',
+      path: url,
+      operation: 'video.download',
+      statusKinds: { 403: 'expired', 404: 'expired', 410: 'expired' },
+      ...(options.maxResultBytes !== undefined && { maxBytes: options.maxResultBytes }),
+      ...(signal && { signal }),
+    });
+  };
+
+  const elementIdOf = (task: z.infer<typeof taskSchema>): string | undefined => {
+    const raw = task.task_result?.element_id ?? task.task_result?.elements?.[0]?.element_id;
+    return raw === undefined || raw === null ? undefined : String(raw);
+  };
+
+  const createCharacter = async (source: CharacterSourceForBackend, signal?: AbortSignal): Promise<CharacterBinding> => {
+    const [frontal, ...rest] = source.frames;
+    if (!frontal) throw invalid('an element needs a frontal frame cut from the character’s clip');
+    // Kling wants 1 frontal + 1–3 reference images; a clip that gave one frame lends it to both.
+    const references = (rest.length > 0 ? rest : [frontal]).slice(0, 3);
+    const encode = async (path: string) => (await imageBase64(path)).data;
+    const answer = await http.json(taskEnvelope, {
+      method: 'POST',
+      path: '/v1/general/advanced-custom-elements',
+      operation: 'elements.create',
+      json: {
+        // Element names are limited to 20 characters.
+        element_name: source.name.slice(0, 20),
+        element_description: source.description.slice(0, 100) || source.name.slice(0, 20),
+        reference_type: 'image_refer',
+        element_image_list: { frontal_image: await encode(frontal), refer_images: await Promise.all(references.map(async (p) => ({ image_url: await encode(p) }))) },
+      },
+      ...(signal && { signal }),
+    });
+    const created = unwrap(answer, 'elements.create');
+    const started = clock.now();
+    for (let task = created; ; ) {
+      const elementId = elementIdOf(task);
+      if (task.task_status === 'succeed' && elementId) {
+        log.info({ elementId }, 'element ready');
+        return { kind: 'element', id: elementId, createdAt: clock.now() };
+      }
+      if (task.task_status === 'failed') {
+        const message = task.task_status_msg ?? '';
+        throw new ProviderError({ kind: kindForKlingFailure(message), backend: id, message: `${id}: element task ${created.task_id} failed` });
+      }
+      if (clock.now() - started >= timeoutMs) {
+        throw new ProviderError({ kind: 'transient', backend: id, message: `${id}: element task ${created.task_id} did not finish in time` });
+      }
+      await clock.sleep(pollMs, signal);
+      task = await readTask(`/v1/general/advanced-custom-elements/${encodeURIComponent(created.task_id)}`, 'elements.get', signal);
+    }
+  };
+
+  const deleteCharacter = async (binding: CharacterBinding): Promise<void> => {
+    if (binding.kind !== 'element') return;
+    try {
+      const answer = await http.json(emptyEnvelope, { method: 'POST', path: '/v1/general/delete-elements', operation: 'elements.delete', json: { element_ids: [binding.id] } });
+      if (answer.code !== 0) unwrap({ ...answer, data: undefined }, 'elements.delete');
+    } catch (error) {
+      if (error instanceof ProviderError && error.kind === 'not_found') return;
+      throw error;
+    }
+  };
+
+  return { id, capabilities, submit, status, openResult, createCharacter, deleteCharacter, close: () => http.close() };
+}
