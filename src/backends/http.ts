@@ -316,6 +316,7 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
   const log = options.logger.child({ backend: options.backend });
   const base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
   const backend = options.backend;
+  const notReplayed = new WeakSet<ProviderError>();
 
   const resolve = (path: string, query?: Record<string, string>): URL => {
     const url = /^https?:\/\//i.test(path) ? new URL(path) : new URL(path.replace(/^\//, ''), base);
@@ -392,7 +393,7 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
         if (call.signal?.aborted || isAbortError(error)) throw error;
         failure = error instanceof ProviderError ? error : networkError(call, error);
       }
-      const canRetry = failure.retryable && isReplayable(call) && n < retry.maxAttempts;
+      const canRetry = failure.retryable && !notReplayed.has(failure) && isReplayable(call) && n < retry.maxAttempts;
       if (!canRetry) throw failure;
       if (failure.retryAfterMs !== undefined && failure.retryAfterMs > retry.maxRetryAfterMs) throw failure;
       const delay = failure.retryAfterMs ?? backoffDelay(n, retry, random);
@@ -456,13 +457,18 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
     });
   };
 
-  const malformed = (call: ProviderCall, requestId: string | undefined): ProviderError =>
-    new ProviderError({
+  const malformed = (call: ProviderCall, requestId: string | undefined): ProviderError => {
+    const error = new ProviderError({
       kind: 'transient',
       backend,
       message: `${backend} ${call.operation}: malformed response`,
       ...(requestId !== undefined && { requestId }),
     });
+    // The provider answered, just not in the shape we know: asking again at once rarely
+    // helps, and for a POST it may already have acted. The caller's next poll is the retry.
+    notReplayed.add(error);
+    return error;
+  };
 
   const stream = async (call: StreamCall): Promise<ResultStream> => {
     const maxRedirects = call.maxRedirects ?? 5;
