@@ -159,6 +159,16 @@ function pinnedAgent(addresses: ResolvedAddress[], timeoutMs: number): Agent {
   });
 }
 
+/**
+ * Drops a response body we will not read. undici's body emits 'error'
+ * (RequestAbortedError) when destroyed; without a listener that would crash
+ * the process.
+ */
+function discard(body: NodeJS.ReadableStream & { destroy(): void }): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
 function acceptedType(kind: SourceKind, mediaType: string): { extension: string } | 'sniff' | undefined {
   if (kind === 'image') {
     const extension = IMAGE_TYPES[mediaType];
@@ -201,7 +211,7 @@ export async function fetchUserFile(rawUrl: string, destination: string, options
       });
 
       if (REDIRECT_STATUSES.has(response.statusCode)) {
-        response.body.destroy();
+        discard(response.body);
         const location = response.headers.location;
         if (typeof location !== 'string' || location === '') {
           throw refuse('source_http_error', 'That link redirects nowhere, so there was nothing to fetch.', new Error(`HTTP ${response.statusCode} without Location`));
@@ -213,7 +223,7 @@ export async function fetchUserFile(rawUrl: string, destination: string, options
         continue;
       }
       if (response.statusCode < 200 || response.statusCode >= 300) {
-        response.body.destroy();
+        discard(response.body);
         throw refuse(
           'source_http_error',
           `That link answered with an error (HTTP ${response.statusCode}), so there was nothing to fetch. Check that it is public.`,
@@ -223,14 +233,14 @@ export async function fetchUserFile(rawUrl: string, destination: string, options
 
       const declaredLength = Number(response.headers['content-length']);
       if (Number.isFinite(declaredLength) && declaredLength > options.maxBytes) {
-        response.body.destroy();
+        discard(response.body);
         throw tooLarge(`content-length ${declaredLength} > ${options.maxBytes}`);
       }
       const rawType = String(response.headers['content-type'] ?? '');
       const mediaType = rawType.split(';')[0]!.trim().toLowerCase();
       const accepted = acceptedType(options.kind, mediaType);
       if (!accepted) {
-        response.body.destroy();
+        discard(response.body);
         throw wrongType(options.kind, rawType);
       }
 
@@ -244,7 +254,7 @@ export async function fetchUserFile(rawUrl: string, destination: string, options
         for await (const chunk of response.body as AsyncIterable<Buffer>) {
           bytes += chunk.length;
           if (bytes > options.maxBytes) {
-            response.body.destroy();
+            discard(response.body);
             throw tooLarge(`streamed more than ${options.maxBytes} bytes`);
           }
           if (head) {
@@ -252,7 +262,7 @@ export async function fetchUserFile(rawUrl: string, destination: string, options
             if (head.length < SNIFF_BYTES) continue;
             result = sniffVideoContainer(head);
             if (!result) {
-              response.body.destroy();
+              discard(response.body);
               throw wrongType(options.kind, `${rawType}, bytes ${head.subarray(0, SNIFF_BYTES).toString('hex')}`);
             }
             await file.write(head);
