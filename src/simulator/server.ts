@@ -378,7 +378,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       while (sent < total && !ctx.res.destroyed) {
         const piece = total - sent >= chunk.length ? chunk : chunk.subarray(0, total - sent);
         sent += piece.length;
-        if (!ctx.res.write(piece)) await new Promise((resolve) => ctx.res.once('drain', resolve).once('close', resolve));
+        if (!ctx.res.write(piece)) await drainOrClose(ctx.res);
       }
       ctx.res.end();
       return;
@@ -881,6 +881,18 @@ function isPortrait(size: string): boolean {
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
+}
+
+function drainOrClose(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 function sendText(res: ServerResponse, status: number, text: string): void {
