@@ -22,7 +22,7 @@ import { ProviderError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { driveWhile, realWait, RecordingClock } from '../helpers/drive.js';
 
-type Handler = (req: IncomingMessage, res: ServerResponse, hit: number) => void | Promise<void>;
+type Handler = (req: IncomingMessage, res: ServerResponse, hit: number) => unknown;
 
 /** A bare loopback server whose behaviour each test scripts per hit. */
 async function scriptedServer(): Promise<{ url: string; server: Server; hits: () => number; on: (h: Handler) => void; bodies: Buffer[]; headers: IncomingMessage['headers'][] }> {
