@@ -1,0 +1,186 @@
+/**
+ * Block Kit for everything the bot posts in Slack. Every message also carries
+ * a plain `text`: Slack shows it in notifications and to screen readers, and
+ * rejects top-level text-less messages with blocks in some clients.
+ */
+import type { types } from '@slack/bolt';
+import type { Accepted, CostReport } from '../../core/studio.js';
+import { formatUsd } from '../../core/money.js';
+import { describeReply, progressBar } from '../../core/present.js';
+import type { Reply } from '../../core/command-handler.js';
+import type { JobEvent, JobRecord } from '../../core/types.js';
+
+type Block = types.KnownBlock;
+
+export const ACTION = {
+  cancel: 'sora_job_cancel',
+  remix: 'sora_job_remix',
+  retry: 'sora_job_retry',
+} as const;
+export const REMIX_VIEW = 'sora_remix_submit';
+export const REMIX_BLOCK = 'remix_prompt';
+export const REMIX_INPUT = 'prompt';
+
+/** Section text is capped at 3000 characters by Block Kit. */
+function clip(text: string, max = 2900): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** Prompts are user text: quoting them with `>` keeps them from reading as the bot's words. */
+function quote(text: string): string {
+  return clip(text.split('\n').map((l) => `>${l}`).join('\n'));
+}
+
+function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export interface BudgetLeft {
+  tenantLeftMicros: number;
+  userLeftMicros: number;
+}
+
+/** The message that opens a job's thread. `left` is unknown when a restarted process reopens the thread. */
+export function parentMessage(job: JobRecord, backendName: string, left: BudgetLeft | undefined): { text: string; blocks: Block[] } {
+  const who = `<@${job.requesterId}>`;
+  const text = `${job.requesterName} asked for a ${job.seconds}s video (estimated ${formatUsd(job.estimateMicros)}).`;
+  const fields: types.MrkdwnElement[] = [{ type: 'mrkdwn', text: `*Estimate*\n${formatUsd(job.estimateMicros)} · ${job.seconds}s ${job.input.orientation} on ${escapeMrkdwn(backendName)}` }];
+  if (left) fields.push({ type: 'mrkdwn', text: `*Budget left this month*\nteam ${formatUsd(left.tenantLeftMicros)} · ${who} ${formatUsd(left.userLeftMicros)}` });
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `${who} asked for a video${job.input.remixOf ? ` (a remix of \`${job.input.remixOf}\`)` : ''}:\n${quote(escapeMrkdwn(job.input.prompt))}` } },
+      { type: 'section', fields },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `Job \`${job.id}\` · progress and the video follow in the thread.` }] },
+    ],
+  };
+}
+
+export function parentMessageForAccepted(accepted: Accepted): { text: string; blocks: Block[] } {
+  return parentMessage(accepted.job, accepted.backendName, accepted);
+}
+
+function button(actionId: string, label: string, jobId: string, style?: 'primary' | 'danger'): types.Button {
+  return { type: 'button', action_id: actionId, text: { type: 'plain_text', text: label }, value: jobId, ...(style ? { style } : {}) };
+}
+
+export interface StatusView {
+  /** One line: what the job is doing now. */
+  line: string;
+  final: boolean;
+  buttons: 'cancel' | 'after' | 'retry';
+}
+
+export function statusView(job: JobRecord, event: JobEvent | undefined, backendName: string): StatusView {
+  if (!event) return { line: ':hourglass_flowing_sand: Queued.', final: false, buttons: 'cancel' };
+  switch (event.type) {
+    case 'queued':
+      return { line: `:hourglass_flowing_sand: Queued, position ${event.position} in line.`, final: false, buttons: 'cancel' };
+    case 'progress': {
+      if (event.stage === 'generating') return { line: `:movie_camera: Generating on ${backendName}\n\`${progressBar(event.progress)}\``, final: false, buttons: 'cancel' };
+      const where = event.position !== undefined ? `, position ${event.position}` : '';
+      return { line: `:gear: ${capitalize(event.stage)}${where}.`, final: false, buttons: event.stage === 'downloading' || event.stage === 'uploading' ? 'after' : 'cancel' };
+    }
+    case 'finished':
+      return { line: `:white_check_mark: Done: ${job.seconds}s on ${backendName} for ${formatUsd(job.priceMicros ?? job.estimateMicros)}. The video is below.`, final: true, buttons: 'after' };
+    case 'failed':
+      return { line: `:x: ${event.reason}`, final: true, buttons: 'retry' };
+    case 'cancelled':
+      return { line: `:no_entry_sign: Cancelled by ${event.byName}. The reserved budget went back to the team.`, final: true, buttons: 'retry' };
+  }
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+export function statusMessage(job: JobRecord, view: StatusView): { text: string; blocks: Block[] } {
+  const elements: types.Button[] =
+    view.buttons === 'cancel'
+      ? [button(ACTION.cancel, 'Cancel', job.id, 'danger')]
+      : view.buttons === 'retry'
+        ? [button(ACTION.retry, 'Retry', job.id, 'primary')]
+        : view.final
+          ? [button(ACTION.remix, 'Remix', job.id, 'primary'), button(ACTION.retry, 'Retry', job.id)]
+          : [];
+  const blocks: Block[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: clip(view.line) } },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: `Job \`${job.id}\`` }] },
+  ];
+  if (elements.length > 0) blocks.push({ type: 'actions', block_id: `job_${job.id}`, elements });
+  return { text: view.line.split('\n')[0]!, blocks };
+}
+
+export function remixModal(job: JobRecord, metadata: string): types.ModalView {
+  return {
+    type: 'modal',
+    callback_id: REMIX_VIEW,
+    private_metadata: metadata,
+    title: { type: 'plain_text', text: 'Remix video' },
+    submit: { type: 'plain_text', text: 'Generate' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `Varies job \`${job.id}\`. The price is shown before anything is spent.` }] },
+      {
+        type: 'input',
+        block_id: REMIX_BLOCK,
+        label: { type: 'plain_text', text: 'New prompt' },
+        element: { type: 'plain_text_input', action_id: REMIX_INPUT, multiline: true, min_length: 3, max_length: 2000, initial_value: job.input.prompt.slice(0, 2000) },
+      },
+    ],
+  };
+}
+
+function spendLine(spent: number, reserved: number, cap?: number): string {
+  return `${formatUsd(spent)}${reserved > 0 ? ` (+${formatUsd(reserved)} reserved)` : ''}${cap !== undefined ? ` of ${formatUsd(cap)}` : ''}`;
+}
+
+/** `/cost` as sections: the totals, then per member and per backend, then the comparison. */
+export function costBlocks(report: CostReport): { text: string; blocks: Block[] } {
+  const { summary } = report;
+  const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: `Spend for ${report.month}` } }];
+  if (report.user) {
+    const u = summary.byUser[report.user.id];
+    blocks.push({
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: `*<@${report.user.id}>*\n${spendLine(u?.spentMicros ?? 0, u?.reservedMicros ?? 0, report.user.capMicros)}` },
+        { type: 'mrkdwn', text: `*Videos*\n${u?.jobs ?? 0}` },
+      ],
+    });
+  } else {
+    const left = Math.max(0, report.tenantCapMicros - summary.total.spentMicros - summary.total.reservedMicros);
+    blocks.push({
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: `*Team*\n${spendLine(summary.total.spentMicros, summary.total.reservedMicros, report.tenantCapMicros)}` },
+        { type: 'mrkdwn', text: `*Left*\n${formatUsd(left)}` },
+        { type: 'mrkdwn', text: `*Videos*\n${summary.total.jobs}` },
+        { type: 'mrkdwn', text: `*Default cap per member*\n${formatUsd(report.userCapMicros)}` },
+      ],
+    });
+    const users = Object.entries(summary.byUser).sort((a, b) => b[1].spentMicros - a[1].spentMicros).slice(0, 10);
+    if (users.length > 0) {
+      blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*By member*\n${users.map(([id, u]) => `• <@${id}>: ${spendLine(u.spentMicros, u.reservedMicros)} · ${u.jobs} video${u.jobs === 1 ? '' : 's'}`).join('\n')}`) } });
+    }
+    const backends = Object.entries(summary.byBackend).sort((a, b) => b[1].spentMicros - a[1].spentMicros);
+    if (backends.length > 0) {
+      blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*By backend*\n${backends.map(([id, b]) => `• ${escapeMrkdwn(report.backendNames[id] ?? id)}: ${formatUsd(b.spentMicros)} · ${b.jobs} video${b.jobs === 1 ? '' : 's'}`).join('\n')}`) } });
+    }
+  }
+  const official = report.user ? (summary.byUser[report.user.id]?.officialMicros ?? 0) : summary.total.officialMicros;
+  const spent = report.user ? (summary.byUser[report.user.id]?.spentMicros ?? 0) : summary.total.spentMicros;
+  if (official > 0) {
+    const diff = official - spent;
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `At ${escapeMrkdwn(report.referenceBackendName)} official prices: ${formatUsd(official)}${diff > 0 ? ` (saved ${formatUsd(diff)})` : ''}.` }],
+    });
+  }
+  return { text: describeReply({ kind: 'cost', report }), blocks };
+}
+
+/** Any other reply: the shared plain text, which reads well as mrkdwn. */
+export function replyText(reply: Reply): string {
+  return clip(describeReply(reply), 3900);
+}

@@ -1,0 +1,28 @@
+/**
+ * Cancel button on a job's status message. The core decides who may cancel
+ * (the requester or a workspace admin) and only finds jobs of the clicking
+ * workspace; the status message then shows who cancelled.
+ */
+import type { AllMiddlewareArgs, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { UserFacingError } from '../../../../core/errors.js';
+import { tellPrivately, userMessageFor, type SlackRuntime } from '../../runtime.js';
+import { slackRefSchema } from '../../surface.js';
+import { jobActionSchema, where } from './job-action.js';
+
+export function cancelJobListener(rt: SlackRuntime) {
+  return async function onCancelJob({ ack, body }: SlackActionMiddlewareArgs & AllMiddlewareArgs): Promise<void> {
+    await ack();
+    const parsed = jobActionSchema.safeParse(body);
+    if (!parsed.success) return void rt.logger.warn({ issues: parsed.error.issues }, 'malformed slack cancel action');
+    const action = parsed.data;
+    try {
+      const actor = await rt.members.actor(action.team.id, action.user.id, action.user.name);
+      const job = await rt.studio.job(actor, action.actions[0]!.value);
+      const ref = slackRefSchema.safeParse(job.surface);
+      if (!ref.success || ref.data.channel !== action.channel.id) throw new UserFacingError('unknown_job', 'That button does not belong to a job in this channel.');
+      await rt.studio.cancel(actor, job.id);
+    } catch (error) {
+      await tellPrivately(rt, where(action), userMessageFor(error, rt.logger, { action: 'cancel' }));
+    }
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * Retry button: the same request again, priced and budgeted for whoever
+ * clicked (it is their budget that pays), in a new thread.
+ */
+import type { AllMiddlewareArgs, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { openJobThread, tellPrivately, userMessageFor, type SlackRuntime } from '../../runtime.js';
+import { slackRef } from '../../surface.js';
+import { jobActionSchema, where } from './job-action.js';
+
+export function retryJobListener(rt: SlackRuntime) {
+  return async function onRetryJob({ ack, body }: SlackActionMiddlewareArgs & AllMiddlewareArgs): Promise<void> {
+    await ack();
+    const parsed = jobActionSchema.safeParse(body);
+    if (!parsed.success) return void rt.logger.warn({ issues: parsed.error.issues }, 'malformed slack retry action');
+    const action = parsed.data;
+    try {
+      const actor = await rt.members.actor(action.team.id, action.user.id, action.user.name);
+      const original = await rt.studio.job(actor, action.actions[0]!.value);
+      const accepted = await rt.studio.requestGeneration(actor, original.input, slackRef(action.team.id, action.channel.id));
+      const problem = await openJobThread(rt, actor, accepted, action.channel.id);
+      if (problem) await tellPrivately(rt, where(action), problem);
+    } catch (error) {
+      await tellPrivately(rt, where(action), userMessageFor(error, rt.logger, { action: 'retry' }));
+    }
+  };
+}

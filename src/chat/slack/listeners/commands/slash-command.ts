@@ -1,0 +1,122 @@
+/**
+ * `/sora`, `/character`, `/cost` and `/budget`: the shared text syntax. Input
+ * and help are answered in the ack itself (ephemeral, local, milliseconds);
+ * everything that touches the network happens after the ack, because Slack
+ * shows the user an error if the ack takes more than 3 s.
+ */
+import { rm } from 'node:fs/promises';
+import type { AllMiddlewareArgs, RespondFn, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { z } from 'zod';
+import { CommandInputError, findCommand, findSubcommand, optionsOf } from '../../../../commands/options.js';
+import { parseTextCommand } from '../../../../commands/text-syntax.js';
+import type { ParsedCommand } from '../../../../../commands/spec.js';
+import { handleCommand, type Reply } from '../../../../core/command-handler.js';
+import { costBlocks, replyText } from '../../blocks.js';
+import { openJobThread, userMessageFor, type SlackRuntime } from '../../runtime.js';
+import { downloadSharedFile, slackFileId } from '../../shared-files.js';
+import { mentionsToNames, unescapeSlackText, unlabelledMentions } from '../../slack-text.js';
+import { slackRef } from '../../surface.js';
+
+/** The fields of Slack's slash-command POST that the bot relies on. */
+export const slashCommandSchema = z.object({
+  command: z.string().regex(/^\/[a-z0-9_-]+$/i),
+  text: z.string().max(4000).default(''),
+  team_id: z.string().min(1),
+  channel_id: z.string().min(1),
+  user_id: z.string().min(1),
+  user_name: z.string().optional(),
+  response_url: z.string().url(),
+});
+type SlashCommand = z.infer<typeof slashCommandSchema>;
+
+const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, text });
+
+export function slashCommandListener(rt: SlackRuntime) {
+  return async function onSlashCommand({ command, ack, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> {
+    const payload = slashCommandSchema.safeParse(command);
+    if (!payload.success) {
+      rt.logger.warn({ issues: payload.error.issues }, 'malformed slack slash command');
+      await ack(ephemeral('Slack sent that command in a form I could not read. Please try again.'));
+      return;
+    }
+    const p = payload.data;
+    let parsed: ReturnType<typeof parseTextCommand>;
+    try {
+      parsed = parseTextCommand(unescapeSlackText(p.text), p.command.slice(1));
+    } catch (error) {
+      if (!(error instanceof CommandInputError)) throw error;
+      await ack(ephemeral(userMessageFor(error, rt.logger, {})));
+      return;
+    }
+    if (parsed.kind === 'help') {
+      await ack(ephemeral(`\`\`\`${parsed.text}\`\`\``));
+      return;
+    }
+    await ack();
+    await runCommand(rt, p, parsed.command, respond);
+  };
+}
+
+async function runCommand(rt: SlackRuntime, p: SlashCommand, parsed: ParsedCommand, respond: RespondFn): Promise<void> {
+  const downloaded: string[] = [];
+  try {
+    const actor = await rt.members.actor(p.team_id, p.user_id, p.user_name);
+    const command = await normalizeSlackValues(rt, p.team_id, parsed);
+    const reply = await handleCommand(rt.studio, command, {
+      actor,
+      surface: slackRef(p.team_id, p.channel_id),
+      resolveAttachment: async (value, kind) => {
+        const file = await downloadSharedFile(value, kind, rt.sharedFiles);
+        downloaded.push(file);
+        return file;
+      },
+    });
+    await present(rt, reply, actor, p, respond);
+  } catch (error) {
+    await respond(ephemeral(userMessageFor(error, rt.logger, { command: p.command, team: p.team_id }))).catch((e: unknown) =>
+      rt.logger.warn({ err: e }, 'could not answer a slack command through response_url'),
+    );
+  } finally {
+    // The core copied the clip into its own area; our download was only a hand-over.
+    for (const file of downloaded) await rm(file, { force: true });
+  }
+}
+
+/**
+ * Slack-specific values turned back into what the person typed: `@mascot`
+ * that Slack made a user mention in a prompt or a character name, and a
+ * Slack file link given as `--video_url` (which only the bot token can read).
+ */
+async function normalizeSlackValues(rt: SlackRuntime, team: string, parsed: ParsedCommand): Promise<ParsedCommand> {
+  const spec = findCommand(parsed.command);
+  const specs = spec ? optionsOf(spec, parsed.subcommand ? findSubcommand(spec, parsed.subcommand) : undefined) : [];
+  const options = { ...parsed.options };
+  for (const option of specs) {
+    const value = options[option.name];
+    if (option.type !== 'string' || typeof value !== 'string') continue;
+    const handles = new Map<string, string | undefined>();
+    for (const id of unlabelledMentions(value)) handles.set(id, await rt.members.handle(team, id));
+    options[option.name] = mentionsToNames(value, (id) => handles.get(id));
+  }
+  const url = options.video_url;
+  if (typeof url === 'string' && options.video === undefined && slackFileId(url) && !/^F/.test(url)) {
+    options.video = url;
+    delete options.video_url;
+  }
+  return { ...parsed, options };
+}
+
+async function present(rt: SlackRuntime, reply: Reply, actor: import('../../../../core/types.js').Actor, p: SlashCommand, respond: RespondFn): Promise<void> {
+  switch (reply.kind) {
+    case 'accepted': {
+      const problem = await openJobThread(rt, actor, reply.accepted, p.channel_id);
+      if (problem) await respond(ephemeral(problem));
+      return;
+    }
+    case 'cost':
+      await respond({ response_type: 'ephemeral', ...costBlocks(reply.report) });
+      return;
+    default:
+      await respond(ephemeral(replyText(reply)));
+  }
+}

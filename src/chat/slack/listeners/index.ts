@@ -1,0 +1,20 @@
+/** Every Slack listener, one per file, registered on the Bolt app here. */
+import type { App } from '@slack/bolt';
+import { COMMANDS } from '../../../../commands/index.js';
+import { ACTION, REMIX_VIEW } from '../blocks.js';
+import type { SlackRuntime } from '../runtime.js';
+import { cancelJobListener } from './actions/cancel-job.js';
+import { remixJobListener } from './actions/remix-job.js';
+import { retryJobListener } from './actions/retry-job.js';
+import { slashCommandListener } from './commands/slash-command.js';
+import { remixSubmittedListener } from './views/remix-submitted.js';
+
+export function register(app: App, rt: SlackRuntime): void {
+  // The command names come from the specs, like the manifest's, so the two cannot drift apart.
+  const onSlashCommand = slashCommandListener(rt);
+  for (const command of COMMANDS) app.command(`/${command.name}`, onSlashCommand);
+  app.action(ACTION.cancel, cancelJobListener(rt));
+  app.action(ACTION.remix, remixJobListener(rt));
+  app.action(ACTION.retry, retryJobListener(rt));
+  app.view(REMIX_VIEW, remixSubmittedListener(rt));
+}

@@ -1,0 +1,77 @@
+/**
+ * Who a Slack member is: display name and whether they may administer the
+ * bot. Workspace admins and owners come from `users.info` (`is_admin`,
+ * `is_owner`, `is_primary_owner`); SLACK_ADMIN_USER_IDS adds people who are
+ * neither, e.g. a team lead in a large workspace.
+ */
+import type { webApi } from '@slack/bolt';
+import { z } from 'zod';
+import type { Clock } from '../../core/clock.js';
+import { tenantId, type Actor } from '../../core/types.js';
+import type { Logger } from '../../log.js';
+
+const usersInfoSchema = z.object({
+  user: z.object({
+    id: z.string(),
+    name: z.string().optional(),
+    real_name: z.string().optional(),
+    is_admin: z.boolean().optional(),
+    is_owner: z.boolean().optional(),
+    is_primary_owner: z.boolean().optional(),
+    profile: z.object({ display_name: z.string().optional(), real_name: z.string().optional() }).optional(),
+  }),
+});
+
+interface Member {
+  name: string;
+  handle: string | undefined;
+  isAdmin: boolean;
+  fetchedAt: number;
+}
+
+/** A promotion or demotion takes effect within this long without a restart. */
+const MEMBER_TTL_MS = 5 * 60_000;
+
+export class SlackMembers {
+  private readonly cache = new Map<string, Member>();
+
+  constructor(
+    private readonly client: webApi.WebClient,
+    private readonly adminIds: readonly string[],
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  async member(teamId: string, userId: string, fallbackName?: string): Promise<Member> {
+    const key = `${teamId}:${userId}`;
+    const cached = this.cache.get(key);
+    if (cached && this.clock.now() - cached.fetchedAt < MEMBER_TTL_MS) return cached;
+    let member: Member;
+    try {
+      const { user } = usersInfoSchema.parse(await this.client.users.info({ user: userId }));
+      member = {
+        name: user.profile?.display_name || user.profile?.real_name || user.real_name || user.name || fallbackName || userId,
+        handle: user.name,
+        isAdmin: Boolean(user.is_admin || user.is_owner || user.is_primary_owner),
+        fetchedAt: this.clock.now(),
+      };
+    } catch (error) {
+      // Without users.info nobody is promoted to admin: failing closed is the safe side.
+      this.logger.warn({ err: error, user: userId }, 'slack users.info failed');
+      return { name: fallbackName ?? userId, handle: undefined, isAdmin: this.adminIds.includes(userId), fetchedAt: 0 };
+    }
+    if (this.adminIds.includes(userId)) member.isAdmin = true;
+    this.cache.set(key, member);
+    return member;
+  }
+
+  async actor(teamId: string, userId: string, fallbackName?: string): Promise<Actor> {
+    const m = await this.member(teamId, userId, fallbackName);
+    return { tenant: tenantId('slack', teamId), userId, displayName: m.name, isAdmin: m.isAdmin };
+  }
+
+  /** The member's handle, for turning a bare `<@U…>` back into the word that was typed. */
+  async handle(teamId: string, userId: string): Promise<string | undefined> {
+    return (await this.member(teamId, userId)).handle;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * What every Slack listener shares: the Studio, the Web API client, member
+ * lookups, and the two things most of them end with: opening a job's thread,
+ * and telling one person privately what went wrong.
+ */
+import type { webApi } from '@slack/bolt';
+import { z } from 'zod';
+import { CommandInputError } from '../../commands/options.js';
+import { UserFacingError } from '../../core/errors.js';
+import type { Accepted, Studio } from '../../core/studio.js';
+import type { Actor } from '../../core/types.js';
+import type { Logger } from '../../log.js';
+import { parentMessageForAccepted, statusMessage, statusView } from './blocks.js';
+import type { SlackMembers } from './members.js';
+import type { SharedFileOptions } from './shared-files.js';
+import { slackErrorCode, type SlackSurface } from './surface.js';
+
+export interface SlackRuntime {
+  studio: Studio;
+  client: webApi.WebClient;
+  members: SlackMembers;
+  surface: SlackSurface;
+  logger: Logger;
+  sharedFiles: SharedFileOptions;
+}
+
+const postedSchema = z.object({ ts: z.string().min(1) });
+
+/**
+ * Posts the parent message and the status message in its thread, then lets
+ * the job run. Slash commands cannot be used inside threads, so the bot opens
+ * the thread itself. Returns an error sentence when Slack refused the post;
+ * the job is then cancelled so its reserved budget goes back at once.
+ */
+export async function openJobThread(rt: SlackRuntime, actor: Actor, accepted: Accepted, channel: string): Promise<string | undefined> {
+  const job = accepted.job;
+  let parentTs: string;
+  let statusTs: string;
+  try {
+    parentTs = postedSchema.parse(await rt.client.chat.postMessage({ channel, ...parentMessageForAccepted(accepted) })).ts;
+    const status = statusMessage(job, statusView(job, undefined, accepted.backendName));
+    statusTs = postedSchema.parse(await rt.client.chat.postMessage({ channel, thread_ts: parentTs, ...status })).ts;
+  } catch (error) {
+    rt.logger.warn({ err: error, job: job.id, channel }, 'could not open the slack thread for a job');
+    await rt.studio.cancel(actor, job.id).catch((e: unknown) => rt.logger.warn({ err: e, job: job.id }, 'could not cancel an unposted job'));
+    const code = slackErrorCode(error);
+    return code === 'not_in_channel' || code === 'channel_not_found' || code === 'is_archived'
+      ? "I can't post in this conversation, so the video was not started and nothing was spent. Add me to the channel (/invite) or use a channel I'm in."
+      : 'Slack did not accept my message, so the video was not started and nothing was spent. Try again in a moment.';
+  }
+  await rt.studio.startJob(job.id, { parentTs, statusTs });
+  return undefined;
+}
+
+/** The sentence a person sees for an error; internals go to the log only. */
+export function userMessageFor(error: unknown, logger: Logger, context: Record<string, unknown>): string {
+  if (error instanceof CommandInputError) return `${error.userMessage}${error.usage ? `\nUsage:\n\`\`\`${error.usage}\`\`\`` : ''}`;
+  if (error instanceof UserFacingError) return error.userMessage;
+  logger.error({ err: error, ...context }, 'slack request failed');
+  return 'Something went wrong on my side while handling that. Nothing new was charged; please try again, and tell an admin if it keeps happening.';
+}
+
+/** Private note to one member, in the thread when there is one (block actions have no reliable response_url). */
+export async function tellPrivately(rt: SlackRuntime, where: { channel: string; user: string; threadTs?: string }, text: string): Promise<void> {
+  try {
+    await rt.client.chat.postEphemeral({ channel: where.channel, user: where.user, text, ...(where.threadTs ? { thread_ts: where.threadTs } : {}) });
+  } catch (error) {
+    rt.logger.warn({ err: error, channel: where.channel }, 'could not post an ephemeral message');
+  }
+}

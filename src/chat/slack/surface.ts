@@ -1,0 +1,154 @@
+/**
+ * The Slack surface: a job's life shown in its thread. The thread's channel,
+ * parent `ts` and status message `ts` live in the job's SurfaceRef, which the
+ * core persists, so a restarted process keeps editing the same message and
+ * uploads into the same thread.
+ */
+import type { webApi } from '@slack/bolt';
+import { z } from 'zod';
+import type { Surface } from '../../core/ports.js';
+import type { Studio } from '../../core/studio.js';
+import type { JobEvent, JobRecord, SurfaceRef } from '../../core/types.js';
+import type { Logger } from '../../log.js';
+import { parentMessage, statusMessage, statusView } from './blocks.js';
+import { uploadFileToThread } from './upload.js';
+import { formatUsd } from '../../core/money.js';
+
+export const SLACK_PLATFORM = 'slack';
+
+export const slackRefSchema = z
+  .object({
+    platform: z.literal(SLACK_PLATFORM),
+    team: z.string().min(1),
+    channel: z.string().min(1),
+    parentTs: z.string().min(1).optional(),
+    statusTs: z.string().min(1).optional(),
+    /** Set once the video is in the thread: a repeated `finished` uploads nothing. */
+    fileId: z.string().min(1).optional(),
+  })
+  .passthrough();
+export type SlackRef = z.infer<typeof slackRefSchema>;
+
+export function slackRef(team: string, channel: string): SurfaceRef {
+  return { platform: SLACK_PLATFORM, team, channel };
+}
+
+const filesListSchema = z.object({ files: z.array(z.object({ id: z.string(), name: z.string().optional() })).default([]) });
+const postedSchema = z.object({ ts: z.string().min(1) });
+
+export function videoFileName(jobId: string): string {
+  return `${jobId}.mp4`;
+}
+
+export class SlackSurface implements Surface {
+  readonly platform = SLACK_PLATFORM;
+  /**
+   * Slack allows about one message per second per channel and chat.update is
+   * Tier 3 (~50/min per workspace); a bar every 3 s keeps many parallel jobs
+   * well inside both.
+   */
+  readonly progressIntervalMs = 3_000;
+  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly lastShown = new Map<string, string>();
+  private readonly uploaded = new Map<string, string>();
+
+  constructor(
+    private readonly client: webApi.WebClient,
+    private readonly studio: Studio,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Events of one job run one at a time: a cancel must not race the progress edit it replaces. */
+  update(job: JobRecord, event: JobEvent): Promise<Partial<SurfaceRef> | void> {
+    const previous = this.chains.get(job.id) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.apply(job, event));
+    this.chains.set(job.id, next);
+    void next.finally(() => {
+      if (this.chains.get(job.id) === next) this.chains.delete(job.id);
+    }).catch(() => undefined);
+    return next;
+  }
+
+  private backendName(job: JobRecord): string {
+    return this.studio.backend(job.backend)?.capabilities.displayName ?? job.backend;
+  }
+
+  private async apply(job: JobRecord, event: JobEvent): Promise<Partial<SurfaceRef> | void> {
+    const parsed = slackRefSchema.safeParse(job.surface);
+    if (!parsed.success) {
+      this.logger.warn({ job: job.id }, 'slack job without a channel; nothing to update');
+      return;
+    }
+    const ref = parsed.data;
+    const patch: Partial<SlackRef> = {};
+    let parentTs = ref.parentTs;
+    let statusTs = ref.statusTs;
+    if (!parentTs) {
+      // A job cancelled before its thread existed was answered privately already.
+      if (event.type === 'cancelled') return;
+      // The process stopped between accepting the job and opening its thread; open it now.
+      const parent = parentMessage(job, this.backendName(job), undefined);
+      parentTs = postedSchema.parse(await this.client.chat.postMessage({ channel: ref.channel, ...parent })).ts;
+      patch.parentTs = parentTs;
+    }
+    const view = statusView(job, event, this.backendName(job));
+    const message = statusMessage(job, view);
+    if (event.type === 'finished') {
+      const fileId = ref.fileId ?? this.uploaded.get(job.id) ?? (await this.findUploaded(job, ref.channel));
+      if (fileId) {
+        this.logger.info({ job: job.id, file: fileId }, 'video already in the slack thread; not uploading again');
+      } else {
+        const uploadedId = await uploadFileToThread(this.client, {
+          path: event.path,
+          filename: videoFileName(job.id),
+          title: job.input.prompt.slice(0, 200),
+          channel: ref.channel,
+          threadTs: parentTs,
+          comment: `<@${job.requesterId}>, your video: ${job.seconds}s on ${this.backendName(job)}, ${formatUsd(job.priceMicros ?? job.estimateMicros)}.`,
+        });
+        this.uploaded.set(job.id, uploadedId);
+        patch.fileId = uploadedId;
+      }
+    }
+    const shown = JSON.stringify(message);
+    if (statusTs && this.lastShown.get(job.id) === shown) return Object.keys(patch).length > 0 ? patch : undefined;
+    if (statusTs) {
+      try {
+        await this.client.chat.update({ channel: ref.channel, ts: statusTs, ...message });
+      } catch (error) {
+        // Someone deleted the status message: post a fresh one rather than go silent.
+        if (slackErrorCode(error) !== 'message_not_found') throw error;
+        statusTs = undefined;
+      }
+    }
+    if (!statusTs) {
+      statusTs = postedSchema.parse(await this.client.chat.postMessage({ channel: ref.channel, thread_ts: parentTs, ...message })).ts;
+      patch.statusTs = statusTs;
+    }
+    if (view.final) this.lastShown.delete(job.id);
+    else this.lastShown.set(job.id, shown);
+    return Object.keys(patch).length > 0 ? patch : undefined;
+  }
+
+  /**
+   * A delivery the previous process finished but could not record: the core
+   * repeats `finished` after a crash, and the thread must not get the video twice.
+   */
+  private async findUploaded(job: JobRecord, channel: string): Promise<string | undefined> {
+    try {
+      const listed = filesListSchema.parse(
+        await this.client.files.list({ channel, ts_from: String(Math.floor(job.createdAt / 1000) - 60), count: 100 }),
+      );
+      return listed.files.find((f) => f.name === videoFileName(job.id))?.id;
+    } catch (error) {
+      this.logger.warn({ err: error, job: job.id }, 'could not check the thread for an earlier upload');
+      return undefined;
+    }
+  }
+}
+
+/** The `error` code of a Web API platform error (`not_in_channel`, `message_not_found`…). */
+export function slackErrorCode(error: unknown): string | undefined {
+  const data = (error as { data?: { error?: unknown } } | undefined)?.data;
+  return typeof data?.error === 'string' ? data.error : undefined;
+}

@@ -1,0 +1,47 @@
+/**
+ * files.uploadV2 done by hand, streamed. The Web API client's `uploadV2`
+ * reads a stream fully into a Buffer before posting it (web-api
+ * `getFileDataAsStream`), which for a 500 MB video means 500 MB of heap; the
+ * three underlying calls let the bytes flow from disk to Slack instead:
+ * files.getUploadURLExternal → POST the raw bytes to `upload_url` →
+ * files.completeUploadExternal with `channel_id` and `thread_ts`.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { webApi } from '@slack/bolt';
+import { request } from 'undici';
+import { z } from 'zod';
+
+const uploadUrlSchema = z.object({ upload_url: z.string().url(), file_id: z.string().min(1) });
+
+export interface ThreadUpload {
+  path: string;
+  filename: string;
+  title: string;
+  channel: string;
+  threadTs: string;
+  comment: string;
+}
+
+/** Returns the Slack file id. */
+export async function uploadFileToThread(client: webApi.WebClient, upload: ThreadUpload): Promise<string> {
+  const { size } = await stat(upload.path);
+  const target = uploadUrlSchema.parse(await client.files.getUploadURLExternal({ filename: upload.filename, length: size }));
+  // The upload URL is pre-signed by Slack: no bot token goes with it.
+  const res = await request(target.upload_url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
+    body: createReadStream(upload.path),
+    headersTimeout: 120_000,
+    bodyTimeout: 120_000,
+  });
+  await res.body.dump();
+  if (res.statusCode !== 200) throw new Error(`Slack upload URL answered ${res.statusCode}`);
+  await client.files.completeUploadExternal({
+    files: [{ id: target.file_id, title: upload.title }],
+    channel_id: upload.channel,
+    thread_ts: upload.threadTs,
+    initial_comment: upload.comment,
+  });
+  return target.file_id;
+}

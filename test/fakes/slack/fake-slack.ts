@@ -1,0 +1,427 @@
+/**
+ * A fake Slack for the real Bolt app (field guide §4): the Web API under
+ * `/api/{method}`, the pre-signed upload URLs of files.uploadV2, private file
+ * downloads that need the bot token, response_url endpoints, and a Socket
+ * Mode WebSocket. Loopback only. Everything the bot sent is recorded so tests
+ * can assert on Slack's side of the conversation.
+ */
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+export interface ApiCall {
+  method: string;
+  args: Record<string, unknown>;
+  token: string | undefined;
+  /** Real time the call arrived (ms since epoch). */
+  at: number;
+}
+
+export interface FakeMessage {
+  channel: string;
+  ts: string;
+  threadTs: string | undefined;
+  text: string;
+  blocks: unknown[];
+  files: string[];
+  edits: number;
+}
+
+export interface FakeUser {
+  id: string;
+  name: string;
+  real_name?: string;
+  is_admin?: boolean;
+  is_owner?: boolean;
+}
+
+export interface SharedFile {
+  id: string;
+  name: string;
+  mimetype: string;
+  content: Buffer;
+}
+
+export interface UploadedFile {
+  id: string;
+  filename: string;
+  declaredLength: number;
+  bytes: number | undefined;
+  contentType: string | undefined;
+  completed: { channel: string; threadTs: string | undefined; title: string | undefined; comment: string | undefined } | undefined;
+}
+
+export interface FakeSlackOptions {
+  botToken?: string;
+  appToken?: string;
+  teamId?: string;
+}
+
+type Json = Record<string, unknown>;
+
+export class FakeSlack {
+  readonly botToken: string;
+  readonly appToken: string;
+  readonly teamId: string;
+  readonly calls: ApiCall[] = [];
+  readonly messages: FakeMessage[] = [];
+  readonly ephemerals: Json[] = [];
+  readonly responses: { id: string; body: Json; at: number }[] = [];
+  readonly uploads = new Map<string, UploadedFile>();
+  readonly users = new Map<string, FakeUser>();
+  readonly sharedFiles = new Map<string, SharedFile>();
+  /** Channels where chat.postMessage answers `not_in_channel`. */
+  readonly closedChannels = new Set<string>();
+  private server!: Server;
+  private wss!: WebSocketServer;
+  private readonly sockets = new Set<Socket>();
+  private readonly ackWaiters = new Map<string, (ack: Json) => void>();
+  private seq = 0;
+  private tsSeq = 0;
+  port = 0;
+  connections = 0;
+  private socket: WebSocket | undefined;
+
+  constructor(options: FakeSlackOptions = {}) {
+    this.botToken = options.botToken ?? 'xoxb-test';
+    this.appToken = options.appToken ?? 'xapp-test';
+    this.teamId = options.teamId ?? 'T0TEAM';
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Value for SLACK_API_URL. */
+  get apiUrl(): string {
+    return `${this.url}/api`;
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        res.writeHead(500).end(String(error));
+      });
+    });
+    this.server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    this.wss = new WebSocketServer({ server: this.server, path: '/socket' });
+    this.wss.on('connection', (ws) => {
+      this.connections++;
+      this.socket = ws;
+      ws.on('message', (data) => {
+        const msg = JSON.parse(String(data)) as Json;
+        const id = msg.envelope_id;
+        if (typeof id === 'string') this.ackWaiters.get(id)?.(msg);
+      });
+      ws.send(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'fake' }, connection_info: { app_id: 'A0APP' } }));
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const ws of this.wss.clients) ws.terminate();
+    this.wss.close();
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  // ---------------------------------------------------------------------------
+  // Queries for tests
+  // ---------------------------------------------------------------------------
+
+  callsTo(method: string): ApiCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  topLevel(channel: string): FakeMessage[] {
+    return this.messages.filter((m) => m.channel === channel && m.threadTs === undefined);
+  }
+
+  thread(channel: string, parentTs: string): FakeMessage[] {
+    return this.messages.filter((m) => m.channel === channel && m.threadTs === parentTs);
+  }
+
+  message(channel: string, ts: string): FakeMessage | undefined {
+    return this.messages.find((m) => m.channel === channel && m.ts === ts);
+  }
+
+  /** A file to share "in the channel", readable with the bot token. */
+  shareFile(file: Omit<SharedFile, 'id'> & { id?: string }): SharedFile {
+    const shared = { ...file, id: file.id ?? `F0SHARE${++this.seq}` };
+    this.sharedFiles.set(shared.id, shared);
+    return shared;
+  }
+
+  permalink(fileId: string): string {
+    const f = this.sharedFiles.get(fileId)!;
+    return `https://fake-team.slack.com/files/U0OWNER/${fileId}/${f.name}`;
+  }
+
+  newResponseUrl(): string {
+    return `${this.url}/response/${++this.seq}`;
+  }
+
+  responsesTo(responseUrl: string): Json[] {
+    const id = responseUrl.split('/').pop()!;
+    return this.responses.filter((r) => r.id === id).map((r) => r.body);
+  }
+
+  // ---------------------------------------------------------------------------
+  // Socket Mode
+  // ---------------------------------------------------------------------------
+
+  get socketConnected(): boolean {
+    return this.socket !== undefined && this.socket.readyState === this.socket.OPEN;
+  }
+
+  /** Sends an envelope and resolves with the client's ack (`{envelope_id, payload?}`). */
+  sendEnvelope(type: 'slash_commands' | 'interactive', payload: Json): Promise<Json> {
+    if (!this.socket) throw new Error('no socket mode client connected');
+    const envelopeId = `env-${++this.seq}`;
+    const acked = new Promise<Json>((resolve) => this.ackWaiters.set(envelopeId, resolve));
+    this.socket.send(JSON.stringify({ envelope_id: envelopeId, type, accepts_response_payload: type === 'slash_commands', payload }));
+    return acked;
+  }
+
+  // ---------------------------------------------------------------------------
+  // HTTP
+  // ---------------------------------------------------------------------------
+
+  private nextTs(): string {
+    this.tsSeq++;
+    return `1764000000.${String(this.tsSeq).padStart(6, '0')}`;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.url);
+    const body = await readAll(req);
+    if (url.pathname.startsWith('/api/')) return this.api(url.pathname.slice(5), req, body, res);
+    if (url.pathname.startsWith('/upload/') && req.method === 'POST') {
+      const id = url.pathname.slice('/upload/'.length);
+      const upload = this.uploads.get(id);
+      if (!upload) return void res.writeHead(404).end();
+      upload.bytes = body.length;
+      upload.contentType = req.headers['content-type'];
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${body.length}`);
+      return;
+    }
+    if (url.pathname.startsWith('/private/')) {
+      const id = url.pathname.split('/')[2]!;
+      const file = this.sharedFiles.get(id);
+      // Slack serves private files only with a token; without one it shows its login page.
+      if (req.headers.authorization !== `Bearer ${this.botToken}`) {
+        res.writeHead(200, { 'content-type': 'text/html' }).end('<html>sign in</html>');
+        return;
+      }
+      if (!file) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': file.mimetype, 'content-length': file.content.length }).end(file.content);
+      return;
+    }
+    if (url.pathname.startsWith('/response/')) {
+      this.responses.push({ id: url.pathname.split('/')[2]!, body: JSON.parse(body.toString() || '{}') as Json, at: Date.now() });
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      return;
+    }
+    res.writeHead(404).end();
+  }
+
+  private api(method: string, req: IncomingMessage, raw: Buffer, res: ServerResponse): void {
+    const args = parseArgs(req.headers['content-type'], raw);
+    const auth = req.headers.authorization;
+    const token = auth?.startsWith('Bearer ') ? auth.slice(7) : typeof args.token === 'string' ? args.token : undefined;
+    this.calls.push({ method, args, token, at: Date.now() });
+    const send = (body: Json) => {
+      const text = JSON.stringify(body);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+    };
+    const wanted = method === 'apps.connections.open' ? this.appToken : this.botToken;
+    if (token !== wanted) return send({ ok: false, error: 'invalid_auth' });
+    send(this.answer(method, args));
+  }
+
+  private answer(method: string, args: Json): Json {
+    const str = (k: string) => (typeof args[k] === 'string' ? (args[k] as string) : undefined);
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, url: 'https://fake-team.slack.com/', team: 'Fake', user: 'sora', team_id: this.teamId, user_id: 'U0BOT', bot_id: 'B0BOT' };
+      case 'apps.connections.open':
+        return { ok: true, url: `ws://127.0.0.1:${this.port}/socket` };
+      case 'chat.postMessage': {
+        const channel = str('channel')!;
+        if (this.closedChannels.has(channel)) return { ok: false, error: 'not_in_channel' };
+        const msg: FakeMessage = { channel, ts: this.nextTs(), threadTs: str('thread_ts'), text: str('text') ?? '', blocks: asArray(args.blocks), files: [], edits: 0 };
+        this.messages.push(msg);
+        return { ok: true, channel, ts: msg.ts, message: { text: msg.text, ts: msg.ts } };
+      }
+      case 'chat.update': {
+        const msg = this.message(str('channel')!, str('ts')!);
+        if (!msg) return { ok: false, error: 'message_not_found' };
+        msg.text = str('text') ?? msg.text;
+        msg.blocks = asArray(args.blocks);
+        msg.edits++;
+        return { ok: true, channel: msg.channel, ts: msg.ts, text: msg.text };
+      }
+      case 'chat.postEphemeral':
+        this.ephemerals.push(args);
+        return { ok: true, message_ts: this.nextTs() };
+      case 'users.info': {
+        const id = str('user')!;
+        const user = this.users.get(id) ?? { id, name: id.toLowerCase() };
+        return { ok: true, user: { ...user, profile: { display_name: user.real_name ?? user.name, real_name: user.real_name ?? user.name } } };
+      }
+      case 'views.open':
+        return { ok: true, view: { id: `V${++this.seq}` } };
+      case 'files.getUploadURLExternal': {
+        const id = `F0UP${++this.seq}`;
+        this.uploads.set(id, { id, filename: str('filename')!, declaredLength: Number(args.length), bytes: undefined, contentType: undefined, completed: undefined });
+        return { ok: true, upload_url: `${this.url}/upload/${id}`, file_id: id };
+      }
+      case 'files.completeUploadExternal': {
+        const files = asArray(args.files) as { id: string; title?: string }[];
+        const channel = str('channel_id')!;
+        for (const f of files) {
+          const upload = this.uploads.get(f.id);
+          if (!upload || upload.bytes === undefined) return { ok: false, error: 'file_not_found' };
+          upload.completed = { channel, threadTs: str('thread_ts'), title: f.title, comment: str('initial_comment') };
+        }
+        this.messages.push({ channel, ts: this.nextTs(), threadTs: str('thread_ts'), text: str('initial_comment') ?? '', blocks: [], files: files.map((f) => f.id), edits: 0 });
+        return { ok: true, files: files.map((f) => ({ id: f.id, title: f.title })) };
+      }
+      case 'files.list': {
+        const channel = str('channel');
+        const files = [...this.uploads.values()].filter((u) => u.completed && (!channel || u.completed.channel === channel));
+        return { ok: true, files: files.map((u) => ({ id: u.id, name: u.filename })) };
+      }
+      case 'files.info': {
+        const file = this.sharedFiles.get(str('file') ?? '');
+        if (!file) return { ok: false, error: 'file_not_found' };
+        return {
+          ok: true,
+          file: { id: file.id, name: file.name, size: file.content.length, mimetype: file.mimetype, url_private_download: `${this.url}/private/${file.id}/${file.name}` },
+        };
+      }
+      default:
+        return { ok: false, error: 'unknown_method' };
+    }
+  }
+}
+
+function asArray(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  if (typeof value === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(value);
+      return Array.isArray(parsed) ? parsed : [];
+    } catch {
+      return [];
+    }
+  }
+  return [];
+}
+
+/** The Web API client sends form-encoded bodies with nested values as JSON strings; JSON bodies also occur. */
+function parseArgs(contentType: string | undefined, raw: Buffer): Json {
+  const text = raw.toString();
+  if (!text) return {};
+  if (contentType?.includes('application/json')) return JSON.parse(text) as Json;
+  return Object.fromEntries(new URLSearchParams(text));
+}
+
+async function readAll(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+// -----------------------------------------------------------------------------
+// Signed requests to the bot (HTTP mode)
+// -----------------------------------------------------------------------------
+
+export interface SignOptions {
+  secret: string;
+  /** Seconds since epoch; default now. */
+  timestamp?: number;
+  /** Sign with this secret instead (a forged request). */
+  forgeWith?: string;
+}
+
+export function slackSignature(secret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+/** POSTs a signed, form-encoded body to the bot's /slack/events. */
+export async function postSigned(eventsUrl: string, form: Record<string, string>, sign: SignOptions): Promise<{ status: number; body: string; ms: number }> {
+  const body = new URLSearchParams(form).toString();
+  const timestamp = sign.timestamp ?? Math.floor(Date.now() / 1000);
+  const started = Date.now();
+  const res = await fetch(eventsUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': slackSignature(sign.forgeWith ?? sign.secret, timestamp, body),
+    },
+    body,
+  });
+  return { status: res.status, body: await res.text(), ms: Date.now() - started };
+}
+
+export interface SlashCommandInput {
+  command: string;
+  text: string;
+  user: string;
+  channel: string;
+  team: string;
+  responseUrl: string;
+  userName?: string;
+}
+
+export function slashCommandPayload(input: SlashCommandInput): Record<string, string> {
+  return {
+    token: 'deprecated-verification-token',
+    team_id: input.team,
+    team_domain: 'fake-team',
+    channel_id: input.channel,
+    channel_name: 'general',
+    user_id: input.user,
+    user_name: input.userName ?? input.user.toLowerCase(),
+    command: input.command,
+    text: input.text,
+    api_app_id: 'A0APP',
+    is_enterprise_install: 'false',
+    response_url: input.responseUrl,
+    trigger_id: `trigger-${Math.random().toString(36).slice(2)}`,
+  };
+}
+
+export interface BlockActionInput {
+  team: string;
+  user: string;
+  channel: string;
+  messageTs: string;
+  threadTs?: string;
+  actionId: string;
+  value: string;
+}
+
+export function blockActionPayload(input: BlockActionInput): Json {
+  return {
+    type: 'block_actions',
+    api_app_id: 'A0APP',
+    token: 'deprecated-verification-token',
+    team: { id: input.team, domain: 'fake-team' },
+    user: { id: input.user, username: input.user.toLowerCase(), name: input.user.toLowerCase(), team_id: input.team },
+    channel: { id: input.channel, name: 'general' },
+    container: { type: 'message', message_ts: input.messageTs, channel_id: input.channel, is_ephemeral: false, thread_ts: input.threadTs },
+    message: { type: 'message', ts: input.messageTs, thread_ts: input.threadTs, text: 'status' },
+    trigger_id: `trigger-${Math.random().toString(36).slice(2)}`,
+    response_url: `http://127.0.0.1:1/unused`,
+    actions: [{ type: 'button', action_id: input.actionId, block_id: `job_${input.value}`, value: input.value, action_ts: '1764000000.000001' }],
+  };
+}
