@@ -34,6 +34,7 @@ export async function startChatAdapters(ctx: ChatAdapterContext): Promise<ChatAd
   const adapters: ChatAdapterHandle[] = [];
   // Each platform adds its starter here, enabled by its own token (see .env.example).
   void ctx;
+  if (ctx.config.DISCORD_TOKEN) adapters.push(await (await import('./discord/discord-adapter.js')).startDiscordAdapter(ctx));
   if (ctx.config.SLACK_BOT_TOKEN) adapters.push(await (await import('./slack/index.js')).startSlackAdapter(ctx));
   return adapters;
 }

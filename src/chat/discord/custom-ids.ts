@@ -1,0 +1,29 @@
+/**
+ * Button and modal ids carry the action and the job id only: they stay valid
+ * across restarts (nothing in memory is needed to act on them), and the core
+ * checks the job against the clicker's server and rights on every use.
+ */
+import { z } from 'zod';
+
+export type JobAction = 'cancel' | 'remix' | 'retry';
+
+const customIdSchema = z
+  .string()
+  .max(100)
+  .regex(/^job:(cancel|remix|retry):(j_[0-9a-z]{4,32})$/)
+  .transform((v) => {
+    const [, action, jobId] = v.split(':');
+    return { action: action as JobAction, jobId: jobId! };
+  });
+
+export function jobCustomId(action: JobAction, jobId: string): string {
+  return `job:${action}:${jobId}`;
+}
+
+export function parseJobCustomId(customId: string): { action: JobAction; jobId: string } | undefined {
+  const parsed = customIdSchema.safeParse(customId);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** The text field of the remix modal. */
+export const REMIX_PROMPT_FIELD = 'prompt';

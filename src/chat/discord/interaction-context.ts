@@ -1,0 +1,113 @@
+/**
+ * What every Discord handler needs: the adapter's shared dependencies, the
+ * actor behind an interaction, its options run through the shared zod
+ * validation, and one way to answer with a plain ephemeral sentence.
+ */
+import {
+  ApplicationCommandOptionType,
+  MessageFlags,
+  type ChatInputCommandInteraction,
+  type CommandInteractionOption,
+  type Interaction,
+  type REST,
+} from 'discord.js';
+import type { ParsedCommand } from '../../../commands/spec.js';
+import type { Config } from '../../config.js';
+import { CommandInputError, validateCommand } from '../../commands/options.js';
+import type { Clock } from '../../core/clock.js';
+import { UserFacingError } from '../../core/errors.js';
+import type { Studio } from '../../core/studio.js';
+import { tenantId, type Actor } from '../../core/types.js';
+import type { Logger } from '../../log.js';
+import type { BotMediaStore } from '../../media/media-store.js';
+import { ALREADY_ACKNOWLEDGED, discordCode, UNKNOWN_INTERACTION } from './api-errors.js';
+import { isServerAdmin } from './permissions.js';
+import { clip } from './render.js';
+
+export interface DiscordDeps {
+  studio: Studio;
+  rest: REST;
+  clock: Clock;
+  logger: Logger;
+  media: BotMediaStore;
+  config: Config;
+  applicationId: string;
+}
+
+/** Budgets, characters and jobs belong to a Discord server: the tenant is `discord:<guild id>`. */
+export function actorOf(interaction: Interaction): Actor | undefined {
+  if (!interaction.guildId) return undefined;
+  const member = interaction.member;
+  const displayName =
+    (member && 'nick' in member && typeof member.nick === 'string' && member.nick) ||
+    interaction.user.globalName ||
+    interaction.user.username;
+  return {
+    tenant: tenantId('discord', interaction.guildId),
+    userId: interaction.user.id,
+    displayName,
+    isAdmin: isServerAdmin(interaction.memberPermissions),
+  };
+}
+
+export const NOT_IN_SERVER = 'This bot works in servers, where teams share budgets and characters. Use it in a server channel.';
+
+/** Discord's typed option values, flattened to `{name: value}` for `validateCommand`. */
+export function rawOptions(options: readonly CommandInteractionOption[]): { subcommand: string | undefined; raw: Record<string, unknown> } {
+  const sub = options.find((o) => o.type === ApplicationCommandOptionType.Subcommand);
+  const list = sub ? (sub.options ?? []) : options;
+  const raw: Record<string, unknown> = {};
+  for (const o of list) raw[o.name] = o.value;
+  return { subcommand: sub?.name, raw };
+}
+
+/** Every Discord option passes the same zod schemas the text parser uses. */
+export function parseCommand(interaction: ChatInputCommandInteraction): ParsedCommand {
+  const { subcommand, raw } = rawOptions(interaction.options.data);
+  return validateCommand(interaction.commandName, subcommand, raw);
+}
+
+/** Downloads an attachment option to a local file, under the media store's size, type and address rules. */
+export function attachmentResolver(deps: DiscordDeps, interaction: ChatInputCommandInteraction) {
+  return async (value: string, kind: 'video' | 'image'): Promise<string> => {
+    const attachment = interaction.options.resolved?.attachments?.get(value);
+    if (!attachment) throw new UserFacingError('no_attachment', 'The attached file did not reach the bot. Attach it again.');
+    const max = deps.config.MAX_SOURCE_MB * 1024 * 1024;
+    if (attachment.size > max) {
+      throw new UserFacingError('too_big', `The attached file is ${(attachment.size / 1024 / 1024).toFixed(1)} MiB; the bot takes files up to ${deps.config.MAX_SOURCE_MB} MiB.`);
+    }
+    const saved = await deps.media.fetchSource(attachment.url, kind);
+    return saved.path;
+  };
+}
+
+/** The sentence a person sees for a failure: never a stack trace or provider wording. */
+export function sentenceFor(error: unknown, logger: Logger, context: Record<string, unknown>): string {
+  if (error instanceof CommandInputError) return error.usage ? `${error.userMessage}\nUsage: ${error.usage.split('\n')[0]}` : error.userMessage;
+  if (error instanceof UserFacingError) return error.userMessage;
+  logger.error({ err: error, ...context }, 'Discord interaction failed');
+  return "Something went wrong on the bot's side. Nothing was charged; try again, and if it keeps happening tell the bot's admin (details are in its log).";
+}
+
+type Answerable = Extract<Interaction, { reply: unknown }>;
+
+/**
+ * Answers with an ephemeral sentence whatever state the interaction is in.
+ * After an ephemeral defer the sentence replaces the placeholder; after a
+ * public one it goes in an ephemeral follow-up (the first follow-up would
+ * inherit the defer's visibility, so handlers decide before deferring and
+ * this path is the exception).
+ */
+export async function answerEphemeral(interaction: Answerable, content: string, logger: Logger): Promise<void> {
+  const text = clip(content);
+  try {
+    if (interaction.deferred && interaction.ephemeral) await interaction.editReply({ content: text });
+    else if (interaction.deferred || interaction.replied) await interaction.followUp({ content: text, flags: MessageFlags.Ephemeral });
+    else await interaction.reply({ content: text, flags: MessageFlags.Ephemeral });
+  } catch (error) {
+    const code = discordCode(error);
+    // Late (10062) or already answered (40060): nothing more can be said through this interaction.
+    if (code === UNKNOWN_INTERACTION || code === ALREADY_ACKNOWLEDGED) logger.info({ code, interaction: interaction.id }, 'could not answer the interaction');
+    else logger.warn({ err: error, interaction: interaction.id }, 'could not answer the interaction');
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The buttons on a job's status message and the Remix modal. Ids carry the
+ * job id only (see custom-ids.ts), so they work after a restart; who may do
+ * what is decided by the core against the clicker's server and rights.
+ */
+import {
+  ActionRowBuilder,
+  MessageFlags,
+  ModalBuilder,
+  TextInputBuilder,
+  TextInputStyle,
+  type ButtonInteraction,
+  type ModalSubmitInteraction,
+} from 'discord.js';
+import { validateCommand } from '../../commands/options.js';
+import { UserFacingError } from '../../core/errors.js';
+import { describeReply } from '../../core/present.js';
+import { jobCustomId, parseJobCustomId, REMIX_PROMPT_FIELD } from './custom-ids.js';
+import { actorOf, answerEphemeral, NOT_IN_SERVER, sentenceFor, type DiscordDeps } from './interaction-context.js';
+import { launchJob } from './launch-job.js';
+import { parseDiscordRef } from './surface-ref.js';
+
+function threadOf(surface: { platform: string }): string | undefined {
+  return surface.platform === 'discord' ? parseDiscordRef(surface).threadId : undefined;
+}
+
+export async function handleJobButton(deps: DiscordDeps, interaction: ButtonInteraction): Promise<void> {
+  const { studio, logger } = deps;
+  const parsed = parseJobCustomId(interaction.customId);
+  if (!parsed) return answerEphemeral(interaction, 'This button is no longer supported. Use /sora status instead.', logger);
+  const actor = actorOf(interaction);
+  if (!actor) return answerEphemeral(interaction, NOT_IN_SERVER, logger);
+  try {
+    switch (parsed.action) {
+      case 'cancel': {
+        const job = await studio.cancel(actor, parsed.jobId);
+        await interaction.reply({ content: describeReply({ kind: 'cancelled', job }), flags: MessageFlags.Ephemeral });
+        return;
+      }
+      case 'remix': {
+        const job = await studio.job(actor, parsed.jobId);
+        if (job.state !== 'delivered') throw new UserFacingError('not_finished', `Job ${job.id} has not finished, so it cannot be remixed yet.`);
+        // A modal must be the first answer to the click: no defer, no REST call before it.
+        const modal = new ModalBuilder()
+          .setCustomId(jobCustomId('remix', job.id))
+          .setTitle('Remix this video')
+          .addComponents(
+            new ActionRowBuilder<TextInputBuilder>().addComponents(
+              new TextInputBuilder()
+                .setCustomId(REMIX_PROMPT_FIELD)
+                .setLabel('What should change?')
+                .setStyle(TextInputStyle.Paragraph)
+                .setMinLength(3)
+                .setMaxLength(2000)
+                .setValue(job.input.prompt.slice(0, 2000))
+                .setRequired(true),
+            ),
+          );
+        await interaction.showModal(modal);
+        return;
+      }
+      case 'retry': {
+        const job = await studio.job(actor, parsed.jobId);
+        return launchJob(deps, interaction, {
+          threadId: threadOf(job.surface),
+          request: (surface) => studio.requestGeneration(actor, { ...job.input, remixOf: undefined }, surface),
+        });
+      }
+    }
+  } catch (error) {
+    await answerEphemeral(interaction, sentenceFor(error, logger, { button: interaction.customId }), logger);
+  }
+}
+
+export async function handleRemixModal(deps: DiscordDeps, interaction: ModalSubmitInteraction): Promise<void> {
+  const { studio, logger } = deps;
+  const parsed = parseJobCustomId(interaction.customId);
+  const actor = actorOf(interaction);
+  if (!parsed || parsed.action !== 'remix' || !actor) return answerEphemeral(interaction, 'This form is no longer supported. Use /sora remix instead.', logger);
+  try {
+    // The modal's text is user input like any option: same zod schema as /sora remix.
+    const command = validateCommand('sora', 'remix', { job: parsed.jobId, prompt: interaction.fields.getTextInputValue(REMIX_PROMPT_FIELD) });
+    const original = await studio.job(actor, parsed.jobId);
+    return launchJob(deps, interaction, {
+      threadId: threadOf(original.surface),
+      request: (surface) => studio.remix(actor, parsed.jobId, String(command.options.prompt), surface),
+    });
+  } catch (error) {
+    await answerEphemeral(interaction, sentenceFor(error, logger, { modal: interaction.customId }), logger);
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Starting a job from an interaction (slash command, Retry button, Remix
+ * modal) in the order Discord needs:
+ *  1. local checks (permissions, options, budget) decide whether the answer is
+ *     a public reply or an ephemeral refusal, before anything is sent;
+ *  2. the acknowledgement (defer) goes out with no other REST call before it;
+ *  3. the reply, the thread and the status message are posted, their ids go
+ *     into the job's SurfaceRef, and only then does the job run.
+ */
+import { MessageFlags, Routes, type ButtonInteraction, type ChatInputCommandInteraction, type ModalSubmitInteraction } from 'discord.js';
+import { z } from 'zod';
+import { UserFacingError } from '../../core/errors.js';
+import { describeAccepted } from '../../core/present.js';
+import type { Accepted } from '../../core/studio.js';
+import type { SurfaceRef } from '../../core/types.js';
+import { answerEphemeral, sentenceFor, type DiscordDeps } from './interaction-context.js';
+import { JOB_IN_CHANNEL, JOB_IN_THREAD, missingPermissionSentence, missingPermissions } from './permissions.js';
+import { clip, jobButtons, statusText, threadName } from './render.js';
+import { DEFAULT_ATTACHMENT_LIMIT, tokenExpiry, type DiscordRef } from './surface-ref.js';
+
+export type JobInteraction = ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction;
+
+const idSchema = z.object({ id: z.string() }).passthrough();
+
+export interface LaunchOptions {
+  /** Run the job in this existing thread (Retry, Remix) instead of opening one. */
+  threadId?: string;
+  /** The request does slow work (downloading an attached image): defer first, ephemerally. */
+  slow?: boolean;
+  request: (surface: SurfaceRef) => Promise<Accepted>;
+}
+
+export async function launchJob(deps: DiscordDeps, interaction: JobInteraction, options: LaunchOptions): Promise<void> {
+  const { logger, studio, rest } = deps;
+  const inThread = options.threadId !== undefined || (interaction.channel?.isThread() ?? false);
+  const threadId = options.threadId ?? (inThread ? interaction.channelId! : undefined);
+  const missing = missingPermissions(interaction.appPermissions, inThread ? JOB_IN_THREAD : JOB_IN_CHANNEL);
+  if (missing.length > 0) return answerEphemeral(interaction, missingPermissionSentence(missing), logger);
+
+  const ref: DiscordRef = {
+    platform: 'discord',
+    guildId: interaction.guildId!,
+    channelId: interaction.channelId!,
+    applicationId: deps.applicationId,
+    requesterId: interaction.user.id,
+    threadId,
+    interactionToken: interaction.token,
+    tokenExpiresAt: tokenExpiry(deps.clock),
+    attachmentSizeLimit: interaction.attachmentSizeLimit ?? DEFAULT_ATTACHMENT_LIMIT,
+  } as DiscordRef;
+
+  if (options.slow) await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+  let accepted: Accepted;
+  try {
+    accepted = await options.request(ref as SurfaceRef);
+  } catch (error) {
+    return answerEphemeral(interaction, sentenceFor(error, logger, { interaction: interaction.id }), logger);
+  }
+  const job = accepted.job;
+  try {
+    const summary = clip(`<@${interaction.user.id}> ${describeAccepted({ kind: 'accepted', accepted })}`);
+    let anchorId: string;
+    if (options.slow) {
+      // The ephemeral defer cannot become public: confirm privately and post the public message with the bot token.
+      await interaction.editReply({ content: `Job \`${job.id}\` accepted; follow it in the thread.` });
+      anchorId = idSchema.parse(
+        await rest.post(Routes.channelMessages(threadId ?? ref.channelId), { body: { content: summary, allowed_mentions: { parse: [] } } }),
+      ).id;
+      // The token's replies are ephemeral here: keep it only for ephemeral notes.
+    } else {
+      await interaction.deferReply();
+      anchorId = (await interaction.editReply({ content: summary, allowedMentions: { parse: [] } })).id;
+    }
+    let thread = threadId;
+    if (!thread) {
+      thread = idSchema.parse(
+        await rest.post(Routes.threads(ref.channelId, anchorId), { body: { name: threadName(job), auto_archive_duration: 1440 } }),
+      ).id;
+    }
+    const status = idSchema.parse(
+      await rest.post(Routes.channelMessages(thread), {
+        body: {
+          content: statusText(job, { stage: 'queued', progress: undefined, position: studio.queuePosition(job.id) }),
+          components: jobButtons(job.id, ['cancel']),
+          allowed_mentions: { parse: [] },
+        },
+      }),
+    );
+    await studio.startJob(job.id, { threadId: thread, statusMessageId: status.id, replyMessageId: anchorId });
+  } catch (error) {
+    // Budget is reserved but the job has nowhere to show itself: cancel it so nothing is charged.
+    logger.error({ err: error, job: job.id }, 'could not open the thread for a job; cancelling it');
+    await studio.runner.cancel(job.id, 'the bot').catch(() => undefined);
+    await answerEphemeral(
+      interaction,
+      error instanceof UserFacingError
+        ? error.userMessage
+        : `I couldn't open a thread for job \`${job.id}\`, so it was cancelled and nothing was charged. Check the bot's permissions in this channel and try again.`,
+      logger,
+    );
+  }
+}

@@ -1,0 +1,564 @@
+/**
+ * A local Discord for the real discord.js client (field guide §4): the REST
+ * routes the bot uses, a gateway WebSocket that says HELLO/READY and delivers
+ * INTERACTION_CREATE, message/thread state the tests can read, and an
+ * injected clock for the 15-minute interaction-token lifetime: a callback or
+ * webhook call after that answers 404 `{code:10062}`, as Discord does.
+ *
+ * Binds to 127.0.0.1 only.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Clock } from '../../../src/core/clock.js';
+
+export const TOKEN_LIFETIME_MS = 15 * 60_000;
+
+let snowflakeSeq = 1_000_000n;
+/** Numeric-string ids: discord.js parses snowflakes as BigInt. */
+export function snowflake(): string {
+  snowflakeSeq += 1n;
+  return (1_300_000_000_000_000_000n + snowflakeSeq).toString();
+}
+
+export interface FakeFile {
+  field: string;
+  name: string;
+  size: number;
+  contentType: string;
+}
+
+export interface FakeMessage {
+  id: string;
+  channel_id: string;
+  content: string;
+  embeds: unknown[];
+  components: unknown[];
+  flags: number;
+  attachments: FakeFile[];
+  nonce: string | undefined;
+  /** `bot` when posted with the bot token, `webhook` through an interaction token. */
+  via: 'bot' | 'webhook';
+  interactionId: string | undefined;
+  deleted: boolean;
+  edits: number;
+  createdAt: number;
+}
+
+export interface FakeCall {
+  method: string;
+  path: string;
+  /** The fake clock's time when the call arrived. */
+  at: number;
+  /** Real time, for the 3-second acknowledgement deadline. */
+  realAt: number;
+  auth: string | undefined;
+  json: unknown;
+  files: FakeFile[];
+  status: number;
+}
+
+export interface FakeInteraction {
+  id: string;
+  token: string;
+  type: number;
+  /** Fake-clock time of creation: the token dies TOKEN_LIFETIME_MS later. */
+  createdAt: number;
+  realCreatedAt: number;
+  acknowledged: boolean;
+  callback: { type: number; data: Record<string, unknown> | undefined; realAt: number } | undefined;
+  originalMessageId: string | undefined;
+  channelId: string;
+}
+
+export interface FakeChannel {
+  id: string;
+  type: number;
+  guild_id: string;
+  parent_id: string | null;
+  name: string;
+  fromMessageId: string | undefined;
+}
+
+export interface FakeUser {
+  id: string;
+  username: string;
+}
+
+export interface InteractionTarget {
+  guildId: string;
+  channelId: string;
+  user: FakeUser;
+  /** Member permissions in the channel, as the decimal string Discord sends. */
+  memberPermissions?: string;
+  /** The bot's permissions in the channel. */
+  appPermissions?: string;
+  attachmentSizeLimit?: number;
+}
+
+export interface FakeDiscordOptions {
+  clock: Clock;
+  applicationId?: string;
+  botUserId?: string;
+  tokenLifetimeMs?: number;
+}
+
+/** Every permission bit the bot asks for in docs/discord.md, plus a few everyone has. */
+export const ALL_BOT_PERMISSIONS = String((1n << 50n) - 1n);
+export const MEMBER_PERMISSIONS = String(1n << 10n | 1n << 11n | 1n << 31n); // view, send, use application commands
+export const ADMIN_PERMISSIONS = String(BigInt(MEMBER_PERMISSIONS) | 1n << 5n); // + Manage Server
+
+export class FakeDiscord {
+  readonly clock: Clock;
+  readonly applicationId: string;
+  readonly botUserId: string;
+  readonly tokenLifetimeMs: number;
+  readonly calls: FakeCall[] = [];
+  readonly messages = new Map<string, FakeMessage>();
+  readonly channels = new Map<string, FakeChannel>();
+  readonly interactions = new Map<string, FakeInteraction>();
+  readonly commands = new Map<string, Record<string, unknown>[]>();
+  /** Files served as attachment/CDN URLs. */
+  readonly files = new Map<string, { data: Buffer; contentType: string }>();
+  identifies = 0;
+  private server: Server | undefined;
+  private wss: WebSocketServer | undefined;
+  private sockets = new Set<WebSocket>();
+  private seq = 0;
+  private port = 0;
+  private identified: (() => void) | undefined;
+  private identifiedPromise: Promise<void> | undefined;
+
+  constructor(options: FakeDiscordOptions) {
+    this.clock = options.clock;
+    this.applicationId = options.applicationId ?? '1100000000000000001';
+    this.botUserId = options.botUserId ?? '1100000000000000002';
+    this.tokenLifetimeMs = options.tokenLifetimeMs ?? TOKEN_LIFETIME_MS;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** What the bot's DISCORD_API_URL (discord.js `rest.api`) points at. */
+  get apiUrl(): string {
+    return `${this.url}/api`;
+  }
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) this.json(res, 500, { message: String(error), code: 0 });
+      });
+    });
+    this.wss = new WebSocketServer({ server: this.server });
+    this.wss.on('connection', (socket) => this.onGateway(socket));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.terminate();
+    this.wss?.close();
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  /** Resolves at the next IDENTIFY (a new client connected). */
+  nextIdentify(): Promise<void> {
+    this.identifiedPromise ??= new Promise((resolve) => {
+      this.identified = resolve;
+    });
+    return this.identifiedPromise;
+  }
+
+  // -------------------------------------------------------------------------
+  // Gateway
+  // -------------------------------------------------------------------------
+
+  private onGateway(socket: WebSocket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 45_000 } }));
+    socket.on('message', (raw) => {
+      const packet = JSON.parse(raw.toString()) as { op: number; d: unknown };
+      if (packet.op === 1) socket.send(JSON.stringify({ op: 11 }));
+      if (packet.op === 2) {
+        this.identifies += 1;
+        this.seq = 0;
+        this.send(socket, 'READY', {
+          v: 10,
+          user: { id: this.botUserId, username: 'sora-bot', discriminator: '0', global_name: null, avatar: null, bot: true },
+          guilds: [],
+          session_id: randomBytes(8).toString('hex'),
+          resume_gateway_url: `ws://127.0.0.1:${this.port}`,
+          application: { id: this.applicationId, flags: 0 },
+        });
+        const done = this.identified;
+        this.identified = undefined;
+        this.identifiedPromise = undefined;
+        done?.();
+      }
+    });
+  }
+
+  private send(socket: WebSocket, t: string, d: unknown): void {
+    this.seq += 1;
+    socket.send(JSON.stringify({ op: 0, s: this.seq, t, d }));
+  }
+
+  private dispatch(t: string, d: unknown): void {
+    for (const s of this.sockets) if (s.readyState === s.OPEN) this.send(s, t, d);
+  }
+
+  // -------------------------------------------------------------------------
+  // Interactions the tests send
+  // -------------------------------------------------------------------------
+
+  private baseInteraction(type: number, target: InteractionTarget, data: unknown, message?: FakeMessage): FakeInteraction & { payload: unknown } {
+    const id = snowflake();
+    const token = `itok_${randomBytes(12).toString('hex')}`;
+    const interaction: FakeInteraction = {
+      id,
+      token,
+      type,
+      createdAt: this.clock.now(),
+      realCreatedAt: Date.now(),
+      acknowledged: false,
+      callback: undefined,
+      originalMessageId: undefined,
+      channelId: target.channelId,
+    };
+    this.interactions.set(id, interaction);
+    const channelType = this.channels.get(target.channelId)?.type ?? 0;
+    const payload = {
+      id,
+      application_id: this.applicationId,
+      type,
+      token,
+      version: 1,
+      guild_id: target.guildId,
+      channel: { id: target.channelId, type: channelType, guild_id: target.guildId },
+      channel_id: target.channelId,
+      member: {
+        user: { id: target.user.id, username: target.user.username, discriminator: '0', global_name: target.user.username, avatar: null },
+        roles: [],
+        permissions: target.memberPermissions ?? MEMBER_PERMISSIONS,
+        joined_at: new Date(0).toISOString(),
+        deaf: false,
+        mute: false,
+        flags: 0,
+      },
+      app_permissions: target.appPermissions ?? ALL_BOT_PERMISSIONS,
+      locale: 'en-US',
+      guild_locale: 'en-US',
+      entitlements: [],
+      authorizing_integration_owners: { '0': target.guildId },
+      context: 0,
+      attachment_size_limit: target.attachmentSizeLimit ?? 10 * 1024 * 1024,
+      data,
+      ...(message ? { message: this.messageJson(message) } : {}),
+    };
+    return { ...interaction, payload };
+  }
+
+  /** A slash command. `options` are the subcommand's options as Discord sends them. */
+  command(
+    target: InteractionTarget,
+    name: string,
+    subcommand: string | undefined,
+    options: { name: string; type: number; value: string | number }[] = [],
+    resolved?: Record<string, unknown>,
+  ): FakeInteraction {
+    const opts = subcommand ? [{ name: subcommand, type: 1, options }] : options;
+    const { payload, ...interaction } = this.baseInteraction(2, target, {
+      id: snowflake(),
+      name,
+      type: 1,
+      options: opts,
+      ...(resolved ? { resolved } : {}),
+    });
+    this.dispatch('INTERACTION_CREATE', payload);
+    return interaction;
+  }
+
+  autocomplete(
+    target: InteractionTarget,
+    name: string,
+    subcommand: string | undefined,
+    options: { name: string; type: number; value: string | number; focused?: boolean }[],
+  ): FakeInteraction {
+    const opts = subcommand ? [{ name: subcommand, type: 1, options }] : options;
+    const { payload, ...interaction } = this.baseInteraction(4, target, { id: snowflake(), name, type: 1, options: opts });
+    this.dispatch('INTERACTION_CREATE', payload);
+    return interaction;
+  }
+
+  button(target: InteractionTarget, messageId: string, customId: string): FakeInteraction {
+    const message = this.messages.get(messageId);
+    if (!message) throw new Error(`no message ${messageId}`);
+    const { payload, ...interaction } = this.baseInteraction(3, target, { custom_id: customId, component_type: 2 }, message);
+    this.dispatch('INTERACTION_CREATE', payload);
+    return interaction;
+  }
+
+  modalSubmit(target: InteractionTarget, customId: string, fields: Record<string, string>): FakeInteraction {
+    const components = Object.entries(fields).map(([id, value]) => ({ type: 1, components: [{ type: 4, custom_id: id, value }] }));
+    const { payload, ...interaction } = this.baseInteraction(5, target, { custom_id: customId, components });
+    this.dispatch('INTERACTION_CREATE', payload);
+    return interaction;
+  }
+
+  /** Serves bytes at a CDN-like URL and returns the `resolved.attachments` entry for it. */
+  attachment(name: string, data: Buffer, contentType: string): { id: string; filename: string; size: number; url: string; proxy_url: string; content_type: string } {
+    const id = snowflake();
+    const path = `/attachments/${id}/${name}`;
+    this.files.set(path, { data, contentType });
+    return { id, filename: name, size: data.length, url: `${this.url}${path}`, proxy_url: `${this.url}${path}`, content_type: contentType };
+  }
+
+  /** A channel the interactions come from. */
+  addChannel(guildId: string, type = 0): FakeChannel {
+    const channel: FakeChannel = { id: snowflake(), type, guild_id: guildId, parent_id: null, name: 'general', fromMessageId: undefined };
+    this.channels.set(channel.id, channel);
+    return channel;
+  }
+
+  /** Someone deletes a message in the client (the bot then gets 10008 on edits). */
+  deleteMessage(id: string): void {
+    const m = this.messages.get(id);
+    if (m) m.deleted = true;
+  }
+
+  messagesIn(channelId: string): FakeMessage[] {
+    return [...this.messages.values()].filter((m) => m.channel_id === channelId && !m.deleted);
+  }
+
+  threadsFrom(channelId: string): FakeChannel[] {
+    return [...this.channels.values()].filter((c) => c.parent_id === channelId);
+  }
+
+  callsFor(pathPart: string | RegExp): FakeCall[] {
+    return this.calls.filter((c) => (typeof pathPart === 'string' ? c.path.includes(pathPart) : pathPart.test(c.path)));
+  }
+
+  // -------------------------------------------------------------------------
+  // REST
+  // -------------------------------------------------------------------------
+
+  private messageJson(m: FakeMessage): Record<string, unknown> {
+    return {
+      id: m.id,
+      channel_id: m.channel_id,
+      type: 0,
+      content: m.content,
+      author: { id: this.botUserId, username: 'sora-bot', discriminator: '0', global_name: null, avatar: null, bot: true },
+      timestamp: new Date(m.createdAt).toISOString(),
+      edited_timestamp: null,
+      tts: false,
+      mention_everyone: false,
+      mentions: [],
+      mention_roles: [],
+      attachments: m.attachments.map((a, i) => ({ id: `${m.id}${i}`, filename: a.name, size: a.size, url: `${this.url}/x/${a.name}`, proxy_url: `${this.url}/x/${a.name}`, content_type: a.contentType })),
+      embeds: m.embeds,
+      components: m.components,
+      pinned: false,
+      flags: m.flags,
+      ...(m.nonce ? { nonce: m.nonce } : {}),
+      ...(m.via === 'webhook' ? { webhook_id: this.applicationId, application_id: this.applicationId } : {}),
+    };
+  }
+
+  private json(res: ServerResponse, status: number, body: unknown): void {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  private async readBody(req: IncomingMessage): Promise<{ json: unknown; files: FakeFile[] }> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const type = req.headers['content-type'] ?? '';
+    if (body.length === 0) return { json: undefined, files: [] };
+    if (type.startsWith('multipart/form-data')) {
+      const form = await new Response(body, { headers: { 'content-type': type } }).formData();
+      const files: FakeFile[] = [];
+      let json: unknown;
+      for (const [field, value] of form.entries()) {
+        if (typeof value === 'string') {
+          if (field === 'payload_json') json = JSON.parse(value);
+        } else {
+          files.push({ field, name: value.name, size: value.size, contentType: value.type });
+        }
+      }
+      return { json, files };
+    }
+    return { json: JSON.parse(body.toString('utf8')), files: [] };
+  }
+
+  /** Interaction tokens die after 15 minutes of the fake's clock. */
+  private liveInteraction(token: string): FakeInteraction | undefined {
+    const interaction = [...this.interactions.values()].find((i) => i.token === token);
+    if (!interaction) return undefined;
+    return this.clock.now() - interaction.createdAt > this.tokenLifetimeMs ? undefined : interaction;
+  }
+
+  private newMessage(channelId: string, body: Record<string, unknown>, files: FakeFile[], via: FakeMessage['via'], interactionId?: string): FakeMessage {
+    const m: FakeMessage = {
+      id: snowflake(),
+      channel_id: channelId,
+      content: typeof body.content === 'string' ? body.content : '',
+      embeds: (body.embeds as unknown[]) ?? [],
+      components: (body.components as unknown[]) ?? [],
+      flags: typeof body.flags === 'number' ? body.flags : 0,
+      attachments: files,
+      nonce: typeof body.nonce === 'string' ? body.nonce : undefined,
+      via,
+      interactionId,
+      deleted: false,
+      edits: 0,
+      createdAt: this.clock.now(),
+    };
+    this.messages.set(m.id, m);
+    return m;
+  }
+
+  private editMessage(m: FakeMessage, body: Record<string, unknown>, files: FakeFile[]): void {
+    if (typeof body.content === 'string') m.content = body.content;
+    if (body.embeds !== undefined) m.embeds = (body.embeds as unknown[]) ?? [];
+    if (body.components !== undefined) m.components = (body.components as unknown[]) ?? [];
+    if (files.length > 0) m.attachments = files;
+    m.edits += 1;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.url);
+    const path = decodeURIComponent(url.pathname);
+    const method = req.method ?? 'GET';
+    if (method === 'GET' && this.files.has(path)) {
+      const file = this.files.get(path)!;
+      res.writeHead(200, { 'content-type': file.contentType, 'content-length': file.data.length });
+      return void res.end(file.data);
+    }
+    const { json, files } = method === 'GET' ? { json: undefined, files: [] } : await this.readBody(req);
+    const call: FakeCall = {
+      method,
+      path,
+      at: this.clock.now(),
+      realAt: Date.now(),
+      auth: req.headers.authorization,
+      json,
+      files,
+      status: 0,
+    };
+    this.calls.push(call);
+    const body = (json ?? {}) as Record<string, unknown>;
+    const reply = (status: number, payload?: unknown) => {
+      call.status = status;
+      if (status === 204) {
+        // discord.js parses a body whenever a content-type is present.
+        res.writeHead(204);
+        return void res.end();
+      }
+      this.json(res, status, payload);
+    };
+    const unknownInteraction = () => reply(404, { message: 'Unknown interaction', code: 10062 });
+    const unknownWebhook = () => reply(404, { message: 'Unknown Webhook', code: 10015 });
+    const botAuth = () => call.auth === undefined || !call.auth.startsWith('Bot ');
+    let m: RegExpExecArray | null;
+
+    if (method === 'GET' && path === '/api/v10/gateway/bot') {
+      return reply(200, {
+        url: `ws://127.0.0.1:${this.port}`,
+        shards: 1,
+        session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 },
+      });
+    }
+    if ((m = /^\/api\/v10\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(path))) {
+      const interaction = this.interactions.get(m[1]!);
+      if (!interaction || interaction.token !== m[2] || !this.liveInteraction(m[2]!)) return unknownInteraction();
+      if (interaction.acknowledged) return reply(400, { message: 'Interaction has already been acknowledged.', code: 40060 });
+      interaction.acknowledged = true;
+      const type = Number(body.type);
+      const data = body.data as Record<string, unknown> | undefined;
+      interaction.callback = { type, data, realAt: Date.now() };
+      if (type === 4) {
+        const message = this.newMessage(interaction.channelId, data ?? {}, files, 'webhook', interaction.id);
+        interaction.originalMessageId = message.id;
+      } else if (type === 5) {
+        const message = this.newMessage(interaction.channelId, { content: '', flags: data?.flags }, [], 'webhook', interaction.id);
+        interaction.originalMessageId = message.id;
+      }
+      return reply(204);
+    }
+    if ((m = /^\/api\/v10\/webhooks\/(\d+)\/([^/]+)\/messages\/@original$/.exec(path))) {
+      const interaction = this.liveInteraction(m[2]!);
+      if (!interaction) return unknownWebhook();
+      const original = interaction.originalMessageId ? this.messages.get(interaction.originalMessageId) : undefined;
+      if (!original || original.deleted) return reply(404, { message: 'Unknown Message', code: 10008 });
+      if (method === 'PATCH') this.editMessage(original, body, files);
+      if (method === 'DELETE') {
+        original.deleted = true;
+        return reply(204);
+      }
+      return reply(200, this.messageJson(original));
+    }
+    if ((m = /^\/api\/v10\/webhooks\/(\d+)\/([^/]+)$/.exec(path)) && method === 'POST') {
+      const interaction = this.liveInteraction(m[2]!);
+      if (!interaction) return unknownWebhook();
+      const message = this.newMessage(interaction.channelId, body, files, 'webhook', interaction.id);
+      return reply(200, this.messageJson(message));
+    }
+    if ((m = /^\/api\/v10\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path)) && method === 'POST') {
+      if (botAuth()) return reply(401, { message: '401: Unauthorized', code: 0 });
+      const parent = this.channels.get(m[1]!);
+      const thread: FakeChannel = {
+        id: m[2]!, // Discord gives a thread started from a message the message's id.
+        type: 11,
+        guild_id: parent?.guild_id ?? '0',
+        parent_id: m[1]!,
+        name: String(body.name ?? 'thread'),
+        fromMessageId: m[2]!,
+      };
+      if (this.channels.has(thread.id)) return reply(400, { message: 'A thread has already been created for this message', code: 160004 });
+      this.channels.set(thread.id, thread);
+      return reply(201, { id: thread.id, type: 11, guild_id: thread.guild_id, parent_id: thread.parent_id, name: thread.name, owner_id: this.botUserId });
+    }
+    if ((m = /^\/api\/v10\/channels\/(\d+)\/messages$/.exec(path))) {
+      if (botAuth()) return reply(401, { message: '401: Unauthorized', code: 0 });
+      if (!this.channels.has(m[1]!)) return reply(404, { message: 'Unknown Channel', code: 10003 });
+      if (method === 'GET') {
+        const limit = Number(url.searchParams.get('limit') ?? 50);
+        return reply(200, this.messagesIn(m[1]!).reverse().slice(0, limit).map((x) => this.messageJson(x)));
+      }
+      if (method === 'POST') {
+        // `enforce_nonce`: Discord returns the earlier message instead of posting the same nonce twice.
+        if (typeof body.nonce === 'string' && body.enforce_nonce === true) {
+          const earlier = this.messagesIn(m[1]!).find((x) => x.nonce === body.nonce);
+          if (earlier) return reply(200, this.messageJson(earlier));
+        }
+        const message = this.newMessage(m[1]!, body, files, 'bot');
+        return reply(200, this.messageJson(message));
+      }
+    }
+    if ((m = /^\/api\/v10\/channels\/(\d+)\/messages\/(\d+)$/.exec(path))) {
+      if (botAuth()) return reply(401, { message: '401: Unauthorized', code: 0 });
+      const message = this.messages.get(m[2]!);
+      if (!message || message.deleted || message.channel_id !== m[1]) return reply(404, { message: 'Unknown Message', code: 10008 });
+      if (method === 'PATCH') this.editMessage(message, body, files);
+      return reply(200, this.messageJson(message));
+    }
+    if ((m = /^\/api\/v10\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/.exec(path))) {
+      const scope = m[2] ?? 'global';
+      if (method === 'GET') return reply(200, this.commands.get(scope) ?? []);
+      if (method === 'PUT') {
+        const list = (json as Record<string, unknown>[]).map((c) => ({ ...c, id: snowflake(), application_id: this.applicationId, version: snowflake() }));
+        this.commands.set(scope, list);
+        return reply(200, list);
+      }
+    }
+    reply(404, { message: `fake Discord has no route ${method} ${path}`, code: 0 });
+  }
+}
