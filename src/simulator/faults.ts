@@ -9,7 +9,9 @@
  */
 import { z } from 'zod';
 
-export type SimProtocol = 'openai' | 'apiyi';
+export type SimProtocol = 'openai' | 'apiyi' | 'fal' | 'gemini' | 'kling';
+
+export const SIM_PROTOCOLS = ['openai', 'apiyi', 'fal', 'gemini', 'kling'] as const;
 
 /** Route names, used for faults, request counts and the last-request record. */
 export const SIM_ROUTES = [
@@ -29,6 +31,21 @@ export const SIM_ROUTES = [
   'apiyi.character.create',
   'apiyi.character.extract',
   'apiyi.character.list',
+  'fal.submit',
+  'fal.status',
+  'fal.result',
+  'fal.cancel',
+  'fal.media',
+  'fal.jwks',
+  'gemini.predict',
+  'gemini.operation',
+  'gemini.download',
+  'kling.element.create',
+  'kling.element.get',
+  'kling.element.delete',
+  'kling.video.create',
+  'kling.video.get',
+  'kling.file',
 ] as const;
 
 export type SimRoute = (typeof SIM_ROUTES)[number];
@@ -67,12 +84,12 @@ const SCOPE: Record<FaultKind, FaultScope> = {
 /** Routes a fault applies to when no route is named. */
 const DEFAULT_ROUTES: Record<FaultScope, ReadonlySet<SimRoute> | 'all'> = {
   request: 'all',
-  result: new Set(['openai.content', 'openai.cdn', 'apiyi.file']),
-  job: new Set(['openai.create', 'openai.remix', 'apiyi.generate']),
+  result: new Set(['openai.content', 'openai.cdn', 'apiyi.file', 'fal.media', 'gemini.download', 'kling.file']),
+  job: new Set(['openai.create', 'openai.remix', 'apiyi.generate', 'fal.submit', 'gemini.predict', 'kling.video.create']),
 };
 
 export const faultSpecSchema = z.object({
-  protocol: z.enum(['openai', 'apiyi', 'any']).default('any'),
+  protocol: z.enum([...SIM_PROTOCOLS, 'any']).default('any'),
   fault: z.enum(FAULT_KINDS),
   route: z.enum(SIM_ROUTES).optional(),
   /** Applies this many times, then removes itself; absent = until cleared. */

@@ -63,12 +63,24 @@ const FAULT_ERRORS: Record<Exclude<SimJobFault, 'stall'>, Record<SimProtocol, { 
     openai: { code: 'moderation_blocked', message: 'Your request was blocked by our moderation system.' },
     // Resellers report policy blocks as free text (field guide §2.2).
     apiyi: { code: 'content_violation', message: 'Generation failed: content violation detected in prompt or output.' },
+    // fal: 422 `detail[].type` (field guide §2.3).
+    fal: { code: 'content_policy_violation', message: 'The content could not be processed because it contained material flagged by a content checker.' },
+    // Veo: the operation ends without samples and a filtered count.
+    gemini: { code: 'rai_media_filtered', message: 'The generated video was filtered by responsible AI safety checks.' },
+    // Kling: `task_status_msg` free text on a failed task.
+    kling: { code: 'risk_control', message: 'Failure to pass the risk control system' },
   },
   cameo_denied: {
     openai: { code: 'cameo_permission_denied', message: 'You do not have permission to use this cameo.' },
     apiyi: { code: 'cameo_permission_denied', message: 'cameo_permission_denied' },
+    fal: { code: 'permission_denied', message: 'permission denied for a referenced asset' },
+    gemini: { code: 'PERMISSION_DENIED', message: 'permission denied for a referenced asset' },
+    kling: { code: 'element_permission', message: 'invalid parameter: element is not accessible' },
   },
 };
+
+/** Id shapes per protocol; Gemini and Kling ids are opaque strings, fal's are request ids. */
+const JOB_ID_PREFIX: Record<SimProtocol, string> = { openai: 'video_', apiyi: 'task_', fal: 'req_', gemini: 'op_', kling: 'kt_' };
 
 export function newSimId(prefix: string): string {
   return `${prefix}${randomBytes(12).toString('hex')}`;
@@ -89,7 +101,7 @@ export class JobBoard {
 
   create(init: NewJob): SimJob {
     this.refresh();
-    const prefix = init.protocol === 'openai' ? 'video_' : 'task_';
+    const prefix = JOB_ID_PREFIX[init.protocol];
     const job: SimJob = {
       id: newSimId(prefix),
       protocol: init.protocol,

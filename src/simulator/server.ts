@@ -18,6 +18,12 @@ import { silentLogger, type Logger } from '../log.js';
 import { FaultController, faultSpecSchema, type ActiveFault, type SimProtocol, type SimRoute } from './faults.js';
 import { JobBoard, newSimId, type SimJob, type SimJobFault } from './jobs.js';
 import { createRenderer, type RendererOptions } from './render.js';
+import { HttpFailure, type Context, type RecordedRequest, type RouteDef, type SimKit, type SimProtocolModule } from './protocol.js';
+import { createFalProtocol, type FalSimOptions } from './fal.js';
+import { createGeminiProtocol, type GeminiSimOptions } from './gemini.js';
+import { createKlingProtocol, type KlingSimOptions } from './kling.js';
+
+export type { RecordedFile, RecordedRequest } from './protocol.js';
 
 export interface SimulatorOptions {
   /** Default 127.0.0.1: the simulator has no auth on its control routes. */
@@ -41,24 +47,12 @@ export interface SimulatorOptions {
   /** OpenAI `content` answers with a redirect to a signed URL, as the guide says it may (default true). */
   openaiContentRedirect?: boolean;
   render?: RendererOptions;
-}
-
-export interface RecordedFile {
-  field: string;
-  fileName: string;
-  type: string;
-  size: number;
-}
-
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  /** Lower-cased header names, values as sent (this is a test fixture: auth headers are kept). */
-  headers: Record<string, string>;
-  json: unknown;
-  fields: Record<string, string[]>;
-  files: RecordedFile[];
+  /** fal queue protocol under `/fal` (webhook signing key pair, models). */
+  fal?: FalSimOptions;
+  /** Gemini API (Veo) under `/gemini`. */
+  gemini?: GeminiSimOptions;
+  /** Kling official API under `/kling` (JWT keys, element timing). */
+  kling?: KlingSimOptions;
 }
 
 export class SimulatorStats {
@@ -101,6 +95,18 @@ export interface Simulator {
   openaiBaseUrl: string;
   /** Base URL for the `apiyi` backend (`…/apiyi`; paths `/sora/...` below it). */
   apiyiBaseUrl: string;
+  /** FAL_QUEUE_URL for the fal backends (`…/fal`). */
+  falQueueUrl: string;
+  /** FAL_WEBHOOK_JWKS_URL: the public half of the simulator's webhook signing key. */
+  falJwksUrl: string;
+  /** GEMINI_API_URL (`…/gemini`). */
+  geminiApiUrl: string;
+  /** KLING_API_URL (`…/kling`). */
+  klingApiUrl: string;
+  /** The protocol modules, for tests that need their keys or element registry. */
+  fal: ReturnType<typeof createFalProtocol>;
+  gemini: ReturnType<typeof createGeminiProtocol>;
+  kling: ReturnType<typeof createKlingProtocol>;
   faults: FaultController;
   stats: SimulatorStats;
   jobs: JobBoard;
@@ -155,38 +161,6 @@ interface SimCharacter {
   source: string;
 }
 
-interface Context {
-  req: IncomingMessage;
-  res: ServerResponse;
-  url: URL;
-  protocol: SimProtocol;
-  route: SimRoute;
-  params: string[];
-  record: RecordedRequest;
-  /** Aborted when the client goes away or the simulator stops. */
-  signal: AbortSignal;
-}
-
-class HttpFailure extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly param: string | null = null,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
-interface RouteDef {
-  method: string;
-  pattern: RegExp;
-  protocol: SimProtocol;
-  route: SimRoute;
-  handle(ctx: Context): Promise<void>;
-}
-
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
@@ -210,6 +184,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const idempotency = new Map<string, string>();
   const lastRequests = new Map<SimRoute, RecordedRequest>();
   const stopping = new AbortController();
+  const plugins: SimProtocolModule[] = [];
   const sockets = new Set<Socket>();
   let baseUrl = '';
 
@@ -226,8 +201,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   /** Each protocol's error body: OpenAI's documented `{error:{…}}`; the reseller's flat `{code, message}`. */
   const sendError = (ctx: { res: ServerResponse; protocol: SimProtocol }, failure: HttpFailure): void => {
-    const body =
-      ctx.protocol === 'openai'
+    const plugin = plugins.find((p) => p.protocol === ctx.protocol);
+    const body = plugin
+      ? plugin.errorBody(failure)
+      : ctx.protocol === 'openai'
         ? {
             error: {
               message: failure.message,
@@ -255,6 +232,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
 
   const checkAuth = (ctx: Context): void => {
+    const plugin = plugins.find((p) => p.protocol === ctx.protocol);
+    if (plugin) return plugin.authenticate(ctx);
     let key: string | undefined;
     if (ctx.protocol === 'openai') {
       // Bearer for OpenAI; `api-key` for the Azure flavour of the same API.
@@ -320,8 +299,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
 
   /** An idempotent create: the same key on the same route returns the job it made the first time. */
-  const idempotent = (ctx: Context, create: () => SimJob): SimJob => {
-    const key = header(ctx.req, 'idempotency-key');
+  const idempotent = (ctx: Context, create: () => SimJob, bodyKey?: string): SimJob => {
+    const key = bodyKey ?? header(ctx.req, 'idempotency-key');
     if (key) {
       const existing = idempotency.get(`${ctx.route}|${key}`);
       const job = existing ? jobs.get(existing) : undefined;
@@ -697,7 +676,29 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
   };
 
-  const routes = [...openaiRoutes, ...apiyiRoutes, cdnRoute];
+  const kit: SimKit = {
+    clock,
+    jobs,
+    faults,
+    stats,
+    baseUrl: () => baseUrl,
+    stopping: stopping.signal,
+    sendJson,
+    parse,
+    idempotent,
+    jobFault,
+    sendVideo,
+    signedUrl,
+    signedUrlValid,
+    header,
+  };
+  // Live providers (field guide §2.3–2.5), one module each.
+  const fal = createFalProtocol(kit, options.fal);
+  const gemini = createGeminiProtocol(kit, options.gemini);
+  const kling = createKlingProtocol(kit, options.kling);
+  plugins.push(fal, gemini, kling);
+
+  const routes = [...openaiRoutes, ...apiyiRoutes, cdnRoute, ...plugins.flatMap((p) => p.routes)];
 
   // -------------------------------------------------------------------------
   // Control routes for console use: POST/GET/DELETE /__sim/faults, GET /__sim/stats
@@ -776,7 +777,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     let match: RegExpExecArray | null = null;
     const def = routes.find((r) => r.method === req.method && (match = r.pattern.exec(url.pathname)) !== null);
     if (!def || !match) {
-      const protocol: SimProtocol = url.pathname.startsWith('/apiyi') ? 'apiyi' : 'openai';
+      const protocol: SimProtocol =
+        plugins.find((p) => url.pathname.startsWith(`${p.prefix}/`))?.protocol ?? (url.pathname.startsWith('/apiyi') ? 'apiyi' : 'openai');
       req.resume();
       return sendError({ res, protocol }, new HttpFailure(404, 'not_found', `No route for ${req.method} ${url.pathname}.`));
     }
@@ -809,7 +811,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     try {
       if (await applyRequestFault(ctx)) return;
       // The CDN route is reached through a signed URL and carries no key.
-      if (def.route !== 'openai.cdn' && def.route !== 'apiyi.file') checkAuth(ctx);
+      if (def.route !== 'openai.cdn' && def.route !== 'apiyi.file' && !def.public) checkAuth(ctx);
       await readBody(ctx);
       lastRequests.set(def.route, ctx.record);
       await def.handle(ctx);
@@ -854,6 +856,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     url: baseUrl,
     openaiBaseUrl: `${baseUrl}/v1`,
     apiyiBaseUrl: `${baseUrl}/apiyi`,
+    falQueueUrl: `${baseUrl}/fal`,
+    falJwksUrl: `${baseUrl}/fal/.well-known/jwks.json`,
+    geminiApiUrl: `${baseUrl}/gemini`,
+    klingApiUrl: `${baseUrl}/kling`,
+    fal,
+    gemini,
+    kling,
     faults,
     stats,
     jobs,

@@ -1,0 +1,137 @@
+/**
+ * The Gemini API's Veo long-running operations (field guide §2.4) under `/gemini`:
+ *   POST /gemini/v1beta/models/{model}:predictLongRunning  → {name: "models/{model}/operations/{id}"}
+ *   GET  /gemini/v1beta/models/{model}/operations/{id}      → {name, done, response | error}
+ *   GET  /gemini/v1beta/files/{id}:download?alt=media       → MP4 (needs the key)
+ * Auth is `x-goog-api-key`. Errors use Google's `{error:{code, message, status}}`.
+ * With reference images only the reference mode's durations and aspect ratios
+ * pass, as a reseller schema reports for the real API.
+ */
+import { z } from 'zod';
+import { HttpFailure, type Context, type SimKit, type SimProtocolModule } from './protocol.js';
+import type { SimJob } from './jobs.js';
+
+export interface GeminiSimOptions {
+  apiKey?: string;
+  /** Durations allowed with reference images (default [8]). */
+  referenceSeconds?: number[];
+  /** Aspect ratios allowed with reference images (default ['16:9']). */
+  referenceAspectRatios?: string[];
+}
+
+const GOOGLE_STATUS: Record<number, string> = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 503: 'UNAVAILABLE' };
+
+const predictSchema = z.object({
+  instances: z
+    .array(
+      z.object({
+        prompt: z.string().min(1).max(10_000),
+        referenceImages: z
+          .array(z.object({ image: z.object({ bytesBase64Encoded: z.string().min(1), mimeType: z.enum(['image/jpeg', 'image/png', 'image/webp']) }), referenceType: z.enum(['asset', 'style']) }))
+          .max(3)
+          .optional(),
+      }),
+    )
+    .length(1),
+  parameters: z.object({
+    aspectRatio: z.enum(['16:9', '9:16']).default('16:9'),
+    durationSeconds: z.union([z.literal(4), z.literal(6), z.literal(8)]).default(8),
+    resolution: z.enum(['720p', '1080p']).default('720p'),
+  }).passthrough(),
+});
+
+export function createGeminiProtocol(kit: SimKit, options: GeminiSimOptions = {}): SimProtocolModule {
+  const referenceSeconds = options.referenceSeconds ?? [8];
+  const referenceAspects = options.referenceAspectRatios ?? ['16:9'];
+
+  const job = (id: string): SimJob => {
+    const j = kit.jobs.get(id);
+    if (!j || j.protocol !== 'gemini') throw new HttpFailure(404, 'NOT_FOUND', `Operation ${id} not found`);
+    return j;
+  };
+
+  const operation = (j: SimJob) => {
+    const name = `models/${j.model}/operations/${j.id}`;
+    if (j.status === 'queued' || j.status === 'in_progress') return { name, metadata: {} };
+    if (j.status === 'failed') {
+      // Veo reports safety-filtered output as a finished operation with no samples.
+      return { name, done: true, response: { '@type': 'type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningResponse', generateVideoResponse: { raiMediaFilteredCount: 1, raiMediaFilteredReasons: [j.error?.message ?? 'filtered'] } } };
+    }
+    return {
+      name,
+      done: true,
+      response: {
+        '@type': 'type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningResponse',
+        generateVideoResponse: { generatedSamples: [{ video: { uri: `${kit.baseUrl()}/gemini/v1beta/files/${j.id}:download?alt=media` } }] },
+      },
+    };
+  };
+
+  return {
+    protocol: 'gemini',
+    prefix: '/gemini',
+    authenticate(ctx: Context) {
+      const key = kit.header(ctx.req, 'x-goog-api-key') ?? ctx.url.searchParams.get('key') ?? undefined;
+      if (!key || (options.apiKey !== undefined && key !== options.apiKey)) throw new HttpFailure(403, 'PERMISSION_DENIED', 'API key not valid. Please pass a valid API key.');
+    },
+    errorBody: (failure) => ({ error: { code: failure.status, message: failure.message, status: GOOGLE_STATUS[failure.status] ?? failure.code } }),
+    routes: [
+      {
+        method: 'POST',
+        pattern: /^\/gemini\/v1beta\/models\/([^/:]+):predictLongRunning$/,
+        protocol: 'gemini',
+        route: 'gemini.predict',
+        async handle(ctx) {
+          const model = decodeURIComponent(ctx.params[0]!);
+          if (!/^veo-/.test(model)) throw new HttpFailure(404, 'NOT_FOUND', `models/${model} is not found`);
+          const body = kit.parse(predictSchema, ctx.record.json);
+          const instance = body.instances[0]!;
+          const p = body.parameters;
+          if ((instance.referenceImages?.length ?? 0) > 0) {
+            if (!referenceSeconds.includes(p.durationSeconds)) throw new HttpFailure(400, 'INVALID_ARGUMENT', `durationSeconds must be ${referenceSeconds.join(' or ')} with reference images`, 'durationSeconds');
+            if (!referenceAspects.includes(p.aspectRatio)) throw new HttpFailure(400, 'INVALID_ARGUMENT', `aspectRatio must be ${referenceAspects.join(' or ')} with reference images`, 'aspectRatio');
+          }
+          if (p.resolution === '1080p' && p.durationSeconds !== 8) throw new HttpFailure(400, 'INVALID_ARGUMENT', '1080p requires durationSeconds 8', 'resolution');
+          const portrait = p.aspectRatio === '9:16';
+          const high = p.resolution === '1080p';
+          const fault = kit.jobFault(ctx);
+          const created = kit.idempotent(ctx, () =>
+            kit.jobs.create({
+              protocol: 'gemini',
+              prompt: instance.prompt,
+              seconds: p.durationSeconds,
+              size: portrait ? (high ? '1080x1920' : '720x1280') : high ? '1920x1080' : '1280x720',
+              model,
+              hasInputReference: (instance.referenceImages?.length ?? 0) > 0,
+              ...(fault && { fault }),
+            }),
+          );
+          kit.sendJson(ctx.res, 200, { name: `models/${model}/operations/${created.id}` });
+        },
+      },
+      {
+        method: 'GET',
+        pattern: /^\/gemini\/v1beta\/models\/([^/]+)\/operations\/([^/]+)$/,
+        protocol: 'gemini',
+        route: 'gemini.operation',
+        async handle(ctx) {
+          kit.sendJson(ctx.res, 200, operation(job(ctx.params[1]!)));
+        },
+      },
+      {
+        method: 'GET',
+        pattern: /^\/gemini\/v1beta\/files\/([^/:]+):download$/,
+        protocol: 'gemini',
+        route: 'gemini.download',
+        async handle(ctx) {
+          const j = job(ctx.params[0]!);
+          if (j.status !== 'completed') throw new HttpFailure(404, 'NOT_FOUND', 'File not found');
+          const fault = kit.faults.take('gemini', 'gemini.download', 'result');
+          // Generated files are kept two days.
+          if (fault?.fault === 'expired' || kit.clock.now() > (j.completedAt ?? 0) + 2 * 86_400_000) throw new HttpFailure(404, 'NOT_FOUND', 'File has expired');
+          await kit.sendVideo(ctx, j, fault);
+        },
+      },
+    ],
+  };
+}
