@@ -117,6 +117,9 @@ export function createMediaStore(options: MediaStoreOptions): BotMediaStore {
       stream.body.destroy();
       throw new Error(`Refusing to save a result under the unsafe job id ${JSON.stringify(jobId)}.`);
     }
+    // Destroying an undici body can emit 'error' (RequestAbortedError); unheard, it would crash the
+    // process. Errors while reading still reach the loop below through the async iterator.
+    stream.body.on('error', () => undefined);
     const tooLarge = (detail: string) =>
       new ProviderError({ kind: 'too_large', backend: 'download', message: `result larger than ${options.maxResultBytes} bytes (${detail})` });
     if (stream.contentLength !== undefined && stream.contentLength > options.maxResultBytes) {

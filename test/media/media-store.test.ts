@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import { request } from 'undici';
 import { ManualClock } from '../../src/core/clock.js';
 import { ProviderError, UserFacingError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/log.js';
@@ -164,6 +165,30 @@ describe('saveResult', () => {
     assert.ok(endless.destroyed);
     assert.ok(produced < 100_000, `read ${produced} bytes; the cap must stop reading`);
     assert.deepEqual(await readdir(path.join(store.dataDir, 'videos')), []);
+  });
+
+  test('an undici provider body over the cap is released without crashing the process', async () => {
+    const { store } = newStore(await freshDir('save-cap-undici'));
+    const server = http.createServer((req, res) => {
+      // /declared announces its size (refused before reading); / streams without one (refused mid-stream).
+      res.writeHead(200, { 'content-type': 'video/mp4', ...(req.url === '/declared' ? { 'content-length': 1_000_000 } : {}) });
+      const timer = setInterval(() => res.write(Buffer.alloc(4096)), 1);
+      res.on('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      for (const route of ['/', '/declared']) {
+        const response = await request(`http://127.0.0.1:${(server.address() as AddressInfo).port}${route}`);
+        const contentLength = Number(response.headers['content-length']) || undefined;
+        const error = await store.saveResult('j_undici', { body: response.body, contentLength, contentType: 'video/mp4' }).catch((e: unknown) => e);
+        assert.ok(error instanceof ProviderError && error.kind === 'too_large', `${route}: ${String(error)}`);
+      }
+      // undici emits RequestAbortedError on destroy; an unhandled one would end the process during this pause.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   test('a full disk becomes a sentence for the team and the temp file is removed', async () => {
