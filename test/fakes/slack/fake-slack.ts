@@ -71,6 +71,8 @@ export class FakeSlack {
   readonly uploads = new Map<string, UploadedFile>();
   readonly users = new Map<string, FakeUser>();
   readonly sharedFiles = new Map<string, SharedFile>();
+  /** Files served without auth at /public/{name}: stand-ins for a web link. */
+  readonly publicFiles = new Map<string, { mimetype: string; content: Buffer }>();
   /** Channels where chat.postMessage answers `not_in_channel`. */
   readonly closedChannels = new Set<string>();
   private server!: Server;
@@ -219,6 +221,12 @@ export class FakeSlack {
         res.writeHead(200, { 'content-type': 'text/html' }).end('<html>sign in</html>');
         return;
       }
+      if (!file) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': file.mimetype, 'content-length': file.content.length }).end(file.content);
+      return;
+    }
+    if (url.pathname.startsWith('/public/')) {
+      const file = this.publicFiles.get(url.pathname.slice('/public/'.length));
       if (!file) return void res.writeHead(404).end();
       res.writeHead(200, { 'content-type': file.mimetype, 'content-length': file.content.length }).end(file.content);
       return;
