@@ -19,6 +19,7 @@ import { createLogger, type Logger } from './log.js';
 import { createMediaStore, type BotMediaStore } from './media/media-store.js';
 import { startSimulator, type Simulator } from './simulator/server.js';
 import { openStore } from './store/keyv-store.js';
+import { createWebhookHandler, webhookReceivers } from './webhooks/index.js';
 
 export interface BotOptions {
   clock?: Clock;
@@ -97,7 +98,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     cleanups.push(async () => Promise.all(backends.map((b) => b.close?.())));
     if (backends.length === 0) {
       throw new ConfigError([
-        'No video backend is configured: set OPENAI_API_KEY or APIYI_API_KEY, or leave every provider key unset (SIMULATOR=auto) to use the built-in simulator.',
+        'No video backend is configured: set FAL_KEY, GEMINI_API_KEY, KLING_ACCESS_KEY+KLING_SECRET_KEY, OPENAI_API_KEY or APIYI_API_KEY, or leave every provider key unset (SIMULATOR=auto) to use the built-in simulator.',
       ]);
     }
 
@@ -150,6 +151,20 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     });
     studioRef = studio;
     cleanups.push(() => studio.shutdown());
+
+    // --- Provider webhooks (src/webhooks): POST /webhooks/{backend} -------------------
+    // A verified delivery wakes the job's loop; the slow safety poll covers lost ones.
+    const webhooks = webhookReceivers(
+      backends,
+      { falJwksUrl: simulator?.falJwksUrl ?? config.FAL_WEBHOOK_JWKS_URL, openaiWebhookSecret: config.OPENAI_WEBHOOK_SECRET },
+      clock,
+    );
+    http.route(
+      'POST',
+      '/webhooks/',
+      createWebhookHandler({ receivers: webhooks, store, clock, logger, onEvent: (backend, id, status) => studio.providerEvent(backend, id, status) }),
+    );
+    // ------------------------------------------------------------------------------------
     for (const surface of options.surfaces ?? []) studio.attachSurface(surface);
 
     let consoleAdapter: ConsoleAdapter | undefined;

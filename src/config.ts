@@ -130,11 +130,44 @@ export const envSchema = z.object({
   FAL_KEY: optionalText,
   FAL_QUEUE_URL: url('FAL_QUEUE_URL').default('https://queue.fal.run'),
   FAL_WEBHOOK_JWKS_URL: url('FAL_WEBHOOK_JWKS_URL').default('https://rest.alpha.fal.ai/.well-known/jwks.json'),
+  // fal models to serve (keys from src/backends/fal-models.ts); empty = all defaults.
+  FAL_MODELS: z
+    .string()
+    .trim()
+    .default('')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+  // JSON array of fal model objects that patch a default (same key) or add one.
+  FAL_MODELS_JSON: optionalText.refine((v) => {
+    if (v === undefined) return true;
+    try {
+      return Array.isArray(JSON.parse(v));
+    } catch {
+      return false;
+    }
+  }, 'must be a JSON array of fal model objects'),
   GEMINI_API_KEY: optionalText,
   GEMINI_API_URL: url('GEMINI_API_URL').default('https://generativelanguage.googleapis.com'),
+  GEMINI_MODEL: z.string().trim().min(1).default('veo-3.1-generate-preview'),
+  GEMINI_FAST_MODEL: z.string().trim().min(1).default('veo-3.1-fast-generate-preview'),
+  // What Veo's reference-image mode allows (unconfirmed: a reseller schema says 8 s and 16:9 only).
+  GEMINI_REFERENCE_SECONDS: z
+    .string()
+    .trim()
+    .default('8')
+    .refine((v) => /^\d{1,2}(,\s*\d{1,2})*$/.test(v), 'must be whole seconds, comma-separated, e.g. 8 or 4,6,8')
+    .transform((v) => v.split(',').map((s) => Number(s.trim()))),
+  GEMINI_REFERENCE_ORIENTATIONS: z
+    .string()
+    .trim()
+    .default('landscape')
+    .refine((v) => /^(landscape|portrait)(,\s*(landscape|portrait))?$/.test(v), 'must be landscape, portrait or landscape,portrait')
+    .transform((v) => v.split(',').map((s) => s.trim() as 'landscape' | 'portrait')),
   KLING_ACCESS_KEY: optionalText,
   KLING_SECRET_KEY: optionalText,
   KLING_API_URL: url('KLING_API_URL').default('https://api-singapore.klingai.com'),
+  KLING_MODEL: z.string().trim().min(1).default('kling-v3-omni'),
+  // Images + elements per video are capped at 7 by Kling.
+  KLING_MAX_ELEMENTS: positiveInt(7, 7),
   OPENAI_WEBHOOK_SECRET: optionalText,
 });
 

@@ -11,6 +11,11 @@ import type { Logger } from '../log.js';
 import { createApiyiBackend } from './apiyi.js';
 import type { PriceOverride } from './http.js';
 import { createOpenAiBackend } from './openai.js';
+import { createFalBackend } from './fal.js';
+import { resolveFalModels } from './fal-models.js';
+import { createGeminiBackend } from './gemini.js';
+import { createKlingBackend } from './kling.js';
+import type { Orientation } from '../core/types.js';
 
 export interface BackendSettings {
   OPENAI_API_KEY?: string | undefined;
@@ -22,6 +27,21 @@ export interface BackendSettings {
   APIYI_BASE_URL: string;
   APIYI_AUTH_HEADER: string;
   APIYI_AUTH_SCHEME: string;
+  FAL_KEY?: string | undefined;
+  FAL_QUEUE_URL: string;
+  FAL_MODELS: string[];
+  FAL_MODELS_JSON?: string | undefined;
+  GEMINI_API_KEY?: string | undefined;
+  GEMINI_API_URL: string;
+  GEMINI_MODEL: string;
+  GEMINI_FAST_MODEL: string;
+  GEMINI_REFERENCE_SECONDS: number[];
+  GEMINI_REFERENCE_ORIENTATIONS: Orientation[];
+  KLING_ACCESS_KEY?: string | undefined;
+  KLING_SECRET_KEY?: string | undefined;
+  KLING_API_URL: string;
+  KLING_MODEL: string;
+  KLING_MAX_ELEMENTS: number;
   PRICE_OVERRIDES: Record<string, Partial<Record<Quality, Micros>>>;
   MAX_RESULT_MB: number;
 }
@@ -30,6 +50,9 @@ export interface BackendSettings {
 export interface SimulatedEndpoints {
   openaiBaseUrl: string;
   apiyiBaseUrl: string;
+  falQueueUrl: string;
+  geminiApiUrl: string;
+  klingApiUrl: string;
 }
 
 export const SIMULATOR_KEY = 'sim-local-key';
@@ -38,7 +61,14 @@ export type ClosableBackend = Backend & { close?: () => Promise<void> };
 
 /** True when no provider key is configured: the simulator is then the only sensible default. */
 export function noProviderKeys(settings: BackendSettings): boolean {
-  return !settings.OPENAI_API_KEY && !settings.APIYI_API_KEY;
+  return (
+    !settings.OPENAI_API_KEY &&
+    !settings.APIYI_API_KEY &&
+    !settings.FAL_KEY &&
+    !settings.GEMINI_API_KEY &&
+    !settings.KLING_ACCESS_KEY &&
+    !settings.KLING_SECRET_KEY
+  );
 }
 
 function priceOverride(settings: BackendSettings, id: string): PriceOverride | undefined {
@@ -84,6 +114,65 @@ export function createBackends(
         priceOverrides: priceOverride(settings, 'apiyi'),
         maxResultBytes,
         ...(simulator && { displayName: 'Sora character API (simulator)' }),
+      }),
+    );
+  }
+  // Live providers (field guide §2.3–2.5): each is enabled by its key; in simulator mode all of them run on the simulator.
+  const falKey = simulator ? SIMULATOR_KEY : settings.FAL_KEY;
+  if (falKey) {
+    for (const model of resolveFalModels(settings.FAL_MODELS, settings.FAL_MODELS_JSON)) {
+      backends.push(
+        createFalBackend({
+          model,
+          queueUrl: simulator?.falQueueUrl ?? settings.FAL_QUEUE_URL,
+          apiKey: falKey,
+          clock,
+          logger: logger.child({ backend: `fal-${model.key}` }),
+          priceOverrides: priceOverride(settings, `fal-${model.key}`),
+          maxResultBytes,
+          ...(simulator && { displayName: `${model.displayName} (simulator)` }),
+        }),
+      );
+    }
+  }
+  const geminiKey = simulator ? SIMULATOR_KEY : settings.GEMINI_API_KEY;
+  if (geminiKey) {
+    backends.push(
+      createGeminiBackend({
+        apiUrl: simulator?.geminiApiUrl ?? settings.GEMINI_API_URL,
+        apiKey: geminiKey,
+        model: settings.GEMINI_MODEL,
+        fastModel: settings.GEMINI_FAST_MODEL,
+        referenceMode: { seconds: settings.GEMINI_REFERENCE_SECONDS, orientations: settings.GEMINI_REFERENCE_ORIENTATIONS },
+        clock,
+        logger: logger.child({ backend: 'gemini' }),
+        priceOverrides: priceOverride(settings, 'gemini'),
+        maxResultBytes,
+        ...(simulator && { displayName: 'Google Veo 3.1 (simulator)' }),
+      }),
+    );
+  }
+  if (!simulator && Boolean(settings.KLING_ACCESS_KEY) !== Boolean(settings.KLING_SECRET_KEY)) {
+    // Kling signs every call with both halves; one alone would silently disable the backend.
+    throw new Error('Kling needs both KLING_ACCESS_KEY and KLING_SECRET_KEY; only one is set.');
+  }
+  const kling = simulator
+    ? { accessKey: SIMULATOR_KEY, secretKey: SIMULATOR_KEY }
+    : settings.KLING_ACCESS_KEY && settings.KLING_SECRET_KEY
+      ? { accessKey: settings.KLING_ACCESS_KEY, secretKey: settings.KLING_SECRET_KEY }
+      : undefined;
+  if (kling) {
+    backends.push(
+      createKlingBackend({
+        apiUrl: simulator?.klingApiUrl ?? settings.KLING_API_URL,
+        ...kling,
+        model: settings.KLING_MODEL,
+        maxElements: settings.KLING_MAX_ELEMENTS,
+        clock,
+        logger: logger.child({ backend: 'kling' }),
+        priceOverrides: priceOverride(settings, 'kling'),
+        maxResultBytes,
+        ...(simulator && { displayName: 'Kling 3.0 Omni (simulator)' }),
       }),
     );
   }
