@@ -62,7 +62,9 @@ export async function startSlackBot(
       const started = Date.now();
       if (socket) {
         const acked = await fake.sendEnvelope('slash_commands', payload);
-        return { status: 200, ack: acked.payload as Record<string, unknown> | undefined, ms: Date.now() - started, responseUrl };
+        // An empty ack arrives as `{}` over Socket Mode and as an empty body over HTTP.
+        const body = acked.payload as Record<string, unknown> | undefined;
+        return { status: 200, ack: body && Object.keys(body).length > 0 ? body : undefined, ms: Date.now() - started, responseUrl };
       }
       const res = await post(payload);
       return { status: res.status, ack: res.body ? (JSON.parse(res.body) as Record<string, unknown>) : undefined, ms: res.ms, responseUrl };
