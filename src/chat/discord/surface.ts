@@ -6,6 +6,7 @@
  * token is only used, while it lives, for what only it can do: edit the
  * original reply and send the requester an ephemeral note.
  */
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { MessageFlags, Routes, type REST } from 'discord.js';
 import { z } from 'zod';
@@ -44,6 +45,29 @@ interface JobMemory {
   statusMessageId: string | undefined;
   threadId: string | undefined;
   tokenDead: boolean;
+}
+
+/**
+ * A message with one file as a ready-made multipart body. @discordjs/rest's own
+ * `files` option builds a global FormData, which the undici 7 dispatcher this
+ * project installs cannot serialize ("action is not a function"); bytes
+ * passed through untouched work with any dispatcher.
+ */
+export function multipartMessage(payload: unknown, fileName: string, contentType: string, data: Buffer) {
+  const boundary = `----sora-bot-${randomBytes(12).toString('hex')}`;
+  const safeName = fileName.replace(/["\r\n]/g, '_');
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="payload_json"\r\nContent-Type: application/json\r\n\r\n${JSON.stringify({
+      ...(payload as object),
+      attachments: [{ id: 0, filename: safeName }],
+    })}\r\n--${boundary}\r\nContent-Disposition: form-data; name="files[0]"; filename="${safeName}"\r\nContent-Type: ${contentType}\r\n\r\n`,
+  );
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  return {
+    body: Buffer.concat([head, data, tail]),
+    passThroughBody: true,
+    headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+  };
 }
 
 /** The nonce Discord deduplicates a delivery on (`enforce_nonce`), at most 25 characters. */
@@ -199,8 +223,8 @@ export class DiscordSurface implements Surface {
       enforce_nonce: true,
       allowed_mentions: { users: [job.requesterId] },
     };
-    const files = file ? [{ name: `${job.id}.mp4`, data: await readFile(file.path), contentType: 'video/mp4' }] : undefined;
-    const posted = messageSchema.parse(await this.rest.post(Routes.channelMessages(threadId), { body, ...(files ? { files } : {}) }));
+    const request = file ? multipartMessage(body, `${job.id}.mp4`, 'video/mp4', await readFile(file.path)) : { body };
+    const posted = messageSchema.parse(await this.rest.post(Routes.channelMessages(threadId), request));
     patch.deliveryMessageId = posted.id;
     this.options.logger.info({ job: job.id, attached: file !== undefined, bytes: file?.bytes ?? event.bytes }, 'video posted to Discord');
     await this.showStatus(job, ref, { stage: `done · ${formatUsd(job.priceMicros ?? job.estimateMicros)}`, progress: 100, position: undefined, note: 'The video is below.' }, ['remix', 'retry'], true, patch).catch((error: unknown) =>

@@ -1,0 +1,343 @@
+/**
+ * End to end on Discord: the real bot wiring (`startBot`) with the real
+ * discord.js client, against the fake Discord (REST + gateway) and the
+ * provider simulator, on an injected clock. No module of ours is mocked.
+ */
+import assert from 'node:assert/strict';
+import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { startBot, type RunningBot } from '../../src/app.js';
+import { applicationCommandsPayload, commandPayload } from '../../src/chat/discord/registration.js';
+import { registerCommands } from '../../src/chat/discord/register.js';
+import { STATUS_EDIT_GAP_MS } from '../../src/chat/discord/surface.js';
+import { loadConfig } from '../../src/config.js';
+import { ManualClock } from '../../src/core/clock.js';
+import { createLogger, silentLogger } from '../../src/log.js';
+import { SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
+import { startSimulator, type Simulator } from '../../src/simulator/server.js';
+import { ADMIN_PERMISSIONS, FakeDiscord, snowflake, type FakeInteraction, type FakeUser, type InteractionTarget } from '../fakes/discord/fake-discord.js';
+import { driveUntil, realWait } from '../helpers/drive.js';
+
+const SNAPSHOT = fileURLToPath(new URL('./__snapshots__/discord-registration.json', import.meta.url));
+const GUILD = '900000000000000001';
+const OTHER_GUILD = '900000000000000002';
+const alice: FakeUser = { id: '800000000000000001', username: 'alice' };
+const bob: FakeUser = { id: '800000000000000002', username: 'bob' };
+const admin: FakeUser = { id: '800000000000000003', username: 'ada' };
+
+interface Harness {
+  clock: ManualClock;
+  fake: FakeDiscord;
+  sim: Simulator;
+  dataDir: string;
+  bot: RunningBot;
+  start(): Promise<RunningBot>;
+  close(): Promise<void>;
+}
+
+/** One bot + fake Discord + simulator; `msPerVideoSecond` sets how long (on the clock) a video takes. */
+async function harness(options: { msPerVideoSecond: number; tokenLifetimeMs?: number; env?: Record<string, string> }): Promise<Harness> {
+  const clock = new ManualClock();
+  const sim = await startSimulator({ clock, renderMsPerVideoSecond: options.msPerVideoSecond });
+  const fake = new FakeDiscord({ clock, ...(options.tokenLifetimeMs ? { tokenLifetimeMs: options.tokenLifetimeMs } : {}) });
+  await fake.start();
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'discord-test-'));
+  const env = {
+    PORT: '0',
+    HTTP_HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    CONSOLE: 'off',
+    SIMULATOR: 'off',
+    LOG_LEVEL: 'silent',
+    OPENAI_API_KEY: 'sk-test-key-123456',
+    OPENAI_BASE_URL: sim.openaiBaseUrl,
+    PUBLIC_URL: 'http://127.0.0.1:9',
+    DISCORD_TOKEN: 'discord-bot-token-test',
+    DISCORD_APPLICATION_ID: fake.applicationId,
+    DISCORD_API_URL: fake.apiUrl,
+    ...options.env,
+  };
+  const h: Harness = {
+    clock,
+    fake,
+    sim,
+    dataDir,
+    bot: undefined as unknown as RunningBot,
+    async start() {
+      h.bot = await startBot(loadConfig(env), { clock, logger: process.env.DISCORD_TEST_LOG ? createLogger({ level: process.env.DISCORD_TEST_LOG, secrets: [] }) : silentLogger, allowPrivateSourceUrls: true });
+      return h.bot;
+    },
+    async close() {
+      await h.bot?.stop();
+      await fake.stop();
+      await sim.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  await h.start();
+  return h;
+}
+
+const target = (channelId: string, user: FakeUser, extra: Partial<InteractionTarget> = {}): InteractionTarget => ({ guildId: GUILD, channelId, user, ...extra });
+const str = (name: string, value: string) => ({ name, type: 3, value });
+const int = (name: string, value: number) => ({ name, type: 4, value });
+
+/** Waits in real time for the bot to answer something that needs no clock movement. */
+async function until(predicate: () => boolean, what: string, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (predicate()) return;
+    await realWait(5);
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+const answered = (i: FakeInteraction, fake: FakeDiscord) => () => fake.interactions.get(i.id)!.callback !== undefined;
+const callbackOf = (i: FakeInteraction, fake: FakeDiscord) => fake.interactions.get(i.id)!.callback!;
+const originalOf = (i: FakeInteraction, fake: FakeDiscord) => fake.messages.get(fake.interactions.get(i.id)!.originalMessageId!)!;
+/** The deferred reply has been filled in. */
+const filled = (i: FakeInteraction, fake: FakeDiscord) => () => {
+  const id = fake.interactions.get(i.id)!.originalMessageId;
+  const m = id ? fake.messages.get(id) : undefined;
+  return m !== undefined && (m.embeds.length > 0 || m.content !== '');
+};
+const videosIn = (fake: FakeDiscord, threadId: string) => fake.messagesIn(threadId).filter((m) => m.attachments.some((a) => a.name.endsWith('.mp4')));
+
+/** Starts a generation and waits until its thread and status message exist. */
+async function generate(h: Harness, channelId: string, user: FakeUser, prompt: string, extra: Partial<InteractionTarget> = {}) {
+  const i = h.fake.command(target(channelId, user, extra), 'sora', 'generate', [str('prompt', prompt), int('seconds', 4)]);
+  await until(() => h.fake.threadsFrom(channelId).some((t) => t.fromMessageId === h.fake.interactions.get(i.id)!.originalMessageId) && h.fake.messagesIn(h.fake.interactions.get(i.id)!.originalMessageId!).length > 0, 'thread and status message');
+  const threadId = h.fake.interactions.get(i.id)!.originalMessageId!;
+  const status = h.fake.messagesIn(threadId)[0]!;
+  const jobId = /job:cancel:(j_[0-9a-z]+)/.exec(JSON.stringify(status.components))![1]!;
+  await until(() => h.bot.studio.jobs !== undefined, 'job');
+  return { interaction: i, threadId, statusId: status.id, jobId };
+}
+
+describe('Discord adapter, end to end', { concurrency: false }, () => {
+  let h: Harness;
+  let channel: string;
+  before(async () => {
+    h = await harness({ msPerVideoSecond: 10_000 });
+    channel = h.fake.addChannel(GUILD).id;
+  });
+  after(async () => h.close());
+
+  test('1 generate: defer within the deadline, thread, throttled progress edits, the video attached', async () => {
+    const { fake, clock } = h;
+    const { interaction, threadId, statusId, jobId } = await generate(h, channel, alice, 'a paper boat drifting down a rainy street');
+    const cb = callbackOf(interaction, fake);
+    assert.equal(cb.type, 5, 'public defer');
+    assert.ok(cb.realAt - fake.interactions.get(interaction.id)!.realCreatedAt < 3_000, 'acknowledged within 3 s');
+    const first = fake.calls.find((c) => c.realAt >= fake.interactions.get(interaction.id)!.realCreatedAt && c.path.startsWith('/api/v10/') && !c.path.includes('gateway'));
+    assert.match(first!.path, /\/callback$/, 'no REST call before the acknowledgement');
+    assert.match(originalOf(interaction, fake).content, /estimated \$0\.40/);
+    assert.ok(fake.channels.get(threadId)!.parent_id === channel);
+
+    await driveUntil(clock, () => videosIn(fake, threadId).length > 0, { stepMs: 1_000, maxSteps: 400 });
+    const edits = fake.callsFor(`/channels/${threadId}/messages/${statusId}`).filter((c) => c.method === 'PATCH');
+    const progress = edits.filter((c) => /%/.test(String((c.json as { content?: string }).content)) && !/done/.test(String((c.json as { content?: string }).content)));
+    assert.ok(progress.length >= 2, `progress edits: ${progress.length}`);
+    for (let k = 1; k < progress.length; k++) assert.ok(progress[k]!.at - progress[k - 1]!.at >= STATUS_EDIT_GAP_MS, 'status edits are spaced');
+    const [video] = videosIn(fake, threadId);
+    assert.equal(video!.via, 'bot');
+    assert.equal(video!.attachments[0]!.name, `${jobId}.mp4`);
+    assert.match(video!.content, new RegExp(`<@${alice.id}> your video is ready`));
+    assert.match(video!.content, /paper boat/);
+    assert.match(video!.content, /openai · 4s · \$0\.40/);
+    await driveUntil(clock, () => /done/.test(fake.messages.get(statusId)!.content), { stepMs: 100, maxSteps: 50 });
+    assert.match(JSON.stringify(fake.messages.get(statusId)!.components), /job:remix:/);
+    await driveUntil(clock, async () => (await h.bot.studio.jobs.get(jobId))?.state === 'delivered', { stepMs: 100, maxSteps: 50 });
+  });
+
+  test('2 character create from an attachment and from a URL', async () => {
+    const { fake } = h;
+    const clip = await readFile(SAMPLE_CLIP_PATH);
+    const att = fake.attachment('mascot.mp4', clip, 'video/mp4');
+    const a = fake.command(target(channel, alice), 'character', 'create', [str('name', 'mascot'), { name: 'video', type: 11, value: att.id }, str('description', 'a round orange robot')], {
+      attachments: { [att.id]: att },
+    });
+    await until(filled(a, fake), 'character reply');
+    assert.equal(callbackOf(a, fake).type, 5);
+    assert.equal((callbackOf(a, fake).data?.flags as number) & 64, 64, 'ephemeral defer');
+    assert.match(JSON.stringify(originalOf(a, fake).embeds), /Created @mascot/);
+
+    const url = fake.attachment('robot.mp4', clip, 'video/mp4').url;
+    const b = fake.command(target(channel, alice), 'character', 'create', [str('name', 'robot'), str('video_url', url)]);
+    await until(filled(b, fake), 'url character reply');
+    assert.match(JSON.stringify(originalOf(b, fake).embeds), /Created @robot/);
+    const chars = await h.bot.studio.listCharacters({ tenant: `discord:${GUILD}`, userId: alice.id, displayName: 'alice', isAdmin: false });
+    assert.deepEqual(chars.map((c) => [c.name, c.source.kind]), [['mascot', 'clip'], ['robot', 'url']]);
+  });
+
+  test("3 autocomplete offers this server's characters only", async () => {
+    const { fake } = h;
+    const other = fake.addChannel(OTHER_GUILD).id;
+    const url = fake.attachment('rival.mp4', await readFile(SAMPLE_CLIP_PATH), 'video/mp4').url;
+    const c = fake.command({ guildId: OTHER_GUILD, channelId: other, user: bob }, 'character', 'create', [str('name', 'rival'), str('video_url', url)]);
+    await until(filled(c, fake), 'rival created');
+
+    const names = async (guildId: string, channelId: string, sub: string, options: Parameters<FakeDiscord['autocomplete']>[3]) => {
+      const i = fake.autocomplete({ guildId, channelId, user: alice }, sub === 'generate' ? 'sora' : 'character', sub, options);
+      await until(answered(i, fake), 'autocomplete answer');
+      assert.equal(callbackOf(i, fake).type, 8);
+      return (callbackOf(i, fake).data!.choices as { value: string }[]).map((x) => x.value);
+    };
+    assert.deepEqual(await names(GUILD, channel, 'show', [{ ...str('name', ''), focused: true }]), ['mascot', 'robot']);
+    assert.deepEqual(await names(GUILD, channel, 'show', [{ ...str('name', 'ri'), focused: true }]), [], 'no other server');
+    assert.deepEqual(await names(GUILD, channel, 'generate', [{ ...str('prompt', 'a walk with @ma'), focused: true }]), ['a walk with @mascot ']);
+    assert.deepEqual(await names(OTHER_GUILD, other, 'show', [{ ...str('name', ''), focused: true }]), ['rival']);
+  });
+
+  test('4 budget: admin-only set, and a generation over the cap is refused privately', async () => {
+    const { fake } = h;
+    const refused = fake.command(target(channel, bob), 'budget', 'set', [{ name: 'amount', type: 10, value: 0.5 }]);
+    await until(answered(refused, fake), 'refusal');
+    assert.equal(callbackOf(refused, fake).type, 4);
+    assert.equal((callbackOf(refused, fake).data!.flags as number) & 64, 64);
+    assert.match(String(callbackOf(refused, fake).data!.content), /Manage Server/);
+
+    const set = fake.command(target(channel, admin, { memberPermissions: ADMIN_PERMISSIONS }), 'budget', 'set', [{ name: 'amount', type: 10, value: 0.5 }]);
+    await until(answered(set, fake), 'budget set');
+    assert.match(JSON.stringify(callbackOf(set, fake).data!.embeds), /Budget updated/);
+
+    const threadsBefore = fake.threadsFrom(channel).length;
+    const big = fake.command(target(channel, bob), 'sora', 'generate', [str('prompt', 'a long sweeping drone shot of mountains'), int('seconds', 8)]);
+    await until(answered(big, fake), 'budget refusal');
+    const cb = callbackOf(big, fake);
+    assert.equal(cb.type, 4, 'refused before deferring, so the refusal can be private');
+    assert.equal((cb.data!.flags as number) & 64, 64);
+    assert.match(String(cb.data!.content), /estimated at \$0\.80.*left of the team's \$0\.50 monthly cap/s);
+    assert.equal(fake.threadsFrom(channel).length, threadsBefore, 'no thread for a refused job');
+    const reset = fake.command(target(channel, admin, { memberPermissions: ADMIN_PERMISSIONS }), 'budget', 'set', [{ name: 'amount', type: 10, value: 50 }]);
+    await until(answered(reset, fake), 'budget reset');
+  });
+
+  test('5 cancel button: refused for another member, honoured for the owner', async () => {
+    const { fake } = h;
+    const { threadId, statusId, jobId } = await generate(h, channel, alice, 'a cat chasing a laser pointer');
+    const byBob = fake.button(target(threadId, bob), statusId, `job:cancel:${jobId}`);
+    await until(answered(byBob, fake), 'bob answer');
+    assert.equal((callbackOf(byBob, fake).data!.flags as number) & 64, 64);
+    assert.match(String(callbackOf(byBob, fake).data!.content), /Only alice or an admin can cancel/);
+    assert.notEqual((await h.bot.studio.jobs.get(jobId))!.state, 'cancelled');
+
+    const byAlice = fake.button(target(threadId, alice), statusId, `job:cancel:${jobId}`);
+    await until(answered(byAlice, fake), 'alice answer');
+    assert.match(String(callbackOf(byAlice, fake).data!.content), /Cancelled job/);
+    await until(() => /cancelled by alice/.test(fake.messages.get(statusId)!.content), 'status shows the cancellation');
+    assert.equal((await h.bot.studio.jobs.get(jobId))!.state, 'cancelled');
+    await driveUntil(h.clock, () => false, { stepMs: 5_000, maxSteps: 20 }).catch(() => undefined);
+    assert.equal(videosIn(fake, threadId).length, 0, 'a cancelled job posts no video');
+  });
+
+  test('6 oversize video: re-encoded to fit, or linked with a note when it cannot fit', async () => {
+    const { fake, clock } = h;
+    const fit = await generate(h, channel, alice, 'waves rolling on a pebble beach', { attachmentSizeLimit: 80 * 1024 });
+    const link = await generate(h, channel, alice, 'a lighthouse blinking at night', { attachmentSizeLimit: 30 * 1024 });
+    const delivered = (threadId: string) => fake.messagesIn(threadId).some((m) => /your video is ready/.test(m.content));
+    await driveUntil(clock, () => delivered(fit.threadId) && delivered(link.threadId), { stepMs: 1_000, maxSteps: 400, realWaitMs: 10 });
+    const [small] = videosIn(fake, fit.threadId);
+    assert.ok(small, 'attached after re-encoding');
+    assert.ok(small.attachments[0]!.size <= 80 * 1024, `fits: ${small.attachments[0]!.size}`);
+    assert.match(small.content, /Re-encoded from/);
+    const linked = fake.messagesIn(link.threadId).find((m) => /your video is ready/.test(m.content))!;
+    assert.equal(linked.attachments.length, 0);
+    assert.match(linked.content, /over this server's 0\.0 MiB upload limit/);
+    const url = /http:\/\/127\.0\.0\.1:9(\/files\/\S+)/.exec(linked.content)![1]!;
+    const res = await fetch(`http://127.0.0.1:${h.bot.port}${url}`);
+    assert.equal(res.status, 200, 'the signed link serves the video');
+    assert.equal(res.headers.get('content-type'), 'video/mp4');
+  });
+});
+
+describe('Discord adapter across token expiry and restarts', { concurrency: false }, () => {
+  test('7 a job that outlives the 15-minute token is still delivered in the thread with the bot token', async () => {
+    // 300 s of clock per video second: a 4 s video takes 20 minutes.
+    const h = await harness({ msPerVideoSecond: 300_000 });
+    try {
+      const channel = h.fake.addChannel(GUILD).id;
+      const { interaction, threadId } = await generate(h, channel, alice, 'a slow sunrise over a city');
+      const created = h.fake.interactions.get(interaction.id)!.createdAt;
+      await driveUntil(h.clock, () => videosIn(h.fake, threadId).length > 0, { stepMs: 5_000, maxSteps: 600 });
+      assert.ok(h.clock.now() - created > 15 * 60_000, 'the job outlived the token');
+      const [video] = videosIn(h.fake, threadId);
+      const post = h.fake.calls.find((c) => c.method === 'POST' && c.path === `/api/v10/channels/${threadId}/messages` && c.files.length > 0)!;
+      assert.match(post.auth!, /^Bot /, 'posted with the bot token');
+      assert.equal(video!.via, 'bot');
+      const late = h.fake.calls.filter((c) => c.path.includes(interaction.token) && c.at - created > 15 * 60_000);
+      assert.deepEqual(late.map((c) => c.status), [], 'the expired token is not used');
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('7b a token Discord rejects early (10062/10015) does not stop delivery', async () => {
+    const h = await harness({ msPerVideoSecond: 60_000, tokenLifetimeMs: 2 * 60_000 });
+    try {
+      const channel = h.fake.addChannel(GUILD).id;
+      const { interaction, threadId } = await generate(h, channel, alice, 'rain on a window');
+      await driveUntil(h.clock, () => videosIn(h.fake, threadId).length > 0, { stepMs: 2_000, maxSteps: 600 });
+      await driveUntil(h.clock, () => h.fake.calls.some((c) => c.path.includes(interaction.token) && c.status === 404), { stepMs: 100, maxSteps: 100 });
+      assert.equal(videosIn(h.fake, threadId).length, 1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('8 restart mid-job: a new client over the same store delivers exactly once', async () => {
+    const h = await harness({ msPerVideoSecond: 30_000 });
+    try {
+      const channel = h.fake.addChannel(GUILD).id;
+      const { threadId, statusId, jobId } = await generate(h, channel, alice, 'a kite over a windy hill');
+      await driveUntil(h.clock, async () => (await h.bot.studio.jobs.get(jobId))?.state === 'running', { stepMs: 1_000, maxSteps: 200 });
+      await h.bot.stop();
+      assert.equal(h.fake.identifies, 1);
+      await h.start();
+      assert.equal(h.fake.identifies, 2, 'a new gateway session');
+      await driveUntil(h.clock, async () => (await h.bot.studio.jobs.get(jobId))?.state === 'delivered', { stepMs: 2_000, maxSteps: 400 });
+      await driveUntil(h.clock, () => false, { stepMs: 5_000, maxSteps: 10 }).catch(() => undefined);
+      assert.equal(videosIn(h.fake, threadId).length, 1, 'delivered exactly once');
+      await driveUntil(h.clock, () => /done/.test(h.fake.messages.get(statusId)!.content), { stepMs: 100, maxSteps: 50 });
+      // The core may repeat `finished` after a crash: the surface finds the delivery instead of posting again.
+      const job = (await h.bot.studio.jobs.get(jobId))!;
+      const surface = h.bot.studio.runner.surfaces.get('discord')!;
+      const { deliveryMessageId: _ignored, ...withoutDelivery } = job.surface as Record<string, unknown>;
+      await surface.update({ ...job, surface: withoutDelivery as typeof job.surface }, { type: 'finished', path: job.resultPath!, bytes: job.resultBytes! });
+      assert.equal(videosIn(h.fake, threadId).length, 1, 'a repeated finished event is harmless');
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('Discord registration', () => {
+  test('9 the payload equals the reviewed snapshot, and `npm run register` is idempotent', async () => {
+    const payload = applicationCommandsPayload();
+    if (process.env.UPDATE_SNAPSHOTS === '1') await writeFile(SNAPSHOT, `${JSON.stringify(payload, null, 2)}\n`);
+    assert.deepEqual(JSON.parse(JSON.stringify(payload)), JSON.parse(await readFile(SNAPSHOT, 'utf8')));
+    // Only a command that is admin-only as a whole can carry default_member_permissions.
+    const adminOnly = commandPayload({ name: 'admin', description: { en: 'x', ko: 'x' }, permission: 'admin', spendsMoney: false, examples: [], options: [] });
+    assert.equal(adminOnly.default_member_permissions, '32');
+
+    const clock = new ManualClock();
+    const fake = new FakeDiscord({ clock });
+    await fake.start();
+    try {
+      const env = { DISCORD_TOKEN: 'discord-bot-token-test', DISCORD_APPLICATION_ID: fake.applicationId, DISCORD_GUILD_ID: GUILD, DISCORD_API_URL: fake.apiUrl };
+      const lines: string[] = [];
+      const first = await registerCommands(env, (l) => lines.push(l));
+      assert.equal(first.changed, true);
+      assert.ok(lines.includes('+ /sora (new)'));
+      const second = await registerCommands(env, () => undefined);
+      assert.equal(second.changed, false, 'nothing to change the second time');
+      assert.equal(fake.callsFor('/commands').filter((c) => c.method === 'PUT').length, 1);
+      void snowflake;
+    } finally {
+      await fake.stop();
+    }
+  });
+});
