@@ -304,6 +304,8 @@ describe('Discord adapter across token expiry and restarts', { concurrency: fals
       await driveUntil(h.clock, () => /done/.test(h.fake.messages.get(statusId)!.content), { stepMs: 100, maxSteps: 50 });
       // The core may repeat `finished` after a crash: the surface finds the delivery instead of posting again.
       const job = (await h.bot.studio.jobs.get(jobId))!;
+      // Past Discord's nonce window, so only the surface's own look-up can prevent a second post.
+      await h.clock.advance(10 * 60_000, 60_000);
       const surface = h.bot.studio.runner.surfaces.get('discord')!;
       const { deliveryMessageId: _ignored, ...withoutDelivery } = job.surface as Record<string, unknown>;
       await surface.update({ ...job, surface: withoutDelivery as typeof job.surface }, { type: 'finished', path: job.resultPath!, bytes: job.resultBytes! });

@@ -14,6 +14,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Clock } from '../../../src/core/clock.js';
 
 export const TOKEN_LIFETIME_MS = 15 * 60_000;
+export const NONCE_WINDOW_MS = 5 * 60_000;
 
 let snowflakeSeq = 1_000_000n;
 /** Numeric-string ids: discord.js parses snowflakes as BigInt. */
@@ -534,9 +535,10 @@ export class FakeDiscord {
         return reply(200, this.messagesIn(m[1]!).reverse().slice(0, limit).map((x) => this.messageJson(x)));
       }
       if (method === 'POST') {
-        // `enforce_nonce`: Discord returns the earlier message instead of posting the same nonce twice.
+        // `enforce_nonce`: Discord returns the earlier message instead of posting the same nonce twice,
+        // but only for "the past few minutes" (modelled as 5).
         if (typeof body.nonce === 'string' && body.enforce_nonce === true) {
-          const earlier = this.messagesIn(m[1]!).find((x) => x.nonce === body.nonce);
+          const earlier = this.messagesIn(m[1]!).find((x) => x.nonce === body.nonce && this.clock.now() - x.createdAt < NONCE_WINDOW_MS);
           if (earlier) return reply(200, this.messageJson(earlier));
         }
         const message = this.newMessage(m[1]!, body, files, 'bot');
