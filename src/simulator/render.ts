@@ -108,14 +108,22 @@ async function finish(tmp: string, out: string): Promise<RenderedClip> {
 
 function run(command: string, args: string[], timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    let child;
+    let child: ReturnType<typeof spawn>;
     try {
-      child = spawn(command, args, { stdio: 'ignore', timeout: timeoutMs });
+      child = spawn(command, args, { stdio: 'ignore' });
     } catch {
       resolve(false);
       return;
     }
-    child.on('error', () => resolve(false));
-    child.on('exit', (code) => resolve(code === 0));
+    // A guard against a hung ffmpeg, in real time (it is a real process). Not spawn's own
+    // `timeout`: that timer survives a spawn error (no 'exit') and holds the process open.
+    const guard = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    guard.unref();
+    const done = (ok: boolean) => {
+      clearTimeout(guard);
+      resolve(ok);
+    };
+    child.on('error', () => done(false));
+    child.on('exit', (code) => done(code === 0));
   });
 }
