@@ -11,7 +11,7 @@
  */
 import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import { Agent, FormData, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { Clock } from '../core/clock.js';
@@ -494,9 +494,14 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
           response.body.destroy();
           throw tooLarge(call, contentLength);
         }
-        const body: Readable =
-          call.maxBytes !== undefined ? response.body.pipe(byteLimit(call.maxBytes, () => tooLarge(call, undefined))) : response.body;
-        if (body !== response.body) response.body.on('error', (error) => body.destroy(error));
+        let body: Readable = response.body;
+        if (call.maxBytes !== undefined) {
+          const limited = byteLimit(call.maxBytes, () => tooLarge(call, undefined));
+          // pipeline, not pipe: a consumer that destroys the returned stream must also
+          // abort the download, or the socket stays busy and the Agent never closes.
+          pipeline(response.body, limited, () => undefined);
+          body = limited;
+        }
         return { body, contentLength, contentType: headerValue(response.headers, 'content-type') };
       }
     });

@@ -39,16 +39,19 @@ function source(overrides: Partial<CharacterSourceForBackend>): CharacterSourceF
 }
 
 async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
+  let value: unknown;
   try {
-    await promise;
+    value = await promise;
   } catch (error) {
     assert.ok(error instanceof ProviderError, `expected ProviderError, got ${String(error)}`);
     return error;
   }
+  // An unexpected download must not stay open: it would hold the connection pool on close.
+  (value as { body?: { destroy?: () => void } } | undefined)?.body?.destroy?.();
   assert.fail('expected a rejection');
 }
 
-describe('apiyi failure text classification', () => {
+describe('apiyi failure text classification', { timeout: 60_000 }, () => {
   it('reads moderation, cameo permission and everything else from free text', () => {
     assert.equal(classifyApiyiFailure('Generation failed: content violation detected').kind, 'moderation');
     assert.equal(classifyApiyiFailure('This request violates our usage policy').kind, 'moderation');
@@ -57,7 +60,7 @@ describe('apiyi failure text classification', () => {
   });
 });
 
-describe('apiyi backend against the simulator', () => {
+describe('apiyi backend against the simulator', { timeout: 60_000 }, () => {
   let sim: Simulator;
   let clock: ManualClock;
   let dir: string;
@@ -260,7 +263,7 @@ describe('apiyi backend against the simulator', () => {
     const b = make();
     sim.faults.inject({ protocol: 'apiyi', route: 'apiyi.character.create', fault: '500' });
     const before = sim.stats.count('apiyi.character.create');
-    const error = await rejection(b.createCharacter(source({ clipUrl: 'https://example.com/a.mp4' })));
+    const error = await rejection(driveWhile(clock, b.createCharacter(source({ clipUrl: 'https://example.com/a.mp4' }))));
     assert.equal(error.kind, 'transient');
     assert.equal(sim.stats.count('apiyi.character.create') - before, 1);
   });

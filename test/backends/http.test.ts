@@ -61,7 +61,7 @@ async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
   assert.fail('expected a rejection');
 }
 
-describe('http: pure rules', () => {
+describe('http: pure rules', { timeout: 60_000 }, () => {
   it('reads retry-after-ms before retry-after, and both forms of retry-after', () => {
     const now = Date.UTC(2026, 10, 24, 12, 0, 0);
     assert.equal(parseRetryAfter({ 'retry-after-ms': '1500', 'retry-after': '9' }, now), 1500);
@@ -120,7 +120,7 @@ describe('http: pure rules', () => {
   });
 });
 
-describe('http: against a loopback server', () => {
+describe('http: against a loopback server', { timeout: 60_000 }, () => {
   let srv: Awaited<ReturnType<typeof scriptedServer>>;
   let other: Awaited<ReturnType<typeof scriptedServer>>;
   let dir: string;

@@ -38,12 +38,15 @@ function request(overrides: Partial<GenerationRequest> = {}): GenerationRequest 
 }
 
 async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
+  let value: unknown;
   try {
-    await promise;
+    value = await promise;
   } catch (error) {
     assert.ok(error instanceof ProviderError, `expected ProviderError, got ${String(error)}`);
     return error;
   }
+  // An unexpected download must not stay open: it would hold the connection pool on close.
+  (value as { body?: { destroy?: () => void } } | undefined)?.body?.destroy?.();
   assert.fail('expected a rejection');
 }
 
@@ -60,7 +63,7 @@ async function saveAndCheckMp4(result: ResultStream, path: string): Promise<numb
   return size;
 }
 
-describe('openai backend against the simulator', () => {
+describe('openai backend against the simulator', { timeout: 60_000 }, () => {
   let sim: Simulator;
   let clock: ManualClock;
   let dir: string;

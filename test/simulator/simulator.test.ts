@@ -16,7 +16,7 @@ async function startsWithFtyp(path: string): Promise<boolean> {
   return head.subarray(4, 8).toString('latin1') === 'ftyp';
 }
 
-describe('simulator job board', () => {
+describe('simulator job board', { timeout: 60_000 }, () => {
   it('queues beyond its concurrency and walks jobs to completion on the clock', () => {
     const clock = new ManualClock();
     const board = new JobBoard({ clock, concurrency: 1, renderMsPerVideoSecond: 500 });
@@ -52,7 +52,7 @@ describe('simulator job board', () => {
   });
 });
 
-describe('simulator fault controller', () => {
+describe('simulator fault controller', { timeout: 60_000 }, () => {
   it('applies a fault N times, or until cleared, only where it belongs', () => {
     const faults = new FaultController();
     faults.inject({ protocol: 'openai', fault: '500', times: 2 });
@@ -77,7 +77,7 @@ describe('simulator fault controller', () => {
   });
 });
 
-describe('simulator renderer', () => {
+describe('simulator renderer', { timeout: 60_000 }, () => {
   it('renders a playable MP4 with ffmpeg, cached per (seconds, size)', async () => {
     const renderer = createRenderer();
     try {
@@ -106,7 +106,7 @@ describe('simulator renderer', () => {
   });
 });
 
-describe('simulator over HTTP', () => {
+describe('simulator over HTTP', { timeout: 60_000 }, () => {
   let sim: Simulator;
   let clock: ManualClock;
   const KEY = 'sim-expected-key-42';
