@@ -1,0 +1,69 @@
+/**
+ * `npm start` with a piped script, as a newcomer runs it: a real child process
+ * with no provider keys, so the bot starts the simulator and talks to it over
+ * real HTTP; SQLite in a temp DATA_DIR.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, open, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+function runBot(script: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(script);
+  });
+}
+
+describe('console adapter, as `npm start` with piped input', () => {
+  it('creates a character from a clip, generates a video naming it, saves a playable MP4 and exits 0', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'console-e2e-'));
+    try {
+      const result = await runBot(
+        [
+          '/character create mascot --video src/simulator/assets/sample.mp4 --description "a round orange robot"',
+          '/sora generate @mascot waves at the camera --seconds 8',
+          '/sora generate a cat --seconds 99',
+          '/cost',
+        ].join('\n'),
+        { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', SIMULATOR_SECONDS_PER_VIDEO_SECOND: '0.05' },
+      );
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /Created @mascot/);
+      assert.match(result.stdout, /Job `j_\w+` accepted: 8s landscape on .+, estimated \$/);
+      assert.match(result.stdout, /--seconds must be at most 20\.\nUsage:\n\/sora generate <prompt>/);
+      assert.match(result.stdout, /\] done: .+\.mp4 \(\d+ KiB, 8s on \w+, \$\d+\.\d+\)/);
+      assert.match(result.stdout, /\*Spend for \d{4}-\d{2}\*\nTeam: \$\d/);
+      const videos = await readdir(path.join(dataDir, 'videos'));
+      assert.equal(videos.filter((v) => v.endsWith('.mp4')).length, 1);
+      const handle = await open(path.join(dataDir, 'videos', videos.find((v) => v.endsWith('.mp4'))!), 'r');
+      const head = Buffer.alloc(8);
+      await handle.read(head, 0, 8, 0);
+      await handle.close();
+      assert.equal(head.subarray(4, 8).toString('latin1'), 'ftyp');
+      assert.doesNotMatch(result.stdout + result.stderr, /at \w+ \(|Error:/);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops with a sentence naming the variable when the config is invalid', async () => {
+    const result = await runBot('', { PORT: 'eighty', DEFAULT_MONTHLY_BUDGET_USD: 'lots' });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /PORT .*\(got "eighty"\)/);
+    assert.match(result.stderr, /DEFAULT_MONTHLY_BUDGET_USD must be a dollar amount/);
+  });
+});
