@@ -57,7 +57,7 @@ describe('fal backends', () => {
     assert.equal(kling.capabilities.completion, 'webhook');
     assert.equal(kling.capabilities.progress, 'queue-position');
     assert.deepEqual(fal('veo31').capabilities.seconds, [8]);
-    assert.equal(fal('wan27').capabilities.price.kind === 'per-second' && fal('wan27').capabilities.price.microsPerSecond.standard, 100_000);
+    assert.deepEqual(fal('wan27').capabilities.price, { kind: 'per-second', microsPerSecond: { standard: 100_000, high: 150_000 } });
   });
 
   it('FAL_MODELS_JSON patches a default model and FAL_MODELS narrows the list', () => {
