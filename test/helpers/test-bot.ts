@@ -64,8 +64,9 @@ export const actor = (tenant: string, userId = 'u1', isAdmin = false, displayNam
 
 export async function startTestBot(
   env: Record<string, string> = {},
-  shared: { clock?: ManualClock; sim?: Simulator; dataDir?: string } = {},
+  shared: { clock?: ManualClock; sim?: Simulator; dataDir?: string; ownsSim?: boolean } = {},
 ): Promise<TestBot> {
+  const ownsSim = shared.ownsSim ?? !shared.sim;
   const clock = shared.clock ?? new ManualClock();
   const sim = shared.sim ?? (await startSimulator({ clock, renderMsPerVideoSecond: 1000, render: { ffmpegPath: false } }));
   const dataDir = shared.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'bot-e2e-')));
@@ -100,11 +101,12 @@ export async function startTestBot(
     env: fullEnv,
     restart: async () => {
       await bot.stop();
-      return startTestBot({ ...env, PORT: fullEnv.PORT!, PUBLIC_URL: fullEnv.PUBLIC_URL! }, { clock, sim, dataDir });
+      // The restarted bot takes over the simulator: stopping it stops the simulator too.
+      return startTestBot({ ...env, PORT: fullEnv.PORT!, PUBLIC_URL: fullEnv.PUBLIC_URL! }, { clock, sim, dataDir, ownsSim });
     },
     stop: async () => {
       await bot.stop();
-      if (!shared.sim) await sim.stop();
+      if (ownsSim) await sim.stop();
     },
   };
   return handle;

@@ -37,6 +37,12 @@ export interface ConsoleAdapter {
 
 export const CONSOLE_TENANT = 'console:local';
 
+/** Relative to the working directory when the file is under it (the usual ./data), else absolute. */
+function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') ? relative : file;
+}
+
 export function createConsoleAdapter(config: ConsoleAdapterConfig): ConsoleAdapter {
   const { studio, output, interactive } = config;
   const actor: Actor = { tenant: CONSOLE_TENANT, userId: 'local', displayName: config.userName, isAdmin: true };
@@ -62,7 +68,7 @@ export function createConsoleAdapter(config: ConsoleAdapterConfig): ConsoleAdapt
           return;
         }
         case 'finished':
-          print(`[${job.id}] done: ${path.relative(process.cwd(), event.path) || event.path} (${(event.bytes / 1024).toFixed(0)} KiB, ${job.seconds}s on ${job.backend}, ${formatUsd(job.priceMicros ?? 0)})`);
+          print(`[${job.id}] done: ${displayPath(event.path)} (${(event.bytes / 1024).toFixed(0)} KiB, ${job.seconds}s on ${job.backend}, ${formatUsd(job.priceMicros ?? 0)})`);
           return { printedAt: Date.now() };
         case 'failed':
           return void print(`[${job.id}] failed: ${event.reason}`);

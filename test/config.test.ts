@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { formatUsd, usdToMicros } from '../src/core/money.js';
+
+describe('config', () => {
+  it('runs with no variables at all, on SQLite in ./data', () => {
+    const config = loadConfig({});
+    assert.match(config.storeUrl, /^sqlite:\/\/.*data\/bot\.sqlite$/);
+    assert.equal(config.DEFAULT_MONTHLY_BUDGET_USD, 50_000_000);
+    assert.equal(config.ROUTING_POLICY, 'cost');
+    assert.equal(config.PORT, 8080);
+  });
+
+  it('names each invalid variable in a sentence, without echoing secrets', () => {
+    assert.throws(
+      () => loadConfig({ PORT: '99999', STORE_URL: 'mysql://x', ROUTING_POLICY: 'fastest', OPENAI_BASE_URL: 'ftp://x', PRICE_OVERRIDES: 'openai=cheap' }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        const text = error.message;
+        assert.match(text, /PORT must be a TCP port \(0–65535\) \(got "99999"\)/);
+        assert.match(text, /STORE_URL must start with sqlite:\/\/, redis:\/\/ or postgres:\/\//);
+        assert.match(text, /ROUTING_POLICY/);
+        assert.match(text, /OPENAI_BASE_URL must be an http\(s\) URL/);
+        assert.match(text, /"openai=cheap" must look like backend\.quality=USD/);
+        return true;
+      },
+    );
+    assert.throws(() => loadConfig({ DISCORD_APPLICATION_ID: 'abc', OPENAI_API_KEY: '' }), /DISCORD_APPLICATION_ID must be the numeric application id/);
+  });
+
+  it('parses money exactly and collects every secret for log scrubbing', () => {
+    const config = loadConfig({
+      DEFAULT_USER_MONTHLY_BUDGET_USD: '12.345678',
+      PRICE_OVERRIDES: 'openai.standard=0.12, apiyi.standard=0.1',
+      OPENAI_API_KEY: 'sk-abcdef',
+      SLACK_SIGNING_SECRET: 'shh-123456',
+      STORE_URL: 'postgres://bot:p%40ss-word@127.0.0.1/test',
+    });
+    assert.equal(config.DEFAULT_USER_MONTHLY_BUDGET_USD, 12_345_678);
+    assert.deepEqual(config.PRICE_OVERRIDES, { openai: { standard: 120_000 }, apiyi: { standard: 100_000 } });
+    assert.ok(config.secrets.includes('sk-abcdef'));
+    assert.ok(config.secrets.includes('shh-123456'));
+    assert.ok(config.secrets.includes('p@ss-word'));
+  });
+
+  it('formats and parses dollars without floating-point drift', () => {
+    assert.equal(usdToMicros('0.1') * 3, 300_000);
+    assert.equal(usdToMicros(0.29), 290_000);
+    assert.equal(formatUsd(1_234_500_000), '$1,234.50');
+    assert.equal(formatUsd(4_200), '$0.0042');
+    assert.throws(() => usdToMicros('-1'), RangeError);
+  });
+});
