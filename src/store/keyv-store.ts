@@ -16,7 +16,7 @@
  *   the adapter a pool of our own that logs such errors and reconnects.
  */
 import { mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import pg from 'pg';
 import path from 'node:path';
 import Keyv from 'keyv';
 import KeyvSqlite from '@keyv/sqlite';
@@ -229,13 +229,9 @@ interface PgPool {
 }
 type PgModule = { Pool: new (config: Record<string, unknown>) => PgPool };
 
-/**
- * The same `pg` that @keyv/postgres depends on (it is not a direct dependency
- * of the bot), resolved from the adapter's own location.
- */
+/** `pg` is a direct dependency so the store owns its pool (see OwnedPoolPostgres). */
 function loadPg(): PgModule {
-  const requireFromAdapter = createRequire(import.meta.resolve('@keyv/postgres'));
-  return requireFromAdapter('pg') as PgModule;
+  return pg as unknown as PgModule;
 }
 
 /** @keyv/postgres with a pool owned by this store instead of the adapter's crash-prone global one. */
