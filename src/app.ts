@@ -21,6 +21,9 @@ import { startSimulator, type Simulator } from './simulator/server.js';
 import { openStore } from './store/keyv-store.js';
 import { createWebhookHandler, webhookReceivers } from './webhooks/index.js';
 
+/** How often DATA_DIR is swept for files past FILE_RETENTION_DAYS. */
+export const FILE_SWEEP_INTERVAL_MS = 60 * 60_000;
+
 export interface BotOptions {
   clock?: Clock;
   logger?: Logger;
@@ -73,8 +76,12 @@ async function fileSigningKey(config: Config, store: KeyValueStore): Promise<str
 
 export async function startBot(config: Config, options: BotOptions = {}): Promise<RunningBot> {
   const clock = options.clock ?? systemClock;
+  // With the console adapter on, stdout belongs to the conversation: logs go to stderr.
+  const logsToStderr = consoleWanted(config);
+  const logStream = logsToStderr ? process.stderr : process.stdout;
   const logger =
-    options.logger ?? createLogger({ level: config.LOG_LEVEL, secrets: config.secrets, pretty: Boolean(process.stdout.isTTY) });
+    options.logger ??
+    createLogger({ level: config.LOG_LEVEL, secrets: config.secrets, pretty: Boolean(logStream.isTTY), fd: logsToStderr ? 2 : 1 });
   const cleanups: (() => Promise<unknown>)[] = [];
   const cleanup = async () => {
     for (const fn of cleanups.reverse()) await fn().catch((error: unknown) => logger.warn({ err: error }, 'shutdown step failed'));
@@ -188,14 +195,30 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     // Surfaces are attached: unfinished jobs from a previous run can deliver again.
     await studio.resume();
 
+    // The retention sweep runs on the injected clock (not setInterval) so tests can move time across
+    // the retention period; it also runs once at start, so a bot restarted often still cleans up.
     const retentionMs = config.FILE_RETENTION_DAYS * 24 * 60 * 60_000;
-    const sweep = setInterval(() => {
+    const sweepStop = new AbortController();
+    const sweepOnce = () =>
       media.removeExpiredFiles(retentionMs).catch((error: unknown) => logger.warn({ err: error }, 'file retention sweep failed'));
-    }, 60 * 60_000);
-    sweep.unref();
-    cleanups.push(async () => clearInterval(sweep));
+    const sweepLoop = (async () => {
+      await sweepOnce();
+      while (!sweepStop.signal.aborted) {
+        try {
+          await clock.sleep(FILE_SWEEP_INTERVAL_MS, sweepStop.signal);
+        } catch {
+          return;
+        }
+        await sweepOnce();
+      }
+    })();
+    cleanups.push(async () => {
+      sweepStop.abort();
+      await sweepLoop;
+    });
 
     ready = true;
+    consoleAdapter?.start();
     logger.info({ port, backends: backends.map((b) => b.id), simulator: simulator !== undefined }, 'bot ready');
     let stopped: Promise<void> | undefined;
     return {

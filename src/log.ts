@@ -27,6 +27,8 @@ export interface LogOptions {
   /** Defaults to stdout; tests pass a capture stream. */
   destination?: DestinationStream;
   pretty?: boolean;
+  /** File descriptor for the default destination: 1 (stdout) or 2 (stderr). */
+  fd?: 1 | 2;
 }
 
 /**
@@ -48,10 +50,11 @@ export function createLogger(options: LogOptions): Logger {
     hooks: { streamWrite: scrub },
   } as const;
   if (options.destination) return pino(base, options.destination);
+  const fd = options.fd ?? 1;
   if (options.pretty) {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss' } } });
+    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss', destination: fd } } });
   }
-  return pino(base);
+  return pino(base, pino.destination({ fd, sync: false }));
 }
 
 /** A logger that writes nowhere, for library-level defaults. */

@@ -162,8 +162,9 @@ export class JobRunner {
   }
 
   async resume(): Promise<number> {
-    const active = await this.deps.jobs.activeJobs();
+    const active = (await this.deps.jobs.activeJobs()).filter((job) => !this.live.has(job.id) && !this.cache.has(job.id));
     for (const job of active) {
+      // Jobs this process already drives are skipped: resuming them again would race their own loop.
       this.cache.set(job.id, job);
       if (!job.started) {
         // The adapter died between accepting and posting; run the job anyway so

@@ -30,6 +30,8 @@ export interface ConsoleAdapterConfig {
 }
 
 export interface ConsoleAdapter {
+  /** Starts reading commands; called once the bot is ready and unfinished jobs have resumed. */
+  start(): void;
   /** Resolves after end of input once every job has finished. */
   readonly finished: Promise<void>;
   close(): void;
@@ -114,25 +116,29 @@ export function createConsoleAdapter(config: ConsoleAdapterConfig): ConsoleAdapt
     }
   };
 
-  const rl = readline.createInterface({ input: config.input, terminal: false });
-  let chain = Promise.resolve();
-  if (interactive) {
-    print('Type /help for commands. Ctrl+D quits once your videos are done.');
-    output.write('> ');
-  }
-  rl.on('line', (line) => {
-    // Lines run one after another: a script's `/character create` finishes before the generate that names it.
-    chain = chain.then(() => runLine(line)).then(() => {
-      if (interactive) output.write('> ');
+  let rl: readline.Interface | undefined;
+  let resolveFinished!: () => void;
+  const finished = new Promise<void>((resolve) => (resolveFinished = resolve));
+  const start = () => {
+    if (rl) return;
+    rl = readline.createInterface({ input: config.input, terminal: false });
+    let chain = Promise.resolve();
+    if (interactive) {
+      print('Type /help for commands. Ctrl+D quits once your videos are done.');
+      output.write('> ');
+    }
+    rl.on('line', (line) => {
+      // Lines run one after another: a script's `/character create` finishes before the generate that names it.
+      chain = chain.then(() => runLine(line)).then(() => {
+        if (interactive) output.write('> ');
+      });
     });
-  });
-  const finished = new Promise<void>((resolve) => {
     rl.once('close', () => {
       void chain.then(async () => {
         await studio.runner.idle();
-        resolve();
+        resolveFinished();
       });
     });
-  });
-  return { finished, close: () => rl.close() };
+  };
+  return { start, finished, close: () => rl?.close() };
 }
