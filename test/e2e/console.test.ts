@@ -55,6 +55,7 @@ describe('console adapter, as `npm start` with piped input', () => {
       await handle.close();
       assert.equal(head.subarray(4, 8).toString('latin1'), 'ftyp');
       assert.doesNotMatch(result.stdout + result.stderr, /at \w+ \(|Error:/);
+      assert.doesNotMatch(result.stdout, /"level":/, "logs stay off stdout while the console owns it");
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

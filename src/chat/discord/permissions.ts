@@ -24,7 +24,7 @@ export const JOB_IN_CHANNEL: Need[] = [VIEW, SEND, CREATE_THREADS, SEND_IN_THREA
 /** A job started from inside its thread (retry, remix buttons). */
 export const JOB_IN_THREAD: Need[] = [VIEW, SEND_IN_THREADS, ATTACH, EMBED, HISTORY];
 
-/** The permission integer for the invite link in docs/discord.md. */
+/** The permission integer for the invite link in README.md "Run on Discord". */
 export const BOT_PERMISSIONS_INTEGER = JOB_IN_CHANNEL.reduce((sum, n) => sum | n.flag, 0n);
 
 export function missingPermissions(granted: Readonly<PermissionsBitField>, needs: Need[]): string[] {

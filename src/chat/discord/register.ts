@@ -25,7 +25,7 @@ export interface RegisterResult {
 export async function registerCommands(env: NodeJS.ProcessEnv = process.env, print: (line: string) => void = console.log): Promise<RegisterResult> {
   const config = loadConfig(env);
   if (!config.DISCORD_TOKEN || !config.DISCORD_APPLICATION_ID) {
-    throw new ConfigError(['DISCORD_TOKEN and DISCORD_APPLICATION_ID must be set to register commands (see docs/discord.md).']);
+    throw new ConfigError(['DISCORD_TOKEN and DISCORD_APPLICATION_ID must be set to register commands (see README.md "Run on Discord").']);
   }
   const rest = new REST({ ...(config.DISCORD_API_URL ? { api: config.DISCORD_API_URL } : {}) }).setToken(config.DISCORD_TOKEN);
   const route = config.DISCORD_GUILD_ID

@@ -105,7 +105,7 @@ export interface FakeDiscordOptions {
   tokenLifetimeMs?: number;
 }
 
-/** Every permission bit the bot asks for in docs/discord.md, plus a few everyone has. */
+/** Every permission bit the bot asks for in README.md "Run on Discord", plus a few everyone has. */
 export const ALL_BOT_PERMISSIONS = String((1n << 50n) - 1n);
 export const MEMBER_PERMISSIONS = String(1n << 10n | 1n << 11n | 1n << 31n); // view, send, use application commands
 export const ADMIN_PERMISSIONS = String(BigInt(MEMBER_PERMISSIONS) | 1n << 5n); // + Manage Server
