@@ -80,7 +80,7 @@ export function apiyiCapabilities(options: {
       'Reverse-engineered Sora resellers stopped with Sora on 2026-09-24; kept for gateways that still serve this request shape.',
     // Resellers: no SLA, accounts expire, 429s after a handful of videos.
     stabilityRank: 5,
-    characters: { binding: 'provider-character', max: 2, mention: { kind: 'binding-id', template: '@{id}' } },
+    characters: { binding: 'provider-character', max: 2, mention: { kind: 'binding-id', template: '@{id}' }, needsFetchableClip: true },
     seconds: [...options.seconds].sort((a, b) => a - b),
     sizes: { landscape: { standard: '1280x720' }, portrait: { standard: '720x1280' } },
     price: options.price,

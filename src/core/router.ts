@@ -21,6 +21,8 @@ export interface RouteRequest {
   forced: string | undefined;
   policy: RoutingPolicy;
   isOpen: (backend: string) => boolean;
+  /** The bot's files can be fetched from outside (PUBLIC_URL is set). Default true. */
+  filesReachable?: boolean;
 }
 
 export interface Candidate {
@@ -43,6 +45,14 @@ export function unsuitability(backend: Backend, request: Omit<RouteRequest, 'for
   if (n > caps.characters.max) return `holds at most ${caps.characters.max} character${caps.characters.max === 1 ? '' : 's'} per video`;
   if (n > 0 && caps.characters.binding === 'reference-images' && request.characters.some((c) => !c.clipPath && !c.bindings[backend.id])) {
     return 'needs reference frames, and a named character has no clip to cut them from';
+  }
+  if (
+    n > 0 &&
+    caps.characters.needsFetchableClip &&
+    request.filesReachable === false &&
+    request.characters.some((c) => !c.bindings[backend.id] && c.source.kind !== 'url')
+  ) {
+    return "needs PUBLIC_URL set so it can fetch the character's clip";
   }
   if (!caps.sizes[request.orientation][request.quality]) return `has no ${request.quality} ${request.orientation} size`;
   if (request.hasImage && !caps.imageInput) return 'does not accept a starting image';

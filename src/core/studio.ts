@@ -187,6 +187,7 @@ export class Studio {
       forced,
       policy,
       isOpen: (b) => this.breaker.isOpen(b),
+      filesReachable: this.options.publicUrl !== undefined,
     });
     const first = route.candidates[0]!;
     const now = this.options.clock.now();
@@ -410,7 +411,14 @@ export class Studio {
       const caps = backend.capabilities;
       const base = { backend: backend.id, name: caps.displayName };
       if (character.bindings[backend.id]) return { ...base, state: 'ready' as const, note: 'ready' };
-      const why = unsuitability(backend, { characters: [character], seconds: undefined, orientation: 'landscape', quality: 'standard', hasImage: false });
+      const why = unsuitability(backend, {
+        characters: [character],
+        seconds: undefined,
+        orientation: 'landscape',
+        quality: 'standard',
+        hasImage: false,
+        filesReachable: this.options.publicUrl !== undefined,
+      });
       if (why || (caps.characters.binding !== 'reference-images' && !backend.createCharacter)) {
         return { ...base, state: 'unsupported' as const, note: why ?? 'cannot hold characters' };
       }

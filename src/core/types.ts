@@ -50,6 +50,12 @@ export interface BackendCapabilities {
     binding: CharacterBindingKind | undefined;
     max: number;
     mention: MentionStyle;
+    /**
+     * The provider creates its character by fetching the clip from a URL (the
+     * seed's character API takes `video_url`), so a clip held only by the bot
+     * needs PUBLIC_URL to be reachable.
+     */
+    needsFetchableClip?: boolean;
   };
   /** Allowed durations in seconds, ascending. */
   seconds: number[];

@@ -66,3 +66,17 @@ describe('router', () => {
     assert.throws(() => routeJob([reseller], { ...base, quality: 'high', orientation: 'portrait' }), /No configured backend can make this video/);
   });
 });
+
+describe('router and character sources', () => {
+  it('skips a backend that must fetch the clip by URL when the bot has no public URL, unless the source is a URL', () => {
+    const fetcher = declaredBackend('fetcher', { characters: { binding: 'provider-character', max: 2, mention: { kind: 'binding-id', template: '@{id}' }, needsFetchableClip: true } });
+    const uploader = declaredBackend('uploader', { stabilityRank: 9 });
+    const clip = character('clip');
+    const linked = character('linked', { source: { kind: 'url', url: 'https://example.com/a.mp4' } });
+    const route = (c: typeof clip, filesReachable: boolean) =>
+      routeJob([fetcher, uploader], { ...base, policy: 'stability', characters: [c], filesReachable }).candidates.map((x) => x.backend.id);
+    assert.deepEqual(route(clip, false), ['uploader']);
+    assert.deepEqual(route(clip, true), ['fetcher', 'uploader']);
+    assert.deepEqual(route(linked, false), ['fetcher', 'uploader']);
+  });
+});
