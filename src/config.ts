@@ -102,6 +102,8 @@ export const envSchema = z.object({
   MAX_RESULT_MB: positiveInt(500, 10_000),
   MAX_SOURCE_MB: positiveInt(50, 1_000),
   FILE_RETENTION_DAYS: positiveInt(14, 3650),
+  // How long a provider may take to start answering one request before it counts as a transient failure (then retried).
+  PROVIDER_TIMEOUT_SECONDS: positiveInt(30, 600),
   FILE_SIGNING_KEY: optionalText,
 
   SIMULATOR: z.enum(['auto', 'on', 'off']).default('auto'),

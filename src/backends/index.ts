@@ -44,6 +44,8 @@ export interface BackendSettings {
   KLING_MAX_ELEMENTS: number;
   PRICE_OVERRIDES: Record<string, Partial<Record<Quality, Micros>>>;
   MAX_RESULT_MB: number;
+  /** Seconds to wait for a provider's response headers before the call counts as a transient failure. */
+  PROVIDER_TIMEOUT_SECONDS?: number;
 }
 
 /** Where the simulator serves each protocol, when it stands in for the real providers. */
@@ -83,6 +85,8 @@ export function createBackends(
 ): ClosableBackend[] {
   const { clock, logger, simulator } = deps;
   const maxResultBytes = settings.MAX_RESULT_MB * 1024 * 1024;
+  // A provider that accepts the connection and then says nothing must not hold a job slot forever.
+  const timeouts = settings.PROVIDER_TIMEOUT_SECONDS ? { headersMs: settings.PROVIDER_TIMEOUT_SECONDS * 1000 } : undefined;
   const backends: ClosableBackend[] = [];
   const openaiKey = simulator ? SIMULATOR_KEY : settings.OPENAI_API_KEY;
   if (openaiKey) {
@@ -97,6 +101,7 @@ export function createBackends(
         logger: logger.child({ backend: 'openai' }),
         priceOverrides: priceOverride(settings, 'openai'),
         maxResultBytes,
+        ...(timeouts && { timeouts }),
         ...(simulator && { displayName: 'OpenAI Videos API (simulator)' }),
       }),
     );
@@ -113,6 +118,7 @@ export function createBackends(
         logger: logger.child({ backend: 'apiyi' }),
         priceOverrides: priceOverride(settings, 'apiyi'),
         maxResultBytes,
+        ...(timeouts && { timeouts }),
         ...(simulator && { displayName: 'Sora character API (simulator)' }),
       }),
     );
@@ -130,6 +136,7 @@ export function createBackends(
           logger: logger.child({ backend: `fal-${model.key}` }),
           priceOverrides: priceOverride(settings, `fal-${model.key}`),
           maxResultBytes,
+        ...(timeouts && { timeouts }),
           ...(simulator && { displayName: `${model.displayName} (simulator)` }),
         }),
       );
@@ -148,6 +155,7 @@ export function createBackends(
         logger: logger.child({ backend: 'gemini' }),
         priceOverrides: priceOverride(settings, 'gemini'),
         maxResultBytes,
+        ...(timeouts && { timeouts }),
         ...(simulator && { displayName: 'Google Veo 3.1 (simulator)' }),
       }),
     );
@@ -172,6 +180,7 @@ export function createBackends(
         logger: logger.child({ backend: 'kling' }),
         priceOverrides: priceOverride(settings, 'kling'),
         maxResultBytes,
+        ...(timeouts && { timeouts }),
         ...(simulator && { displayName: 'Kling 3.0 Omni (simulator)' }),
       }),
     );
