@@ -81,6 +81,8 @@ export class FakeSlack {
   private readonly ackWaiters = new Map<string, (ack: Json) => void>();
   private seq = 0;
   private tsSeq = 0;
+  private readonly holds = new Map<string, { applied: boolean }>();
+  private heldCalls: { method: string; release: () => void }[] = [];
   port = 0;
   connections = 0;
   private socket: WebSocket | undefined;
@@ -250,7 +252,26 @@ export class FakeSlack {
     };
     const wanted = method === 'apps.connections.open' ? this.appToken : this.botToken;
     if (token !== wanted) return send({ ok: false, error: 'invalid_auth' });
+    const hold = this.holds.get(method);
+    if (hold) {
+      // The call stays open, so a test can kill the bot while it waits; with `applied`, Slack has
+      // already done the work (the worst moment to crash: done on Slack's side, unknown to the bot).
+      const answer = hold.applied ? this.answer(method, args) : undefined;
+      this.heldCalls.push({ method, release: () => send(answer ?? this.answer(method, args)) });
+      return;
+    }
     send(this.answer(method, args));
+  }
+
+  /** Withholds the answer to every call of `method` until `release(method)`. */
+  hold(method: string, options: { applied?: boolean } = {}): void {
+    this.holds.set(method, { applied: options.applied ?? false });
+  }
+
+  release(method: string): void {
+    this.holds.delete(method);
+    for (const call of this.heldCalls.filter((c) => c.method === method)) call.release();
+    this.heldCalls = this.heldCalls.filter((c) => c.method !== method);
   }
 
   private answer(method: string, args: Json): Json {
