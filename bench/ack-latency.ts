@@ -1,0 +1,142 @@
+/**
+ * Measurement 1: acknowledgement latency under a burst.
+ *
+ * 500 `/sora generate` commands arrive at once; each latency runs from the
+ * moment the fake platform sends the command to the moment the bot's
+ * acknowledgement reaches it:
+ * - discord: INTERACTION_CREATE on the fake gateway → the type-5 (defer)
+ *   callback POST arriving at the fake, through the real discord.js client;
+ * - slack-http: a signed slash-command POST to /slack/events → Bolt's HTTP ack;
+ * - slack-socket: a Socket Mode envelope → the client's `{envelope_id}` ack.
+ *
+ * The fakes and the simulator run in this process (on a ManualClock that
+ * stands still, so no job progresses and only the ack path is timed); their
+ * work is included in the figures, which makes them pessimistic.
+ *
+ * Usage: node --import tsx bench/ack-latency.ts discord|slack-http|slack-socket [count]
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startBot } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { ManualClock } from '../src/core/clock.js';
+import { silentLogger } from '../src/log.js';
+import { startSimulator } from '../src/simulator/server.js';
+import { FakeDiscord, type FakeInteraction, type FakeUser } from '../test/fakes/discord/fake-discord.js';
+import { FakeSlack, postSigned, slashCommandPayload } from '../test/fakes/slack/fake-slack.js';
+import { emitResult, percentile, round, until } from './lib.js';
+
+const platform = process.argv[2] ?? 'discord';
+const COUNT = Number(process.argv[3] ?? 500);
+/** A burst spread over servers and members, as a busy bot sees it; budgets set high so none is refused. */
+const GUILDS = 10;
+const USERS = 50;
+const SIGNING_SECRET = 'bench-signing-secret';
+
+const clock = new ManualClock();
+const sim = await startSimulator({ clock, renderMsPerVideoSecond: 60_000, concurrency: 1_000, render: { ffmpegPath: false } });
+const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bench-ack-'));
+const baseEnv: Record<string, string> = {
+  PORT: '0',
+  HTTP_HOST: '127.0.0.1',
+  DATA_DIR: dataDir,
+  CONSOLE: 'off',
+  SIMULATOR: 'off',
+  LOG_LEVEL: 'silent',
+  OPENAI_API_KEY: 'sk-bench-0123456789',
+  OPENAI_BASE_URL: sim.openaiBaseUrl,
+  PUBLIC_URL: 'http://127.0.0.1:9',
+  DEFAULT_MONTHLY_BUDGET_USD: '1000000',
+  DEFAULT_USER_MONTHLY_BUDGET_USD: '1000000',
+};
+
+const latencies: number[] = [];
+let stopAll: () => Promise<void>;
+
+if (platform === 'discord') {
+  const fake = new FakeDiscord({ clock });
+  await fake.start();
+  const bot = await startBot(
+    loadConfig({ ...baseEnv, DISCORD_TOKEN: 'discord-bench-token', DISCORD_APPLICATION_ID: fake.applicationId, DISCORD_API_URL: fake.apiUrl }),
+    { clock, logger: silentLogger },
+  );
+  const guilds = Array.from({ length: GUILDS }, (_, g) => String(910_000_000_000_000_000n + BigInt(g)));
+  const channels = guilds.map((g) => fake.addChannel(g).id);
+  const users: FakeUser[] = Array.from({ length: USERS }, (_, u) => ({ id: String(810_000_000_000_000_000n + BigInt(u)), username: `member${u}` }));
+  const sent: FakeInteraction[] = [];
+  for (let i = 0; i < COUNT; i++) {
+    const g = i % GUILDS;
+    sent.push(
+      fake.command({ guildId: guilds[g]!, channelId: channels[g]!, user: users[i % USERS]! }, 'sora', 'generate', [
+        { name: 'prompt', type: 3, value: `a paper boat on a rainy street, take ${i}` },
+        { name: 'seconds', type: 4, value: 4 },
+      ]),
+    );
+  }
+  await until(() => sent.every((i) => fake.interactions.get(i.id)!.callback !== undefined), 'every defer', 60_000);
+  for (const i of sent) {
+    const record = fake.interactions.get(i.id)!;
+    if (record.callback!.type !== 5) throw new Error(`interaction ${i.id} was answered with type ${record.callback!.type}, not a defer`);
+    latencies.push(record.callback!.realAt - record.realCreatedAt);
+  }
+  stopAll = async () => {
+    await bot.stop();
+    await fake.stop();
+  };
+} else {
+  const socket = platform === 'slack-socket';
+  const fake = await new FakeSlack({ teamId: 'T0BENCH' }).start();
+  const bot = await startBot(
+    loadConfig({
+      ...baseEnv,
+      SLACK_BOT_TOKEN: fake.botToken,
+      SLACK_API_URL: fake.apiUrl,
+      ...(socket ? { SLACK_APP_TOKEN: fake.appToken } : { SLACK_SIGNING_SECRET: SIGNING_SECRET }),
+    }),
+    { clock, logger: silentLogger },
+  );
+  if (socket) await until(() => fake.socketConnected, 'the Socket Mode connection');
+  const eventsUrl = `http://127.0.0.1:${bot.port}/slack/events`;
+  const payloads = Array.from({ length: COUNT }, (_, i) =>
+    slashCommandPayload({
+      command: '/sora',
+      text: `generate a paper boat on a rainy street, take ${i} --seconds 4`,
+      user: `U${String(i % USERS).padStart(6, '0')}`,
+      channel: `C${String(i % GUILDS).padStart(6, '0')}`,
+      team: 'T0BENCH',
+      responseUrl: fake.newResponseUrl(),
+    }),
+  );
+  const results = await Promise.all(
+    payloads.map(async (payload) => {
+      const started = Date.now();
+      if (socket) {
+        await fake.sendEnvelope('slash_commands', payload);
+        return { ok: true, ms: Date.now() - started };
+      }
+      const res = await postSigned(eventsUrl, payload, { secret: SIGNING_SECRET });
+      return { ok: res.status === 200, ms: Date.now() - started };
+    }),
+  );
+  for (const r of results) {
+    if (!r.ok) throw new Error('a slash command was not acknowledged with 200');
+    latencies.push(r.ms);
+  }
+  stopAll = async () => {
+    await bot.stop();
+    await fake.stop();
+  };
+}
+
+emitResult({
+  platform,
+  count: latencies.length,
+  p50Ms: round(percentile(latencies, 50)),
+  p99Ms: round(percentile(latencies, 99)),
+  maxMs: round(Math.max(...latencies)),
+});
+// Not a graceful stop: the bot would first finish posting 500 threads under Discord's 50 requests/s.
+void stopAll;
+await rm(dataDir, { recursive: true, force: true });
+process.exit(0);
