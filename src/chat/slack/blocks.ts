@@ -43,7 +43,8 @@ export interface BudgetLeft {
 /** The message that opens a job's thread. `left` is unknown when a restarted process reopens the thread. */
 export function parentMessage(job: JobRecord, backendName: string, left: BudgetLeft | undefined): { text: string; blocks: Block[] } {
   const who = `<@${job.requesterId}>`;
-  const text = `${job.requesterName} asked for a ${job.seconds}s video (estimated ${formatUsd(job.estimateMicros)}).`;
+  // Display names are user-chosen: unescaped, a name like `<!channel>` would ping the whole channel.
+  const text = `${escapeMrkdwn(job.requesterName)} asked for a ${job.seconds}s video (estimated ${formatUsd(job.estimateMicros)}).`;
   const fields: types.MrkdwnElement[] = [{ type: 'mrkdwn', text: `*Estimate*\n${formatUsd(job.estimateMicros)} · ${job.seconds}s ${job.input.orientation} on ${escapeMrkdwn(backendName)}` }];
   if (left) fields.push({ type: 'mrkdwn', text: `*Budget left this month*\nteam ${formatUsd(left.tenantLeftMicros)} · ${who} ${formatUsd(left.userLeftMicros)}` });
   return {
@@ -86,7 +87,7 @@ export function statusView(job: JobRecord, event: JobEvent | undefined, backendN
     case 'failed':
       return { line: `:x: ${event.reason}`, final: true, buttons: 'retry' };
     case 'cancelled':
-      return { line: `:no_entry_sign: Cancelled by ${event.byName}. The reserved budget went back to the team.`, final: true, buttons: 'retry' };
+      return { line: `:no_entry_sign: Cancelled by ${escapeMrkdwn(event.byName)}. The reserved budget went back to the team.`, final: true, buttons: 'retry' };
   }
 }
 
