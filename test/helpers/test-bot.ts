@@ -64,7 +64,7 @@ export const actor = (tenant: string, userId = 'u1', isAdmin = false, displayNam
 
 export async function startTestBot(
   env: Record<string, string> = {},
-  shared: { clock?: ManualClock; sim?: Simulator; dataDir?: string; ownsSim?: boolean } = {},
+  shared: { clock?: ManualClock; sim?: Simulator; dataDir?: string; ownsSim?: boolean; allowPrivateSourceUrls?: boolean } = {},
 ): Promise<TestBot> {
   const ownsSim = shared.ownsSim ?? !shared.sim;
   const clock = shared.clock ?? new ManualClock();
@@ -90,7 +90,7 @@ export async function startTestBot(
   const logs = new LogCapture();
   const logger = createLogger({ level: 'debug', secrets: config.secrets, destination: logs });
   const surface = new RecordingSurface();
-  const bot = await startBot(config, { clock, logger, surfaces: [surface], allowPrivateSourceUrls: true });
+  const bot = await startBot(config, { clock, logger, surfaces: [surface], allowPrivateSourceUrls: shared.allowPrivateSourceUrls ?? true });
   const handle: TestBot = {
     bot,
     clock,
