@@ -1,0 +1,106 @@
+/**
+ * Measurement 3: 10,000 jobs in flight in one bot process.
+ *
+ * The provider simulator runs in a separate process (bench/peer.ts) on the
+ * real clock with renders long enough (40 min) that no job finishes, so this
+ * process's RSS is the bot's alone. Jobs enter through the core
+ * (`studio.generate`) from 100 teams of 100 members, the scheduler lets all of
+ * them run (BACKEND_CONCURRENCY=TENANT_CONCURRENCY=10000), each is submitted
+ * over HTTP and then followed by the adaptive poll loop. Once every job is at
+ * the provider, RSS and event-loop delay (perf_hooks monitorEventLoopDelay)
+ * are sampled for a window that includes the first round of polls.
+ *
+ * Usage: node --import tsx bench/capacity.ts [jobs] [windowSeconds]
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
+import { startBot } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { silentLogger } from '../src/log.js';
+import type { Actor } from '../src/core/types.js';
+import { emitResult, MB, realWait, round, startPeer, until } from './lib.js';
+
+const JOBS = Number(process.argv[2] ?? 10_000);
+const WINDOW_S = Number(process.argv[3] ?? 20);
+const TEAMS = 100;
+const BATCH = 250;
+const actor = (tenant: string, userId: string): Actor => ({ tenant, userId, displayName: userId, isAdmin: false });
+
+const peer = await startPeer({ renderMsPerVideoSecond: 600_000, concurrency: JOBS });
+const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bench-capacity-'));
+const bot = await startBot(
+  loadConfig({
+    PORT: '0',
+    HTTP_HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    CONSOLE: 'off',
+    SIMULATOR: 'off',
+    LOG_LEVEL: 'silent',
+    OPENAI_API_KEY: 'sk-bench-0123456789',
+    OPENAI_BASE_URL: peer.info.openaiBaseUrl!,
+    BACKEND_CONCURRENCY: String(JOBS),
+    TENANT_CONCURRENCY: String(JOBS),
+    DEFAULT_MONTHLY_BUDGET_USD: '1000000',
+    DEFAULT_USER_MONTHLY_BUDGET_USD: '1000000',
+  }),
+  { logger: silentLogger },
+);
+// Surfaces see every update, as a chat adapter would; this one only counts them.
+let surfaceUpdates = 0;
+bot.studio.attachSurface({ platform: 'bench', progressIntervalMs: 5_000, update: async () => void surfaceUpdates++ });
+
+const rssBefore = process.memoryUsage().rss;
+const rampStarted = Date.now();
+for (let i = 0; i < JOBS; i += BATCH) {
+  await Promise.all(
+    Array.from({ length: Math.min(BATCH, JOBS - i) }, (_, k) => {
+      const n = i + k;
+      return bot.studio.generate(
+        actor(`team${n % TEAMS}`, `member${Math.floor(n / TEAMS) % 100}`),
+        { prompt: `a paper boat drifting down a rainy street, take ${n}`, seconds: 4, orientation: 'landscape', quality: 'standard', backend: 'openai', imagePath: undefined, remixOf: undefined },
+        { platform: 'bench' },
+      );
+    }),
+  );
+}
+const accepted = Date.now();
+const submittedCount = async () => (await bot.studio.jobs.activeJobs()).filter((j) => j.providerJobId !== undefined).length;
+await until(async () => bot.studio.runner.inFlight >= JOBS && (await submittedCount()) >= JOBS, 'every job at the provider', 240_000, 500);
+const rampS = (Date.now() - rampStarted) / 1000;
+
+const delay = monitorEventLoopDelay({ resolution: 1 });
+delay.enable();
+let rssMax = 0;
+const windowEnd = Date.now() + WINDOW_S * 1000;
+while (Date.now() < windowEnd) {
+  rssMax = Math.max(rssMax, process.memoryUsage().rss);
+  await realWait(100);
+}
+delay.disable();
+const inFlight = bot.studio.runner.inFlight;
+const memory = process.memoryUsage();
+// For profiling a gap: BENCH_HEAP_SNAPSHOT=1 writes a .heapsnapshot (open it in Chrome DevTools → Memory).
+if (process.env.BENCH_HEAP_SNAPSHOT) process.stderr.write(`heap snapshot: ${writeHeapSnapshot()}\n`);
+
+emitResult({
+  jobs: JOBS,
+  inFlight,
+  rampSeconds: round(rampS),
+  acceptSeconds: round((accepted - rampStarted) / 1000),
+  windowSeconds: WINDOW_S,
+  rssStartMb: round(rssBefore / MB),
+  rssMaxMb: round(rssMax / MB),
+  heapUsedMb: round(memory.heapUsed / MB),
+  externalMb: round(memory.external / MB),
+  loopDelayP50Ms: round(delay.percentile(50) / 1e6, 2),
+  loopDelayP99Ms: round(delay.percentile(99) / 1e6, 2),
+  loopDelayMaxMs: round(delay.max / 1e6, 2),
+  surfaceUpdates,
+  simulator: 'separate process (not counted)',
+});
+await peer.stop();
+await rm(dataDir, { recursive: true, force: true });
+process.exit(0);
