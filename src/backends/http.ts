@@ -301,6 +301,8 @@ export function applyPriceOverride(base: PriceModel, override: PriceOverride | u
 // ---------------------------------------------------------------------------
 
 const ERROR_BODY_LOG_LIMIT = 2_000;
+/** Sockets per provider origin; see the Agent below. */
+export const PROVIDER_CONNECTIONS_PER_ORIGIN = 32;
 
 interface Attempted {
   response: Dispatcher.ResponseData;
@@ -311,7 +313,12 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
   const timeouts: HttpTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const random = options.random ?? Math.random;
-  const ownAgent = options.dispatcher ? undefined : new Agent({ connect: { timeout: timeouts.connectMs } });
+  // A bounded pool per provider origin: without `connections` undici opens one socket per concurrent
+  // request, so 10,000 jobs polling at once meant thousands of sockets (and their buffers) on both
+  // ends. Requests beyond the pool wait in undici's queue, which for status polls costs milliseconds.
+  const ownAgent = options.dispatcher
+    ? undefined
+    : new Agent({ connect: { timeout: timeouts.connectMs }, connections: PROVIDER_CONNECTIONS_PER_ORIGIN });
   const dispatcher: Dispatcher = options.dispatcher ?? ownAgent!;
   const log = options.logger.child({ backend: options.backend });
   const base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
