@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { CharacterRegistry } from './characters.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
-import type { Clock } from './clock.js';
+import type { Clock, SleepHandle } from './clock.js';
 import { describeProviderFailure, isAbortError, ProviderError, UserFacingError } from './errors.js';
 import type { JobStore } from './job-store.js';
 import { KeyedMutex } from './keyed-mutex.js';
@@ -43,34 +43,35 @@ class JobClosed extends Error {
   }
 }
 
-/** In-memory handle of a job this process is driving. */
-class LiveJob {
+/**
+ * In-memory handle of a job this process is driving. Thousands are alive at
+ * once, so it stays small: one AbortController for the job's whole life, and
+ * its waits are woken through the clock's sleep handle (it is its own
+ * handle), not through a fresh controller and `AbortSignal.any` per wait.
+ */
+class LiveJob implements SleepHandle {
   readonly abort = new AbortController();
   pendingStatus: ProviderStatus | undefined;
   lastSurfaceAt = 0;
   lastStage = '';
-  lastPosition: number | undefined;
-  private waking: AbortController | undefined;
+  /** When progress was last written to the store (progress in between stays in memory). */
+  lastPersistedAt = 0;
+  /** `backend:providerJobId` while the job is registered for webhooks. */
+  providerKey: string | undefined;
+  /** Set by the clock while a wait is pending. */
+  interrupt: (() => void) | undefined;
 
   constructor(readonly id: string) {}
 
-  /** Sleeps on the clock, or less if a webhook wakes the job. */
-  async wait(clock: Clock, ms: number): Promise<void> {
-    if (this.pendingStatus) return;
-    this.waking = new AbortController();
-    const both = AbortSignal.any([this.abort.signal, this.waking.signal]);
-    try {
-      await clock.sleep(ms, both);
-    } catch (error) {
-      if (this.abort.signal.aborted) throw error;
-    } finally {
-      this.waking = undefined;
-    }
+  /** Sleeps on the clock, or less if a webhook wakes the job; rejects when the job is aborted. */
+  wait(clock: Clock, ms: number): Promise<void> {
+    if (this.pendingStatus) return Promise.resolve();
+    return clock.sleep(ms, this.abort.signal, this);
   }
 
   wake(status: ProviderStatus | undefined): void {
     if (status) this.pendingStatus = status;
-    this.waking?.abort();
+    this.interrupt?.();
   }
 }
 
@@ -90,7 +91,6 @@ export class JobRunner {
   private positionsDirty = false;
   private positionsScheduled = false;
   private stopped = false;
-  private readonly lastPersistedProgress = new Map<string, number>();
 
   constructor(private readonly deps: JobRunnerDeps) {
     deps.scheduler.onDispatch((entry) => {
@@ -143,8 +143,10 @@ export class JobRunner {
       const before = job.state;
       change(job);
       job.updatedAt = this.deps.clock.now();
-      if (TERMINAL_STATES.has(job.state)) this.cache.delete(jobId);
-      else this.cache.set(jobId, job);
+      if (TERMINAL_STATES.has(job.state)) {
+        this.cache.delete(jobId);
+        this.queuedPositions.delete(jobId);
+      } else this.cache.set(jobId, job);
       if (options.persist !== false || job.state !== before) await this.deps.jobs.save(job);
       return job;
     });
@@ -226,9 +228,8 @@ export class JobRunner {
     } finally {
       releaseSlot();
       this.live.delete(jobId);
-      this.lastPersistedProgress.delete(jobId);
-      const job = this.cache.get(jobId);
-      if (job?.providerJobId) this.byProviderId.delete(`${job.backend}:${job.providerJobId}`);
+      // By the key the job registered: a finished job has left `cache`, so its record can't say.
+      if (live.providerKey && this.byProviderId.get(live.providerKey) === jobId) this.byProviderId.delete(live.providerKey);
     }
   }
 
@@ -297,7 +298,8 @@ export class JobRunner {
         if (error instanceof JobClosed) backend.cancel?.(providerJobId).catch(() => {});
         throw error;
       }
-      this.byProviderId.set(`${backend.id}:${providerJobId}`, job.id);
+      live.providerKey = `${backend.id}:${providerJobId}`;
+      this.byProviderId.set(live.providerKey, job.id);
       this.log.info({ job: job.id, backend: backend.id, providerJobId }, 'job submitted');
       return job;
     } catch (error) {
@@ -419,7 +421,8 @@ export class JobRunner {
   /** Polls (or waits for a webhook) until the provider finishes, fails, or the deadline passes. */
   private async follow(job: JobRecord, live: LiveJob): Promise<JobRecord | undefined> {
     const backend = this.backendOf(job);
-    this.byProviderId.set(`${backend.id}:${job.providerJobId}`, job.id);
+    live.providerKey = `${backend.id}:${job.providerJobId}`;
+    this.byProviderId.set(live.providerKey, job.id);
     const clock = this.deps.clock;
     const webhook = backend.capabilities.completion === 'webhook' && this.deps.publicUrl !== undefined;
     let previousProgress: number | undefined;
@@ -463,8 +466,7 @@ export class JobRunner {
           const progress = Math.max(0, Math.min(99, Math.round(status.progress ?? 0)));
           const stage = status.state === 'queued' ? `waiting in ${backend.capabilities.displayName}'s queue` : 'generating';
           const stateChange = job.state !== 'running' && status.state === 'running';
-          const lastSaved = this.lastPersistedProgress.get(job.id) ?? 0;
-          const persist = stateChange || clock.now() - lastSaved >= PROGRESS_PERSIST_MS;
+          const persist = stateChange || clock.now() - live.lastPersistedAt >= PROGRESS_PERSIST_MS;
           job = await this.update(
             job.id,
             (j) => {
@@ -474,7 +476,7 @@ export class JobRunner {
             },
             { persist },
           );
-          if (persist) this.lastPersistedProgress.set(job.id, clock.now());
+          if (persist) live.lastPersistedAt = clock.now();
           await this.notify(job, { type: 'progress', stage, progress, position: status.queuePosition });
           const elapsedMs = clock.now() - (job.submittedAt ?? job.createdAt);
           delay = nextPollDelayMs({ elapsedMs, progress: status.state === 'running' ? status.progress : undefined, previousProgress, previousDelayMs: delay, webhook });
@@ -576,6 +578,18 @@ export class JobRunner {
 
   /** Ends a job as failed; its reservation is released unless the provider's policy bills it. */
   async fail(jobId: string, userMessage: string, code: string, charge = false): Promise<void> {
+    const current = await this.load(jobId);
+    if (!current || TERMINAL_STATES.has(current.state)) return;
+    // The ledger goes first: a crash between the two writes then leaves an active job that the
+    // next process fails again (release and settle are idempotent), never a failed job whose
+    // reservation stays held for ever (found by test/e2e/crash-safety.test.ts).
+    if (charge) {
+      const backend = this.deps.backends.get(current.backend);
+      const price = backend ? priceFor(backend.capabilities.price, current.seconds, current.input.quality) : current.estimateMicros;
+      await this.deps.ledger.settle({ tenant: current.tenant, jobId, month: current.ledgerMonth, backend: current.backend, priceMicros: price, officialMicros: 0 });
+    } else {
+      await this.deps.ledger.release(current.tenant, current.ledgerMonth, jobId);
+    }
     let job: JobRecord;
     try {
       job = await this.update(jobId, (j) => {
@@ -586,13 +600,6 @@ export class JobRunner {
     } catch (error) {
       if (error instanceof JobClosed) return;
       throw error;
-    }
-    if (charge) {
-      const backend = this.deps.backends.get(job.backend);
-      const price = backend ? priceFor(backend.capabilities.price, job.seconds, job.input.quality) : job.estimateMicros;
-      await this.deps.ledger.settle({ tenant: job.tenant, jobId, month: job.ledgerMonth, backend: job.backend, priceMicros: price, officialMicros: 0 });
-    } else {
-      await this.deps.ledger.release(job.tenant, job.ledgerMonth, jobId);
     }
     this.deps.scheduler.remove(jobId);
     this.log.info({ job: jobId, code, charged: charge }, 'job failed');
