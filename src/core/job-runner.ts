@@ -58,6 +58,8 @@ class LiveJob implements SleepHandle {
   lastPersistedAt = 0;
   /** `backend:providerJobId` while the job is registered for webhooks. */
   providerKey: string | undefined;
+  /** Whether the job still holds its scheduler slot. */
+  holdsSlot = true;
   /** Set by the clock while a wait is pending. */
   interrupt: (() => void) | undefined;
 
@@ -189,18 +191,13 @@ export class JobRunner {
     if (this.stopped) return;
     const live = new LiveJob(jobId);
     this.live.set(jobId, live);
-    let holdsSlot = true;
-    const releaseSlot = () => {
-      if (holdsSlot) this.deps.scheduler.finish(jobId);
-      holdsSlot = false;
-    };
     try {
       let job = await this.load(jobId);
       if (!job || TERMINAL_STATES.has(job.state)) return;
       if (job.state === 'queued' || job.state === 'submitting') {
         const submitted = await this.submit(job, live);
         if (submitted === 'requeued') {
-          holdsSlot = false; // the fallback already moved the slot to the next backend
+          live.holdsSlot = false; // the fallback already moved the slot to the next backend
           return;
         }
         if (!submitted) return;
@@ -208,11 +205,11 @@ export class JobRunner {
       }
       if (job.state === 'submitted' || job.state === 'running') {
         const followed = await this.follow(job, live);
-        releaseSlot();
+        this.releaseSlot(live);
         if (!followed) return;
         job = followed;
       }
-      releaseSlot();
+      this.releaseSlot(live);
       if (job.state === 'downloading') {
         const downloaded = await this.download(job, live);
         if (!downloaded) return;
@@ -226,11 +223,16 @@ export class JobRunner {
       this.log.error({ err: error, job: jobId }, 'job failed unexpectedly');
       await this.fail(jobId, 'Something went wrong inside the bot while making this video. Your budget was not charged; try again.', 'internal');
     } finally {
-      releaseSlot();
+      this.releaseSlot(live);
       this.live.delete(jobId);
       // By the key the job registered: a finished job has left `cache`, so its record can't say.
       if (live.providerKey && this.byProviderId.get(live.providerKey) === jobId) this.byProviderId.delete(live.providerKey);
     }
+  }
+
+  private releaseSlot(live: LiveJob): void {
+    if (live.holdsSlot) this.deps.scheduler.finish(live.id);
+    live.holdsSlot = false;
   }
 
   private backendOf(job: JobRecord): Backend {
