@@ -3,21 +3,25 @@
  * lower-cased name. A tenant only ever reads its own document, which is what
  * keeps one team's characters out of another's prompts and autocomplete.
  */
+import { DocumentCache } from './document-cache.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import type { KeyValueStore } from './ports.js';
 import type { Character, CharacterBinding, TenantId } from './types.js';
 
 export class CharacterRegistry {
   private readonly mutex = new KeyedMutex();
+  private readonly documents: DocumentCache;
 
-  constructor(private readonly store: KeyValueStore) {}
+  constructor(store: KeyValueStore) {
+    this.documents = new DocumentCache(store);
+  }
 
   private key(tenant: TenantId): string {
     return `characters:${tenant}`;
   }
 
   async all(tenant: TenantId): Promise<Map<string, Character>> {
-    const doc = (await this.store.get<Record<string, Character>>(this.key(tenant))) ?? {};
+    const doc = (await this.documents.read<Record<string, Character>>(this.key(tenant))) ?? {};
     return new Map(Object.entries(doc));
   }
 
@@ -53,9 +57,9 @@ export class CharacterRegistry {
   private change<T>(tenant: TenantId, mutate: (doc: Record<string, Character>) => T): Promise<T> {
     const key = this.key(tenant);
     return this.mutex.run(key, async () => {
-      const doc = (await this.store.get<Record<string, Character>>(key)) ?? {};
+      const doc = (await this.documents.read<Record<string, Character>>(key)) ?? {};
       const result = mutate(doc);
-      await this.store.set(key, doc);
+      await this.documents.write(key, doc);
       return result;
     });
   }

@@ -5,6 +5,7 @@
  * thousands of jobs in flight does not rewrite one ever-growing document.
  */
 import { createHash } from 'node:crypto';
+import { DocumentCache } from './document-cache.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import type { KeyValueStore } from './ports.js';
 import { TERMINAL_STATES, type JobRecord, type TenantId } from './types.js';
@@ -14,8 +15,11 @@ const RECENT_PER_TENANT = 50;
 
 export class JobStore {
   private readonly mutex = new KeyedMutex();
+  private readonly indexes: DocumentCache;
 
-  constructor(private readonly store: KeyValueStore) {}
+  constructor(private readonly store: KeyValueStore) {
+    this.indexes = new DocumentCache(store);
+  }
 
   private shardOf(jobId: string): string {
     const n = createHash('sha1').update(jobId).digest()[0]! % ACTIVE_SHARDS;
@@ -35,8 +39,11 @@ export class JobStore {
   /** Writes a new job and indexes it. */
   async create(job: JobRecord): Promise<void> {
     await this.store.set(`job:${job.id}`, job);
-    await this.editList(this.shardOf(job.id), (ids) => [...ids, job.id]);
-    await this.editList(`jobs:recent:${job.tenant}`, (ids) => [job.id, ...ids].slice(0, RECENT_PER_TENANT));
+    // The job exists before any index names it; the two indexes are independent of each other.
+    await Promise.all([
+      this.editList(this.shardOf(job.id), (ids) => [...ids, job.id]),
+      this.editList(`jobs:recent:${job.tenant}`, (ids) => [job.id, ...ids].slice(0, RECENT_PER_TENANT)),
+    ]);
   }
 
   /** Persists a transition; leaving the active set when the job reaches a terminal state. */
@@ -48,7 +55,7 @@ export class JobStore {
   async activeJobs(): Promise<JobRecord[]> {
     const out: JobRecord[] = [];
     for (let n = 0; n < ACTIVE_SHARDS; n++) {
-      for (const id of (await this.store.get<string[]>(`jobs:active:${n}`)) ?? []) {
+      for (const id of (await this.indexes.read<string[]>(`jobs:active:${n}`)) ?? []) {
         const job = await this.get(id);
         if (job && !TERMINAL_STATES.has(job.state)) out.push(job);
       }
@@ -57,15 +64,15 @@ export class JobStore {
   }
 
   async recent(tenant: TenantId): Promise<JobRecord[]> {
-    const ids = (await this.store.get<string[]>(`jobs:recent:${tenant}`)) ?? [];
+    const ids = (await this.indexes.read<string[]>(`jobs:recent:${tenant}`)) ?? [];
     const jobs = await Promise.all(ids.map((id) => this.get(id)));
     return jobs.filter((j): j is JobRecord => j !== undefined && j.tenant === tenant);
   }
 
   private editList(key: string, edit: (ids: string[]) => string[]): Promise<void> {
     return this.mutex.run(key, async () => {
-      const ids = (await this.store.get<string[]>(key)) ?? [];
-      await this.store.set(key, edit(ids));
+      const ids = (await this.indexes.read<string[]>(key)) ?? [];
+      await this.indexes.write(key, edit(ids));
     });
   }
 }

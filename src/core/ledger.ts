@@ -5,6 +5,7 @@
  * and release one atomic write: a crash never leaves a reservation counted in
  * one place and missing in another.
  */
+import { DocumentCache } from './document-cache.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import type { Micros } from './money.js';
 import type {
@@ -49,8 +50,11 @@ const emptyLine = (): StoredLine => ({ spent: 0, official: 0, jobs: 0 });
 
 export class KeyValueLedger implements Ledger {
   private readonly mutex = new KeyedMutex();
+  private readonly documents: DocumentCache;
 
-  constructor(private readonly store: KeyValueStore) {}
+  constructor(store: KeyValueStore) {
+    this.documents = new DocumentCache(store);
+  }
 
   private key(tenant: string, month: string): string {
     return `ledger:${tenant}:${month}`;
@@ -58,7 +62,7 @@ export class KeyValueLedger implements Ledger {
 
   private async load(tenant: string, month: string): Promise<LedgerMonth> {
     return (
-      (await this.store.get<LedgerMonth>(this.key(tenant, month))) ?? {
+      (await this.documents.read<LedgerMonth>(this.key(tenant, month))) ?? {
         tenant,
         month,
         open: {},
@@ -76,7 +80,7 @@ export class KeyValueLedger implements Ledger {
     return this.mutex.run(key, async () => {
       const doc = await this.load(tenant, month);
       const { result, write } = change(doc);
-      if (write) await this.store.set(key, doc);
+      if (write) await this.documents.write(key, doc);
       return result;
     });
   }

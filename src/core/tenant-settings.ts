@@ -2,6 +2,7 @@
  * Per-tenant settings set by admins with `/budget set`: caps and the routing
  * policy. Anything unset falls back to the defaults from the environment.
  */
+import { DocumentCache } from './document-cache.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import type { Micros } from './money.js';
 import type { BudgetCaps, KeyValueStore } from './ports.js';
@@ -26,25 +27,28 @@ export interface SettingsDefaults {
 
 export class TenantSettingsRepository {
   private readonly mutex = new KeyedMutex();
+  private readonly documents: DocumentCache;
 
   constructor(
-    private readonly store: KeyValueStore,
+    store: KeyValueStore,
     readonly defaults: SettingsDefaults,
-  ) {}
+  ) {
+    this.documents = new DocumentCache(store);
+  }
 
   private key(tenant: TenantId): string {
     return `settings:${tenant}`;
   }
 
   async get(tenant: TenantId): Promise<TenantSettings> {
-    return (await this.store.get<TenantSettings>(this.key(tenant))) ?? { userCaps: {} };
+    return (await this.documents.read<TenantSettings>(this.key(tenant))) ?? { userCaps: {} };
   }
 
   async update(tenant: TenantId, change: (settings: TenantSettings) => void): Promise<TenantSettings> {
     return this.mutex.run(this.key(tenant), async () => {
       const settings = await this.get(tenant);
       change(settings);
-      await this.store.set(this.key(tenant), settings);
+      await this.documents.write(this.key(tenant), settings);
       return settings;
     });
   }
