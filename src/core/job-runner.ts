@@ -610,16 +610,22 @@ export class JobRunner {
 
   async cancel(jobId: string, byName: string): Promise<JobRecord> {
     this.deps.scheduler.remove(jobId);
+    // Stop the job's own loop first, so it cannot settle after the release below.
+    this.live.get(jobId)?.abort.abort(new Error('cancelled'));
+    const current = await this.load(jobId);
+    if (current && !TERMINAL_STATES.has(current.state)) {
+      // Money before state, as in `fail`: a crash between the two leaves a job that
+      // resumes without a reservation, never a reservation no job will release.
+      await this.deps.ledger.release(current.tenant, current.ledgerMonth, jobId);
+    }
     const job = await this.update(jobId, (j) => {
       j.state = 'cancelled';
       j.stage = 'cancelled';
     });
-    this.live.get(jobId)?.abort.abort(new Error('cancelled'));
     const backend = this.deps.backends.get(job.backend);
     if (job.providerJobId && backend?.cancel) {
       backend.cancel(job.providerJobId).catch((error: unknown) => this.log.warn({ err: error, job: jobId }, 'provider cancel failed'));
     }
-    await this.deps.ledger.release(job.tenant, job.ledgerMonth, jobId);
     this.deps.scheduler.finish(jobId);
     this.markPositionsDirty();
     this.log.info({ job: jobId, by: byName }, 'job cancelled');
