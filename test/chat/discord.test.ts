@@ -234,6 +234,23 @@ describe('Discord adapter, end to end', { concurrency: false }, () => {
     assert.equal(videosIn(fake, threadId).length, 0, 'a cancelled job posts no video');
   });
 
+  test('5b forged buttons: a member of another server naming this server’s job by custom id changes nothing', async () => {
+    const { fake } = h;
+    const { jobId, statusId } = await generate(h, channel, alice, 'a heron standing in a pond');
+    const elsewhere = fake.addChannel(OTHER_GUILD).id;
+    // An admin over there, with the same user id as the requester: still another tenant.
+    for (const customId of [`job:cancel:${jobId}`, `job:retry:${jobId}`, `job:remix:${jobId}`]) {
+      const forged = fake.button({ guildId: OTHER_GUILD, channelId: elsewhere, user: alice, memberPermissions: ADMIN_PERMISSIONS }, statusId, customId);
+      await until(answered(forged, fake), `answer to ${customId}`);
+      const cb = callbackOf(forged, fake);
+      assert.notEqual(cb.type, 9, `${customId} must not open a modal for another server's job`);
+      assert.match(String(cb.data?.content ?? ''), /no job/i, `${customId}: ${JSON.stringify(cb.data)}`);
+    }
+    const job = (await h.bot.studio.jobs.get(jobId))!;
+    assert.notEqual(job.state, 'cancelled');
+    assert.equal((await h.bot.studio.recentJobs({ tenant: `discord:${OTHER_GUILD}`, userId: alice.id, displayName: 'alice', isAdmin: true })).length, 0);
+  });
+
   test('6 oversize video: re-encoded to fit, or linked with a note when it cannot fit', async () => {
     const { fake, clock } = h;
     const fit = await generate(h, channel, alice, 'waves rolling on a pebble beach', { attachmentSizeLimit: 80 * 1024 });
