@@ -119,7 +119,10 @@ describe('slack over HTTP', () => {
     assert.equal(job.input.prompt, '@robot and @mascot wave at the camera');
     assert.deepEqual([...job.characterKeys].sort(), ['mascot', 'robot']);
     await s.drive(async () => (await s.tb.bot.studio.jobs.get(job.id))?.state === 'delivered');
-    assert.ok([...s.fake.uploads.values()].some((u) => u.filename === `${job.id}.mp4` && u.completed?.threadTs === job.surface.parentTs));
+    // Read the job again: the snapshot above can predate the parent message being attached (a race under load).
+    const delivered = (await s.tb.bot.studio.jobs.get(job.id))!;
+    assert.ok(delivered.surface.parentTs, 'the parent message is recorded on the job');
+    assert.ok([...s.fake.uploads.values()].some((u) => u.filename === `${job.id}.mp4` && u.completed?.threadTs === delivered.surface.parentTs));
   });
 
   test('/budget set is for workspace admins or configured admins; over budget, generate is refused privately and nothing is posted', async () => {
