@@ -30,13 +30,3 @@ export function priceFor(model: PriceModel, seconds: number, quality: Quality): 
 export function estimateFor(capabilities: BackendCapabilities, seconds: number, quality: Quality): Micros {
   return priceFor(capabilities.price, seconds, quality);
 }
-
-/** Config overrides (`openai.standard=0.12`) replace parts of a declared price model. */
-export function withPriceOverride(
-  model: PriceModel,
-  override: Partial<Record<Quality, Micros>> | undefined,
-): PriceModel {
-  if (!override) return model;
-  if (model.kind === 'per-second') return { kind: 'per-second', microsPerSecond: { ...model.microsPerSecond, ...override } };
-  return { kind: 'per-video', micros: { ...model.micros, ...override } };
-}

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { CharacterRegistry } from './characters.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import type { Clock } from './clock.js';
-import { ProviderError, UserFacingError } from './errors.js';
+import { UserFacingError } from './errors.js';
 import { newJobId, newSubmissionKey } from './ids.js';
 import { JobRunner } from './job-runner.js';
 import { JobStore } from './job-store.js';
@@ -14,7 +14,7 @@ import { KeyValueLedger, monthOf, previousMonth } from './ledger.js';
 import { CHARACTER_NAME, characterKey, closestNames, resolveMentions } from './mentions.js';
 import { formatUsd, type Micros } from './money.js';
 import type { Backend, KeyValueStore, Ledger, MediaStore, MonthSummary, Surface } from './ports.js';
-import { estimateFor, fitSeconds } from './pricing.js';
+import { estimateFor } from './pricing.js';
 import { routeJob, unsuitability } from './router.js';
 import { FairScheduler, type Scheduler } from './scheduler.js';
 import { TenantSettingsRepository, type RoutingPolicy, type SettingsDefaults } from './tenant-settings.js';
@@ -506,18 +506,9 @@ export class Studio {
     return this.budget(actor);
   }
 
-  /** Seconds and price a request would get on each backend, for help and estimates. */
-  quote(seconds: number | undefined, quality: Quality): { backend: string; seconds: number; micros: Micros }[] {
-    return this.backendList().map((b) => {
-      const s = fitSeconds(seconds, b.capabilities.seconds);
-      return { backend: b.id, seconds: s, micros: estimateFor(b.capabilities, s, quality) };
-    });
-  }
-
   /** A verified provider event (webhook) for a job: wakes its loop at once. */
   providerEvent(backend: string, providerJobId: string, status?: import('./ports.js').ProviderStatus): boolean {
     return this.runner.wake(backend, providerJobId, status);
   }
 }
 
-export { ProviderError };
