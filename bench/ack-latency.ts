@@ -9,13 +9,18 @@
  * - slack-http: a signed slash-command POST to /slack/events → Bolt's HTTP ack;
  * - slack-socket: a Socket Mode envelope → the client's `{envelope_id}` ack.
  *
- * The fakes and the simulator run in this process (on a ManualClock that
- * stands still, so no job progresses and only the ack path is timed); their
- * work is included in the figures, which makes them pessimistic.
+ * The bot runs as its own process (`node --import tsx src/main.ts`), as it is
+ * deployed; the fakes and the simulator run in this one, the way Discord's and
+ * Slack's servers are never on the bot's CPU. Renders take an hour of provider
+ * time, so only the acknowledgement path and the first post-ack steps are timed.
+ * BENCH_IN_PROCESS=1 runs the bot inside this process instead (fakes included in
+ * its event loop: pessimistic).
  *
  * Usage: node --import tsx bench/ack-latency.ts discord|slack-http|slack-socket [count]
  */
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startBot } from '../src/app.js';
@@ -25,7 +30,7 @@ import { silentLogger } from '../src/log.js';
 import { startSimulator } from '../src/simulator/server.js';
 import { FakeDiscord, type FakeInteraction, type FakeUser } from '../test/fakes/discord/fake-discord.js';
 import { FakeSlack, postSigned, slashCommandPayload } from '../test/fakes/slack/fake-slack.js';
-import { emitResult, percentile, round, until } from './lib.js';
+import { emitResult, percentile, REPO_DIR, round, until } from './lib.js';
 
 const platform = process.argv[2] ?? 'discord';
 const COUNT = Number(process.argv[3] ?? 500);
@@ -53,14 +58,51 @@ const baseEnv: Record<string, string> = {
 
 const latencies: number[] = [];
 let stopAll: () => Promise<void>;
+const IN_PROCESS = process.env.BENCH_IN_PROCESS === '1';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts the bot with this environment: as a child process (default) or in this process. */
+async function launchBot(env: Record<string, string>): Promise<{ port: number; stop: () => Promise<void> }> {
+  if (IN_PROCESS) {
+    const bot = await startBot(loadConfig(env), { clock, logger: silentLogger });
+    return { port: bot.port, stop: () => bot.stop() };
+  }
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: REPO_DIR,
+    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  // Ready means /healthz 200: store open and the chat adapter connected.
+  await until(async () => {
+    try {
+      return (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200;
+    } catch {
+      return false;
+    }
+  }, 'the bot process to be ready', 30_000, 20);
+  return {
+    port,
+    stop: async () => {
+      child.kill('SIGKILL');
+    },
+  };
+}
 
 if (platform === 'discord') {
   const fake = new FakeDiscord({ clock });
   await fake.start();
-  const bot = await startBot(
-    loadConfig({ ...baseEnv, DISCORD_TOKEN: 'discord-bench-token', DISCORD_APPLICATION_ID: fake.applicationId, DISCORD_API_URL: fake.apiUrl }),
-    { clock, logger: silentLogger },
-  );
+  const bot = await launchBot({ ...baseEnv, DISCORD_TOKEN: 'discord-bench-token', DISCORD_APPLICATION_ID: fake.applicationId, DISCORD_API_URL: fake.apiUrl });
   const guilds = Array.from({ length: GUILDS }, (_, g) => String(910_000_000_000_000_000n + BigInt(g)));
   const channels = guilds.map((g) => fake.addChannel(g).id);
   const users: FakeUser[] = Array.from({ length: USERS }, (_, u) => ({ id: String(810_000_000_000_000_000n + BigInt(u)), username: `member${u}` }));
@@ -84,18 +126,16 @@ if (platform === 'discord') {
     await bot.stop();
     await fake.stop();
   };
+  await bot.stop();
 } else {
   const socket = platform === 'slack-socket';
   const fake = await new FakeSlack({ teamId: 'T0BENCH' }).start();
-  const bot = await startBot(
-    loadConfig({
-      ...baseEnv,
-      SLACK_BOT_TOKEN: fake.botToken,
-      SLACK_API_URL: fake.apiUrl,
-      ...(socket ? { SLACK_APP_TOKEN: fake.appToken } : { SLACK_SIGNING_SECRET: SIGNING_SECRET }),
-    }),
-    { clock, logger: silentLogger },
-  );
+  const bot = await launchBot({
+    ...baseEnv,
+    SLACK_BOT_TOKEN: fake.botToken,
+    SLACK_API_URL: fake.apiUrl,
+    ...(socket ? { SLACK_APP_TOKEN: fake.appToken } : { SLACK_SIGNING_SECRET: SIGNING_SECRET }),
+  });
   if (socket) await until(() => fake.socketConnected, 'the Socket Mode connection');
   const eventsUrl = `http://127.0.0.1:${bot.port}/slack/events`;
   const payloads = Array.from({ length: COUNT }, (_, i) =>
@@ -123,6 +163,7 @@ if (platform === 'discord') {
     if (!r.ok) throw new Error('a slash command was not acknowledged with 200');
     latencies.push(r.ms);
   }
+  await bot.stop();
   stopAll = async () => {
     await bot.stop();
     await fake.stop();

@@ -49,8 +49,20 @@ function label(option: OptionSpec): string {
   return `--${option.name}`;
 }
 
+// Built once per option: zod schemas are costly to construct, and every command validates its options.
+const schemas = new WeakMap<OptionSpec, z.ZodType<string | number | boolean>>();
+
 /** The zod schema for one option's value, from its spec. Input may be text (console/Slack) or typed (Discord). */
 export function optionSchema(option: OptionSpec): z.ZodType<string | number | boolean> {
+  let schema = schemas.get(option);
+  if (!schema) {
+    schema = buildOptionSchema(option);
+    schemas.set(option, schema);
+  }
+  return schema;
+}
+
+function buildOptionSchema(option: OptionSpec): z.ZodType<string | number | boolean> {
   const name = label(option);
   switch (option.type) {
     case 'integer':
