@@ -1,4 +1,15 @@
-import type { CommandSpec } from './spec.js';
+import type { CommandSpec, OptionSpec } from './spec.js';
+
+/** A job id typed after the subcommand (`/sora cancel j_4k2m9x`), completed from the team's recent jobs. */
+const jobOption = (required: boolean, description: OptionSpec['description'] = { en: 'Job id', ko: '작업 ID' }): OptionSpec => ({
+  name: 'job',
+  type: 'string',
+  ...(required && { required: true }),
+  positional: true,
+  maxLength: 40,
+  autocomplete: 'job',
+  description,
+});
 
 export const sora: CommandSpec = {
   name: 'sora',
@@ -75,16 +86,7 @@ export const sora: CommandSpec = {
       permission: 'member',
       spendsMoney: false,
       examples: ['/sora status', '/sora status j_4k2m9x'],
-      options: [
-        {
-          name: 'job',
-          type: 'string',
-          positional: true,
-          maxLength: 40,
-          autocomplete: 'job',
-          description: { en: 'Job id', ko: '작업 ID' },
-        },
-      ],
+      options: [jobOption(false)],
     },
     {
       name: 'cancel',
@@ -92,17 +94,7 @@ export const sora: CommandSpec = {
       permission: 'member',
       spendsMoney: false,
       examples: ['/sora cancel j_4k2m9x'],
-      options: [
-        {
-          name: 'job',
-          type: 'string',
-          required: true,
-          positional: true,
-          maxLength: 40,
-          autocomplete: 'job',
-          description: { en: 'Job id', ko: '작업 ID' },
-        },
-      ],
+      options: [jobOption(true)],
     },
     {
       name: 'remix',
@@ -111,15 +103,7 @@ export const sora: CommandSpec = {
       spendsMoney: true,
       examples: ['/sora remix j_4k2m9x --prompt "same scene, but at night"'],
       options: [
-        {
-          name: 'job',
-          type: 'string',
-          required: true,
-          positional: true,
-          maxLength: 40,
-          autocomplete: 'job',
-          description: { en: 'The finished job to vary', ko: '변형할 완료된 작업' },
-        },
+        jobOption(true, { en: 'The finished job to vary', ko: '변형할 완료된 작업' }),
         {
           name: 'prompt',
           type: 'string',
