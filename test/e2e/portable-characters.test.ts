@@ -157,4 +157,12 @@ describe('portable characters on fal, Gemini and Kling', () => {
     await driveUntil(clock, () => sim.stats.count('kling.element.delete') === 1, { stepMs: 100, maxSteps: 100 });
     assert.ok([...sim.kling.elements.values()].every((e) => e.deleted));
   });
+
+  it('leaves no provider key, secret or signed token in any log line of that whole flow (debug level)', () => {
+    const text = t.logs.text;
+    assert.ok(text.length > 1_000, 'the flow logged');
+    for (const secret of [FAL_KEY, GEMINI_KEY, SECRET, ACCESS]) assert.equal(text.includes(secret), false, `a log line contains ${secret.slice(0, 4)}…`);
+    // Kling's bearer token is a JWT signed with the secret key: no JWT may reach the log either.
+    assert.doesNotMatch(text, /eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/);
+  });
 });
