@@ -12,27 +12,12 @@ import type { BoundCharacter, CharacterSourceForBackend, GenerationRequest } fro
 import { silentLogger } from '../../src/log.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { driveUntil, driveWhile, RecordingClock } from '../helpers/drive.js';
+import { generationRequest } from '../helpers/provider-fixtures.js';
 
 const KEY = 'apiyi-test-key-000111';
 
-let seq = 0;
-function request(overrides: Partial<GenerationRequest> = {}): GenerationRequest {
-  seq++;
-  return {
-    jobId: `j_apiyi${seq}`,
-    idempotencyKey: `sub_apiyi_${seq}_${Date.now()}`,
-    prompt: 'a paper boat drifts down a gutter',
-    seconds: 10,
-    size: '1280x720',
-    orientation: 'landscape',
-    quality: 'standard',
-    characters: [],
-    imagePath: undefined,
-    remixOfProviderJobId: undefined,
-    webhookUrl: undefined,
-    ...overrides,
-  };
-}
+const request = (overrides: Partial<GenerationRequest> = {}): GenerationRequest =>
+  generationRequest({ seconds: 10, prompt: 'a paper boat drifts down a gutter', ...overrides });
 
 function source(overrides: Partial<CharacterSourceForBackend>): CharacterSourceForBackend {
   return { name: 'Mascot', description: 'a round orange mascot', clipPath: undefined, clipUrl: undefined, providerJobId: undefined, frames: [], ...overrides };

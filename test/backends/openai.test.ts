@@ -15,27 +15,12 @@ import { silentLogger } from '../../src/log.js';
 import { SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { driveUntil, driveWhile, RecordingClock } from '../helpers/drive.js';
+import { generationRequest } from '../helpers/provider-fixtures.js';
 
 const KEY = 'sk-openai-test-key-0001';
 
-let seq = 0;
-function request(overrides: Partial<GenerationRequest> = {}): GenerationRequest {
-  seq++;
-  return {
-    jobId: `j_test${seq}`,
-    idempotencyKey: `sub_openai_${seq}_${Date.now()}`,
-    prompt: 'a red fox runs through snow',
-    seconds: 4,
-    size: '1280x720',
-    orientation: 'landscape',
-    quality: 'standard',
-    characters: [],
-    imagePath: undefined,
-    remixOfProviderJobId: undefined,
-    webhookUrl: undefined,
-    ...overrides,
-  };
-}
+const request = (overrides: Partial<GenerationRequest> = {}): GenerationRequest =>
+  generationRequest({ seconds: 4, prompt: 'a red fox runs through snow', ...overrides });
 
 async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
   let value: unknown;
