@@ -11,11 +11,16 @@ export type ProviderErrorKind =
   | 'quota' // account out of credit or over a hard limit
   | 'rate_limit' // 429; retry after the hinted delay
   | 'moderation' // input or output blocked by the provider's safety system
-  | 'invalid_input' // the provider rejected the request's shape or values (400/422)
+  | 'invalid_input' // the provider rejected a value the USER chose (`field` says which); the user can change it
+  | 'rejected_request' // the provider rejected a request the BOT built (a schema mismatch): the bot's problem, never the user's
+  | 'binding_missing' // the provider no longer knows a stored character id / element / subject: recreate it once and resubmit
   | 'not_found' // the provider no longer knows this id (404)
   | 'expired' // a result URL that lived out its lifetime
   | 'too_large' // a result above our download cap
   | 'transient'; // 5xx, timeouts, resets: worth another try or another backend
+
+/** Options a user picks that a provider may refuse; the user can change exactly these. */
+export type UserChosenField = 'seconds' | 'orientation' | 'quality' | 'image' | 'prompt';
 
 export class ProviderError extends Error {
   readonly kind: ProviderErrorKind;
@@ -25,6 +30,8 @@ export class ProviderError extends Error {
   readonly retryAfterMs: number | undefined;
   /** Provider request id, for the log only. */
   readonly requestId: string | undefined;
+  /** For `invalid_input`: the user-chosen option the provider named, when its answer names one. */
+  readonly field: UserChosenField | undefined;
 
   constructor(init: {
     kind: ProviderErrorKind;
@@ -34,6 +41,7 @@ export class ProviderError extends Error {
     providerCode?: string;
     retryAfterMs?: number;
     requestId?: string;
+    field?: UserChosenField;
     cause?: unknown;
   }) {
     super(init.message, { cause: init.cause });
@@ -44,6 +52,7 @@ export class ProviderError extends Error {
     this.providerCode = init.providerCode;
     this.retryAfterMs = init.retryAfterMs;
     this.requestId = init.requestId;
+    this.field = init.field;
   }
 
   /** Worth submitting again to the same backend after a pause. */
@@ -82,7 +91,13 @@ export function describeProviderFailure(error: ProviderError, backendName: strin
     case 'rate_limit':
       return `${backendName} is rate-limiting the bot right now. Try again in a few minutes.`;
     case 'invalid_input':
-      return `${backendName} could not accept these settings. Try another duration, orientation or quality.`;
+      return error.field
+        ? `${backendName} could not accept the ${FIELD_WORDS[error.field]} you chose. Try another ${FIELD_WORDS[error.field]}.`
+        : `${backendName} could not accept these settings. Try another duration, orientation or quality.`;
+    case 'rejected_request':
+      return `${backendName} rejected the request the bot built for it. This is the bot's problem, not yours; the team running the bot has been told. Try again later or pick another backend.`;
+    case 'binding_missing':
+      return `${backendName} no longer knows a character named in this prompt, and it could not be set up again. Try again, or pick another backend.`;
     case 'not_found':
       return `${backendName} no longer has this video. Generate it again.`;
     case 'expired':
@@ -93,6 +108,14 @@ export function describeProviderFailure(error: ProviderError, backendName: strin
       return `${backendName} is having trouble right now and the video could not be made. Try again shortly.`;
   }
 }
+
+const FIELD_WORDS: Record<UserChosenField, string> = {
+  seconds: 'duration',
+  orientation: 'orientation',
+  quality: 'quality',
+  image: 'starting image',
+  prompt: 'prompt',
+};
 
 export function isAbortError(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || (error as { code?: string }).code === 'ABORT_ERR');
