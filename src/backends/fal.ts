@@ -15,7 +15,10 @@ import type { Backend, GenerationRequest, ProviderStatus, ResultStream } from '.
 import type { BackendCapabilities, PriceModel } from '../core/types.js';
 import type { Logger } from '../log.js';
 import { falMicrosPerSecond, type FalModel } from './fal-models.js';
-import { applyPriceOverride, createProviderHttp, kindForProviderCode, providerCodeFromBody, type HttpTimeouts, type PriceOverride, type ProviderHttp, type RetryPolicy } from './http.js';
+import { applyPriceOverride, type PriceOverride } from '../core/pricing.js';
+import { createProviderHttp, type HttpTimeouts, type ProviderHttp } from './http/client.js';
+import { kindForProviderCode, providerCodeFromBody } from './http/errors.js';
+import type { RetryPolicy } from './http/retry.js';
 import { framesOf, imageDataUri, pooledFrames } from './reference-frames.js';
 
 export interface FalBackendOptions {

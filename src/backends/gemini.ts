@@ -12,7 +12,9 @@ import { ProviderError } from '../core/errors.js';
 import type { Backend, GenerationRequest, ProviderStatus, ResultStream } from '../core/ports.js';
 import type { BackendCapabilities, Orientation, PriceModel } from '../core/types.js';
 import type { Logger } from '../log.js';
-import { applyPriceOverride, createProviderHttp, type HttpTimeouts, type PriceOverride, type ProviderHttp, type RetryPolicy } from './http.js';
+import { applyPriceOverride, type PriceOverride } from '../core/pricing.js';
+import { createProviderHttp, type HttpTimeouts, type ProviderHttp } from './http/client.js';
+import type { RetryPolicy } from './http/retry.js';
 import { framesOf, imageBase64, pooledFrames } from './reference-frames.js';
 
 export interface GeminiReferenceMode {

@@ -9,7 +9,7 @@ import type { Backend } from '../core/ports.js';
 import type { Quality } from '../core/types.js';
 import type { Logger } from '../log.js';
 import { createApiyiBackend } from './apiyi.js';
-import type { PriceOverride } from './http.js';
+import type { PriceOverride } from '../core/pricing.js';
 import { createOpenAiBackend } from './openai.js';
 import { createFalBackend } from './fal.js';
 import { resolveFalModels } from './fal-models.js';

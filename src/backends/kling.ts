@@ -14,7 +14,9 @@ import { ProviderError, type ProviderErrorKind } from '../core/errors.js';
 import type { Backend, CharacterSourceForBackend, GenerationRequest, ProviderStatus, ResultStream } from '../core/ports.js';
 import type { BackendCapabilities, CharacterBinding, PriceModel } from '../core/types.js';
 import type { Logger } from '../log.js';
-import { applyPriceOverride, createProviderHttp, type HttpTimeouts, type PriceOverride, type ProviderHttp, type RetryPolicy } from './http.js';
+import { applyPriceOverride, type PriceOverride } from '../core/pricing.js';
+import { createProviderHttp, type HttpTimeouts, type ProviderHttp } from './http/client.js';
+import type { RetryPolicy } from './http/retry.js';
 import { imageBase64 } from './reference-frames.js';
 
 export interface KlingBackendOptions {

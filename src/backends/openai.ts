@@ -10,18 +10,10 @@ import { ProviderError } from '../core/errors.js';
 import type { Backend, CharacterSourceForBackend, GenerationRequest, ProviderJobState, ProviderStatus, ResultStream } from '../core/ports.js';
 import type { BackendCapabilities, CharacterBinding, PriceModel } from '../core/types.js';
 import type { Logger } from '../log.js';
-import {
-  applyPriceOverride,
-  createProviderHttp,
-  fileBlob,
-  FormData,
-  kindForProviderCode,
-  safeProviderCode,
-  type HttpTimeouts,
-  type PriceOverride,
-  type ProviderHttp,
-  type RetryPolicy,
-} from './http.js';
+import { applyPriceOverride, type PriceOverride } from '../core/pricing.js';
+import { createProviderHttp, fileBlob, FormData, type HttpTimeouts, type ProviderHttp } from './http/client.js';
+import { kindForProviderCode, safeProviderCode } from './http/errors.js';
+import type { RetryPolicy } from './http/retry.js';
 
 export interface OpenAiBackendOptions {
   /** Backend id in config, logs and ledgers (default `openai`); a second gateway gets its own id. */

@@ -30,3 +30,38 @@ export function priceFor(model: PriceModel, seconds: number, quality: Quality): 
 export function estimateFor(capabilities: BackendCapabilities, seconds: number, quality: Quality): Micros {
   return priceFor(capabilities.price, seconds, quality);
 }
+
+/** A partial price list from configuration; missing entries keep the backend's defaults. */
+export interface PriceOverride {
+  kind?: PriceModel['kind'];
+  microsPerSecond?: Partial<Record<Quality, Micros>>;
+  micros?: Partial<Record<Quality, Micros>>;
+}
+
+/**
+ * Merges an operator's price override into a backend's default price model.
+ * Switching the model kind (per-second → per-video) needs both qualities,
+ * because there is no default to fall back on.
+ */
+export function applyPriceOverride(base: PriceModel, override: PriceOverride | undefined): PriceModel {
+  if (!override) return base;
+  const kind = override.kind ?? base.kind;
+  const pick = (
+    given: Partial<Record<Quality, Micros>> | undefined,
+    fallback: Record<Quality, Micros> | undefined,
+  ): Record<Quality, Micros> => {
+    const standard = given?.standard ?? fallback?.standard;
+    const high = given?.high ?? fallback?.high;
+    if (standard === undefined || high === undefined) {
+      throw new RangeError(`price override for a ${kind} model needs both standard and high prices`);
+    }
+    for (const v of [standard, high]) {
+      if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`price must be whole micro-dollars, got ${v}`);
+    }
+    return { standard, high };
+  };
+  if (kind === 'per-second') {
+    return { kind, microsPerSecond: pick(override.microsPerSecond, base.kind === 'per-second' ? base.microsPerSecond : undefined) };
+  }
+  return { kind, micros: pick(override.micros, base.kind === 'per-video' ? base.micros : undefined) };
+}

@@ -6,17 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
-import {
-  applyPriceOverride,
-  backoffDelay,
-  createProviderHttp,
-  DEFAULT_RETRY,
-  fileBlob,
-  FormData,
-  kindForHttpStatus,
-  parseRetryAfter,
-  providerCodeFromBody,
-} from '../../src/backends/http.js';
+import { createProviderHttp, fileBlob, FormData } from '../../src/backends/http/client.js';
+import { kindForHttpStatus, providerCodeFromBody } from '../../src/backends/http/errors.js';
+import { backoffDelay, DEFAULT_RETRY, parseRetryAfter } from '../../src/backends/http/retry.js';
+import { applyPriceOverride } from '../../src/core/pricing.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { ProviderError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/log.js';

@@ -1,0 +1,155 @@
+/**
+ * How a provider's HTTP failure becomes a `ProviderError` kind. Every backend
+ * shares this table, so "what does a 429 / a `moderation_blocked` / a dropped
+ * socket mean" is answered once.
+ */
+import { ProviderError, type ProviderErrorKind } from '../../core/errors.js';
+
+/** Codes providers use for safety blocks. `moderation_blocked` is OpenAI's (observed); fal uses `content_policy_violation`. */
+const MODERATION_CODES = new Set([
+  'moderation_blocked',
+  'content_policy_violation',
+  'content_filter',
+  'content_violation',
+  'safety_violation',
+  'moderation',
+]);
+
+/** Out-of-credit codes. OpenAI answers `insufficient_quota` with HTTP 429, which must not be retried. */
+const QUOTA_CODES = new Set([
+  'insufficient_quota',
+  'billing_hard_limit_reached',
+  'quota_exceeded',
+  'insufficient_balance',
+  'insufficient_credits',
+  'payment_required',
+]);
+
+/** Provider codes are echoed into logs and errors; keep only plain identifiers so no free text (or key) rides along. */
+export function safeProviderCode(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  return /^[A-Za-z0-9_.:-]{1,64}$/.test(value) ? value : undefined;
+}
+
+/** Extracts an error code from the error-body shapes we meet: OpenAI `{error:{code,type}}`, `{code}`, fal `{detail:[{type}]}`. */
+export function providerCodeFromBody(body: unknown): string | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const record = body as Record<string, unknown>;
+  const error = record.error;
+  if (error && typeof error === 'object') {
+    const e = error as Record<string, unknown>;
+    return safeProviderCode(e.code) ?? safeProviderCode(e.type);
+  }
+  const direct = safeProviderCode(record.code) ?? safeProviderCode(record.type);
+  if (direct) return direct;
+  if (Array.isArray(record.detail)) {
+    for (const d of record.detail) {
+      const code = d && typeof d === 'object' ? safeProviderCode((d as Record<string, unknown>).type) : undefined;
+      if (code) return code;
+    }
+  }
+  return undefined;
+}
+
+/** Maps a provider error code (from an HTTP body or a failed job) to a kind, when the code alone decides. */
+export function kindForProviderCode(code: string | undefined): ProviderErrorKind | undefined {
+  if (!code) return undefined;
+  const c = code.toLowerCase();
+  if (MODERATION_CODES.has(c)) return 'moderation';
+  if (QUOTA_CODES.has(c)) return 'quota';
+  return undefined;
+}
+
+export function kindForHttpStatus(status: number, code: string | undefined): ProviderErrorKind {
+  const byCode = kindForProviderCode(code);
+  if (byCode) return byCode;
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 402) return 'quota';
+  if (status === 429) return 'rate_limit';
+  if (status === 404) return 'not_found';
+  if (status === 413) return 'too_large';
+  if (status === 408 || status === 425 || status >= 500) return 'transient';
+  // 400, 409, 422 and any other 4xx: the request itself is wrong.
+  return 'invalid_input';
+}
+
+/** Network-level failures that are worth another attempt (undici and Node socket codes). */
+const TRANSIENT_NETWORK_CODES = new Set([
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_REQ_RETRY',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+
+function networkErrorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** A request that never got an HTTP answer: always `transient`; the message names the socket code only when it is a known one. */
+export function networkFailure(backend: string, operation: string, error: unknown): ProviderError {
+  const code = networkErrorCode(error);
+  const known = code !== undefined && TRANSIENT_NETWORK_CODES.has(code);
+  return new ProviderError({
+    kind: 'transient',
+    backend,
+    message: `${backend} ${operation}: ${known ? code : 'network failure'}`,
+    cause: error,
+  });
+}
+
+export function headerValue(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export interface HttpAnswer {
+  backend: string;
+  operation: string;
+  status: number;
+  /** The response body as text ('' when it did not arrive). */
+  text: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** Per-call overrides of the status → kind mapping (a 404 on a download means `expired`). */
+  statusKinds?: Partial<Record<number, ProviderErrorKind>>;
+  /** The wait hint, parsed by the caller (it owns the clock). */
+  retryAfterMs?: (kind: ProviderErrorKind) => number | undefined;
+}
+
+/** The ProviderError for a non-2xx answer. The body never enters the message: it may echo our request (and key). */
+export function httpFailure(answer: HttpAnswer): ProviderError {
+  let parsed: unknown;
+  try {
+    parsed = answer.text ? JSON.parse(answer.text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  const code = providerCodeFromBody(parsed);
+  const { status, backend } = answer;
+  const kind = answer.statusKinds?.[status] ?? kindForHttpStatus(status, code);
+  const requestId = headerValue(answer.headers, 'x-request-id');
+  const retryAfterMs = answer.retryAfterMs?.(kind);
+  return new ProviderError({
+    kind,
+    backend,
+    message: `${backend} ${answer.operation}: HTTP ${status}${code ? ` (${code})` : ''}`,
+    status,
+    ...(code !== undefined && { providerCode: code }),
+    ...(retryAfterMs !== undefined && { retryAfterMs }),
+    ...(requestId !== undefined && { requestId }),
+  });
+}
