@@ -1,5 +1,5 @@
 /**
- * What a protocol module (src/simulator/fal.ts, gemini.ts, kling.ts) gets from
+ * What a protocol module (src/simulator/openai.ts, apiyi.ts, fal.ts, gemini.ts, kling.ts) gets from
  * the simulator server: its routes are plain `RouteDef`s, and `SimKit` carries
  * the shared job board, faults, stats, body parsing and video serving, so each
  * protocol file only describes its provider's shapes.
@@ -71,7 +71,10 @@ export interface SimKit {
   baseUrl(): string;
   /** Aborted when the simulator stops: background work (webhook senders) ends with it. */
   stopping: AbortSignal;
+  /** How long result URLs (and OpenAI content after completion) stay downloadable. */
+  resultTtlMs: number;
   sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void;
+  sendText(res: ServerResponse, status: number, text: string): void;
   parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S>;
   /** Creates a job once per `idempotency-key` header (or `key`, when the protocol carries it in the body). */
   idempotent(ctx: Context, create: () => SimJob, key?: string): SimJob;
