@@ -7,14 +7,12 @@
  * stays for gateways that still serve this shape.
  */
 import { z } from 'zod';
-import type { Clock } from '../core/clock.js';
 import { ProviderError, type ProviderErrorKind } from '../core/errors.js';
 import type { Backend, CharacterSourceForBackend, GenerationRequest, ProviderStatus, ResultStream } from '../core/ports.js';
 import type { BackendCapabilities, CharacterBinding, PriceModel } from '../core/types.js';
-import type { Logger } from '../log.js';
-import { applyPriceOverride, type PriceOverride } from '../core/pricing.js';
-import { createProviderHttp, type HttpTimeouts, type ProviderHttp } from './http/client.js';
-import type { RetryPolicy } from './http/retry.js';
+import { applyPriceOverride } from '../core/pricing.js';
+import { backendHttp, downloadFreshest, downloadResult, type BackendHttpOptions } from './http/backend.js';
+import type { ProviderHttp } from './http/client.js';
 
 export interface ApiyiPaths {
   characters: string;
@@ -31,7 +29,7 @@ export const APIYI_DEFAULT_PATHS: ApiyiPaths = {
   task: '/sora/tasks/{task_id}',
 };
 
-export interface ApiyiBackendOptions {
+export interface ApiyiBackendOptions extends BackendHttpOptions {
   /** Default `apiyi`. */
   id?: string;
   baseUrl: string;
@@ -43,16 +41,8 @@ export interface ApiyiBackendOptions {
   paths?: Partial<ApiyiPaths>;
   /** Durations the service accepts (default the seed's reseller durations, 10 and 15 s). */
   seconds?: number[];
-  clock: Clock;
-  logger: Logger;
-  priceOverrides?: PriceOverride;
   /** Unconfirmed for resellers; default 3600. */
   resultUrlTtlSeconds?: number;
-  timeouts?: Partial<HttpTimeouts>;
-  retry?: Partial<RetryPolicy>;
-  maxResultBytes?: number;
-  displayName?: string;
-  random?: () => number;
 }
 
 export type ApiyiBackend = Backend & {
@@ -128,15 +118,10 @@ export function createApiyiBackend(options: ApiyiBackendOptions): ApiyiBackend {
     resultUrlTtlSeconds: options.resultUrlTtlSeconds ?? 3600,
     ...(options.displayName !== undefined && { displayName: options.displayName }),
   });
-  const http: ProviderHttp = createProviderHttp({
+  const http: ProviderHttp = backendHttp(options, {
     backend: id,
     baseUrl: options.baseUrl,
     authHeaders: { [authHeader]: scheme ? `${scheme} ${options.apiKey}` : options.apiKey },
-    clock: options.clock,
-    logger: options.logger,
-    ...(options.timeouts && { timeouts: options.timeouts }),
-    ...(options.retry && { retry: options.retry }),
-    ...(options.random && { random: options.random }),
   });
   /** Last result URL seen per task, so a download right after a status poll costs no extra request. */
   const resultUrls = new Map<string, string>();
@@ -197,16 +182,6 @@ export function createApiyiBackend(options: ApiyiBackendOptions): ApiyiBackend {
     return { state: 'running', progress, queuePosition: undefined, error: undefined, seconds: undefined };
   };
 
-  const download = (url: string, signal?: AbortSignal): Promise<ResultStream> =>
-    http.stream({
-      method: 'GET',
-      path: url,
-      operation: 'video.download',
-      // Signed object-store links answer 403 (or 404/410) once stale.
-      statusKinds: { 401: 'expired', 403: 'expired', 404: 'expired', 410: 'expired' },
-      ...(options.maxResultBytes !== undefined && { maxBytes: options.maxResultBytes }),
-      ...(signal && { signal }),
-    });
 
   const freshUrl = async (providerJobId: string, signal?: AbortSignal): Promise<string> => {
     const task = await readTask(providerJobId, signal);
@@ -217,21 +192,13 @@ export function createApiyiBackend(options: ApiyiBackendOptions): ApiyiBackend {
     return task.video_url;
   };
 
-  const openResult = async (providerJobId: string, signal?: AbortSignal): Promise<ResultStream> => {
-    const cached = resultUrls.get(providerJobId);
-    const url = cached ?? (await freshUrl(providerJobId, signal));
-    try {
-      return await download(url, signal);
-    } catch (error) {
-      if (!(error instanceof ProviderError) || error.kind !== 'expired') throw error;
-      // The link outlived its signature: re-read the task once for a newly signed one.
-      log.debug({ providerJobId }, 'video_url expired, asking the task for a fresh one');
-      resultUrls.delete(providerJobId);
-      const again = await freshUrl(providerJobId, signal);
-      if (again === url) throw error;
-      return download(again, signal);
-    }
-  };
+  // A stale link (signed object-store URLs answer 401/403/404/410) is re-read from the task once.
+  const openResult = (providerJobId: string, signal?: AbortSignal): Promise<ResultStream> =>
+    downloadFreshest(
+      resultUrls.get(providerJobId),
+      () => freshUrl(providerJobId, signal),
+      (url) => downloadResult(http, options, url, { alsoExpired: [401], signal }),
+    );
 
   const createCharacter = async (source: CharacterSourceForBackend, signal?: AbortSignal): Promise<CharacterBinding> => {
     let created: z.infer<typeof characterCreatedSchema>;

@@ -9,31 +9,21 @@
  * keeps polling slowly as a safety net.
  */
 import { z } from 'zod';
-import type { Clock } from '../core/clock.js';
 import { ProviderError } from '../core/errors.js';
 import type { Backend, GenerationRequest, ProviderStatus, ResultStream } from '../core/ports.js';
 import type { BackendCapabilities, PriceModel } from '../core/types.js';
-import type { Logger } from '../log.js';
 import { falMicrosPerSecond, type FalModel } from './fal-models.js';
-import { applyPriceOverride, type PriceOverride } from '../core/pricing.js';
-import { createProviderHttp, type HttpTimeouts, type ProviderHttp } from './http/client.js';
+import { applyPriceOverride } from '../core/pricing.js';
+import { backendHttp, downloadFreshest, downloadResult, type BackendHttpOptions } from './http/backend.js';
+import type { ProviderHttp } from './http/client.js';
 import { kindForProviderCode, providerCodeFromBody } from './http/errors.js';
-import type { RetryPolicy } from './http/retry.js';
 import { framesOf, imageDataUri, pooledFrames } from './reference-frames.js';
 
-export interface FalBackendOptions {
+export interface FalBackendOptions extends BackendHttpOptions {
   model: FalModel;
   /** `https://queue.fal.run`, or the simulator's `/fal` base. */
   queueUrl: string;
   apiKey: string;
-  clock: Clock;
-  logger: Logger;
-  priceOverrides?: PriceOverride;
-  timeouts?: Partial<HttpTimeouts>;
-  retry?: Partial<RetryPolicy>;
-  maxResultBytes?: number;
-  displayName?: string;
-  random?: () => number;
   /** fal's media URLs are not documented with a lifetime; default one day, and results are copied at once anyway. */
   resultUrlTtlSeconds?: number;
 }
@@ -122,16 +112,11 @@ export function createFalBackend(options: FalBackendOptions): FalBackend {
     options.displayName,
     options.resultUrlTtlSeconds,
   );
-  const http: ProviderHttp = createProviderHttp({
+  const http: ProviderHttp = backendHttp(options, {
     backend: id,
     baseUrl: options.queueUrl,
     // fal's scheme is `Key`, not `Bearer`.
     authHeaders: { authorization: `Key ${options.apiKey}` },
-    clock: options.clock,
-    logger: options.logger,
-    ...(options.timeouts && { timeouts: options.timeouts }),
-    ...(options.retry && { retry: options.retry }),
-    ...(options.random && { random: options.random }),
   });
   const app = falAppPath(model.endpoint.standard);
   const requestPath = (requestId: string) => `/${app}/requests/${encodeURIComponent(requestId)}`;
@@ -229,28 +214,12 @@ export function createFalBackend(options: FalBackendOptions): FalBackend {
     return { ...none, state: 'running' };
   };
 
-  const download = (url: string, signal?: AbortSignal): Promise<ResultStream> =>
-    http.stream({
-      method: 'GET',
-      path: url,
-      operation: 'video.download',
-      statusKinds: { 403: 'expired', 404: 'expired', 410: 'expired' },
-      ...(options.maxResultBytes !== undefined && { maxBytes: options.maxResultBytes }),
-      ...(signal && { signal }),
-    });
-
-  const openResult = async (providerJobId: string, signal?: AbortSignal): Promise<ResultStream> => {
-    const url = resultUrls.get(providerJobId) ?? (await readResult(providerJobId, signal));
-    try {
-      return await download(url, signal);
-    } catch (error) {
-      if (!(error instanceof ProviderError) || error.kind !== 'expired') throw error;
-      resultUrls.delete(providerJobId);
-      const again = await readResult(providerJobId, signal);
-      if (again === url) throw error;
-      return download(again, signal);
-    }
-  };
+  const openResult = (providerJobId: string, signal?: AbortSignal): Promise<ResultStream> =>
+    downloadFreshest(
+      resultUrls.get(providerJobId),
+      () => readResult(providerJobId, signal),
+      (url) => downloadResult(http, options, url, { signal }),
+    );
 
   const cancel = async (providerJobId: string): Promise<void> => {
     try {

@@ -7,14 +7,12 @@
  * tag syntax, so the prompt describes them in words.
  */
 import { z } from 'zod';
-import type { Clock } from '../core/clock.js';
 import { ProviderError } from '../core/errors.js';
 import type { Backend, GenerationRequest, ProviderStatus, ResultStream } from '../core/ports.js';
 import type { BackendCapabilities, Orientation, PriceModel } from '../core/types.js';
-import type { Logger } from '../log.js';
-import { applyPriceOverride, type PriceOverride } from '../core/pricing.js';
-import { createProviderHttp, type HttpTimeouts, type ProviderHttp } from './http/client.js';
-import type { RetryPolicy } from './http/retry.js';
+import { applyPriceOverride } from '../core/pricing.js';
+import { backendHttp, downloadResult, type BackendHttpOptions } from './http/backend.js';
+import type { ProviderHttp } from './http/client.js';
 import { framesOf, imageBase64, pooledFrames } from './reference-frames.js';
 
 export interface GeminiReferenceMode {
@@ -26,7 +24,7 @@ export interface GeminiReferenceMode {
   maxImages: number;
 }
 
-export interface GeminiBackendOptions {
+export interface GeminiBackendOptions extends BackendHttpOptions {
   id?: string;
   /** `https://generativelanguage.googleapis.com`, or the simulator's `/gemini` base. */
   apiUrl: string;
@@ -36,14 +34,6 @@ export interface GeminiBackendOptions {
   /** Model for quality `standard` (default `veo-3.1-fast-generate-preview`). */
   fastModel?: string;
   referenceMode?: Partial<GeminiReferenceMode>;
-  clock: Clock;
-  logger: Logger;
-  priceOverrides?: PriceOverride;
-  timeouts?: Partial<HttpTimeouts>;
-  retry?: Partial<RetryPolicy>;
-  maxResultBytes?: number;
-  displayName?: string;
-  random?: () => number;
 }
 
 export type GeminiBackend = Backend & { readonly referenceMode: GeminiReferenceMode; close(): Promise<void> };
@@ -113,16 +103,7 @@ export function createGeminiBackend(options: GeminiBackendOptions): GeminiBacken
   const fastModel = options.fastModel ?? 'veo-3.1-fast-generate-preview';
   const referenceMode: GeminiReferenceMode = { ...GEMINI_DEFAULT_REFERENCE_MODE, ...options.referenceMode };
   const capabilities = geminiCapabilities(applyPriceOverride(GEMINI_DEFAULT_PRICE, options.priceOverrides), referenceMode, options.displayName);
-  const http: ProviderHttp = createProviderHttp({
-    backend: id,
-    baseUrl: options.apiUrl,
-    authHeaders: { 'x-goog-api-key': options.apiKey },
-    clock: options.clock,
-    logger: options.logger,
-    ...(options.timeouts && { timeouts: options.timeouts }),
-    ...(options.retry && { retry: options.retry }),
-    ...(options.random && { random: options.random }),
-  });
+  const http: ProviderHttp = backendHttp(options, { backend: id, baseUrl: options.apiUrl, authHeaders: { 'x-goog-api-key': options.apiKey } });
   const videoUris = new Map<string, string>();
   const invalid = (message: string) => new ProviderError({ kind: 'invalid_input', backend: id, message: `${id}: ${message}` });
 
@@ -199,16 +180,9 @@ export function createGeminiBackend(options: GeminiBackendOptions): GeminiBacken
       if (s.state !== 'completed') throw s.error ?? new ProviderError({ kind: 'expired', backend: id, message: `${id}: operation has no video` });
       uri = videoUris.get(providerJobId)!;
     }
-    return http.stream({
-      method: 'GET',
-      path: uri,
-      operation: 'video.download',
-      // The file URI lives on the API's own origin and needs the key; the HTTP layer sends it only there,
-      // so a redirect to storage never sees it.
-      statusKinds: { 403: 'expired', 404: 'expired', 410: 'expired' },
-      ...(options.maxResultBytes !== undefined && { maxBytes: options.maxResultBytes }),
-      ...(signal && { signal }),
-    });
+    // The file URI lives on the API's own origin and needs the key; the HTTP layer sends it only there,
+    // so a redirect to storage never sees it.
+    return downloadResult(http, options, uri, { signal });
   };
 
   return { id, capabilities, referenceMode, submit, status, openResult, close: () => http.close() };

@@ -9,17 +9,15 @@
  */
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import type { Clock } from '../core/clock.js';
 import { ProviderError, type ProviderErrorKind } from '../core/errors.js';
 import type { Backend, CharacterSourceForBackend, GenerationRequest, ProviderStatus, ResultStream } from '../core/ports.js';
 import type { BackendCapabilities, CharacterBinding, PriceModel } from '../core/types.js';
-import type { Logger } from '../log.js';
-import { applyPriceOverride, type PriceOverride } from '../core/pricing.js';
-import { createProviderHttp, type HttpTimeouts, type ProviderHttp } from './http/client.js';
-import type { RetryPolicy } from './http/retry.js';
+import { applyPriceOverride } from '../core/pricing.js';
+import { backendHttp, downloadResult, type BackendHttpOptions } from './http/backend.js';
+import type { ProviderHttp } from './http/client.js';
 import { imageBase64 } from './reference-frames.js';
 
-export interface KlingBackendOptions {
+export interface KlingBackendOptions extends BackendHttpOptions {
   id?: string;
   /** `https://api-singapore.klingai.com`, or the simulator's `/kling` base. */
   apiUrl: string;
@@ -29,14 +27,6 @@ export interface KlingBackendOptions {
   model?: string;
   /** Most elements per video; Kling allows images + elements ≤ 7. */
   maxElements?: number;
-  clock: Clock;
-  logger: Logger;
-  priceOverrides?: PriceOverride;
-  timeouts?: Partial<HttpTimeouts>;
-  retry?: Partial<RetryPolicy>;
-  maxResultBytes?: number;
-  displayName?: string;
-  random?: () => number;
   /** How often to look at an element task, and for how long, before giving up. */
   elementPollMs?: number;
   elementTimeoutMs?: number;
@@ -139,16 +129,7 @@ export function createKlingBackend(options: KlingBackendOptions): KlingBackend {
   const authHeaders = {} as Record<string, string>;
   Object.defineProperty(authHeaders, 'authorization', { enumerable: true, get: bearer });
 
-  const http: ProviderHttp = createProviderHttp({
-    backend: id,
-    baseUrl: options.apiUrl,
-    authHeaders,
-    clock,
-    logger: options.logger,
-    ...(options.timeouts && { timeouts: options.timeouts }),
-    ...(options.retry && { retry: options.retry }),
-    ...(options.random && { random: options.random }),
-  });
+  const http: ProviderHttp = backendHttp(options, { backend: id, baseUrl: options.apiUrl, authHeaders });
   const videoUrls = new Map<string, string>();
   const invalid = (message: string) => new ProviderError({ kind: 'invalid_input', backend: id, message: `${id}: ${message}` });
 
@@ -230,14 +211,7 @@ export function createKlingBackend(options: KlingBackendOptions): KlingBackend {
       url = videoUrls.get(providerJobId);
       if (!url) throw s.error ?? new ProviderError({ kind: 'expired', backend: id, message: `${id}: task ${providerJobId} has no video` });
     }
-    return http.stream({
-      method: 'GET',
-      path: url,
-      operation: 'video.download',
-      statusKinds: { 403: 'expired', 404: 'expired', 410: 'expired' },
-      ...(options.maxResultBytes !== undefined && { maxBytes: options.maxResultBytes }),
-      ...(signal && { signal }),
-    });
+    return downloadResult(http, options, url, { signal });
   };
 
   const elementIdOf = (task: z.infer<typeof taskSchema>): string | undefined => {

@@ -5,17 +5,15 @@
  * and auth style are configuration.
  */
 import { z } from 'zod';
-import type { Clock } from '../core/clock.js';
 import { ProviderError } from '../core/errors.js';
 import type { Backend, CharacterSourceForBackend, GenerationRequest, ProviderJobState, ProviderStatus, ResultStream } from '../core/ports.js';
 import type { BackendCapabilities, CharacterBinding, PriceModel } from '../core/types.js';
-import type { Logger } from '../log.js';
-import { applyPriceOverride, type PriceOverride } from '../core/pricing.js';
-import { createProviderHttp, fileBlob, FormData, type HttpTimeouts, type ProviderHttp } from './http/client.js';
+import { applyPriceOverride } from '../core/pricing.js';
+import { backendHttp, downloadResult, type BackendHttpOptions } from './http/backend.js';
+import { fileBlob, FormData, type ProviderHttp } from './http/client.js';
 import { kindForProviderCode, safeProviderCode } from './http/errors.js';
-import type { RetryPolicy } from './http/retry.js';
 
-export interface OpenAiBackendOptions {
+export interface OpenAiBackendOptions extends BackendHttpOptions {
   /** Backend id in config, logs and ledgers (default `openai`); a second gateway gets its own id. */
   id?: string;
   /** e.g. `https://api.openai.com/v1`, a LiteLLM proxy's `/v1`, or `https://{resource}.openai.azure.com/openai/v1`. */
@@ -27,16 +25,6 @@ export interface OpenAiBackendOptions {
   proModel?: string;
   /** Azure OpenAI takes the key in an `api-key` header instead of a bearer token. */
   authStyle?: 'bearer' | 'azure-api-key';
-  clock: Clock;
-  logger: Logger;
-  priceOverrides?: PriceOverride;
-  timeouts?: Partial<HttpTimeouts>;
-  retry?: Partial<RetryPolicy>;
-  /** Results above this size are refused with `too_large` before they are downloaded. */
-  maxResultBytes?: number;
-  displayName?: string;
-  /** Jitter source for retries; tests pass a constant. */
-  random?: () => number;
 }
 
 export type OpenAiBackend = Backend & {
@@ -116,16 +104,7 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): OpenAiBacken
   const capabilities = openAiCapabilities(applyPriceOverride(OPENAI_DEFAULT_PRICE, options.priceOverrides), options.displayName);
   const authHeaders: Record<string, string> =
     options.authStyle === 'azure-api-key' ? { 'api-key': options.apiKey } : { authorization: `Bearer ${options.apiKey}` };
-  const http: ProviderHttp = createProviderHttp({
-    backend: id,
-    baseUrl: options.baseUrl,
-    authHeaders,
-    clock: options.clock,
-    logger: options.logger,
-    ...(options.timeouts && { timeouts: options.timeouts }),
-    ...(options.retry && { retry: options.retry }),
-    ...(options.random && { random: options.random }),
-  });
+  const http: ProviderHttp = backendHttp(options, { backend: id, baseUrl: options.baseUrl, authHeaders });
 
   const videoPath = (providerJobId: string): string => `/videos/${encodeURIComponent(providerJobId)}`;
 
@@ -224,18 +203,10 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): OpenAiBacken
     };
   };
 
+  // Content outlives its job by at most an hour; after that the API (or the CDN it
+  // redirects to) answers 404/410/403, which means "expired", not "never existed".
   const openResult = async (providerJobId: string, signal?: AbortSignal): Promise<ResultStream> =>
-    http.stream({
-      method: 'GET',
-      path: `${videoPath(providerJobId)}/content`,
-      query: { variant: 'video' },
-      operation: 'videos.content',
-      // Content outlives its job by at most an hour; after that the API (or the CDN it
-      // redirects to) answers 404/410/403, which means "expired", not "never existed".
-      statusKinds: { 403: 'expired', 404: 'expired', 410: 'expired' },
-      ...(options.maxResultBytes !== undefined && { maxBytes: options.maxResultBytes }),
-      ...(signal && { signal }),
-    });
+    downloadResult(http, options, `${videoPath(providerJobId)}/content`, { operation: 'videos.content', query: { variant: 'video' }, signal });
 
   const cancel = async (providerJobId: string): Promise<void> => {
     try {
