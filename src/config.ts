@@ -2,7 +2,9 @@
  * One zod schema over the environment. Every variable is documented in
  * .env.example; an invalid value stops start-up with a sentence that names it.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { usdToMicros, type Micros } from './core/money.js';
 
@@ -44,7 +46,7 @@ const usd = (fallback: string) =>
 
 const positiveInt = (fallback: number, max = 1_000_000) =>
   z.coerce
-    .number()
+    .number({ error: 'must be a whole number' })
     .int('must be a whole number')
     .min(1, 'must be at least 1')
     .max(max, `must be at most ${max}`)
@@ -75,7 +77,7 @@ export const envSchema = z.object({
     'must start with sqlite://, redis:// or postgres://',
   ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  PORT: z.coerce.number().int('must be a whole number').min(0).max(65535, 'must be a TCP port (0–65535)').default(8080),
+  PORT: z.coerce.number({ error: 'must be a TCP port (0–65535)' }).int('must be a whole number').min(0).max(65535, 'must be a TCP port (0–65535)').default(8080),
   HTTP_HOST: z.string().trim().default('127.0.0.1'),
   PUBLIC_URL: optionalUrl('PUBLIC_URL'),
 
@@ -107,7 +109,7 @@ export const envSchema = z.object({
   FILE_SIGNING_KEY: optionalText,
 
   SIMULATOR: z.enum(['auto', 'on', 'off']).default('auto'),
-  SIMULATOR_SECONDS_PER_VIDEO_SECOND: z.coerce.number().min(0).max(600).default(1),
+  SIMULATOR_SECONDS_PER_VIDEO_SECOND: z.coerce.number({ error: 'must be a number of seconds' }).min(0).max(600).default(1),
 
   CONSOLE: z.enum(['auto', 'on', 'off']).default('auto'),
 
@@ -190,6 +192,30 @@ export class ConfigError extends Error {
 }
 
 const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD)$/;
+
+/**
+ * Reads a `.env` file (KEY=value lines, as in .env.example) into `env`, never
+ * overriding a variable the real environment already sets: a deployment's
+ * variables win over a developer's file. Node's own parser (util.parseEnv,
+ * Node ≥ 20.12) reads it, so no dependency is needed. Returns the names taken
+ * from the file; a missing file is no error.
+ */
+export function applyDotEnv(file: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new ConfigError([`${file} could not be read (${(error as Error).message}).`]);
+  }
+  const taken: string[] = [];
+  for (const [name, value] of Object.entries(parseEnv(text))) {
+    if (env[name] !== undefined) continue;
+    env[name] = value;
+    taken.push(name);
+  }
+  return taken;
+}
 
 /** Reads the environment; throws ConfigError with one sentence per bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

@@ -3,12 +3,18 @@
  * SIGTERM/SIGINT. Run as `node` directly in containers: npm does not forward
  * SIGTERM to its child (field guide §6).
  */
+import path from 'node:path';
 import { startBot } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { applyDotEnv, ConfigError, loadConfig } from './config.js';
 
 async function main(): Promise<void> {
   let config;
+  let fromDotEnv: string[] = [];
   try {
+    // Under node's test runner (NODE_TEST_CONTEXT is inherited by every process a test
+    // spawns) a developer's .env, possibly with real keys, must never reach a test bot.
+    const envFile = process.env.ENV_FILE ?? (process.env.NODE_TEST_CONTEXT ? undefined : '.env');
+    if (envFile) fromDotEnv = applyDotEnv(path.resolve(envFile));
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -18,20 +24,16 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  let bot;
-  try {
-    bot = await startBot(config);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    process.stderr.write(`The bot could not start: ${(error as Error).message}\n`);
-    process.exit(1);
-  }
-
+  // Signals are taken before start-up: a SIGTERM that lands between "bot ready"
+  // and here must still stop the bot cleanly, not kill it mid-write.
+  let bot: Awaited<ReturnType<typeof startBot>> | undefined;
+  let pendingStop: string | undefined;
   let stopping = false;
   const stop = async (reason: string) => {
+    if (!bot) {
+      pendingStop ??= reason;
+      return;
+    }
     if (stopping) return;
     stopping = true;
     bot.logger.info({ reason }, 'shutting down: no new work; jobs resume on next start');
@@ -43,6 +45,20 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+
+  try {
+    bot = await startBot(config);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`The bot could not start: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+
+  if (fromDotEnv.length > 0) bot.logger.info({ variables: fromDotEnv }, 'read .env (variables already set in the environment win over it)');
+  if (pendingStop) return stop(pendingStop);
 
   if (bot.console) {
     await bot.console.finished;

@@ -4,6 +4,7 @@
  * capture so a chatty ffmpeg cannot grow memory.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -12,8 +13,43 @@ export interface FfmpegTools {
   ffprobe: string;
 }
 
+/**
+ * Where ffmpeg comes from, in order: the paths given (FFMPEG_PATH), the system's
+ * ffmpeg on PATH (a distribution build: current codecs and security fixes), then
+ * the static build shipped inside the optional npm packages @ffmpeg-installer/ffmpeg
+ * and @ffprobe-installer/ffprobe, so `npm install` alone gives a working bot and
+ * test suite on a machine without ffmpeg. Answered once per process.
+ */
+export type FfmpegSource = 'configured' | 'system' | 'packaged' | 'none';
+
+let located: (FfmpegTools & { source: FfmpegSource }) | undefined;
+
+export function locateFfmpegTools(): FfmpegTools & { source: FfmpegSource } {
+  if (located) return located;
+  if (toolsAvailable({ ffmpeg: 'ffmpeg', ffprobe: 'ffprobe' })) return (located = { ffmpeg: 'ffmpeg', ffprobe: 'ffprobe', source: 'system' });
+  const packaged = packagedTools();
+  if (packaged && toolsAvailable(packaged)) return (located = { ...packaged, source: 'packaged' });
+  // Nothing runs: keep the plain names so errors say which tool was missing.
+  return (located = { ffmpeg: 'ffmpeg', ffprobe: 'ffprobe', source: 'none' });
+}
+
+function packagedTools(): FfmpegTools | undefined {
+  try {
+    const require = createRequire(import.meta.url);
+    const ffmpeg = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+    const ffprobe = (require('@ffprobe-installer/ffprobe') as { path: string }).path;
+    return { ffmpeg, ffprobe };
+  } catch {
+    return undefined; // optional dependencies: absent on platforms they do not ship for
+  }
+}
+
 /** ffprobe sits beside ffmpeg in every distribution; derive it unless told otherwise. */
 export function resolveFfmpegTools(ffmpegPath?: string, ffprobePath?: string): FfmpegTools {
+  if (ffmpegPath === undefined && ffprobePath === undefined) {
+    const { ffmpeg, ffprobe } = locateFfmpegTools();
+    return { ffmpeg, ffprobe };
+  }
   const ffmpeg = ffmpegPath ?? 'ffmpeg';
   const derived = path.basename(ffmpeg).startsWith('ffmpeg')
     ? path.join(path.dirname(ffmpeg), path.basename(ffmpeg).replace(/^ffmpeg/, 'ffprobe'))

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../log.js';
+import { locateFfmpegTools } from '../media/ffmpeg.js';
 
 export const SAMPLE_CLIP_PATH = fileURLToPath(new URL('./assets/sample.mp4', import.meta.url));
 
@@ -45,7 +46,7 @@ const FONT_CANDIDATES = [
 ];
 
 export function createRenderer(options: RendererOptions = {}): Renderer {
-  const ffmpeg = options.ffmpegPath === false ? undefined : (options.ffmpegPath ?? (existsSync('/usr/bin/ffmpeg') ? '/usr/bin/ffmpeg' : 'ffmpeg'));
+  const ffmpeg = options.ffmpegPath === false ? undefined : (options.ffmpegPath ?? locateFfmpegTools().ffmpeg);
   const ownsCache = options.cacheDir === undefined;
   const cacheDir = options.cacheDir ?? join(tmpdir(), `sora-sim-renders-${process.pid}-${Date.now().toString(36)}`);
   const timeoutMs = options.timeoutMs ?? 30_000;

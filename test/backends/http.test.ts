@@ -13,7 +13,7 @@ import { applyPriceOverride } from '../../src/core/pricing.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { ProviderError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/log.js';
-import { driveWhile, realWait, RecordingClock } from '../helpers/drive.js';
+import { driveWhile, RecordingClock, waitFor } from '../helpers/drive.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, hit: number) => unknown;
 
@@ -152,7 +152,8 @@ describe('http: against a loopback server', { timeout: 60_000 }, () => {
     const http = client(clock);
     let settled = false;
     const pending = http.json(okSchema, { method: 'GET', path: '/thing', operation: 'thing.get' }).finally(() => (settled = true));
-    await realWait(50);
+    // The event: the client has had its 429 and asked the clock for the retry-after wait.
+    await waitFor(() => clock.sleeps.length === 1, 'the retry-after wait');
     assert.equal(settled, false, 'the retry must wait for the clock');
     assert.equal(srv.hits() - before, 1);
     const result = await driveWhile(manual, pending);
@@ -317,14 +318,16 @@ describe('http: against a loopback server', { timeout: 60_000 }, () => {
 
   it('lets an abort through as an abort, without retrying', async () => {
     srv.on(() => undefined);
-    const http = client(new ManualClock());
+    const manual = new ManualClock();
+    const http = client(manual);
     const controller = new AbortController();
     const before = srv.hits();
     const pending = http.json(okSchema, { method: 'GET', path: '/hang', operation: 'hang', signal: controller.signal });
-    await realWait(20);
+    await waitFor(() => srv.hits() - before === 1, 'the request to reach the server');
     controller.abort();
     await assert.rejects(pending, (error: unknown) => !(error instanceof ProviderError) && (error as Error).name === 'AbortError');
-    await realWait(20);
+    // A retry would first wait on the client's clock; none is pending, so none can follow.
+    assert.equal(manual.pendingSleeps, 0);
     assert.equal(srv.hits() - before, 1);
     await http.close();
     srv.server.closeAllConnections();

@@ -45,11 +45,11 @@ describe('graceful shutdown', () => {
       const health = await waitFor(async () => {
         const r = await fetch(`http://127.0.0.1:${port}/healthz`);
         return r.status === 200 ? ((await r.json()) as { ok: boolean }) : undefined;
-      }, 15_000);
+      }, 120_000);
       assert.equal(health.ok, true);
       // A slow job (60 s per video second) is still running when the signal arrives.
       child.stdin.write('/sora generate a glacier calving --seconds 8 --backend openai\n');
-      await waitFor(async () => (/\[j_\w+\] sending to/.test(stdout) ? true : undefined), 15_000);
+      await waitFor(async () => (/\[j_\w+\] sending to/.test(stdout) ? true : undefined), 120_000);
 
       child.kill('SIGTERM');
       assert.equal(await exited, 0, stderr);

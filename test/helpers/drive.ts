@@ -20,6 +20,20 @@ export function realWait(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Waits for an event that needs no clock movement (a request reaching a fake, a
+ * file appearing). It polls the predicate; the timeout only turns a hang into a
+ * failure with a name, it is never what a test asserts, so a busy machine makes
+ * it slower but not red.
+ */
+export async function waitFor(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await realWait(2);
+  }
+}
+
 /** Advances the clock step by step until `predicate` holds; throws when it never does. */
 export async function driveUntil(
   clock: ManualClock,

@@ -21,6 +21,7 @@ import { silentLogger } from '../../src/log.js';
 import { createMediaStore, type BotMediaStore, type MediaStoreOptions } from '../../src/media/media-store.js';
 import { probeMedia, resolveFfmpegTools } from '../../src/media/ffmpeg.js';
 import { transcodeToFit, targetVideoBitrate } from '../../src/media/transcode.js';
+import { waitFor } from '../helpers/drive.js';
 
 const SIGNING_KEY = 'test-signing-key-0123456789abcdef';
 const DAY = 24 * 60 * 60_000;
@@ -55,7 +56,7 @@ async function freshDir(name: string): Promise<string> {
 }
 
 function ffmpeg(args: string[]): void {
-  execFileSync('ffmpeg', ['-hide_banner', '-v', 'error', '-y', ...args], { stdio: 'pipe' });
+  execFileSync(resolveFfmpegTools().ffmpeg, ['-hide_banner', '-v', 'error', '-y', ...args], { stdio: 'pipe' });
 }
 
 before(async () => {
@@ -106,7 +107,7 @@ describe('saveResult', () => {
     const body = new PassThrough();
     const saving = store.saveResult('j_atomic', { body, contentLength: undefined, contentType: 'video/mp4' });
     body.write(Buffer.alloc(4000, 1));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(async () => (await readdir(videos).catch(() => [])).length > 0, 'the temp file');
     const during = await readdir(videos);
     assert.equal(during.length, 1);
     assert.match(during[0]!, /^\.j_atomic\..*\.part$/, 'bytes go to a hidden temp file first');
@@ -121,8 +122,11 @@ describe('saveResult', () => {
     await store.saveResult('j_retry', { body: Readable.from([Buffer.from('first complete video')]), contentLength: undefined, contentType: 'video/mp4' });
     const broken = new Readable({ read() {} });
     broken.push(Buffer.alloc(2000, 9));
-    setTimeout(() => broken.destroy(new Error('connection reset by provider')), 20);
-    await assert.rejects(store.saveResult('j_retry', { body: broken, contentLength: undefined, contentType: 'video/mp4' }), /connection reset/);
+    const saving = store.saveResult('j_retry', { body: broken, contentLength: undefined, contentType: 'video/mp4' });
+    // Break the stream once its first bytes are on disk (a hidden temp file beside the earlier video).
+    await waitFor(async () => (await readdir(videos)).length > 1, 'the temp file');
+    broken.destroy(new Error('connection reset by provider'));
+    await assert.rejects(saving, /connection reset/);
     assert.deepEqual(await readdir(videos), ['j_retry.mp4']);
     assert.equal(await readFile(path.join(videos, 'j_retry.mp4'), 'utf8'), 'first complete video');
   });

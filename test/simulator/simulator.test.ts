@@ -6,7 +6,7 @@ import { FaultController } from '../../src/simulator/faults.js';
 import { JobBoard } from '../../src/simulator/jobs.js';
 import { createRenderer, SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
-import { realWait } from '../helpers/drive.js';
+import { waitFor } from '../helpers/drive.js';
 
 async function startsWithFtyp(path: string): Promise<boolean> {
   const handle = await open(path, 'r');
@@ -203,8 +203,10 @@ describe('simulator over HTTP', { timeout: 60_000 }, () => {
   it('holds a slow response until the simulator clock has moved', async () => {
     sim.faults.inject({ protocol: 'openai', route: 'openai.list', fault: 'slow', holdMs: 30_000, times: 1 });
     let status: number | undefined;
+    const listed = async () => ((await (await fetch(`${sim.url}/__sim/stats`)).json()) as { requests: Record<string, number> }).requests['openai.list'] ?? 0;
+    const before = await listed();
     const pending = fetch(`${sim.openaiBaseUrl}/videos`, { headers: openaiHeaders }).then((r) => (status = r.status));
-    await realWait(50);
+    await waitFor(async () => (await listed()) > before, 'the simulator to hold the request');
     assert.equal(status, undefined);
     await clock.advance(30_000);
     await pending;
@@ -243,7 +245,8 @@ describe('simulator over HTTP', { timeout: 60_000 }, () => {
       () => 'answered',
       () => 'dropped',
     );
-    await realWait(30);
+    const seen = async () => Object.values(((await (await fetch(`${own.url}/__sim/stats`)).json()) as { requests: Record<string, number> }).requests).reduce((a, b) => a + b, 0);
+    await waitFor(async () => (await seen()) > 0, 'the simulator to hold the request');
     await own.stop();
     assert.equal(await held, 'dropped');
     await assert.rejects(fetch(`${own.url}/v1/videos`));

@@ -1,12 +1,11 @@
 /**
  * One contract suite for the KeyValueStore port, run against each backend the
- * bot supports. Redis and Postgres must be running: a missing service fails
- * the run with instructions, unless STORE_TESTS_ALLOW_MISSING=1 (then the
- * suite is skipped with a loud diagnostic).
+ * bot supports. Redis and Postgres are used when reachable; otherwise their
+ * part skips with one loud line, except under CI=true where it fails
+ * (test/helpers/services.ts).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createConnection } from 'node:net';
 import { createRequire } from 'node:module';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,44 +15,13 @@ import { createClient } from '@keyv/redis';
 import { openStore } from '../../src/store/keyv-store.js';
 import { silentLogger } from '../../src/log.js';
 import type { KeyValueStore } from '../../src/core/ports.js';
+import { POSTGRES_URL, REDIS_URL, serviceAvailable } from '../helpers/services.js';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const ALLOW_MISSING = process.env.STORE_TESTS_ALLOW_MISSING === '1';
 const RUN_ID = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A bare TCP connect with a short timeout, so a missing service fails in a second rather than hanging. */
-function probeTcp(url: string, timeoutMs = 1_000): Promise<string | undefined> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: hostname, port: Number(port) });
-    const done = (problem: string | undefined) => {
-      socket.destroy();
-      resolve(problem);
-    };
-    socket.setTimeout(timeoutMs, () => done(`no answer within ${timeoutMs} ms`));
-    socket.once('connect', () => done(undefined));
-    socket.once('error', (error) => done(error.message));
-  });
-}
-
-const HOW_TO_START: Record<string, string> = {
-  redis: 'Start it with `redis-server --daemonize yes` (or `docker run -d -p 6379:6379 redis:7`), or point TEST_REDIS_URL at one.',
-  postgres:
-    'Start it with `service postgresql start` (or `docker run -d -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust -e POSTGRES_DB=test postgres:16`), or point TEST_POSTGRES_URL at one.',
-};
-
-/** Fails loudly when the service is down; skips (still loudly) only when explicitly allowed. */
-async function requireService(name: 'redis' | 'postgres', url: string): Promise<boolean> {
-  const problem = await probeTcp(url);
-  if (!problem) return true;
-  const message = `${name} is not reachable at ${url} (${problem}). ${HOW_TO_START[name]} To skip the ${name} store tests instead, set STORE_TESTS_ALLOW_MISSING=1.`;
-  if (!ALLOW_MISSING) throw new Error(message);
-  console.error(`\n!!! SKIPPING ${name.toUpperCase()} STORE TESTS: ${message}\n`);
-  return false;
-}
+const requireService = (name: 'redis' | 'postgres', _url: string) => serviceAvailable(name, `the ${name} store tests`);
 
 interface Backend {
   name: string;
@@ -140,7 +108,7 @@ for (const backend of backends) {
     // Skipping is decided in `before`, so each test checks the flag itself.
     const it = (name: string, body: () => Promise<void>) =>
       test(name, async (t) => {
-        if (!enabled) return t.skip(`${backend.name} unavailable (STORE_TESTS_ALLOW_MISSING=1)`);
+        if (!enabled) return t.skip(`${backend.name} unavailable (see the SKIPPED line above)`);
         await body();
       });
 
