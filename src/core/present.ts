@@ -3,7 +3,7 @@
  * as the text fallback of richer surfaces. Markdown-light: `*bold*` and
  * backticks read fine in a terminal and in Slack's mrkdwn.
  */
-import type { Reply } from './command-handler.js';
+import type { Reply } from './replies.js';
 import { formatUsd, type Micros } from './money.js';
 import type { CostReport } from './studio.js';
 import type { JobRecord } from './types.js';

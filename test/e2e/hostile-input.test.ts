@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { COMMANDS } from '../../commands/index.js';
 import { CommandInputError } from '../../src/commands/options.js';
 import { parseTextCommand } from '../../src/commands/text-syntax.js';
-import { handleCommand } from '../../src/core/command-handler.js';
+import { handleCommand } from '../../src/commands/handle-command.js';
 import { UserFacingError } from '../../src/core/errors.js';
 import { readFile } from 'node:fs/promises';
 import { SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';

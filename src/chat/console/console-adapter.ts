@@ -11,7 +11,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { CommandInputError } from '../../commands/options.js';
 import { parseTextCommand } from '../../commands/text-syntax.js';
-import { handleCommand } from '../../core/command-handler.js';
+import { handleCommand } from '../../commands/handle-command.js';
 import { UserFacingError } from '../../core/errors.js';
 import { formatUsd } from '../../core/money.js';
 import type { Surface } from '../../core/ports.js';

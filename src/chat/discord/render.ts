@@ -4,7 +4,7 @@
  * so every platform says the same thing.
  */
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIEmbed } from 'discord.js';
-import type { Reply } from '../../core/command-handler.js';
+import type { Reply } from '../../core/replies.js';
 import { formatUsd } from '../../core/money.js';
 import { describeCost, describeReply, progressBar } from '../../core/present.js';
 import type { JobRecord } from '../../core/types.js';

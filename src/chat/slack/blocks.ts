@@ -7,7 +7,7 @@ import type { types } from '@slack/bolt';
 import type { Accepted, CostReport } from '../../core/studio.js';
 import { formatUsd } from '../../core/money.js';
 import { describeReply, progressBar } from '../../core/present.js';
-import type { Reply } from '../../core/command-handler.js';
+import type { Reply } from '../../core/replies.js';
 import type { JobEvent, JobRecord } from '../../core/types.js';
 
 type Block = types.KnownBlock;

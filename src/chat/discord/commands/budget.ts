@@ -1,7 +1,7 @@
 /** `/budget show|set`: setting is for members with Manage Server. */
 import type { ChatInputCommandInteraction } from 'discord.js';
 import type { ParsedCommand } from '../../../../commands/spec.js';
-import { handleCommand } from '../../../core/command-handler.js';
+import { handleCommand } from '../../../commands/handle-command.js';
 import type { Actor } from '../../../core/types.js';
 import { answerEphemeral, sentenceFor, type DiscordDeps } from '../interaction-context.js';
 import { replyMessage } from '../render.js';

@@ -1,7 +1,7 @@
 /** `/character create|list|show|delete`. */
 import { MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
 import type { ParsedCommand } from '../../../../commands/spec.js';
-import { handleCommand } from '../../../core/command-handler.js';
+import { handleCommand } from '../../../commands/handle-command.js';
 import type { Actor } from '../../../core/types.js';
 import { answerEphemeral, attachmentResolver, sentenceFor, type DiscordDeps } from '../interaction-context.js';
 import { replyMessage } from '../render.js';

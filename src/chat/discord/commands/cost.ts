@@ -1,7 +1,7 @@
 /** `/cost [period] [user]`: the team's spend as an embed. */
 import type { ChatInputCommandInteraction } from 'discord.js';
 import type { ParsedCommand } from '../../../../commands/spec.js';
-import { handleCommand } from '../../../core/command-handler.js';
+import { handleCommand } from '../../../commands/handle-command.js';
 import type { Actor } from '../../../core/types.js';
 import { answerEphemeral, sentenceFor, type DiscordDeps } from '../interaction-context.js';
 import { replyMessage } from '../render.js';

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { CommandInputError, findCommand, findSubcommand, optionsOf } from '../../../../commands/options.js';
 import { parseTextCommand } from '../../../../commands/text-syntax.js';
 import type { ParsedCommand } from '../../../../../commands/spec.js';
-import { handleCommand, type Reply } from '../../../../core/command-handler.js';
+import { handleCommand, type Reply } from '../../../../commands/handle-command.js';
 import { costBlocks, replyText } from '../../blocks.js';
 import { openJobThread, userMessageFor, type SlackRuntime } from '../../runtime.js';
 import { downloadSharedFile, slackFileId } from '../../shared-files.js';

@@ -1,26 +1,19 @@
 /**
  * Turns a parsed, validated command (from any platform) into a Studio call and
- * a platform-neutral reply. Adapters render replies their own way (embeds,
+ * a platform-neutral reply. It lives outside src/core because it reads the
+ * command specs (commands/), which the core must not know. Adapters render replies their own way (embeds,
  * Block Kit, plain text) and supply what only they can: who the actor is,
  * where the job's messages live, and how to fetch an attached file.
  */
 import type { ParsedCommand } from '../../commands/spec.js';
-import { UserFacingError } from './errors.js';
-import { usdToMicros } from './money.js';
-import type { Accepted, BudgetView, CharacterView, CostReport, Studio } from './studio.js';
-import type { RoutingPolicy } from './tenant-settings.js';
-import type { Actor, Character, JobRecord, Orientation, Quality, SurfaceRef } from './types.js';
+import type { Reply } from '../core/replies.js';
+import { UserFacingError } from '../core/errors.js';
+import { usdToMicros } from '../core/money.js';
+import type { Studio } from '../core/studio.js';
+import type { RoutingPolicy } from '../core/tenant-settings.js';
+import type { Actor, Orientation, Quality, SurfaceRef } from '../core/types.js';
 
-export type Reply =
-  | { kind: 'accepted'; accepted: Accepted }
-  | { kind: 'job'; job: JobRecord; position: number | undefined }
-  | { kind: 'jobs'; jobs: JobRecord[] }
-  | { kind: 'cancelled'; job: JobRecord }
-  | { kind: 'character'; view: CharacterView; created: boolean }
-  | { kind: 'characters'; characters: Character[] }
-  | { kind: 'character-deleted'; character: Character }
-  | { kind: 'cost'; report: CostReport }
-  | { kind: 'budget'; view: BudgetView; changed: boolean };
+export type { Reply };
 
 export interface CommandContext {
   actor: Actor;
