@@ -1,11 +1,12 @@
 /**
- * Kling's official API (field guide §2.5):
- * - Auth: a short-lived HS256 JWT (`iss` = access key, `exp`, `nbf` = now − 5 s) as a Bearer token.
- * - Elements: persistent character ids. Created once from a frontal and 1–3
- *   reference frames, polled until they carry an `element_id`, stored as the
- *   character's binding, deleted with the character.
- * - Omni-video: `element_list:[{element_id}]` and prompts naming `<<<element_1>>>`.
- * Every answer is wrapped as `{code, message, request_id, data}`; `code` 0 is success.
+ * Kling's official API (field guide §2.5 and §2.6a):
+ * - Auth: a short-lived HS256 JWT (`iss` = access key, `exp`, `nbf` = now − 5 s) as a Bearer token, or a
+ *   newer direct key (`api-key-kling-…`) sent as the Bearer token itself.
+ * - Elements: persistent character ids (int64). Created once from a frontal and 1–3 reference frames,
+ *   polled until they carry an `element_id`, stored as the character's binding, deleted with the character.
+ * - Video: the legacy omni-video endpoint or the 3.0 omni format (./kling-video.ts), chosen by config.
+ * Every answer is wrapped as `{code, message, request_id, data}`; the numeric `code` decides the failure
+ * kind on every HTTP status (https://app.klingai.com/global/dev/document-api/protocols/errorCode).
  */
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
@@ -15,15 +16,23 @@ import type { BackendCapabilities, CharacterBinding, PriceModel } from '../core/
 import { applyPriceOverride } from '../core/pricing.js';
 import { backendHttp, downloadResult, type BackendHttpOptions } from './http/backend.js';
 import type { ProviderHttp } from './http/client.js';
+import { elementIdNumber, legacyVideoApi, omni30VideoApi, type KlingApiFormat } from './kling-video.js';
 import { imageBase64 } from './reference-frames.js';
+
+export type { KlingApiFormat } from './kling-video.js';
 
 export interface KlingBackendOptions extends BackendHttpOptions {
   id?: string;
   /** `https://api-singapore.klingai.com`, or the simulator's `/kling` base. */
   apiUrl: string;
-  accessKey: string;
-  secretKey: string;
-  /** Default `kling-v3-omni`. */
+  /** Legacy key pair: a JWT is cut from it. */
+  accessKey?: string;
+  secretKey?: string;
+  /** A direct key (`api-key-kling-…`), sent as the Bearer token; wins over the key pair. */
+  apiKey?: string;
+  /** Which video endpoint to speak (default `legacy`). */
+  apiFormat?: KlingApiFormat;
+  /** Default `kling-v3-omni` (legacy format only; the 3.0 format names its model in the path). */
   model?: string;
   /** Most elements per video; Kling allows images + elements ≤ 7. */
   maxElements?: number;
@@ -38,7 +47,7 @@ export type KlingBackend = Backend & {
   close(): Promise<void>;
 };
 
-/** About $0.084/s in std and $0.112/s in pro mode (unconfirmed; override with PRICE_OVERRIDES). */
+/** About $0.084/s in std and $0.112/s in pro mode, audio off (unconfirmed; override with PRICE_OVERRIDES). */
 export const KLING_DEFAULT_PRICE: PriceModel = { kind: 'per-second', microsPerSecond: { standard: 84_000, high: 112_000 } };
 
 export function klingCapabilities(price: PriceModel, maxElements: number, displayName = 'Kling 3.0 Omni (official API)'): BackendCapabilities {
@@ -64,38 +73,51 @@ export function klingCapabilities(price: PriceModel, maxElements: number, displa
 const envelope = <T extends z.ZodType>(data: T) =>
   z.object({ code: z.number(), message: z.string().nullish(), request_id: z.string().nullish(), data: data.nullish() });
 
-const taskSchema = z.object({
+const elementTask = z.object({
   task_id: z.string().min(1),
   task_status: z.string().nullish(),
   task_status_msg: z.string().nullish(),
   task_result: z
     .object({
-      videos: z.array(z.object({ id: z.string().nullish(), url: z.string().url(), duration: z.union([z.string(), z.number()]).nullish() })).nullish(),
       element_id: z.union([z.string(), z.number()]).nullish(),
       elements: z.array(z.object({ element_id: z.union([z.string(), z.number()]) })).nullish(),
     })
     .nullish(),
 });
 
-const taskEnvelope = envelope(taskSchema);
-const emptyEnvelope = envelope(z.unknown());
-
-/** Kling's business codes (documented error table): the HTTP status alone does not say moderation or credit. */
-export function kindForKlingCode(code: number): ProviderErrorKind {
+/**
+ * Kling's business codes (documented error table). 1100–1102 (arrears, resource pack used up) arrive with
+ * HTTP 429 but are quota, never a rate limit; 1301 (content) arrives with HTTP 400 and is moderation.
+ * A parameter error that names an element means the element is gone: the core recreates it once.
+ */
+export function kindForKlingCode(code: number, message = ''): ProviderErrorKind | undefined {
   if (code >= 1000 && code <= 1004) return 'auth';
   if (code === 1100 || code === 1101 || code === 1102) return 'quota';
   if (code === 1103) return 'auth';
-  if (code >= 1200 && code <= 1203) return 'invalid_input';
-  if (code === 1301) return 'moderation';
+  if ((code === 1201 || code === 1203) && /element/i.test(message) && !/external_task_id/i.test(message)) return 'binding_missing';
+  if (code >= 1200 && code <= 1202) return 'rejected_request';
+  if (code === 1203) return 'not_found';
+  if (code === 1300 || code === 1301) return 'moderation';
   if (code >= 1302 && code <= 1304) return 'rate_limit';
-  return 'transient';
+  if (code >= 5000 && code <= 5002) return 'transient';
+  return undefined;
+}
+
+/** Reads `{code, message}` from any Kling error body, whatever the HTTP status. */
+export function classifyKlingError(_status: number, body: unknown): { kind: ProviderErrorKind; code: string } | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const { code, message } = body as { code?: unknown; message?: unknown };
+  const numeric = typeof code === 'number' ? code : typeof code === 'string' && /^\d+$/.test(code) ? Number(code) : undefined;
+  if (numeric === undefined) return undefined;
+  const kind = kindForKlingCode(numeric, typeof message === 'string' ? message : '');
+  return kind ? { kind, code: String(numeric) } : undefined;
 }
 
 /** Task failures come as free text in `task_status_msg`; risk-control wording means moderation. */
 export function kindForKlingFailure(message: string): ProviderErrorKind {
   if (/risk|content|security|sensitive|policy|violat|moderat/i.test(message)) return 'moderation';
-  if (/balance|credit|quota/i.test(message)) return 'quota';
-  if (/param|invalid|unsupported/i.test(message)) return 'invalid_input';
+  if (/balance|credit|quota|arrear|resource pack/i.test(message)) return 'quota';
+  if (/param|invalid|unsupported/i.test(message)) return 'rejected_request';
   return 'transient';
 }
 
@@ -108,36 +130,44 @@ export function klingJwt(accessKey: string, secretKey: string, nowMs: number, li
   return `${unsigned}.${createHmac('sha256', secretKey).update(unsigned).digest('base64url')}`;
 }
 
+function bearerSource(options: KlingBackendOptions): () => string {
+  if (options.apiKey) {
+    const direct = `Bearer ${options.apiKey}`;
+    return () => direct;
+  }
+  const { accessKey, secretKey } = options;
+  if (!accessKey || !secretKey) throw new Error('Kling needs KLING_API_KEY, or both KLING_ACCESS_KEY and KLING_SECRET_KEY.');
+  // Tokens live 30 minutes (the most Kling allows); a new one is cut 5 minutes before the old one ends.
+  let token: { value: string; until: number } | undefined;
+  return () => {
+    const now = options.clock.now();
+    if (!token || now >= token.until) token = { value: klingJwt(accessKey, secretKey, now), until: now + 25 * 60_000 };
+    return `Bearer ${token.value}`;
+  };
+}
+
 export function createKlingBackend(options: KlingBackendOptions): KlingBackend {
   const id = options.id ?? 'kling';
   const log = options.logger.child({ backend: id });
-  const model = options.model ?? 'kling-v3-omni';
   const maxElements = options.maxElements ?? 7;
   const capabilities = klingCapabilities(applyPriceOverride(KLING_DEFAULT_PRICE, options.priceOverrides), maxElements, options.displayName);
   const clock = options.clock;
   const pollMs = options.elementPollMs ?? 3_000;
   const timeoutMs = options.elementTimeoutMs ?? 10 * 60_000;
-
-  // Tokens live 30 minutes (the most Kling allows); a new one is cut 5 minutes before the old one ends.
-  let token: { value: string; until: number } | undefined;
-  const bearer = (): string => {
-    const now = clock.now();
-    if (!token || now >= token.until) token = { value: klingJwt(options.accessKey, options.secretKey, now), until: now + 25 * 60_000 };
-    return `Bearer ${token.value}`;
-  };
   // The HTTP layer copies auth headers per request; an enumerable getter makes that copy a fresh JWT.
   const authHeaders = {} as Record<string, string>;
-  Object.defineProperty(authHeaders, 'authorization', { enumerable: true, get: bearer });
+  Object.defineProperty(authHeaders, 'authorization', { enumerable: true, get: bearerSource(options) });
 
-  const http: ProviderHttp = backendHttp(options, { backend: id, baseUrl: options.apiUrl, authHeaders });
+  const http: ProviderHttp = backendHttp(options, { backend: id, baseUrl: options.apiUrl, authHeaders, classify: classifyKlingError });
   const videoUrls = new Map<string, string>();
   const invalid = (message: string) => new ProviderError({ kind: 'invalid_input', backend: id, message: `${id}: ${message}` });
 
-  /** A 200 with a non-zero code is still a failure. */
-  const unwrap = <T>(answer: { code: number; data?: T | null | undefined; request_id?: string | null | undefined }, operation: string): T => {
+  /** A 200 with a non-zero code is still a failure, classified by the same table. */
+  const unwrap = <T>(answer: { code: number; data?: T | null | undefined; request_id?: string | null | undefined; message?: string | null | undefined }, operation: string): T => {
     if (answer.code !== 0 || answer.data === undefined || answer.data === null) {
+      const kind = answer.code === 0 ? 'transient' : (kindForKlingCode(answer.code, answer.message ?? '') ?? 'transient');
       throw new ProviderError({
-        kind: answer.code === 0 ? 'transient' : kindForKlingCode(answer.code),
+        kind,
         backend: id,
         message: `${id} ${operation}: code ${answer.code}`,
         providerCode: String(answer.code),
@@ -147,61 +177,34 @@ export function createKlingBackend(options: KlingBackendOptions): KlingBackend {
     return answer.data;
   };
 
+  const deps = { id, http, model: options.model ?? 'kling-v3-omni', unwrap };
+  const video = options.apiFormat === 'kling-3.0' ? omni30VideoApi(deps) : legacyVideoApi(deps);
+
   const submit = async (request: GenerationRequest, signal?: AbortSignal): Promise<{ providerJobId: string }> => {
     if (request.remixOfProviderJobId !== undefined) throw invalid('this backend cannot remix');
     if (request.imagePath !== undefined) throw invalid('this backend takes no starting image');
     if (request.characters.length > maxElements) throw invalid(`at most ${maxElements} elements per video`);
-    const elementList = request.characters.map((c) => {
+    const elementIds = request.characters.map((c) => {
       if (c.binding.kind !== 'element') throw invalid('characters need an element binding on this backend');
-      return { element_id: c.binding.id };
+      return c.binding.id;
     });
-    const answer = await http.json(taskEnvelope, {
-      method: 'POST',
-      path: '/v1/videos/omni-video',
-      operation: 'omni-video.create',
-      json: {
-        model_name: model,
-        // Already rendered: characters[n-1] is `<<<element_n>>>`, the n-th entry of element_list.
-        prompt: request.prompt,
-        ...(elementList.length > 0 && { element_list: elementList }),
-        mode: request.quality === 'high' ? 'pro' : 'std',
-        duration: String(request.seconds),
-        aspect_ratio: request.orientation === 'portrait' ? '9:16' : '16:9',
-        // Kling's own dedupe handle: a resubmission after a crash names the same task.
-        external_task_id: request.idempotencyKey,
-      },
-      ...(signal && { signal }),
-    });
-    const task = unwrap(answer, 'omni-video.create');
-    log.debug({ jobId: request.jobId, providerJobId: task.task_id }, 'task submitted');
-    return { providerJobId: task.task_id };
+    const taskId = await video.submit(request, elementIds, signal);
+    log.debug({ jobId: request.jobId, providerJobId: taskId }, 'task submitted');
+    return { providerJobId: taskId };
   };
 
-  const readTask = async (path: string, operation: string, signal?: AbortSignal) =>
-    unwrap(await http.json(taskEnvelope, { method: 'GET', path, operation, ...(signal && { signal }) }), operation);
-
   const status = async (providerJobId: string, signal?: AbortSignal): Promise<ProviderStatus> => {
-    const task = await readTask(`/v1/videos/omni-video/${encodeURIComponent(providerJobId)}`, 'omni-video.get', signal);
+    const task = await video.read(providerJobId, signal);
     const none = { progress: undefined, queuePosition: undefined, error: undefined, seconds: undefined };
-    switch (task.task_status) {
-      case 'submitted':
-        return { ...none, state: 'queued' };
-      case 'succeed': {
-        const video = task.task_result?.videos?.[0];
-        if (!video) return { ...none, state: 'running', progress: 99 };
-        videoUrls.set(providerJobId, video.url);
-        const seconds = video.duration === undefined || video.duration === null ? undefined : Number(video.duration);
-        return { ...none, state: 'completed', progress: 100, seconds: seconds !== undefined && Number.isFinite(seconds) ? seconds : undefined };
-      }
-      case 'failed': {
-        const message = task.task_status_msg ?? '';
-        log.debug({ providerJobId, message: message.slice(0, 300) }, 'task failed');
-        return { ...none, state: 'failed', error: new ProviderError({ kind: kindForKlingFailure(message), backend: id, message: `${id}: task ${providerJobId} failed` }) };
-      }
-      default:
-        // `processing`, and anything newer: still on its way.
-        return { ...none, state: 'running' };
+    if (task.state === 'completed' && task.url) {
+      videoUrls.set(providerJobId, task.url);
+      return { ...none, state: 'completed', progress: 100, seconds: task.seconds };
     }
+    if (task.state === 'failed') {
+      log.debug({ providerJobId, message: task.message.slice(0, 300) }, 'task failed');
+      return { ...none, state: 'failed', error: new ProviderError({ kind: kindForKlingFailure(task.message), backend: id, message: `${id}: task ${providerJobId} failed` }) };
+    }
+    return { ...none, state: task.state === 'queued' ? 'queued' : 'running' };
   };
 
   const openResult = async (providerJobId: string, signal?: AbortSignal): Promise<ResultStream> => {
@@ -214,9 +217,14 @@ export function createKlingBackend(options: KlingBackendOptions): KlingBackend {
     return downloadResult(http, options, url, { signal });
   };
 
-  const elementIdOf = (task: z.infer<typeof taskSchema>): string | undefined => {
+  /** Element ids are int64: kept as decimal strings, and refused when JSON already rounded them. */
+  const elementIdOf = (task: z.infer<typeof elementTask>): string | undefined => {
     const raw = task.task_result?.element_id ?? task.task_result?.elements?.[0]?.element_id;
-    return raw === undefined || raw === null ? undefined : String(raw);
+    if (raw === undefined || raw === null) return undefined;
+    if (typeof raw === 'number' && !Number.isSafeInteger(raw)) {
+      throw new ProviderError({ kind: 'transient', backend: id, message: `${id}: element id ${raw} is beyond 2^53 and was rounded in transit` });
+    }
+    return String(raw);
   };
 
   const createCharacter = async (source: CharacterSourceForBackend, signal?: AbortSignal): Promise<CharacterBinding> => {
@@ -225,7 +233,7 @@ export function createKlingBackend(options: KlingBackendOptions): KlingBackend {
     // Kling wants 1 frontal + 1–3 reference images; a clip that gave one frame lends it to both.
     const references = (rest.length > 0 ? rest : [frontal]).slice(0, 3);
     const encode = async (path: string) => (await imageBase64(path)).data;
-    const answer = await http.json(taskEnvelope, {
+    const answer = await http.json(envelope(elementTask), {
       method: 'POST',
       path: '/v1/general/advanced-custom-elements',
       operation: 'elements.create',
@@ -247,24 +255,32 @@ export function createKlingBackend(options: KlingBackendOptions): KlingBackend {
         return { kind: 'element', id: elementId, createdAt: clock.now() };
       }
       if (task.task_status === 'failed') {
-        const message = task.task_status_msg ?? '';
-        throw new ProviderError({ kind: kindForKlingFailure(message), backend: id, message: `${id}: element task ${created.task_id} failed` });
+        throw new ProviderError({ kind: kindForKlingFailure(task.task_status_msg ?? ''), backend: id, message: `${id}: element task ${created.task_id} failed` });
       }
       if (clock.now() - started >= timeoutMs) {
         throw new ProviderError({ kind: 'transient', backend: id, message: `${id}: element task ${created.task_id} did not finish in time` });
       }
       await clock.sleep(pollMs, signal);
-      task = await readTask(`/v1/general/advanced-custom-elements/${encodeURIComponent(created.task_id)}`, 'elements.get', signal);
+      task = unwrap(
+        await http.json(envelope(elementTask), { method: 'GET', path: `/v1/general/advanced-custom-elements/${encodeURIComponent(created.task_id)}`, operation: 'elements.get', ...(signal && { signal }) }),
+        'elements.get',
+      );
     }
   };
 
   const deleteCharacter = async (binding: CharacterBinding): Promise<void> => {
     if (binding.kind !== 'element') return;
     try {
-      const answer = await http.json(emptyEnvelope, { method: 'POST', path: '/v1/general/delete-elements', operation: 'elements.delete', json: { element_ids: [binding.id] } });
+      const answer = await http.json(envelope(z.unknown()), {
+        method: 'POST',
+        path: '/v1/general/delete-elements',
+        operation: 'elements.delete',
+        json: { element_id: elementIdNumber(binding.id, id) },
+      });
       if (answer.code !== 0) unwrap({ ...answer, data: undefined }, 'elements.delete');
     } catch (error) {
-      if (error instanceof ProviderError && error.kind === 'not_found') return;
+      // Already gone on Kling's side: the deletion has happened.
+      if (error instanceof ProviderError && (error.kind === 'not_found' || error.kind === 'binding_missing')) return;
       throw error;
     }
   };

@@ -9,9 +9,9 @@
  */
 import { z } from 'zod';
 
-export type SimProtocol = 'openai' | 'apiyi' | 'fal' | 'gemini' | 'kling';
+export type SimProtocol = 'openai' | 'apiyi' | 'fal' | 'gemini' | 'kling' | 'vidu';
 
-export const SIM_PROTOCOLS = ['openai', 'apiyi', 'fal', 'gemini', 'kling'] as const;
+export const SIM_PROTOCOLS = ['openai', 'apiyi', 'fal', 'gemini', 'kling', 'vidu'] as const;
 
 /** Route names, used for faults, request counts and the last-request record. */
 export const SIM_ROUTES = [
@@ -46,6 +46,15 @@ export const SIM_ROUTES = [
   'kling.video.create',
   'kling.video.get',
   'kling.file',
+  'kling.omni30.create',
+  'kling.tasks',
+  'vidu.subject.create',
+  'vidu.subject.list',
+  'vidu.subject.delete',
+  'vidu.reference2video',
+  'vidu.text2video',
+  'vidu.creations',
+  'vidu.file',
 ] as const;
 
 export type SimRoute = (typeof SIM_ROUTES)[number];
@@ -84,8 +93,8 @@ const SCOPE: Record<FaultKind, FaultScope> = {
 /** Routes a fault applies to when no route is named. */
 const DEFAULT_ROUTES: Record<FaultScope, ReadonlySet<SimRoute> | 'all'> = {
   request: 'all',
-  result: new Set(['openai.content', 'openai.cdn', 'apiyi.file', 'fal.media', 'gemini.download', 'kling.file']),
-  job: new Set(['openai.create', 'openai.remix', 'apiyi.generate', 'fal.submit', 'gemini.predict', 'kling.video.create']),
+  result: new Set(['openai.content', 'openai.cdn', 'apiyi.file', 'fal.media', 'gemini.download', 'kling.file', 'vidu.file']),
+  job: new Set(['openai.create', 'openai.remix', 'apiyi.generate', 'fal.submit', 'gemini.predict', 'kling.video.create', 'kling.omni30.create', 'vidu.reference2video', 'vidu.text2video']),
 };
 
 export const faultSpecSchema = z.object({

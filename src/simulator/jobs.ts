@@ -69,6 +69,8 @@ const FAULT_ERRORS: Record<Exclude<SimJobFault, 'stall'>, Record<SimProtocol, { 
     gemini: { code: 'rai_media_filtered', message: 'The generated video was filtered by responsible AI safety checks.' },
     // Kling: `task_status_msg` free text on a failed task.
     kling: { code: 'risk_control', message: 'Failure to pass the risk control system' },
+    // Vidu: a failed task's `err_code` (https://platform.vidu.com/docs/error-code).
+    vidu: { code: 'CreationPolicyViolation', message: 'creation policy violation' },
   },
   cameo_denied: {
     openai: { code: 'cameo_permission_denied', message: 'You do not have permission to use this cameo.' },
@@ -76,11 +78,12 @@ const FAULT_ERRORS: Record<Exclude<SimJobFault, 'stall'>, Record<SimProtocol, { 
     fal: { code: 'permission_denied', message: 'permission denied for a referenced asset' },
     gemini: { code: 'PERMISSION_DENIED', message: 'permission denied for a referenced asset' },
     kling: { code: 'element_permission', message: 'invalid parameter: element is not accessible' },
+    vidu: { code: 'Forbidden', message: 'forbidden' },
   },
 };
 
 /** Id shapes per protocol; Gemini and Kling ids are opaque strings, fal's are request ids. */
-const JOB_ID_PREFIX: Record<SimProtocol, string> = { openai: 'video_', apiyi: 'task_', fal: 'req_', gemini: 'op_', kling: 'kt_' };
+const JOB_ID_PREFIX: Record<SimProtocol, string> = { openai: 'video_', apiyi: 'task_', fal: 'req_', gemini: 'op_', kling: 'kt_', vidu: 'vt_' };
 
 export function newSimId(prefix: string): string {
   return `${prefix}${randomBytes(12).toString('hex')}`;

@@ -73,7 +73,7 @@ describe('kling backend', () => {
     assert.match(Buffer.from(body.element_image_list.frontal_image, 'base64').toString('latin1'), /mascot:0/);
     assert.equal(body.element_image_list.refer_images.length, 3);
     assert.ok(sim.stats.count('kling.element.get') > before, 'the element task was polled');
-    const stored = [...sim.kling.elements.values()].find((e) => e.elementId === (mascot.binding as { id: string }).id);
+    const stored = [...sim.kling.elements.values()].find((e) => String(e.elementId) === (mascot.binding as { id: string }).id);
     assert.ok(stored && stored.images === 4);
   });
 
@@ -85,7 +85,7 @@ describe('kling backend', () => {
     assert.equal(one, '<<<element_1>>> dances');
     await backend.submit(generationRequest({ prompt: one, characters: [a], seconds: 5 }));
     let body = sim.lastRequest('kling.video.create')!.json as Record<string, unknown>;
-    assert.deepEqual(body.element_list, [{ element_id: (a.binding as { id: string }).id }]);
+    assert.deepEqual(body.element_list, [{ element_id: Number((a.binding as { id: string }).id) }], 'element ids travel as int64 numbers');
     assert.equal(body.model_name, 'kling-v3-omni');
     assert.equal(body.mode, 'std');
     assert.equal(body.duration, '5');
@@ -94,7 +94,7 @@ describe('kling backend', () => {
     assert.equal(two, '<<<element_1>>> lifts <<<element_2>>> onto his shoulders');
     await backend.submit(generationRequest({ prompt: two, characters: [b, a], seconds: 10, quality: 'high', orientation: 'portrait' }));
     body = sim.lastRequest('kling.video.create')!.json as Record<string, unknown>;
-    assert.deepEqual(body.element_list, [{ element_id: (b.binding as { id: string }).id }, { element_id: (a.binding as { id: string }).id }]);
+    assert.deepEqual(body.element_list, [{ element_id: Number((b.binding as { id: string }).id) }, { element_id: Number((a.binding as { id: string }).id) }]);
     assert.equal(body.mode, 'pro');
     assert.equal(body.aspect_ratio, '9:16');
     assert.equal(typeof body.external_task_id, 'string');
@@ -118,13 +118,15 @@ describe('kling backend', () => {
     assert.equal(Buffer.concat(chunks).subarray(4, 8).toString('latin1'), 'ftyp');
   });
 
-  it('deletes the element, after which Kling refuses it', async () => {
+  it('deletes the element with {element_id} as a number, after which a video naming it is binding_missing (so the core recreates it)', async () => {
     const backend = kling();
     const gone = await element(backend, 'ghost');
     await backend.deleteCharacter(gone.binding);
-    assert.deepEqual((sim.lastRequest('kling.element.delete')!.json as { element_ids: string[] }).element_ids, [(gone.binding as { id: string }).id]);
+    assert.deepEqual(sim.lastRequest('kling.element.delete')!.json, { element_id: Number((gone.binding as { id: string }).id) });
     const refused = await rejection(backend.submit(generationRequest({ prompt: '<<<element_1>>> waves', characters: [gone] })));
-    assert.equal(refused.kind, 'invalid_input');
+    assert.equal(refused.kind, 'binding_missing');
+    // Deleting it again finds nothing on Kling's side: that is a deletion that already happened.
+    await backend.deleteCharacter(gone.binding);
   });
 
   it('maps a wrong secret and an expired token to auth, 429 to rate_limit and a risk-control failure to moderation', async () => {

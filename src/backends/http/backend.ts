@@ -8,6 +8,7 @@ import type { ResultStream } from '../../core/ports.js';
 import type { PriceOverride } from '../../core/pricing.js';
 import type { Logger } from '../../log.js';
 import { createProviderHttp, type HttpTimeouts, type ProviderHttp } from './client.js';
+import type { ErrorClassifier } from './errors.js';
 import type { RetryPolicy } from './retry.js';
 
 export interface BackendHttpOptions {
@@ -26,7 +27,7 @@ export interface BackendHttpOptions {
 /** The backend's HTTP client: its id on every error, its base URL, its auth headers (sent only to its own origin). */
 export function backendHttp(
   options: BackendHttpOptions,
-  provider: { backend: string; baseUrl: string; authHeaders: Record<string, string> },
+  provider: { backend: string; baseUrl: string; authHeaders: Record<string, string>; classify?: ErrorClassifier },
 ): ProviderHttp {
   return createProviderHttp({
     ...provider,

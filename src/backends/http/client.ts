@@ -13,7 +13,7 @@ import type { Clock } from '../../core/clock.js';
 import { ProviderError, type ProviderErrorKind } from '../../core/errors.js';
 import type { ResultStream } from '../../core/ports.js';
 import type { Logger } from '../../log.js';
-import { headerValue, httpFailure, networkFailure } from './errors.js';
+import { headerValue, httpFailure, networkFailure, type ErrorClassifier } from './errors.js';
 import { createRetrier, DEFAULT_RETRY, parseRetryAfter, type RetryPolicy } from './retry.js';
 
 export interface HttpTimeouts {
@@ -41,6 +41,8 @@ export interface ProviderHttpOptions {
   random?: () => number;
   /** Defaults to a private Agent closed by `close()`. */
   dispatcher?: Dispatcher;
+  /** The provider's own error table, read before the generic status rules. */
+  classify?: ErrorClassifier;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE' | 'PUT';
@@ -147,6 +149,7 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
       text,
       headers: response.headers,
       ...(call.statusKinds && { statusKinds: call.statusKinds }),
+      ...(options.classify && { classify: options.classify }),
       retryAfterMs: (kind) =>
         kind === 'rate_limit' || kind === 'transient' ? parseRetryAfter(response.headers, options.clock.now()) : undefined,
     });

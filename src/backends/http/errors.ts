@@ -128,7 +128,15 @@ export interface HttpAnswer {
   statusKinds?: Partial<Record<number, ProviderErrorKind>>;
   /** The wait hint, parsed by the caller (it owns the clock). */
   retryAfterMs?: (kind: ProviderErrorKind) => number | undefined;
+  /** The provider's own error table, consulted before the generic status rules (see ProviderHttpOptions.classify). */
+  classify?: ErrorClassifier;
 }
+
+/**
+ * A provider's own error table: Kling answers "account in arrears" with HTTP 429 and a numeric `code`,
+ * which the status alone would call a rate limit.
+ */
+export type ErrorClassifier = (status: number, body: unknown) => { kind: ProviderErrorKind; code?: string } | undefined;
 
 /** The ProviderError for a non-2xx answer. The body never enters the message: it may echo our request (and key). */
 export function httpFailure(answer: HttpAnswer): ProviderError {
@@ -138,9 +146,10 @@ export function httpFailure(answer: HttpAnswer): ProviderError {
   } catch {
     parsed = undefined;
   }
-  const code = providerCodeFromBody(parsed);
   const { status, backend } = answer;
-  const kind = answer.statusKinds?.[status] ?? kindForHttpStatus(status, code);
+  const own = answer.classify?.(status, parsed);
+  const code = own?.code ?? providerCodeFromBody(parsed);
+  const kind = answer.statusKinds?.[status] ?? own?.kind ?? kindForHttpStatus(status, code);
   const requestId = headerValue(answer.headers, 'x-request-id');
   const retryAfterMs = answer.retryAfterMs?.(kind);
   return new ProviderError({
