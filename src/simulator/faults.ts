@@ -49,7 +49,6 @@ export const SIM_ROUTES = [
   'kling.omni30.create',
   'kling.tasks',
   'vidu.subject.create',
-  'vidu.subject.list',
   'vidu.subject.delete',
   'vidu.reference2video',
   'vidu.text2video',

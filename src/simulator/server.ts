@@ -27,6 +27,7 @@ import { createApiyiProtocol } from './apiyi.js';
 import { createFalProtocol, type FalSimOptions } from './fal.js';
 import { createGeminiProtocol, type GeminiSimOptions } from './gemini.js';
 import { createKlingProtocol, type KlingSimOptions } from './kling.js';
+import { createViduProtocol, type ViduSimOptions } from './vidu.js';
 
 export type { RecordedFile, RecordedRequest } from './protocol.js';
 export { SimulatorStats } from './kit.js';
@@ -59,6 +60,8 @@ export interface SimulatorOptions {
   gemini?: GeminiSimOptions;
   /** Kling official API under `/kling` (JWT keys, element timing). */
   kling?: KlingSimOptions;
+  /** Vidu's API under `/vidu` (stored subjects). */
+  vidu?: ViduSimOptions;
 }
 
 export interface Simulator {
@@ -76,12 +79,15 @@ export interface Simulator {
   geminiApiUrl: string;
   /** KLING_API_URL (`…/kling`). */
   klingApiUrl: string;
+  /** VIDU_API_URL (`…/vidu`). */
+  viduApiUrl: string;
   /** The protocol modules, for tests that need their keys, characters or element registry. */
   openai: ReturnType<typeof createOpenAiProtocol>;
   apiyi: ReturnType<typeof createApiyiProtocol>;
   fal: ReturnType<typeof createFalProtocol>;
   gemini: ReturnType<typeof createGeminiProtocol>;
   kling: ReturnType<typeof createKlingProtocol>;
+  vidu: ReturnType<typeof createViduProtocol>;
   faults: FaultController;
   stats: SimulatorStats;
   jobs: JobBoard;
@@ -130,7 +136,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const fal = createFalProtocol(kit, options.fal);
   const gemini = createGeminiProtocol(kit, options.gemini);
   const kling = createKlingProtocol(kit, options.kling);
-  const plugins: SimProtocolModule[] = [openai, apiyi, fal, gemini, kling];
+  const vidu = createViduProtocol(kit, options.vidu);
+  const plugins: SimProtocolModule[] = [openai, apiyi, fal, gemini, kling, vidu];
   const routes = plugins.flatMap((p) => p.routes);
 
   const pluginFor = (protocol: SimProtocol): SimProtocolModule => plugins.find((p) => p.protocol === protocol) ?? openai;
@@ -230,11 +237,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     falJwksUrl: `${baseUrl}/fal/.well-known/jwks.json`,
     geminiApiUrl: `${baseUrl}/gemini`,
     klingApiUrl: `${baseUrl}/kling`,
+    viduApiUrl: `${baseUrl}/vidu`,
     openai,
     apiyi,
     fal,
     gemini,
     kling,
+    vidu,
     faults,
     stats,
     jobs,
