@@ -105,7 +105,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     cleanups.push(async () => Promise.all(backends.map((b) => b.close?.())));
     if (backends.length === 0) {
       throw new ConfigError([
-        'No video backend is configured: set FAL_KEY, GEMINI_API_KEY, KLING_ACCESS_KEY+KLING_SECRET_KEY, OPENAI_API_KEY or APIYI_API_KEY, or leave every provider key unset (SIMULATOR=auto) to use the built-in simulator.',
+        'No video backend is configured: set FAL_KEY, GEMINI_API_KEY, KLING_API_KEY (or KLING_ACCESS_KEY+KLING_SECRET_KEY), VIDU_API_KEY, OPENAI_API_KEY or APIYI_API_KEY, or leave every provider key unset (SIMULATOR=auto) to use the built-in simulator.',
       ]);
     }
 

@@ -172,6 +172,14 @@ export const envSchema = z.object({
   KLING_MODEL: z.string().trim().min(1).default('kling-v3-omni'),
   // Images + elements per video are capped at 7 by Kling.
   KLING_MAX_ELEMENTS: positiveInt(7, 7),
+  // A newer direct key (`api-key-kling-…`), sent as the Bearer token; replaces the key pair.
+  KLING_API_KEY: optionalText,
+  // Which video endpoint: the legacy omni-video (`/v1/videos/omni-video`) or the 3.0 omni format.
+  KLING_API_FORMAT: z.enum(['legacy', 'kling-3.0']).default('legacy'),
+  VIDU_API_KEY: optionalText,
+  VIDU_API_URL: url('VIDU_API_URL').default('https://api.vidu.com'),
+  // Reference-to-video model: viduq2 (1-10 s, 720p/1080p) by default; viduq2-pro also takes the character's clip.
+  VIDU_MODEL: z.enum(['viduq2', 'viduq2-pro']).default('viduq2'),
   OPENAI_WEBHOOK_SECRET: optionalText,
 });
 

@@ -15,6 +15,7 @@ import { createFalBackend } from './fal.js';
 import { resolveFalModels } from './fal-models.js';
 import { createGeminiBackend } from './gemini.js';
 import { createKlingBackend } from './kling.js';
+import { createViduBackend } from './vidu.js';
 import type { Orientation } from '../core/types.js';
 
 export interface BackendSettings {
@@ -42,6 +43,11 @@ export interface BackendSettings {
   KLING_API_URL: string;
   KLING_MODEL: string;
   KLING_MAX_ELEMENTS: number;
+  KLING_API_KEY?: string | undefined;
+  KLING_API_FORMAT?: 'legacy' | 'kling-3.0';
+  VIDU_API_KEY?: string | undefined;
+  VIDU_API_URL?: string;
+  VIDU_MODEL?: 'viduq2' | 'viduq2-pro';
   PRICE_OVERRIDES: Record<string, Partial<Record<Quality, Micros>>>;
   MAX_RESULT_MB: number;
   /** Seconds to wait for a provider's response headers before the call counts as a transient failure. */
@@ -55,6 +61,7 @@ export interface SimulatedEndpoints {
   falQueueUrl: string;
   geminiApiUrl: string;
   klingApiUrl: string;
+  viduApiUrl: string;
 }
 
 export const SIMULATOR_KEY = 'sim-local-key';
@@ -69,7 +76,9 @@ export function noProviderKeys(settings: BackendSettings): boolean {
     !settings.FAL_KEY &&
     !settings.GEMINI_API_KEY &&
     !settings.KLING_ACCESS_KEY &&
-    !settings.KLING_SECRET_KEY
+    !settings.KLING_SECRET_KEY &&
+    !settings.KLING_API_KEY &&
+    !settings.VIDU_API_KEY
   );
 }
 
@@ -160,15 +169,17 @@ export function createBackends(
       }),
     );
   }
-  if (!simulator && Boolean(settings.KLING_ACCESS_KEY) !== Boolean(settings.KLING_SECRET_KEY)) {
+  if (!simulator && !settings.KLING_API_KEY && Boolean(settings.KLING_ACCESS_KEY) !== Boolean(settings.KLING_SECRET_KEY)) {
     // Kling signs every call with both halves; one alone would silently disable the backend.
     throw new Error('Kling needs both KLING_ACCESS_KEY and KLING_SECRET_KEY; only one is set.');
   }
   const kling = simulator
     ? { accessKey: SIMULATOR_KEY, secretKey: SIMULATOR_KEY }
-    : settings.KLING_ACCESS_KEY && settings.KLING_SECRET_KEY
-      ? { accessKey: settings.KLING_ACCESS_KEY, secretKey: settings.KLING_SECRET_KEY }
-      : undefined;
+    : settings.KLING_API_KEY
+      ? { apiKey: settings.KLING_API_KEY }
+      : settings.KLING_ACCESS_KEY && settings.KLING_SECRET_KEY
+        ? { accessKey: settings.KLING_ACCESS_KEY, secretKey: settings.KLING_SECRET_KEY }
+        : undefined;
   if (kling) {
     backends.push(
       createKlingBackend({
@@ -176,12 +187,29 @@ export function createBackends(
         ...kling,
         model: settings.KLING_MODEL,
         maxElements: settings.KLING_MAX_ELEMENTS,
+        apiFormat: settings.KLING_API_FORMAT ?? 'legacy',
         clock,
         logger: logger.child({ backend: 'kling' }),
         priceOverrides: priceOverride(settings, 'kling'),
         maxResultBytes,
         ...(timeouts && { timeouts }),
         ...(simulator && { displayName: 'Kling 3.0 Omni (simulator)' }),
+      }),
+    );
+  }
+  const viduKey = simulator ? SIMULATOR_KEY : settings.VIDU_API_KEY;
+  if (viduKey) {
+    backends.push(
+      createViduBackend({
+        apiUrl: simulator?.viduApiUrl ?? settings.VIDU_API_URL ?? 'https://api.vidu.com',
+        apiKey: viduKey,
+        model: settings.VIDU_MODEL ?? 'viduq2',
+        clock,
+        logger: logger.child({ backend: 'vidu' }),
+        priceOverrides: priceOverride(settings, 'vidu'),
+        maxResultBytes,
+        ...(timeouts && { timeouts }),
+        ...(simulator && { displayName: 'Vidu Q2 (simulator)' }),
       }),
     );
   }

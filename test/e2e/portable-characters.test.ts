@@ -142,8 +142,9 @@ describe('portable characters on fal, Gemini and Kling', () => {
     const secondJob = await finish(second.job.id);
     assert.equal(secondJob.state, 'delivered', JSON.stringify(secondJob.error));
     assert.equal(sim.stats.count('kling.element.create'), 1, 'the element is created once');
-    const sent = sim.lastRequest('kling.video.create')!.json as { element_list: { element_id: string }[] };
-    assert.deepEqual(sent.element_list, [{ element_id: (binding as { id: string }).id }]);
+    const sent = sim.lastRequest('kling.video.create')!.json as { element_list: { element_id: number }[] };
+    // Kling's element ids are int64 numbers on the wire; the binding keeps them as decimal strings.
+    assert.deepEqual(sent.element_list, [{ element_id: Number((binding as { id: string }).id) }]);
 
     const view = await studio.showCharacter(team, 'mascot');
     const state = (id: string) => view.readiness.find((r) => r.backend === id)?.state;
