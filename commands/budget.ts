@@ -28,6 +28,7 @@ export const budget: CommandSpec = {
           positional: true,
           min: 0,
           max: 100000,
+          decimals: 2,
           description: { en: 'Monthly cap in USD', ko: '월 한도 (USD)' },
         },
         {

@@ -51,6 +51,7 @@ export const character: CommandSpec = {
         {
           name: 'description',
           type: 'string',
+          freeText: true,
           maxLength: 300,
           description: { en: 'What the character looks like, in words', ko: '캐릭터 외형 설명' },
         },

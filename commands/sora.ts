@@ -101,13 +101,14 @@ export const sora: CommandSpec = {
       description: { en: 'Make a variation of a finished video', ko: '완성된 동영상 변형' },
       permission: 'member',
       spendsMoney: true,
-      examples: ['/sora remix j_4k2m9x --prompt "same scene, but at night"'],
+      examples: ['/sora remix j_4k2m9x --prompt same scene, but at night'],
       options: [
         jobOption(true, { en: 'The finished job to vary', ko: '변형할 완료된 작업' }),
         {
           name: 'prompt',
           type: 'string',
           required: true,
+          freeText: true,
           minLength: 3,
           maxLength: 2000,
           autocomplete: 'character-mention',

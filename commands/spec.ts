@@ -31,6 +31,13 @@ export interface OptionSpec {
   maxLength?: number;
   min?: number;
   max?: number;
+  /** A number option takes at most this many decimals (money: 2, whole cents). */
+  decimals?: number;
+  /**
+   * In the text syntax a `--flag` of this option takes every word up to the next
+   * `--flag`, without quotes, as the positional option does (`--prompt make it blue`).
+   */
+  freeText?: boolean;
   choices?: OptionChoice[];
   /** Where autocomplete suggestions come from. */
   autocomplete?: 'character' | 'character-mention' | 'job' | 'backend';

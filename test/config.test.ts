@@ -48,7 +48,7 @@ describe('config', () => {
     assert.equal(usdToMicros('0.1') * 3, 300_000);
     assert.equal(usdToMicros(0.29), 290_000);
     assert.equal(formatUsd(1_234_500_000), '$1,234.50');
-    assert.equal(formatUsd(4_200), '$0.0042');
+    assert.equal(formatUsd(4_200), '<$0.01');
     assert.throws(() => usdToMicros('-1'), RangeError);
   });
 });

@@ -45,25 +45,37 @@ export function optionsOf(command: CommandSpec, sub: SubcommandSpec | undefined)
   return sub ? sub.options : (command.options ?? []);
 }
 
-function label(option: OptionSpec): string {
+/**
+ * How the user typed options on a surface, so an error names an option the way
+ * they see it: the text syntax (console, Slack) writes `--seconds` and leaves the
+ * positional one unnamed ("the prompt"); Discord shows `seconds:` fields; a form
+ * (a modal) shows labelled fields ("the prompt").
+ */
+export type OptionStyle = 'text' | 'discord' | 'form';
+
+export function optionLabel(option: OptionSpec, style: OptionStyle = 'text'): string {
+  if (style === 'discord') return `\`${option.name}:\``;
+  if (style === 'form' || option.positional) return `the ${option.name.replace(/_/g, ' ')}`;
   return `--${option.name}`;
 }
 
-// Built once per option: zod schemas are costly to construct, and every command validates its options.
-const schemas = new WeakMap<OptionSpec, z.ZodType<string | number | boolean>>();
-
-/** The zod schema for one option's value, from its spec. Input may be text (console/Slack) or typed (Discord). */
-export function optionSchema(option: OptionSpec): z.ZodType<string | number | boolean> {
-  let schema = schemas.get(option);
-  if (!schema) {
-    schema = buildOptionSchema(option);
-    schemas.set(option, schema);
-  }
-  return schema;
+/** A sentence starts with a capital: "The prompt must …", "--seconds must …". */
+function sentence(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-function buildOptionSchema(option: OptionSpec): z.ZodType<string | number | boolean> {
-  const name = label(option);
+// Built once per option and style: zod schemas are costly to construct, and every command validates its options.
+const schemas = new WeakMap<OptionSpec, Partial<Record<OptionStyle, z.ZodType<string | number | boolean>>>>();
+
+/** The zod schema for one option's value, from its spec. Input may be text (console/Slack) or typed (Discord). */
+export function optionSchema(option: OptionSpec, style: OptionStyle = 'text'): z.ZodType<string | number | boolean> {
+  let byStyle = schemas.get(option);
+  if (!byStyle) schemas.set(option, (byStyle = {}));
+  return (byStyle[style] ??= buildOptionSchema(option, style));
+}
+
+function buildOptionSchema(option: OptionSpec, style: OptionStyle): z.ZodType<string | number | boolean> {
+  const name = sentence(optionLabel(option, style));
   switch (option.type) {
     case 'integer':
     case 'number': {
@@ -71,6 +83,15 @@ function buildOptionSchema(option: OptionSpec): z.ZodType<string | number | bool
       if (option.type === 'integer') schema = schema.refine(Number.isInteger, `${name} must be a whole number.`);
       if (option.min !== undefined) schema = schema.refine((v) => v >= option.min!, `${name} must be at least ${option.min}.`);
       if (option.max !== undefined) schema = schema.refine((v) => v <= option.max!, `${name} must be at most ${option.max}.`);
+      const decimals = option.decimals;
+      if (decimals !== undefined) {
+        // Checked on the text as typed (Discord sends a number, whose shortest form is what was typed).
+        const tooPrecise = new RegExp(`\\.\\d{${decimals + 1}}|^\\s*[\\d.]+e-`, 'i');
+        return z
+          .union([z.string(), z.number()])
+          .refine((v) => !tooPrecise.test(String(v)), `${name} can have at most ${decimals} decimals (whole cents), e.g. 5.50.`)
+          .pipe(schema as z.ZodType<number, string | number>);
+      }
       return schema;
     }
     case 'boolean':
@@ -111,6 +132,7 @@ export function validateCommand(
   commandName: string,
   subcommandName: string | undefined,
   raw: Record<string, unknown>,
+  style: OptionStyle = 'text',
 ): ParsedCommand {
   const command = findCommand(commandName);
   if (!command) throw new CommandInputError(`There is no /${commandName} command. Try /sora help.`);
@@ -130,21 +152,21 @@ export function validateCommand(
   const options: ParsedCommand['options'] = {};
   for (const key of Object.keys(raw)) {
     if (raw[key] === undefined) continue;
-    if (!specs.some((o) => o.name === key)) throw new CommandInputError(`Unknown option --${key}.`, usage);
+    if (!specs.some((o) => o.name === key)) throw new CommandInputError(`Unknown option ${style === 'discord' ? `\`${key}:\`` : `--${key}`}.`, usage);
   }
   for (const spec of specs) {
     const value = raw[spec.name];
     if (value === undefined || value === '') {
       if (spec.required) {
         throw new CommandInputError(
-          spec.positional ? `Missing ${spec.name}: ${spec.description.en.toLowerCase()}.` : `Missing --${spec.name}.`,
+          spec.positional && style === 'text' ? `Missing ${spec.name}: ${spec.description.en.toLowerCase()}.` : `Missing ${optionLabel(spec, style)}.`,
           usage,
         );
       }
       continue;
     }
-    const parsed = optionSchema(spec).safeParse(value);
-    if (!parsed.success) throw new CommandInputError(parsed.error.issues[0]?.message ?? `--${spec.name} is not valid.`, usage);
+    const parsed = optionSchema(spec, style).safeParse(value);
+    if (!parsed.success) throw new CommandInputError(parsed.error.issues[0]?.message ?? `${sentence(optionLabel(spec, style))} is not valid.`, usage);
     options[spec.name] = parsed.data;
   }
   return { command: command.name, subcommand: sub?.name, options };

@@ -4,7 +4,7 @@
  * Words that are not `--flags` fill the subcommand's positional option.
  */
 import type { ParsedCommand } from '../../commands/spec.js';
-import { CommandInputError, findCommand, findSubcommand, optionsOf, renderHelp, usageOf, validateCommand } from './options.js';
+import { CommandInputError, findCommand, findSubcommand, optionLabel, optionsOf, renderHelp, usageOf, validateCommand } from './options.js';
 
 export type TextCommand = { kind: 'command'; command: ParsedCommand } | { kind: 'help'; text: string };
 
@@ -75,7 +75,7 @@ export function parseTextCommand(line: string, commandName?: string): TextComman
 
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
-    const flag = !token.quoted && /^--[a-z_]+(=.*)?$/i.exec(token.text) ? token.text.slice(2) : undefined;
+    const flag = isFlag(token) ? token.text.slice(2) : undefined;
     if (flag === undefined) {
       if (token.text === '--help' && !token.quoted) return { kind: 'help', text: renderHelp(command.name) };
       words.push(token.quoted && /\s/.test(token.text) ? token.text : token.text);
@@ -93,15 +93,26 @@ export function parseTextCommand(line: string, commandName?: string): TextComman
     } else {
       const value = tokens[++i];
       if (value === undefined) throw new CommandInputError(`--${key} needs a value.`, usage);
-      raw[key] = value.text;
+      if (spec.freeText) {
+        // Free text runs to the next --flag, unquoted, as the positional option's words do.
+        const parts = [value.text];
+        while (tokens[i + 1] && !isFlag(tokens[i + 1]!)) parts.push(tokens[++i]!.text);
+        raw[key] = parts.join(' ');
+      } else {
+        raw[key] = value.text;
+      }
     }
   }
   if (words.length > 0) {
     if (!positional) throw new CommandInputError(`Unexpected text "${truncate(words.join(' '), 40)}". Put values after --option names.`, usage);
-    if (raw[positional.name] !== undefined) throw new CommandInputError(`--${positional.name} is given twice.`, usage);
+    if (raw[positional.name] !== undefined) throw new CommandInputError(`${optionLabel(positional)} is given both as words and as --${positional.name}.`.replace(/^./, (c) => c.toUpperCase()), usage);
     raw[positional.name] = words.join(' ');
   }
   return { kind: 'command', command: validateCommand(command.name, subName, raw) };
+}
+
+function isFlag(token: Token): boolean {
+  return !token.quoted && /^--[a-z_]+(=.*)?$/i.test(token.text);
 }
 
 function truncate(text: string, max: number): string {

@@ -5,6 +5,7 @@
 export type Micros = number;
 
 export const MICROS_PER_USD = 1_000_000;
+const MICROS_PER_CENT = 10_000;
 
 /** Parses a user- or env-supplied dollar amount ("12", "12.5", "0.000001") exactly. */
 export function usdToMicros(usd: string | number): Micros {
@@ -16,17 +17,19 @@ export function usdToMicros(usd: string | number): Micros {
   return whole * MICROS_PER_USD + fraction;
 }
 
-/** "$1.23" for display; sub-cent amounts keep enough digits to be non-zero. */
+/**
+ * "$1.23" for display: users see cents, rounded half up ($0.504 → $0.50,
+ * $0.505 → $0.51). Only the display rounds; balances, reservations and sums
+ * stay exact in micro-dollars, so a total is rounded once, never summed from
+ * rounded parts. A non-zero amount under half a cent reads "<$0.01", not "$0.00".
+ */
 export function formatUsd(micros: Micros): string {
   const sign = micros < 0 ? '-' : '';
   const abs = Math.abs(micros);
-  const whole = Math.floor(abs / MICROS_PER_USD);
-  const fraction = abs % MICROS_PER_USD;
-  let digits = String(fraction).padStart(6, '0');
-  // Show cents; keep further digits only when they carry value (e.g. $0.0042).
-  digits = digits.replace(/0+$/, '');
-  if (digits.length < 2) digits = digits.padEnd(2, '0');
-  return `${sign}$${whole.toLocaleString('en-US')}.${digits}`;
+  if (abs > 0 && abs < MICROS_PER_CENT / 2) return `${sign}<$0.01`;
+  const cents = Math.floor((abs + MICROS_PER_CENT / 2) / MICROS_PER_CENT);
+  const whole = Math.floor(cents / 100);
+  return `${sign}$${whole.toLocaleString('en-US')}.${String(cents % 100).padStart(2, '0')}`;
 }
 
 export function assertMicros(value: number, what: string): Micros {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CommandInputError, renderHelp } from '../../src/commands/options.js';
+import { CommandInputError, renderHelp, validateCommand } from '../../src/commands/options.js';
 import { parseTextCommand } from '../../src/commands/text-syntax.js';
 
 function command(line: string, name?: string) {
@@ -63,5 +63,37 @@ describe('text syntax', () => {
     assert.equal(parseTextCommand('/sora help').kind, 'help');
     assert.match(renderHelp(), /\/character create/);
     assert.match(renderHelp('budget', 'ko'), /월 한도/);
+  });
+
+  it('takes the rest of the line as the remix prompt without quotes, up to the next --flag', () => {
+    assert.deepEqual(command('/sora remix j_abc --prompt make the balloon blue').options, { job: 'j_abc', prompt: 'make the balloon blue' });
+    assert.deepEqual(command('/character create mascot --description a round orange robot --video_url https://x.test/a.mp4').options, {
+      name: 'mascot',
+      description: 'a round orange robot',
+      video_url: 'https://x.test/a.mp4',
+    });
+    // Every example the help shows parses.
+    const help = renderHelp('sora');
+    for (const example of help.split('\n').filter((l) => l.startsWith('  e.g. ')).map((l) => l.slice(7))) command(example);
+  });
+
+  it('names options in errors the way each surface shows them', () => {
+    refusal(`/sora generate ${'x'.repeat(2001)}`, /^The prompt must be at most 2000 characters\.$/);
+    refusal('/budget set lots', /^The amount must be a number\.$/);
+    refusal('/sora generate a cat --seconds 99', /^--seconds must be at most 20\.$/);
+    const discord = (raw: Record<string, unknown>, pattern: RegExp) =>
+      assert.throws(() => validateCommand('sora', 'generate', raw, 'discord'), (e: unknown) => e instanceof CommandInputError && pattern.test(e.userMessage));
+    discord({ prompt: 'a cat', seconds: 99 }, /^`seconds:` must be at most 20\.$/);
+    discord({ prompt: 'x'.repeat(2001) }, /^`prompt:` must be at most 2000 characters\.$/);
+    discord({ seconds: 8 }, /^Missing `prompt:`\.$/);
+    assert.throws(() => validateCommand('sora', 'remix', { job: 'j_1', prompt: 'ab' }, 'form'), /: The prompt must be at least 3 characters\.$/);
+  });
+
+  it('takes a budget of at most two decimals, from text and from Discord numbers', () => {
+    assert.equal(command('/budget set 5.55').options.amount, 5.55);
+    refusal('/budget set 5.555', /^The amount can have at most 2 decimals \(whole cents\), e\.g\. 5\.50\.$/);
+    assert.throws(() => validateCommand('budget', 'set', { amount: 5.555 }, 'discord'), /`amount:` can have at most 2 decimals/);
+    assert.throws(() => validateCommand('budget', 'set', { amount: 1e-7 }, 'discord'), /at most 2 decimals/);
+    assert.equal(validateCommand('budget', 'set', { amount: 20 }, 'discord').options.amount, 20);
   });
 });

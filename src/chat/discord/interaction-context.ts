@@ -64,7 +64,7 @@ export function rawOptions(options: readonly CommandInteractionOption[]): { subc
 /** Every Discord option passes the same zod schemas the text parser uses. */
 export function parseCommand(interaction: ChatInputCommandInteraction): ParsedCommand {
   const { subcommand, raw } = rawOptions(interaction.options.data);
-  return validateCommand(interaction.commandName, subcommand, raw);
+  return validateCommand(interaction.commandName, subcommand, raw, 'discord');
 }
 
 /** Downloads an attachment option to a local file, under the media store's size, type and address rules. */

@@ -79,7 +79,7 @@ export async function handleRemixModal(deps: DiscordDeps, interaction: ModalSubm
   if (!parsed || parsed.action !== 'remix' || !actor) return answerEphemeral(interaction, 'This form is no longer supported. Use /sora remix instead.', logger);
   try {
     // The modal's text is user input like any option: same zod schema as /sora remix.
-    const command = validateCommand('sora', 'remix', { job: parsed.jobId, prompt: interaction.fields.getTextInputValue(REMIX_PROMPT_FIELD) });
+    const command = validateCommand('sora', 'remix', { job: parsed.jobId, prompt: interaction.fields.getTextInputValue(REMIX_PROMPT_FIELD) }, 'form');
     const original = await studio.job(actor, parsed.jobId);
     return launchJob(deps, interaction, {
       threadId: threadOf(original.surface),

@@ -35,7 +35,7 @@ export function remixSubmittedListener(rt: SlackRuntime) {
     const raw = parsed.data.view.state.values[REMIX_BLOCK]?.[REMIX_INPUT]?.value ?? '';
     let prompt: string;
     try {
-      const command = validateCommand('sora', 'remix', { job: jobId, prompt: mentionsToNames(unescapeSlackText(raw), () => undefined) });
+      const command = validateCommand('sora', 'remix', { job: jobId, prompt: mentionsToNames(unescapeSlackText(raw), () => undefined) }, 'form');
       prompt = String(command.options.prompt);
     } catch (error) {
       if (!(error instanceof CommandInputError)) throw error;
