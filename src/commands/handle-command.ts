@@ -21,10 +21,22 @@ export interface CommandContext {
   surface: SurfaceRef;
   /** Fetches an attachment option's value (a platform file reference) to a local file. */
   resolveAttachment?: (value: string, kind: 'video' | 'image') => Promise<string>;
+  /** Resolves a member typed as `@name` to a user id, on surfaces that know members by name (the console). */
+  resolveMemberName?: (name: string) => string;
 }
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+
+/** A `--user` value: a platform id from a mention, or a typed `@name` the surface resolves. */
+function member(ctx: CommandContext, value: unknown): string | undefined {
+  const ref = text(value);
+  if (!ref?.startsWith('@')) return ref;
+  if (!ctx.resolveMemberName) {
+    throw new UserFacingError('not_a_mention', `${ref} is not a member mention here. Type @ and pick the member from the list, so it becomes a mention.`);
+  }
+  return ctx.resolveMemberName(ref.slice(1));
+}
 
 async function attachment(ctx: CommandContext, value: unknown, kind: 'video' | 'image'): Promise<string | undefined> {
   const ref = text(value);
@@ -86,7 +98,7 @@ export async function handleCommand(studio: Studio, command: ParsedCommand, ctx:
         kind: 'cost',
         report: await studio.costReport(actor, {
           period: (text(o.period) ?? 'this-month') as 'this-month' | 'last-month',
-          userId: text(o.user),
+          userId: member(ctx, o.user),
         }),
       };
     case 'budget show':
@@ -98,7 +110,7 @@ export async function handleCommand(studio: Studio, command: ParsedCommand, ctx:
         changed: true,
         view: await studio.setBudget(actor, {
           amountMicros: amount === undefined ? undefined : usdToMicros(amount.toFixed(6)),
-          userId: text(o.user),
+          userId: member(ctx, o.user),
           policy: text(o.policy) as RoutingPolicy | undefined,
         }),
       };

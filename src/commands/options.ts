@@ -30,8 +30,12 @@ export function cleanText(text: string): string {
   return text.replace(CONTROL_CHARACTERS, '').trim();
 }
 
-/** Discord `<@123>`/`<@!123>`, Slack `<@U123|name>`, or a bare id. */
-const USER_REFERENCE = /^<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>$|^([A-Za-z0-9]{2,32})$/;
+/**
+ * Discord `<@123>`/`<@!123>`, Slack `<@U123|name>`, a bare id, or a typed
+ * `@name`. A typed name keeps its `@`: only a surface that names its members by
+ * name (the console) can resolve it; chat surfaces need a real mention.
+ */
+const USER_REFERENCE = /^<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>$|^([A-Za-z0-9]{2,32})$|^(@[A-Za-z0-9._-]{1,32})$/;
 
 export function findCommand(name: string): CommandSpec | undefined {
   return COMMANDS.find((c) => c.name === name.toLowerCase());
@@ -103,7 +107,7 @@ function buildOptionSchema(option: OptionSpec, style: OptionStyle): z.ZodType<st
         .refine((v) => USER_REFERENCE.test(v), `${name} must be a member mention like @alice.`)
         .transform((v) => {
           const m = USER_REFERENCE.exec(v)!;
-          return (m[1] ?? m[2])!;
+          return (m[1] ?? m[2] ?? m[3])!;
         });
     case 'attachment':
       return z.string().min(1, `${name} needs a file.`).max(2000, `${name} is too long.`);

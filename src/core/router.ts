@@ -35,6 +35,28 @@ export interface Candidate {
 export interface Route {
   candidates: Candidate[];
   reason: string;
+  /** Set when the user asked for a length and the chosen backend's differs, or an exact one costs more. */
+  duration?: DurationNotice;
+}
+
+/**
+ * What the acceptance says about the length, as data: each surface words it,
+ * naming the backend option in its own syntax (`--backend kling`, `backend:`).
+ */
+export interface DurationNotice {
+  askedSeconds: number;
+  /** The chosen backend's length, its name and price. */
+  madeSeconds: number;
+  backendName: string;
+  estimateMicros: Micros;
+  /** `@mascot and @robot`, or empty. */
+  characterNames: string;
+  policy: RoutingPolicy;
+  forced: boolean;
+  /** A backend the user can ask for that makes exactly the asked length (when the chosen one does not). */
+  exact?: { backendId: string; backendName: string; estimateMicros: Micros };
+  /** When the chosen backend makes the exact length at a higher price than another length elsewhere (cost policy). */
+  cheaper?: { backendId: string; seconds: number; estimateMicros: Micros };
 }
 
 /** Why a backend cannot take a job, as a short clause; undefined when it can. */
@@ -77,7 +99,8 @@ export function routeJob(backends: readonly Backend[], request: RouteRequest): R
     }
     const why = unsuitability(backend, request);
     if (why) throw new UserFacingError('backend_unsuitable', `${backend.capabilities.displayName} ${why}. Leave out --backend to let the bot choose.`);
-    return { candidates: [candidateFor(backend)], reason: `${backend.capabilities.displayName}, as requested` };
+    const chosen = candidateFor(backend);
+    return { candidates: [chosen], reason: `${backend.capabilities.displayName}, as requested`, duration: durationNotice(chosen, backends.filter((b) => !unsuitability(b, request)).map(candidateFor), request, true) };
   }
 
   const suitable = backends.filter((b) => !unsuitability(b, request)).map(candidateFor);
@@ -86,10 +109,13 @@ export function routeJob(backends: readonly Backend[], request: RouteRequest): R
     throw new UserFacingError('no_backend', `No configured backend can make this video: ${reasons}.`);
   }
 
+  // A length the user asked for is kept when any suitable backend can make it exactly: those come first, by policy.
+  const exactFirst = (a: Candidate, b: Candidate) => Number(!isExact(a, request)) - Number(!isExact(b, request));
   const byPolicy = (a: Candidate, b: Candidate) =>
-    request.policy === 'cost'
+    exactFirst(a, b) ||
+    (request.policy === 'cost'
       ? a.estimateMicros - b.estimateMicros || a.backend.capabilities.stabilityRank - b.backend.capabilities.stabilityRank
-      : a.backend.capabilities.stabilityRank - b.backend.capabilities.stabilityRank || a.estimateMicros - b.estimateMicros;
+      : a.backend.capabilities.stabilityRank - b.backend.capabilities.stabilityRank || a.estimateMicros - b.estimateMicros);
   const healthy = suitable.filter((c) => !request.isOpen(c.backend.id)).sort(byPolicy);
   const tripped = suitable.filter((c) => request.isOpen(c.backend.id)).sort(byPolicy);
   const candidates = [...healthy, ...tripped];
@@ -97,12 +123,47 @@ export function routeJob(backends: readonly Backend[], request: RouteRequest): R
 
   const names = request.characters.map((c) => `@${c.name}`).join(' and ');
   const policyText = request.policy === 'cost' ? 'the cheapest' : 'the most stable';
+  // When exactness narrowed the field, the reason counts the backends that make the asked length.
+  const exactCount = suitable.filter((c) => isExact(c, request)).length;
+  const narrowed = isExact(first, request) && exactCount < suitable.length;
+  const pool = narrowed ? exactCount : suitable.length;
+  const holding = request.characters.length > 0 ? ` that can hold ${names}` : '';
+  const exactly = narrowed ? `${holding ? ' and' : ' that can'} make exactly ${request.seconds} s` : '';
   let reason =
-    request.characters.length > 0
-      ? `${first.backend.capabilities.displayName}: ${policyText} of ${suitable.length} backend${suitable.length === 1 ? '' : 's'} that can hold ${names}`
+    request.characters.length > 0 || narrowed
+      ? `${first.backend.capabilities.displayName}: ${policyText} of ${pool} backend${pool === 1 ? '' : 's'}${holding}${exactly}`
       : `${first.backend.capabilities.displayName}: ${policyText} backend (team policy "${request.policy}")`;
   if (tripped.length > 0 && healthy.length > 0) {
     reason += `; skipped ${tripped.map((c) => c.backend.capabilities.displayName).join(', ')} after recent failures`;
   }
-  return { candidates, reason };
+  return { candidates, reason, duration: durationNotice(first, suitable, request, false) };
+}
+
+function isExact(candidate: Candidate, request: Pick<RouteRequest, 'seconds'>): boolean {
+  return request.seconds === undefined || candidate.seconds === request.seconds;
+}
+
+function durationNotice(chosen: Candidate, suitable: Candidate[], request: RouteRequest, forced: boolean): DurationNotice | undefined {
+  if (request.seconds === undefined) return undefined;
+  const cheapest = (list: Candidate[]) => [...list].sort((a, b) => a.estimateMicros - b.estimateMicros)[0];
+  const base = {
+    askedSeconds: request.seconds,
+    madeSeconds: chosen.seconds,
+    backendName: chosen.backend.capabilities.displayName,
+    estimateMicros: chosen.estimateMicros,
+    characterNames: request.characters.map((c) => `@${c.name}`).join(' and '),
+    policy: request.policy,
+    forced,
+  };
+  if (!isExact(chosen, request)) {
+    const exact = cheapest(suitable.filter((c) => c !== chosen && isExact(c, request)));
+    return {
+      ...base,
+      ...(exact && { exact: { backendId: exact.backend.id, backendName: exact.backend.capabilities.displayName, estimateMicros: exact.estimateMicros } }),
+    };
+  }
+  if (forced || request.policy !== 'cost') return undefined;
+  // Exactness outranked the cost policy: say what the other length would have cost.
+  const cheaper = cheapest(suitable.filter((c) => c.estimateMicros < chosen.estimateMicros));
+  return cheaper ? { ...base, cheaper: { backendId: cheaper.backend.id, seconds: cheaper.seconds, estimateMicros: cheaper.estimateMicros } } : undefined;
 }

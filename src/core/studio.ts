@@ -15,7 +15,7 @@ import { CHARACTER_NAME, characterKey, closestNames, resolveMentions } from './m
 import { formatUsd, type Micros } from './money.js';
 import type { Backend, KeyValueStore, Ledger, MediaStore, MonthSummary, Surface } from './ports.js';
 import { estimateFor } from './pricing.js';
-import { routeJob, unsuitability } from './router.js';
+import { routeJob, unsuitability, type DurationNotice } from './router.js';
 import { FairScheduler, type Scheduler } from './scheduler.js';
 import { TenantSettingsRepository, type RoutingPolicy, type SettingsDefaults } from './tenant-settings.js';
 import {
@@ -53,6 +53,8 @@ export interface Accepted {
   userLeftMicros: Micros;
   backendName: string;
   reason: string;
+  /** What the acceptance says about the length asked for (see router). */
+  duration?: DurationNotice;
 }
 
 export interface CharacterView {
@@ -258,6 +260,7 @@ export class Studio {
       userLeftMicros: reservation.userLeftMicros,
       backendName: first.backend.capabilities.displayName,
       reason: route.reason,
+      ...(route.duration && { duration: route.duration }),
     };
   }
 

@@ -11,7 +11,7 @@ const reseller = declaredBackend('reseller', { stabilityRank: 5, seconds: [10, 1
 const noChars = declaredBackend('plain', { stabilityRank: 3, characters: { binding: undefined, max: 0, mention: { kind: 'name' } }, price: { kind: 'per-second', microsPerSecond: { standard: 10_000, high: 20_000 } } });
 const oneChar = declaredBackend('single', { stabilityRank: 2, characters: { binding: 'provider-character', max: 1, mention: { kind: 'name' } }, price: { kind: 'per-second', microsPerSecond: { standard: 5_000, high: 5_000 } } });
 
-const base: RouteRequest = { characters: [], seconds: 8, orientation: 'landscape', quality: 'standard', hasImage: false, forced: undefined, policy: 'cost', isOpen: () => false };
+const base: RouteRequest = { characters: [], seconds: undefined, orientation: 'landscape', quality: 'standard', hasImage: false, forced: undefined, policy: 'cost', isOpen: () => false };
 
 describe('router', () => {
   it('sends a job that names characters only to backends that can hold them all', () => {
@@ -78,5 +78,46 @@ describe('router and character sources', () => {
     assert.deepEqual(route(clip, false), ['uploader']);
     assert.deepEqual(route(clip, true), ['fetcher', 'uploader']);
     assert.deepEqual(route(linked, false), ['fetcher', 'uploader']);
+  });
+});
+
+describe('router: the length the user asked for', () => {
+  // The README's case: a per-video reseller makes 10 s for $0.12; a per-second backend makes exactly 8 s for more.
+  const kling = declaredBackend('kling', { stabilityRank: 3, seconds: [3, 5, 8, 10], price: { kind: 'per-second', microsPerSecond: { standard: 84_000, high: 112_000 } } });
+  const mascot = character('mascot');
+
+  it('prefers a backend that makes the asked length exactly, and says what the cheaper other length would cost', () => {
+    const route = routeJob([reseller, kling], { ...base, seconds: 8, characters: [mascot] });
+    assert.deepEqual(route.candidates.map((c) => [c.backend.id, c.seconds]), [['kling', 8], ['reseller', 10]]);
+    assert.match(route.reason, /kling: the cheapest of 1 backend that can hold @mascot and make exactly 8 s/);
+    assert.deepEqual(route.duration, {
+      askedSeconds: 8, madeSeconds: 8, backendName: 'kling', estimateMicros: 672_000, characterNames: '@mascot', policy: 'cost', forced: false,
+      cheaper: { backendId: 'reseller', seconds: 10, estimateMicros: 120_000 },
+    });
+  });
+
+  it('with no length asked, the policy alone decides and nothing is noted', () => {
+    const route = routeJob([reseller, kling], { ...base, characters: [mascot] });
+    assert.equal(route.candidates[0]!.backend.id, 'reseller');
+    assert.equal(route.duration, undefined);
+  });
+
+  it('when no suitable backend makes the length, the notice names the length made and an exact one the user can ask for', () => {
+    const none = routeJob([reseller], { ...base, seconds: 4 });
+    assert.deepEqual(none.duration, { askedSeconds: 4, madeSeconds: 10, backendName: 'reseller', estimateMicros: 120_000, characterNames: '', policy: 'cost', forced: false });
+    // Forced to a backend that cannot make 10 s: the exact one is named as the alternative.
+    const forced = routeJob([official, kling], { ...base, seconds: 10, forced: 'official' });
+    assert.equal(forced.candidates[0]!.seconds, 8);
+    assert.deepEqual(forced.duration?.exact, { backendId: 'kling', backendName: 'kling', estimateMicros: 840_000 });
+    assert.equal(forced.duration?.forced, true);
+    // An exact backend whose circuit is open goes last, but stays the one to ask for.
+    const tripped = routeJob([reseller, kling], { ...base, seconds: 8, isOpen: (b) => b === 'kling' });
+    assert.equal(tripped.candidates[0]!.backend.id, 'reseller');
+    assert.equal(tripped.duration?.exact?.backendId, 'kling');
+  });
+
+  it('refuses an orientation no backend makes rather than changing it', () => {
+    const landscapeOnly = declaredBackend('wide', { sizes: { landscape: { standard: '1280x720' }, portrait: {} } });
+    assert.throws(() => routeJob([landscapeOnly], { ...base, orientation: 'portrait' }), /has no standard portrait size/);
   });
 });
