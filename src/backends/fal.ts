@@ -55,6 +55,8 @@ export function falCapabilities(model: FalModel, price: PriceModel, displayName?
     price,
     // IN_QUEUE carries `queue_position`; IN_PROGRESS carries logs, sometimes with a percentage.
     progress: 'queue-position',
+    // fal publishes no render time per model; two minutes is the bot's own figure, shown only as an estimate.
+    typicalRenderSeconds: 120,
     completion: 'webhook',
     resultUrlTtlSeconds,
     remix: false,

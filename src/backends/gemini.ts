@@ -60,6 +60,9 @@ export function geminiCapabilities(price: PriceModel, referenceMode: GeminiRefer
     },
     price,
     progress: 'none',
+    // Google gives a request latency of 11 s to 6 min at peak (https://ai.google.dev/gemini-api/docs/video, read 2026-12-02);
+    // two minutes is the bot's own middle figure, shown only as an estimate.
+    typicalRenderSeconds: 120,
     completion: 'poll',
     // Generated videos are kept for 2 days on Google's side.
     resultUrlTtlSeconds: 2 * 86_400,

@@ -60,6 +60,8 @@ export function klingCapabilities(price: PriceModel, maxElements: number, displa
     sizes: { landscape: { standard: '1280x720', high: '1920x1080' }, portrait: { standard: '720x1280', high: '1080x1920' } },
     price,
     progress: 'none',
+    // Kling publishes no render time; three minutes is the bot's own figure, shown only as an estimate.
+    typicalRenderSeconds: 180,
     completion: 'poll',
     // Kling keeps generated videos for 30 days.
     resultUrlTtlSeconds: 30 * 86_400,

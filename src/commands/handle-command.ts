@@ -9,6 +9,7 @@ import type { ParsedCommand } from '../../commands/spec.js';
 import type { Reply } from '../core/replies.js';
 import { UserFacingError } from '../core/errors.js';
 import { usdToMicros } from '../core/money.js';
+import { elapsedProgress } from '../core/present.js';
 import type { Studio } from '../core/studio.js';
 import type { RoutingPolicy } from '../core/tenant-settings.js';
 import type { Actor, Orientation, Quality, SurfaceRef } from '../core/types.js';
@@ -71,7 +72,8 @@ export async function handleCommand(studio: Studio, command: ParsedCommand, ctx:
       const id = text(o.job);
       if (!id) return { kind: 'jobs', jobs: (await studio.recentJobs(actor)).slice(0, 10) };
       const job = await studio.job(actor, id);
-      return { kind: 'job', job, position: studio.queuePosition(job.id) };
+      const elapsed = job.state === 'running' ? elapsedProgress(job, job.progress, studio.backend(job.backend)?.capabilities, studio.clock.now()) : undefined;
+      return { kind: 'job', job, position: studio.queuePosition(job.id), ...(elapsed && { elapsed }) };
     }
     case 'sora cancel':
       return { kind: 'cancelled', job: await studio.cancel(actor, text(o.job)!) };

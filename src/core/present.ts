@@ -1,12 +1,31 @@
 /**
- * Plain-text presentation of replies and job states, shared by the console and
- * as the text fallback of richer surfaces. Markdown-light: `*bold*` and
- * backticks read fine in a terminal and in Slack's mrkdwn.
+ * Words for replies and job states, shared by every surface. The core's
+ * messages are data (the reply kinds, the duration notice); each surface renders
+ * them with its own markup: the console in plain text, Slack and Discord with
+ * `*bold*` and backticks, and options in the syntax the user types there.
  */
 import type { Reply } from './replies.js';
 import { formatUsd, type Micros } from './money.js';
+import type { DurationNotice } from './router.js';
 import type { CostReport } from './studio.js';
-import type { JobRecord } from './types.js';
+import type { BackendCapabilities, JobRecord } from './types.js';
+
+export interface Markup {
+  bold(text: string): string;
+  /** An id or a value the user can copy. */
+  code(text: string): string;
+  /** How the user names an option with a value on this surface: `--backend kling`, `backend:kling`. */
+  option(name: string, value: string): string;
+}
+
+/** The console: no markup at all. */
+export const plainText: Markup = { bold: (t) => t, code: (t) => t, option: (n, v) => `--${n} ${v}` };
+
+/** Slack's mrkdwn, with the shared text syntax. */
+export const chatMarkdown: Markup = { bold: (t) => `*${t}*`, code: (t) => `\`${t}\``, option: (n, v) => `\`--${n} ${v}\`` };
+
+/** Discord: the same marks, with options as Discord's command form shows them (`backend:kling`). */
+export const discordMarkdown: Markup = { ...chatMarkdown, option: (n, v) => `\`${n}:${v}\`` };
 
 export function progressBar(percent: number, width = 20): string {
   const p = Math.max(0, Math.min(100, Math.round(percent)));
@@ -14,16 +33,61 @@ export function progressBar(percent: number, width = 20): string {
   return `${'█'.repeat(filled)}${'░'.repeat(width - filled)} ${String(p).padStart(3)}%`;
 }
 
-export function describeAccepted(reply: Extract<Reply, { kind: 'accepted' }>): string {
+/** `45s`, `2m 05s`. */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const m = Math.floor(total / 60);
+  const sec = total % 60;
+  return m > 0 ? `${m}m ${String(sec).padStart(2, '0')}s` : `${sec}s`;
+}
+
+/**
+ * The progress of a job whose provider reports no percent (Gemini, Kling; fal
+ * while it gives only a queue position): time elapsed since the provider took it
+ * and, when the backend declares a typical render time, an estimate marked as one.
+ * Undefined when a real percent is there to show as a bar.
+ */
+export function elapsedProgress(
+  job: Pick<JobRecord, 'submittedAt' | 'createdAt'>,
+  progress: number,
+  caps: Pick<BackendCapabilities, 'progress' | 'typicalRenderSeconds'> | undefined,
+  now: number,
+): string | undefined {
+  if (!caps || caps.progress === 'percent' || progress > 0) return undefined;
+  const elapsedMs = now - (job.submittedAt ?? job.createdAt);
+  const typical = caps.typicalRenderSeconds;
+  if (typical === undefined) return `${formatDuration(elapsedMs)} elapsed (this provider reports no percentage)`;
+  const leftMs = typical * 1000 - elapsedMs;
+  const estimate = leftMs > 0 ? `about ${formatDuration(leftMs)} left` : 'taking longer than usual';
+  return `${formatDuration(elapsedMs)} elapsed, ${estimate} (estimate: renders here usually take ${formatDuration(typical * 1000)})`;
+}
+
+/** The sentence about the length, when the router had something to say. */
+export function describeDuration(d: DurationNotice, m: Markup = chatMarkdown): string {
+  const keeping = d.characterNames ? ` that can keep ${d.characterNames}` : '';
+  if (d.madeSeconds === d.askedSeconds) {
+    if (!d.cheaper) return '';
+    return `Exactly ${d.askedSeconds} s as asked on ${d.backendName} (${formatUsd(d.estimateMicros)}); ${m.option('backend', d.cheaper.backendId)} makes ${d.cheaper.seconds} s for ${formatUsd(d.cheaper.estimateMicros)}.`;
+  }
+  const which = d.forced ? d.backendName : `the ${d.policy === 'cost' ? 'cheapest' : 'most stable'} backend${keeping}`;
+  const made = `${d.askedSeconds} s asked; ${which} makes ${d.madeSeconds} s (${formatUsd(d.estimateMicros)})`;
+  if (d.exact) return `${made}; ${m.option('backend', d.exact.backendId)} makes exactly ${d.askedSeconds} s (${formatUsd(d.exact.estimateMicros)}).`;
+  return `${made}; no backend${keeping} makes exactly ${d.askedSeconds} s.`;
+}
+
+export function describeAccepted(reply: Extract<Reply, { kind: 'accepted' }>, m: Markup = chatMarkdown): string {
   const a = reply.accepted;
+  const duration = a.duration ? describeDuration(a.duration, m) : '';
   return [
-    `Job \`${a.job.id}\` accepted: ${a.job.seconds}s ${a.job.input.orientation} on ${a.backendName}, estimated ${formatUsd(a.estimateMicros)}.`,
+    `Job ${m.code(a.job.id)} accepted: ${a.job.seconds}s ${a.job.input.orientation} on ${a.backendName}, estimated ${formatUsd(a.estimateMicros)}.`,
+    ...(duration ? [duration] : []),
     `Budget left this month: team ${formatUsd(a.tenantLeftMicros)}, you ${formatUsd(a.userLeftMicros)}.`,
     `Why this backend: ${a.reason}.`,
   ].join('\n');
 }
 
-export function describeJobStatus(job: JobRecord, position?: number): string {
+/** `elapsed` is `elapsedProgress` for the job when its provider reports no percent. */
+export function describeJobStatus(job: JobRecord, position?: number, elapsed?: string): string {
   switch (job.state) {
     case 'queued':
       return position !== undefined ? `queued, position ${position}` : 'queued';
@@ -31,7 +95,7 @@ export function describeJobStatus(job: JobRecord, position?: number): string {
     case 'submitted':
       return job.stage;
     case 'running':
-      return `${job.stage} ${progressBar(job.progress)}`;
+      return elapsed ? `${job.stage}, ${elapsed}` : `${job.stage} ${progressBar(job.progress)}`;
     case 'downloading':
       return 'downloading the finished video';
     case 'delivering':
@@ -45,9 +109,9 @@ export function describeJobStatus(job: JobRecord, position?: number): string {
   }
 }
 
-export function jobLine(job: JobRecord, position?: number): string {
+export function jobLine(job: JobRecord, position?: number, m: Markup = chatMarkdown, elapsed?: string): string {
   const prompt = job.input.prompt.length > 60 ? `${job.input.prompt.slice(0, 59)}…` : job.input.prompt;
-  return `\`${job.id}\` ${job.requesterName}: "${prompt}" on ${job.backend}, ${describeJobStatus(job, position)}`;
+  return `${m.code(job.id)} ${job.requesterName}: "${prompt}" on ${job.backend}, ${describeJobStatus(job, position, elapsed)}`;
 }
 
 function line(label: string, spent: Micros, reserved: Micros, cap?: Micros): string {
@@ -56,9 +120,9 @@ function line(label: string, spent: Micros, reserved: Micros, cap?: Micros): str
   return `${label}: ${formatUsd(spent)}${reservedText}${capText}`;
 }
 
-export function describeCost(report: CostReport): string {
+export function describeCost(report: CostReport, m: Markup = chatMarkdown): string {
   const { summary } = report;
-  const out = [`*Spend for ${report.month}*`];
+  const out = [m.bold(`Spend for ${report.month}`)];
   if (report.user) {
     const u = summary.byUser[report.user.id];
     out.push(line(report.user.name, u?.spentMicros ?? 0, u?.reservedMicros ?? 0, report.user.capMicros), `Videos: ${u?.jobs ?? 0}`);
@@ -69,12 +133,12 @@ export function describeCost(report: CostReport): string {
   out.push(`Left: ${formatUsd(Math.max(0, report.tenantCapMicros - summary.total.spentMicros - summary.total.reservedMicros))}. Default cap per member: ${formatUsd(report.userCapMicros)}.`);
   const users = Object.entries(summary.byUser).sort((a, b) => b[1].spentMicros - a[1].spentMicros);
   if (users.length > 0) {
-    out.push('', '*By member*');
+    out.push('', m.bold('By member'));
     for (const [, u] of users.slice(0, 10)) out.push(`• ${line(u.name, u.spentMicros, u.reservedMicros)} · ${u.jobs} video${u.jobs === 1 ? '' : 's'}`);
   }
   const backends = Object.entries(summary.byBackend).sort((a, b) => b[1].spentMicros - a[1].spentMicros);
   if (backends.length > 0) {
-    out.push('', '*By backend*');
+    out.push('', m.bold('By backend'));
     for (const [id, b] of backends) out.push(`• ${report.backendNames[id] ?? id}: ${formatUsd(b.spentMicros)} · ${b.jobs} video${b.jobs === 1 ? '' : 's'}`);
   }
   if (summary.total.jobs > 0) {
@@ -89,16 +153,16 @@ export function describeCost(report: CostReport): string {
   return out.join('\n');
 }
 
-export function describeReply(reply: Reply): string {
+export function describeReply(reply: Reply, m: Markup = chatMarkdown): string {
   switch (reply.kind) {
     case 'accepted':
-      return describeAccepted(reply);
+      return describeAccepted(reply, m);
     case 'job':
-      return [jobLine(reply.job, reply.position), reply.job.routeReason ? `Why this backend: ${reply.job.routeReason}.` : ''].filter(Boolean).join('\n');
+      return [jobLine(reply.job, reply.position, m, reply.elapsed), reply.job.routeReason ? `Why this backend: ${reply.job.routeReason}.` : ''].filter(Boolean).join('\n');
     case 'jobs':
-      return reply.jobs.length === 0 ? 'No videos yet. Start one with /sora generate.' : reply.jobs.map((j) => jobLine(j)).join('\n');
+      return reply.jobs.length === 0 ? 'No videos yet. Start one with /sora generate.' : reply.jobs.map((j) => jobLine(j, undefined, m)).join('\n');
     case 'cancelled':
-      return `Cancelled job \`${reply.job.id}\`; its reserved ${formatUsd(reply.job.estimateMicros)} went back to the budget.`;
+      return `Cancelled job ${m.code(reply.job.id)}; its reserved ${formatUsd(reply.job.estimateMicros)} went back to the budget.`;
     case 'character': {
       const c = reply.view.character;
       const head = reply.created ? `Created @${c.name}. Name it in a prompt, e.g. /sora generate @${c.name} waves at the camera.` : `@${c.name}${c.description ? `: ${c.description}` : ''}`;
@@ -112,11 +176,11 @@ export function describeReply(reply: Reply): string {
     case 'character-deleted':
       return `Deleted @${reply.character.name}.`;
     case 'cost':
-      return describeCost(reply.report);
+      return describeCost(reply.report, m);
     case 'budget': {
       const v = reply.view;
       const out = [
-        reply.changed ? '*Budget updated.*' : `*Budget for ${v.month}*`,
+        reply.changed ? m.bold('Budget updated.') : m.bold(`Budget for ${v.month}`),
         line('Team', v.tenantSpentMicros, v.tenantReservedMicros, v.tenantCapMicros),
         line('You', v.userSpentMicros, v.userReservedMicros, v.userCapMicros),
         `Routing policy: ${v.policy === 'cost' ? 'cheapest backend first' : 'most stable backend first'}.`,

@@ -7,7 +7,7 @@ import type { Character, JobRecord } from './types.js';
 
 export type Reply =
   | { kind: 'accepted'; accepted: Accepted }
-  | { kind: 'job'; job: JobRecord; position: number | undefined }
+  | { kind: 'job'; job: JobRecord; position: number | undefined; elapsed?: string }
   | { kind: 'jobs'; jobs: JobRecord[] }
   | { kind: 'cancelled'; job: JobRecord }
   | { kind: 'character'; view: CharacterView; created: boolean }

@@ -63,6 +63,11 @@ export interface BackendCapabilities {
   sizes: Record<Orientation, Partial<Record<Quality, string>>>;
   price: PriceModel;
   progress: 'percent' | 'queue-position' | 'none';
+  /**
+   * How long a render usually takes on this backend, in seconds: with no percent
+   * from the provider, the status shows time elapsed against it, marked as an estimate.
+   */
+  typicalRenderSeconds?: number;
   completion: 'poll' | 'webhook';
   /** How long a result URL lives; results are copied at once regardless. */
   resultUrlTtlSeconds: number;

@@ -62,7 +62,7 @@ export async function startDiscordAdapter(ctx: DiscordAdapterConfig): Promise<Ch
     },
   });
   const deps: DiscordDeps = { studio: ctx.studio, rest: client.rest, clock: ctx.clock, logger: log, media: ctx.media, config, applicationId };
-  const surface = new DiscordSurface({ rest: client.rest, clock: ctx.clock, logger: log, media: ctx.media, botUserId: () => client.user?.id });
+  const surface = new DiscordSurface({ rest: client.rest, clock: ctx.clock, logger: log, media: ctx.media, botUserId: () => client.user?.id, capabilities: (id) => ctx.studio.backend(id)?.capabilities });
   ctx.studio.attachSurface(surface);
 
   const inFlight = new Set<Promise<void>>();

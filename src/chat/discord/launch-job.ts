@@ -10,7 +10,7 @@
 import { MessageFlags, Routes, type ButtonInteraction, type ChatInputCommandInteraction, type ModalSubmitInteraction } from 'discord.js';
 import { z } from 'zod';
 import { UserFacingError } from '../../core/errors.js';
-import { describeAccepted } from '../../core/present.js';
+import { describeAccepted, discordMarkdown } from '../../core/present.js';
 import type { Accepted } from '../../core/studio.js';
 import type { SurfaceRef } from '../../core/types.js';
 import { answerEphemeral, sentenceFor, type DiscordDeps } from './interaction-context.js';
@@ -58,7 +58,7 @@ export async function launchJob(deps: DiscordDeps, interaction: JobInteraction, 
   }
   const job = accepted.job;
   try {
-    const summary = clip(`<@${interaction.user.id}> ${describeAccepted({ kind: 'accepted', accepted })}`);
+    const summary = clip(`<@${interaction.user.id}> ${describeAccepted({ kind: 'accepted', accepted }, discordMarkdown)}`);
     let anchorId: string;
     if (options.slow) {
       // The ephemeral defer cannot become public: confirm privately and post the public message with the bot token.

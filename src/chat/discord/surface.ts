@@ -13,7 +13,8 @@ import { z } from 'zod';
 import type { Clock } from '../../core/clock.js';
 import { formatUsd } from '../../core/money.js';
 import type { Surface } from '../../core/ports.js';
-import type { JobEvent, JobRecord, SurfaceRef } from '../../core/types.js';
+import { elapsedProgress } from '../../core/present.js';
+import type { BackendCapabilities, JobEvent, JobRecord, SurfaceRef } from '../../core/types.js';
 import type { Logger } from '../../log.js';
 import type { BotMediaStore } from '../../media/media-store.js';
 import { transcodeToFit } from '../../media/transcode.js';
@@ -38,6 +39,8 @@ export interface DiscordSurfaceOptions {
   media: BotMediaStore;
   /** The bot's user id once logged in; used to recognise its own messages after a restart. */
   botUserId: () => string | undefined;
+  /** A backend's declared capabilities: with no percent from the provider, the status shows time elapsed instead. */
+  capabilities?: (backend: string) => BackendCapabilities | undefined;
 }
 
 interface JobMemory {
@@ -119,9 +122,12 @@ export class DiscordSurface implements Surface {
       case 'queued':
         await this.showStatus(job, current, { stage: 'queued', progress: undefined, position: event.position }, ['cancel'], false, patch);
         break;
-      case 'progress':
-        await this.showStatus(job, current, { stage: event.stage, progress: event.stage === 'generating' || event.progress > 0 ? event.progress : undefined, position: event.position }, ['cancel'], false, patch);
+      case 'progress': {
+        const elapsed = event.stage === 'generating' ? elapsedProgress(job, event.progress, this.options.capabilities?.(job.backend), this.options.clock.now()) : undefined;
+        const progress = !elapsed && (event.stage === 'generating' || event.progress > 0) ? event.progress : undefined;
+        await this.showStatus(job, current, { stage: event.stage, progress, position: event.position, ...(elapsed && { note: elapsed }) }, ['cancel'], false, patch);
         break;
+      }
       case 'finished':
         await this.deliver(job, current, event, patch);
         break;

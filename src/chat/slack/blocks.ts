@@ -6,7 +6,7 @@
 import type { types } from '@slack/bolt';
 import type { Accepted, CostReport } from '../../core/studio.js';
 import { formatUsd } from '../../core/money.js';
-import { describeReply, progressBar } from '../../core/present.js';
+import { chatMarkdown, describeDuration, describeReply, progressBar } from '../../core/present.js';
 import type { Reply } from '../../core/replies.js';
 import type { JobEvent, JobRecord } from '../../core/types.js';
 
@@ -58,7 +58,11 @@ export function parentMessage(job: JobRecord, backendName: string, left: BudgetL
 }
 
 export function parentMessageForAccepted(accepted: Accepted): { text: string; blocks: Block[] } {
-  return parentMessage(accepted.job, accepted.backendName, accepted);
+  const message = parentMessage(accepted.job, accepted.backendName, accepted);
+  const duration = accepted.duration ? describeDuration(accepted.duration, chatMarkdown) : '';
+  // The length notice goes right under the estimate: it says what will be made and what another backend would make.
+  if (duration) message.blocks.splice(2, 0, { type: 'context', elements: [{ type: 'mrkdwn', text: escapeMrkdwn(duration) }] });
+  return message;
 }
 
 function button(actionId: string, label: string, jobId: string, style?: 'primary' | 'danger'): types.Button {
@@ -72,12 +76,14 @@ export interface StatusView {
   buttons: 'cancel' | 'after' | 'retry';
 }
 
-export function statusView(job: JobRecord, event: JobEvent | undefined, backendName: string): StatusView {
+/** `elapsed`: `elapsedProgress` for a provider that reports no percent, shown instead of a frozen bar. */
+export function statusView(job: JobRecord, event: JobEvent | undefined, backendName: string, elapsed?: string): StatusView {
   if (!event) return { line: ':hourglass_flowing_sand: Queued.', final: false, buttons: 'cancel' };
   switch (event.type) {
     case 'queued':
       return { line: `:hourglass_flowing_sand: Queued, position ${event.position} in line.`, final: false, buttons: 'cancel' };
     case 'progress': {
+      if (event.stage === 'generating' && elapsed) return { line: `:movie_camera: Generating on ${backendName}\n${elapsed}`, final: false, buttons: 'cancel' };
       if (event.stage === 'generating') return { line: `:movie_camera: Generating on ${backendName}\n\`${progressBar(event.progress)}\``, final: false, buttons: 'cancel' };
       const where = event.position !== undefined ? `, position ${event.position}` : '';
       return { line: `:gear: ${capitalize(event.stage)}${where}.`, final: false, buttons: event.stage === 'downloading' || event.stage === 'uploading' ? 'after' : 'cancel' };

@@ -13,6 +13,7 @@ import type { Logger } from '../../log.js';
 import { parentMessage, statusMessage, statusView } from './blocks.js';
 import { uploadFileToThread } from './upload.js';
 import { formatUsd } from '../../core/money.js';
+import { elapsedProgress } from '../../core/present.js';
 
 export const SLACK_PLATFORM = 'slack';
 
@@ -91,7 +92,8 @@ export class SlackSurface implements Surface {
       parentTs = postedSchema.parse(await this.client.chat.postMessage({ channel: ref.channel, ...parent })).ts;
       patch.parentTs = parentTs;
     }
-    const view = statusView(job, event, this.backendName(job));
+    const elapsed = event.type === 'progress' ? elapsedProgress(job, event.progress, this.studio.backend(job.backend)?.capabilities, this.studio.clock.now()) : undefined;
+    const view = statusView(job, event, this.backendName(job), elapsed);
     const message = statusMessage(job, view);
     if (event.type === 'finished') {
       const fileId = ref.fileId ?? this.uploaded.get(job.id) ?? (await this.findUploaded(job, ref.channel));
