@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { createBackends, noProviderKeys, type ClosableBackend } from './backends/index.js';
 import { createConsoleAdapter, type ConsoleAdapter } from './chat/console/console-adapter.js';
@@ -53,6 +54,17 @@ export interface RunningBot {
   stop(): Promise<void>;
 }
 
+/** The console's one user: the login name ($USER), or `you` where there is none. */
+function consoleUserName(): string {
+  let name = process.env.USER;
+  try {
+    name ||= os.userInfo().username;
+  } catch {
+    // No passwd entry (some containers): fall through to `you`.
+  }
+  return name && /^[A-Za-z0-9._-]{1,32}$/.test(name) ? name : 'you';
+}
+
 /** The console runs when asked, or by default when no chat platform is configured. */
 function consoleWanted(config: Config): boolean {
   if (config.CONSOLE !== 'auto') return config.CONSOLE === 'on';
@@ -76,12 +88,23 @@ async function fileSigningKey(config: Config, store: KeyValueStore): Promise<str
 
 export async function startBot(config: Config, options: BotOptions = {}): Promise<RunningBot> {
   const clock = options.clock ?? systemClock;
-  // With the console adapter on, stdout belongs to the conversation: logs go to stderr.
+  // With the console adapter on, stdout belongs to the conversation: logs go to stderr, or, while the console
+  // owns a terminal, to DATA_DIR/bot.log with warnings and errors printed above the prompt.
   const logsToStderr = consoleWanted(config);
+  const interactive = logsToStderr && (options.interactive ?? Boolean(process.stdin.isTTY && process.stdout.isTTY));
+  const logFile = interactive ? path.join(config.dataDir, 'bot.log') : undefined;
+  let notice: ((text: string) => void) | undefined;
+  const toScreen = (text: string) => (notice ? notice(text) : process.stderr.write(`${text}\n`));
   const logStream = logsToStderr ? process.stderr : process.stdout;
   const logger =
     options.logger ??
-    createLogger({ level: config.LOG_LEVEL, secrets: config.secrets, pretty: Boolean(logStream.isTTY), fd: logsToStderr ? 2 : 1 });
+    createLogger({
+      level: config.LOG_LEVEL,
+      secrets: config.secrets,
+      pretty: Boolean(logStream.isTTY),
+      fd: logsToStderr ? 2 : 1,
+      ...(logFile && { file: { path: logFile, screen: toScreen } }),
+    });
   const cleanups: (() => Promise<unknown>)[] = [];
   const cleanup = async () => {
     for (const fn of cleanups.reverse()) await fn().catch((error: unknown) => logger.warn({ err: error }, 'shutdown step failed'));
@@ -182,9 +205,11 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
         logger,
         input,
         output: options.output ?? process.stdout,
-        interactive: options.interactive ?? Boolean(process.stdin.isTTY && process.stdout.isTTY),
-        userName: os.userInfo().username || 'you',
+        interactive,
+        userName: consoleUserName(),
+        ...(logFile && { logFile, historyFile: path.join(config.dataDir, 'console-history') }),
       });
+      notice = consoleAdapter.notice;
       cleanups.push(async () => consoleAdapter!.close());
     }
 

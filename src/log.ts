@@ -29,6 +29,11 @@ export interface LogOptions {
   pretty?: boolean;
   /** File descriptor for the default destination: 1 (stdout) or 2 (stderr). */
   fd?: 1 | 2;
+  /**
+   * While the console owns the terminal: every line goes to this file, and
+   * warnings and errors also reach `screen` as one short sentence each.
+   */
+  file?: { path: string; screen: (text: string) => void };
 }
 
 /**
@@ -50,11 +55,30 @@ export function createLogger(options: LogOptions): Logger {
     hooks: { streamWrite: scrub },
   } as const;
   if (options.destination) return pino(base, options.destination);
+  if (options.file) {
+    const { path, screen } = options.file;
+    // Synchronous: a console session is short and its last lines matter most when it stops.
+    const file = pino.destination({ dest: path, mkdir: true, sync: true });
+    const warnings = { write: (line: string) => screen(screenLine(line, path)) };
+    return pino(base, pino.multistream([{ level: options.level as pino.Level, stream: file }, { level: 'warn', stream: warnings }]));
+  }
   const fd = options.fd ?? 1;
   if (options.pretty) {
     return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss', destination: fd } } });
   }
   return pino(base, pino.destination({ fd, sync: false }));
+}
+
+/** `warning: could not reach fal (details in data/bot.log)`: the log line's message, without its fields. */
+function screenLine(line: string, file: string): string {
+  let parsed: { level?: number; msg?: string } = {};
+  try {
+    parsed = JSON.parse(line) as typeof parsed;
+  } catch {
+    // Not JSON: show it as it came.
+  }
+  const label = (parsed.level ?? 40) >= 50 ? 'error' : 'warning';
+  return `${label}: ${parsed.msg ?? line.trim()} (details in ${file})`;
 }
 
 /** A logger that writes nowhere, for library-level defaults. */

@@ -43,10 +43,13 @@ describe('console adapter, as `npm start` with piped input', () => {
       );
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stdout, /Created @mascot/);
-      assert.match(result.stdout, /Job `j_\w+` accepted: \d+s landscape on .+, estimated \$/);
+      assert.match(result.stdout, /Job j_\w+ accepted: \d+s landscape on .+, estimated \$\d+\.\d{2}\./);
       assert.match(result.stdout, /--seconds must be at most 20\.\nUsage:\n\/sora generate <prompt>/);
       assert.match(result.stdout, /\] done: .+\.mp4 \(\d+ KiB, \d+s on [\w-]+, \$\d+\.\d+\)/);
-      assert.match(result.stdout, /\*Spend for \d{4}-\d{2}\*\nTeam: \$\d/);
+      assert.match(result.stdout, /\nSpend for \d{4}-\d{2}\nTeam: \$\d/);
+      // Plain text: no Slack markup, no backticks, and money in cents.
+      assert.doesNotMatch(result.stdout, /[`*]/);
+      assert.doesNotMatch(result.stdout, /\$\d+\.\d{3}/);
       const videos = await readdir(path.join(dataDir, 'videos'));
       assert.equal(videos.filter((v) => v.endsWith('.mp4')).length, 1);
       const handle = await open(path.join(dataDir, 'videos', videos.find((v) => v.endsWith('.mp4'))!), 'r');

@@ -1,12 +1,13 @@
 /**
  * The console adapter: the embedded default chat surface. It reads commands in
- * the shared text syntax from stdin, one per line, and prints replies, a live
- * progress line and the path of each saved video. With piped input it runs the
- * script, waits for every job, and resolves `finished`, so it is scriptable.
+ * the shared text syntax, one per line, and prints replies in plain text, one
+ * progress line per job and the path of each saved video. On a terminal it has
+ * line editing, history and a progress block redrawn in place (console-screen);
+ * with piped input it runs the script, waits for every job, and resolves
+ * `finished`, so it is scriptable.
  */
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { CommandInputError } from '../../commands/options.js';
@@ -15,18 +16,24 @@ import { handleCommand } from '../../commands/handle-command.js';
 import { UserFacingError } from '../../core/errors.js';
 import { formatUsd } from '../../core/money.js';
 import type { Surface } from '../../core/ports.js';
-import { describeReply, progressBar } from '../../core/present.js';
+import { describeReply, elapsedProgress, plainText, progressBar } from '../../core/present.js';
 import type { Studio } from '../../core/studio.js';
 import type { Actor, JobEvent, JobRecord } from '../../core/types.js';
+import { pipedScreen, terminalScreen, type ConsoleScreen } from './console-screen.js';
 
 export interface ConsoleAdapterConfig {
   studio: Studio;
   logger: Logger;
   input: Readable;
   output: Writable;
-  /** Interactive terminal: a prompt and a progress line rewritten in place. */
+  /** Interactive terminal: line editing, history and progress lines redrawn in place. */
   interactive: boolean;
+  /** The one name of the console's user, as id and display name alike ($USER, or `you`). */
   userName: string;
+  /** Where the log goes while the console owns the terminal (told once at start). */
+  logFile?: string;
+  /** Where a terminal session keeps its command history. */
+  historyFile?: string;
 }
 
 export interface ConsoleAdapter {
@@ -34,6 +41,8 @@ export interface ConsoleAdapter {
   start(): void;
   /** Resolves after end of input once every job has finished. */
   readonly finished: Promise<void>;
+  /** Prints a message above the prompt (the log's warnings while the console owns the terminal). */
+  notice(text: string): void;
   close(): void;
 }
 
@@ -47,12 +56,12 @@ function displayPath(file: string): string {
 
 export function createConsoleAdapter(config: ConsoleAdapterConfig): ConsoleAdapter {
   const { studio, output, interactive } = config;
-  const actor: Actor = { tenant: CONSOLE_TENANT, userId: 'local', displayName: config.userName, isAdmin: true };
-  const print = (text: string) => {
-    if (interactive) output.write('\r\x1b[K');
-    output.write(`${text}\n`);
-  };
-  const lastPrinted = new Map<string, string>();
+  // One name everywhere: the id budgets and /cost key on is the name the console shows.
+  const actor: Actor = { tenant: CONSOLE_TENANT, userId: config.userName, displayName: config.userName, isAdmin: true };
+  let screen: ConsoleScreen | undefined;
+  const early: string[] = [];
+  const print = (text: string) => (screen ? screen.print(text) : early.push(text));
+  const progress = (job: JobRecord, text: string | undefined) => (screen ? screen.progress(job.id, text === undefined ? undefined : `[${job.id}] ${text}`) : undefined);
 
   const surface: Surface = {
     platform: 'console',
@@ -60,29 +69,29 @@ export function createConsoleAdapter(config: ConsoleAdapterConfig): ConsoleAdapt
     async update(job: JobRecord, event: JobEvent) {
       switch (event.type) {
         case 'queued':
-          return void printChange(job, `queued, position ${event.position}`);
+          return void progress(job, `queued, position ${event.position}`);
         case 'progress': {
-          // Piped output gets a line per stage and per quarter; a terminal gets a live bar.
+          const elapsed = event.stage === 'generating' ? elapsedProgress(job, event.progress, studio.backend(job.backend)?.capabilities, studio.clock.now()) : undefined;
+          // Piped output gets a line per stage and per quarter (and no clock); a terminal gets a live bar.
           const quarter = Math.floor(event.progress / 25) * 25;
-          const text = event.stage === 'generating' ? `${event.stage} ${progressBar(interactive ? event.progress : quarter)}` : event.stage;
-          if (interactive) output.write(`\r\x1b[K[${job.id}] ${text}`);
-          else printChange(job, text);
-          return;
+          const text =
+            elapsed !== undefined
+              ? interactive ? `${event.stage}, ${elapsed}` : `${event.stage} (no percentage from this provider)`
+              : event.stage === 'generating' ? `${event.stage} ${progressBar(interactive ? event.progress : quarter)}` : event.stage;
+          return void progress(job, text);
         }
         case 'finished':
+          progress(job, undefined);
           print(`[${job.id}] done: ${displayPath(event.path)} (${(event.bytes / 1024).toFixed(0)} KiB, ${job.seconds}s on ${job.backend}, ${formatUsd(job.priceMicros ?? 0)})`);
           return { printedAt: Date.now() };
         case 'failed':
+          progress(job, undefined);
           return void print(`[${job.id}] failed: ${event.reason}`);
         case 'cancelled':
+          progress(job, undefined);
           return void print(`[${job.id}] cancelled by ${event.byName}.`);
       }
     },
-  };
-  const printChange = (job: JobRecord, text: string) => {
-    if (lastPrinted.get(job.id) === text) return;
-    lastPrinted.set(job.id, text);
-    print(`[${job.id}] ${text}`);
   };
   studio.attachSurface(surface);
 
@@ -96,6 +105,8 @@ export function createConsoleAdapter(config: ConsoleAdapterConfig): ConsoleAdapt
     }
     return file;
   };
+  // The console knows its members by name: `--user @alice` is alice, and `@you`/`@me` is the console's user.
+  const resolveMemberName = (name: string) => (['you', 'me'].includes(name.toLowerCase()) ? config.userName : name);
 
   const runLine = async (line: string) => {
     const trimmed = line.trim();
@@ -103,8 +114,8 @@ export function createConsoleAdapter(config: ConsoleAdapterConfig): ConsoleAdapt
     try {
       const parsed = parseTextCommand(trimmed);
       if (parsed.kind === 'help') return print(parsed.text);
-      const reply = await handleCommand(studio, parsed.command, { actor, surface: { platform: 'console' }, resolveAttachment });
-      print(describeReply(reply));
+      const reply = await handleCommand(studio, parsed.command, { actor, surface: { platform: 'console' }, resolveAttachment, resolveMemberName });
+      print(describeReply(reply, plainText));
       if (reply.kind === 'accepted') await studio.startJob(reply.accepted.job.id);
     } catch (error) {
       if (error instanceof CommandInputError) print(`${error.userMessage}${error.usage ? `\nUsage:\n${error.usage}` : ''}`);
@@ -116,29 +127,31 @@ export function createConsoleAdapter(config: ConsoleAdapterConfig): ConsoleAdapt
     }
   };
 
-  let rl: readline.Interface | undefined;
   let resolveFinished!: () => void;
   const finished = new Promise<void>((resolve) => (resolveFinished = resolve));
   const start = () => {
-    if (rl) return;
-    rl = readline.createInterface({ input: config.input, terminal: false });
-    let chain = Promise.resolve();
+    if (screen) return;
+    screen = interactive ? terminalScreen(config.input, output, config.historyFile) : pipedScreen(config.input, output);
+    for (const text of early.splice(0)) screen.print(text);
     if (interactive) {
-      print('Type /help for commands. Ctrl+D quits once your videos are done.');
-      output.write('> ');
+      const logs = config.logFile ? ` The log is in ${displayPath(config.logFile)}; warnings also show here.` : '';
+      screen.print(`Type /help for commands. Up and down recall earlier commands. Ctrl+D quits once your videos are done.${logs}`);
+      // Ctrl+C in raw mode reaches readline, not the process: stop the bot as a SIGINT would (jobs resume on the next start).
+      screen.lines.on('SIGINT', () => process.kill(process.pid, 'SIGINT'));
     }
-    rl.on('line', (line) => {
+    let chain = Promise.resolve();
+    const lines = screen.lines;
+    lines.on('line', (line) => {
       // Lines run one after another: a script's `/character create` finishes before the generate that names it.
-      chain = chain.then(() => runLine(line)).then(() => {
-        if (interactive) output.write('> ');
-      });
+      chain = chain.then(() => runLine(line)).then(() => screen?.prompt());
     });
-    rl.once('close', () => {
+    lines.once('close', () => {
       void chain.then(async () => {
+        if (interactive) output.write('\nWaiting for running videos to finish; Ctrl+C stops now (they resume on the next start).\n');
         await studio.runner.idle();
         resolveFinished();
       });
     });
   };
-  return { start, finished, close: () => rl?.close() };
+  return { start, finished, notice: print, close: () => screen?.close() };
 }
