@@ -243,6 +243,12 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     });
 
     ready = true;
+    if (adapters.length === 0 && !consoleAdapter) {
+      // Healthy but idle is the worst state to miss: say so on every start, where an operator looks first.
+      logger.warn(
+        'no chat platform to serve: set DISCORD_TOKEN (Discord) or SLACK_BOT_TOKEN (Slack), or CONSOLE=on; until then this bot answers only /healthz',
+      );
+    }
     consoleAdapter?.start();
     logger.info({ port, backends: backends.map((b) => b.id), simulator: simulator !== undefined }, 'bot ready');
     let stopped: Promise<void> | undefined;

@@ -20,6 +20,8 @@ export interface RenderedClip {
   path: string;
   bytes: number;
   source: 'ffmpeg' | 'sample';
+  /** The text burnt into an ffmpeg render: its real length and size, and the size it stands for. */
+  label?: string;
 }
 
 export interface RendererOptions {
@@ -64,10 +66,12 @@ export function createRenderer(options: RendererOptions = {}): Renderer {
     const dims = w !== undefined && h !== undefined && h > w ? '180x320' : '320x180';
     const out = join(cacheDir, `${seconds}s-${size.replace(/[^0-9x]/g, '')}.mp4`);
     const tmp = `${out}.${process.pid}.tmp.mp4`;
-    const label = `simulated ${seconds}s ${size}`;
+    const duration = Math.max(1, seconds);
+    // The label tells the clip's real length and size (small, to render fast), and the size it stands for.
+    const label = `simulated ${duration}s ${dims} for ${size}`;
     const args = (withText: boolean): string[] => [
       '-hide_banner', '-loglevel', 'error', '-y',
-      '-f', 'lavfi', '-i', `testsrc2=size=${dims}:rate=12:duration=${Math.max(1, seconds)}`,
+      '-f', 'lavfi', '-i', `testsrc2=size=${dims}:rate=12:duration=${duration}`,
       ...(withText
         ? ['-vf', `drawtext=fontfile=${font}:text='${label}':fontcolor=white:fontsize=14:box=1:boxcolor=black@0.5:x=(w-tw)/2:y=h-th-8`]
         : []),
@@ -75,7 +79,7 @@ export function createRenderer(options: RendererOptions = {}): Renderer {
       tmp,
     ];
     if (drawtextWorks) {
-      if (await run(ffmpeg, args(true), timeoutMs)) return finish(tmp, out);
+      if (await run(ffmpeg, args(true), timeoutMs)) return { ...(await finish(tmp, out)), label };
       // Builds without libfreetype, or a font that will not load: render without the label.
       drawtextWorks = false;
       options.logger?.debug('simulator: drawtext failed, rendering without text');

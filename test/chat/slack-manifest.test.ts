@@ -20,3 +20,15 @@ test('the Slack manifest lists every command from the specs, with the scopes the
   assert.equal(socket.features.slash_commands[0].url, undefined);
   assert.throws(() => buildSlackManifest({ socketMode: false }), /public URL/);
 });
+
+test('slack:manifest refuses a --url that is not an https address, with a sentence and a non-zero exit', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const root = new URL('../..', import.meta.url).pathname;
+  for (const bad of ['notaurl', 'http://bot.example.com', 'https://bot.example.com/?x=1']) {
+    assert.throws(() => buildSlackManifest({ socketMode: false, publicUrl: bad }), /--url must be the bot's public address, like https:\/\/bot\.example\.com/);
+  }
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/chat/slack/manifest.ts', '--url', 'notaurl'], { cwd: root, encoding: 'utf8' });
+  assert.notEqual(run.status, 0);
+  assert.equal(run.stdout, '', 'no manifest is written');
+  assert.match(run.stderr, /^--url must be the bot's public address, like https:\/\/bot\.example\.com \(got "notaurl"\)/);
+});

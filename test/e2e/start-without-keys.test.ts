@@ -41,6 +41,11 @@ describe('start without provider keys', () => {
       child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${out}`)));
     });
     const logged = JSON.parse(ready) as { backends: string[]; simulator: boolean };
+    // No chat token and no console: healthy but idle, and the log says so at warning level.
+    const idle = out.split('\n').find((l) => l.includes('no chat platform to serve'));
+    assert.ok(idle, `a warning that there is nothing to serve:\n${out}`);
+    assert.equal((JSON.parse(idle) as { level: number }).level, 40);
+    assert.match(idle, /DISCORD_TOKEN .*SLACK_BOT_TOKEN .*CONSOLE=on/);
     assert.equal(logged.simulator, true);
     for (const id of LIVE) assert.ok(logged.backends.includes(id), `${id} runs on the simulator`);
     const exited = new Promise((resolve) => child.once('exit', resolve));

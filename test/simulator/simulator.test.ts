@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { open, stat } from 'node:fs/promises';
 import { after, afterEach, before, describe, it } from 'node:test';
@@ -88,6 +89,14 @@ describe('simulator renderer', { timeout: 60_000 }, () => {
       assert.strictEqual(await renderer.render(4, '1280x720'), clip);
       const portrait = await renderer.render(4, '720x1280');
       assert.notEqual(portrait.path, clip.path);
+      // The burnt-in label tells the clip's real size and length (ffprobe), not only the size it stands for.
+      for (const [rendered, size] of [[clip, '1280x720'], [portrait, '720x1280']] as const) {
+        const probe = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height:format=duration', '-of', 'json', rendered.path], { encoding: 'utf8' });
+        const info = JSON.parse(probe) as { streams: { width: number; height: number }[]; format: { duration: string } };
+        const real = `${info.streams[0]!.width}x${info.streams[0]!.height}`;
+        assert.equal(rendered.label, `simulated ${Math.round(Number(info.format.duration))}s ${real} for ${size}`);
+        assert.equal(Math.round(Number(info.format.duration)), 4);
+      }
     } finally {
       await renderer.dispose();
     }

@@ -40,8 +40,21 @@ function usageHint(command: CommandSpec): string {
   return `${hint} | help`.slice(0, 1000);
 }
 
+/** An https base URL without query or fragment: Slack refuses anything else as a request URL (https://api.slack.com/reference/manifests). */
+function isPublicBase(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' && url.hostname !== '' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+  } catch {
+    return false;
+  }
+}
+
 export function buildSlackManifest(options: SlackManifestOptions): Record<string, unknown> {
   if (!options.socketMode && !options.publicUrl) throw new Error('HTTP mode needs the public URL (--url https://…), or use --socket.');
+  if (!options.socketMode && options.publicUrl && !isPublicBase(options.publicUrl)) {
+    throw new Error(`--url must be the bot's public address, like https://bot.example.com (got "${options.publicUrl}"). Slack only accepts https request URLs.`);
+  }
   const requestUrl = options.publicUrl ? `${options.publicUrl.replace(/\/+$/, '')}${SLACK_EVENTS_PATH}` : undefined;
   const name = options.name ?? 'Sora Team Bot';
   return {
