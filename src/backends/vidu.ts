@@ -51,6 +51,8 @@ export function viduCapabilities(price: PriceModel, maxSubjects: number, display
     sizes: { landscape: { standard: '1280x720', high: '1920x1080' }, portrait: { standard: '720x1280', high: '1080x1920' } },
     price,
     progress: 'none',
+    // Vidu publishes no render time; two minutes is the bot's own figure, shown only as an estimate.
+    typicalRenderSeconds: 120,
     completion: 'poll',
     // The get-generation page says one hour in one version and 24 hours in another: plan for the shorter.
     resultUrlTtlSeconds: 3600,
