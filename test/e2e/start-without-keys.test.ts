@@ -18,7 +18,7 @@ import { SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
 import { driveUntil } from '../helpers/drive.js';
 import { actor, RecordingSurface } from '../helpers/test-bot.js';
 
-const LIVE = ['fal-kling-o3', 'fal-seedance2', 'fal-veo31', 'fal-wan27', 'gemini', 'kling'];
+const LIVE = ['fal-kling-o3', 'fal-seedance2', 'fal-veo31', 'fal-wan27', 'gemini', 'kling', 'vidu'];
 
 describe('start without provider keys', () => {
   it('the start command comes up on the simulator with every backend', async () => {
