@@ -92,7 +92,7 @@ class TimingSurface implements Surface {
   readonly downloading = new Set<string>();
   constructor(private readonly clock: ManualClock) {}
   async update(job: JobRecord, event: JobEvent): Promise<void> {
-    if (event.type === 'progress' && event.stage === 'downloading') this.downloading.add(job.id);
+    if (event.type === 'progress' && event.phase === 'downloading') this.downloading.add(job.id);
     if (event.type === 'finished') {
       this.postedAt.set(job.id, this.clock.now());
       this.downloading.delete(job.id);

@@ -54,6 +54,19 @@ export class CharacterRegistry {
     });
   }
 
+  /**
+   * Drops a backend's binding the provider no longer knows, unless it was replaced
+   * meanwhile (another job already recreated it): returns whether it was dropped.
+   */
+  async dropBinding(tenant: TenantId, key: string, backend: string, stale: CharacterBinding): Promise<boolean> {
+    return this.change(tenant, (doc) => {
+      const c = doc[key];
+      if (!c || JSON.stringify(c.bindings[backend]) !== JSON.stringify(stale)) return false;
+      delete c.bindings[backend];
+      return true;
+    });
+  }
+
   private change<T>(tenant: TenantId, mutate: (doc: Record<string, Character>) => T): Promise<T> {
     const key = this.key(tenant);
     return this.mutex.run(key, async () => {

@@ -200,3 +200,15 @@ export interface MediaStore {
 }
 
 export type { Character };
+
+// ---------------------------------------------------------------------------
+// Logger: structured log lines (pino in production, wired in src/app.ts)
+// ---------------------------------------------------------------------------
+
+/** The core logs through this port, so it never depends on a logging library. */
+export interface Logger {
+  debug(fields: object, message?: string): void;
+  info(fields: object, message?: string): void;
+  warn(fields: object, message?: string): void;
+  error(fields: object, message?: string): void;
+}

@@ -93,9 +93,9 @@ export function describeJobStatus(job: JobRecord, position?: number, elapsed?: s
       return position !== undefined ? `queued, position ${position}` : 'queued';
     case 'submitting':
     case 'submitted':
-      return job.stage;
+      return job.state;
     case 'running':
-      return elapsed ? `${job.stage}, ${elapsed}` : `${job.stage} ${progressBar(job.progress)}`;
+      return elapsed ? `generating, ${elapsed}` : `generating ${progressBar(job.progress)}`;
     case 'downloading':
       return 'downloading the finished video';
     case 'delivering':

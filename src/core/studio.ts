@@ -2,7 +2,6 @@
  * The Studio: the platform-neutral use cases. Chat adapters call these and
  * render what comes back; backends, the store, media and surfaces are ports.
  */
-import type { Logger } from 'pino';
 import { CharacterRegistry } from './characters.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import type { Clock } from './clock.js';
@@ -13,7 +12,7 @@ import { JobStore } from './job-store.js';
 import { KeyValueLedger, monthOf, previousMonth } from './ledger.js';
 import { CHARACTER_NAME, characterKey, closestNames, resolveMentions } from './mentions.js';
 import { formatUsd, type Micros } from './money.js';
-import type { Backend, KeyValueStore, Ledger, MediaStore, MonthSummary, Surface } from './ports.js';
+import type { Backend, KeyValueStore, Ledger, Logger, MediaStore, MonthSummary, Surface } from './ports.js';
 import { estimateFor } from './pricing.js';
 import { routeJob, unsuitability, type DurationNotice } from './router.js';
 import { FairScheduler, type Scheduler } from './scheduler.js';
@@ -214,7 +213,6 @@ export class Studio {
       state: 'queued',
       started: false,
       progress: 0,
-      stage: 'queued',
       submissionKey: newSubmissionKey(),
       providerJobId: undefined,
       resultPath: undefined,

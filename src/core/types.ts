@@ -171,7 +171,6 @@ export interface JobRecord {
   /** The surface has been attached; before this the scheduler does not run the job. */
   started: boolean;
   progress: number;
-  stage: string;
   /** Sent as the provider's idempotency key, and persisted before the submit call. */
   submissionKey: string;
   providerJobId: string | undefined;
@@ -188,9 +187,12 @@ export interface JobRecord {
   polls: number;
 }
 
+/** What a live job is doing, for a surface to put in words (`stageOf` in job-lifecycle.ts). */
+export type JobPhase = 'sending' | 'provider-queue' | 'generating' | 'downloading' | 'uploading' | 'retrying';
+
 export type JobEvent =
   | { type: 'queued'; position: number }
-  | { type: 'progress'; stage: string; progress: number; position: number | undefined }
+  | { type: 'progress'; phase: JobPhase; progress: number; position: number | undefined }
   | { type: 'finished'; path: string; bytes: number }
   | { type: 'failed'; reason: string }
   | { type: 'cancelled'; byName: string };

@@ -100,7 +100,7 @@ describe('progress without a percent', () => {
   });
 
   it('a running job’s status reads the elapsed line instead of a frozen 0%', () => {
-    const running = { state: 'running', stage: 'generating', progress: 0 } as JobRecord;
+    const running = { state: 'running', progress: 0 } as JobRecord;
     assert.equal(describeJobStatus(running, undefined, '45s elapsed, about 1m 15s left (estimate: renders here usually take 2m 00s)'), 'generating, 45s elapsed, about 1m 15s left (estimate: renders here usually take 2m 00s)');
     assert.match(describeJobStatus(running), /generating ░+ +0%/);
   });

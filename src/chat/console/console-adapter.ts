@@ -14,6 +14,7 @@ import { CommandInputError } from '../../commands/options.js';
 import { parseTextCommand } from '../../commands/text-syntax.js';
 import { handleCommand } from '../../commands/handle-command.js';
 import { UserFacingError } from '../../core/errors.js';
+import { stageOf } from '../../core/job-lifecycle.js';
 import { formatUsd } from '../../core/money.js';
 import type { Surface } from '../../core/ports.js';
 import { describeReply, elapsedProgress, plainText, progressBar } from '../../core/present.js';
@@ -71,13 +72,14 @@ export function createConsoleAdapter(config: ConsoleAdapterConfig): ConsoleAdapt
         case 'queued':
           return void progress(job, `queued, position ${event.position}`);
         case 'progress': {
-          const elapsed = event.stage === 'generating' ? elapsedProgress(job, event.progress, studio.backend(job.backend)?.capabilities, studio.clock.now()) : undefined;
+          const elapsed = event.phase === 'generating' ? elapsedProgress(job, event.progress, studio.backend(job.backend)?.capabilities, studio.clock.now()) : undefined;
           // Piped output gets a line per stage and per quarter (and no clock); a terminal gets a live bar.
           const quarter = Math.floor(event.progress / 25) * 25;
+          const stage = stageOf(job, studio.backend(job.backend)?.capabilities.displayName ?? job.backend, event);
           const text =
             elapsed !== undefined
-              ? interactive ? `${event.stage}, ${elapsed}` : `${event.stage} (no percentage from this provider)`
-              : event.stage === 'generating' ? `${event.stage} ${progressBar(interactive ? event.progress : quarter)}` : event.stage;
+              ? interactive ? `${stage}, ${elapsed}` : `${stage} (no percentage from this provider)`
+              : event.phase === 'generating' ? `${stage} ${progressBar(interactive ? event.progress : quarter)}` : stage;
           return void progress(job, text);
         }
         case 'finished':

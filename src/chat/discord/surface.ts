@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { MessageFlags, Routes, type REST } from 'discord.js';
 import { z } from 'zod';
 import type { Clock } from '../../core/clock.js';
+import { stageOf } from '../../core/job-lifecycle.js';
 import { formatUsd } from '../../core/money.js';
 import type { Surface } from '../../core/ports.js';
 import { elapsedProgress } from '../../core/present.js';
@@ -82,7 +83,6 @@ export class DiscordSurface implements Surface {
   readonly platform = 'discord';
   readonly progressIntervalMs = STATUS_EDIT_GAP_MS;
   private readonly memory = new Map<string, JobMemory>();
-  private readonly chains = new Map<string, Promise<unknown>>();
 
   constructor(private readonly options: DiscordSurfaceOptions) {}
 
@@ -99,18 +99,8 @@ export class DiscordSurface implements Surface {
     return m;
   }
 
-  /** Events of one job run one at a time, so two edits never race for the same status message. */
-  update(job: JobRecord, event: JobEvent): Promise<Partial<SurfaceRef> | void> {
-    const previous = this.chains.get(job.id) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.apply(job, event));
-    this.chains.set(job.id, next);
-    void next.finally(() => {
-      if (this.chains.get(job.id) === next) this.chains.delete(job.id);
-    }).catch(() => undefined);
-    return next;
-  }
-
-  private async apply(job: JobRecord, event: JobEvent): Promise<Partial<SurfaceRef> | void> {
+  /** The core's notifier hands over one job's events one at a time, so two edits never race for the same status message. */
+  async update(job: JobRecord, event: JobEvent): Promise<Partial<SurfaceRef> | void> {
     const ref = parseDiscordRef(job.surface);
     const memory = this.remember(job.id);
     if (ref.deliveryMessageId && event.type !== 'finished') return;
@@ -123,9 +113,10 @@ export class DiscordSurface implements Surface {
         await this.showStatus(job, current, { stage: 'queued', progress: undefined, position: event.position }, ['cancel'], false, patch);
         break;
       case 'progress': {
-        const elapsed = event.stage === 'generating' ? elapsedProgress(job, event.progress, this.options.capabilities?.(job.backend), this.options.clock.now()) : undefined;
-        const progress = !elapsed && (event.stage === 'generating' || event.progress > 0) ? event.progress : undefined;
-        await this.showStatus(job, current, { stage: event.stage, progress, position: event.position, ...(elapsed && { note: elapsed }) }, ['cancel'], false, patch);
+        const elapsed = event.phase === 'generating' ? elapsedProgress(job, event.progress, this.options.capabilities?.(job.backend), this.options.clock.now()) : undefined;
+        const progress = !elapsed && (event.phase === 'generating' || event.progress > 0) ? event.progress : undefined;
+        const stage = stageOf(job, this.options.capabilities?.(job.backend)?.displayName ?? job.backend, event);
+        await this.showStatus(job, current, { stage, progress, position: event.position, ...(elapsed && { note: elapsed }) }, ['cancel'], false, patch);
         break;
       }
       case 'finished':

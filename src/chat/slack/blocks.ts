@@ -5,6 +5,7 @@
  */
 import type { types } from '@slack/bolt';
 import type { Accepted, CostReport } from '../../core/studio.js';
+import { stageOf } from '../../core/job-lifecycle.js';
 import { formatUsd } from '../../core/money.js';
 import { chatMarkdown, describeDuration, describeReply, progressBar } from '../../core/present.js';
 import type { Reply } from '../../core/replies.js';
@@ -83,10 +84,10 @@ export function statusView(job: JobRecord, event: JobEvent | undefined, backendN
     case 'queued':
       return { line: `:hourglass_flowing_sand: Queued, position ${event.position} in line.`, final: false, buttons: 'cancel' };
     case 'progress': {
-      if (event.stage === 'generating' && elapsed) return { line: `:movie_camera: Generating on ${backendName}\n${elapsed}`, final: false, buttons: 'cancel' };
-      if (event.stage === 'generating') return { line: `:movie_camera: Generating on ${backendName}\n\`${progressBar(event.progress)}\``, final: false, buttons: 'cancel' };
+      if (event.phase === 'generating' && elapsed) return { line: `:movie_camera: Generating on ${backendName}\n${elapsed}`, final: false, buttons: 'cancel' };
+      if (event.phase === 'generating') return { line: `:movie_camera: Generating on ${backendName}\n\`${progressBar(event.progress)}\``, final: false, buttons: 'cancel' };
       const where = event.position !== undefined ? `, position ${event.position}` : '';
-      return { line: `:gear: ${capitalize(event.stage)}${where}.`, final: false, buttons: event.stage === 'downloading' || event.stage === 'uploading' ? 'after' : 'cancel' };
+      return { line: `:gear: ${capitalize(stageOf(job, backendName, event))}${where}.`, final: false, buttons: event.phase === 'downloading' || event.phase === 'uploading' ? 'after' : 'cancel' };
     }
     case 'finished':
       return { line: `:white_check_mark: Done: ${job.seconds}s on ${backendName} for ${formatUsd(job.priceMicros ?? job.estimateMicros)}. The video is below.`, final: true, buttons: 'after' };

@@ -49,7 +49,6 @@ export class SlackSurface implements Surface {
    * well inside both.
    */
   readonly progressIntervalMs = 3_000;
-  private readonly chains = new Map<string, Promise<unknown>>();
   private readonly lastShown = new Map<string, string>();
   private readonly uploaded = new Map<string, string>();
 
@@ -59,22 +58,12 @@ export class SlackSurface implements Surface {
     private readonly logger: Logger,
   ) {}
 
-  /** Events of one job run one at a time: a cancel must not race the progress edit it replaces. */
-  update(job: JobRecord, event: JobEvent): Promise<Partial<SurfaceRef> | void> {
-    const previous = this.chains.get(job.id) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.apply(job, event));
-    this.chains.set(job.id, next);
-    void next.finally(() => {
-      if (this.chains.get(job.id) === next) this.chains.delete(job.id);
-    }).catch(() => undefined);
-    return next;
-  }
-
   private backendName(job: JobRecord): string {
     return this.studio.backend(job.backend)?.capabilities.displayName ?? job.backend;
   }
 
-  private async apply(job: JobRecord, event: JobEvent): Promise<Partial<SurfaceRef> | void> {
+  /** The core's notifier hands over one job's events one at a time: a cancel never races the progress edit it replaces. */
+  async update(job: JobRecord, event: JobEvent): Promise<Partial<SurfaceRef> | void> {
     const parsed = slackRefSchema.safeParse(job.surface);
     if (!parsed.success) {
       this.logger.warn({ job: job.id }, 'slack job without a channel; nothing to update');

@@ -1,0 +1,69 @@
+/**
+ * Download, settlement and delivery. The result is copied into DATA_DIR the
+ * moment it exists (provider URLs expire); the team is charged only once the
+ * file is ours; then the file is handed to the chat surface until it sticks
+ * (surfaces make a repeated `finished` harmless). Retries are timer entries.
+ */
+import { describeProviderFailure, ProviderError, UserFacingError } from './errors.js';
+import { DONE, NOW, wait, type LiveJob, type StepContext, type StepResult } from './job-context.js';
+import { priceFor } from './pricing.js';
+import type { SurfaceRef } from './types.js';
+
+const DOWNLOAD_ATTEMPTS = 4;
+
+export async function downloadStep(ctx: StepContext, live: LiveJob, signal: AbortSignal): Promise<StepResult> {
+  const job = await ctx.lifecycle.get(live.id);
+  if (!job || job.state !== 'downloading') return DONE;
+  const backend = ctx.backendOf(job.backend);
+  live.attempt += 1;
+  if (live.attempt === 1) await ctx.notifier.notify(job, { type: 'progress', phase: 'downloading', progress: 100, position: undefined });
+  let failure: unknown;
+  try {
+    const stream = await backend.openResult(job.providerJobId!, signal);
+    const saved = await ctx.deps.media.saveResult(job.id, stream, signal);
+    if (live.cancelled) return DONE;
+    const price = priceFor(backend.capabilities.price, job.seconds, job.input.quality);
+    // Settle only once the file is ours: a video we could not save is not charged to the team.
+    await ctx.deps.ledger.settle({ tenant: job.tenant, jobId: job.id, month: job.ledgerMonth, backend: backend.id, priceMicros: price, officialMicros: job.officialMicros });
+    await ctx.lifecycle.transition(job.id, 'delivering', { resultPath: saved.path, resultBytes: saved.bytes, priceMicros: price });
+    live.step = 'deliver';
+    live.attempt = 0;
+    return NOW;
+  } catch (error) {
+    if (signal.aborted || live.cancelled) throw error;
+    failure = error;
+  }
+  const retryable = !(failure instanceof UserFacingError) && !(failure instanceof ProviderError && !failure.retryable && failure.kind !== 'expired');
+  if (retryable && live.attempt < DOWNLOAD_ATTEMPTS) {
+    ctx.log.warn({ err: failure, job: job.id, attempt: live.attempt }, 'download failed');
+    return wait(2_000 * 2 ** (live.attempt - 1));
+  }
+  const message =
+    failure instanceof UserFacingError
+      ? failure.userMessage
+      : failure instanceof ProviderError
+        ? describeProviderFailure(failure, backend.capabilities.displayName)
+        : `The finished video could not be downloaded from ${backend.capabilities.displayName}. Nothing was charged; try again.`;
+  if (!(failure instanceof ProviderError || failure instanceof UserFacingError)) ctx.log.error({ err: failure, job: job.id }, 'download failed');
+  await ctx.fail(job.id, message, failure instanceof ProviderError ? failure.kind : 'download');
+  return DONE;
+}
+
+export async function deliverStep(ctx: StepContext, live: LiveJob): Promise<StepResult> {
+  const job = await ctx.lifecycle.get(live.id);
+  if (!job || job.state !== 'delivering') return DONE;
+  live.attempt += 1;
+  try {
+    const shown = await ctx.notifier.deliver(job, { type: 'finished', path: job.resultPath!, bytes: job.resultBytes ?? 0 });
+    if (shown) {
+      const patch = shown.patch;
+      await ctx.lifecycle.transition(job.id, 'delivered', (j) => (patch ? { surface: { ...j.surface, ...patch } as SurfaceRef } : {}));
+      ctx.log.info({ job: job.id, price: job.priceMicros }, 'job delivered');
+      return DONE;
+    }
+    ctx.log.warn({ job: job.id, platform: job.surface.platform }, 'no chat surface for this job yet; will retry');
+  } catch (error) {
+    ctx.log.warn({ err: error, job: job.id, attempt: live.attempt }, 'delivery to the chat platform failed; will retry');
+  }
+  return wait(Math.min(5 * 60_000, 1_000 * 2 ** Math.min(live.attempt, 8)));
+}

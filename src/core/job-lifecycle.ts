@@ -1,0 +1,148 @@
+/**
+ * A job's life, as data. The table below is the only place that says which
+ * state may follow which; `JobLifecycle.transition` is the only writer of
+ * `JobRecord.state`. It refuses a move the table does not allow and persists
+ * the new state before returning, so the side effect that follows (a provider
+ * call, a download, a post) always happens after the store knows about it.
+ *
+ *   queued ─→ submitting ─→ submitted ─→ running ─→ downloading ─→ delivering ─→ delivered
+ *      ↑           │            └────────────────────↗
+ *      └─ fallback ┘      failed / cancelled from any state before `downloading`;
+ *                         failed also from the two after it (the result could not be saved or posted)
+ */
+import type { Clock } from './clock.js';
+import type { JobStore } from './job-store.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import { TERMINAL_STATES, type JobPhase, type JobEvent, type JobRecord, type JobState } from './types.js';
+
+/** Every allowed move. A state missing from a list cannot follow it. */
+export const JOB_TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
+  // Waiting for a slot: the scheduler dispatches it, or it is refused/cancelled while waiting.
+  queued: ['submitting', 'failed', 'cancelled'],
+  // Characters bound and the provider called; a fallback puts it back in line for the next backend.
+  submitting: ['submitted', 'queued', 'failed', 'cancelled'],
+  // A provider can report completion without ever reporting progress.
+  submitted: ['running', 'downloading', 'failed', 'cancelled'],
+  running: ['downloading', 'failed', 'cancelled'],
+  // Made and being saved or posted: too late to cancel (the provider has billed it), not too late to fail.
+  downloading: ['delivering', 'failed'],
+  delivering: ['delivered', 'failed'],
+  delivered: [],
+  failed: [],
+  cancelled: [],
+};
+
+export function canTransition(from: JobState, to: JobState): boolean {
+  return JOB_TRANSITIONS[from].includes(to);
+}
+
+/** The job already ended (someone else, e.g. cancel, got there first). */
+export class JobClosed extends Error {
+  constructor(readonly job: JobRecord) {
+    super(`job ${job.id} is ${job.state}`);
+  }
+}
+
+/** A move the table does not allow: a bug in the caller, never a user's doing. */
+export class IllegalTransition extends Error {
+  constructor(
+    readonly jobId: string,
+    readonly from: JobState,
+    readonly to: JobState,
+  ) {
+    super(`job ${jobId} cannot go from ${from} to ${to}`);
+  }
+}
+
+/** Fields a transition may change besides the state (never the state itself, never the id). */
+export type JobPatch = Partial<Omit<JobRecord, 'id' | 'state' | 'tenant'>>;
+
+export class JobLifecycle {
+  private readonly mutex = new KeyedMutex();
+
+  constructor(
+    private readonly jobs: JobStore,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Reads the stored record: the store is the truth, nothing is cached between transitions. */
+  get(jobId: string): Promise<JobRecord | undefined> {
+    return this.jobs.get(jobId);
+  }
+
+  /**
+   * Moves a job to `to`, applying `patch`, and persists it before returning.
+   * Throws JobClosed if the job already ended, IllegalTransition if the table forbids the move.
+   */
+  transition(jobId: string, to: JobState, patch: JobPatch | ((job: JobRecord) => JobPatch) = {}): Promise<JobRecord> {
+    return this.write(jobId, to, patch);
+  }
+
+  /** Changes fields of a live job without moving it (progress, the surface's message ids, the rendered prompt). */
+  amend(jobId: string, patch: JobPatch | ((job: JobRecord) => JobPatch)): Promise<JobRecord> {
+    return this.write(jobId, undefined, patch);
+  }
+
+  /** Changes the surface ref of a job that may already have ended (a final message's id). */
+  amendEvenIfEnded(jobId: string, patch: (job: JobRecord) => JobPatch): Promise<void> {
+    return this.mutex.run(jobId, async () => {
+      const job = await this.jobs.get(jobId);
+      if (job) await this.jobs.save({ ...job, ...patch(job) });
+    });
+  }
+
+  private write(jobId: string, to: JobState | undefined, patch: JobPatch | ((job: JobRecord) => JobPatch)): Promise<JobRecord> {
+    return this.mutex.run(jobId, async () => {
+      const job = await this.jobs.get(jobId);
+      if (!job) throw new Error(`job ${jobId} vanished from the store`);
+      if (TERMINAL_STATES.has(job.state)) throw new JobClosed(job);
+      if (to !== undefined && !canTransition(job.state, to)) throw new IllegalTransition(jobId, job.state, to);
+      const changes = typeof patch === 'function' ? patch(job) : patch;
+      const next: JobRecord = { ...job, ...changes, state: to ?? job.state, updatedAt: this.clock.now() };
+      await this.jobs.save(next);
+      return next;
+    });
+  }
+}
+
+/**
+ * The words a surface shows for what a job is doing: from the event when there
+ * is one, else from the stored state. `backendName` is the display name of the
+ * job's current backend (after a fallback, the one it moved to).
+ */
+export function stageOf(job: JobRecord, backendName: string, event?: JobEvent): string {
+  if (event?.type === 'progress') return phaseText(event.phase, backendName);
+  switch (job.state) {
+    case 'queued':
+      return job.triedBackends.length > 0 ? phaseText('retrying', backendName) : 'queued';
+    case 'submitting':
+      return phaseText('sending', backendName);
+    case 'submitted':
+      return 'submitted';
+    case 'running':
+      return phaseText('generating', backendName);
+    case 'downloading':
+      return phaseText('downloading', backendName);
+    case 'delivering':
+      return phaseText('uploading', backendName);
+    default:
+      return job.state;
+  }
+}
+
+export function phaseText(phase: JobPhase, backendName: string): string {
+  switch (phase) {
+    case 'sending':
+      return `sending to ${backendName}`;
+    case 'provider-queue':
+      return `waiting in ${backendName}'s queue`;
+    case 'generating':
+      return 'generating';
+    case 'downloading':
+      return 'downloading';
+    case 'uploading':
+      return 'uploading';
+    case 'retrying':
+      return `retrying on ${backendName}`;
+  }
+}
