@@ -1,0 +1,298 @@
+/**
+ * The job lifecycle in milliseconds: an in-memory KeyValueStore, a fake
+ * Backend whose every call the test answers, and the manual clock. Nothing
+ * here sleeps; each test waits for the event it asserts on (a surface event,
+ * a backend call) or moves the clock.
+ */
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { describe, it } from 'node:test';
+import { ManualClock, settleIo } from '../../src/core/clock.js';
+import { ProviderError } from '../../src/core/errors.js';
+import { canTransition, IllegalTransition, JOB_TRANSITIONS, JobClosed, JobLifecycle } from '../../src/core/job-lifecycle.js';
+import { JobStore } from '../../src/core/job-store.js';
+import { KeyValueLedger } from '../../src/core/ledger.js';
+import type { Backend, GenerationRequest, KeyValueStore, Logger, MediaStore, ProviderStatus, Surface } from '../../src/core/ports.js';
+import { Studio } from '../../src/core/studio.js';
+import type { CharacterBinding, JobEvent, JobRecord, JobState } from '../../src/core/types.js';
+import { capabilities, character } from '../helpers/fixtures.js';
+
+const STATES = Object.keys(JOB_TRANSITIONS) as JobState[];
+/** A provider status with only the fields a test cares about. */
+const st = (s: Partial<ProviderStatus> & Pick<ProviderStatus, 'state'>): ProviderStatus => ({ progress: undefined, queuePosition: undefined, error: undefined, seconds: undefined, ...s });
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** A KeyValueStore in a Map; `onSet` sees every write in order (the test's view of persistence). */
+class MemoryStore implements KeyValueStore {
+  readonly data = new Map<string, string>();
+  onSet: (key: string, value: unknown) => void = () => {};
+  async get<T>(key: string): Promise<T | undefined> {
+    const raw = this.data.get(key);
+    return raw === undefined ? undefined : (JSON.parse(raw) as T);
+  }
+  async set(key: string, value: unknown): Promise<void> {
+    this.onSet(key, value);
+    this.data.set(key, JSON.stringify(value));
+  }
+  async delete(key: string): Promise<void> {
+    this.data.delete(key);
+  }
+  async close(): Promise<void> {}
+}
+
+/** A promise the test resolves from a fake's call, so it can wait for exactly that moment. */
+class Signal<T = void> {
+  resolve!: (value: T) => void;
+  readonly promise = new Promise<T>((r) => (this.resolve = r));
+}
+
+/** A backend the test scripts: submit answers from `submits`, status from `statuses`. */
+class FakeBackend implements Backend {
+  readonly id = 'fake';
+  readonly capabilities = capabilities({ displayName: 'Fake Video', seconds: [4, 8] });
+  readonly submitted: GenerationRequest[] = [];
+  readonly created: string[] = [];
+  readonly cancelled: string[] = [];
+  submits: (() => Promise<{ providerJobId: string }>)[] = [];
+  statuses: ProviderStatus[] = [];
+  createFails = 0;
+  private createdCount = 0;
+
+  async submit(request: GenerationRequest): Promise<{ providerJobId: string }> {
+    this.submitted.push(request);
+    const next = this.submits.shift();
+    return next ? next() : { providerJobId: `p${this.submitted.length}` };
+  }
+  async status(): Promise<ProviderStatus> {
+    return this.statuses.shift() ?? st({ state: 'completed' });
+  }
+  async openResult() {
+    return { body: Readable.from([Buffer.from('video')]), contentLength: 5, contentType: 'video/mp4' };
+  }
+  async cancel(providerJobId: string): Promise<void> {
+    this.cancelled.push(providerJobId);
+  }
+  async createCharacter(): Promise<CharacterBinding> {
+    this.createdCount += 1;
+    if (this.createdCount <= this.createFails) throw new ProviderError({ kind: 'transient', backend: this.id, message: 'create failed' });
+    const id = `char_${this.createdCount}`;
+    this.created.push(id);
+    return { kind: 'provider-character', id, createdAt: 0 };
+  }
+}
+
+const media: MediaStore = {
+  async saveResult(jobId) {
+    return { path: `/videos/${jobId}.mp4`, bytes: 5 };
+  },
+  fetchSource: () => Promise.reject(new Error('not in this test')),
+  importFile: () => Promise.reject(new Error('not in this test')),
+  extractFrames: async () => [],
+  publicUrlFor: () => undefined,
+};
+
+/** Records each event per job and resolves waiters on the one they wait for. */
+class RecordingSurface implements Surface {
+  readonly platform = 'test';
+  readonly progressIntervalMs = 0;
+  readonly events: { jobId: string; event: JobEvent }[] = [];
+  private waiters: { jobId: string; type: JobEvent['type']; signal: Signal<JobEvent> }[] = [];
+
+  async update(job: JobRecord, event: JobEvent): Promise<void> {
+    this.events.push({ jobId: job.id, event });
+    for (const w of this.waiters.filter((w) => w.jobId === job.id && w.type === event.type)) w.signal.resolve(event);
+    this.waiters = this.waiters.filter((w) => !(w.jobId === job.id && w.type === event.type));
+  }
+
+  next(jobId: string, type: JobEvent['type']): Promise<JobEvent> {
+    const seen = this.events.find((e) => e.jobId === jobId && e.event.type === type);
+    if (seen) return Promise.resolve(seen.event);
+    const signal = new Signal<JobEvent>();
+    this.waiters.push({ jobId, type, signal });
+    return signal.promise;
+  }
+}
+
+function setup() {
+  const store = new MemoryStore();
+  const clock = new ManualClock();
+  const backend = new FakeBackend();
+  const log: string[] = [];
+  const ledger = new KeyValueLedger(store);
+  // The order of money and state writes, as the store sees them.
+  store.onSet = (key, value) => {
+    if (key.startsWith('job:')) log.push(`state:${(value as JobRecord).state}`);
+  };
+  const recordingLedger = Object.assign(Object.create(ledger) as KeyValueLedger, {
+    release: async (tenant: string, month: string, jobId: string) => {
+      log.push('release');
+      return ledger.release(tenant, month, jobId);
+    },
+    settle: async (s: Parameters<KeyValueLedger['settle']>[0]) => {
+      log.push('settle');
+      return ledger.settle(s);
+    },
+  });
+  const studio = new Studio({
+    store,
+    clock,
+    logger: quiet,
+    backends: [backend],
+    media,
+    defaults: { tenantCapMicros: 100_000_000, userCapMicros: 100_000_000, policy: 'cost' },
+    referencePriceBackend: backend.id,
+    jobDeadlineMs: 60 * 60_000,
+    concurrency: { perBackend: 4, perTenant: 4 },
+    publicUrl: undefined,
+    ledger: recordingLedger,
+  });
+  const surface = new RecordingSurface();
+  studio.attachSurface(surface);
+  const actor = { tenant: 'test:A', userId: 'u1', displayName: 'Alice', isAdmin: true };
+  const generate = (prompt = 'a fox in the snow') =>
+    studio.generate(actor, { prompt, seconds: 4, orientation: 'landscape', quality: 'standard', backend: undefined, imagePath: undefined, remixOf: undefined }, { platform: 'test' });
+  const reserved = async () => (await ledger.summary('test:A', (await studio.jobs.recent('test:A'))[0]!.ledgerMonth)).total;
+  return { store, clock, backend, log, studio, surface, generate, reserved, actor };
+}
+
+/** A stored job in a given state, for the table tests. */
+async function storedJob(jobs: JobStore, state: JobState): Promise<JobRecord> {
+  const job = { id: `j_${state}`, tenant: 'test:A', state, surface: { platform: 'test' }, updatedAt: 0 } as unknown as JobRecord;
+  await jobs.create(job);
+  return job;
+}
+
+describe('the transition table', () => {
+  for (const from of STATES) {
+    for (const to of STATES) {
+      const legal = canTransition(from, to);
+      it(`${from} → ${to} is ${legal ? 'allowed and persisted' : 'refused'}`, async () => {
+        const jobs = new JobStore(new MemoryStore());
+        const lifecycle = new JobLifecycle(jobs, new ManualClock());
+        await storedJob(jobs, from);
+        const attempt = lifecycle.transition(`j_${from}`, to);
+        if (legal) {
+          assert.equal((await attempt).state, to);
+          assert.equal((await jobs.get(`j_${from}`))?.state, to, 'the new state is in the store when transition returns');
+        } else {
+          await assert.rejects(attempt, JOB_TRANSITIONS[from].length === 0 ? JobClosed : IllegalTransition);
+          assert.equal((await jobs.get(`j_${from}`))?.state, from, 'a refused move writes nothing');
+        }
+      });
+    }
+  }
+
+  it('ends are ends: no state leaves delivered, failed or cancelled', () => {
+    for (const end of ['delivered', 'failed', 'cancelled'] as const) assert.deepEqual(JOB_TRANSITIONS[end], []);
+  });
+});
+
+describe('the runner through the lifecycle', () => {
+  it('takes a job through every state to delivered and settles once', async () => {
+    const t = setup();
+    t.backend.statuses = [st({ state: 'queued', queuePosition: 2 }), st({ state: 'running', progress: 40 }), st({ state: 'completed' })];
+    const { job } = await t.generate();
+    const finished = t.surface.next(job.id, 'finished');
+    while (t.log.at(-1) !== 'state:delivered') await t.clock.advance(5_000);
+    await finished;
+    const states = t.log.filter((l) => l.startsWith('state:')).filter((l, i, all) => l !== all[i - 1]);
+    assert.deepEqual(states, ['state:queued', 'state:submitting', 'state:submitted', 'state:running', 'state:downloading', 'state:delivering', 'state:delivered']);
+    assert.equal(t.log.filter((l) => l === 'settle').length, 1);
+    assert.ok(t.log.indexOf('settle') < t.log.indexOf('state:delivering'), 'charged only once the file is saved, before delivering');
+    const total = await t.reserved();
+    assert.equal(total.reservedMicros, 0);
+    assert.equal(total.spentMicros, 400_000);
+  });
+
+  it('fail releases the reservation before the job is written as failed', async () => {
+    const t = setup();
+    t.backend.statuses = [st({ state: 'failed', error: new ProviderError({ kind: 'transient', backend: 'fake', message: 'render crashed' }) })];
+    const { job } = await t.generate();
+    const failed = t.surface.next(job.id, 'failed');
+    while (!t.log.includes('state:failed')) await t.clock.advance(5_000);
+    await failed;
+    assert.ok(t.log.indexOf('release') !== -1 && t.log.indexOf('release') < t.log.indexOf('state:failed'), t.log.join(' '));
+    assert.equal((await t.reserved()).reservedMicros, 0);
+  });
+
+  it('cancel releases before the terminal state, stops following and tells the provider', async () => {
+    const t = setup();
+    t.backend.statuses = [st({ state: 'running', progress: 10 })];
+    const { job } = await t.generate();
+    while (!t.log.includes('state:running')) await t.clock.advance(5_000);
+    const cancelled = await t.studio.cancel(t.actor, job.id);
+    assert.equal(cancelled.state, 'cancelled');
+    assert.ok(t.log.indexOf('release') < t.log.indexOf('state:cancelled'), t.log.join(' '));
+    assert.deepEqual(t.backend.cancelled, ['p1']);
+    assert.equal((await t.reserved()).reservedMicros, 0);
+    const pollsBefore = t.backend.statuses.length;
+    await t.clock.advance(120_000);
+    assert.equal(t.backend.statuses.length, pollsBefore, 'a cancelled job is not polled again');
+    assert.equal(t.studio.runner.inFlight, 0);
+  });
+
+  it('refuses to cancel a job that is already downloading', async () => {
+    const t = setup();
+    await storedJob(t.studio.jobs, 'downloading');
+    await assert.rejects(t.studio.runner.cancel('j_downloading', 'Bob'), IllegalTransition);
+    assert.ok(!t.log.includes('release'), 'nothing released for a refused cancel');
+  });
+
+  it('a webhook makes a waiting job look now instead of at its next poll', async () => {
+    const t = setup();
+    t.backend.statuses = [st({ state: 'running', progress: 5 })];
+    const { job } = await t.generate();
+    while (!t.log.includes('state:running')) await t.clock.advance(1_000);
+    const stored = await t.studio.jobs.get(job.id);
+    assert.equal(t.studio.providerEvent('fake', stored!.providerJobId!, st({ state: 'completed' })), true);
+    const finished = t.surface.next(job.id, 'finished');
+    await settleIo(10);
+    while (!t.log.includes('state:delivered')) await t.clock.advance(0);
+    await finished;
+  });
+});
+
+describe('healing a character the provider forgot', () => {
+  async function withMascot(t: ReturnType<typeof setup>) {
+    await t.studio.characters.add(character('Mascot', { bindings: { fake: { kind: 'provider-character', id: 'char_forgotten', createdAt: 0 } } }));
+  }
+  const forgot = () => Promise.reject(new ProviderError({ kind: 'binding_missing', backend: 'fake', message: "Character 'char_forgotten' not found." }));
+
+  it('drops the stale binding, recreates it once, resubmits, and charges once', async () => {
+    const t = setup();
+    await withMascot(t);
+    t.backend.submits = [forgot];
+    const { job } = await t.generate('@Mascot waves');
+    const finished = t.surface.next(job.id, 'finished');
+    while (!t.log.includes('state:delivered')) await t.clock.advance(5_000);
+    await finished;
+    assert.equal(t.backend.submitted.length, 2, 'sent twice: once with the forgotten id, once healed');
+    assert.equal(t.backend.submitted[0]!.characters[0]!.binding.kind === 'provider-character' && t.backend.submitted[0]!.characters[0]!.binding.id, 'char_forgotten');
+    assert.deepEqual(t.backend.created, ['char_1'], 'recreated exactly once');
+    const resent = t.backend.submitted[1]!.characters[0]!.binding;
+    assert.equal(resent.kind === 'provider-character' && resent.id, 'char_1');
+    assert.equal(t.backend.submitted[0]!.idempotencyKey, t.backend.submitted[1]!.idempotencyKey);
+    const stored = await t.studio.characters.get('test:A', 'mascot');
+    assert.deepEqual(stored?.bindings.fake && 'id' in stored.bindings.fake ? stored.bindings.fake.id : undefined, 'char_1');
+    assert.equal(t.log.filter((l) => l === 'settle').length, 1);
+    const total = await t.reserved();
+    assert.equal(total.reservedMicros, 0);
+    assert.equal(total.spentMicros, 400_000);
+    assert.equal(t.surface.events.filter((e) => e.event.type === 'failed').length, 0, 'the user was never asked anything');
+  });
+
+  it('names the character and the backend when recreating fails, and releases the reservation', async () => {
+    const t = setup();
+    await withMascot(t);
+    t.backend.submits = [forgot];
+    t.backend.createFails = 1;
+    const { job } = await t.generate('@Mascot waves');
+    const failed = t.surface.next(job.id, 'failed');
+    while (!t.log.includes('state:failed')) await t.clock.advance(5_000);
+    const event = await failed;
+    assert.equal(event.type, 'failed');
+    assert.match(event.type === 'failed' ? event.reason : '', /Fake Video no longer knew the character @Mascot/);
+    assert.equal(t.backend.submitted.length, 1);
+    assert.equal((await t.reserved()).reservedMicros, 0);
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * The README's demo, run twice on the same DATA_DIR, as a newcomer would:
+ * `npm start < examples/demo.txt`. The in-process simulator restarts with the
+ * bot and forgets every character id it handed out, so the second run's
+ * `@mascot` points at an id the provider no longer knows. The bot must heal
+ * the binding (recreate it from the stored clip, resubmit, charge once) and
+ * deliver, without asking the user anything.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { JobStore } from '../../src/core/job-store.js';
+import { KeyValueLedger } from '../../src/core/ledger.js';
+import { createLogger } from '../../src/log.js';
+import { openStore } from '../../src/store/keyv-store.js';
+import { LogCapture } from '../helpers/test-bot.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+function runDemo(dataDir: string, script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', SIMULATOR_SECONDS_PER_VIDEO_SECOND: '0.05' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(script);
+  });
+}
+
+describe('the README demo, twice on one DATA_DIR', () => {
+  it('delivers the second time too: the forgotten @mascot binding is healed without a second charge', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'demo-twice-'));
+    try {
+      const demo = await readFile(path.join(root, 'examples/demo.txt'), 'utf8');
+      const first = await runDemo(dataDir, demo);
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stdout, /\] done: .+\.mp4/, first.stdout);
+
+      const second = await runDemo(dataDir, demo);
+      assert.equal(second.code, 0, second.stderr);
+      assert.match(second.stdout, /already|taken|exists/i, 'the character from the first run is still there');
+      assert.match(second.stdout, /\] done: .+\.mp4/, `${second.stdout}\n${second.stderr}`);
+      assert.doesNotMatch(second.stdout, /\] failed:/);
+      assert.match(second.stderr, /provider no longer knows a character; healing the binding/, 'the heal is logged');
+      const videos = (await readdir(path.join(dataDir, 'videos'))).filter((v) => v.endsWith('.mp4'));
+      assert.equal(videos.length, 2);
+      // The demo's /cost runs before its video ends, so the money is read from the store the bot left.
+      const store = await openStore(`sqlite://${path.join(dataDir, 'bot.sqlite')}`, { dataDir, logger: createLogger({ level: 'silent', secrets: [], destination: new LogCapture() }) });
+      try {
+        const jobs = await new JobStore(store).recent('console:local');
+        assert.deepEqual(jobs.map((j) => j.state), ['delivered', 'delivered']);
+        const total = (await new KeyValueLedger(store).summary('console:local', jobs[0]!.ledgerMonth)).total;
+        assert.equal(total.reservedMicros, 0, 'nothing left reserved');
+        assert.equal(total.jobs, 2);
+        assert.equal(total.spentMicros, jobs[0]!.priceMicros! + jobs[1]!.priceMicros!, 'each video charged once');
+        assert.equal(jobs[0]!.priceMicros, jobs[1]!.priceMicros, 'the healed video cost what the first did');
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
