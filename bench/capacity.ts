@@ -88,6 +88,10 @@ while (Date.now() < windowEnd) {
 delay.disable();
 const inFlight = bot.studio.runner.inFlight;
 const memory = process.memoryUsage();
+// With --expose-gc: what is really alive after a full collection (the rest of heapUsed is garbage not yet collected).
+const gc = (globalThis as { gc?: () => void }).gc;
+gc?.();
+const liveHeapMb = gc ? round(process.memoryUsage().heapUsed / MB) : undefined;
 // For profiling a gap: BENCH_HEAP_SNAPSHOT=1 writes a .heapsnapshot (open it in Chrome DevTools → Memory).
 if (process.env.BENCH_HEAP_SNAPSHOT) process.stderr.write(`heap snapshot: ${writeHeapSnapshot()}\n`);
 
@@ -102,6 +106,7 @@ emitResult({
   rssMaxMb: round(rssMax / MB),
   heapUsedMb: round(memory.heapUsed / MB),
   externalMb: round(memory.external / MB),
+  liveHeapMb,
   loopDelayP50Ms: round(delay.percentile(50) / 1e6, 2),
   loopDelayP99Ms: round(delay.percentile(99) / 1e6, 2),
   loopDelayMaxMs: round(delay.max / 1e6, 2),
