@@ -25,9 +25,9 @@ export async function submitStep(ctx: StepContext, live: LiveJob, signal: AbortS
     await ctx.notifier.notify(job, { type: 'progress', phase: 'sending', progress: 0, position: undefined });
     const characters = await ctx.binder.charactersOf(job);
     let bound = await ctx.binder.bind(job, backend, characters, signal);
-    let providerJobId: string;
+    let sent: Sent;
     try {
-      providerJobId = await send(ctx, job, backend, characters, bound, signal);
+      sent = await send(ctx, job, backend, characters, bound, signal);
     } catch (error) {
       if (!isBindingMissing(error) || characters.length === 0 || signal.aborted) throw error;
       // The provider forgot a character (it restarted, or someone deleted it there): recreate
@@ -35,7 +35,7 @@ export async function submitStep(ctx: StepContext, live: LiveJob, signal: AbortS
       ctx.log.warn({ err: error, job: job.id, backend: backend.id }, 'provider no longer knows a character; healing the binding');
       bound = await ctx.binder.heal(job, backend, characters, bound, signal);
       try {
-        providerJobId = await send(ctx, job, backend, characters, bound, signal);
+        sent = await send(ctx, job, backend, characters, bound, signal);
       } catch (again) {
         if (!isBindingMissing(again)) throw again;
         const names = characters.map((c) => `@${c.name}`).join(', ');
@@ -43,8 +43,9 @@ export async function submitStep(ctx: StepContext, live: LiveJob, signal: AbortS
       }
     }
     ctx.deps.breaker.recordSuccess(backend.id);
+    const { providerJobId, prompt } = sent;
     try {
-      job = await ctx.lifecycle.transition(job.id, 'submitted', { providerJobId, submittedAt: ctx.deps.clock.now() });
+      job = await ctx.lifecycle.transition(job.id, 'submitted', { providerJobId, renderedPrompt: prompt, submittedAt: ctx.deps.clock.now() });
     } catch (error) {
       // Cancelled while the provider was accepting it: don't leave it running there.
       if (error instanceof JobClosed) backend.cancel?.(providerJobId).catch(() => {});
@@ -74,8 +75,14 @@ export async function submitStep(ctx: StepContext, live: LiveJob, signal: AbortS
   }
 }
 
-/** Renders the prompt for the backend, stores it, and calls the provider. */
-async function send(ctx: StepContext, job: JobRecord, backend: Backend, characters: Character[], bound: BoundCharacter[], signal: AbortSignal): Promise<string> {
+interface Sent {
+  providerJobId: string;
+  /** The prompt as this backend read it (character tags rendered), kept on the record. */
+  prompt: string;
+}
+
+/** Renders the prompt for the backend and calls the provider. */
+async function send(ctx: StepContext, job: JobRecord, backend: Backend, characters: Character[], bound: BoundCharacter[], signal: AbortSignal): Promise<Sent> {
   const prompt = renderPromptForBackend(
     job.input.prompt,
     characters,
@@ -87,7 +94,6 @@ async function send(ctx: StepContext, job: JobRecord, backend: Backend, characte
     const original = await ctx.deps.jobs.get(job.input.remixOf);
     if (original?.backend === backend.id && backend.capabilities.remix) remixOfProviderJobId = original.providerJobId;
   }
-  await ctx.lifecycle.amend(job.id, { renderedPrompt: prompt });
   const { providerJobId } = await backend.submit(
     {
       jobId: job.id,
@@ -106,5 +112,5 @@ async function send(ctx: StepContext, job: JobRecord, backend: Backend, characte
     },
     signal,
   );
-  return providerJobId;
+  return { providerJobId, prompt };
 }
