@@ -213,7 +213,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       cleanups.push(async () => consoleAdapter!.close());
     }
 
-    const adapters = await startChatAdapters({ config, studio, http, media, logger, clock, publicUrl });
+    const adapters = await startChatAdapters({ config, studio, http, media, logger, clock, publicUrl, store });
     adaptersRef = adapters;
     cleanups.push(async () => Promise.all(adapters.map((a) => a.stop())));
 

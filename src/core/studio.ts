@@ -16,6 +16,7 @@ import type { Backend, KeyValueStore, Ledger, Logger, MediaStore, MonthSummary, 
 import { estimateFor } from './pricing.js';
 import { routeJob, unsuitability, type DurationNotice } from './router.js';
 import { FairScheduler, type Scheduler } from './scheduler.js';
+import { Sight } from './visibility.js';
 import { TenantSettingsRepository, type RoutingPolicy, type SettingsDefaults } from './tenant-settings.js';
 import {
   TERMINAL_STATES,
@@ -219,6 +220,7 @@ export class Studio {
       resultBytes: undefined,
       error: undefined,
       surface,
+      place: actor.place,
       createdAt: now,
       updatedAt: now,
       submittedAt: undefined,
@@ -275,15 +277,13 @@ export class Studio {
   }
 
   async remix(actor: Actor, jobId: string, prompt: string, surface: SurfaceRef): Promise<Accepted> {
-    const original = await this.jobs.getForTenant(actor.tenant, jobId);
-    if (!original) throw new UserFacingError('unknown_job', `There is no job ${jobId} in this team.`);
+    const original = await this.visibleJob(actor, jobId);
     return this.requestGeneration(actor, { ...original.input, prompt, remixOf: original.id, backend: undefined }, surface);
   }
 
   /** Cancels a job: the requester or an admin. Releases its reservation. */
   async cancel(actor: Actor, jobId: string): Promise<JobRecord> {
-    const job = await this.jobs.getForTenant(actor.tenant, jobId);
-    if (!job) throw new UserFacingError('unknown_job', `There is no job ${jobId} in this team.`);
+    const job = await this.visibleJob(actor, jobId);
     if (job.requesterId !== actor.userId && !actor.isAdmin) {
       throw new UserFacingError('not_allowed', `Only ${job.requesterName} or an admin can cancel job ${job.id}.`);
     }
@@ -295,13 +295,19 @@ export class Studio {
   }
 
   async job(actor: Actor, jobId: string): Promise<JobRecord> {
-    const job = await this.jobs.getForTenant(actor.tenant, jobId);
-    if (!job) throw new UserFacingError('unknown_job', `There is no job ${jobId} in this team.`);
-    return job;
+    return this.visibleJob(actor, jobId);
   }
 
+  /** The tenant's recent jobs that this actor can see (see visibility.ts). */
   async recentJobs(actor: Actor): Promise<JobRecord[]> {
-    return this.jobs.recent(actor.tenant);
+    return new Sight(actor).filter(await this.jobs.recent(actor.tenant));
+  }
+
+  /** A job the actor can see; one that exists elsewhere reads exactly like one that does not. */
+  private async visibleJob(actor: Actor, jobId: string): Promise<JobRecord> {
+    const job = await this.jobs.getForTenant(actor.tenant, jobId);
+    if (!job || !(await new Sight(actor).sees(job))) throw new UserFacingError('unknown_job', `There is no job ${jobId} in this team that you can see.`);
+    return job;
   }
 
   /** Current queue position of a waiting job. */
@@ -339,8 +345,7 @@ export class Studio {
       clip = await media.fetchSource(request.url, 'video');
       source = { kind: 'url', url: request.url };
     } else {
-      const job = await this.jobs.getForTenant(actor.tenant, request.fromJob!);
-      if (!job) throw new UserFacingError('unknown_job', `There is no job ${request.fromJob} in this team.`);
+      const job = await this.visibleJob(actor, request.fromJob!);
       if (job.state !== 'delivered' || !job.resultPath) {
         throw new UserFacingError('not_finished', `Job ${job.id} has no finished video to take the character from.`);
       }
@@ -435,8 +440,9 @@ export class Studio {
     return [...names.filter((n) => characterKey(n).startsWith(t)), ...names.filter((n) => !characterKey(n).startsWith(t) && characterKey(n).includes(t))].slice(0, limit);
   }
 
-  async suggestJobs(tenant: TenantId, typed: string, limit = 25): Promise<JobRecord[]> {
-    return (await this.jobs.recent(tenant)).filter((j) => j.id.startsWith(typed.trim())).slice(0, limit);
+  async suggestJobs(actor: Actor, typed: string, limit = 25): Promise<JobRecord[]> {
+    const matching = (await this.jobs.recent(actor.tenant)).filter((j) => j.id.startsWith(typed.trim()));
+    return (await new Sight(actor).filter(matching)).slice(0, limit);
   }
 
   // -------------------------------------------------------------------------

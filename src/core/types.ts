@@ -13,6 +13,23 @@ export interface Actor {
   displayName: string;
   /** Admin on this platform (Manage Server on Discord, workspace admin/owner on Slack, always on the console). */
   isAdmin: boolean;
+  /**
+   * Where the request was made. A new job is recorded there, and only those who
+   * can see that place see the job (src/core/visibility.ts). Undefined on the
+   * console, whose one user sees everything.
+   */
+  place?: Place;
+  /**
+   * Whether this member can see another place of the same tenant (channel
+   * membership, checked by the adapter: the core never calls a platform).
+   */
+  canSee?: (place: Place) => Promise<boolean>;
+}
+
+/** A channel (public, private, or a group DM) or one member's direct messages with the bot. */
+export interface Place {
+  kind: 'channel' | 'dm';
+  id: string;
 }
 
 export type Orientation = 'landscape' | 'portrait';
@@ -178,6 +195,8 @@ export interface JobRecord {
   resultBytes: number | undefined;
   error: { code: string; message: string } | undefined;
   surface: SurfaceRef;
+  /** Where it was requested: who may see its prompt and video. Absent on jobs made before places were recorded. */
+  place?: Place;
   createdAt: number;
   updatedAt: number;
   submittedAt: number | undefined;

@@ -18,7 +18,7 @@ function choice(name: string, value: string): ApplicationCommandOptionChoiceData
 }
 
 export async function suggestionsFor(deps: DiscordDeps, interaction: AutocompleteInteraction): Promise<ApplicationCommandOptionChoiceData<string>[]> {
-  const actor = actorOf(interaction);
+  const actor = actorOf(interaction, deps.places);
   if (!actor) return [];
   const command = findCommand(interaction.commandName);
   if (!command) return [];
@@ -39,7 +39,7 @@ export async function suggestionsFor(deps: DiscordDeps, interaction: Autocomplet
       return names.map((n) => choice(`${before}${n}`, `${before}${n} `)).filter((c) => c !== undefined);
     }
     case 'job':
-      return (await studio.suggestJobs(actor.tenant, typed, MAX_CHOICES))
+      return (await studio.suggestJobs(actor, typed, MAX_CHOICES))
         .map((j) => choice(`${j.id} · ${j.state} · ${j.input.prompt}`, j.id))
         .filter((c) => c !== undefined);
     case 'backend':

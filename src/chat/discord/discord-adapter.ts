@@ -13,7 +13,12 @@ import { handleCost } from './commands/cost.js';
 import { handleSora } from './commands/sora.js';
 import { actorOf, answerEphemeral, NOT_IN_SERVER, parseCommand, sentenceFor, type DiscordDeps } from './interaction-context.js';
 import { handleJobButton, handleRemixModal } from './job-buttons.js';
+import { DiscordPlaceAccess } from './place-access.js';
 import { DiscordSurface } from './surface.js';
+import { ReplayGuard } from '../replay-guard.js';
+
+/** Longer than an interaction can be answered (15 minutes), so no live interaction is acted on twice. */
+const INTERACTION_MEMORY_MS = 20 * 60_000;
 
 export interface DiscordAdapterConfig extends ChatAdapterContext {
   /** discord.js REST retries; tests pass 0 so a failure shows at once. */
@@ -28,7 +33,7 @@ const COMMAND_HANDLERS = {
 } as const;
 
 async function onChatCommand(deps: DiscordDeps, interaction: ChatInputCommandInteraction): Promise<void> {
-  const actor = actorOf(interaction);
+  const actor = actorOf(interaction, deps.places);
   if (!actor) return answerEphemeral(interaction, NOT_IN_SERVER, deps.logger);
   let command;
   try {
@@ -61,13 +66,17 @@ export async function startDiscordAdapter(ctx: DiscordAdapterConfig): Promise<Ch
       ...(ctx.restRetries !== undefined ? { retries: ctx.restRetries } : {}),
     },
   });
-  const deps: DiscordDeps = { studio: ctx.studio, rest: client.rest, clock: ctx.clock, logger: log, media: ctx.media, config, applicationId };
+  const deps: DiscordDeps = { studio: ctx.studio, rest: client.rest, clock: ctx.clock, logger: log, media: ctx.media, config, applicationId, places: new DiscordPlaceAccess(client.rest, ctx.clock, log) };
   const surface = new DiscordSurface({ rest: client.rest, clock: ctx.clock, logger: log, media: ctx.media, botUserId: () => client.user?.id, capabilities: (id) => ctx.studio.backend(id)?.capabilities });
   ctx.studio.attachSurface(surface);
 
   const inFlight = new Set<Promise<void>>();
+  const seen = new ReplayGuard(ctx.store, 'discord:interaction', INTERACTION_MEMORY_MS);
   client.on(Events.InteractionCreate, (interaction: Interaction) => {
     const task = (async () => {
+      // An interaction delivered twice (a gateway resume replaying events, a second process on the
+      // same store) must not start a second job: its id is unique per interaction.
+      if (!(await seen.first(interaction.id))) return void log.info({ interaction: interaction.id }, 'interaction delivered again; ignored');
       if (interaction.isAutocomplete()) return handleAutocomplete(deps, interaction);
       if (interaction.isChatInputCommand()) return onChatCommand(deps, interaction);
       if (interaction.isButton()) return handleJobButton(deps, interaction);

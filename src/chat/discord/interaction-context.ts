@@ -22,6 +22,7 @@ import type { Logger } from '../../log.js';
 import type { BotMediaStore } from '../../media/media-store.js';
 import { ALREADY_ACKNOWLEDGED, discordCode, UNKNOWN_INTERACTION } from './api-errors.js';
 import { isServerAdmin } from './permissions.js';
+import { placeOf, type DiscordPlaceAccess } from './place-access.js';
 import { clip } from './render.js';
 
 export interface DiscordDeps {
@@ -32,10 +33,15 @@ export interface DiscordDeps {
   media: BotMediaStore;
   config: Config;
   applicationId: string;
+  /** Who can see which channel: the core's `actor.canSee` (place-access.ts). */
+  places: DiscordPlaceAccess;
 }
 
-/** Budgets, characters and jobs belong to a Discord server: the tenant is `discord:<guild id>`. */
-export function actorOf(interaction: Interaction): Actor | undefined {
+/**
+ * Budgets, characters and jobs belong to a Discord server: the tenant is `discord:<guild id>`.
+ * Jobs are seen where they were made: the interaction's channel is the actor's place.
+ */
+export function actorOf(interaction: Interaction, places: DiscordPlaceAccess): Actor | undefined {
   if (!interaction.guildId) return undefined;
   const member = interaction.member;
   const displayName =
@@ -47,6 +53,8 @@ export function actorOf(interaction: Interaction): Actor | undefined {
     userId: interaction.user.id,
     displayName,
     isAdmin: isServerAdmin(interaction.memberPermissions),
+    place: placeOf(interaction),
+    canSee: places.forInteraction(interaction),
   };
 }
 

@@ -17,18 +17,13 @@ import { UserFacingError } from '../../core/errors.js';
 import { describeReply } from '../../core/present.js';
 import { jobCustomId, parseJobCustomId, REMIX_PROMPT_FIELD } from './custom-ids.js';
 import { actorOf, answerEphemeral, NOT_IN_SERVER, sentenceFor, type DiscordDeps } from './interaction-context.js';
-import { launchJob } from './launch-job.js';
-import { parseDiscordRef } from './surface-ref.js';
-
-function threadOf(surface: { platform: string }): string | undefined {
-  return surface.platform === 'discord' ? parseDiscordRef(surface).threadId : undefined;
-}
+import { launchJob, threadToJoin } from './launch-job.js';
 
 export async function handleJobButton(deps: DiscordDeps, interaction: ButtonInteraction): Promise<void> {
   const { studio, logger } = deps;
   const parsed = parseJobCustomId(interaction.customId);
   if (!parsed) return answerEphemeral(interaction, 'This button is no longer supported. Use /sora status instead.', logger);
-  const actor = actorOf(interaction);
+  const actor = actorOf(interaction, deps.places);
   if (!actor) return answerEphemeral(interaction, NOT_IN_SERVER, logger);
   try {
     switch (parsed.action) {
@@ -62,7 +57,7 @@ export async function handleJobButton(deps: DiscordDeps, interaction: ButtonInte
       case 'retry': {
         const job = await studio.job(actor, parsed.jobId);
         return launchJob(deps, interaction, {
-          threadId: threadOf(job.surface),
+          threadId: threadToJoin(job, interaction),
           request: (surface) => studio.requestGeneration(actor, { ...job.input, remixOf: undefined }, surface),
         });
       }
@@ -75,14 +70,14 @@ export async function handleJobButton(deps: DiscordDeps, interaction: ButtonInte
 export async function handleRemixModal(deps: DiscordDeps, interaction: ModalSubmitInteraction): Promise<void> {
   const { studio, logger } = deps;
   const parsed = parseJobCustomId(interaction.customId);
-  const actor = actorOf(interaction);
+  const actor = actorOf(interaction, deps.places);
   if (!parsed || parsed.action !== 'remix' || !actor) return answerEphemeral(interaction, 'This form is no longer supported. Use /sora remix instead.', logger);
   try {
     // The modal's text is user input like any option: same zod schema as /sora remix.
     const command = validateCommand('sora', 'remix', { job: parsed.jobId, prompt: interaction.fields.getTextInputValue(REMIX_PROMPT_FIELD) }, 'form');
     const original = await studio.job(actor, parsed.jobId);
     return launchJob(deps, interaction, {
-      threadId: threadOf(original.surface),
+      threadId: threadToJoin(original, interaction),
       request: (surface) => studio.remix(actor, parsed.jobId, String(command.options.prompt), surface),
     });
   } catch (error) {

@@ -7,16 +7,16 @@
  *  3. the reply, the thread and the status message are posted, their ids go
  *     into the job's SurfaceRef, and only then does the job run.
  */
-import { MessageFlags, Routes, type ButtonInteraction, type ChatInputCommandInteraction, type ModalSubmitInteraction } from 'discord.js';
+import { MessageFlags, Routes, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction, type ModalSubmitInteraction } from 'discord.js';
 import { z } from 'zod';
 import { UserFacingError } from '../../core/errors.js';
 import { describeAccepted, discordMarkdown } from '../../core/present.js';
 import type { Accepted } from '../../core/studio.js';
-import type { SurfaceRef } from '../../core/types.js';
+import type { JobRecord, SurfaceRef } from '../../core/types.js';
 import { answerEphemeral, sentenceFor, type DiscordDeps } from './interaction-context.js';
 import { JOB_IN_CHANNEL, JOB_IN_THREAD, missingPermissionSentence, missingPermissions } from './permissions.js';
 import { clip, jobButtons, statusText, threadName } from './render.js';
-import { DEFAULT_ATTACHMENT_LIMIT, tokenExpiry, type DiscordRef } from './surface-ref.js';
+import { DEFAULT_ATTACHMENT_LIMIT, parseDiscordRef, tokenExpiry, type DiscordRef } from './surface-ref.js';
 
 export type JobInteraction = ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction;
 
@@ -28,6 +28,20 @@ export interface LaunchOptions {
   /** The request does slow work (downloading an attached image): defer first, ephemerally. */
   slow?: boolean;
   request: (surface: SurfaceRef) => Promise<Accepted>;
+}
+
+/**
+ * A remix or retry joins the original's thread only when asked for from the
+ * original's channel or from that thread. Asked for elsewhere (by someone who
+ * can see the original), it opens its own thread where it was asked, so
+ * nothing is posted into a channel the asker did not choose, and the new job's
+ * place is where it was asked for.
+ */
+export function threadToJoin(original: JobRecord, interaction: Interaction): string | undefined {
+  if (original.surface.platform !== 'discord') return undefined;
+  const threadId = parseDiscordRef(original.surface).threadId;
+  if (!threadId) return undefined;
+  return interaction.channelId === threadId || (original.place !== undefined && interaction.channelId === original.place.id) ? threadId : undefined;
 }
 
 export async function launchJob(deps: DiscordDeps, interaction: JobInteraction, options: LaunchOptions): Promise<void> {

@@ -8,8 +8,10 @@ import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bol
 import { ConfigError } from '../../config.js';
 import type { ChatAdapterContext, ChatAdapterHandle } from '../index.js';
 import { boltLogger } from './bolt-logger.js';
+import { slackEventsGate } from './http-events.js';
 import { register } from './listeners/index.js';
 import { SlackMembers } from './members.js';
+import { SlackPlaceAccess } from './place-access.js';
 import type { SlackRuntime } from './runtime.js';
 import { SlackSurface, slackErrorCode } from './surface.js';
 
@@ -47,12 +49,14 @@ export async function startSlackAdapter(ctx: ChatAdapterContext): Promise<ChatAd
     // Bolt's HTTPReceiver verifies the signature and the 5-minute timestamp window (401 otherwise);
     // its request listener is mounted on the bot's one HTTP server instead of a second port.
     const http = new HTTPReceiver({ signingSecret: config.SLACK_SIGNING_SECRET, endpoints: SLACK_EVENTS_PATH, logger: bolt, processBeforeResponse: false });
+    // Body cap and replay memory come first (http-events.ts); Bolt verifies what passes.
+    const gate = slackEventsGate({ signingSecret: config.SLACK_SIGNING_SECRET, store: ctx.store, logger, next: http.requestListener });
     ctx.http.route('POST', SLACK_EVENTS_PATH, (req, res) => {
       if (stopped) {
         res.writeHead(503).end();
         return;
       }
-      http.requestListener(req, res);
+      return gate(req, res);
     });
     receiver = http;
   }
@@ -65,6 +69,7 @@ export async function startSlackAdapter(ctx: ChatAdapterContext): Promise<ChatAd
     studio: ctx.studio,
     client: app.client,
     members,
+    places: new SlackPlaceAccess(app.client, ctx.clock, logger),
     surface,
     logger,
     sharedFiles: {

@@ -12,6 +12,7 @@ import type { Actor } from '../../core/types.js';
 import type { Logger } from '../../log.js';
 import { parentMessageForAccepted, statusMessage, statusView } from './blocks.js';
 import type { SlackMembers } from './members.js';
+import type { SlackPlaceAccess } from './place-access.js';
 import type { SharedFileOptions } from './shared-files.js';
 import { slackErrorCode, type SlackSurface } from './surface.js';
 
@@ -19,6 +20,8 @@ export interface SlackRuntime {
   studio: Studio;
   client: webApi.WebClient;
   members: SlackMembers;
+  /** Who sees which conversation's jobs (place-access.ts). */
+  places: SlackPlaceAccess;
   surface: SlackSurface;
   logger: Logger;
   sharedFiles: SharedFileOptions;

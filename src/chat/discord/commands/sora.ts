@@ -4,9 +4,8 @@ import type { ParsedCommand } from '../../../../commands/spec.js';
 import { handleCommand } from '../../../commands/handle-command.js';
 import type { Actor, SurfaceRef } from '../../../core/types.js';
 import { answerEphemeral, attachmentResolver, sentenceFor, type DiscordDeps } from '../interaction-context.js';
-import { launchJob } from '../launch-job.js';
+import { launchJob, threadToJoin } from '../launch-job.js';
 import { replyMessage } from '../render.js';
-import { parseDiscordRef } from '../surface-ref.js';
 
 export async function handleSora(deps: DiscordDeps, interaction: ChatInputCommandInteraction, command: ParsedCommand, actor: Actor): Promise<void> {
   const { studio, logger } = deps;
@@ -26,7 +25,7 @@ export async function handleSora(deps: DiscordDeps, interaction: ChatInputComman
       let threadId: string | undefined;
       try {
         const original = await studio.job(actor, String(command.options.job));
-        threadId = original.surface.platform === 'discord' ? parseDiscordRef(original.surface).threadId : undefined;
+        threadId = threadToJoin(original, interaction);
       } catch (error) {
         return answerEphemeral(interaction, sentenceFor(error, logger, { command: 'sora remix' }), logger);
       }

@@ -16,7 +16,7 @@ export function cancelJobListener(rt: SlackRuntime) {
     if (!parsed.success) return void rt.logger.warn({ issues: parsed.error.issues }, 'malformed slack cancel action');
     const action = parsed.data;
     try {
-      const actor = await rt.members.actor(action.team.id, action.user.id, action.user.name);
+      const actor = rt.places.actorIn(await rt.members.actor(action.team.id, action.user.id, action.user.name), action.channel.id);
       const job = await rt.studio.job(actor, action.actions[0]!.value);
       const ref = slackRefSchema.safeParse(job.surface);
       if (!ref.success || ref.data.channel !== action.channel.id) throw new UserFacingError('unknown_job', 'That button does not belong to a job in this channel.');

@@ -1,11 +1,11 @@
 /**
  * Remix button: opens a modal with the original prompt to edit. The modal has
  * to open within 3 s of the click (trigger_id lifetime), so only local checks
- * run first: the job must be this workspace's and finished.
+ * run first: the job must be one the clicker can see (this workspace, a
+ * conversation they are in; membership is cached) and finished.
  */
 import type { AllMiddlewareArgs, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { UserFacingError } from '../../../../core/errors.js';
-import { tenantId } from '../../../../core/types.js';
 import { remixModal } from '../../blocks.js';
 import { tellPrivately, userMessageFor, type SlackRuntime } from '../../runtime.js';
 import { jobActionSchema, where } from './job-action.js';
@@ -17,8 +17,8 @@ export function remixJobListener(rt: SlackRuntime) {
     if (!parsed.success) return void rt.logger.warn({ issues: parsed.error.issues }, 'malformed slack remix action');
     const action = parsed.data;
     try {
-      const job = await rt.studio.jobs.getForTenant(tenantId('slack', action.team.id), action.actions[0]!.value);
-      if (!job) throw new UserFacingError('unknown_job', 'That job is not from this workspace.');
+      const actor = rt.places.actorIn(await rt.members.actor(action.team.id, action.user.id, action.user.name), action.channel.id);
+      const job = await rt.studio.job(actor, action.actions[0]!.value);
       if (job.state !== 'delivered') throw new UserFacingError('not_finished', `Job ${job.id} has no finished video to remix.`);
       const metadata = JSON.stringify({ jobId: job.id, channel: action.channel.id, threadTs: action.message?.thread_ts });
       await rt.client.views.open({ trigger_id: action.trigger_id, view: remixModal(job, metadata) });

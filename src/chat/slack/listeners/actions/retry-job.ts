@@ -14,7 +14,7 @@ export function retryJobListener(rt: SlackRuntime) {
     if (!parsed.success) return void rt.logger.warn({ issues: parsed.error.issues }, 'malformed slack retry action');
     const action = parsed.data;
     try {
-      const actor = await rt.members.actor(action.team.id, action.user.id, action.user.name);
+      const actor = rt.places.actorIn(await rt.members.actor(action.team.id, action.user.id, action.user.name), action.channel.id);
       const original = await rt.studio.job(actor, action.actions[0]!.value);
       const accepted = await rt.studio.requestGeneration(actor, original.input, slackRef(action.team.id, action.channel.id));
       const problem = await openJobThread(rt, actor, accepted, action.channel.id);

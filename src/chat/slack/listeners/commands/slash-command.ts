@@ -60,7 +60,7 @@ export function slashCommandListener(rt: SlackRuntime) {
 async function runCommand(rt: SlackRuntime, p: SlashCommand, parsed: ParsedCommand, respond: RespondFn): Promise<void> {
   const downloaded: string[] = [];
   try {
-    const actor = await rt.members.actor(p.team_id, p.user_id, p.user_name);
+    const actor = rt.places.actorIn(await rt.members.actor(p.team_id, p.user_id, p.user_name), p.channel_id);
     const command = await normalizeSlackValues(rt, p.team_id, parsed);
     const reply = await handleCommand(rt.studio, command, {
       actor,

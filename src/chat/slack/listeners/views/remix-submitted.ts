@@ -45,7 +45,7 @@ export function remixSubmittedListener(rt: SlackRuntime) {
     await ack();
     const here = { channel, user: user.id, ...(threadTs ? { threadTs } : {}) };
     try {
-      const actor = await rt.members.actor(team.id, user.id, user.name);
+      const actor = rt.places.actorIn(await rt.members.actor(team.id, user.id, user.name), channel);
       const accepted = await rt.studio.remix(actor, jobId, prompt, slackRef(team.id, channel));
       const problem = await openJobThread(rt, actor, accepted, channel);
       if (problem) await tellPrivately(rt, here, problem);
