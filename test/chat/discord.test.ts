@@ -20,6 +20,7 @@ import { SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { ADMIN_PERMISSIONS, FakeDiscord, snowflake, type FakeInteraction, type FakeUser, type InteractionTarget } from '../fakes/discord/fake-discord.js';
 import { driveUntil, realWait } from '../helpers/drive.js';
+import { LogCapture } from '../helpers/test-bot.js';
 
 const SNAPSHOT = fileURLToPath(new URL('./__snapshots__/discord-registration.json', import.meta.url));
 const GUILD = '900000000000000001';
@@ -39,7 +40,7 @@ interface Harness {
 }
 
 /** One bot + fake Discord + simulator; `msPerVideoSecond` sets how long (on the clock) a video takes. */
-async function harness(options: { msPerVideoSecond: number; tokenLifetimeMs?: number; env?: Record<string, string> }): Promise<Harness> {
+async function harness(options: { msPerVideoSecond: number; tokenLifetimeMs?: number; env?: Record<string, string>; logs?: LogCapture }): Promise<Harness> {
   const clock = new ManualClock();
   const sim = await startSimulator({ clock, renderMsPerVideoSecond: options.msPerVideoSecond });
   const fake = new FakeDiscord({ clock, ...(options.tokenLifetimeMs ? { tokenLifetimeMs: options.tokenLifetimeMs } : {}) });
@@ -67,7 +68,12 @@ async function harness(options: { msPerVideoSecond: number; tokenLifetimeMs?: nu
     dataDir,
     bot: undefined as unknown as RunningBot,
     async start() {
-      h.bot = await startBot(loadConfig(env), { clock, logger: process.env.DISCORD_TEST_LOG ? createLogger({ level: process.env.DISCORD_TEST_LOG, secrets: [] }) : silentLogger, allowPrivateSourceUrls: true });
+      const logger = options.logs
+        ? createLogger({ level: 'info', secrets: [], destination: options.logs })
+        : process.env.DISCORD_TEST_LOG
+          ? createLogger({ level: process.env.DISCORD_TEST_LOG, secrets: [] })
+          : silentLogger;
+      h.bot = await startBot(loadConfig(env), { clock, logger, allowPrivateSourceUrls: true });
       return h.bot;
     },
     async close() {
@@ -358,5 +364,102 @@ describe('Discord registration', () => {
     } finally {
       await fake.stop();
     }
+  });
+});
+
+describe('Discord: a job is seen only where it was made', { concurrency: false }, () => {
+  const VIEW = String(1n << 10n);
+  const carol: FakeUser = { id: '800000000000000004', username: 'carol' };
+  let h: Harness;
+  let logs: LogCapture;
+  let open: string;
+  let secret: string;
+  let secretRole: string;
+  let secretJob: string;
+  const content = (i: FakeInteraction) => {
+    const cb = callbackOf(i, h.fake);
+    const original = cb.type === 5 ? originalOf(i, h.fake) : undefined;
+    return JSON.stringify(original ? { content: original.content, embeds: original.embeds } : cb.data ?? {});
+  };
+  const jobsWithPrompt = async (text: string) => (await h.bot.studio.jobs.recent(`discord:${GUILD}`)).filter((j) => j.input.prompt.includes(text));
+
+  before(async () => {
+    logs = new LogCapture();
+    h = await harness({ msPerVideoSecond: 1_000, logs });
+    open = h.fake.addChannel(GUILD).id;
+    secretRole = h.fake.addRole(GUILD, 'board');
+    // A private channel: @everyone may not view it, the board role may.
+    secret = h.fake.addChannel(GUILD, 0, [
+      { id: GUILD, type: 0, allow: '0', deny: VIEW },
+      { id: secretRole, type: 0, allow: VIEW, deny: '0' },
+    ]).id;
+    const made = await generate(h, secret, alice, 'SECRET merger plan with the rival studio', { roles: [secretRole] });
+    secretJob = made.jobId;
+    await driveUntil(h.clock, async () => (await h.bot.studio.jobs.get(secretJob))?.state === 'delivered', { stepMs: 1_000, maxSteps: 400 });
+  });
+  after(async () => h.close());
+
+  test('10 outside the private channel: status (list and by id), --from_job, remix, retry, the remix button and autocomplete all find nothing', async () => {
+    const { fake } = h;
+    const asBob = (sub: string, options: { name: string; type: number; value: string | number }[], command = 'sora') => fake.command(target(open, bob), command, sub, options);
+
+    const list = asBob('status', []);
+    await until(answered(list, fake), 'status list');
+    assert.doesNotMatch(content(list), /SECRET|merger/, 'the list does not show the private prompt');
+
+    const byId = asBob('status', [str('job', secretJob)]);
+    await until(answered(byId, fake), 'status by id');
+    assert.match(content(byId), /no job/i);
+    assert.doesNotMatch(content(byId), /SECRET/);
+
+    const extract = asBob('create', [str('name', 'stolen'), str('from_job', secretJob)], 'character');
+    await until(filled(extract, fake), 'from_job refusal');
+    assert.match(content(extract), /no job/i);
+    assert.equal(await h.bot.studio.characters.get(`discord:${GUILD}`, 'stolen'), undefined, 'no character was taken from the private video');
+
+    const remix = asBob('remix', [str('job', secretJob), str('prompt', 'the same plan, in public')]);
+    await until(answered(remix, fake), 'remix refusal');
+    assert.match(content(remix), /no job/i);
+
+    for (const customId of [`job:retry:${secretJob}`, `job:remix:${secretJob}`]) {
+      const click = fake.button(target(open, bob), fake.messagesIn(open)[0]?.id ?? [...fake.messages.keys()][0]!, customId);
+      await until(answered(click, fake), customId);
+      assert.notEqual(callbackOf(click, fake).type, 9, `${customId} must not open the remix form`);
+      assert.match(content(click), /no job/i, customId);
+    }
+
+    const typed = fake.autocomplete(target(open, bob), 'sora', 'status', [{ ...str('job', ''), focused: true }]);
+    await until(answered(typed, fake), 'autocomplete');
+    const choices = (callbackOf(typed, fake).data!.choices as { value: string; name: string }[]);
+    assert.ok(!choices.some((c) => c.value === secretJob || /SECRET/.test(c.name)), JSON.stringify(choices));
+
+    assert.equal((await jobsWithPrompt('SECRET')).length, 1, 'no remix or retry of the private job was made');
+    assert.equal((await jobsWithPrompt('in public')).length, 0);
+  });
+
+  test('11 a member who may view the private channel (by role or by a member overwrite) sees its job from another channel', async () => {
+    const { fake } = h;
+    const fromOpen = fake.command(target(open, alice, { roles: [secretRole] }), 'sora', 'status', [str('job', secretJob)]);
+    await until(answered(fromOpen, fake), 'status by a board member');
+    assert.match(content(fromOpen), /SECRET merger plan/);
+
+    // Carol is let in by a member overwrite, not a role.
+    fake.channels.get(secret)!.permission_overwrites.push({ id: carol.id, type: 1, allow: VIEW, deny: '0' });
+    await h.clock.advance(61_000); // past the minute the channel's overwrites are cached
+    const byCarol = fake.command(target(open, carol), 'sora', 'status', []);
+    await until(answered(byCarol, fake), 'status list by carol');
+    assert.match(content(byCarol), /SECRET merger plan/);
+  });
+
+  test('12 an interaction delivered twice starts one job', async () => {
+    const { fake } = h;
+    const { interaction } = await generate(h, open, alice, 'a replayed request for a lighthouse');
+    fake.redeliver(interaction);
+    // Either the guard drops the copy, or the copy is handled and tries to answer (Discord: 40060).
+    await until(
+      () => /interaction delivered again/.test(logs.text) || fake.calls.some((c) => c.path.includes(`/interactions/${interaction.id}/`) && c.status === 400),
+      'the copy to be handled',
+    );
+    assert.equal((await jobsWithPrompt('replayed request for a lighthouse')).length, 1, 'one job for one interaction');
   });
 });

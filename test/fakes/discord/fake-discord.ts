@@ -80,6 +80,25 @@ export interface FakeChannel {
   parent_id: string | null;
   name: string;
   fromMessageId: string | undefined;
+  /** Who may view it beyond the server's roles (https://discord.com/developers/docs/resources/channel#overwrite-object). */
+  permission_overwrites: FakeOverwrite[];
+  /** Private threads: the members Discord lets in. */
+  threadMembers: Set<string>;
+}
+
+export interface FakeOverwrite {
+  id: string;
+  /** 0 role, 1 member. */
+  type: 0 | 1;
+  allow: string;
+  deny: string;
+}
+
+export interface FakeGuild {
+  id: string;
+  owner_id: string;
+  /** `@everyone` is the role whose id is the server's id. */
+  roles: { id: string; name: string; permissions: string }[];
 }
 
 export interface FakeUser {
@@ -93,6 +112,8 @@ export interface InteractionTarget {
   user: FakeUser;
   /** Member permissions in the channel, as the decimal string Discord sends. */
   memberPermissions?: string;
+  /** The member's role ids in the server. */
+  roles?: string[];
   /** The bot's permissions in the channel. */
   appPermissions?: string;
   attachmentSizeLimit?: number;
@@ -120,6 +141,9 @@ export class FakeDiscord {
   readonly channels = new Map<string, FakeChannel>();
   readonly interactions = new Map<string, FakeInteraction>();
   readonly commands = new Map<string, Record<string, unknown>[]>();
+  readonly guilds = new Map<string, FakeGuild>();
+  /** Each interaction's gateway payload, so a test can deliver it again. */
+  private readonly payloads = new Map<string, unknown>();
   /** Files served as attachment/CDN URLs. */
   readonly files = new Map<string, { data: Buffer; contentType: string }>();
   identifies = 0;
@@ -232,7 +256,8 @@ export class FakeDiscord {
       channelId: target.channelId,
     };
     this.interactions.set(id, interaction);
-    const channelType = this.channels.get(target.channelId)?.type ?? 0;
+    const channelInfo = this.channels.get(target.channelId);
+    const channelType = channelInfo?.type ?? 0;
     const payload = {
       id,
       application_id: this.applicationId,
@@ -240,11 +265,11 @@ export class FakeDiscord {
       token,
       version: 1,
       guild_id: target.guildId,
-      channel: { id: target.channelId, type: channelType, guild_id: target.guildId },
+      channel: { id: target.channelId, type: channelType, guild_id: target.guildId, ...(channelInfo?.parent_id ? { parent_id: channelInfo.parent_id } : {}) },
       channel_id: target.channelId,
       member: {
         user: { id: target.user.id, username: target.user.username, discriminator: '0', global_name: target.user.username, avatar: null },
-        roles: [],
+        roles: target.roles ?? [],
         permissions: target.memberPermissions ?? MEMBER_PERMISSIONS,
         joined_at: new Date(0).toISOString(),
         deaf: false,
@@ -261,6 +286,7 @@ export class FakeDiscord {
       data,
       ...(message ? { message: this.messageJson(message) } : {}),
     };
+    this.payloads.set(id, payload);
     return { ...interaction, payload };
   }
 
@@ -319,11 +345,45 @@ export class FakeDiscord {
     return { id, filename: name, size: data.length, url: `${this.url}${path}`, proxy_url: `${this.url}${path}`, content_type: contentType };
   }
 
-  /** A channel the interactions come from. */
-  addChannel(guildId: string, type = 0): FakeChannel {
-    const channel: FakeChannel = { id: snowflake(), type, guild_id: guildId, parent_id: null, name: 'general', fromMessageId: undefined };
+  /** The gateway delivers an interaction again (a resumed session replaying events). */
+  redeliver(interaction: FakeInteraction): void {
+    this.dispatch('INTERACTION_CREATE', this.payloads.get(interaction.id));
+  }
+
+  /** A channel the interactions come from; `overwrites` make it private. */
+  addChannel(guildId: string, type = 0, overwrites: FakeOverwrite[] = []): FakeChannel {
+    const channel: FakeChannel = {
+      id: snowflake(),
+      type,
+      guild_id: guildId,
+      parent_id: null,
+      name: 'general',
+      fromMessageId: undefined,
+      permission_overwrites: overwrites,
+      threadMembers: new Set(),
+    };
     this.channels.set(channel.id, channel);
     return channel;
+  }
+
+  /** The server as GET /guilds/{id} returns it; by default everyone may view every channel. */
+  guild(guildId: string): FakeGuild {
+    let guild = this.guilds.get(guildId);
+    if (!guild) {
+      guild = { id: guildId, owner_id: '1', roles: [{ id: guildId, name: '@everyone', permissions: MEMBER_PERMISSIONS }] };
+      this.guilds.set(guildId, guild);
+    }
+    return guild;
+  }
+
+  addRole(guildId: string, name: string, permissions = '0'): string {
+    const id = snowflake();
+    this.guild(guildId).roles.push({ id, name, permissions });
+    return id;
+  }
+
+  private channelJson(c: FakeChannel): Record<string, unknown> {
+    return { id: c.id, type: c.type, guild_id: c.guild_id, parent_id: c.parent_id, name: c.name, permission_overwrites: c.permission_overwrites };
   }
 
   /** Someone deletes a message in the client (the bot then gets 10008 on edits). */
@@ -522,10 +582,28 @@ export class FakeDiscord {
         parent_id: m[1]!,
         name: String(body.name ?? 'thread'),
         fromMessageId: m[2]!,
+        permission_overwrites: [],
+        threadMembers: new Set(),
       };
       if (this.channels.has(thread.id)) return reply(400, { message: 'A thread has already been created for this message', code: 160004 });
       this.channels.set(thread.id, thread);
       return reply(201, { id: thread.id, type: 11, guild_id: thread.guild_id, parent_id: thread.parent_id, name: thread.name, owner_id: this.botUserId });
+    }
+    if ((m = /^\/api\/v10\/channels\/(\d+)$/.exec(path)) && method === 'GET') {
+      if (botAuth()) return reply(401, { message: '401: Unauthorized', code: 0 });
+      const channel = this.channels.get(m[1]!);
+      return channel ? reply(200, this.channelJson(channel)) : reply(404, { message: 'Unknown Channel', code: 10003 });
+    }
+    if ((m = /^\/api\/v10\/channels\/(\d+)\/thread-members\/(\d+)$/.exec(path)) && method === 'GET') {
+      if (botAuth()) return reply(401, { message: '401: Unauthorized', code: 0 });
+      const thread = this.channels.get(m[1]!);
+      if (!thread) return reply(404, { message: 'Unknown Channel', code: 10003 });
+      return thread.threadMembers.has(m[2]!) ? reply(200, { id: thread.id, user_id: m[2]!, join_timestamp: new Date(0).toISOString(), flags: 0 }) : reply(404, { message: 'Unknown Member', code: 10007 });
+    }
+    if ((m = /^\/api\/v10\/guilds\/(\d+)$/.exec(path)) && method === 'GET') {
+      if (botAuth()) return reply(401, { message: '401: Unauthorized', code: 0 });
+      const guild = this.guild(m[1]!);
+      return reply(200, { id: guild.id, name: 'server', owner_id: guild.owner_id, roles: guild.roles.map((r) => ({ ...r, color: 0, hoist: false, position: 0, managed: false, mentionable: false })) });
     }
     if ((m = /^\/api\/v10\/channels\/(\d+)\/messages$/.exec(path))) {
       if (botAuth()) return reply(401, { message: '401: Unauthorized', code: 0 });
