@@ -73,6 +73,8 @@ export class FakeSlack {
   readonly sharedFiles = new Map<string, SharedFile>();
   /** Files served without auth at /public/{name}: stand-ins for a web link. */
   readonly publicFiles = new Map<string, { mimetype: string; content: Buffer }>();
+  /** Who is in each conversation, for conversations.members; a conversation not listed is `channel_not_found`. */
+  readonly channelMembers = new Map<string, string[]>();
   /** Channels where chat.postMessage answers `not_in_channel`. */
   readonly closedChannels = new Set<string>();
   private server!: Server;
@@ -303,6 +305,15 @@ export class FakeSlack {
         const id = str('user')!;
         const user = this.users.get(id) ?? { id, name: id.toLowerCase() };
         return { ok: true, user: { ...user, profile: { display_name: user.real_name ?? user.name, real_name: user.real_name ?? user.name } } };
+      }
+      case 'conversations.members': {
+        // https://api.slack.com/methods/conversations.members: cursor pagination, `limit` up to 1000.
+        const members = this.channelMembers.get(str('channel') ?? '');
+        if (!members) return { ok: false, error: 'channel_not_found' };
+        const start = Number(str('cursor') ?? 0);
+        const limit = Math.min(Number(args.limit ?? 100), 1000);
+        const next = start + limit < members.length ? String(start + limit) : '';
+        return { ok: true, members: members.slice(start, start + limit), response_metadata: { next_cursor: next } };
       }
       case 'views.open':
         return { ok: true, view: { id: `V${++this.seq}` } };

@@ -25,7 +25,7 @@ export interface SlackBot {
   socket: boolean;
   eventsUrl: string;
   /** Sends a slash command (signed HTTP POST or Socket Mode envelope); returns the ack and how long it took. */
-  slash(command: string, text: string, user?: string): Promise<{ status: number; ack: Record<string, unknown> | undefined; ms: number; responseUrl: string }>;
+  slash(command: string, text: string, user?: string, channel?: string): Promise<{ status: number; ack: Record<string, unknown> | undefined; ms: number; responseUrl: string }>;
   click(input: Omit<BlockActionInput, 'team' | 'channel'> & { channel?: string }): Promise<number>;
   post(form: Record<string, string>, sign?: Partial<SignOptions>): ReturnType<typeof postSigned>;
   drive(predicate: () => boolean | Promise<boolean>, maxSteps?: number): Promise<void>;
@@ -56,9 +56,9 @@ export async function startSlackBot(
     socket,
     eventsUrl,
     post,
-    async slash(command, text, user = 'U0ALICE') {
+    async slash(command, text, user = 'U0ALICE', channel = CHANNEL) {
       const responseUrl = fake.newResponseUrl();
-      const payload = slashCommandPayload({ command, text, user, channel: CHANNEL, team: TEAM, responseUrl });
+      const payload = slashCommandPayload({ command, text, user, channel, team: TEAM, responseUrl });
       const started = Date.now();
       if (socket) {
         const acked = await fake.sendEnvelope('slash_commands', payload);
