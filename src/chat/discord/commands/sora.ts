@@ -21,7 +21,7 @@ export async function handleSora(deps: DiscordDeps, interaction: ChatInputComman
         },
       });
     case 'remix': {
-      // A remix runs in the original's thread when it still has one, so variations sit together.
+      // A remix asked for beside the original joins its thread, so variations sit together (see threadToJoin).
       let threadId: string | undefined;
       try {
         const original = await studio.job(actor, String(command.options.job));
