@@ -105,3 +105,19 @@ describe('progress without a percent', () => {
     assert.match(describeJobStatus(running), /generating ░+ +0%/);
   });
 });
+
+describe('the duration notice on Slack', () => {
+  it('sits under the estimate in the thread’s opening message, with the option as Slack users type it', async () => {
+    const { parentMessageForAccepted } = await import('../../src/chat/slack/blocks.js');
+    const job = {
+      id: 'j_abcdefgh', requesterId: 'U1', requesterName: 'ana', seconds: 10, estimateMicros: 120_000,
+      input: { prompt: '@mascot waves', orientation: 'landscape', seconds: 8, quality: 'standard', backend: undefined, imagePath: undefined, remixOf: undefined },
+    } as unknown as JobRecord;
+    const duration: DurationNotice = {
+      askedSeconds: 8, madeSeconds: 10, backendName: 'Sora character API', estimateMicros: 120_000, characterNames: '@mascot', policy: 'cost', forced: false,
+      exact: { backendId: 'kling', backendName: 'Kling', estimateMicros: 672_000 },
+    };
+    const message = parentMessageForAccepted({ job, estimateMicros: 120_000, tenantLeftMicros: 1_000_000, userLeftMicros: 500_000, backendName: 'Sora character API', reason: 'x', duration });
+    assert.match(JSON.stringify(message.blocks[2]), /8 s asked; the cheapest backend that can keep @mascot makes 10 s \(\$0\.12\); `--backend kling` makes exactly 8 s \(\$0\.67\)\./);
+  });
+});
