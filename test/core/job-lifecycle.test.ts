@@ -193,7 +193,7 @@ describe('the runner through the lifecycle', () => {
     t.backend.statuses = [st({ state: 'queued', queuePosition: 2 }), st({ state: 'running', progress: 40 }), st({ state: 'completed' })];
     const { job } = await t.generate();
     const finished = t.surface.next(job.id, 'finished');
-    while (t.log.at(-1) !== 'state:delivered') await t.clock.advance(5_000);
+    while (t.log.at(-1) !== 'state:delivered') await t.clock.advance(5_000, 5_000);
     await finished;
     const states = t.log.filter((l) => l.startsWith('state:')).filter((l, i, all) => l !== all[i - 1]);
     assert.deepEqual(states, ['state:queued', 'state:submitting', 'state:submitted', 'state:running', 'state:downloading', 'state:delivering', 'state:delivered']);
@@ -209,7 +209,7 @@ describe('the runner through the lifecycle', () => {
     t.backend.statuses = [st({ state: 'failed', error: new ProviderError({ kind: 'transient', backend: 'fake', message: 'render crashed' }) })];
     const { job } = await t.generate();
     const failed = t.surface.next(job.id, 'failed');
-    while (!t.log.includes('state:failed')) await t.clock.advance(5_000);
+    while (!t.log.includes('state:failed')) await t.clock.advance(5_000, 5_000);
     await failed;
     assert.ok(t.log.indexOf('release') !== -1 && t.log.indexOf('release') < t.log.indexOf('state:failed'), t.log.join(' '));
     assert.equal((await t.reserved()).reservedMicros, 0);
@@ -219,14 +219,14 @@ describe('the runner through the lifecycle', () => {
     const t = setup();
     t.backend.statuses = [st({ state: 'running', progress: 10 })];
     const { job } = await t.generate();
-    while (!t.log.includes('state:running')) await t.clock.advance(5_000);
+    while (!t.log.includes('state:running')) await t.clock.advance(5_000, 5_000);
     const cancelled = await t.studio.cancel(t.actor, job.id);
     assert.equal(cancelled.state, 'cancelled');
     assert.ok(t.log.indexOf('release') < t.log.indexOf('state:cancelled'), t.log.join(' '));
     assert.deepEqual(t.backend.cancelled, ['p1']);
     assert.equal((await t.reserved()).reservedMicros, 0);
     const pollsBefore = t.backend.statuses.length;
-    await t.clock.advance(120_000);
+    await t.clock.advance(120_000, 30_000);
     assert.equal(t.backend.statuses.length, pollsBefore, 'a cancelled job is not polled again');
     assert.equal(t.studio.runner.inFlight, 0);
   });
@@ -242,7 +242,7 @@ describe('the runner through the lifecycle', () => {
     const t = setup();
     t.backend.statuses = [st({ state: 'running', progress: 5 })];
     const { job } = await t.generate();
-    while (!t.log.includes('state:running')) await t.clock.advance(1_000);
+    while (!t.log.includes('state:running')) await t.clock.advance(1_000, 1_000);
     const stored = await t.studio.jobs.get(job.id);
     assert.equal(t.studio.providerEvent('fake', stored!.providerJobId!, st({ state: 'completed' })), true);
     const finished = t.surface.next(job.id, 'finished');
@@ -264,7 +264,7 @@ describe('healing a character the provider forgot', () => {
     t.backend.submits = [forgot];
     const { job } = await t.generate('@Mascot waves');
     const finished = t.surface.next(job.id, 'finished');
-    while (!t.log.includes('state:delivered')) await t.clock.advance(5_000);
+    while (!t.log.includes('state:delivered')) await t.clock.advance(5_000, 5_000);
     await finished;
     assert.equal(t.backend.submitted.length, 2, 'sent twice: once with the forgotten id, once healed');
     assert.equal(t.backend.submitted[0]!.characters[0]!.binding.kind === 'provider-character' && t.backend.submitted[0]!.characters[0]!.binding.id, 'char_forgotten');
@@ -288,7 +288,7 @@ describe('healing a character the provider forgot', () => {
     t.backend.createFails = 1;
     const { job } = await t.generate('@Mascot waves');
     const failed = t.surface.next(job.id, 'failed');
-    while (!t.log.includes('state:failed')) await t.clock.advance(5_000);
+    while (!t.log.includes('state:failed')) await t.clock.advance(5_000, 5_000);
     const event = await failed;
     assert.equal(event.type, 'failed');
     assert.match(event.type === 'failed' ? event.reason : '', /Fake Video no longer knew the character @Mascot/);
