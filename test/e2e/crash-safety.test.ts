@@ -39,7 +39,7 @@ interface BotProcess {
   exited: Promise<number | null>;
 }
 
-async function waitFor(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+async function waitFor(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await predicate()) return;
@@ -48,7 +48,7 @@ async function waitFor(predicate: () => boolean | Promise<boolean>, what: string
   throw new Error(`timed out waiting for ${what}`);
 }
 
-describe('crash safety: SIGKILL at every stage of a job, restart on the same store', { timeout: 240_000 }, () => {
+describe('crash safety: SIGKILL at every stage of a job, restart on the same store', { timeout: 900_000 }, () => {
   const simClock = new ManualClock(Date.now());
   let sim: Simulator;
   let fake: FakeSlack;

@@ -28,7 +28,7 @@ describe('start without provider keys', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const ready = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no "bot ready" within 30 s:\n${out}`)), 30_000);
+      const timer = setTimeout(() => reject(new Error(`no "bot ready" within 180 s:\n${out}`)), 180_000);
       child.stdout.on('data', (chunk: Buffer) => {
         out += chunk.toString();
         const line = out.split('\n').find((l) => l.includes('bot ready'));
