@@ -36,6 +36,9 @@ const optionalUrl = (what: string) =>
     .transform((v) => (v === '' ? undefined : v))
     .pipe(url(what).optional());
 
+const VERTEX_ID_MESSAGE =
+  'is a Vertex AI model id (ending in -001); the Gemini API serves the preview ids, e.g. veo-3.1-generate-preview or veo-3.1-fast-generate-preview';
+
 const usd = (fallback: string) =>
   z
     .string()
@@ -151,8 +154,9 @@ export const envSchema = z.object({
   }, 'must be a JSON array of fal model objects'),
   GEMINI_API_KEY: optionalText,
   GEMINI_API_URL: url('GEMINI_API_URL').default('https://generativelanguage.googleapis.com'),
-  GEMINI_MODEL: z.string().trim().min(1).default('veo-3.1-generate-preview'),
-  GEMINI_FAST_MODEL: z.string().trim().min(1).default('veo-3.1-fast-generate-preview'),
+  // The Gemini API serves Veo's `-preview` ids; `-001` ids are Vertex AI's and answer 404 there.
+  GEMINI_MODEL: z.string().trim().min(1).default('veo-3.1-generate-preview').refine((v) => !/-\d{3}$/.test(v), VERTEX_ID_MESSAGE),
+  GEMINI_FAST_MODEL: z.string().trim().min(1).default('veo-3.1-fast-generate-preview').refine((v) => !/-\d{3}$/.test(v), VERTEX_ID_MESSAGE),
   // What Veo's reference-image mode allows (unconfirmed: a reseller schema says 8 s and 16:9 only).
   GEMINI_REFERENCE_SECONDS: z
     .string()

@@ -4,10 +4,13 @@
  * reference syntax, durations, sizes and price, and the router chooses between
  * them from capabilities alone.
  *
- * Endpoint ids, durations and prices are what fal's model pages showed in
- * November 2026 as summarised in the field guide; fal renames endpoints and
- * changes prices without notice, so every field can be replaced through
- * FAL_MODELS_JSON (see docs/providers.md), and prices through PRICE_OVERRIDES.
+ * Input fields, durations and reference limits follow each model's published
+ * input type in fal-js `libs/client/src/types/endpoints.ts` (read 2026-12-02; the
+ * simulator's schemas in src/simulator/schemas/fal-*.ts cite the exact types).
+ * Prices were checked on the model pages on 2026-12-02 (sources per model below
+ * and in docs/providers.md). fal renames endpoints and changes prices without
+ * notice, so every field can be replaced through FAL_MODELS_JSON, and prices
+ * through PRICE_OVERRIDES.
  */
 import { z } from 'zod';
 import { usdToMicros } from '../core/money.js';
@@ -16,8 +19,11 @@ export const falModelSchema = z.object({
   /** Backend id suffix: the backend is `fal-{key}`. Letters, digits and `-` (PRICE_OVERRIDES parses ids). */
   key: z.string().regex(/^[a-z0-9-]{2,24}$/),
   displayName: z.string().min(1),
-  /** fal model id per quality; `high` falls back to `standard`. */
-  endpoint: z.object({ standard: z.string().min(3), high: z.string().min(3).optional() }),
+  /**
+   * fal model id per quality; `high` falls back to `standard`. `withoutReferences` serves a
+   * video with no character, for models whose reference endpoint requires references (Veo 3.1).
+   */
+  endpoint: z.object({ standard: z.string().min(3), high: z.string().min(3).optional(), withoutReferences: z.string().min(3).optional() }),
   /**
    * How character frames travel:
    * - `elements`: `elements[{frontal_image_url, reference_image_urls}]`, one per character (`@Element1`).
@@ -43,6 +49,11 @@ export const falModelSchema = z.object({
   }),
   /** USD per output second, per quality (converted to micro-dollars). */
   usdPerSecond: z.object({ standard: z.number().nonnegative(), high: z.number().nonnegative() }),
+  /**
+   * Token pricing (Seedance 2.0): tokens = width × height × seconds × 24 / 1024, at this many
+   * micro-dollars per token; replaces `usdPerSecond` when set, per the size of each quality.
+   */
+  microsPerToken: z.number().positive().optional(),
   /** Extra input fields sent as they are (e.g. `generate_audio`). */
   extraInput: z.record(z.string(), z.unknown()).default({}),
   statusNote: z.string().default('Live on fal.ai; price and limits from the model page, November 2026.'),
@@ -59,13 +70,17 @@ export const DEFAULT_FAL_MODELS: FalModel[] = [
     references: { style: 'elements', field: 'elements', maxImages: 4 },
     mention: { kind: 'indexed', template: '@Element{n}' },
     maxCharacters: 4,
+    // fal-js `O3ProReferenceVideoI2VInput.duration`: the strings "3".."15".
     seconds: [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
     durationFormat: 'string',
     resolution: undefined,
     sizes: { landscape: { standard: '1280x720', high: '1920x1080' }, portrait: { standard: '720x1280', high: '1080x1920' } },
-    usdPerSecond: { standard: 0.112, high: 0.14 },
-    extraInput: {},
-    statusNote: 'Live on fal.ai: Kling O3 reference-to-video with persistent-look elements; price approximate (November 2026).',
+    // https://fal.ai/models/fal-ai/kling-video/o3/standard/reference-to-video (checked 2026-12-02):
+    // $0.084/s with audio off, $0.112/s with audio on. Pro is priced as Kling v3 pro audio off ($0.112/s;
+    // $0.168/s with audio), unconfirmed for O3 pro. Audio stays off, so the price is the audio-off one.
+    usdPerSecond: { standard: 0.084, high: 0.112 },
+    extraInput: { generate_audio: false },
+    statusNote: 'Live on fal.ai: Kling O3 reference-to-video with persistent-look elements, no audio ($0.084/s; checked 2026-12-02).',
   },
   {
     key: 'seedance2',
@@ -79,14 +94,19 @@ export const DEFAULT_FAL_MODELS: FalModel[] = [
     durationFormat: 'string',
     resolution: { standard: '720p', high: '1080p' },
     sizes: { landscape: { standard: '1280x720', high: '1920x1080' }, portrait: { standard: '720x1280', high: '1080x1920' } },
-    usdPerSecond: { standard: 0.3, high: 0.42 },
+    // https://fal.ai/models/bytedance/seedance-2.0/reference-to-video (checked 2026-12-02): $0.014 per
+    // 1,000 tokens, tokens = w × h × (input + output s) × 24 / 1024; references are images, so no input
+    // seconds: 720p = 21,600 tokens/s = $0.3024/s, 1080p = 48,600 tokens/s = $0.6804/s.
+    usdPerSecond: { standard: 0.3024, high: 0.6804 },
+    microsPerToken: 14,
     extraInput: {},
-    statusNote: 'Live on fal.ai: ByteDance Seedance 2.0 reference-to-video; price approximate (November 2026).',
+    statusNote: 'Live on fal.ai: ByteDance Seedance 2.0 reference-to-video, priced by tokens (~$0.30/s 720p, ~$0.68/s 1080p; checked 2026-12-02).',
   },
   {
     key: 'veo31',
     displayName: 'Veo 3.1 on fal',
-    endpoint: { standard: 'fal-ai/veo3.1/reference-to-video' },
+    // Reference-to-video REQUIRES `image_urls`, so a video without characters goes to text-to-video.
+    endpoint: { standard: 'fal-ai/veo3.1/reference-to-video', withoutReferences: 'fal-ai/veo3.1' },
     // Veo 3.1: `image_urls` with no tag syntax; characters are described in words. 8 s, 16:9 or 9:16.
     references: { style: 'pooled-images', field: 'image_urls', maxImages: 3 },
     mention: { kind: 'description' },
@@ -95,25 +115,31 @@ export const DEFAULT_FAL_MODELS: FalModel[] = [
     durationFormat: 'seconds-suffix',
     resolution: { standard: '720p', high: '1080p' },
     sizes: { landscape: { standard: '1280x720', high: '1920x1080' }, portrait: { standard: '720x1280', high: '1080x1920' } },
+    // Veo 3.1 Standard with audio, $0.40/s as on Google's own price list after the 2026-04-07 cut
+    // (https://ai.google.dev/gemini-api/docs/pricing); fal's own page unconfirmed.
     usdPerSecond: { standard: 0.4, high: 0.4 },
     extraInput: {},
-    statusNote: 'Live on fal.ai: Google Veo 3.1 reference-to-video (with audio); price approximate (November 2026).',
+    statusNote: 'Live on fal.ai: Google Veo 3.1 reference-to-video (with audio), $0.40/s (fal price unconfirmed, 2026-12-02).',
   },
   {
     key: 'wan27',
     displayName: 'Wan 2.7 on fal',
     endpoint: { standard: 'fal-ai/wan/v2.7/reference-to-video' },
-    // Wan 2.7: `reference_image_urls`; no documented tag syntax in the field guide, so describe in words.
-    references: { style: 'pooled-images', field: 'reference_image_urls', maxImages: 3 },
-    mention: { kind: 'description' },
-    maxCharacters: 3,
+    // Wan 2.7: `reference_image_urls`, named by position ("Image 1", "Image 2"), at most 5: one frontal
+    // frame per character keeps Image n = character n.
+    references: { style: 'frontal-images', field: 'reference_image_urls', maxImages: 5 },
+    mention: { kind: 'indexed', template: 'Image {n}' },
+    maxCharacters: 5,
     seconds: [2, 3, 4, 5, 6, 7, 8, 9, 10],
-    durationFormat: 'string',
+    // fal-js `Wan27ReferenceToVideoInput.duration`: an INTEGER 2..10 (a string is a 422).
+    durationFormat: 'number',
     resolution: { standard: '720p', high: '1080p' },
     sizes: { landscape: { standard: '1280x720', high: '1920x1080' }, portrait: { standard: '720x1280', high: '1080x1920' } },
-    usdPerSecond: { standard: 0.1, high: 0.15 },
+    // https://fal.ai/models/fal-ai/wan/v2.7/reference-to-video (checked 2026-12-02): a flat $0.10/s at
+    // 720p and 1080p (input video seconds are billed too; the bot sends images only).
+    usdPerSecond: { standard: 0.1, high: 0.1 },
     extraInput: {},
-    statusNote: 'Live on fal.ai: Wan 2.7 reference-to-video, the cheapest default (about $0.10/s, November 2026).',
+    statusNote: 'Live on fal.ai: Wan 2.7 reference-to-video, the cheapest default (flat $0.10/s; checked 2026-12-02).',
   },
 ];
 
@@ -141,5 +167,12 @@ export function resolveFalModels(enabled: string[] | undefined, json: string | u
 }
 
 export function falMicrosPerSecond(model: FalModel): { standard: number; high: number } {
+  if (model.microsPerToken !== undefined) {
+    const perSecond = (size: string | undefined, fallbackUsd: number): number => {
+      const [w, h] = (size ?? '').split('x').map(Number);
+      return w && h ? Math.round(((w * h * 24) / 1024) * model.microsPerToken!) : usdToMicros(fallbackUsd);
+    };
+    return { standard: perSecond(model.sizes.landscape.standard, model.usdPerSecond.standard), high: perSecond(model.sizes.landscape.high, model.usdPerSecond.high) };
+  }
   return { standard: usdToMicros(model.usdPerSecond.standard), high: usdToMicros(model.usdPerSecond.high) };
 }

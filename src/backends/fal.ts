@@ -6,12 +6,16 @@
  *   result  GET  {queue}/{owner}/{app}/requests/{id}
  *   cancel  PUT  {queue}/{owner}/{app}/requests/{id}/cancel
  * Completion arrives by webhook (verified in src/webhooks/fal.ts); the core
- * keeps polling slowly as a safety net.
+ * keeps polling slowly as a safety net. Errors are read in fal's own words
+ * (src/backends/fal-errors.ts). Each submit asks fal to keep its result files
+ * only as long as the bot may need them, with `X-Fal-Object-Lifecycle-Preference`
+ * (fal-js `libs/client/src/storage.ts`, read 2026-12-02).
  */
 import { z } from 'zod';
 import { ProviderError } from '../core/errors.js';
 import type { Backend, GenerationRequest, ProviderStatus, ResultStream } from '../core/ports.js';
 import type { BackendCapabilities, PriceModel } from '../core/types.js';
+import { falClassifier } from './fal-errors.js';
 import { falMicrosPerSecond, type FalModel } from './fal-models.js';
 import { applyPriceOverride } from '../core/pricing.js';
 import { backendHttp, downloadFreshest, downloadResult, type BackendHttpOptions } from './http/backend.js';
@@ -24,7 +28,10 @@ export interface FalBackendOptions extends BackendHttpOptions {
   /** `https://queue.fal.run`, or the simulator's `/fal` base. */
   queueUrl: string;
   apiKey: string;
-  /** fal's media URLs are not documented with a lifetime; default one day, and results are copied at once anyway. */
+  /**
+   * How long fal keeps a result file (sent as `expiration_duration_seconds`); default one day:
+   * the bot copies each result as soon as it completes, so a day covers any restart.
+   */
   resultUrlTtlSeconds?: number;
 }
 
@@ -43,6 +50,7 @@ export function falBackendId(model: FalModel): string {
 export function falCapabilities(model: FalModel, price: PriceModel, displayName?: string, resultUrlTtlSeconds = 86_400): BackendCapabilities {
   return {
     displayName: displayName ?? model.displayName,
+    provider: 'fal',
     statusNote: model.statusNote,
     // A paid platform with an SLA, but models come and go: after the first-party APIs.
     stabilityRank: 2,
@@ -123,6 +131,8 @@ export function createFalBackend(options: FalBackendOptions): FalBackend {
   const app = falAppPath(model.endpoint.standard);
   const requestPath = (requestId: string) => `/${app}/requests/${encodeURIComponent(requestId)}`;
   const resultUrls = new Map<string, string>();
+  const lifecycle = JSON.stringify({ expiration_duration_seconds: capabilities.resultUrlTtlSeconds });
+  const classify = (operation: string, userChose?: GenerationRequest['userChose']) => falClassifier({ backend: id, logger: log, operation, userChose });
 
   const invalid = (message: string) => new ProviderError({ kind: 'invalid_input', backend: id, message: `${id}: ${message}` });
 
@@ -154,7 +164,12 @@ export function createFalBackend(options: FalBackendOptions): FalBackend {
   const submit = async (request: GenerationRequest, signal?: AbortSignal): Promise<{ providerJobId: string }> => {
     if (request.remixOfProviderJobId !== undefined) throw invalid('this backend cannot remix');
     if (request.imagePath !== undefined) throw invalid('this backend takes no starting image');
-    const endpoint = request.quality === 'high' ? (model.endpoint.high ?? model.endpoint.standard) : model.endpoint.standard;
+    const withoutReferences = request.characters.length === 0 && model.endpoint.withoutReferences !== undefined;
+    const endpoint = withoutReferences
+      ? model.endpoint.withoutReferences!
+      : request.quality === 'high'
+        ? (model.endpoint.high ?? model.endpoint.standard)
+        : model.endpoint.standard;
     const resolution = model.resolution ? (request.quality === 'high' ? (model.resolution.high ?? model.resolution.standard) : model.resolution.standard) : undefined;
     const input = {
       ...model.extraInput,
@@ -169,6 +184,8 @@ export function createFalBackend(options: FalBackendOptions): FalBackend {
       path: `/${endpoint}`,
       operation: 'queue.submit',
       json: input,
+      headers: { 'x-fal-object-lifecycle-preference': lifecycle },
+      refine: classify('queue.submit', request.userChose),
       // fal documents no idempotency key, so a submit is never retried (a retry could bill a second video).
       ...(request.webhookUrl !== undefined && { query: { fal_webhook: request.webhookUrl } }),
       ...(signal && { signal }),
@@ -177,12 +194,22 @@ export function createFalBackend(options: FalBackendOptions): FalBackend {
     return { providerJobId: submitted.request_id };
   };
 
-  /** Reads the finished request's output; a failed request answers its error (e.g. 422 content_policy_violation) here. */
-  const readResult = async (providerJobId: string, signal?: AbortSignal): Promise<string> => {
+  /**
+   * Reads the finished request's output; a failed request answers its error here (a 422
+   * `content_policy_violation`, or a request-level `{detail, error_type}`). `onRetryable` hears
+   * fal's `X-Fal-Retryable` verdict on the last error answer.
+   */
+  const readResult = async (providerJobId: string, signal?: AbortSignal, onRetryable?: (retryable: boolean | undefined) => void): Promise<string> => {
+    const classifyResult = classify('queue.result');
     const result = await http.json(falVideoResultSchema, {
       method: 'GET',
       path: requestPath(providerJobId),
       operation: 'queue.result',
+      refine: (answer) => {
+        const verdict = classifyResult(answer);
+        onRetryable?.(verdict?.replay);
+        return verdict;
+      },
       ...(signal && { signal }),
     });
     resultUrls.set(providerJobId, result.video.url);
@@ -195,18 +222,23 @@ export function createFalBackend(options: FalBackendOptions): FalBackend {
       path: `${requestPath(providerJobId)}/status`,
       query: { logs: '1' },
       operation: 'queue.status',
+      refine: classify('queue.status'),
       ...(signal && { signal }),
     });
     const none = { progress: undefined, queuePosition: undefined, error: undefined, seconds: undefined };
     if (s.status === 'IN_QUEUE') return { ...none, state: 'queued', queuePosition: s.queue_position ?? undefined };
     if (s.status === 'IN_PROGRESS') return { ...none, state: 'running', progress: progressFromLogs(s.logs) };
     if (s.status === 'COMPLETED') {
+      let retryable: boolean | undefined;
       try {
-        await readResult(providerJobId, signal);
+        await readResult(providerJobId, signal, (r) => (retryable = r));
         return { ...none, state: 'completed', progress: 100 };
       } catch (error) {
         // COMPLETED only means the worker stopped; the result endpoint says whether it failed, and why.
-        if (error instanceof ProviderError && !error.retryable && error.kind !== 'auth') {
+        // An error answer there (after the HTTP layer's own retries) ends the job, unless fal says
+        // `X-Fal-Retryable: true`: polling a finished request again cannot change its answer.
+        if (error instanceof ProviderError && error.kind !== 'auth' && error.status !== undefined && retryable !== true) {
+          log.warn({ providerJobId, kind: error.kind, code: error.providerCode, status: error.status }, 'completed request has no result');
           return { ...none, state: 'failed', error };
         }
         throw error;

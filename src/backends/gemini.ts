@@ -10,9 +10,11 @@ import { z } from 'zod';
 import { ProviderError } from '../core/errors.js';
 import type { Backend, GenerationRequest, ProviderStatus, ResultStream } from '../core/ports.js';
 import type { BackendCapabilities, Orientation, PriceModel } from '../core/types.js';
+import type { UserChosenField } from '../core/errors.js';
 import { applyPriceOverride } from '../core/pricing.js';
 import { backendHttp, downloadResult, type BackendHttpOptions } from './http/backend.js';
 import type { ProviderHttp } from './http/client.js';
+import type { ErrorAnswer, ErrorClassification } from './http/errors.js';
 import { framesOf, imageBase64, pooledFrames } from './reference-frames.js';
 
 export interface GeminiReferenceMode {
@@ -38,8 +40,31 @@ export interface GeminiBackendOptions extends BackendHttpOptions {
 
 export type GeminiBackend = Backend & { readonly referenceMode: GeminiReferenceMode; close(): Promise<void> };
 
-/** Veo 3.1 Fast about $0.15/s, Veo 3.1 about $0.40/s with audio (secondary sources, November 2026). */
-export const GEMINI_DEFAULT_PRICE: PriceModel = { kind: 'per-second', microsPerSecond: { standard: 150_000, high: 400_000 } };
+/**
+ * https://ai.google.dev/gemini-api/docs/pricing, after Google's 2026-04-07 cut (checked 2026-12-02):
+ * Veo 3.1 Standard $0.40/s; Fast $0.10/s at 720p ($0.12/s at 1080p); Lite $0.05–0.08/s (Lite takes no
+ * reference images, so it is not used here). Standard quality is Fast at 720p; high is Standard at 1080p.
+ */
+export const GEMINI_DEFAULT_PRICE: PriceModel = { kind: 'per-second', microsPerSecond: { standard: 100_000, high: 400_000 } };
+
+/**
+ * Vertex AI's stable ids (`veo-3.1-generate-001`) do not exist on the Gemini API, which serves the
+ * `-preview` ids (https://ai.google.dev/gemini-api/docs/video, read 2026-12-02). Returns the sentence
+ * for a config error, or undefined when the id is usable.
+ */
+export function geminiModelProblem(variable: string, model: string): string | undefined {
+  if (/-\d{3}$/.test(model)) {
+    return `${variable}=${model} is a Vertex AI model id; the Gemini API serves the preview ids such as veo-3.1-generate-preview and veo-3.1-fast-generate-preview.`;
+  }
+  return undefined;
+}
+
+/** Gemini's 400 names a parameter in its message; these carry options the user picks. */
+const USER_PARAMETERS: [RegExp, UserChosenField][] = [
+  [/durationSeconds/, 'seconds'],
+  [/aspectRatio/, 'orientation'],
+  [/resolution/, 'quality'],
+];
 
 export const GEMINI_DEFAULT_REFERENCE_MODE: GeminiReferenceMode = { seconds: [8], orientations: ['landscape'], maxImages: 3 };
 
@@ -47,7 +72,8 @@ export function geminiCapabilities(price: PriceModel, referenceMode: GeminiRefer
   const landscapeOnly = !referenceMode.orientations.includes('portrait');
   return {
     displayName,
-    statusNote: 'Live: Google’s official Gemini API (Veo 3.1 preview models); the stable first-party choice as of November 2026.',
+    provider: 'gemini',
+    statusNote: 'Live: Google’s official Gemini API (Veo 3.1 preview models): Fast $0.10/s, Standard $0.40/s (checked 2026-12-02).',
     stabilityRank: 1,
     characters: { binding: 'reference-images', max: referenceMode.maxImages, mention: { kind: 'description' } },
     // Without references Veo 3.1 takes 4, 6 or 8 s; with references only what the reference mode allows,
@@ -94,7 +120,8 @@ const operationSchema = z.object({
 function kindForRpc(status: string | undefined, code: number | undefined): ProviderError['kind'] {
   if (status === 'RESOURCE_EXHAUSTED' || code === 8) return 'rate_limit';
   if (status === 'PERMISSION_DENIED' || status === 'UNAUTHENTICATED' || code === 7 || code === 16) return 'auth';
-  if (status === 'INVALID_ARGUMENT' || status === 'FAILED_PRECONDITION' || code === 3 || code === 9) return 'invalid_input';
+  // The operation's request was built by the bot: a rejection of it is the bot's problem, not the user's.
+  if (status === 'INVALID_ARGUMENT' || status === 'FAILED_PRECONDITION' || code === 3 || code === 9) return 'rejected_request';
   if (status === 'NOT_FOUND' || code === 5) return 'not_found';
   return 'transient';
 }
@@ -107,7 +134,24 @@ export function createGeminiBackend(options: GeminiBackendOptions): GeminiBacken
   const referenceMode: GeminiReferenceMode = { ...GEMINI_DEFAULT_REFERENCE_MODE, ...options.referenceMode };
   const capabilities = geminiCapabilities(applyPriceOverride(GEMINI_DEFAULT_PRICE, options.priceOverrides), referenceMode, options.displayName);
   const http: ProviderHttp = backendHttp(options, { backend: id, baseUrl: options.apiUrl, authHeaders: { 'x-goog-api-key': options.apiKey } });
+  for (const [variable, value] of [['GEMINI_MODEL', model], ['GEMINI_FAST_MODEL', fastModel]] as const) {
+    const problem = geminiModelProblem(variable, value);
+    if (problem) throw new Error(problem);
+  }
   const videoUris = new Map<string, string>();
+  /** A 400 on a request the bot built is the bot's problem unless it names an option the user chose. */
+  const classifySubmit =
+    (userChose: GenerationRequest['userChose']) =>
+    (answer: ErrorAnswer): ErrorClassification | undefined => {
+      if (answer.kind !== 'invalid_input') return undefined;
+      const error = answer.body && typeof answer.body === 'object' ? (answer.body as { error?: { message?: unknown; status?: unknown } }).error : undefined;
+      const message = typeof error?.message === 'string' ? error.message.slice(0, 300) : '';
+      const named = USER_PARAMETERS.filter(([re]) => re.test(message)).map(([, f]) => f);
+      const field = named.length === 1 && (userChose ?? []).includes(named[0]!) ? named[0] : undefined;
+      if (field) return { kind: 'invalid_input', field };
+      log.error({ operation: 'predictLongRunning', status: answer.status, googleStatus: error?.status, message }, 'Gemini rejected a request the bot built');
+      return { kind: 'rejected_request' };
+    };
   const invalid = (message: string) => new ProviderError({ kind: 'invalid_input', backend: id, message: `${id}: ${message}` });
 
   const submit = async (request: GenerationRequest, signal?: AbortSignal): Promise<{ providerJobId: string }> => {
@@ -122,7 +166,8 @@ export function createGeminiBackend(options: GeminiBackendOptions): GeminiBacken
     const referenceImages = await Promise.all(
       images.map(async (path) => {
         const { data, mimeType } = await imageBase64(path);
-        return { image: { bytesBase64Encoded: data, mimeType }, referenceType: 'asset' };
+        // js-genai sends the enum value `ASSET` (VideoGenerationReferenceType).
+        return { image: { bytesBase64Encoded: data, mimeType }, referenceType: 'ASSET' };
       }),
     );
     const chosen = request.quality === 'high' ? model : fastModel;
@@ -130,6 +175,7 @@ export function createGeminiBackend(options: GeminiBackendOptions): GeminiBacken
       method: 'POST',
       path: `/v1beta/models/${encodeURIComponent(chosen)}:predictLongRunning`,
       operation: 'predictLongRunning',
+      refine: classifySubmit(request.userChose),
       json: {
         instances: [{ prompt: request.prompt, ...(referenceImages.length > 0 && { referenceImages }) }],
         parameters: {

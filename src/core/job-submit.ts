@@ -108,6 +108,8 @@ async function send(ctx: StepContext, job: JobRecord, backend: Backend, characte
       characters: bound,
       imagePath: job.input.imagePath,
       remixOfProviderJobId,
+      // A provider's rejection naming one of these is the user's to fix; any other is the bot's.
+      userChose: job.input.seconds !== undefined ? ['seconds'] : [],
       webhookUrl: backend.capabilities.completion === 'webhook' && ctx.deps.publicUrl ? `${ctx.deps.publicUrl}/webhooks/${backend.id}` : undefined,
     },
     signal,

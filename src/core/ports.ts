@@ -43,6 +43,11 @@ export interface GenerationRequest {
   remixOfProviderJobId: string | undefined;
   /** Where the provider should call back, when the backend completes by webhook. */
   webhookUrl: string | undefined;
+  /**
+   * Options the user set explicitly for this job (`seconds` after `--seconds`). A provider's
+   * rejection that names one of these is the user's to fix; any other is the bot's.
+   */
+  userChose?: readonly import('./errors.js').UserChosenField[];
 }
 
 export type ProviderJobState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';

@@ -58,6 +58,11 @@ export type PriceModel =
 
 export interface BackendCapabilities {
   displayName: string;
+  /**
+   * The provider behind this backend (`fal`, `gemini`, `kling`, …): `--backend fal` picks the
+   * cheapest of its backends that can take the request. Defaults to the backend id.
+   */
+  provider?: string;
   /** One honest line on the provider's real-world status, shown in help and /cost. */
   statusNote: string;
   /** Rank under the `stability` policy: lower is tried first (official APIs before resellers). */

@@ -7,12 +7,40 @@
  *   GET  /fal/.well-known/jwks.json                  → the Ed25519 key webhooks are signed with
  * Auth is `Authorization: Key …`. Webhooks are signed over
  * `request_id\nuser_id\ntimestamp\nsha256hex(body)` with the simulator's key pair.
+ *
+ * Each submit is validated against the model's published input schema (src/simulator/schemas/fal-*.ts)
+ * and refused as fal refuses it: 422 `{detail:[{loc, msg, type}]}`
+ * (https://fal.ai/docs/documentation/model-apis/errors). Request-level failures answer
+ * `{detail, error_type}` with `X-Fal-Error-Type` (https://fal.ai/docs/documentation/model-apis/request-errors)
+ * and `X-Fal-Retryable`.
  */
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { HttpFailure, type Context, type SimKit, type SimProtocolModule } from './protocol.js';
 import type { SimJob } from './jobs.js';
 import { createWebhookSender, type WebhookSender } from './webhook-sender.js';
+import { falValidationBody } from './schemas/fal-common.js';
+import { FAL_MODEL_SCHEMAS } from './schemas/fal.js';
+
+/** A request-level error the result call answers for a COMPLETED request (set by tests). */
+export interface FalRequestError {
+  status: number;
+  /** fal's `error_type`, e.g. `request_timeout` (504) or `runner_server_error` (500). */
+  errorType: string;
+  detail?: string;
+  /** `X-Fal-Retryable`; absent = header not sent. */
+  retryable?: boolean;
+}
+
+/** fal's request-level error answer: the body and the headers that carry the same facts. */
+export function falRequestError(e: FalRequestError): HttpFailure {
+  return new HttpFailure(e.status, e.errorType, e.detail ?? e.errorType.replace(/_/g, ' '), null, {
+    'x-fal-error-type': e.errorType,
+    ...(e.retryable !== undefined && { 'x-fal-retryable': String(e.retryable) }),
+  });
+}
+
+const lifecycleSchema = z.object({ expiration_duration_seconds: z.number().int().nonnegative().optional() }).passthrough();
 
 export interface FalSimOptions {
   /** Only this key is accepted when set; otherwise any non-empty key. */
@@ -31,22 +59,11 @@ export interface FalSim extends SimProtocolModule {
   signWebhook(requestId: string, timestampSeconds: number, body: string, privateKey?: KeyObject): Record<string, string>;
   /** The model id each request was submitted to. */
   endpointOf(requestId: string): string | undefined;
+  /** The `X-Fal-Object-Lifecycle-Preference` each request carried, parsed. */
+  lifecycleOf(requestId: string): { expiration_duration_seconds?: number } | undefined;
+  /** From now on, result calls for COMPLETED requests answer this request-level error (undefined clears it). */
+  failResults(error: FalRequestError | undefined): void;
 }
-
-const imageRef = z.string().refine((v) => /^https?:\/\//.test(v) || /^data:image\/[a-z]+;base64,/.test(v), 'must be an image URL or a data URI');
-
-const submitSchema = z
-  .object({
-    prompt: z.string().min(1).max(5_000),
-    duration: z.union([z.string().regex(/^\d{1,2}s?$/), z.number().int().positive()]).optional(),
-    aspect_ratio: z.enum(['16:9', '9:16', '1:1']).optional(),
-    resolution: z.string().optional(),
-    elements: z.array(z.object({ frontal_image_url: imageRef, reference_image_urls: z.array(imageRef).max(3).optional() })).max(7).optional(),
-    image_urls: z.array(imageRef).max(9).optional(),
-    reference_image_urls: z.array(imageRef).max(5).optional(),
-    video_urls: z.array(z.string()).max(3).optional(),
-  })
-  .passthrough();
 
 export function createFalProtocol(kit: SimKit, options: FalSimOptions = {}): FalSim {
   const keys = options.webhookKeys ?? generateKeyPairSync('ed25519');
@@ -54,6 +71,8 @@ export function createFalProtocol(kit: SimKit, options: FalSimOptions = {}): Fal
   const webhooks = createWebhookSender({ clock: kit.clock, jobs: kit.jobs, stopping: kit.stopping });
   const endpoints = new Map<string, string>();
   const cancelled = new Set<string>();
+  const lifecycles = new Map<string, { expiration_duration_seconds?: number }>();
+  let resultError: FalRequestError | undefined;
 
   const job = (id: string): SimJob => {
     const j = kit.jobs.get(id);
@@ -89,11 +108,13 @@ export function createFalProtocol(kit: SimKit, options: FalSimOptions = {}): Fal
     );
 
   /** Tags in the prompt must point at references that were sent, as fal validates them. */
-  const checkTags = (body: z.infer<typeof submitSchema>): void => {
-    for (const [tag, list] of [['Element', body.elements], ['Image', body.image_urls]] as const) {
-      for (const m of body.prompt.matchAll(new RegExp(`@${tag}(\\d+)`, 'g'))) {
+  const checkTags = (prompt: string, body: Record<string, unknown>, tags: readonly { tag: string; field: string }[]): void => {
+    for (const { tag, field } of tags) {
+      const list = body[field];
+      const sent = Array.isArray(list) ? list.length : 0;
+      for (const m of prompt.matchAll(new RegExp(`@${tag}(\\d+)`, 'g'))) {
         const n = Number(m[1]);
-        if (n < 1 || n > (list?.length ?? 0)) {
+        if (n < 1 || n > sent) {
           throw new HttpFailure(422, 'invalid_reference', `@${tag}${n} does not match any provided ${tag.toLowerCase()}`, 'prompt');
         }
       }
@@ -110,14 +131,18 @@ export function createFalProtocol(kit: SimKit, options: FalSimOptions = {}): Fal
     userId,
     signWebhook,
     endpointOf: (id) => endpoints.get(id),
+    lifecycleOf: (id) => lifecycles.get(id),
+    failResults(error) {
+      resultError = error;
+    },
     authenticate(ctx: Context) {
       const auth = ctx.req.headers.authorization;
       const key = auth?.startsWith('Key ') ? auth.slice(4).trim() : undefined;
       if (!key || (options.apiKey !== undefined && key !== options.apiKey)) throw new HttpFailure(401, 'unauthorized', 'Invalid or missing API key');
     },
-    // fal answers errors as `{detail}` (a string, or the 422 validation list).
+    // Validation errors are the 422 list; everything else is a request-level `{detail, error_type}`.
     errorBody: (failure) =>
-      failure.status === 422 ? { detail: [{ loc: ['body', failure.param ?? 'input'], msg: failure.message, type: failure.code }] } : { detail: failure.message, type: failure.code },
+      failure.status === 422 ? { detail: [{ loc: ['body', failure.param ?? 'input'], msg: failure.message, type: failure.code }] } : { detail: failure.message, error_type: failure.code },
     routes: [
       {
         method: 'GET',
@@ -195,6 +220,7 @@ export function createFalProtocol(kit: SimKit, options: FalSimOptions = {}): Fal
             kit.sendJson(ctx.res, 422, failureDetail(j), { 'x-fal-retryable': 'false' });
             return;
           }
+          if (resultError) throw falRequestError(resultError);
           kit.sendJson(ctx.res, 200, resultBody(j));
         },
       },
@@ -206,20 +232,41 @@ export function createFalProtocol(kit: SimKit, options: FalSimOptions = {}): Fal
         async handle(ctx) {
           const endpoint = ctx.params[0]!;
           if (endpoint.includes('/requests/')) throw new HttpFailure(405, 'method_not_allowed', 'Method not allowed');
-          const body = kit.parse(submitSchema, ctx.record.json);
-          checkTags(body);
-          const seconds = typeof body.duration === 'number' ? body.duration : body.duration ? Number.parseInt(body.duration, 10) : 5;
+          const model = FAL_MODEL_SCHEMAS.get(endpoint);
+          if (!model) throw new HttpFailure(404, 'not_found', `Application '${endpoint}' not found`);
+          const lifecycleHeader = kit.header(ctx.req, 'x-fal-object-lifecycle-preference');
+          let lifecycle: { expiration_duration_seconds?: number } | undefined;
+          if (lifecycleHeader !== undefined) {
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(lifecycleHeader);
+            } catch {
+              parsed = undefined;
+            }
+            const checked = lifecycleSchema.safeParse(parsed);
+            if (!checked.success) throw falRequestError({ status: 400, errorType: 'bad_request', detail: 'Invalid X-Fal-Object-Lifecycle-Preference header', retryable: false });
+            lifecycle = checked.data;
+          }
+          const checked = model.schema.safeParse(ctx.record.json);
+          if (!checked.success) {
+            kit.sendJson(ctx.res, 422, falValidationBody(checked.error.issues));
+            return;
+          }
+          const body = checked.data as { prompt?: string; duration?: string | number; aspect_ratio?: string; resolution?: string } & Record<string, unknown>;
+          checkTags(body.prompt ?? '', body, model.tags);
+          const seconds = typeof body.duration === 'number' ? body.duration : Number.parseInt(body.duration ?? '', 10) || 5;
           const portrait = body.aspect_ratio === '9:16';
           const high = body.resolution === '1080p' || endpoint.includes('/pro/');
+          const references = ['elements', 'image_urls', 'reference_image_urls'].some((f) => Array.isArray(body[f]) && (body[f] as unknown[]).length > 0);
           const created = kit.idempotent(ctx, () =>
             kit.jobs.create({
               protocol: 'fal',
-              prompt: body.prompt,
+              prompt: body.prompt ?? '',
               seconds,
               size: portrait ? (high ? '1080x1920' : '720x1280') : high ? '1920x1080' : '1280x720',
               model: endpoint,
               characters: [],
-              hasInputReference: Boolean(body.elements?.length || body.image_urls?.length || body.reference_image_urls?.length),
+              hasInputReference: references,
               ...(() => {
                 const fault = kit.jobFault(ctx);
                 return fault ? { fault } : {};
@@ -227,6 +274,7 @@ export function createFalProtocol(kit: SimKit, options: FalSimOptions = {}): Fal
             }),
           );
           endpoints.set(created.id, endpoint);
+          if (lifecycle) lifecycles.set(created.id, lifecycle);
           const webhook = ctx.url.searchParams.get('fal_webhook');
           if (webhook) {
             webhooks.watch(created.id, webhook, (j, now) => {

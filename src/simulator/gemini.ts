@@ -4,12 +4,14 @@
  *   GET  /gemini/v1beta/models/{model}/operations/{id}      → {name, done, response | error}
  *   GET  /gemini/v1beta/files/{id}:download?alt=media       → MP4 (needs the key)
  * Auth is `x-goog-api-key`. Errors use Google's `{error:{code, message, status}}`.
+ * The body is validated against src/simulator/schemas/gemini.ts (from js-genai's converters).
  * With reference images only the reference mode's durations and aspect ratios
- * pass, as a reseller schema reports for the real API.
+ * pass, as a reseller schema reports for the real API. Model ids outside the
+ * Gemini API's Veo list (e.g. Vertex's `-001` ids) answer 404.
  */
-import { z } from 'zod';
 import { HttpFailure, type Context, type SimKit, type SimProtocolModule } from './protocol.js';
 import type { SimJob } from './jobs.js';
+import { GEMINI_REFERENCE_MODELS, GEMINI_VEO_MODELS, geminiPredictSchema } from './schemas/gemini.js';
 
 export interface GeminiSimOptions {
   apiKey?: string;
@@ -20,25 +22,6 @@ export interface GeminiSimOptions {
 }
 
 const GOOGLE_STATUS: Record<number, string> = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 503: 'UNAVAILABLE' };
-
-const predictSchema = z.object({
-  instances: z
-    .array(
-      z.object({
-        prompt: z.string().min(1).max(10_000),
-        referenceImages: z
-          .array(z.object({ image: z.object({ bytesBase64Encoded: z.string().min(1), mimeType: z.enum(['image/jpeg', 'image/png', 'image/webp']) }), referenceType: z.enum(['asset', 'style']) }))
-          .max(3)
-          .optional(),
-      }),
-    )
-    .length(1),
-  parameters: z.object({
-    aspectRatio: z.enum(['16:9', '9:16']).default('16:9'),
-    durationSeconds: z.union([z.literal(4), z.literal(6), z.literal(8)]).default(8),
-    resolution: z.enum(['720p', '1080p']).default('720p'),
-  }).passthrough(),
-});
 
 export function createGeminiProtocol(kit: SimKit, options: GeminiSimOptions = {}): SimProtocolModule {
   const referenceSeconds = options.referenceSeconds ?? [8];
@@ -83,15 +66,18 @@ export function createGeminiProtocol(kit: SimKit, options: GeminiSimOptions = {}
         route: 'gemini.predict',
         async handle(ctx) {
           const model = decodeURIComponent(ctx.params[0]!);
-          if (!/^veo-/.test(model)) throw new HttpFailure(404, 'NOT_FOUND', `models/${model} is not found`);
-          const body = kit.parse(predictSchema, ctx.record.json);
+          if (!(GEMINI_VEO_MODELS as readonly string[]).includes(model)) {
+            throw new HttpFailure(404, 'NOT_FOUND', `models/${model} is not found for API version v1beta, or is not supported for predictLongRunning.`);
+          }
+          const body = kit.parse(geminiPredictSchema, ctx.record.json);
           const instance = body.instances[0]!;
-          const p = body.parameters;
+          const p = { aspectRatio: '16:9', durationSeconds: 8, resolution: '720p', ...body.parameters };
           if ((instance.referenceImages?.length ?? 0) > 0) {
+            if (!GEMINI_REFERENCE_MODELS.includes(model)) throw new HttpFailure(400, 'INVALID_ARGUMENT', `${model} does not support reference images.`, 'referenceImages');
             if (!referenceSeconds.includes(p.durationSeconds)) throw new HttpFailure(400, 'INVALID_ARGUMENT', `durationSeconds must be ${referenceSeconds.join(' or ')} with reference images`, 'durationSeconds');
             if (!referenceAspects.includes(p.aspectRatio)) throw new HttpFailure(400, 'INVALID_ARGUMENT', `aspectRatio must be ${referenceAspects.join(' or ')} with reference images`, 'aspectRatio');
           }
-          if (p.resolution === '1080p' && p.durationSeconds !== 8) throw new HttpFailure(400, 'INVALID_ARGUMENT', '1080p requires durationSeconds 8', 'resolution');
+          if (p.resolution !== '720p' && p.durationSeconds !== 8) throw new HttpFailure(400, 'INVALID_ARGUMENT', `${p.resolution} requires durationSeconds 8`, 'resolution');
           const portrait = p.aspectRatio === '9:16';
           const high = p.resolution === '1080p';
           const fault = kit.jobFault(ctx);

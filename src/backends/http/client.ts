@@ -13,7 +13,7 @@ import type { Clock } from '../../core/clock.js';
 import { ProviderError, type ProviderErrorKind } from '../../core/errors.js';
 import type { ResultStream } from '../../core/ports.js';
 import type { Logger } from '../../log.js';
-import { headerValue, httpFailure, networkFailure, type ErrorClassifier } from './errors.js';
+import { headerValue, httpFailure, networkFailure, type ErrorAnswer, type ErrorClassification, type ErrorClassifier } from './errors.js';
 import { createRetrier, DEFAULT_RETRY, parseRetryAfter, type RetryPolicy } from './retry.js';
 
 export interface HttpTimeouts {
@@ -60,6 +60,13 @@ export interface ProviderCall {
   statusKinds?: Partial<Record<number, ProviderErrorKind>>;
   /** Attach the auth headers (default: only when the URL is on the base URL's origin). */
   auth?: boolean;
+  /** Extra request headers for this call (e.g. fal's `x-fal-object-lifecycle-preference` on a submit). */
+  headers?: Record<string, string>;
+  /**
+   * Lets one call read its provider's own error vocabulary (body fields, headers) and refine the
+   * kind chosen so far (e.g. whose fault a 422 is); `replay: false` stops this layer from retrying.
+   */
+  refine?: (answer: ErrorAnswer) => ErrorClassification | undefined;
 }
 
 export interface JsonCall extends ProviderCall {
@@ -124,7 +131,7 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
   };
 
   const headersFor = (call: ProviderCall, url: URL, extra: Record<string, string>): Record<string, string> => {
-    const headers: Record<string, string> = { 'user-agent': 'sora-team-bot', ...extra };
+    const headers: Record<string, string> = { 'user-agent': 'sora-team-bot', ...call.headers, ...extra };
     const sameOrigin = url.origin === base.origin;
     // Auth only goes to the provider's own origin: a result URL may point at a CDN that must never see our key.
     if (call.auth ?? sameOrigin) Object.assign(headers, options.authHeaders);
@@ -150,6 +157,7 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
       headers: response.headers,
       ...(call.statusKinds && { statusKinds: call.statusKinds }),
       ...(options.classify && { classify: options.classify }),
+      ...(call.refine && { refine: call.refine, doNotReplay: (e: ProviderError) => void retrier.doNotReplay(e) }),
       retryAfterMs: (kind) =>
         kind === 'rate_limit' || kind === 'transient' ? parseRetryAfter(response.headers, options.clock.now()) : undefined,
     });

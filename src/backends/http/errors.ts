@@ -3,7 +3,7 @@
  * shares this table, so "what does a 429 / a `moderation_blocked` / a dropped
  * socket mean" is answered once.
  */
-import { ProviderError, type ProviderErrorKind } from '../../core/errors.js';
+import { ProviderError, type ProviderErrorKind, type UserChosenField } from '../../core/errors.js';
 
 /** Codes providers use for safety blocks. `moderation_blocked` is OpenAI's (observed); fal uses `content_policy_violation`. */
 const MODERATION_CODES = new Set([
@@ -40,7 +40,8 @@ export function providerCodeFromBody(body: unknown): string | undefined {
     const e = error as Record<string, unknown>;
     return safeProviderCode(e.code) ?? safeProviderCode(e.type);
   }
-  const direct = safeProviderCode(record.code) ?? safeProviderCode(record.type);
+  // fal's request-level errors name their category `error_type`.
+  const direct = safeProviderCode(record.code) ?? safeProviderCode(record.type) ?? safeProviderCode(record.error_type);
   if (direct) return direct;
   if (Array.isArray(record.detail)) {
     for (const d of record.detail) {
@@ -130,6 +131,27 @@ export interface HttpAnswer {
   retryAfterMs?: (kind: ProviderErrorKind) => number | undefined;
   /** The provider's own error table, consulted before the generic status rules (see ProviderHttpOptions.classify). */
   classify?: ErrorClassifier;
+  /** One call's reading of its provider's own error vocabulary (see `ProviderCall.refine`). */
+  refine?: (answer: ErrorAnswer) => ErrorClassification | undefined;
+  /** Called with the error when `refine` says asking again cannot help (`replay: false`). */
+  doNotReplay?: (error: ProviderError) => void;
+}
+
+/** A provider's error answer as a call's `refine` sees it. */
+export interface ErrorAnswer {
+  status: number;
+  body: unknown;
+  headers: Record<string, string | string[] | undefined>;
+  /** The kind the generic mapping chose. */
+  kind: ProviderErrorKind;
+}
+
+/** What a call's `refine` changes: kind, provider code, the user's field, and whether to retry. */
+export interface ErrorClassification {
+  kind?: ProviderErrorKind;
+  providerCode?: string;
+  field?: UserChosenField;
+  replay?: boolean;
 }
 
 /**
@@ -148,11 +170,14 @@ export function httpFailure(answer: HttpAnswer): ProviderError {
   }
   const { status, backend } = answer;
   const own = answer.classify?.(status, parsed);
-  const code = own?.code ?? providerCodeFromBody(parsed);
-  const kind = answer.statusKinds?.[status] ?? own?.kind ?? kindForHttpStatus(status, code);
+  const ownCode = own?.code ?? providerCodeFromBody(parsed);
+  const base = answer.statusKinds?.[status] ?? own?.kind ?? kindForHttpStatus(status, ownCode);
+  const refined = answer.refine?.({ status, body: parsed, headers: answer.headers, kind: base });
+  const code = refined?.providerCode ?? ownCode;
+  const kind = refined?.kind ?? base;
   const requestId = headerValue(answer.headers, 'x-request-id');
   const retryAfterMs = answer.retryAfterMs?.(kind);
-  return new ProviderError({
+  const error = new ProviderError({
     kind,
     backend,
     message: `${backend} ${answer.operation}: HTTP ${status}${code ? ` (${code})` : ''}`,
@@ -160,5 +185,8 @@ export function httpFailure(answer: HttpAnswer): ProviderError {
     ...(code !== undefined && { providerCode: code }),
     ...(retryAfterMs !== undefined && { retryAfterMs }),
     ...(requestId !== undefined && { requestId }),
+    ...(refined?.field !== undefined && { field: refined.field }),
   });
+  if (refined?.replay === false) answer.doNotReplay?.(error);
+  return error;
 }
