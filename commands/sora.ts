@@ -71,7 +71,11 @@ export const sora: CommandSpec = {
           type: 'string',
           maxLength: 32,
           autocomplete: 'backend',
-          description: { en: 'Force a backend instead of the team policy', ko: '팀 정책 대신 사용할 백엔드' },
+          placeholder: 'id|provider',
+          description: {
+            en: 'A backend id (fal-wan27), or a provider (fal, gemini) for its cheapest backend that fits',
+            ko: '백엔드 id(fal-wan27) 또는 제공자(fal, gemini: 가장 저렴한 백엔드)',
+          },
         },
         {
           name: 'image',

@@ -41,6 +41,8 @@ export interface OptionSpec {
   choices?: OptionChoice[];
   /** Where autocomplete suggestions come from. */
   autocomplete?: 'character' | 'character-mention' | 'job' | 'backend';
+  /** How the value is written in usage lines (`--backend id|provider`); defaults to the option name. */
+  placeholder?: string;
 }
 
 export type Permission = 'member' | 'admin';

@@ -177,7 +177,7 @@ export function validateCommand(
 }
 
 function optionUsage(option: OptionSpec): string {
-  const value = option.choices ? option.choices.map((c) => c.value).join('|') : option.type === 'integer' || option.type === 'number' ? 'N' : option.type === 'user' ? '@user' : option.type === 'attachment' ? 'file' : option.name;
+  const value = option.choices ? option.choices.map((c) => c.value).join('|') : option.type === 'integer' || option.type === 'number' ? 'N' : option.type === 'user' ? '@user' : option.type === 'attachment' ? 'file' : (option.placeholder ?? option.name);
   if (option.positional) return option.required ? `<${option.name}>` : `[${option.name}]`;
   const flag = `--${option.name} ${value}`;
   return option.required ? flag : `[${flag}]`;

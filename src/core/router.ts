@@ -3,6 +3,8 @@
  * backend names: a job that names characters goes to a backend that can hold
  * them all; otherwise the tenant's policy orders the candidates (cheapest
  * first, or most stable first). Backends with an open circuit go last.
+ * `--backend` takes an exact backend id (exactly that one) or a provider name
+ * (`fal`, `gemini`, …: the cheapest of that provider's backends that can take it).
  */
 import { UserFacingError } from './errors.js';
 import type { Micros } from './money.js';
@@ -81,6 +83,24 @@ export function unsuitability(backend: Backend, request: Omit<RouteRequest, 'for
   return undefined;
 }
 
+/** The provider a backend belongs to: declared in its capabilities, else its own id. */
+export function providerOf(backend: Backend): string {
+  return backend.capabilities.provider ?? backend.id;
+}
+
+/** `--backend <provider>`: the cheapest of that provider's suitable backends first, the others as fallbacks. */
+function routeWithinProvider(family: Backend[], provider: string, request: RouteRequest, candidateFor: (b: Backend) => Candidate): Route {
+  const suitable = family.filter((b) => !unsuitability(b, request)).map(candidateFor);
+  if (suitable.length === 0) {
+    const reasons = family.map((b) => `${b.capabilities.displayName} ${unsuitability(b, request)}`).join('; ');
+    throw new UserFacingError('backend_unsuitable', `No ${provider} backend can make this video: ${reasons}. Leave out --backend to let the bot choose.`);
+  }
+  const cheapest = (a: Candidate, b: Candidate) => a.estimateMicros - b.estimateMicros || a.backend.capabilities.stabilityRank - b.backend.capabilities.stabilityRank;
+  const candidates = [...suitable.filter((c) => !request.isOpen(c.backend.id)).sort(cheapest), ...suitable.filter((c) => request.isOpen(c.backend.id)).sort(cheapest)];
+  const first = candidates[0]!;
+  return { candidates, reason: `${first.backend.capabilities.displayName}: the cheapest of ${suitable.length} ${provider} backend${suitable.length === 1 ? '' : 's'} that can take this, as requested` };
+}
+
 export function routeJob(backends: readonly Backend[], request: RouteRequest): Route {
   const candidateFor = (backend: Backend): Candidate => {
     const seconds = fitSeconds(request.seconds, backend.capabilities.seconds);
@@ -93,9 +113,16 @@ export function routeJob(backends: readonly Backend[], request: RouteRequest): R
   };
 
   if (request.forced) {
-    const backend = backends.find((b) => b.id === request.forced!.toLowerCase());
+    const wanted = request.forced.toLowerCase();
+    const backend = backends.find((b) => b.id === wanted);
+    const family = backend ? [] : backends.filter((b) => providerOf(b) === wanted);
+    if (family.length > 0) return routeWithinProvider(family, wanted, request, candidateFor);
     if (!backend) {
-      throw new UserFacingError('unknown_backend', `There is no backend called "${request.forced}". Available: ${backends.map((b) => b.id).join(', ')}.`);
+      const providers = [...new Set(backends.map(providerOf))].filter((p) => !backends.some((b) => b.id === p));
+      throw new UserFacingError(
+        'unknown_backend',
+        `There is no backend called "${request.forced}". Available: ${backends.map((b) => b.id).join(', ')}${providers.length > 0 ? `, or a provider: ${providers.join(', ')}` : ''}.`,
+      );
     }
     const why = unsuitability(backend, request);
     if (why) throw new UserFacingError('backend_unsuitable', `${backend.capabilities.displayName} ${why}. Leave out --backend to let the bot choose.`);

@@ -53,11 +53,13 @@ describe('fal backends', () => {
     const kling = fal('kling-o3');
     assert.equal(kling.id, 'fal-kling-o3');
     assert.deepEqual(kling.capabilities.characters, { binding: 'reference-images', max: 4, mention: { kind: 'indexed', template: '@Element{n}' } });
-    assert.deepEqual(kling.capabilities.price, { kind: 'per-second', microsPerSecond: { standard: 112_000, high: 140_000 } });
+    assert.deepEqual(kling.capabilities.price, { kind: 'per-second', microsPerSecond: { standard: 84_000, high: 112_000 } });
     assert.equal(kling.capabilities.completion, 'webhook');
     assert.equal(kling.capabilities.progress, 'queue-position');
     assert.deepEqual(fal('veo31').capabilities.seconds, [8]);
-    assert.deepEqual(fal('wan27').capabilities.price, { kind: 'per-second', microsPerSecond: { standard: 100_000, high: 150_000 } });
+    assert.deepEqual(fal('wan27').capabilities.price, { kind: 'per-second', microsPerSecond: { standard: 100_000, high: 100_000 } });
+    // Seedance 2.0 by tokens: 1280×720×24/1024 = 21,600 and 1920×1080×24/1024 = 48,600 tokens/s at 14 µ$ each.
+    assert.deepEqual(fal('seedance2').capabilities.price, { kind: 'per-second', microsPerSecond: { standard: 302_400, high: 680_400 } });
   });
 
   it('FAL_MODELS_JSON patches a default model and FAL_MODELS narrows the list', () => {

@@ -65,7 +65,7 @@ describe('gemini backend (Veo 3.1)', () => {
     assert.equal(sent.path, '/gemini/v1beta/models/veo-3.1-fast-generate-preview:predictLongRunning');
     const body = sent.json as { instances: { prompt: string; referenceImages: { image: { bytesBase64Encoded: string; mimeType: string }; referenceType: string }[] }[]; parameters: Record<string, unknown> };
     assert.equal(body.instances[0]!.referenceImages.length, 3);
-    assert.equal(body.instances[0]!.referenceImages[0]!.referenceType, 'asset');
+    assert.equal(body.instances[0]!.referenceImages[0]!.referenceType, 'ASSET');
     assert.equal(body.instances[0]!.referenceImages[0]!.image.mimeType, 'image/jpeg');
     assert.match(Buffer.from(body.instances[0]!.referenceImages[0]!.image.bytesBase64Encoded, 'base64').toString('latin1'), /mascot:0/);
     assert.deepEqual(body.parameters, { aspectRatio: '16:9', durationSeconds: 8, resolution: '720p' });

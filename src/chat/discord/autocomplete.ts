@@ -42,13 +42,21 @@ export async function suggestionsFor(deps: DiscordDeps, interaction: Autocomplet
       return (await studio.suggestJobs(actor, typed, MAX_CHOICES))
         .map((j) => choice(`${j.id} · ${j.state} · ${j.input.prompt}`, j.id))
         .filter((c) => c !== undefined);
-    case 'backend':
-      return studio
-        .backendList()
-        .filter((b) => b.id.startsWith(typed.trim().toLowerCase()))
-        .map((b) => choice(`${b.capabilities.displayName} (${b.id})`, b.id))
-        .filter((c) => c !== undefined)
-        .slice(0, MAX_CHOICES);
+    case 'backend': {
+      // Both forms: a provider name (its cheapest backend that fits), then each exact backend id.
+      const prefix = typed.trim().toLowerCase();
+      const backends = studio.backendList();
+      const providers = new Map<string, number>();
+      for (const b of backends) {
+        const provider = b.capabilities.provider ?? b.id;
+        if (!backends.some((x) => x.id === provider)) providers.set(provider, (providers.get(provider) ?? 0) + 1);
+      }
+      const byProvider = [...providers]
+        .filter(([p]) => p.startsWith(prefix))
+        .map(([p, n]) => choice(`${p}: the cheapest of its ${n} backend${n === 1 ? '' : 's'} that fits`, p));
+      const byId = backends.filter((b) => b.id.startsWith(prefix)).map((b) => choice(`${b.capabilities.displayName} (${b.id})`, b.id));
+      return [...byProvider, ...byId].filter((c) => c !== undefined).slice(0, MAX_CHOICES);
+    }
     default:
       return [];
   }
