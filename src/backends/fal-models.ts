@@ -139,7 +139,7 @@ export const DEFAULT_FAL_MODELS: FalModel[] = [
     // 720p and 1080p (input video seconds are billed too; the bot sends images only).
     usdPerSecond: { standard: 0.1, high: 0.1 },
     extraInput: {},
-    statusNote: 'Live on fal.ai: Wan 2.7 reference-to-video, the cheapest default (flat $0.10/s; checked 2026-12-02).',
+    statusNote: 'Live on fal.ai: Wan 2.7 reference-to-video, up to 5 characters (flat $0.10/s; checked 2026-12-02).',
   },
 ];
 

@@ -102,7 +102,9 @@ export function createFalProtocol(kit: SimKit, options: FalSimOptions = {}): Fal
 
   const webhookBody = (j: SimJob): string =>
     JSON.stringify(
-      j.status === 'completed'
+      j.status === 'completed' && resultError
+        ? { request_id: j.id, gateway_request_id: j.id, status: 'ERROR', payload: { detail: resultError.detail ?? resultError.errorType, error_type: resultError.errorType }, error: `Invalid status code: ${resultError.status}` }
+        : j.status === 'completed'
         ? { request_id: j.id, gateway_request_id: j.id, status: 'OK', payload: resultBody(j), error: null }
         : { request_id: j.id, gateway_request_id: j.id, status: 'ERROR', payload: failureDetail(j), error: 'Invalid status code: 422' },
     );

@@ -87,7 +87,7 @@ describe('fal protocol fixes', () => {
     sim.fal.failResults(undefined);
   });
 
-  it('keeps polling a COMPLETED request whose result error fal marks retryable (X-Fal-Retryable: true), keeping fal's error_type', async () => {
+  it('keeps polling a COMPLETED request whose result error fal marks retryable (X-Fal-Retryable: true), keeping fal’s error_type', async () => {
     const backend = fal(model('wan27'));
     const id = await completed(backend);
     sim.fal.failResults({ status: 503, errorType: 'runner_disconnected', retryable: true });
