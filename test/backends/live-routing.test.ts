@@ -25,10 +25,11 @@ const route = (extra: Partial<RouteRequest>) =>
   routeJob(backends, { characters: [], seconds: 8, orientation: 'landscape', quality: 'standard', hasImage: false, forced: undefined, policy: 'cost', isOpen: () => false, ...extra });
 
 describe('routing over the live backends', () => {
-  it('orders by price under the cost policy: Kling $0.084/s, Wan $0.10/s, …, Veo $0.40/s', () => {
+  it('orders by price under the cost policy: Kling and Kling O3 on fal $0.084/s, then Veo 3.1 Fast and Wan 2.7 $0.10/s, …, Veo on fal $0.40/s', () => {
     const r = route({});
     const order = r.candidates.map((c) => `${c.backend.id}:${c.estimateMicros}`);
-    assert.deepEqual(order.slice(0, 3), ['kling:672000', 'fal-wan27:800000', 'fal-kling-o3:896000']);
+    // Ties on price go to the more stable backend (first-party Gemini before fal).
+    assert.deepEqual(order.slice(0, 4), ['kling:672000', 'fal-kling-o3:672000', 'gemini:800000', 'fal-wan27:800000']);
     for (let i = 1; i < r.candidates.length; i++) assert.ok(r.candidates[i - 1]!.estimateMicros <= r.candidates[i]!.estimateMicros);
   });
 
@@ -44,10 +45,10 @@ describe('routing over the live backends', () => {
     assert.ok(r.candidates.some((c) => c.backend.id === 'kling'));
   });
 
-  it('chooses by capability: five characters fit only Kling (up to 7 elements); the fal models and Veo hold fewer', () => {
+  it('chooses by capability: five characters fit only Kling (up to 7 elements) and Wan 2.7 (5 by position); six only Kling', () => {
     const five = ['a1', 'b2', 'c3', 'd4', 'e5'].map((n) => character(n));
-    const r = route({ characters: five });
-    assert.deepEqual(r.candidates.map((c) => c.backend.id), ['kling']);
+    assert.deepEqual(route({ characters: five }).candidates.map((c) => c.backend.id), ['kling', 'fal-wan27']);
+    assert.deepEqual(route({ characters: [...five, character('f6')] }).candidates.map((c) => c.backend.id), ['kling']);
   });
 
   it('fits durations per backend: Veo gets 8 s whatever was asked, Kling keeps 5 s', () => {
