@@ -25,7 +25,7 @@ async function suggest(typed: string): Promise<{ name: string; value: string }[]
     commandName: 'sora',
     options: { getSubcommand: () => 'generate', getFocused: () => ({ name: 'backend', value: typed }) },
   } as unknown as AutocompleteInteraction;
-  const deps = { studio: { backendList: () => backends } } as unknown as DiscordDeps;
+  const deps = { studio: { backendList: () => backends }, places: { forInteraction: () => () => Promise.resolve(true) } } as unknown as DiscordDeps;
   return (await suggestionsFor(deps, interaction)) as { name: string; value: string }[];
 }
 
