@@ -57,7 +57,7 @@ describe('graceful shutdown', () => {
 
       const store = await openStore(`sqlite://${path.join(dataDir, 'bot.sqlite')}`, { dataDir, logger: silentLogger });
       try {
-        const id = /Job `(j_\w+)` accepted/.exec(stdout)![1]!;
+        const id = /Job (j_\w+) accepted/.exec(stdout)![1]!;
         const job = await store.get<{ state: string; submissionKey: string }>(`job:${id}`);
         assert.ok(job && ['submitting', 'submitted', 'running'].includes(job.state), `job state ${job?.state}`);
       } finally {
