@@ -181,6 +181,8 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     });
     studioRef = studio;
     cleanups.push(() => studio.shutdown());
+    // Before any adapter can accept a command: what a killed process left half-accepted is settled first.
+    await studio.reconcile();
 
     // --- Provider webhooks (src/webhooks): POST /webhooks/{backend} -------------------
     // A verified delivery wakes the job's loop; the slow safety poll covers lost ones.

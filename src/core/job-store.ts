@@ -36,14 +36,51 @@ export class JobStore {
     return job && job.tenant === tenant ? job : undefined;
   }
 
-  /** Writes a new job and indexes it. */
+  /**
+   * Writes a new job as the write-ahead intent of its acceptance: the active
+   * index names it first, then the record exists. A process killed anywhere in
+   * between leaves something the start-up reconciliation finds (an index entry
+   * with no record, or a record with no reservation) and removes.
+   */
   async create(job: JobRecord): Promise<void> {
+    await this.editList(this.shardOf(job.id), (ids) => (ids.includes(job.id) ? ids : [...ids, job.id]));
     await this.store.set(`job:${job.id}`, job);
-    // The job exists before any index names it; the two indexes are independent of each other.
-    await Promise.all([
-      this.editList(this.shardOf(job.id), (ids) => [...ids, job.id]),
-      this.editList(`jobs:recent:${job.tenant}`, (ids) => [job.id, ...ids].slice(0, RECENT_PER_TENANT)),
-    ]);
+  }
+
+  /** Lists an accepted (reserved) job among its tenant's recent jobs. */
+  async publish(job: JobRecord): Promise<void> {
+    await this.editList(`jobs:recent:${job.tenant}`, (ids) => (ids.includes(job.id) ? ids : [job.id, ...ids].slice(0, RECENT_PER_TENANT)));
+  }
+
+  /** Removes a job that was never accepted: the record first, so no index can name a half-removed job for long. */
+  async discard(job: JobRecord): Promise<void> {
+    await this.store.delete(`job:${job.id}`);
+    await this.unindex(job.id);
+    await this.editList(`jobs:recent:${job.tenant}`, (ids) => ids.filter((id) => id !== job.id));
+  }
+
+  /** Puts a live job back in the active index (a record written by an older version before its index entry). */
+  async reindex(job: JobRecord): Promise<void> {
+    await this.editList(this.shardOf(job.id), (ids) => (ids.includes(job.id) ? ids : [...ids, job.id]));
+  }
+
+  async unindex(jobId: string): Promise<void> {
+    await this.editList(this.shardOf(jobId), (ids) => ids.filter((id) => id !== jobId));
+  }
+
+  /** Every id the active index names, whether or not its record exists. */
+  async activeIds(): Promise<string[]> {
+    const out: string[] = [];
+    for (let n = 0; n < ACTIVE_SHARDS; n++) out.push(...((await this.indexes.read<string[]>(`jobs:active:${n}`)) ?? []));
+    return out;
+  }
+
+  async isActive(jobId: string): Promise<boolean> {
+    return ((await this.indexes.read<string[]>(this.shardOf(jobId))) ?? []).includes(jobId);
+  }
+
+  async isRecent(job: JobRecord): Promise<boolean> {
+    return ((await this.indexes.read<string[]>(`jobs:recent:${job.tenant}`)) ?? []).includes(job.id);
   }
 
   /** Persists a transition; leaving the active set when the job reaches a terminal state. */

@@ -12,6 +12,7 @@ import type {
   KeyValueStore,
   Ledger,
   MonthSummary,
+  OpenReservation,
   ReservationRequest,
   ReservationResult,
   Settlement,
@@ -46,11 +47,16 @@ export function previousMonth(month: string): string {
   return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
 }
 
+/** Names the `tenant\nmonth` ledger documents that may hold open reservations. */
+const OPEN_MONTHS = 'ledger:open-months';
+
 const emptyLine = (): StoredLine => ({ spent: 0, official: 0, jobs: 0 });
 
 export class KeyValueLedger implements Ledger {
   private readonly mutex = new KeyedMutex();
   private readonly documents: DocumentCache;
+  /** Month documents already named in OPEN_MONTHS (loaded once per process). */
+  private registered: Set<string> | undefined;
 
   constructor(store: KeyValueStore) {
     this.documents = new DocumentCache(store);
@@ -80,8 +86,52 @@ export class KeyValueLedger implements Ledger {
     return this.mutex.run(key, async () => {
       const doc = await this.load(tenant, month);
       const { result, write } = change(doc);
+      // The month is named before it first holds money, so a start-up reconciliation can
+      // find every open reservation without listing the store's keys (keyv cannot).
+      if (write && Object.keys(doc.open).length > 0) await this.register(tenant, month);
       if (write) await this.documents.write(key, doc);
       return result;
+    });
+  }
+
+  private async register(tenant: string, month: string): Promise<void> {
+    const entry = `${tenant}\n${month}`;
+    if (this.registered?.has(entry)) return;
+    await this.mutex.run(OPEN_MONTHS, async () => {
+      const names = (await this.documents.read<string[]>(OPEN_MONTHS)) ?? [];
+      this.registered = new Set(names);
+      if (this.registered.has(entry)) return;
+      await this.documents.write(OPEN_MONTHS, [...names, entry]);
+      this.registered.add(entry);
+    });
+  }
+
+  /** The reservation a job holds, if any. */
+  async held(tenant: string, month: string, jobId: string): Promise<Micros | undefined> {
+    return (await this.load(tenant, month)).open[jobId]?.micros;
+  }
+
+  /**
+   * Every open reservation of every month that may hold one, for the start-up
+   * reconciliation. Months left with none are forgotten here, so the scan stays
+   * as small as the money in flight.
+   */
+  async openReservations(): Promise<OpenReservation[]> {
+    return this.mutex.run(OPEN_MONTHS, async () => {
+      const names = (await this.documents.read<string[]>(OPEN_MONTHS)) ?? [];
+      const out: OpenReservation[] = [];
+      const keep: string[] = [];
+      for (const entry of names) {
+        const [tenant, month] = entry.split('\n') as [string, string];
+        // No month lock here: `update` takes the month's lock and then this one.
+        const doc = await this.load(tenant, month);
+        const open = Object.entries(doc.open);
+        if (open.length > 0) keep.push(entry);
+        for (const [jobId, held] of open) out.push({ tenant, month, jobId, userId: held.userId, micros: held.micros });
+      }
+      if (keep.length !== names.length) await this.documents.write(OPEN_MONTHS, keep);
+      this.registered = new Set(keep);
+      return out;
     });
   }
 

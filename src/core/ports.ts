@@ -185,6 +185,18 @@ export interface Ledger {
   /** Idempotent: releasing an unknown or settled reservation does nothing. */
   release(tenant: string, month: string, jobId: string): Promise<void>;
   summary(tenant: string, month: string): Promise<MonthSummary>;
+  /** The amount a job holds, if it holds a reservation. */
+  held(tenant: string, month: string, jobId: string): Promise<Micros | undefined>;
+  /** Every open reservation, for the start-up reconciliation (nothing else runs then). */
+  openReservations(): Promise<OpenReservation[]>;
+}
+
+export interface OpenReservation {
+  tenant: string;
+  month: string;
+  jobId: string;
+  userId: string;
+  micros: Micros;
 }
 
 // ---------------------------------------------------------------------------

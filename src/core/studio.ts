@@ -2,6 +2,7 @@
  * The Studio: the platform-neutral use cases. Chat adapters call these and
  * render what comes back; backends, the store, media and surfaces are ports.
  */
+import { reconcileAcceptance } from './acceptance.js';
 import { CharacterRegistry } from './characters.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import type { Clock } from './clock.js';
@@ -97,6 +98,7 @@ export class Studio {
   readonly runner: JobRunner;
   private readonly backends: Map<string, Backend>;
   private accepting = true;
+  private reconciled: Promise<unknown> | undefined;
 
   constructor(private readonly options: StudioOptions) {
     this.backends = new Map(options.backends.map((b) => [b.id, b]));
@@ -140,8 +142,18 @@ export class Studio {
     this.runner.surfaces.set(surface.platform, surface);
   }
 
+  /**
+   * Settles what an unclean stop left of acceptances (see acceptance.ts). Runs
+   * once, before this process accepts its first request and before it resumes.
+   */
+  reconcile(): Promise<unknown> {
+    this.reconciled ??= reconcileAcceptance({ jobs: this.jobs, ledger: this.ledger, logger: this.options.logger });
+    return this.reconciled;
+  }
+
   /** Resumes every unfinished job from the store: the restart path. */
   async resume(): Promise<number> {
+    await this.reconcile();
     return this.runner.resume();
   }
 
@@ -168,6 +180,7 @@ export class Studio {
    */
   async requestGeneration(actor: Actor, input: GenerationInput, surface: SurfaceRef): Promise<Accepted> {
     if (!this.accepting) throw new UserFacingError('shutting_down', 'The bot is restarting and not taking new videos for a moment. Try again shortly.');
+    await this.reconcile();
     const registry = await this.characters.all(actor.tenant);
     const named = resolveMentions(input.prompt, registry);
     let forced = input.backend;
@@ -229,16 +242,28 @@ export class Studio {
       polls: 0,
     };
     const caps = await this.settings.capsFor(actor.tenant, actor.userId);
-    const reservation = await this.ledger.reserve({
-      tenant: actor.tenant,
-      userId: actor.userId,
-      userName: actor.displayName,
-      jobId: job.id,
-      month: job.ledgerMonth,
-      micros: job.estimateMicros,
-      caps,
-    });
+    // The job is written before the money is held and the reservation is the commit point
+    // (acceptance.ts): wherever this process dies, the next start finds either an intent
+    // with no reservation to remove, or a reserved job to resume.
+    await this.jobs.create(job);
+    const undo = () => this.jobs.discard(job).catch((e: unknown) => this.options.logger.warn({ err: e, job: job.id }, 'could not remove an unaccepted job; the next start will'));
+    let reservation: Awaited<ReturnType<Ledger['reserve']>>;
+    try {
+      reservation = await this.ledger.reserve({
+        tenant: actor.tenant,
+        userId: actor.userId,
+        userName: actor.displayName,
+        jobId: job.id,
+        month: job.ledgerMonth,
+        micros: job.estimateMicros,
+        caps,
+      });
+    } catch (error) {
+      await undo();
+      throw error;
+    }
     if (!reservation.ok) {
+      await undo();
       const who = reservation.scope === 'tenant' ? 'the team has' : 'you have';
       const whose = reservation.scope === 'tenant' ? "the team's" : 'your';
       throw new UserFacingError(
@@ -247,9 +272,11 @@ export class Studio {
       );
     }
     try {
-      await this.jobs.create(job);
+      await this.jobs.publish(job);
     } catch (error) {
+      // Money first, as everywhere: a crash between the two leaves an intent without a reservation.
       await this.ledger.release(job.tenant, job.ledgerMonth, job.id);
+      await undo();
       throw error;
     }
     this.options.logger.info({ job: job.id, tenant: job.tenant, backend: job.backend, estimate: job.estimateMicros }, 'job accepted');
