@@ -18,9 +18,23 @@ import { SLACK_EVENTS_PATH } from './index.js';
  * chat.postEphemeral), chat:write.public (post in public channels the bot was not
  * invited to), files:write (files.uploadV2), files:read (files.info and the
  * url_private_download of shared clips, files.list to avoid a double upload after
- * a crash), users:read (users.info: display names and is_admin/is_owner for /budget set).
+ * a crash), users:read (users.info: display names and is_admin/is_owner for /budget set),
+ * channels:history, groups:history, im:history, mpim:history (conversations.history and
+ * conversations.replies, only after a crash: to find a job's thread by its message
+ * metadata instead of posting it twice).
  */
-export const SLACK_BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'files:write', 'files:read', 'users:read'] as const;
+export const SLACK_BOT_SCOPES = [
+  'commands',
+  'chat:write',
+  'chat:write.public',
+  'files:write',
+  'files:read',
+  'users:read',
+  'channels:history',
+  'groups:history',
+  'im:history',
+  'mpim:history',
+] as const;
 
 export interface SlackManifestOptions {
   /** Public base URL of the bot (HTTP mode); Slack posts commands and button clicks to `{url}/slack/events`. */

@@ -11,6 +11,7 @@ import type { Accepted, Studio } from '../../core/studio.js';
 import type { Actor } from '../../core/types.js';
 import type { Logger } from '../../log.js';
 import { parentMessageForAccepted, statusMessage, statusView } from './blocks.js';
+import { jobMetadata, PARENT_EVENT, STATUS_EVENT } from './job-messages.js';
 import type { SlackMembers } from './members.js';
 import type { SlackPlaceAccess } from './place-access.js';
 import type { SharedFileOptions } from './shared-files.js';
@@ -40,9 +41,10 @@ export async function openJobThread(rt: SlackRuntime, actor: Actor, accepted: Ac
   let parentTs: string;
   let statusTs: string;
   try {
-    parentTs = postedSchema.parse(await rt.client.chat.postMessage({ channel, ...parentMessageForAccepted(accepted) })).ts;
+    // Both carry the job id, so a process killed before `startJob` records them finds them again (job-messages.ts).
+    parentTs = postedSchema.parse(await rt.client.chat.postMessage({ channel, ...parentMessageForAccepted(accepted), metadata: jobMetadata(PARENT_EVENT, job.id) })).ts;
     const status = statusMessage(job, statusView(job, undefined, accepted.backendName));
-    statusTs = postedSchema.parse(await rt.client.chat.postMessage({ channel, thread_ts: parentTs, ...status })).ts;
+    statusTs = postedSchema.parse(await rt.client.chat.postMessage({ channel, thread_ts: parentTs, ...status, metadata: jobMetadata(STATUS_EVENT, job.id) })).ts;
   } catch (error) {
     rt.logger.warn({ err: error, job: job.id, channel }, 'could not open the slack thread for a job');
     await rt.studio.cancel(actor, job.id).catch((e: unknown) => rt.logger.warn({ err: e, job: job.id }, 'could not cancel an unposted job'));

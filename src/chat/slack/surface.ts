@@ -11,6 +11,7 @@ import type { Studio } from '../../core/studio.js';
 import type { JobEvent, JobRecord, SurfaceRef } from '../../core/types.js';
 import type { Logger } from '../../log.js';
 import { parentMessage, statusMessage, statusView } from './blocks.js';
+import { findJobThread, jobMetadata, PARENT_EVENT, STATUS_EVENT } from './job-messages.js';
 import { uploadFileToThread } from './upload.js';
 import { formatUsd } from '../../core/money.js';
 import { elapsedProgress } from '../../core/present.js';
@@ -76,9 +77,17 @@ export class SlackSurface implements Surface {
     if (!parentTs) {
       // A job cancelled before its thread existed was answered privately already.
       if (event.type === 'cancelled') return;
-      // The process stopped between accepting the job and opening its thread; open it now.
-      const parent = parentMessage(job, this.backendName(job), undefined);
-      parentTs = postedSchema.parse(await this.client.chat.postMessage({ channel: ref.channel, ...parent })).ts;
+      // The process stopped between accepting the job and recording its thread. It may have
+      // posted the thread already (killed before `startJob`): look before posting a second one.
+      const found = await findJobThread(this.client, ref.channel, job, this.logger);
+      if (found) {
+        parentTs = found.parentTs;
+        statusTs = found.statusTs;
+        if (statusTs) patch.statusTs = statusTs;
+      } else {
+        const parent = parentMessage(job, this.backendName(job), undefined);
+        parentTs = postedSchema.parse(await this.client.chat.postMessage({ channel: ref.channel, ...parent, metadata: jobMetadata(PARENT_EVENT, job.id) })).ts;
+      }
       patch.parentTs = parentTs;
     }
     const elapsed = event.type === 'progress' ? elapsedProgress(job, event.progress, this.studio.backend(job.backend)?.capabilities, this.studio.clock.now()) : undefined;
@@ -113,7 +122,9 @@ export class SlackSurface implements Surface {
       }
     }
     if (!statusTs) {
-      statusTs = postedSchema.parse(await this.client.chat.postMessage({ channel: ref.channel, thread_ts: parentTs, ...message })).ts;
+      statusTs = postedSchema.parse(
+        await this.client.chat.postMessage({ channel: ref.channel, thread_ts: parentTs, ...message, metadata: jobMetadata(STATUS_EVENT, job.id) }),
+      ).ts;
       patch.statusTs = statusTs;
     }
     if (view.final) this.lastShown.delete(job.id);

@@ -26,6 +26,8 @@ export interface FakeMessage {
   blocks: unknown[];
   files: string[];
   edits: number;
+  /** Message metadata (https://api.slack.com/metadata/using), returned only with `include_all_metadata`. */
+  metadata?: Json;
 }
 
 export interface FakeUser {
@@ -83,6 +85,8 @@ export class FakeSlack {
   private readonly ackWaiters = new Map<string, (ack: Json) => void>();
   private seq = 0;
   private tsSeq = 0;
+  private responseWaiters: { id: string; resolve: (body: Json) => void }[] = [];
+  private callWaiters: { method: string; count: number; resolve: () => void }[] = [];
   private readonly holds = new Map<string, { applied: boolean }>();
   private heldCalls: { method: string; release: () => void }[] = [];
   port = 0;
@@ -178,6 +182,30 @@ export class FakeSlack {
     return this.responses.filter((r) => r.id === id).map((r) => r.body);
   }
 
+  /** Resolves once `method` has been called `count` times in all (an event, not a poll). */
+  called(method: string, count: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.callWaiters.push({ method, count, resolve });
+      this.checkCallWaiters();
+    });
+  }
+
+  private checkCallWaiters(): void {
+    for (const w of [...this.callWaiters]) {
+      if (this.callsTo(w.method).length < w.count) continue;
+      this.callWaiters.splice(this.callWaiters.indexOf(w), 1);
+      w.resolve();
+    }
+  }
+
+  /** Resolves with the first answer the bot posts to `responseUrl` (an event, not a poll). */
+  nextResponseTo(responseUrl: string): Promise<Json> {
+    const id = responseUrl.split('/').pop()!;
+    const known = this.responses.find((r) => r.id === id);
+    if (known) return Promise.resolve(known.body);
+    return new Promise((resolve) => this.responseWaiters.push({ id, resolve }));
+  }
+
   // ---------------------------------------------------------------------------
   // Socket Mode
   // ---------------------------------------------------------------------------
@@ -201,7 +229,8 @@ export class FakeSlack {
 
   private nextTs(): string {
     this.tsSeq++;
-    return `1764000000.${String(this.tsSeq).padStart(6, '0')}`;
+    // Real seconds, as Slack's are, so `oldest` in conversations.history means what it says.
+    return `${Math.floor(Date.now() / 1000)}.${String(this.tsSeq).padStart(6, '0')}`;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -236,7 +265,10 @@ export class FakeSlack {
       return;
     }
     if (url.pathname.startsWith('/response/')) {
-      this.responses.push({ id: url.pathname.split('/')[2]!, body: JSON.parse(body.toString() || '{}') as Json, at: Date.now() });
+      const response = { id: url.pathname.split('/')[2]!, body: JSON.parse(body.toString() || '{}') as Json, at: Date.now() };
+      this.responses.push(response);
+      for (const w of this.responseWaiters.filter((w) => w.id === response.id)) w.resolve(response.body);
+      this.responseWaiters = this.responseWaiters.filter((w) => w.id !== response.id);
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       return;
     }
@@ -248,6 +280,7 @@ export class FakeSlack {
     const auth = req.headers.authorization;
     const token = auth?.startsWith('Bearer ') ? auth.slice(7) : typeof args.token === 'string' ? args.token : undefined;
     this.calls.push({ method, args, token, at: Date.now() });
+    this.checkCallWaiters();
     const send = (body: Json) => {
       const text = JSON.stringify(body);
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
@@ -287,6 +320,8 @@ export class FakeSlack {
         const channel = str('channel')!;
         if (this.closedChannels.has(channel)) return { ok: false, error: 'not_in_channel' };
         const msg: FakeMessage = { channel, ts: this.nextTs(), threadTs: str('thread_ts'), text: str('text') ?? '', blocks: asArray(args.blocks), files: [], edits: 0 };
+        const metadata = typeof args.metadata === 'string' ? (JSON.parse(args.metadata) as Json) : (args.metadata as Json | undefined);
+        if (metadata) msg.metadata = metadata;
         this.messages.push(msg);
         return { ok: true, channel, ts: msg.ts, message: { text: msg.text, ts: msg.ts } };
       }
@@ -332,6 +367,24 @@ export class FakeSlack {
         }
         this.messages.push({ channel, ts: this.nextTs(), threadTs: str('thread_ts'), text: str('initial_comment') ?? '', blocks: [], files: files.map((f) => f.id), edits: 0 });
         return { ok: true, files: files.map((f) => ({ id: f.id, title: f.title })) };
+      }
+      case 'conversations.history': {
+        // Newest first, top-level messages only, `oldest` exclusive; one page is enough for these tests.
+        const oldest = Number(str('oldest') ?? 0);
+        const withMetadata = args.include_all_metadata === true || str('include_all_metadata') === 'true';
+        const messages = this.messages
+          .filter((m) => m.channel === str('channel') && (m.threadTs === undefined || m.threadTs === m.ts) && Number(m.ts) > oldest)
+          .reverse()
+          .slice(0, Number(str('limit') ?? 100))
+          .map((m) => ({ type: 'message', ts: m.ts, text: m.text, ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}) }));
+        return { ok: true, messages, has_more: false };
+      }
+      case 'conversations.replies': {
+        const parent = this.message(str('channel')!, str('ts')!);
+        if (!parent) return { ok: false, error: 'thread_not_found' };
+        const withMetadata = args.include_all_metadata === true || str('include_all_metadata') === 'true';
+        const thread = [parent, ...this.thread(parent.channel, parent.ts)];
+        return { ok: true, messages: thread.map((m) => ({ type: 'message', ts: m.ts, text: m.text, ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}) })), has_more: false };
       }
       case 'files.list': {
         const channel = str('channel');
