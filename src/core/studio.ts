@@ -147,7 +147,10 @@ export class Studio {
    * once, before this process accepts its first request and before it resumes.
    */
   reconcile(): Promise<unknown> {
-    this.reconciled ??= reconcileAcceptance({ jobs: this.jobs, ledger: this.ledger, logger: this.options.logger });
+    this.reconciled ??= reconcileAcceptance({ jobs: this.jobs, ledger: this.ledger, logger: this.options.logger }).catch((error: unknown) => {
+      this.reconciled = undefined; // a store that failed once is asked again by the next request
+      throw error;
+    });
     return this.reconciled;
   }
 

@@ -10,7 +10,7 @@ test('the Slack manifest lists every command from the specs, with the scopes the
     assert.equal(c.url, 'https://bot.example.com/slack/events');
     assert.equal(c.should_escape, true);
   }
-  for (const scope of ['commands', 'chat:write', 'files:write', 'files:read', 'users:read']) assert.ok(http.oauth_config.scopes.bot.includes(scope), scope);
+  for (const scope of ['commands', 'chat:write', 'files:write', 'files:read', 'users:read', 'channels:history', 'groups:history']) assert.ok(http.oauth_config.scopes.bot.includes(scope), scope);
   assert.equal(http.settings.interactivity.request_url, 'https://bot.example.com/slack/events');
   assert.equal(http.settings.socket_mode_enabled, false);
 
