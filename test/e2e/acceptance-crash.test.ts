@@ -12,7 +12,9 @@
  * receives and the bot's "job accepted" log lines, and kills the moment the
  * count drawn for the round is reached. With 40 acceptances in flight, that
  * lands at varied instructions of the others. ACCEPTANCE_CRASH_SEED replays a
- * run; ACCEPTANCE_CRASH_KILLS changes the number of kills (at least 20).
+ * run; ACCEPTANCE_CRASH_KILLS changes the number of kills (20 by default, the
+ * issue's minimum; fewer only while debugging); ACCEPTANCE_CRASH_DEBUG=1 writes
+ * each bot's log to the temp directory.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -55,7 +57,9 @@ interface BotProcess {
   until: (test: (output: string) => boolean) => Promise<void>;
 }
 
-describe(`acceptance survives ${KILLS} SIGKILLs at random points of ${BURST}-command bursts`, { timeout: 900_000 }, () => {
+// About a minute on an idle 2-core machine (21 process starts); a start takes 20-45 s when the machine is
+// shared by a dozen busy processes, hence the generous bound.
+describe(`acceptance survives ${KILLS} SIGKILLs at random points of ${BURST}-command bursts`, { timeout: 1_800_000 }, () => {
   let sim: Simulator;
   let fake: FakeSlack;
   let dataDir: string;
@@ -112,7 +116,7 @@ describe(`acceptance survives ${KILLS} SIGKILLs at random points of ${BURST}-com
       }
     };
     child.stdout!.on('data', (d: Buffer) => {
-      if (process.env.DEBUG_CRASH) appendFileSync(`/tmp/money-bot-${child.pid}.log`, d);
+      if (process.env.ACCEPTANCE_CRASH_DEBUG) appendFileSync(path.join(os.tmpdir(), `acceptance-crash-bot-${child.pid}.log`), d);
       output += d.toString();
       check();
     });
@@ -170,7 +174,7 @@ describe(`acceptance survives ${KILLS} SIGKILLs at random points of ${BURST}-com
           () => undefined, // the connection died with the process
         ),
       );
-      if (process.env.DEBUG_CRASH) console.error(`round ${round} started, kill by ${by}#${k}`);
+      if (process.env.ACCEPTANCE_CRASH_DEBUG) console.error(`round ${round} started, kill by ${by}#${k}`);
       await (by === 'ack' ? ackReached : bot.logged('job accepted', k));
       await sigkill(bot);
       kills.push(`${by}#${k}`);
@@ -179,7 +183,7 @@ describe(`acceptance survives ${KILLS} SIGKILLs at random points of ${BURST}-com
 
     // The last process: nothing new arrives; every job it resumes must end.
     const last = await startBotProcess();
-    if (process.env.DEBUG_CRASH) console.error(`last bot pid ${last.child.pid}`);
+    if (process.env.ACCEPTANCE_CRASH_DEBUG) console.error(`last bot pid ${last.child.pid}`);
     const resumed = Number(/"jobs":(\d+),"msg":"resumed unfinished jobs"/.exec(last.output())?.[1] ?? 0);
     // Each resumed job logs exactly one ending (delivered, failed or cancelled) in this process.
     await last.until((output) => (output.match(/"msg":"job (delivered|failed|cancelled)"/g) ?? []).length >= resumed);
