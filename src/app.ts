@@ -156,6 +156,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       clock,
       maxResultBytes: config.MAX_RESULT_MB * 1024 * 1024,
       maxSourceBytes: config.MAX_SOURCE_MB * 1024 * 1024,
+      teamQuotaBytes: config.TEAM_DISK_QUOTA_MB > 0 ? config.TEAM_DISK_QUOTA_MB * 1024 * 1024 : undefined,
       publicUrl,
       signingKey: await fileSigningKey(config, store),
       fetchTimeoutMs: 60_000,
@@ -227,7 +228,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     const retentionMs = config.FILE_RETENTION_DAYS * 24 * 60 * 60_000;
     const sweepStop = new AbortController();
     const sweepOnce = () =>
-      media.removeExpiredFiles(retentionMs).catch((error: unknown) => logger.warn({ err: error }, 'file retention sweep failed'));
+      media.removeExpiredFiles(retentionMs, (tenants) => studio.filesInUse(tenants)).catch((error: unknown) => logger.warn({ err: error }, 'file retention sweep failed'));
     const sweepLoop = (async () => {
       await sweepOnce();
       while (!sweepStop.signal.aborted) {

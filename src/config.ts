@@ -107,6 +107,8 @@ export const envSchema = z.object({
   MAX_RESULT_MB: positiveInt(500, 10_000),
   MAX_SOURCE_MB: positiveInt(50, 1_000),
   FILE_RETENTION_DAYS: positiveInt(14, 3650),
+  // Disk one team may fill with character clips, reference frames and input images; 0 means no limit.
+  TEAM_DISK_QUOTA_MB: z.coerce.number().int('must be a whole number').min(0, 'must be 0 (no limit) or more').max(10_000_000).default(2048),
   // How long a provider may take to start answering one request before it counts as a transient failure (then retried).
   PROVIDER_TIMEOUT_SECONDS: positiveInt(30, 600),
   FILE_SIGNING_KEY: optionalText,
@@ -229,6 +231,11 @@ export function applyDotEnv(file: string, env: NodeJS.ProcessEnv = process.env):
   return taken;
 }
 
+/** `postgres://bot:hunter2@db/x` → `postgres://bot:***@db/x`, also for a value too broken to parse as a URL. */
+export function maskUrlPassword(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:).*@/i, '$1***@');
+}
+
 /** Reads the environment; throws ConfigError with one sentence per bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -237,7 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? 'environment');
         const got = env[name];
-        const shown = got === undefined || SECRET_NAME.test(name) ? '' : ` (got "${got}")`;
+        const shown = got === undefined || SECRET_NAME.test(name) ? '' : ` (got "${maskUrlPassword(got)}")`;
         return `${name} ${issue.message}${shown}.`.replace(/\.\.$/, '.');
       }),
     );

@@ -51,7 +51,7 @@ export async function handleCommand(studio: Studio, command: ParsedCommand, ctx:
   const { actor } = ctx;
   switch (`${command.command} ${command.subcommand ?? ''}`.trim()) {
     case 'sora generate': {
-      const accepted = await studio.requestGeneration(
+      const accepted = await studio.requestGenerationWithImage(
         actor,
         {
           prompt: text(o.prompt)!,
@@ -59,10 +59,11 @@ export async function handleCommand(studio: Studio, command: ParsedCommand, ctx:
           orientation: (text(o.orientation) ?? 'landscape') as Orientation,
           quality: (text(o.quality) ?? 'standard') as Quality,
           backend: text(o.backend),
-          imagePath: await attachment(ctx, o.image, 'image'),
+          imagePath: undefined,
           remixOf: undefined,
         },
         ctx.surface,
+        await attachment(ctx, o.image, 'image'),
       );
       return { kind: 'accepted', accepted };
     }

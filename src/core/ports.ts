@@ -206,10 +206,17 @@ export interface OpenReservation {
 export interface MediaStore {
   /** Streams a result into DATA_DIR without holding it in memory; enforces the size cap. */
   saveResult(jobId: string, stream: ResultStream, signal?: AbortSignal): Promise<{ path: string; bytes: number }>;
-  /** Fetches a user-supplied clip or image URL under the safety rules (scheme, address, size, type, time). */
+  /** Fetches a user-supplied clip or image URL under the safety rules (scheme, address, size, type, time) to a hand-over file. */
   fetchSource(url: string, kind: 'video' | 'image', signal?: AbortSignal): Promise<{ path: string; bytes: number }>;
-  /** Copies a local file (console path, adapter upload) into the character area. */
-  importFile(path: string, kind: 'video' | 'image'): Promise<{ path: string; bytes: number }>;
+  /**
+   * Takes a local file (console path, adapter hand-over, fetched URL, the bot's own result) into the
+   * team's folder after checking its kind, the size cap and the team's disk quota. Hand-over files are moved.
+   */
+  importFile(path: string, kind: 'video' | 'image', tenant: string): Promise<{ path: string; bytes: number }>;
+  /** Removes files the bot made (character clips, frames, input images); other paths are ignored. */
+  discard(paths: Array<string | undefined>): Promise<void>;
+  /** Whether the bot still holds this file of its own. */
+  holds(path: string): Promise<boolean>;
   /** One frontal and up to three reference frames from a clip. Empty when frames cannot be cut. */
   extractFrames(clipPath: string, count: number): Promise<string[]>;
   /** A URL the providers can fetch this file from, or undefined without a public URL. */

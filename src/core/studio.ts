@@ -11,6 +11,7 @@ import { newJobId, newSubmissionKey } from './ids.js';
 import { JobRunner } from './job-runner.js';
 import { JobStore } from './job-store.js';
 import { KeyValueLedger, monthOf, previousMonth } from './ledger.js';
+import { filesInUse, filesOfCharacter, requireHeldImage, takeClip } from './media-ownership.js';
 import { CHARACTER_NAME, characterKey, closestNames, resolveMentions } from './mentions.js';
 import { formatUsd, type Micros } from './money.js';
 import type { Backend, KeyValueStore, Ledger, Logger, MediaStore, MonthSummary, Surface } from './ports.js';
@@ -184,6 +185,7 @@ export class Studio {
   async requestGeneration(actor: Actor, input: GenerationInput, surface: SurfaceRef): Promise<Accepted> {
     if (!this.accepting) throw new UserFacingError('shutting_down', 'The bot is restarting and not taking new videos for a moment. Try again shortly.');
     await this.reconcile();
+    await requireHeldImage(this.options.media, input.imagePath);
     const registry = await this.characters.all(actor.tenant);
     const named = resolveMentions(input.prompt, registry);
     let forced = input.backend;
@@ -294,6 +296,26 @@ export class Studio {
     };
   }
 
+  /**
+   * A generation with an `--image` the adapter fetched (or the console named): the image is checked and
+   * taken into the team's folder, owned by the job from then on, and dropped again if the request is refused.
+   */
+  async requestGenerationWithImage(actor: Actor, input: GenerationInput, surface: SurfaceRef, imageSource: string | undefined): Promise<Accepted> {
+    if (imageSource === undefined) return this.requestGeneration(actor, input, surface);
+    const image = await this.options.media.importFile(imageSource, 'image', actor.tenant);
+    try {
+      return await this.requestGeneration(actor, { ...input, imagePath: image.path }, surface);
+    } catch (error) {
+      await this.options.media.discard([image.path]);
+      throw error;
+    }
+  }
+
+  /** Every file a live character of these teams or a job in flight still needs (for the media sweep). */
+  async filesInUse(tenants: TenantId[]): Promise<Set<string>> {
+    return filesInUse(this.characters, this.jobs, tenants);
+  }
+
   /** Attaches the adapter's surface reference and lets the scheduler run the job. */
   async startJob(jobId: string, surfacePatch: Partial<SurfaceRef> = {}): Promise<JobRecord> {
     return this.runner.start(jobId, surfacePatch);
@@ -366,13 +388,13 @@ export class Studio {
       throw new UserFacingError('name_taken', `This team already has a character called @${name}. Pick another name or delete the old one first.`);
     }
     const media = this.options.media;
-    let clip: { path: string } | undefined;
+    let clipPath: string;
     let source: Character['source'];
     if (request.clipPath) {
-      clip = await media.importFile(request.clipPath, 'video');
+      clipPath = await takeClip(media, actor.tenant, { clipPath: request.clipPath });
       source = { kind: 'clip', fileName: request.clipPath.split(/[\\/]/).pop() ?? 'clip.mp4' };
     } else if (request.url) {
-      clip = await media.fetchSource(request.url, 'video');
+      clipPath = await takeClip(media, actor.tenant, { url: request.url });
       source = { kind: 'url', url: request.url };
     } else {
       const job = await this.visibleJob(actor, request.fromJob!);
@@ -380,8 +402,10 @@ export class Studio {
         throw new UserFacingError('not_finished', `Job ${job.id} has no finished video to take the character from.`);
       }
       try {
-        clip = await media.importFile(job.resultPath, 'video');
+        clipPath = await takeClip(media, actor.tenant, { resultPath: job.resultPath });
       } catch (error) {
+        // Too large, over the quota or not a video: the sentence says so. Only a missing file means "gone".
+        if (error instanceof UserFacingError && error.code !== 'source_missing') throw error;
         this.options.logger.warn({ err: error, job: job.id }, 'source video of job is gone');
         throw new UserFacingError('source_gone', `The video of job ${job.id} is no longer stored. Use a clip or a link instead.`);
       }
@@ -395,11 +419,12 @@ export class Studio {
       ownerId: actor.userId,
       ownerName: actor.displayName,
       source,
-      clipPath: clip?.path,
+      clipPath,
       bindings: {},
       createdAt: this.options.clock.now(),
     };
     if (!(await this.characters.add(character))) {
+      await media.discard([clipPath]);
       throw new UserFacingError('name_taken', `This team already has a character called @${name}.`);
     }
     this.options.logger.info({ tenant: actor.tenant, character: key, source: source.kind }, 'character created');
@@ -420,6 +445,7 @@ export class Studio {
       throw new UserFacingError('not_allowed', `Only ${character.ownerName} (who created @${character.name}) or an admin can delete it.`);
     }
     await this.characters.remove(actor.tenant, character.key);
+    await this.options.media.discard(filesOfCharacter(character));
     for (const [backendId, binding] of Object.entries(character.bindings)) {
       const backend = this.backends.get(backendId);
       if (!backend?.deleteCharacter) continue;

@@ -116,12 +116,40 @@ export function asFileInput(file: string): string {
   return `file:${path.resolve(file)}`;
 }
 
+/**
+ * `-protocol_whitelist file` as an input option: a demuxer that names other
+ * resources (an HLS or DASH playlist, a concat list, an MP4 data reference)
+ * can then open nothing but local files, never http, tcp, pipe or data URLs.
+ * https://ffmpeg.org/ffmpeg-protocols.html#Protocol-Options
+ */
+export const FILE_ONLY = ['-protocol_whitelist', 'file'] as const;
+
+/** A user's media file as an ffmpeg input: file protocol only, read as exactly that path. */
+export function userInput(file: string): string[] {
+  return [...FILE_ONLY, '-i', asFileInput(file)];
+}
+
+/**
+ * The demuxers a character clip may be read with (ffprobe's `format_name`).
+ * Anything else, playlists (hls, dash), concat lists, image sequences, is
+ * refused: those make ffmpeg open further files named inside the upload.
+ */
+const SINGLE_FILE_CONTAINERS = new Set(['mov,mp4,m4a,3gp,3g2,mj2', 'matroska,webm']);
+/** ffprobe's names for the still-image formats an `--image` may be. */
+const SINGLE_IMAGE_FORMATS = new Set(['png_pipe', 'jpeg_pipe', 'webp_pipe', 'image2']);
+
+export function isSingleFileContainer(formatName: string | undefined, kind: 'video' | 'image'): boolean {
+  return formatName !== undefined && (kind === 'video' ? SINGLE_FILE_CONTAINERS : SINGLE_IMAGE_FORMATS).has(formatName);
+}
+
 const ProbeOutput = z.object({
-  format: z.object({ duration: z.string().optional(), size: z.string().optional() }).optional(),
+  format: z.object({ format_name: z.string().optional(), duration: z.string().optional(), size: z.string().optional() }).optional(),
   streams: z.array(z.object({ codec_type: z.string().optional(), duration: z.string().optional() })).optional(),
 });
 
 export interface MediaProbe {
+  /** ffprobe's demuxer name, e.g. `mov,mp4,m4a,3gp,3g2,mj2` or `hls`. */
+  formatName: string | undefined;
   durationSeconds: number | undefined;
   hasAudio: boolean;
   hasVideo: boolean;
@@ -131,7 +159,7 @@ export interface MediaProbe {
 export async function probeMedia(tools: FfmpegTools, file: string, timeoutMs: number): Promise<MediaProbe | undefined> {
   const result = await runTool(
     tools.ffprobe,
-    ['-v', 'error', '-show_entries', 'format=duration,size:stream=codec_type,duration', '-of', 'json', asFileInput(file)],
+    ['-v', 'error', ...FILE_ONLY, '-show_entries', 'format=format_name,duration,size:stream=codec_type,duration', '-of', 'json', asFileInput(file)],
     timeoutMs,
   );
   if (result.code !== 0) return undefined;
@@ -146,6 +174,7 @@ export async function probeMedia(tools: FfmpegTools, file: string, timeoutMs: nu
   const streams = parsed.data.streams ?? [];
   const candidates = [parsed.data.format?.duration, ...streams.map((s) => s.duration)].map(Number).filter((n) => Number.isFinite(n) && n > 0);
   return {
+    formatName: parsed.data.format?.format_name,
     durationSeconds: candidates[0],
     hasAudio: streams.some((s) => s.codec_type === 'audio'),
     hasVideo: streams.some((s) => s.codec_type === 'video'),

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { asFileInput, probeMedia, runTool, type FfmpegTools } from './ffmpeg.js';
+import { asFileInput, isSingleFileContainer, probeMedia, runTool, userInput, type FfmpegTools } from './ffmpeg.js';
 
 export const MAX_FRAMES = 8;
 /** Seek a little past 0: many encoders start with a black or faded-in frame. */
@@ -33,8 +33,8 @@ export interface FrameCutOptions {
 export async function cutFrames(clipPath: string, count: number, options: FrameCutOptions): Promise<string[]> {
   const wanted = Math.max(1, Math.min(MAX_FRAMES, Math.floor(count)));
   const probe = await probeMedia(options.tools, clipPath, options.timeoutMs);
-  if (!probe?.hasVideo || probe.durationSeconds === undefined) {
-    throw new Error(`ffprobe found no video stream with a duration in ${clipPath}`);
+  if (!probe?.hasVideo || probe.durationSeconds === undefined || !isSingleFileContainer(probe.formatName, 'video')) {
+    throw new Error(`ffprobe found no single-file video with a duration in ${clipPath} (format ${probe?.formatName})`);
   }
   await mkdir(options.framesDir, { recursive: true });
   const stem = `${path.basename(clipPath, path.extname(clipPath))}-${randomBytes(4).toString('hex')}`;
@@ -46,7 +46,7 @@ export async function cutFrames(clipPath: string, count: number, options: FrameC
       [
         '-hide_banner', '-v', 'error', '-y',
         // -ss before -i seeks by keyframe index instead of decoding from the start.
-        '-ss', seconds.toFixed(3), '-i', asFileInput(clipPath),
+        '-ss', seconds.toFixed(3), ...userInput(clipPath),
         '-frames:v', '1', '-q:v', '2', '-f', 'image2', asFileInput(out),
       ],
       options.timeoutMs,

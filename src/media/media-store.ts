@@ -1,9 +1,6 @@
 /**
- * The `MediaStore` port over DATA_DIR:
- *
- *   DATA_DIR/videos/<jobId>.mp4     finished videos (removed after the retention period)
- *   DATA_DIR/characters/…           character clips and images (kept while the character exists)
- *   DATA_DIR/frames/…               reference frames cut from clips (removed after retention)
+ * The `MediaStore` port over DATA_DIR; the folders and who owns each file are
+ * described in media-layout.ts.
  *
  * Every file appears under its final name only when complete: bytes go to a
  * dot-prefixed `.part` file that is fsynced and renamed, so a crash or a full
@@ -11,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { copyFile, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { isAbortError, ProviderError, UserFacingError } from '../core/errors.js';
@@ -19,7 +16,9 @@ import type { MediaStore, ResultStream } from '../core/ports.js';
 import type { Logger } from '../log.js';
 import { resolveFfmpegTools, toolsAvailable } from './ffmpeg.js';
 import { cutFrames } from './frames.js';
-import { fetchUserFile, formatByteSize, sniffVideoContainer, type ResolvedAddress, type SourceKind } from './safe-fetch.js';
+import { inMediaFolder, LINKABLE_FOLDERS, mediaDirs, sweepMediaFolders, tenantOfFolder, teamFolderName, type NeededFiles } from './media-layout.js';
+import { createOwnedFiles, isDiskFull } from './owned-files.js';
+import { fetchUserFile, type ResolvedAddress, type SourceKind } from './safe-fetch.js';
 import { createPathSigner } from './signed-paths.js';
 
 export interface MediaStoreOptions {
@@ -34,6 +33,8 @@ export interface MediaStoreOptions {
   signingKey: string;
   ffmpegPath?: string;
   ffprobePath?: string;
+  /** Bytes one team may keep in its clip, frame and image folders; undefined for no limit. */
+  teamQuotaBytes?: number;
   /** Total time allowed to download one user-supplied URL. */
   fetchTimeoutMs: number;
   /** Per ffmpeg/ffprobe run. Default 2 minutes. */
@@ -56,23 +57,17 @@ export interface BotMediaStore extends MediaStore {
   readonly ffmpegPath: string;
   /** The absolute file a `/files/<token>` link names, or undefined when forged, expired or outside DATA_DIR. */
   verifySignedPath(token: string): string | undefined;
-  /** Deletes videos and frames whose mtime is older than `retentionMs` on the injected clock; returns how many. */
-  removeExpiredFiles(retentionMs: number): Promise<number>;
+  /**
+   * One sweep of every media folder (see media-layout.ts): videos older than
+   * `retentionMs` on the injected clock, and team files nothing needs any
+   * more. `needed` names the files the core still uses; returns how many went.
+   */
+  removeExpiredFiles(retentionMs: number, needed?: NeededFiles): Promise<number>;
 }
 
 /** Job ids become file names: anything beyond this alphabet could climb out of the directory. */
 const SAFE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
 const DISK_FULL = "The bot's disk is full, so the video could not be saved. An admin needs to free space.";
-const IMAGE_SIGNATURES: Array<{ extension: string; matches: (head: Buffer) => boolean }> = [
-  { extension: 'png', matches: (h) => h.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) },
-  { extension: 'jpg', matches: (h) => h[0] === 0xff && h[1] === 0xd8 && h[2] === 0xff },
-  { extension: 'webp', matches: (h) => h.subarray(0, 4).toString('latin1') === 'RIFF' && h.subarray(8, 12).toString('latin1') === 'WEBP' },
-];
-
-function isDiskFull(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ENOSPC' || code === 'EDQUOT';
-}
 
 function tempName(dir: string, stem: string): string {
   return path.join(dir, `.${stem}.${randomBytes(6).toString('hex')}.part`);
@@ -82,25 +77,10 @@ function uniqueStem(clock: Clock, prefix: string): string {
   return `${prefix}-${clock.now().toString(36)}-${randomBytes(6).toString('hex')}`;
 }
 
-async function readHead(file: string, length: number): Promise<Buffer> {
-  const handle = await open(file, 'r');
-  try {
-    const buffer = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
-
 export function createMediaStore(options: MediaStoreOptions): BotMediaStore {
   const logger = options.logger.child({ component: 'media' });
   const dataDir = path.resolve(options.dataDir);
-  const dirs = {
-    videos: path.join(dataDir, 'videos'),
-    characters: path.join(dataDir, 'characters'),
-    frames: path.join(dataDir, 'frames'),
-  };
+  const dirs = mediaDirs(dataDir);
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
 
   const tools = resolveFfmpegTools(options.ffmpegPath, options.ffprobePath);
@@ -109,7 +89,16 @@ export function createMediaStore(options: MediaStoreOptions): BotMediaStore {
     logger.warn({ ffmpeg: tools.ffmpeg, ffprobe: tools.ffprobe }, 'ffmpeg/ffprobe not found: no reference frames and no re-encoding for upload limits');
   }
   const ffmpegTimeoutMs = options.ffmpegTimeoutMs ?? 2 * 60_000;
-  const signer = createPathSigner(dataDir, options.signingKey, options.clock);
+  const signer = createPathSigner(dataDir, options.signingKey, options.clock, LINKABLE_FOLDERS);
+  const owned = createOwnedFiles({
+    dirs,
+    logger,
+    maxSourceBytes: options.maxSourceBytes,
+    teamQuotaBytes: options.teamQuotaBytes,
+    tools: ffmpegAvailable ? tools : undefined,
+    probeTimeoutMs: Math.min(ffmpegTimeoutMs, 30_000),
+    now: () => options.clock.now(),
+  });
   const publicUrl = options.publicUrl?.replace(/\/+$/, '');
 
   async function saveResult(jobId: string, stream: ResultStream, signal?: AbortSignal): Promise<{ path: string; bytes: number }> {
@@ -169,9 +158,12 @@ export function createMediaStore(options: MediaStoreOptions): BotMediaStore {
     }
   }
 
+  /** Downloads into tmp/fetch: a hand-over file until `importFile` takes it into a team's folder. */
   async function fetchSource(url: string, kind: SourceKind, signal?: AbortSignal): Promise<{ path: string; bytes: number }> {
     const stem = uniqueStem(options.clock, kind === 'video' ? 'clip' : 'image');
-    const temp = tempName(dirs.characters, stem);
+    const fetchDir = path.join(dirs.tmp, 'fetch');
+    await mkdir(fetchDir, { recursive: true });
+    const temp = tempName(fetchDir, stem);
     try {
       const fetched = await fetchUserFile(url, temp, {
         kind,
@@ -182,7 +174,7 @@ export function createMediaStore(options: MediaStoreOptions): BotMediaStore {
         allowAddress: options.allowAddress,
         resolve: options.resolve,
       });
-      const finalPath = path.join(dirs.characters, `${stem}.${fetched.extension}`);
+      const finalPath = path.join(fetchDir, `${stem}.${fetched.extension}`);
       await rename(temp, finalPath);
       logger.info({ kind, bytes: fetched.bytes, host: new URL(fetched.finalUrl).host }, 'character source fetched');
       return { path: finalPath, bytes: fetched.bytes };
@@ -192,43 +184,16 @@ export function createMediaStore(options: MediaStoreOptions): BotMediaStore {
     }
   }
 
-  async function importFile(source: string, kind: SourceKind): Promise<{ path: string; bytes: number }> {
-    const absolute = path.resolve(source);
-    let size: number;
-    try {
-      const info = await stat(absolute);
-      if (!info.isFile()) throw new Error('not a regular file');
-      size = info.size;
-    } catch (error) {
-      throw new UserFacingError('source_missing', `The bot cannot read the file ${path.basename(source)}. Check the path.`, { cause: error });
+  /** Drops files the bot made; anything outside the media folders (the store, a console user's own file) is left alone. */
+  async function discard(files: Array<string | undefined>): Promise<void> {
+    for (const file of files) {
+      if (file === undefined || !inMediaFolder(dirs, file)) continue;
+      await rm(file, { force: true }).catch((error: unknown) => logger.warn({ err: error, file }, 'could not remove a file'));
     }
-    // The bot's own results may be larger than the cap for outside sources.
-    const ownResult = absolute.startsWith(dirs.videos + path.sep);
-    if (!ownResult && size > options.maxSourceBytes) {
-      const purpose = kind === 'video' ? 'character clips' : 'reference images';
-      throw new UserFacingError('source_too_large', `That file is larger than the ${formatByteSize(options.maxSourceBytes)} the bot accepts for ${purpose}.`);
-    }
-    const head = await readHead(absolute, 16);
-    const extension =
-      kind === 'video' ? sniffVideoContainer(head)?.extension : IMAGE_SIGNATURES.find((s) => s.matches(head))?.extension;
-    if (!extension) {
-      const wanted = kind === 'video' ? 'a video file (MP4, MOV or WebM)' : 'a PNG, JPEG or WebP image';
-      throw new UserFacingError('source_bad_type', `That file is not ${wanted}, so the bot cannot use it.`, {
-        cause: new Error(`first bytes ${head.toString('hex')}`),
-      });
-    }
-    const stem = uniqueStem(options.clock, kind === 'video' ? 'clip' : 'image');
-    const temp = tempName(dirs.characters, stem);
-    const finalPath = path.join(dirs.characters, `${stem}.${extension}`);
-    try {
-      await copyFile(absolute, temp);
-      await rename(temp, finalPath);
-    } catch (error) {
-      await rm(temp, { force: true });
-      if (isDiskFull(error)) throw new UserFacingError('disk_full', "The bot's disk is full, so the file could not be saved. An admin needs to free space.", { cause: error });
-      throw error;
-    }
-    return { path: finalPath, bytes: size };
+  }
+
+  async function holds(file: string): Promise<boolean> {
+    return inMediaFolder(dirs, file) && (await stat(file).then((s) => s.isFile(), () => false));
   }
 
   async function extractFrames(clipPath: string, count: number): Promise<string[]> {
@@ -237,7 +202,10 @@ export function createMediaStore(options: MediaStoreOptions): BotMediaStore {
       return [];
     }
     try {
-      return await cutFrames(clipPath, count, { tools, framesDir: dirs.frames, timeoutMs: ffmpegTimeoutMs });
+      // Frames belong to the clip's team, so they count against its quota and go with its characters.
+      const team = tenantOfFolder(path.basename(path.dirname(path.resolve(clipPath))));
+      const framesDir = team === undefined ? dirs.frames : path.join(dirs.frames, teamFolderName(team));
+      return await cutFrames(clipPath, count, { tools, framesDir, timeoutMs: ffmpegTimeoutMs });
     } catch (error) {
       logger.warn({ err: error, clipPath }, 'could not cut reference frames');
       return [];
@@ -254,26 +222,8 @@ export function createMediaStore(options: MediaStoreOptions): BotMediaStore {
     return `${publicUrl}/files/${token}`;
   }
 
-  async function removeExpiredFiles(retentionMs: number): Promise<number> {
-    const cutoff = options.clock.now() - retentionMs;
-    let removed = 0;
-    // Character clips are deliberately absent: they live as long as their character.
-    for (const dir of [dirs.videos, dirs.frames]) {
-      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-      for (const entry of entries) {
-        if (!entry.isFile()) continue;
-        const file = path.join(dir, entry.name);
-        try {
-          if ((await stat(file)).mtimeMs < cutoff) {
-            await rm(file);
-            removed++;
-          }
-        } catch (error) {
-          // Gone already (a concurrent sweep or a retry) is fine; anything else is worth a line.
-          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') logger.warn({ err: error, file }, 'could not remove an expired file');
-        }
-      }
-    }
+  async function removeExpiredFiles(retentionMs: number, needed: NeededFiles = async () => new Set()): Promise<number> {
+    const removed = await sweepMediaFolders({ dirs, now: options.clock.now(), retentionMs, needed, logger });
     if (removed > 0) logger.info({ removed }, 'expired files removed');
     return removed;
   }
@@ -284,7 +234,9 @@ export function createMediaStore(options: MediaStoreOptions): BotMediaStore {
     ffmpegPath: tools.ffmpeg,
     saveResult,
     fetchSource,
-    importFile,
+    importFile: owned.adopt,
+    discard,
+    holds,
     extractFrames,
     publicUrlFor,
     verifySignedPath: (token) => signer.verify(token),

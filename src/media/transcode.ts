@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { asFileInput, probeMedia, resolveFfmpegTools, runTool, type FfmpegTools } from './ffmpeg.js';
+import { asFileInput, probeMedia, resolveFfmpegTools, runTool, userInput, type FfmpegTools } from './ffmpeg.js';
 
 export interface TranscodeOptions {
   ffmpegPath?: string;
@@ -75,7 +75,7 @@ export async function transcodeToFit(
     const height = maxHeightFor(bitrate);
     const args = [
       '-hide_banner', '-v', 'error', '-y',
-      '-i', asFileInput(inputPath),
+      ...userInput(inputPath),
       '-map', '0:v:0', '-map', '0:a:0?',
       '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p',
       '-b:v', String(bitrate), '-maxrate', String(bitrate), '-bufsize', String(bitrate * 2),

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import fsp, { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import fsp, { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { syncBuiltinESMExports } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -24,7 +24,6 @@ import { transcodeToFit, targetVideoBitrate } from '../../src/media/transcode.js
 import { waitFor } from '../helpers/drive.js';
 
 const SIGNING_KEY = 'test-signing-key-0123456789abcdef';
-const DAY = 24 * 60 * 60_000;
 
 let root: string;
 let clipPath: string;
@@ -230,13 +229,13 @@ describe('saveResult', () => {
 });
 
 describe('character sources', () => {
-  test('fetchSource stores a clip under characters/ with a unique name', async () => {
+  test('fetchSource stores a clip as a hand-over file under tmp/fetch with a unique name', async () => {
     const { store } = newStore(await freshDir('fetch-ok'));
     const a = await store.fetchSource(`${sourceUrl}/clip.mp4`, 'video');
     const b = await store.fetchSource(`${sourceUrl}/clip.mp4`, 'video');
     assert.notEqual(a.path, b.path);
     for (const saved of [a, b]) {
-      assert.equal(path.dirname(saved.path), path.join(store.dataDir, 'characters'));
+      assert.equal(path.dirname(saved.path), path.join(store.dataDir, 'tmp', 'fetch'));
       assert.match(saved.path, /\.mp4$/);
       assert.deepEqual(await readFile(saved.path), await readFile(clipPath));
     }
@@ -246,26 +245,26 @@ describe('character sources', () => {
     const { store } = newStore(await freshDir('fetch-private'), { allowPrivateAddresses: false });
     const error = await store.fetchSource(`${sourceUrl}/clip.mp4`, 'video').catch((e: unknown) => e);
     assert.ok(error instanceof UserFacingError && error.code === 'source_private_address', String(error));
-    assert.deepEqual(await readdir(path.join(store.dataDir, 'characters')), []);
+    assert.deepEqual(await readdir(path.join(store.dataDir, 'tmp', 'fetch')), []);
   });
 
-  test('a refused download leaves nothing in characters/', async () => {
+  test('a refused download leaves nothing behind', async () => {
     const { store } = newStore(await freshDir('fetch-refused'));
     await assert.rejects(store.fetchSource(`${sourceUrl}/page.html`, 'video'), UserFacingError);
-    assert.deepEqual(await readdir(path.join(store.dataDir, 'characters')), []);
+    assert.deepEqual(await readdir(path.join(store.dataDir, 'tmp', 'fetch')), []);
   });
 
   test('importFile copies a real video and refuses other files and oversized ones', async () => {
     const { store } = newStore(await freshDir('import'), { maxSourceBytes: 1_000_000 });
-    const imported = await store.importFile(clipPath, 'video');
-    assert.match(imported.path, /characters\/clip-.*\.mp4$/);
+    const imported = await store.importFile(clipPath, 'video', 'console');
+    assert.match(imported.path, /characters\/t-[A-Za-z0-9_-]+\/clip-.*\.mp4$/);
     assert.deepEqual(await readFile(imported.path), await readFile(clipPath));
     const text = path.join(root, 'notes.txt');
     await writeFile(text, 'just words, not a video');
-    await assert.rejects(store.importFile(text, 'video'), (e: unknown) => e instanceof UserFacingError && e.code === 'source_bad_type');
+    await assert.rejects(store.importFile(text, 'video', 'console'), (e: unknown) => e instanceof UserFacingError && e.code === 'source_bad_type');
     const { store: small } = newStore(await freshDir('import-small'), { maxSourceBytes: 1000 });
-    await assert.rejects(small.importFile(clipPath, 'video'), (e: unknown) => e instanceof UserFacingError && e.code === 'source_too_large');
-    await assert.rejects(store.importFile(path.join(root, 'nope.mp4'), 'video'), (e: unknown) => e instanceof UserFacingError && e.code === 'source_missing');
+    await assert.rejects(small.importFile(clipPath, 'video', 'console'), (e: unknown) => e instanceof UserFacingError && e.code === 'source_too_large');
+    await assert.rejects(store.importFile(path.join(root, 'nope.mp4'), 'video', 'console'), (e: unknown) => e instanceof UserFacingError && e.code === 'source_missing');
   });
 });
 
@@ -378,35 +377,4 @@ describe('ffmpeg work', () => {
   });
 });
 
-describe('retention', () => {
-  test('removes videos and frames older than the retention by the injected clock; keeps new ones and characters', async () => {
-    const { store, clock } = newStore(await freshDir('retention'));
-    const at = (ms: number) => new Date(ms);
-    const files = {
-      oldVideo: path.join(store.dataDir, 'videos', 'j_old.mp4'),
-      newVideo: path.join(store.dataDir, 'videos', 'j_new.mp4'),
-      oldFrame: path.join(store.dataDir, 'frames', 'old-0.jpg'),
-      newFrame: path.join(store.dataDir, 'frames', 'new-0.jpg'),
-      oldCharacter: path.join(store.dataDir, 'characters', 'clip-old.mp4'),
-    };
-    for (const file of Object.values(files)) await writeFile(file, 'x');
-    const old = clock.now() - 8 * DAY;
-    const recent = clock.now() - 6 * DAY;
-    await utimes(files.oldVideo, at(old), at(old));
-    await utimes(files.oldFrame, at(old), at(old));
-    await utimes(files.oldCharacter, at(old), at(old));
-    await utimes(files.newVideo, at(recent), at(recent));
-    await utimes(files.newFrame, at(recent), at(recent));
-
-    assert.equal(await store.removeExpiredFiles(7 * DAY), 2);
-    const exists = async (file: string) => stat(file).then(() => true, () => false);
-    assert.equal(await exists(files.oldVideo), false);
-    assert.equal(await exists(files.oldFrame), false);
-    assert.equal(await exists(files.newVideo), true);
-    assert.equal(await exists(files.newFrame), true);
-    assert.equal(await exists(files.oldCharacter), true, 'character clips live as long as the character');
-
-    await clock.advance(2 * DAY, DAY);
-    assert.equal(await store.removeExpiredFiles(7 * DAY), 2, 'the clock, not the wall time, decides');
-  });
-});
+// Retention and ownership of every media folder: test/media/media-lifecycle.test.ts (runs without ffmpeg).

@@ -76,7 +76,12 @@ export function parseCommand(interaction: ChatInputCommandInteraction): ParsedCo
 }
 
 /** Downloads an attachment option to a local file, under the media store's size, type and address rules. */
-export function attachmentResolver(deps: DiscordDeps, interaction: ChatInputCommandInteraction) {
+/**
+ * Fetches an attached file to a hand-over file and records it in `handedOver`:
+ * the core moves what it keeps into the team's folder, and the caller discards
+ * whatever is left once the command is answered, so a refused request keeps nothing.
+ */
+export function attachmentResolver(deps: DiscordDeps, interaction: ChatInputCommandInteraction, handedOver: string[]) {
   return async (value: string, kind: 'video' | 'image'): Promise<string> => {
     const attachment = interaction.options.resolved?.attachments?.get(value);
     if (!attachment) throw new UserFacingError('no_attachment', 'The attached file did not reach the bot. Attach it again.');
@@ -85,6 +90,7 @@ export function attachmentResolver(deps: DiscordDeps, interaction: ChatInputComm
       throw new UserFacingError('too_big', `The attached file is ${(attachment.size / 1024 / 1024).toFixed(1)} MiB; the bot takes files up to ${deps.config.MAX_SOURCE_MB} MiB.`);
     }
     const saved = await deps.media.fetchSource(attachment.url, kind);
+    handedOver.push(saved.path);
     return saved.path;
   };
 }

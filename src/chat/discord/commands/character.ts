@@ -8,7 +8,8 @@ import { replyMessage } from '../render.js';
 
 export async function handleCharacter(deps: DiscordDeps, interaction: ChatInputCommandInteraction, command: ParsedCommand, actor: Actor): Promise<void> {
   const { studio, logger } = deps;
-  const ctx = { actor, surface: { platform: 'discord' }, resolveAttachment: attachmentResolver(deps, interaction) };
+  const handedOver: string[] = [];
+  const ctx = { actor, surface: { platform: 'discord' }, resolveAttachment: attachmentResolver(deps, interaction, handedOver) };
   if (command.subcommand === 'create') {
     // Fetching the clip and preparing it can take longer than Discord's 3 seconds, and a refusal
     // must stay private, so the defer is ephemeral (a defer's visibility cannot change later).
@@ -18,6 +19,9 @@ export async function handleCharacter(deps: DiscordDeps, interaction: ChatInputC
       await interaction.editReply({ ...replyMessage(reply), allowedMentions: { parse: [] } });
     } catch (error) {
       await answerEphemeral(interaction, sentenceFor(error, logger, { command: 'character create' }), logger);
+    } finally {
+      // What the core kept it moved into the team's folder; a refused request keeps nothing.
+      await deps.media.discard(handedOver);
     }
     return;
   }

@@ -15,9 +15,14 @@ export async function handleSora(deps: DiscordDeps, interaction: ChatInputComman
         // An attached image must be downloaded first, which may take longer than Discord's 3 seconds.
         slow: command.options.image !== undefined,
         request: async (surface: SurfaceRef) => {
-          const reply = await handleCommand(studio, command, { actor, surface, resolveAttachment: attachmentResolver(deps, interaction) });
-          if (reply.kind !== 'accepted') throw new Error(`unexpected reply ${reply.kind}`);
-          return reply.accepted;
+          const handedOver: string[] = [];
+          try {
+            const reply = await handleCommand(studio, command, { actor, surface, resolveAttachment: attachmentResolver(deps, interaction, handedOver) });
+            if (reply.kind !== 'accepted') throw new Error(`unexpected reply ${reply.kind}`);
+            return reply.accepted;
+          } finally {
+            await deps.media.discard(handedOver);
+          }
         },
       });
     case 'remix': {

@@ -77,7 +77,8 @@ async function runCommand(rt: SlackRuntime, p: SlashCommand, parsed: ParsedComma
       rt.logger.warn({ err: e }, 'could not answer a slack command through response_url'),
     );
   } finally {
-    // The core copied the clip into its own area; our download was only a hand-over.
+    // The core moved what it keeps (a clip, an --image) into the team's folder, owned by the character or
+    // the job until it ends; whatever is still here was refused, and a refused request keeps nothing.
     for (const file of downloaded) await rm(file, { force: true });
   }
 }
