@@ -4,6 +4,7 @@
  * the provider simulator. Time is a ManualClock; only loopback I/O is awaited.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { CHANNEL, messageText, sampleVideo, startSlackBot, TENANT, waitReal, type SlackBot } from '../fakes/slack/harness.js';
 
@@ -184,5 +185,42 @@ describe('slack over HTTP', () => {
     assert.match(messageText(s.fake.message(CHANNEL, statusTs)), /sora_job_retry/);
     await s.drive(() => true, 50);
     assert.ok(![...s.fake.uploads.values()].some((u) => u.filename === `${job.id}.mp4`), 'a cancelled job uploads nothing');
+  });
+});
+
+describe('slack --image', () => {
+  // A 1×1 PNG: the smallest real image.
+  const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+  let s: SlackBot;
+  before(async () => {
+    // One job at a time on a backend, so the image job can be held in the queue across a restart.
+    s = await startSlackBot({ env: { BACKEND_CONCURRENCY: '1' } });
+    s.fake.users.set('U0ALICE', { id: 'U0ALICE', name: 'alice', real_name: 'Alice' });
+  });
+  after(async () => s.stop());
+
+  test('a shared image is kept by its job until it is submitted, across a restart, and the video is delivered', async () => {
+    const shared = s.fake.shareFile({ name: 'boat.png', mimetype: 'image/png', content: PNG });
+    // The first job holds the only openai slot, so the image job waits in the queue.
+    await s.slash('/sora', 'generate a slow sunrise over the sea --seconds 12 --backend openai');
+    await waitReal(async () => (await s.jobs()).some((j) => j.started), 'first job started');
+    const gen = await s.slash('/sora', `generate this paper boat sets sail --seconds 4 --backend openai --image <${s.fake.permalink(shared.id)}>`);
+    assert.equal(gen.ack, undefined);
+    await waitReal(async () => (await s.jobs()).some((j) => j.input.prompt.includes('paper boat') && j.started), 'image job accepted');
+    const queued = (await s.jobs()).find((j) => j.input.prompt.includes('paper boat'))!;
+    assert.equal(queued.state, 'queued');
+    const image = queued.input.imagePath!;
+    assert.ok(image.startsWith(`${s.tb.dataDir}/images/`), `the job owns a copy under DATA_DIR: ${image}`);
+    assert.deepEqual(await readFile(image), PNG);
+    assert.ok((await s.tb.bot.studio.filesInUse([TENANT])).has(image), 'the sweep must keep it');
+
+    // The command has long returned (its hand-over download is gone); restart before the job is submitted.
+    s = await s.restart();
+    await s.drive(async () => (await s.tb.bot.studio.jobs.get(queued.id))?.state === 'delivered');
+    const delivered = (await s.tb.bot.studio.jobs.get(queued.id))!;
+    const simJob = s.tb.sim.jobs.get(delivered.providerJobId!);
+    assert.equal(simJob?.hasInputReference, true, 'the provider received the image');
+    assert.ok([...s.fake.uploads.values()].some((u) => u.filename === `${queued.id}.mp4` && u.completed?.threadTs === delivered.surface.parentTs));
+    assert.ok(!(await s.tb.bot.studio.filesInUse([TENANT])).has(image), 'once the job has ended, the sweep may remove its image');
   });
 });
