@@ -4,7 +4,7 @@
  * provider simulator, on an injected clock. No module of ours is mocked.
  */
 import assert from 'node:assert/strict';
-import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -177,6 +177,22 @@ describe('Discord adapter, end to end', { concurrency: false }, () => {
     assert.match(JSON.stringify(originalOf(b, fake).embeds), /Created @robot/);
     const chars = await h.bot.studio.listCharacters({ tenant: `discord:${GUILD}`, userId: alice.id, displayName: 'alice', isAdmin: false });
     assert.deepEqual(chars.map((c) => [c.name, c.source.kind]), [['mascot', 'clip'], ['robot', 'url']]);
+  });
+
+  test('2a each character keeps one clip; a refused create keeps none of its attachment', async () => {
+    const { fake } = h;
+    const filesUnder = async (folder: string) =>
+      (await readdir(path.join(h.dataDir, folder), { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).length;
+    assert.equal(await filesUnder('characters'), 2, 'mascot and robot from test 2: one clip each, no hand-over copy');
+    assert.equal(await filesUnder('tmp'), 0);
+    const att = fake.attachment('again.mp4', await readFile(SAMPLE_CLIP_PATH), 'video/mp4');
+    const dup = fake.command(target(channel, alice), 'character', 'create', [str('name', 'mascot'), { name: 'video', type: 11, value: att.id }], {
+      attachments: { [att.id]: att },
+    });
+    await until(filled(dup, fake), 'refusal');
+    assert.match(originalOf(dup, fake).content, /already has a character called @mascot/);
+    assert.equal(await filesUnder('characters'), 2, 'the refused attachment is not kept');
+    assert.equal(await filesUnder('tmp'), 0, 'nor left as a hand-over file');
   });
 
   test("3 autocomplete offers this server's characters only", async () => {
