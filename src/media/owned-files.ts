@@ -59,19 +59,26 @@ function notOfKind(kind: SourceKind, cause: string): UserFacingError {
 export function createOwnedFiles(options: OwnedFilesOptions) {
   const { dirs, logger } = options;
 
-  /** Refuses anything but one self-contained file of the wanted kind; returns its extension. */
-  async function check(file: string, kind: SourceKind): Promise<string> {
+  /** The extension the first bytes show, or a refusal. */
+  async function sniff(file: string, kind: SourceKind): Promise<string> {
     const head = await readHead(file, 16);
     const extension = kind === 'video' ? sniffVideoContainer(head)?.extension : IMAGE_SIGNATURES.find((s) => s.matches(head))?.extension;
     if (!extension) throw notOfKind(kind, `first bytes ${head.toString('hex')}`);
+    return extension;
+  }
+
+  /**
+   * Refuses anything but one self-contained file of the wanted kind. Runs on the bot's own copy, whose
+   * name it chose: a user's file name such as `img%03d.jpg` would make ffmpeg read a numbered sequence.
+   */
+  async function probe(file: string, kind: SourceKind): Promise<void> {
     if (options.tools) {
-      const probe = await probeMedia(options.tools, file, options.probeTimeoutMs).catch(() => undefined);
+      const found = await probeMedia(options.tools, file, options.probeTimeoutMs).catch(() => undefined);
       // A playlist or concat list dressed as MP4 would make ffmpeg open the files it names.
-      if (!probe || !probe.hasVideo || !isSingleFileContainer(probe.formatName, kind)) {
-        throw notOfKind(kind, `ffprobe: ${probe ? `format ${probe.formatName}, video ${probe.hasVideo}` : 'unreadable'}`);
+      if (!found || !found.hasVideo || !isSingleFileContainer(found.formatName, kind)) {
+        throw notOfKind(kind, `ffprobe: ${found ? `format ${found.formatName}, video ${found.hasVideo}` : 'unreadable'}`);
       }
     }
-    return extension;
   }
 
   async function checkQuota(tenant: string, incoming: number): Promise<void> {
@@ -105,20 +112,19 @@ export function createOwnedFiles(options: OwnedFilesOptions) {
       const purpose = kind === 'video' ? 'character clips' : 'reference images';
       throw new UserFacingError('source_too_large', `That file is larger than the ${formatByteSize(options.maxSourceBytes)} the bot accepts for ${purpose}.`);
     }
-    const extension = await check(absolute, kind);
+    const extension = await sniff(absolute, kind);
     await checkQuota(tenant, size);
     const dir = path.join(kind === 'video' ? dirs.characters : dirs.images, teamFolderName(tenant));
     await mkdir(dir, { recursive: true });
     const stem = `${kind === 'video' ? 'clip' : 'image'}-${options.now().toString(36)}-${randomBytes(6).toString('hex')}`;
     const finalPath = path.join(dir, `${stem}.${extension}`);
-    const temp = path.join(dir, `.${stem}.part`);
+    const temp = path.join(dir, `.${stem}.part.${extension}`);
     try {
-      if (inside(dirs.tmp, absolute)) await rename(absolute, finalPath);
-      else if (inside(dirs.videos, absolute)) await link(absolute, finalPath).catch(() => copyFile(absolute, finalPath));
-      else {
-        await copyFile(absolute, temp);
-        await rename(temp, finalPath);
-      }
+      if (inside(dirs.tmp, absolute)) await rename(absolute, temp);
+      else if (inside(dirs.videos, absolute)) await link(absolute, temp).catch(() => copyFile(absolute, temp));
+      else await copyFile(absolute, temp);
+      await probe(temp, kind);
+      await rename(temp, finalPath);
     } catch (error) {
       await rm(temp, { force: true });
       if (isDiskFull(error)) throw new UserFacingError('disk_full', "The bot's disk is full, so the file could not be saved. An admin needs to free space.", { cause: error });

@@ -44,6 +44,7 @@ function newStore(name: string, overrides: Partial<MediaStoreOptions> = {}): { s
   return { store, clock, dataDir };
 }
 
+const filesIn = async (dir: string) => (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
 const exists = (file: string) => stat(file).then(() => true, () => false);
 async function put(file: string, content: Buffer | string, mtimeMs?: number): Promise<string> {
   await mkdir(path.dirname(file), { recursive: true });
@@ -108,7 +109,7 @@ describe('taking files into a team folder', () => {
     const refused = await store.importFile(clip, 'video', 'discord:1').catch((e: unknown) => e);
     assert.ok(refused instanceof UserFacingError && refused.code === 'disk_quota', String(refused));
     assert.match(refused.userMessage, /^Your team already keeps 17\.6 KB of clips and images on this bot, and this file \(8\.8 KB\) would pass the team's 24\.4 KB limit\. Delete a character/);
-    assert.equal((await readdir(path.join(dataDir, 'characters', teamFolderName('discord:1')))).length, 2, 'the refused copy was never made');
+    assert.equal((await filesIn(path.join(dataDir, 'characters'))).length, 2, 'the refused copy was never made');
     await store.importFile(clip, 'video', 'discord:2');
   });
 
@@ -130,7 +131,7 @@ describe('taking files into a team folder', () => {
     const { store, dataDir } = newStore('own-result', { maxSourceBytes: 5_000 });
     const big = await put(path.join(dataDir, 'videos', 'j_big.mp4'), mp4(6_000));
     await assert.rejects(store.importFile(big, 'video', 'console'), (e: unknown) => e instanceof UserFacingError && e.code === 'source_too_large');
-    assert.deepEqual(await readdir(path.join(dataDir, 'characters')), [], 'nothing kept');
+    assert.deepEqual(await filesIn(path.join(dataDir, 'characters')), [], 'nothing kept');
     const small = await put(path.join(dataDir, 'videos', 'j_small.mp4'), mp4(4_000));
     const linked = await store.importFile(small, 'video', 'console');
     assert.equal((await stat(linked.path)).ino, (await stat(small)).ino, 'a hard link: no second copy on disk');
@@ -169,7 +170,7 @@ printf '{"format":{"format_name":"%s","duration":"4.0"},"streams":[{"codec_type"
     await assert.rejects(store.importFile(plain, 'video', 'console'), (e: unknown) => e instanceof UserFacingError && e.code === 'source_bad_type');
     const disguised = await put(path.join(root, 'playlist-src', 'disguised.mp4'), Buffer.concat([MP4_HEAD, Buffer.from('\n#EXTM3U\nfile:///etc/passwd\n')]));
     await assert.rejects(store.importFile(disguised, 'video', 'console'), (e: unknown) => e instanceof UserFacingError && e.code === 'source_bad_type');
-    assert.deepEqual(await readdir(path.join(dataDir, 'characters')), [], 'nothing kept');
+    assert.deepEqual(await filesIn(path.join(dataDir, 'characters')), [], 'nothing kept');
 
     const real = await put(path.join(root, 'playlist-src', 'real.mp4'), mp4(500));
     await store.importFile(real, 'video', 'console');
