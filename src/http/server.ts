@@ -66,16 +66,29 @@ export function createBotHttpServer(options: BotHttpServerOptions): BotHttpServe
   });
 
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return badRequest(res, req.url);
+    }
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
     const match = routes.find((r) => r.method === method && (r.path.endsWith('/') ? url.pathname.startsWith(r.path) : url.pathname === r.path));
     if (!match) return sendJson(res, 404, { error: 'not found' });
     Promise.resolve(match.handler(req, res, url)).catch((error: unknown) => {
+      // decodeURIComponent on a malformed escape (`%E0%A4%A`): the client's mistake, not the bot's.
+      if (error instanceof URIError && !res.headersSent) return badRequest(res, url.pathname);
       logger.error({ err: error, path: url.pathname }, 'http handler failed');
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
       else res.destroy();
     });
   });
+  /** A request the bot cannot even read is the sender's fault: 400, and an info line rather than an error. */
+  function badRequest(res: ServerResponse, path: string | undefined): void {
+    logger.info({ path: path?.slice(0, 200) }, 'malformed request URL');
+    sendJson(res, 400, { error: 'The request URL is malformed.' });
+  }
+
   // Slow or stuck clients must not hold sockets forever.
   server.requestTimeout = 60_000;
   server.headersTimeout = 15_000;

@@ -122,6 +122,52 @@ describe('hostile input through the Slack adapter and the text parser', { timeou
   });
 });
 
+describe('Slack markup in user text, and malformed URLs', { timeout: 60_000 }, () => {
+  let s: SlackBot;
+  before(async () => {
+    s = await startSlackBot();
+    s.fake.users.set('U0EVE', { id: 'U0EVE', name: 'eve', real_name: 'Eve' });
+    s.fake.users.set('U0BOB', { id: 'U0BOB', name: 'bob', real_name: 'Bob' });
+  });
+  after(async () => s.stop());
+
+  const replyTo = async (responseUrl: string) => {
+    // Fetching and probing a clip takes real time on a busy machine; wait for the reply itself.
+    await waitReal(() => s.fake.responsesTo(responseUrl).length > 0, 'reply', 30_000);
+    return String(s.fake.responsesTo(responseUrl)[0]!.text);
+  };
+
+  it("a description cannot carry a disguised link into another member's /character list, nor a name into a refusal", async () => {
+    s.fake.publicFiles.set('bait.mp4', { mimetype: 'video/mp4', content: await readFile(SAMPLE_CLIP_PATH) });
+    // What a member types as <https://…|…> reaches the bot with Slack's own escaping of < and >.
+    const created = await s.slash('/character', `create bait --video_url <${s.fake.url}/public/bait.mp4> --description "&lt;https://evil.example/grab|Open your video&gt; &lt;!channel&gt;"`, 'U0EVE');
+    assert.equal(created.ack, undefined, JSON.stringify(created.ack));
+    assert.match(await replyTo(created.responseUrl), /Created @bait/);
+    const list = await s.slash('/character', 'list', 'U0BOB');
+    const listed = await replyTo(list.responseUrl);
+    assert.match(listed, /@bait/);
+    assert.doesNotMatch(listed, /<https:\/\/evil|<!channel>/, `the list renders a live link or ping: ${listed}`);
+    assert.match(listed, /&lt;https:\/\/evil\.example\/grab\|Open your video&gt;/, 'the words are still shown, as text');
+
+    const show = await s.slash('/character', 'show "&lt;https://e.co|x&gt;"', 'U0BOB');
+    // Refused by the parser (in the ack itself) or by the core (through response_url): either way escaped.
+    const refusal = show.ack ? String(show.ack.text) : await replyTo(show.responseUrl);
+    assert.match(refusal, /no character called @&lt;https:\/\/e\.co\|x&gt;/);
+    assert.doesNotMatch(refusal, /<https:/, `a refusal echoes the name as a live link: ${refusal}`);
+  });
+
+  it('a malformed percent-escape in a URL is a 400, logged below error level', async () => {
+    const before = s.tb.logs.lines.length;
+    for (const bad of ['/files/%E0%A4%A', '/files/%', '/files/abc%zz']) {
+      const res = await fetch(`http://127.0.0.1:${s.tb.bot.port}${bad}`);
+      assert.equal(res.status, 400, bad);
+      assert.deepEqual(await res.json(), { error: 'The request URL is malformed.' });
+    }
+    const errors = s.tb.logs.lines.slice(before).filter((line) => (JSON.parse(line) as { level: number }).level >= 50);
+    assert.deepEqual(errors, [], 'a client-side mistake is not an error of the bot');
+  });
+});
+
 describe('character source URLs are refused unless public http(s), end to end', { timeout: 60_000 }, () => {
   let t: TestBot;
   let hits = 0;

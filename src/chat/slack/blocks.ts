@@ -10,6 +10,7 @@ import { formatUsd } from '../../core/money.js';
 import { chatMarkdown, describeDuration, describeReply, progressBar } from '../../core/present.js';
 import type { Reply } from '../../core/replies.js';
 import type { JobEvent, JobRecord } from '../../core/types.js';
+import { escapeSlackText } from './slack-text.js';
 
 type Block = types.KnownBlock;
 
@@ -32,8 +33,11 @@ function quote(text: string): string {
   return clip(text.split('\n').map((l) => `>${l}`).join('\n'));
 }
 
-function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeMrkdwn = escapeSlackText;
+
+/** A member named by id renders as a mention; anything that is not a Slack user id is shown as text. */
+function member(id: string): string {
+  return /^[UW][A-Z0-9]{2,}$/.test(id) ? `<@${id}>` : escapeMrkdwn(id);
 }
 
 export interface BudgetLeft {
@@ -92,7 +96,7 @@ export function statusView(job: JobRecord, event: JobEvent | undefined, backendN
     case 'finished':
       return { line: `:white_check_mark: Done: ${job.seconds}s on ${backendName} for ${formatUsd(job.priceMicros ?? job.estimateMicros)}. The video is below.`, final: true, buttons: 'after' };
     case 'failed':
-      return { line: `:x: ${event.reason}`, final: true, buttons: 'retry' };
+      return { line: `:x: ${escapeMrkdwn(event.reason)}`, final: true, buttons: 'retry' };
     case 'cancelled':
       return { line: `:no_entry_sign: Cancelled by ${escapeMrkdwn(event.byName)}. The reserved budget went back to the team.`, final: true, buttons: 'retry' };
   }
@@ -152,7 +156,7 @@ export function costBlocks(report: CostReport): { text: string; blocks: Block[] 
     blocks.push({
       type: 'section',
       fields: [
-        { type: 'mrkdwn', text: `*<@${report.user.id}>*\n${spendLine(u?.spentMicros ?? 0, u?.reservedMicros ?? 0, report.user.capMicros)}` },
+        { type: 'mrkdwn', text: `*${member(report.user.id)}*\n${spendLine(u?.spentMicros ?? 0, u?.reservedMicros ?? 0, report.user.capMicros)}` },
         { type: 'mrkdwn', text: `*Videos*\n${u?.jobs ?? 0}` },
       ],
     });
@@ -169,7 +173,7 @@ export function costBlocks(report: CostReport): { text: string; blocks: Block[] 
     });
     const users = Object.entries(summary.byUser).sort((a, b) => b[1].spentMicros - a[1].spentMicros).slice(0, 10);
     if (users.length > 0) {
-      blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*By member*\n${users.map(([id, u]) => `• <@${id}>: ${spendLine(u.spentMicros, u.reservedMicros)} · ${u.jobs} video${u.jobs === 1 ? '' : 's'}`).join('\n')}`) } });
+      blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*By member*\n${users.map(([id, u]) => `• ${member(id)}: ${spendLine(u.spentMicros, u.reservedMicros)} · ${u.jobs} video${u.jobs === 1 ? '' : 's'}`).join('\n')}`) } });
     }
     const backends = Object.entries(summary.byBackend).sort((a, b) => b[1].spentMicros - a[1].spentMicros);
     if (backends.length > 0) {
@@ -188,7 +192,7 @@ export function costBlocks(report: CostReport): { text: string; blocks: Block[] 
   return { text: describeReply({ kind: 'cost', report }), blocks };
 }
 
-/** Any other reply: the shared plain text, which reads well as mrkdwn. */
+/** Any other reply: the shared plain text, which reads well as mrkdwn once the members' words in it are escaped. */
 export function replyText(reply: Reply): string {
-  return clip(describeReply(reply), 3900);
+  return clip(escapeMrkdwn(describeReply(reply)), 3900);
 }

@@ -15,6 +15,7 @@ import { jobMetadata, PARENT_EVENT, STATUS_EVENT } from './job-messages.js';
 import type { SlackMembers } from './members.js';
 import type { SlackPlaceAccess } from './place-access.js';
 import type { SharedFileOptions } from './shared-files.js';
+import { escapeSlackText } from './slack-text.js';
 import { slackErrorCode, type SlackSurface } from './surface.js';
 
 export interface SlackRuntime {
@@ -59,8 +60,9 @@ export async function openJobThread(rt: SlackRuntime, actor: Actor, accepted: Ac
 
 /** The sentence a person sees for an error; internals go to the log only. */
 export function userMessageFor(error: unknown, logger: Logger, context: Record<string, unknown>): string {
-  if (error instanceof CommandInputError) return `${error.userMessage}${error.usage ? `\nUsage:\n\`\`\`${error.usage}\`\`\`` : ''}`;
-  if (error instanceof UserFacingError) return error.userMessage;
+  // Refusals often echo what the member typed (a name, a value): escaped, it cannot become a link or a ping.
+  if (error instanceof CommandInputError) return escapeSlackText(`${error.userMessage}${error.usage ? `\nUsage:\n\`\`\`${error.usage}\`\`\`` : ''}`);
+  if (error instanceof UserFacingError) return escapeSlackText(error.userMessage);
   logger.error({ err: error, ...context }, 'slack request failed');
   return 'Something went wrong on my side while handling that. Nothing new was charged; please try again, and tell an admin if it keeps happening.';
 }

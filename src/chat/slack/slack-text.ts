@@ -11,6 +11,18 @@ const CHANNEL = /<#[A-Z0-9]+(?:\|([^>]*))?>/g;
 const SPECIAL = /<!(here|channel|everyone)(?:\|[^>]*)?>/g;
 const USER = /<@([A-Z0-9]+)(?:\|([^>]*))?>/g;
 
+/**
+ * Makes text safe to show in any Slack message: `&`, `<` and `>` are the
+ * only characters Slack's markup needs escaped, and with them escaped a
+ * user's text cannot carry a link (`<https://…|Open your video>`), a mention
+ * or a `<!channel>` ping (https://api.slack.com/reference/surfaces/formatting#escaping).
+ * Every message text that holds a member's words (a prompt, a character's
+ * name or description, a display name, a sentence that echoes them) passes here.
+ */
+export function escapeSlackText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 /** Unwraps links and channel mentions; leaves user mentions for option-aware handling. */
 export function unescapeSlackText(text: string): string {
   return text
