@@ -68,6 +68,8 @@ function sentence(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+
 // Built once per option and style: zod schemas are costly to construct, and every command validates its options.
 const schemas = new WeakMap<OptionSpec, Partial<Record<OptionStyle, z.ZodType<string | number | boolean>>>>();
 
@@ -83,7 +85,11 @@ function buildOptionSchema(option: OptionSpec, style: OptionStyle): z.ZodType<st
   switch (option.type) {
     case 'integer':
     case 'number': {
-      let schema = z.coerce.number({ error: `${name} must be a number.` }).refine(Number.isFinite, `${name} must be a number.`);
+      // Plain decimal notation only: Number() would also read `0x10` as 16, `1e1` as 10 and `0b11` as 3,
+      // which no member means when typing an amount of dollars or seconds.
+      let schema = z
+        .union([z.number(), z.string().trim().regex(DECIMAL).transform(Number)], { error: `${name} must be a number written in digits, like 8 or 2.50.` })
+        .refine(Number.isFinite, `${name} must be a number.`);
       if (option.type === 'integer') schema = schema.refine(Number.isInteger, `${name} must be a whole number.`);
       if (option.min !== undefined) schema = schema.refine((v) => v >= option.min!, `${name} must be at least ${option.min}.`);
       if (option.max !== undefined) schema = schema.refine((v) => v <= option.max!, `${name} must be at most ${option.max}.`);

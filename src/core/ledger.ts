@@ -67,7 +67,7 @@ export class KeyValueLedger implements Ledger {
   }
 
   private async load(tenant: string, month: string): Promise<LedgerMonth> {
-    return (
+    const doc =
       (await this.documents.read<LedgerMonth>(this.key(tenant, month))) ?? {
         tenant,
         month,
@@ -77,8 +77,10 @@ export class KeyValueLedger implements Ledger {
         total: emptyLine(),
         byUser: {},
         byBackend: {},
-      }
-    );
+      };
+    // Member ids are keys: `constructor` or `__proto__` must name a member, not Object.prototype.
+    for (const field of ['open', 'reservedByUser', 'byUser', 'byBackend'] as const) doc[field] = Object.assign(Object.create(null), doc[field]);
+    return doc;
   }
 
   private update<T>(tenant: string, month: string, change: (doc: LedgerMonth) => { result: T; write: boolean }): Promise<T> {
@@ -222,11 +224,11 @@ export class KeyValueLedger implements Ledger {
       officialMicros: stored?.official ?? 0,
       jobs: stored?.jobs ?? 0,
     });
-    const byUser: MonthSummary['byUser'] = {};
+    const byUser: MonthSummary['byUser'] = Object.create(null);
     for (const [userId, stored] of Object.entries(doc.byUser)) {
       byUser[userId] = { name: stored.name, ...line(stored, doc.reservedByUser[userId] ?? 0) };
     }
-    const byBackend: MonthSummary['byBackend'] = {};
+    const byBackend: MonthSummary['byBackend'] = Object.create(null);
     for (const [backend, stored] of Object.entries(doc.byBackend)) byBackend[backend] = line(stored, 0);
     return { tenant, month, total: line(doc.total, doc.reservedTotal), byUser, byBackend };
   }

@@ -41,7 +41,10 @@ export class TenantSettingsRepository {
   }
 
   async get(tenant: TenantId): Promise<TenantSettings> {
-    return (await this.documents.read<TenantSettings>(this.key(tenant))) ?? { userCaps: {} };
+    const settings = (await this.documents.read<TenantSettings>(this.key(tenant))) ?? { userCaps: {} };
+    // Member ids are keys: `toString` or `__proto__` must name a member's cap, not Object.prototype's.
+    settings.userCaps = Object.assign(Object.create(null), settings.userCaps);
+    return settings;
   }
 
   async update(tenant: TenantId, change: (settings: TenantSettings) => void): Promise<TenantSettings> {

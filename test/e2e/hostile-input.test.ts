@@ -12,6 +12,7 @@ import { COMMANDS } from '../../commands/index.js';
 import { CommandInputError } from '../../src/commands/options.js';
 import { parseTextCommand } from '../../src/commands/text-syntax.js';
 import { handleCommand } from '../../src/commands/handle-command.js';
+import { describeReply } from '../../src/core/present.js';
 import { UserFacingError } from '../../src/core/errors.js';
 import { readFile } from 'node:fs/promises';
 import { SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
@@ -119,6 +120,47 @@ describe('hostile input through the Slack adapter and the text parser', { timeou
     const privateReplies = [...s.fake.ephemerals.map((e) => String(e.text)), ...s.fake.responses.map((r) => JSON.stringify(r.body))];
     for (const text of privateReplies) assert.doesNotMatch(text, STACK);
     assert.ok(s.fake.topLevel(CHANNEL).some((m) => /a dog/.test(messageText(m))), 'the prompt itself is still shown');
+  });
+});
+
+describe('numbers and member ids from members are plain data', { timeout: 60_000 }, () => {
+  let t: TestBot;
+  before(async () => {
+    t = await startTestBot();
+  });
+  after(async () => t.stop());
+
+  it('amounts and seconds accept only decimal notation: 0x10, 1e1, 0b11 and 1_000 are refused with a sentence', () => {
+    for (const [command, text] of [['budget', 'set 0x10'], ['budget', 'set 1e1'], ['budget', 'set 0b11'], ['budget', 'set 1_000'], ['sora', 'generate a cat --seconds 1e1'], ['sora', 'generate a cat --seconds 0x8']] as const) {
+      assert.throws(() => parseTextCommand(text, command), (e: unknown) => e instanceof CommandInputError && /must be a number written in digits/.test(e.userMessage), text);
+    }
+    const parsed = parseTextCommand('set 12.50', 'budget');
+    assert.equal(parsed.kind === 'command' && parsed.command.options.amount, 12.5, 'control: a decimal amount');
+  });
+
+  it('member ids such as toString, constructor and __proto__ are members, not Object.prototype: no $NaN, no pollution', async () => {
+    const admin = actor('test:KEYS', 'admin', true);
+    const run = async (text: string, command: string) => {
+      const parsed = parseTextCommand(text, command);
+      assert.equal(parsed.kind, 'command');
+      if (parsed.kind !== 'command') throw new Error('unreachable');
+      return describeReply(await handleCommand(t.bot.studio, parsed.command, { actor: admin, surface: { platform: 'test' } }));
+    };
+    for (const id of ['toString', 'constructor', 'hasOwnProperty', 'valueOf']) {
+      const text = await run(`--user ${id}`, 'cost');
+      assert.doesNotMatch(text, /NaN|undefined|function/, `/cost --user ${id}: ${text}`);
+    }
+    const set = await run('set 3 --user constructor', 'budget');
+    assert.match(set, /Cap for constructor: \$3\.00/);
+    assert.doesNotMatch(await run('--user constructor', 'cost'), /NaN/);
+    // A member literally called __proto__ gets a cap of their own, and no other object changes.
+    await t.bot.studio.setBudget(admin, { amountMicros: 4_000_000, userId: '__proto__' });
+    assert.equal((await t.bot.studio.settings.capsFor('test:KEYS', '__proto__')).userCapMicros, 4_000_000);
+    assert.equal(({} as Record<string, unknown>).userCapMicros, undefined);
+    assert.equal((await t.bot.studio.settings.capsFor('test:KEYS', 'someone')).userCapMicros, (await t.bot.studio.settings.capsFor('test:OTHER', 'someone')).userCapMicros);
+    const accepted = await t.bot.studio.requestGeneration(actor('test:KEYS', 'toString', false), { prompt: 'a cat', seconds: 4, orientation: 'landscape', quality: 'standard', backend: 'openai', imagePath: undefined, remixOf: undefined }, { platform: 'test' });
+    assert.ok(Number.isFinite(accepted.userLeftMicros), 'a member called toString has a real budget');
+    await t.bot.studio.cancel(admin, accepted.job.id);
   });
 });
 
