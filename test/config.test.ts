@@ -12,6 +12,28 @@ describe('config', () => {
     assert.equal(config.PORT, 8080);
   });
 
+  it('an invalid STORE_URL is shown with its password masked, even when it does not parse as a URL', () => {
+    for (const [value, shown] of [
+      ['mysql://bot:hunter2-secret@db.internal:3306/bot', 'mysql://bot:***@db.internal:3306/bot'],
+      ['mongodb://admin:p@ss/w0rd:x@db/bot', 'mongodb://admin:***@db/bot'],
+      ['postgress://bot:hunter2-secret@db/bot', 'postgress://bot:***@db/bot'],
+    ] as const) {
+      assert.throws(
+        () => loadConfig({ STORE_URL: value }),
+        (error: unknown) => {
+          assert.ok(error instanceof ConfigError);
+          assert.ok(error.message.includes(`(got "${shown}")`), error.message);
+          assert.doesNotMatch(error.message, /hunter2|p@ss|w0rd/);
+          return true;
+        },
+      );
+    }
+    // TEAM_DISK_QUOTA_MB: 0 means no limit; a negative or fractional quota is a sentence.
+    assert.equal(loadConfig({ TEAM_DISK_QUOTA_MB: '0' }).TEAM_DISK_QUOTA_MB, 0);
+    assert.equal(loadConfig({}).TEAM_DISK_QUOTA_MB, 2048);
+    assert.throws(() => loadConfig({ TEAM_DISK_QUOTA_MB: '-1' }), /TEAM_DISK_QUOTA_MB must be 0 \(no limit\) or more/);
+  });
+
   it('names each invalid variable in a sentence, without echoing secrets', () => {
     assert.throws(
       () => loadConfig({ PORT: '99999', STORE_URL: 'mysql://x', ROUTING_POLICY: 'fastest', OPENAI_BASE_URL: 'ftp://x', PRICE_OVERRIDES: 'openai=cheap' }),
