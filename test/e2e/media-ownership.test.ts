@@ -159,5 +159,9 @@ describe('media has an owner and an end', () => {
     assert.deepEqual((await files('images')).filter((f) => f.includes(teamFolderName(poor.tenant))), []);
     assert.equal(await exists(png), true, "the user's own file is never touched");
     await rm(png);
+
+    // A Retry of a job whose image the sweep has since removed: a sentence, not a failure at the provider.
+    const gone = await studio.requestGeneration(team, { ...input('a boat'), imagePath: path.join(t.dataDir, 'images', teamFolderName(team.tenant), 'image-gone.png') }, { platform: 'test' }).catch((e: unknown) => e);
+    assert.ok(gone instanceof UserFacingError && gone.code === 'image_gone', String(gone));
   });
 });
