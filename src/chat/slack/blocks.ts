@@ -189,7 +189,7 @@ export function costBlocks(report: CostReport): { text: string; blocks: Block[] 
       elements: [{ type: 'mrkdwn', text: `At ${escapeMrkdwn(report.referenceBackendName)} official prices: ${formatUsd(official)}${diff > 0 ? ` (saved ${formatUsd(diff)})` : ''}.` }],
     });
   }
-  return { text: describeReply({ kind: 'cost', report }), blocks };
+  return { text: escapeMrkdwn(describeReply({ kind: 'cost', report })), blocks };
 }
 
 /** Any other reply: the shared plain text, which reads well as mrkdwn once the members' words in it are escaped. */
