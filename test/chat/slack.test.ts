@@ -76,12 +76,13 @@ describe('slack over HTTP', () => {
     assert.equal(bad.status, 200);
     assert.equal(bad.ack?.response_type, 'ephemeral');
     assert.match(String(bad.ack?.text), /--seconds must be a number/);
-    assert.match(String(bad.ack?.text), /Usage:[\s\S]*\/sora generate <prompt>/);
+    // Slack shows `&lt;` as `<`: every `<` and `>` of a message is escaped on the wire, code blocks included.
+    assert.match(String(bad.ack?.text), /Usage:[\s\S]*\/sora generate &lt;prompt&gt;/);
     const unknown = await s.slash('/sora', 'generat a cat');
     assert.match(String(unknown.ack?.text), /no "generat" subcommand[\s\S]*Usage/);
     const help = await s.slash('/sora', 'help');
     assert.equal(help.ack?.response_type, 'ephemeral');
-    assert.match(String(help.ack?.text), /\/sora generate <prompt>/);
+    assert.match(String(help.ack?.text), /\/sora generate &lt;prompt&gt;/);
     assert.equal(s.fake.responsesTo(bad.responseUrl).length, 0);
   });
 

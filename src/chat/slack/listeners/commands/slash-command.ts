@@ -14,7 +14,7 @@ import { handleCommand, type Reply } from '../../../../commands/handle-command.j
 import { costBlocks, replyText } from '../../blocks.js';
 import { openJobThread, userMessageFor, type SlackRuntime } from '../../runtime.js';
 import { downloadSharedFile, slackFileId } from '../../shared-files.js';
-import { mentionsToNames, unescapeSlackText, unlabelledMentions } from '../../slack-text.js';
+import { escapeSlackText, mentionsToNames, unescapeSlackText, unlabelledMentions } from '../../slack-text.js';
 import { slackRef } from '../../surface.js';
 
 /** The fields of Slack's slash-command POST that the bot relies on. */
@@ -49,7 +49,8 @@ export function slashCommandListener(rt: SlackRuntime) {
       return;
     }
     if (parsed.kind === 'help') {
-      await ack(ephemeral(`\`\`\`${parsed.text}\`\`\``));
+      // `<prompt>` must reach Slack as `&lt;prompt&gt;` to show as typed, code block or not.
+      await ack(ephemeral(`\`\`\`${escapeSlackText(parsed.text)}\`\`\``));
       return;
     }
     await ack();
