@@ -88,7 +88,7 @@ function buildOptionSchema(option: OptionSpec, style: OptionStyle): z.ZodType<st
       // Plain decimal notation only: Number() would also read `0x10` as 16, `1e1` as 10 and `0b11` as 3,
       // which no member means when typing an amount of dollars or seconds.
       let schema = z
-        .union([z.number(), z.string().trim().regex(DECIMAL).transform(Number)], { error: `${name} must be a number written in digits, like 8 or 2.50.` })
+        .union([z.number(), z.string().trim().regex(DECIMAL).transform(Number)], { error: `${name} must be a number.` })
         .refine(Number.isFinite, `${name} must be a number.`);
       if (option.type === 'integer') schema = schema.refine(Number.isInteger, `${name} must be a whole number.`);
       if (option.min !== undefined) schema = schema.refine((v) => v >= option.min!, `${name} must be at least ${option.min}.`);

@@ -87,6 +87,8 @@ const media: MediaStore = {
   },
   fetchSource: () => Promise.reject(new Error('not in this test')),
   importFile: () => Promise.reject(new Error('not in this test')),
+  discard: async () => undefined,
+  holds: async () => true,
   extractFrames: async () => [],
   publicUrlFor: () => undefined,
 };
