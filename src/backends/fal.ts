@@ -260,7 +260,7 @@ export function createFalBackend(options: FalBackendOptions): FalBackend {
       await http.json(cancelSchema, { method: 'PUT', path: `${requestPath(providerJobId)}/cancel`, operation: 'queue.cancel' });
     } catch (error) {
       // 400 ALREADY_COMPLETED or 404: nothing left to stop.
-      if (error instanceof ProviderError && (error.kind === 'not_found' || error.kind === 'invalid_input')) return;
+      if (error instanceof ProviderError && (error.kind === 'not_found' || error.kind === 'invalid_input' || error.kind === 'rejected_request')) return;
       throw error;
     }
   };

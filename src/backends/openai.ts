@@ -28,7 +28,6 @@ export interface OpenAiBackendOptions extends BackendHttpOptions {
 }
 
 export type OpenAiBackend = Backend & {
-  cancel(providerJobId: string): Promise<void>;
   createCharacter(source: CharacterSourceForBackend, signal?: AbortSignal): Promise<CharacterBinding>;
   /** Releases the HTTP connection pool. */
   close(): Promise<void>;
@@ -48,7 +47,9 @@ export function openAiCapabilities(price: PriceModel, displayName = 'OpenAI Vide
     stabilityRank: 1,
     // At most 2 characters per video, and each name must appear verbatim in the prompt.
     characters: { binding: 'provider-character', max: 2, mention: { kind: 'name' } },
-    seconds: [4, 8, 12, 16, 20],
+    // openai-node `VideoSeconds` = '4' | '8' | '12' on create; 16 and 20 exist only for
+    // `POST /videos/extensions` (https://github.com/openai/openai-node/blob/master/src/resources/videos/videos.ts).
+    seconds: [4, 8, 12],
     sizes: {
       landscape: { standard: '1280x720', high: '1792x1024' },
       portrait: { standard: '720x1280', high: '1024x1792' },
@@ -60,7 +61,10 @@ export function openAiCapabilities(price: PriceModel, displayName = 'OpenAI Vide
     // "Download URLs last at most 1 hour."
     resultUrlTtlSeconds: 3600,
     remix: true,
-    cancel: true,
+    // The API has no cancel for a running video: DELETE is only for a completed or failed one
+    // ("Permanently delete a completed or failed video", openai-node `videos.delete`). Cancelling
+    // a job stops following it and releases its reservation; the provider finishes on its own.
+    cancel: false,
     imageInput: true,
     chargesForModeratedJobs: false,
   };
@@ -86,8 +90,6 @@ const videoSchema = z
 
 const characterSchema = z.object({ id: z.string().min(1), name: z.string().nullish() });
 
-const deletedSchema = z.object({});
-
 /** Sora's four job states, and `cancelled` which some gateways report after DELETE. */
 const STATE_BY_STATUS: Record<string, ProviderJobState> = {
   queued: 'queued',
@@ -108,7 +110,8 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): OpenAiBacken
 
   const videoPath = (providerJobId: string): string => `/videos/${encodeURIComponent(providerJobId)}`;
 
-  const invalid = (message: string): ProviderError => new ProviderError({ kind: 'invalid_input', backend: id, message: `${id}: ${message}` });
+  /** A request the router should never have sent here: the bot's problem, not the user's. */
+  const unfit = (message: string): ProviderError => new ProviderError({ kind: 'rejected_request', backend: id, message: `${id}: ${message}` });
 
   /** A failed job's `error.code` decides its kind; an unknown failure is worth another try elsewhere. */
   const jobError = (providerJobId: string, error: z.infer<typeof videoErrorSchema>): ProviderError => {
@@ -138,10 +141,10 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): OpenAiBacken
 
     const characters = request.characters.flatMap((c) => (c.binding.kind === 'provider-character' ? [{ id: c.binding.id }] : []));
     if (characters.length !== request.characters.length) {
-      throw invalid('characters need a provider-character binding on this backend');
+      throw unfit('characters need a provider-character binding on this backend');
     }
     if (characters.length > capabilities.characters.max) {
-      throw invalid(`at most ${capabilities.characters.max} characters per video`);
+      throw unfit(`at most ${capabilities.characters.max} characters per video`);
     }
     const fields = {
       prompt: request.prompt,
@@ -208,19 +211,9 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): OpenAiBacken
   const openResult = async (providerJobId: string, signal?: AbortSignal): Promise<ResultStream> =>
     downloadResult(http, options, `${videoPath(providerJobId)}/content`, { operation: 'videos.content', query: { variant: 'video' }, signal });
 
-  const cancel = async (providerJobId: string): Promise<void> => {
-    try {
-      await http.json(deletedSchema, { method: 'DELETE', path: videoPath(providerJobId), operation: 'videos.delete' });
-    } catch (error) {
-      // Already gone is what cancelling wants.
-      if (error instanceof ProviderError && error.kind === 'not_found') return;
-      throw error;
-    }
-  };
-
   const createCharacter = async (source: CharacterSourceForBackend, signal?: AbortSignal): Promise<CharacterBinding> => {
-    if (source.clipPath === undefined) throw invalid('a character needs a local clip to upload');
-    if (source.name.length < 1 || source.name.length > 80) throw invalid('a character name must be 1 to 80 characters');
+    if (source.clipPath === undefined) throw unfit('a character needs a local clip to upload');
+    if (source.name.length < 1 || source.name.length > 80) throw unfit('a character name must be 1 to 80 characters');
     const clip = await fileBlob(source.clipPath, 'video/mp4');
     const character = await http.json(characterSchema, {
       method: 'POST',
@@ -244,7 +237,6 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): OpenAiBacken
     submit,
     status,
     openResult,
-    cancel,
     createCharacter,
     close: () => http.close(),
   };

@@ -22,6 +22,7 @@ export const SIM_ROUTES = [
   /** The signed download URL `content` redirects to, as a CDN would serve it. */
   'openai.cdn',
   'openai.remix',
+  'openai.extend',
   'openai.delete',
   'openai.character.create',
   'openai.character.get',
@@ -93,7 +94,7 @@ const SCOPE: Record<FaultKind, FaultScope> = {
 const DEFAULT_ROUTES: Record<FaultScope, ReadonlySet<SimRoute> | 'all'> = {
   request: 'all',
   result: new Set(['openai.content', 'openai.cdn', 'apiyi.file', 'fal.media', 'gemini.download', 'kling.file', 'vidu.file']),
-  job: new Set(['openai.create', 'openai.remix', 'apiyi.generate', 'fal.submit', 'gemini.predict', 'kling.video.create', 'kling.omni30.create', 'vidu.reference2video', 'vidu.text2video']),
+  job: new Set(['openai.create', 'openai.remix', 'openai.extend', 'apiyi.generate', 'fal.submit', 'gemini.predict', 'kling.video.create', 'kling.omni30.create', 'vidu.reference2video', 'vidu.text2video']),
 };
 
 export const faultSpecSchema = z.object({

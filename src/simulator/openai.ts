@@ -6,7 +6,7 @@
  */
 import { newSimId, type SimJob } from './jobs.js';
 import { HttpFailure, type Context, type RecordedRequest, type RouteDef, type SimKit, type SimProtocolModule } from './protocol.js';
-import { openaiCharacterSchema, openaiCreateSchema, openaiRemixSchema, PRO_ONLY_SIZES } from './openai-schema.js';
+import { openaiCharacterSchema, openaiCreateSchema, openaiExtendSchema, openaiRemixSchema, parseOpenAi, PRO_ONLY_SIZES } from './openai-schema.js';
 
 export interface OpenAiSimOptions {
   /** When set, only this key is accepted (to test 401); otherwise any non-empty key is. */
@@ -77,7 +77,7 @@ export function createOpenAiProtocol(kit: SimKit, options: OpenAiSimOptions = {}
       protocol: 'openai',
       route: 'openai.character.create',
       async handle(ctx) {
-        const body = kit.parse(openaiCharacterSchema, { name: ctx.record.fields.name?.[0] });
+        const body = parseOpenAi(openaiCharacterSchema, { name: ctx.record.fields.name?.[0] });
         const video = ctx.record.files.find((f) => f.field === 'video');
         if (!video) throw new HttpFailure(400, 'missing_required_parameter', "Missing required parameter: 'video'.", 'video');
         if (!video.type.startsWith('video/') && !/\.mp4$/i.test(video.fileName)) {
@@ -104,7 +104,7 @@ export function createOpenAiProtocol(kit: SimKit, options: OpenAiSimOptions = {}
       route: 'openai.create',
       async handle(ctx) {
         const multipart = ctx.record.files.length > 0 || Object.keys(ctx.record.fields).length > 0;
-        const body = kit.parse(openaiCreateSchema, multipart ? multipartCreateBody(ctx.record) : ctx.record.json);
+        const body = parseOpenAi(openaiCreateSchema, multipart ? multipartCreateBody(ctx.record) : ctx.record.json);
         if (body.model === 'sora-2' && PRO_ONLY_SIZES.has(body.size)) {
           throw new HttpFailure(400, 'invalid_value', `Size ${body.size} requires sora-2-pro.`, 'size');
         }
@@ -161,6 +161,11 @@ export function createOpenAiProtocol(kit: SimKit, options: OpenAiSimOptions = {}
       route: 'openai.delete',
       async handle(ctx) {
         const job = videoJob(ctx.params[0]!);
+        // "Permanently delete a completed or failed video" (openai-node `videos.delete`): there is no
+        // cancel for a running one.
+        if (job.status !== 'completed' && job.status !== 'failed') {
+          throw new HttpFailure(400, 'invalid_request', 'Only completed or failed videos can be deleted.', 'video_id');
+        }
         kit.jobs.remove(job.id);
         kit.sendJson(ctx.res, 200, { id: job.id, object: 'video.deleted', deleted: true });
       },
@@ -171,7 +176,7 @@ export function createOpenAiProtocol(kit: SimKit, options: OpenAiSimOptions = {}
       protocol: 'openai',
       route: 'openai.remix',
       async handle(ctx) {
-        const body = kit.parse(openaiRemixSchema, ctx.record.json);
+        const body = parseOpenAi(openaiRemixSchema, ctx.record.json);
         const source = videoJob(ctx.params[0]!);
         if (source.status !== 'completed') {
           throw new HttpFailure(400, 'invalid_request', 'Only completed videos can be remixed.', 'video_id');
@@ -186,6 +191,33 @@ export function createOpenAiProtocol(kit: SimKit, options: OpenAiSimOptions = {}
             model: source.model,
             characters: source.characters,
             remixedFrom: source.id,
+            ...(fault && { fault }),
+          }),
+        );
+        kit.sendJson(ctx.res, 200, videoObject(job));
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/v1\/videos\/extensions$/,
+      protocol: 'openai',
+      route: 'openai.extend',
+      async handle(ctx) {
+        const body = parseOpenAi(openaiExtendSchema, ctx.record.json);
+        const source = videoJob(body.video.id);
+        if (source.status !== 'completed') {
+          throw new HttpFailure(400, 'invalid_request', 'Only completed videos can be extended.', 'video.id');
+        }
+        const fault = kit.jobFault(ctx);
+        const job = kit.idempotent(ctx, () =>
+          kit.jobs.create({
+            protocol: 'openai',
+            prompt: body.prompt,
+            // "For extensions, this is the stitched total duration."
+            seconds: source.seconds + Number(body.seconds),
+            size: source.size,
+            model: source.model,
+            characters: source.characters,
             ...(fault && { fault }),
           }),
         );

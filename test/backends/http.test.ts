@@ -83,8 +83,9 @@ describe('http: pure rules', { timeout: 60_000 }, () => {
     assert.equal(kindForHttpStatus(429, 'rate_limit_exceeded'), 'rate_limit');
     assert.equal(kindForHttpStatus(400, 'moderation_blocked'), 'moderation');
     assert.equal(kindForHttpStatus(422, 'content_policy_violation'), 'moderation');
-    assert.equal(kindForHttpStatus(400, 'invalid_value'), 'invalid_input');
-    assert.equal(kindForHttpStatus(422, undefined), 'invalid_input');
+    // On the status alone a validation answer is the bot's problem (http-errors.test.ts covers the field rule).
+    assert.equal(kindForHttpStatus(400, 'invalid_value'), 'rejected_request');
+    assert.equal(kindForHttpStatus(422, undefined), 'rejected_request');
     assert.equal(kindForHttpStatus(404, undefined), 'not_found');
     assert.equal(kindForHttpStatus(500, undefined), 'transient');
     assert.equal(kindForHttpStatus(503, undefined), 'transient');

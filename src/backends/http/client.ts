@@ -10,7 +10,7 @@ import { pipeline, Transform, type Readable } from 'node:stream';
 import { Agent, FormData, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { Clock } from '../../core/clock.js';
-import { ProviderError, type ProviderErrorKind } from '../../core/errors.js';
+import { ProviderError, type ProviderErrorKind, type UserChosenField } from '../../core/errors.js';
 import type { ResultStream } from '../../core/ports.js';
 import type { Logger } from '../../log.js';
 import { headerValue, httpFailure, networkFailure, type ErrorAnswer, type ErrorClassification, type ErrorClassifier } from './errors.js';
@@ -67,6 +67,8 @@ export interface ProviderCall {
    * kind chosen so far (e.g. whose fault a 422 is); `replay: false` stops this layer from retrying.
    */
   refine?: (answer: ErrorAnswer) => ErrorClassification | undefined;
+  /** Which provider parameters carry the user's choices, when they differ from the usual names. */
+  userParams?: Readonly<Record<string, UserChosenField>>;
 }
 
 export interface JsonCall extends ProviderCall {
@@ -158,15 +160,19 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
       ...(call.statusKinds && { statusKinds: call.statusKinds }),
       ...(options.classify && { classify: options.classify }),
       ...(call.refine && { refine: call.refine, doNotReplay: (e: ProviderError) => void retrier.doNotReplay(e) }),
+      ...(call.userParams && { userParams: call.userParams }),
       retryAfterMs: (kind) =>
         kind === 'rate_limit' || kind === 'transient' ? parseRetryAfter(response.headers, options.clock.now()) : undefined,
     });
-    // The body may echo our request (and with it the key); it goes to the debug log, which
-    // scrubs literal secrets, and never into the error message.
-    log.debug(
-      { operation: call.operation, status: error.status, code: error.providerCode, requestId: error.requestId, body: text.slice(0, ERROR_BODY_LOG_LIMIT) },
-      'provider answered with an error',
-    );
+    // The body may echo our request (and with it the key); it goes to the log, which scrubs
+    // literal secrets, and never into the error message.
+    const detail = { operation: call.operation, status: error.status, code: error.providerCode, requestId: error.requestId, body: text.slice(0, ERROR_BODY_LOG_LIMIT) };
+    if (error.kind === 'rejected_request') {
+      // The provider refused a request the bot built: a bug to fix, so the team must see it.
+      log.error(detail, 'provider rejected the request the bot built');
+    } else {
+      log.debug(detail, 'provider answered with an error');
+    }
     return error;
   };
 

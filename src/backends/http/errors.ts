@@ -25,6 +25,85 @@ const QUOTA_CODES = new Set([
   'payment_required',
 ]);
 
+/**
+ * The provider no longer knows a stored character id, element or subject. OpenAI-shaped APIs answer
+ * `character_not_found` (the simulator, and resellers, use that word; the exact code is not published).
+ */
+const BINDING_MISSING_CODES = new Set(['character_not_found', 'element_not_found', 'subject_not_found', 'cameo_not_found']);
+
+/**
+ * Codes that say the request's *shape* was wrong (a wrong JSON type, a missing or unknown
+ * parameter): the bot built it, so it is never the user's fault, whichever field it names.
+ * OpenAI: `invalid_type`, `missing_required_parameter`, `unknown_parameter`; pydantic (fal's 422
+ * `detail[].type`): `int_parsing`, `string_type`, `missing`, `extra_forbidden`, ….
+ */
+function isShapeError(code: string | undefined): boolean {
+  if (!code) return false;
+  return /(^|_)(type|parsing|missing|extra_forbidden)$/.test(code) || code === 'missing_required_parameter' || code === 'unknown_parameter';
+}
+
+/**
+ * Provider parameter names that carry a choice the user made. A rejection naming one of these
+ * (and not for its type) is something the user can change; any other rejection is the bot's.
+ */
+export const USER_CHOSEN_PARAMS: Readonly<Record<string, UserChosenField>> = {
+  seconds: 'seconds',
+  duration: 'seconds',
+  size: 'orientation',
+  aspect_ratio: 'orientation',
+  orientation: 'orientation',
+  resolution: 'quality',
+  quality: 'quality',
+  mode: 'quality',
+  prompt: 'prompt',
+  input_reference: 'image',
+  image: 'image',
+  image_url: 'image',
+};
+
+/** The parameter a rejection names: OpenAI `error.param`, a flat `param`, or pydantic's `detail[].loc`. */
+export function providerParamFromBody(body: unknown): string | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const record = body as Record<string, unknown>;
+  const error = record.error && typeof record.error === 'object' ? (record.error as Record<string, unknown>) : undefined;
+  const direct = safeProviderCode(error?.param) ?? safeProviderCode(record.param);
+  if (direct) return direct;
+  if (Array.isArray(record.detail)) {
+    for (const d of record.detail) {
+      const loc = d && typeof d === 'object' ? (d as Record<string, unknown>).loc : undefined;
+      if (!Array.isArray(loc)) continue;
+      const name = [...loc].reverse().find((part) => typeof part === 'string' && part !== 'body');
+      if (typeof name === 'string') return safeProviderCode(name);
+    }
+  }
+  return undefined;
+}
+
+/** The first specific code in the body: the shape of a pydantic detail wins over the generic `{code}`. */
+function detailCode(body: unknown): string | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const detail = (body as Record<string, unknown>).detail;
+  if (!Array.isArray(detail)) return undefined;
+  const first = detail.find((d) => d && typeof d === 'object');
+  return first ? safeProviderCode((first as Record<string, unknown>).type) : undefined;
+}
+
+/**
+ * A validation answer (400, 409, 422 …) to a request the bot built: `invalid_input` with the
+ * user's `field` only when the answer names a parameter the user chose and objects to its value;
+ * otherwise `rejected_request`, the bot's problem.
+ */
+export function classifyRejection(
+  code: string | undefined,
+  param: string | undefined,
+  userParams: Readonly<Record<string, UserChosenField>> = USER_CHOSEN_PARAMS,
+): { kind: 'invalid_input' | 'rejected_request'; field?: UserChosenField } {
+  const leaf = param?.split('.').filter((p) => !/^\d+$/.test(p)).pop();
+  const field = leaf !== undefined && Object.hasOwn(userParams, leaf) ? userParams[leaf] : undefined;
+  if (field && !isShapeError(code)) return { kind: 'invalid_input', field };
+  return { kind: 'rejected_request' };
+}
+
 /** Provider codes are echoed into logs and errors; keep only plain identifiers so no free text (or key) rides along. */
 export function safeProviderCode(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
@@ -58,6 +137,7 @@ export function kindForProviderCode(code: string | undefined): ProviderErrorKind
   const c = code.toLowerCase();
   if (MODERATION_CODES.has(c)) return 'moderation';
   if (QUOTA_CODES.has(c)) return 'quota';
+  if (BINDING_MISSING_CODES.has(c)) return 'binding_missing';
   return undefined;
 }
 
@@ -70,8 +150,9 @@ export function kindForHttpStatus(status: number, code: string | undefined): Pro
   if (status === 404) return 'not_found';
   if (status === 413) return 'too_large';
   if (status === 408 || status === 425 || status >= 500) return 'transient';
-  // 400, 409, 422 and any other 4xx: the request itself is wrong.
-  return 'invalid_input';
+  // 400, 409, 422 and any other 4xx: the request itself is wrong. Whose fault that is depends on
+  // what the answer names (classifyRejection); on the status alone it is the bot's.
+  return 'rejected_request';
 }
 
 /** Network-level failures that are worth another attempt (undici and Node socket codes). */
@@ -127,6 +208,8 @@ export interface HttpAnswer {
   headers: Record<string, string | string[] | undefined>;
   /** Per-call overrides of the status → kind mapping (a 404 on a download means `expired`). */
   statusKinds?: Partial<Record<number, ProviderErrorKind>>;
+  /** Provider parameter → the user's option, for this call (default USER_CHOSEN_PARAMS). */
+  userParams?: Readonly<Record<string, UserChosenField>>;
   /** The wait hint, parsed by the caller (it owns the clock). */
   retryAfterMs?: (kind: ProviderErrorKind) => number | undefined;
   /** The provider's own error table, consulted before the generic status rules (see ProviderHttpOptions.classify). */
@@ -171,10 +254,17 @@ export function httpFailure(answer: HttpAnswer): ProviderError {
   const { status, backend } = answer;
   const own = answer.classify?.(status, parsed);
   const ownCode = own?.code ?? providerCodeFromBody(parsed);
-  const base = answer.statusKinds?.[status] ?? own?.kind ?? kindForHttpStatus(status, ownCode);
+  let base = answer.statusKinds?.[status] ?? own?.kind ?? kindForHttpStatus(status, ownCode);
+  let field: UserChosenField | undefined;
+  if (base === 'rejected_request' && own === undefined) {
+    const verdict = classifyRejection(detailCode(parsed) ?? ownCode, providerParamFromBody(parsed), answer.userParams);
+    base = verdict.kind;
+    field = verdict.field;
+  }
   const refined = answer.refine?.({ status, body: parsed, headers: answer.headers, kind: base });
   const code = refined?.providerCode ?? ownCode;
   const kind = refined?.kind ?? base;
+  if (refined?.kind !== undefined && refined.kind !== base) field = undefined;
   const requestId = headerValue(answer.headers, 'x-request-id');
   const retryAfterMs = answer.retryAfterMs?.(kind);
   const error = new ProviderError({
@@ -185,7 +275,7 @@ export function httpFailure(answer: HttpAnswer): ProviderError {
     ...(code !== undefined && { providerCode: code }),
     ...(retryAfterMs !== undefined && { retryAfterMs }),
     ...(requestId !== undefined && { requestId }),
-    ...(refined?.field !== undefined && { field: refined.field }),
+    ...((refined?.field ?? field) !== undefined && { field: refined?.field ?? field }),
   });
   if (refined?.replay === false) answer.doNotReplay?.(error);
   return error;
