@@ -126,7 +126,8 @@ export function createApiyiBackend(options: ApiyiBackendOptions): ApiyiBackend {
   /** Last result URL seen per task, so a download right after a status poll costs no extra request. */
   const resultUrls = new Map<string, string>();
 
-  const invalid = (message: string): ProviderError => new ProviderError({ kind: 'invalid_input', backend: id, message: `${id}: ${message}` });
+  /** A request the router should never have sent here: the bot's problem, not the user's. */
+  const unfit = (message: string): ProviderError => new ProviderError({ kind: 'rejected_request', backend: id, message: `${id}: ${message}` });
 
   const taskPath = (taskId: string): string => paths.task.replace('{task_id}', encodeURIComponent(taskId));
 
@@ -134,10 +135,10 @@ export function createApiyiBackend(options: ApiyiBackendOptions): ApiyiBackend {
     http.json(taskSchema, { method: 'GET', path: taskPath(taskId), operation: 'tasks.get', ...(signal && { signal }) });
 
   const submit = async (request: GenerationRequest, signal?: AbortSignal): Promise<{ providerJobId: string }> => {
-    if (request.remixOfProviderJobId !== undefined) throw invalid('this backend cannot remix');
-    if (request.imagePath !== undefined) throw invalid('this backend takes no input image');
+    if (request.remixOfProviderJobId !== undefined) throw unfit('this backend cannot remix');
+    if (request.imagePath !== undefined) throw unfit('this backend takes no input image');
     if (request.characters.some((c) => c.binding.kind !== 'provider-character')) {
-      throw invalid('characters need a provider-character binding on this backend');
+      throw unfit('characters need a provider-character binding on this backend');
     }
     const created = await http.json(taskCreatedSchema, {
       method: 'POST',
@@ -220,7 +221,7 @@ export function createApiyiBackend(options: ApiyiBackendOptions): ApiyiBackend {
         ...(signal && { signal }),
       });
     } else {
-      throw invalid('a character needs a clip URL the provider can fetch, or an earlier task on this backend');
+      throw unfit('a character needs a clip URL the provider can fetch, or an earlier task on this backend');
     }
     return { kind: 'provider-character', id: created.character_id, createdAt: options.clock.now() };
   };

@@ -181,7 +181,7 @@ describe('apiyi backend against the simulator', { timeout: 60_000 }, () => {
 
     it('refuses a character source the provider cannot reach', async () => {
       const error = await rejection(make().createCharacter(source({ clipPath: '/tmp/local-only.mp4' })));
-      assert.equal(error.kind, 'invalid_input');
+      assert.equal(error.kind, 'rejected_request');
     });
 
     it('sends one and two characters as @char_id tags in the prompt', async () => {
@@ -195,9 +195,9 @@ describe('apiyi backend against the simulator', { timeout: 60_000 }, () => {
       assert.deepEqual(sim.jobs.get(second.providerJobId)!.characters, [(robot.binding as { id: string }).id, (mascot.binding as { id: string }).id]);
     });
 
-    it('surfaces an unknown character id as invalid_input', async () => {
+    it('surfaces an unknown character id as binding_missing, so the core recreates it', async () => {
       const error = await rejection(make().submit(request({ prompt: '@char_doesnotexist dances' })));
-      assert.equal(error.kind, 'invalid_input');
+      assert.equal(error.kind, 'binding_missing');
       assert.equal(error.providerCode, 'character_not_found');
     });
   });
@@ -212,9 +212,9 @@ describe('apiyi backend against the simulator', { timeout: 60_000 }, () => {
     assert.equal(sim.stats.jobsCreated - before, 1);
   });
 
-  it('maps an unsupported duration to invalid_input', async () => {
+  it('maps a duration the service refuses to rejected_request: the configured durations are wrong, not the user', async () => {
     const error = await rejection(make().submit(request({ seconds: 12 })));
-    assert.equal(error.kind, 'invalid_input');
+    assert.equal(error.kind, 'rejected_request');
     assert.equal(error.providerCode, 'invalid_duration');
   });
 
@@ -332,7 +332,7 @@ describe('apiyi backend against the simulator', { timeout: 60_000 }, () => {
 
   it('refuses remix and image input locally', async () => {
     const b = make();
-    assert.equal((await rejection(b.submit(request({ remixOfProviderJobId: 'task_x' })))).kind, 'invalid_input');
-    assert.equal((await rejection(b.submit(request({ imagePath: '/tmp/x.png' })))).kind, 'invalid_input');
+    assert.equal((await rejection(b.submit(request({ remixOfProviderJobId: 'task_x' })))).kind, 'rejected_request');
+    assert.equal((await rejection(b.submit(request({ imagePath: '/tmp/x.png' })))).kind, 'rejected_request');
   });
 });
