@@ -12,11 +12,13 @@ import { after, before, describe, it } from 'node:test';
 import { request as httpRequest } from 'undici';
 import { createOpenAiBackend } from '../../src/backends/openai.js';
 import { ManualClock } from '../../src/core/clock.js';
+import type { ProviderError } from '../../src/core/errors.js';
 import type { BoundCharacter } from '../../src/core/ports.js';
 import { silentLogger } from '../../src/log.js';
 import { SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { refusedCombinations } from '../helpers/contract.js';
+import { generationRequest } from '../helpers/provider-fixtures.js';
 
 const KEY = 'sk-openai-contract-0001';
 const PNG_HEAD = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -89,5 +91,30 @@ describe('openai backend contract against the validating simulator', { timeout: 
     assert.equal(unknown.body.error.param, 'duration');
     const both = await send({ prompt: 'a fox', input_reference: { image_url: 'https://x.test/a.png', file_id: 'file_1' } });
     assert.equal(both.body.error.param, 'input_reference');
+  });
+
+  it('a restarted provider has forgotten its character ids: the backend says binding_missing', async () => {
+    const first = await startSimulator({ clock, apiKey: KEY });
+    const port = Number(new URL(first.url).port);
+    const b = createOpenAiBackend({ baseUrl: first.openaiBaseUrl, apiKey: KEY, model: 'sora-2', clock, logger: silentLogger, random: () => 0, retry: { maxAttempts: 1 } });
+    try {
+      const binding = await b.createCharacter({ name: 'Mascot', description: '', clipPath: SAMPLE_CLIP_PATH, clipUrl: undefined, providerJobId: undefined, frames: [] });
+      const mascot: BoundCharacter = { name: 'Mascot', description: '', binding };
+      await b.submit(generationRequest({ prompt: 'Mascot waves', seconds: 4, characters: [mascot] }));
+      await first.stop();
+      const second = await startSimulator({ clock, apiKey: KEY, port });
+      try {
+        const error = await b.submit(generationRequest({ prompt: 'Mascot waves again', seconds: 4, characters: [mascot] })).then(
+          () => assert.fail('the forgotten character must be refused'),
+          (e: unknown) => e as ProviderError,
+        );
+        assert.equal(error.kind, 'binding_missing');
+        assert.equal(error.providerCode, 'character_not_found');
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await b.close();
+    }
   });
 });
