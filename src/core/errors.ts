@@ -93,7 +93,8 @@ export function describeProviderFailure(error: ProviderError, backendName: strin
     case 'invalid_input':
       return error.field
         ? `${backendName} could not accept the ${FIELD_WORDS[error.field]} you chose. Try another ${FIELD_WORDS[error.field]}.`
-        : `${backendName} could not accept these settings. Try another duration, orientation or quality.`;
+        : // No option named: nothing tells which choice to change, so none is suggested.
+          `${backendName} could not accept this request. Try rewording the prompt, or pick another backend.`;
     case 'rejected_request':
       return `${backendName} rejected the request the bot built for it. This is the bot's problem, not yours; the team running the bot has been told. Try again later or pick another backend.`;
     case 'binding_missing':
