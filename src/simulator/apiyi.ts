@@ -1,12 +1,12 @@
 /**
  * The seed's character API (field guide §2.2) under `/apiyi`: `@char_…` tags
  * in the prompt, tasks polled by id, signed object-store result links. The
- * request schemas are in ./apiyi-schema.ts; errors are the reseller's flat
+ * request schemas are in ./schemas/apiyi.ts; errors are the reseller's flat
  * `{code, message}`.
  */
 import { newSimId, type SimJob } from './jobs.js';
 import { HttpFailure, type Context, type RouteDef, type SimKit, type SimProtocolModule } from './protocol.js';
-import { apiyiCharacterSchema, apiyiExtractSchema, apiyiGenerateSchema } from './apiyi-schema.js';
+import { apiyiCharacterSchema, apiyiExtractSchema, apiyiGenerateSchema } from './schemas/apiyi.js';
 import type { SimCharacter } from './openai.js';
 
 export interface ApiyiSimOptions {

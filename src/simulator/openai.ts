@@ -1,12 +1,12 @@
 /**
  * The OpenAI Videos API shape (field guide §2.1) under `/v1`, plus the signed
  * CDN URL `content` redirects to. Request bodies are checked against
- * ./openai-schema.ts; errors use OpenAI's documented `{error:{message, type,
+ * ./schemas/openai.ts; errors use OpenAI's documented `{error:{message, type,
  * param, code}}` body.
  */
 import { newSimId, type SimJob } from './jobs.js';
 import { HttpFailure, type Context, type RecordedRequest, type RouteDef, type SimKit, type SimProtocolModule } from './protocol.js';
-import { openaiCharacterSchema, openaiCreateSchema, openaiExtendSchema, openaiRemixSchema, parseOpenAi, PRO_ONLY_SIZES } from './openai-schema.js';
+import { openaiCharacterSchema, openaiCreateSchema, openaiExtendSchema, openaiRemixSchema, parseOpenAi, PRO_ONLY_SIZES } from './schemas/openai.js';
 
 export interface OpenAiSimOptions {
   /** When set, only this key is accepted (to test 401); otherwise any non-empty key is. */

@@ -1,7 +1,7 @@
 /**
  * Contract: every request the apiyi backend can build from its declared
  * capabilities is one the seed's character API accepts, as far as that shape
- * is known (src/simulator/apiyi-schema.ts: unconfirmed by any published spec).
+ * is known (src/simulator/schemas/apiyi.ts: unconfirmed by any published spec).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

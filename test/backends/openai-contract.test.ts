@@ -1,7 +1,7 @@
 /**
  * Contract: every request the openai backend can build from its declared
  * capabilities is one the OpenAI Videos API accepts, as its published schema
- * (src/simulator/openai-schema.ts, from openai-node) says. The simulator
+ * (src/simulator/schemas/openai.ts, from openai-node) says. The simulator
  * validates field by field and answers 400 like OpenAI does.
  */
 import assert from 'node:assert/strict';

@@ -20,7 +20,7 @@
  * - The prompt's 32,000-character bound and "larger sizes need sora-2-pro" are from the guide, not the spec.
  */
 import { z } from 'zod';
-import { HttpFailure } from './protocol.js';
+import { HttpFailure } from '../protocol.js';
 
 /** `VideoSeconds` on create. 16 and 20 exist only for `POST /videos/extensions`. */
 export const OPENAI_CREATE_SECONDS = ['4', '8', '12'] as const;
