@@ -37,9 +37,9 @@ function runDemo(dataDir: string, script: string): Promise<{ code: number | null
 }
 
 describe('the README demo, twice on one DATA_DIR', () => {
-  // Needs the backends to classify the simulator's `character_not_found` as `binding_missing` (the openai helper's
-  // error-truth work); until then the second run fails exactly as issue 10 §3 describes, so it is marked todo.
-  it('delivers the second time too: the forgotten @mascot binding is healed without a second charge', { todo: 'needs character_not_found → binding_missing in the backends' }, async () => {
+  // The restarted simulator has forgotten `@mascot`'s character id and answers `character_not_found`; the
+  // backend reads that as `binding_missing` and the core recreates the binding once (issue 10 §3).
+  it('delivers the second time too: the forgotten @mascot binding is healed without a second charge', async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'demo-twice-'));
     try {
       const demo = await readFile(path.join(root, 'examples/demo.txt'), 'utf8');
