@@ -55,7 +55,7 @@ export function falClassifier(ctx: FalClassifierContext): (answer: ErrorAnswer) 
       ...(errorType !== undefined && { providerCode: errorType }),
       ...(retryable !== undefined && { replay: retryable }),
     };
-    if (answer.kind !== 'invalid_input') return out;
+    if (answer.kind !== 'invalid_input' && answer.kind !== 'rejected_request') return out;
     // The generic mapping called it the user's input; decide whose it really is.
     const named = items.map((i) => (typeof i.loc[1] === 'string' ? USER_FIELDS[i.loc[1]] : undefined));
     const field = named.find((f): f is UserChosenField => f !== undefined && (ctx.userChose ?? []).includes(f));

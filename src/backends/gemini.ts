@@ -143,7 +143,7 @@ export function createGeminiBackend(options: GeminiBackendOptions): GeminiBacken
   const classifySubmit =
     (userChose: GenerationRequest['userChose']) =>
     (answer: ErrorAnswer): ErrorClassification | undefined => {
-      if (answer.kind !== 'invalid_input') return undefined;
+      if (answer.kind !== 'invalid_input' && answer.kind !== 'rejected_request') return undefined;
       const error = answer.body && typeof answer.body === 'object' ? (answer.body as { error?: { message?: unknown; status?: unknown } }).error : undefined;
       const message = typeof error?.message === 'string' ? error.message.slice(0, 300) : '';
       const named = USER_PARAMETERS.filter(([re]) => re.test(message)).map(([, f]) => f);
