@@ -14,9 +14,14 @@
  * ends: no reservation and no job, or a job the runner resumes with its
  * reservation.
  */
+import { UserFacingError } from './errors.js';
 import type { JobStore } from './job-store.js';
-import type { Ledger, Logger } from './ports.js';
-import { TERMINAL_STATES } from './types.js';
+import { formatUsd, type Micros } from './money.js';
+import type { BudgetCaps, Ledger, Logger } from './ports.js';
+import { newJobId, newSubmissionKey } from './ids.js';
+import { monthOf } from './ledger.js';
+import type { Route } from './router.js';
+import { TERMINAL_STATES, type Actor, type GenerationInput, type JobRecord, type SurfaceRef } from './types.js';
 
 export interface AcceptanceRepairs {
   /** Active-index entries that named no record (killed between the two intent writes). */
@@ -76,4 +81,104 @@ export async function reconcileAcceptance(deps: { jobs: JobStore; ledger: Ledger
   const total = Object.values(repairs).reduce((a, b) => a + b, 0);
   if (total > 0) logger.info({ repairs }, 'reconciled acceptance after an unclean stop');
   return repairs;
+}
+
+/**
+ * Writes the intent, reserves (the commit point), then lists the job; undoes what it wrote when the
+ * budget refuses or a write fails. Returns what is left of the caps.
+ */
+export async function acceptJob(
+  deps: { jobs: JobStore; ledger: Ledger; logger: Logger },
+  job: JobRecord,
+  actor: Actor,
+  caps: BudgetCaps,
+): Promise<{ tenantLeftMicros: Micros; userLeftMicros: Micros }> {
+  // The job is written before the money is held and the reservation is the commit point
+  // (acceptance.ts): wherever this process dies, the next start finds either an intent
+  // with no reservation to remove, or a reserved job to resume.
+  await deps.jobs.create(job);
+  const undo = () => deps.jobs.discard(job).catch((e: unknown) => deps.logger.warn({ err: e, job: job.id }, 'could not remove an unaccepted job; the next start will'));
+  let reservation: Awaited<ReturnType<Ledger['reserve']>>;
+  try {
+    reservation = await deps.ledger.reserve({
+      tenant: actor.tenant,
+      userId: actor.userId,
+      userName: actor.displayName,
+      jobId: job.id,
+      month: job.ledgerMonth,
+      micros: job.estimateMicros,
+      caps,
+    });
+  } catch (error) {
+    await undo();
+    throw error;
+  }
+  if (!reservation.ok) {
+    await undo();
+    const who = reservation.scope === 'tenant' ? 'the team has' : 'you have';
+    const whose = reservation.scope === 'tenant' ? "the team's" : 'your';
+    throw new UserFacingError(
+      'budget_exceeded',
+      `This video is estimated at ${formatUsd(job.estimateMicros)}, but ${who} ${formatUsd(reservation.leftMicros)} left of ${whose} ${formatUsd(reservation.capMicros)} monthly cap. Nothing was spent. Try a shorter video, or ask an admin to raise the cap with /budget set.`,
+    );
+  }
+  try {
+    await deps.jobs.publish(job);
+  } catch (error) {
+    // Money first, as everywhere: a crash between the two leaves an intent without a reservation.
+    await deps.ledger.release(job.tenant, job.ledgerMonth, job.id);
+    await undo();
+    throw error;
+  }
+  return reservation;
+}
+
+/** A new job as the router placed it, in state `queued`, not yet durable (see `acceptJob`). */
+export function draftJob(draft: {
+  actor: Actor;
+  input: GenerationInput;
+  surface: SurfaceRef;
+  characterKeys: string[];
+  route: Route;
+  officialMicros: Micros;
+  now: number;
+  deadlineMs: number;
+}): JobRecord {
+  const { input, surface, now } = draft;
+  const first = draft.route.candidates[0]!;
+  return {
+    id: newJobId(),
+    tenant: draft.actor.tenant,
+    requesterId: draft.actor.userId,
+    requesterName: draft.actor.displayName,
+    input,
+    characterKeys: draft.characterKeys,
+    backend: first.backend.id,
+    fallbacks: draft.route.candidates.slice(1).map((c) => c.backend.id),
+    triedBackends: [],
+    routeReason: draft.route.reason,
+    seconds: first.seconds,
+    size: first.size,
+    renderedPrompt: undefined,
+    estimateMicros: first.estimateMicros,
+    priceMicros: undefined,
+    officialMicros: draft.officialMicros,
+    ledgerMonth: monthOf(now),
+    state: 'queued',
+    started: false,
+    progress: 0,
+    submissionKey: newSubmissionKey(),
+    providerJobId: undefined,
+    resultPath: undefined,
+    resultBytes: undefined,
+    error: undefined,
+    surface,
+    place: draft.actor.place,
+    createdAt: now,
+    updatedAt: now,
+    submittedAt: undefined,
+    completedAt: undefined,
+    deadlineAt: now + draft.deadlineMs,
+    polls: 0,
+  };
 }

@@ -1,0 +1,116 @@
+/**
+ * Money as use cases: what the team and each member spent against the caps
+ * (with the official-price comparison), and the admin's changes to caps and
+ * routing policy. The Studio facade delegates here.
+ */
+import type { Clock } from './clock.js';
+import { UserFacingError } from './errors.js';
+import { monthOf, previousMonth } from './ledger.js';
+import type { Micros } from './money.js';
+import type { Backend, Ledger, Logger, MonthSummary } from './ports.js';
+import type { RoutingPolicy, SettingsDefaults, TenantSettingsRepository } from './tenant-settings.js';
+import type { Actor, TenantId } from './types.js';
+
+export interface CostReport {
+  tenant: TenantId;
+  month: string;
+  summary: MonthSummary;
+  tenantCapMicros: Micros;
+  userCapMicros: Micros;
+  /** Present when the report was asked for one member. */
+  user: { id: string; name: string; capMicros: Micros } | undefined;
+  referenceBackendName: string;
+  backendNames: Record<string, string>;
+}
+
+export interface BudgetView {
+  month: string;
+  policy: RoutingPolicy;
+  tenantCapMicros: Micros;
+  tenantSpentMicros: Micros;
+  tenantReservedMicros: Micros;
+  userCapMicros: Micros;
+  userSpentMicros: Micros;
+  userReservedMicros: Micros;
+  userCaps: { userId: string; name: string; capMicros: Micros }[];
+}
+
+export interface BudgetDeskDeps {
+  ledger: Ledger;
+  settings: TenantSettingsRepository;
+  backends: ReadonlyMap<string, Backend>;
+  clock: Clock;
+  logger: Logger;
+  defaults: SettingsDefaults;
+  /** Backend whose price list is "official" in /cost comparisons. */
+  referencePriceBackend: string;
+}
+
+export class BudgetDesk {
+  constructor(private readonly deps: BudgetDeskDeps) {}
+
+
+  async costReport(actor: Actor, request: { period: 'this-month' | 'last-month'; userId?: string }): Promise<CostReport> {
+    const current = monthOf(this.deps.clock.now());
+    const month = request.period === 'last-month' ? previousMonth(current) : current;
+    const summary = await this.deps.ledger.summary(actor.tenant, month);
+    const caps = await this.deps.settings.capsFor(actor.tenant, request.userId ?? actor.userId);
+    const settings = await this.deps.settings.get(actor.tenant);
+    const backendNames = Object.fromEntries([...this.deps.backends.values()].map((b) => [b.id, b.capabilities.displayName]));
+    const reference = this.deps.backends.get(this.deps.referencePriceBackend);
+    let user: CostReport['user'];
+    if (request.userId) {
+      const line = summary.byUser[request.userId];
+      user = { id: request.userId, name: line?.name ?? request.userId, capMicros: caps.userCapMicros };
+    }
+    return {
+      tenant: actor.tenant,
+      month,
+      summary,
+      tenantCapMicros: caps.tenantCapMicros,
+      userCapMicros: settings.userCapMicros ?? this.deps.defaults.userCapMicros,
+      user,
+      referenceBackendName: reference?.capabilities.displayName ?? this.deps.referencePriceBackend,
+      backendNames,
+    };
+  }
+
+  async budget(actor: Actor): Promise<BudgetView> {
+    const month = monthOf(this.deps.clock.now());
+    const summary = await this.deps.ledger.summary(actor.tenant, month);
+    const settings = await this.deps.settings.get(actor.tenant);
+    const caps = await this.deps.settings.capsFor(actor.tenant, actor.userId);
+    const me = summary.byUser[actor.userId];
+    return {
+      month,
+      policy: settings.policy ?? this.deps.defaults.policy,
+      tenantCapMicros: caps.tenantCapMicros,
+      tenantSpentMicros: summary.total.spentMicros,
+      tenantReservedMicros: summary.total.reservedMicros,
+      userCapMicros: caps.userCapMicros,
+      userSpentMicros: me?.spentMicros ?? 0,
+      userReservedMicros: me?.reservedMicros ?? 0,
+      userCaps: Object.entries(settings.userCaps).map(([userId, capMicros]) => ({ userId, name: summary.byUser[userId]?.name ?? userId, capMicros })),
+    };
+  }
+
+  /** Admins only: the team cap, one member's cap, or the routing policy. */
+  async setBudget(actor: Actor, change: { amountMicros?: Micros; userId?: string; policy?: RoutingPolicy }): Promise<BudgetView> {
+    if (!actor.isAdmin) throw new UserFacingError('not_allowed', 'Only admins can change budgets or the routing policy.');
+    if (change.amountMicros === undefined && change.policy === undefined) {
+      throw new UserFacingError('nothing_to_set', 'Say what to set: an amount in USD (e.g. /budget set 20), and/or --policy cost|stability.');
+    }
+    if (change.userId !== undefined && change.amountMicros === undefined) {
+      throw new UserFacingError('nothing_to_set', 'Give the amount for that member, e.g. /budget set 5 --user @alice.');
+    }
+    await this.deps.settings.update(actor.tenant, (s) => {
+      if (change.amountMicros !== undefined) {
+        if (change.userId) s.userCaps[change.userId] = change.amountMicros;
+        else s.tenantCapMicros = change.amountMicros;
+      }
+      if (change.policy) s.policy = change.policy;
+    });
+    this.deps.logger.info({ tenant: actor.tenant, by: actor.userId, change }, 'budget changed');
+    return this.budget(actor);
+  }
+}
