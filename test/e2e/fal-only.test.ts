@@ -14,6 +14,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import type { GenerationInput, JobRecord } from '../../src/core/types.js';
 import { SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
+import { locateFfmpegTools } from '../../src/media/ffmpeg.js';
 import { driveUntil } from '../helpers/drive.js';
 import { actor, freePort, startTestBot, type TestBot } from '../helpers/test-bot.js';
 
@@ -53,7 +54,7 @@ async function assertPlayableMp4(path: string, probe = false): Promise<void> {
   await file.close();
   assert.equal(head.subarray(4, 8).toString('latin1'), 'ftyp', `${path} starts with an MP4 ftyp box`);
   if (!probe) return;
-  const probed = await promisify(execFile)('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type', '-of', 'csv=p=0', path]).catch((e: NodeJS.ErrnoException) => {
+  const probed = await promisify(execFile)(locateFfmpegTools().ffprobe, ['-v', 'error', '-show_entries', 'stream=codec_type', '-of', 'csv=p=0', path]).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return undefined; // no ffprobe here: the ftyp box is the check
     throw e;
   });

@@ -7,6 +7,7 @@ import { FaultController } from '../../src/simulator/faults.js';
 import { JobBoard } from '../../src/simulator/jobs.js';
 import { createRenderer, SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
+import { locateFfmpegTools } from '../../src/media/ffmpeg.js';
 import { waitFor } from '../helpers/drive.js';
 
 async function startsWithFtyp(path: string): Promise<boolean> {
@@ -91,7 +92,7 @@ describe('simulator renderer', { timeout: 60_000 }, () => {
       assert.notEqual(portrait.path, clip.path);
       // The burnt-in label tells the clip's real size and length (ffprobe), not only the size it stands for.
       for (const [rendered, size] of [[clip, '1280x720'], [portrait, '720x1280']] as const) {
-        const probe = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height:format=duration', '-of', 'json', rendered.path], { encoding: 'utf8' });
+        const probe = execFileSync(locateFfmpegTools().ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height:format=duration', '-of', 'json', rendered.path], { encoding: 'utf8' });
         const info = JSON.parse(probe) as { streams: { width: number; height: number }[]; format: { duration: string } };
         const real = `${info.streams[0]!.width}x${info.streams[0]!.height}`;
         assert.equal(rendered.label, `simulated ${Math.round(Number(info.format.duration))}s ${real} for ${size}`);
