@@ -101,7 +101,11 @@ export function createRenderer(options: RendererOptions = {}): Renderer {
       return pending;
     },
     async dispose() {
-      if (ownsCache) await rm(cacheDir, { recursive: true, force: true });
+      if (!ownsCache) return;
+      // A render still writing into the folder would make the removal fail with ENOTEMPTY
+      // (seen when a test restarts the simulator mid-render): let renders finish first.
+      await Promise.allSettled([...cache.values()]);
+      await rm(cacheDir, { recursive: true, force: true, maxRetries: 5 });
     },
   };
 }
