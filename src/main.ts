@@ -1,7 +1,7 @@
 /**
  * The process entry point: read config, start the bot, stop cleanly on
  * SIGTERM/SIGINT. Run as `node` directly in containers: npm does not forward
- * SIGTERM to its child (field guide §6).
+ * SIGTERM to its child (README, Operations).
  */
 import path from 'node:path';
 import { startBot } from './app.js';

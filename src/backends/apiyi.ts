@@ -1,5 +1,5 @@
 /**
- * The character API described in the seed document (field guide §2.2): a
+ * The character API described in the seed document (docs/providers.md: no published spec exists): a
  * reseller's Sora wrapper with `@char_id` tags in the prompt, priced per
  * video. Its real-world copies never agreed on URLs or auth, so the base URL,
  * the auth header and scheme, every path and the allowed durations are

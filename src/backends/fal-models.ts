@@ -1,5 +1,5 @@
 /**
- * fal.ai's reference-to-video models as data (field guide §2.3). Each model is
+ * fal.ai's reference-to-video models as data (https://docs.fal.ai/model-apis/model-endpoints/queue). Each model is
  * its own backend (`fal-kling-o3`, `fal-seedance2`, …) because each has its own
  * reference syntax, durations, sizes and price, and the router chooses between
  * them from capabilities alone.

@@ -1,5 +1,5 @@
 /**
- * fal.ai's queue API (field guide §2.3), one backend per reference-to-video
+ * fal.ai's queue API (https://docs.fal.ai/model-apis/model-endpoints/queue), one backend per reference-to-video
  * model (src/backends/fal-models.ts):
  *   submit  POST {queue}/{model_id}[?fal_webhook=URL] → {request_id}
  *   status  GET  {queue}/{owner}/{app}/requests/{id}/status?logs=1 → IN_QUEUE | IN_PROGRESS | COMPLETED

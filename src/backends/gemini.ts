@@ -1,5 +1,5 @@
 /**
- * Veo 3.1 on the Gemini API (field guide §2.4):
+ * Veo 3.1 on the Gemini API (https://ai.google.dev/gemini-api/docs/video):
  *   POST {api}/v1beta/models/{model}:predictLongRunning → operation {name}
  *   GET  {api}/v1beta/{operation name} → {done, error?, response.generateVideoResponse.generatedSamples[].video.uri}
  *   GET  {video uri} with the API key → MP4

@@ -132,7 +132,7 @@ export function createBackends(
       }),
     );
   }
-  // Live providers (field guide §2.3–2.5): each is enabled by its key; in simulator mode all of them run on the simulator.
+  // Live providers (docs/providers.md): each is enabled by its key; in simulator mode all of them run on the simulator.
   const falKey = simulator ? SIMULATOR_KEY : settings.FAL_KEY;
   if (falKey) {
     for (const model of resolveFalModels(settings.FAL_MODELS, settings.FAL_MODELS_JSON)) {

@@ -1,5 +1,5 @@
 /**
- * Kling's official API (field guide §2.5 and §2.6a):
+ * Kling's official API (https://app.klingai.com/global/dev/document-api; unconfirmed details in docs/providers.md):
  * - Auth: a short-lived HS256 JWT (`iss` = access key, `exp`, `nbf` = now − 5 s) as a Bearer token, or a
  *   newer direct key (`api-key-kling-…`) sent as the Bearer token itself.
  * - Elements: persistent character ids (int64). Created once from a frontal and 1–3 reference frames,

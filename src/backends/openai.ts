@@ -1,5 +1,5 @@
 /**
- * The OpenAI Videos API shape (field guide §2.1). OpenAI's own endpoint shut
+ * The OpenAI Videos API shape (https://platform.openai.com/docs/guides/video-generation). OpenAI's own endpoint shut
  * down with Sora on 2026-09-24, but gateways (LiteLLM's proxy, resellers of
  * other models, Azure OpenAI deployments) still speak it, so base URL, model
  * and auth style are configuration.
@@ -33,7 +33,7 @@ export type OpenAiBackend = Backend & {
   close(): Promise<void>;
 };
 
-/** sora-2 $0.10/s; sora-2-pro $0.50/s at 1024p, which is what quality `high` asks for (field guide §2.1). */
+/** sora-2 $0.10/s; sora-2-pro $0.50/s at 1024p, which is what quality `high` asks for (https://platform.openai.com/docs/guides/video-generation). */
 export const OPENAI_DEFAULT_PRICE: PriceModel = {
   kind: 'per-second',
   microsPerSecond: { standard: 100_000, high: 500_000 },

@@ -1,6 +1,6 @@
 /**
  * Vidu's official API (ShengShu; https://platform.vidu.com/docs, read 2026-12-02), the live provider with
- * stored *subjects* (field guide §2.6a):
+ * stored *subjects* (prices and unconfirmed details in docs/providers.md):
  * - Auth: `Authorization: Token {key}`.
  * - A subject is created once per character from up to 3 of its frames (`POST /ent/v2/subjects`, answered at
  *   once with its `id`), stored as the character's binding, and named in reference-to-video requests as

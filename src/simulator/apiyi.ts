@@ -1,5 +1,5 @@
 /**
- * The seed's character API (field guide §2.2) under `/apiyi`: `@char_…` tags
+ * The seed's character API (docs/providers.md: no published spec exists) under `/apiyi`: `@char_…` tags
  * in the prompt, tasks polled by id, signed object-store result links. The
  * request schemas are in ./schemas/apiyi.ts; errors are the reseller's flat
  * `{code, message}`.

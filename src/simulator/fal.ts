@@ -1,5 +1,5 @@
 /**
- * fal.ai's queue protocol (field guide §2.3) under `/fal`:
+ * fal.ai's queue protocol (https://docs.fal.ai/model-apis/model-endpoints/queue) under `/fal`:
  *   POST /fal/{model_id}[?fal_webhook=URL]          → {request_id, status_url, response_url, cancel_url}
  *   GET  /fal/{owner}/{app}/requests/{id}/status     → IN_QUEUE (queue_position) | IN_PROGRESS (logs) | COMPLETED
  *   GET  /fal/{owner}/{app}/requests/{id}            → {video:{url}} or 422 {detail:[{type}]}

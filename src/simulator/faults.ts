@@ -1,6 +1,6 @@
 /**
  * Switchable failures for the simulator, modelled on what real video providers
- * and resellers do (field guide §2.2 and §4): expired keys (401), rate limits
+ * and resellers do (docs/providers.md, apiyi row): expired keys (401), rate limits
  * with `retry-after`, 5xx storms, slow answers, dropped connections, moderation
  * blocks, jobs stuck at 99%, result URLs that expire, results too big to keep.
  *

@@ -1,5 +1,5 @@
 /**
- * The Gemini API's Veo long-running operations (field guide §2.4) under `/gemini`:
+ * The Gemini API's Veo long-running operations (https://ai.google.dev/gemini-api/docs/video) under `/gemini`:
  *   POST /gemini/v1beta/models/{model}:predictLongRunning  → {name: "models/{model}/operations/{id}"}
  *   GET  /gemini/v1beta/models/{model}/operations/{id}      → {name, done, response | error}
  *   GET  /gemini/v1beta/files/{id}:download?alt=media       → MP4 (needs the key)

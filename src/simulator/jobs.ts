@@ -59,11 +59,11 @@ export interface NewJob {
 /** Failure each job fault ends in, in each protocol's words. */
 const FAULT_ERRORS: Record<Exclude<SimJobFault, 'stall'>, Record<SimProtocol, { code: string; message: string }>> = {
   moderation: {
-    // OpenAI: observed code on moderated Sora jobs (field guide §2.1).
+    // OpenAI: observed code on moderated Sora jobs (https://platform.openai.com/docs/guides/video-generation).
     openai: { code: 'moderation_blocked', message: 'Your request was blocked by our moderation system.' },
-    // Resellers report policy blocks as free text (field guide §2.2).
+    // Resellers report policy blocks as free text (docs/providers.md: no published spec exists).
     apiyi: { code: 'content_violation', message: 'Generation failed: content violation detected in prompt or output.' },
-    // fal: 422 `detail[].type` (field guide §2.3).
+    // fal: 422 `detail[].type` (https://docs.fal.ai/model-apis/model-endpoints/queue).
     fal: { code: 'content_policy_violation', message: 'The content could not be processed because it contained material flagged by a content checker.' },
     // Veo: the operation ends without samples and a filtered count.
     gemini: { code: 'rai_media_filtered', message: 'The generated video was filtered by responsible AI safety checks.' },

@@ -1,5 +1,5 @@
 /**
- * The OpenAI Videos API shape (field guide §2.1) under `/v1`, plus the signed
+ * The OpenAI Videos API shape (https://platform.openai.com/docs/guides/video-generation) under `/v1`, plus the signed
  * CDN URL `content` redirects to. Request bodies are checked against
  * ./schemas/openai.ts; errors use OpenAI's documented `{error:{message, type,
  * param, code}}` body.

@@ -122,7 +122,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     baseUrl: () => baseUrl,
   });
 
-  // One plugin per provider protocol (field guide §2.1–2.5).
+  // One plugin per provider protocol (docs/providers.md lists each with its source).
   const openai = createOpenAiProtocol(kit, {
     ...(options.apiKey !== undefined && { apiKey: options.apiKey }),
     ...(options.openaiContentRedirect !== undefined && { contentRedirect: options.openaiContentRedirect }),

@@ -1,5 +1,5 @@
 /**
- * fal webhooks (field guide §2.3): an Ed25519 signature (hex, header
+ * fal webhooks (https://docs.fal.ai/model-apis/model-endpoints/webhooks): an Ed25519 signature (hex, header
  * `X-Fal-Webhook-Signature`) over
  *   `${request_id}\n${user_id}\n${timestamp}\n${sha256hex(body)}`
  * with the ids and timestamp from the `X-Fal-Webhook-Request-Id`, `-User-Id`

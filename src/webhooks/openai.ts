@@ -1,5 +1,5 @@
 /**
- * OpenAI-shaped video webhooks (field guide §2.1): `video.completed` and
+ * OpenAI-shaped video webhooks (https://platform.openai.com/docs/guides/video-generation): `video.completed` and
  * `video.failed`, body `{id, type, created_at, data:{id}}`, signed per
  * Standard Webhooks. The event only wakes the job: its next status call reads
  * the final state and error code from the API itself.

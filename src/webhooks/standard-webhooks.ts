@@ -1,6 +1,6 @@
 /**
  * Standard Webhooks (standardwebhooks.com), the scheme OpenAI signs its
- * `video.completed` / `video.failed` events with (field guide §2.1):
+ * `video.completed` / `video.failed` events with (https://platform.openai.com/docs/guides/video-generation):
  *   webhook-id, webhook-timestamp (unix seconds), webhook-signature ("v1,<base64>" …, space-separated)
  *   signature = base64(HMAC-SHA256(key, `${id}.${timestamp}.${body}`)), key = base64 after `whsec_`.
  * Implemented with node:crypto: the spec is a dozen lines, and the reference

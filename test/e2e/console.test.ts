@@ -4,7 +4,7 @@
  * real HTTP; SQLite in a temp DATA_DIR.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runPipedBot } from '../helpers/piped-bot.js';
 import { mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,27 +12,11 @@ import { describe, it } from 'node:test';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
-function runBot(script: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(script);
-  });
-}
-
 describe('console adapter, as `npm start` with piped input', () => {
   it('creates a character from a clip, generates a video naming it, saves a playable MP4 and exits 0', async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'console-e2e-'));
     try {
-      const result = await runBot(
+      const result = await runPipedBot(
         [
           '/character create mascot --video src/simulator/assets/sample.mp4 --description "a round orange robot"',
           '/sora generate @mascot waves at the camera --seconds 8',
@@ -68,7 +52,7 @@ describe('console adapter, as `npm start` with piped input', () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'console-demo-'));
     try {
       const script = await readFile(path.join(root, 'examples/demo.txt'), 'utf8');
-      const result = await runBot(script, { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', USER: 'alice', SIMULATOR_SECONDS_PER_VIDEO_SECOND: '0.05' });
+      const result = await runPipedBot(script, { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', USER: 'alice', SIMULATOR_SECONDS_PER_VIDEO_SECOND: '0.05' });
       assert.equal(result.code, 0, result.stderr);
       const readme = await readFile(path.join(root, 'README.md'), 'utf8');
       const block = /npm start < examples\/demo\.txt\n```\n\n```\n([\s\S]*?)```/.exec(readme)?.[1];
@@ -98,7 +82,7 @@ describe('console adapter, as `npm start` with piped input', () => {
   });
 
   it('stops with a sentence naming the variable when the config is invalid', async () => {
-    const result = await runBot('', { PORT: 'eighty', DEFAULT_MONTHLY_BUDGET_USD: 'lots' });
+    const result = await runPipedBot('', { PORT: 'eighty', DEFAULT_MONTHLY_BUDGET_USD: 'lots' });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /PORT .*\(got "eighty"\)/);
     assert.match(result.stderr, /DEFAULT_MONTHLY_BUDGET_USD must be a dollar amount/);

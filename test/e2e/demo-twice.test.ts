@@ -7,7 +7,6 @@
  * deliver, without asking the user anything.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,25 +15,13 @@ import { JobStore } from '../../src/core/job-store.js';
 import { KeyValueLedger } from '../../src/core/ledger.js';
 import { createLogger } from '../../src/log.js';
 import { openStore } from '../../src/store/keyv-store.js';
+import { runPipedBot } from '../helpers/piped-bot.js';
 import { LogCapture } from '../helpers/test-bot.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
-function runDemo(dataDir: string, script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', SIMULATOR_SECONDS_PER_VIDEO_SECOND: '0.05' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(script);
-  });
-}
+const runDemo = (dataDir: string, script: string) =>
+  runPipedBot(script, { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', SIMULATOR_SECONDS_PER_VIDEO_SECOND: '0.05' });
 
 describe('the README demo, twice on one DATA_DIR', () => {
   // The restarted simulator has forgotten `@mascot`'s character id and answers `character_not_found`; the

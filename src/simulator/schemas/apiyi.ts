@@ -1,5 +1,5 @@
 /**
- * The seed's character API (field guide §2.2), as the `apiyi` backend speaks it.
+ * The seed's character API (docs/providers.md: no published spec exists), as the `apiyi` backend speaks it.
  *
  * UNCONFIRMED, read 2026-12-02: no published specification of these paths and fields exists. The shape
  * comes from the seed document (a reseller's article); it was never documented consistently by the

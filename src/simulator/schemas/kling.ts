@@ -12,7 +12,7 @@
  *   `element_name` ≤ 20, `element_description` ≤ 100, `reference_type`, `element_image_list` of 1 frontal +
  *   1–3 references); Tencent VOD's mirror CreateAigcAdvancedCustomElement
  *   (https://www.tencentcloud.com/document/product/266/79913) gives the same limits.
- * - Element deletion with `{element_id}`: community clients (field guide §2.6a); *unconfirmed* in Kling's own page.
+ * - Element deletion with `{element_id}`: community clients (docs/providers.md); *unconfirmed* in Kling's own page.
  * - Kling 3.0 omni format (`POST /omni-video/kling-3.0-omni`, `contents[]`, `settings`, `options`;
  *   `GET /tasks?task_ids=`): QuantumNous/new-api relay/channel/task/kling adaptor (read as reference, 2026-12-02).
  *   *Unconfirmed* against Kling's own page: the string type of `contents[].element_id`, the task status words,
