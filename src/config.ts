@@ -123,6 +123,10 @@ export const envSchema = z.object({
   DISCORD_APPLICATION_ID: optionalText.refine((v) => v === undefined || /^\d{5,25}$/.test(v), 'must be the numeric application id'),
   DISCORD_GUILD_ID: optionalText.refine((v) => v === undefined || /^\d{5,25}$/.test(v), 'must be a numeric server id'),
   DISCORD_API_URL: optionalUrl('DISCORD_API_URL'),
+  // HTTP interactions (src/chat/discord/http-interactions.ts): the application's public key from the
+  // Developer Portal mounts POST /discord/interactions; DISCORD_GATEWAY=off then skips the gateway login.
+  DISCORD_PUBLIC_KEY: optionalText.refine((v) => v === undefined || /^[0-9a-f]{64}$/i.test(v), 'must be the 64 hex characters of the application\'s public key'),
+  DISCORD_GATEWAY: z.enum(['on', 'off']).default('on'),
 
   // Slack (src/chat/slack): starts when SLACK_BOT_TOKEN is set; Socket Mode when SLACK_APP_TOKEN is set.
   SLACK_BOT_TOKEN: optionalText,

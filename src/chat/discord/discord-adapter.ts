@@ -1,9 +1,13 @@
 /**
- * The Discord adapter: a discord.js gateway client that turns interactions
- * into Studio calls and attaches the Discord Surface for job updates.
+ * The Discord adapter: a discord.js client that turns interactions into
+ * Studio calls and attaches the Discord Surface for job updates. Interactions
+ * arrive over the gateway, over HTTP (DISCORD_PUBLIC_KEY, http-interactions.ts),
+ * or both; DISCORD_GATEWAY=off leaves the client on REST only.
  * Started by `startChatAdapters` when DISCORD_TOKEN is set.
  */
-import { Client, Events, GatewayIntentBits, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
+import { DefaultRestOptions } from '@discordjs/rest';
+import { Client, Events, GatewayIntentBits, Routes, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
+import { z } from 'zod';
 import { findCommand, findSubcommand } from '../../commands/options.js';
 import type { ChatAdapterContext, ChatAdapterHandle } from '../index.js';
 import { handleAutocomplete } from './autocomplete.js';
@@ -12,6 +16,7 @@ import { handleCharacter } from './commands/character.js';
 import { handleCost } from './commands/cost.js';
 import { handleSora } from './commands/sora.js';
 import { actorOf, answerEphemeral, NOT_IN_SERVER, parseCommand, sentenceFor, type DiscordDeps } from './interaction-context.js';
+import { createHttpInteractions } from './http-interactions.js';
 import { handleJobButton, handleRemixModal } from './job-buttons.js';
 import { DiscordPlaceAccess } from './place-access.js';
 import { DiscordSurface } from './surface.js';
@@ -19,6 +24,13 @@ import { ReplayGuard } from '../replay-guard.js';
 
 /** Longer than an interaction can be answered (15 minutes), so no live interaction is acted on twice. */
 const INTERACTION_MEMORY_MS = 20 * 60_000;
+
+/** discord.js turns a raw INTERACTION_CREATE into its interaction classes here; not in its public typings. */
+interface GatewayClientActions {
+  actions: { InteractionCreate: { handle(payload: unknown): void } };
+}
+
+const CurrentUser = z.object({ id: z.string() });
 
 export interface DiscordAdapterConfig extends ChatAdapterContext {
   /** discord.js REST retries; tests pass 0 so a failure shows at once. */
@@ -56,18 +68,34 @@ export async function startDiscordAdapter(ctx: DiscordAdapterConfig): Promise<Ch
   const token = config.DISCORD_TOKEN;
   const applicationId = config.DISCORD_APPLICATION_ID;
   if (!token || !applicationId) throw new Error('DISCORD_TOKEN and DISCORD_APPLICATION_ID must both be set to run on Discord.');
+  const gateway = config.DISCORD_GATEWAY === 'on';
+  if (!gateway && !config.DISCORD_PUBLIC_KEY) throw new Error('DISCORD_GATEWAY=off needs DISCORD_PUBLIC_KEY: without the gateway, interactions only arrive over HTTP.');
   const log = logger.child({ component: 'discord' });
+  // Built before the client: the client's REST answers HTTP interactions through it, and it feeds the client.
+  const httpInteractions = config.DISCORD_PUBLIC_KEY
+    ? createHttpInteractions({
+        publicKey: config.DISCORD_PUBLIC_KEY,
+        applicationId,
+        clock: ctx.clock,
+        logger: log,
+        // The same path a gateway INTERACTION_CREATE takes, so every handler serves both transports.
+        dispatch: (payload) => (client as unknown as GatewayClientActions).actions.InteractionCreate.handle(payload),
+        // (called per request, long after `client` below exists)
+      })
+    : undefined;
   // Slash commands, buttons and modals arrive as interactions; the Guilds intent is all they need
   // (no privileged intents, no message content).
-  const client = new Client({
+  const client: Client = new Client({
     intents: [GatewayIntentBits.Guilds],
     rest: {
       ...(config.DISCORD_API_URL ? { api: config.DISCORD_API_URL } : {}),
       ...(ctx.restRetries !== undefined ? { retries: ctx.restRetries } : {}),
+      ...(httpInteractions ? { makeRequest: httpInteractions.makeRequest(DefaultRestOptions.makeRequest) } : {}),
     },
   });
+  let botUserId: string | undefined;
   const deps: DiscordDeps = { studio: ctx.studio, rest: client.rest, clock: ctx.clock, logger: log, media: ctx.media, config, applicationId, places: new DiscordPlaceAccess(client.rest, ctx.clock, log) };
-  const surface = new DiscordSurface({ rest: client.rest, clock: ctx.clock, logger: log, media: ctx.media, botUserId: () => client.user?.id, capabilities: (id) => ctx.studio.backend(id)?.capabilities });
+  const surface = new DiscordSurface({ rest: client.rest, clock: ctx.clock, logger: log, media: ctx.media, botUserId: () => client.user?.id ?? botUserId, capabilities: (id) => ctx.studio.backend(id)?.capabilities });
   ctx.studio.attachSurface(surface);
 
   const inFlight = new Set<Promise<void>>();
@@ -89,14 +117,24 @@ export async function startDiscordAdapter(ctx: DiscordAdapterConfig): Promise<Ch
   client.on(Events.ShardDisconnect, (event) => log.warn({ code: event.code }, 'Discord gateway disconnected'));
 
   let ready = false;
-  const readyOnce = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-  client.on(Events.ShardReady, () => (ready = true));
-  client.on(Events.ShardDisconnect, () => (ready = false));
-  client.on(Events.ShardResume, () => (ready = true));
-  await client.login(token);
-  await readyOnce;
+  if (gateway) {
+    const readyOnce = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+    client.on(Events.ShardReady, () => (ready = true));
+    client.on(Events.ShardDisconnect, () => (ready = false));
+    client.on(Events.ShardResume, () => (ready = true));
+    await client.login(token);
+    await readyOnce;
+    log.info({ user: client.user?.tag }, 'connected to the Discord gateway');
+  } else {
+    client.rest.setToken(token);
+    // Without READY the bot learns its own user id from REST (the surface finds its own messages by it).
+    botUserId = CurrentUser.parse(await client.rest.get(Routes.user())).id;
+  }
+  if (httpInteractions) {
+    ctx.http.route('POST', '/discord/interactions', httpInteractions.handle);
+    log.info({ path: '/discord/interactions', gateway }, 'serving Discord interactions over HTTP');
+  }
   ready = true;
-  log.info({ user: client.user?.tag }, 'connected to Discord');
 
   return {
     name: 'discord',

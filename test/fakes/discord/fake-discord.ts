@@ -7,7 +7,7 @@
  *
  * Binds to 127.0.0.1 only.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, sign, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -142,6 +142,15 @@ export class FakeDiscord {
   readonly interactions = new Map<string, FakeInteraction>();
   readonly commands = new Map<string, Record<string, unknown>[]>();
   readonly guilds = new Map<string, FakeGuild>();
+  /**
+   * Set by `deliverOverHttp`: interactions go as signed POSTs to the bot's
+   * interactions endpoint instead of over the gateway, as Discord does for an
+   * app with an Interactions Endpoint URL.
+   */
+  private http: { url: string; privateKey: KeyObject } | undefined;
+  /** Every signed POST's answer, in order: what a test asserts on for the HTTP transport. */
+  readonly httpAnswers: { interactionId: string; status: number; body: unknown }[] = [];
+  private readonly httpInFlight = new Set<Promise<void>>();
   /** Each interaction's gateway payload, so a test can deliver it again. */
   private readonly payloads = new Map<string, unknown>();
   /** Files served as attachment/CDN URLs. */
@@ -238,6 +247,81 @@ export class FakeDiscord {
   }
 
   // -------------------------------------------------------------------------
+  // HTTP interactions (https://discord.com/developers/docs/interactions/overview#setting-up-an-endpoint)
+  // -------------------------------------------------------------------------
+
+  /** From now on interactions are signed POSTs to `url`, signed with the app's Ed25519 `privateKey`. */
+  deliverOverHttp(url: string, privateKey: KeyObject): void {
+    this.http = { url, privateKey };
+  }
+
+  /** Resolves when every signed POST sent so far has been answered. */
+  async httpSettled(): Promise<void> {
+    while (this.httpInFlight.size > 0) await Promise.allSettled([...this.httpInFlight]);
+  }
+
+  /**
+   * One signed POST as Discord sends it: Ed25519 over timestamp + body, in
+   * X-Signature-Ed25519 (hex) and X-Signature-Timestamp (unix seconds).
+   * `tamper` lets a test send a wrong signature or a stale timestamp.
+   */
+  async postInteraction(payload: unknown, tamper: { signatureOf?: string; timestampS?: number } = {}): Promise<{ status: number; body: unknown; contentType: string }> {
+    const { url, privateKey } = this.http ?? {};
+    if (!url || !privateKey) throw new Error('call deliverOverHttp first');
+    const body = JSON.stringify(payload);
+    const timestamp = String(tamper.timestampS ?? Math.floor(this.clock.now() / 1000));
+    const signature = sign(null, Buffer.from(timestamp + (tamper.signatureOf ?? body)), privateKey).toString('hex');
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-signature-ed25519': signature, 'x-signature-timestamp': timestamp },
+      body,
+    });
+    const contentType = res.headers.get('content-type') ?? '';
+    const raw = Buffer.from(await res.arrayBuffer());
+    if (contentType.startsWith('multipart/form-data')) {
+      const form = await new Response(raw, { headers: { 'content-type': contentType } }).formData();
+      const files: FakeFile[] = [];
+      let json: unknown;
+      for (const [field, value] of form.entries()) {
+        if (typeof value === 'string') json = field === 'payload_json' ? JSON.parse(value) : json;
+        else files.push({ field, name: value.name, size: value.size, contentType: value.type });
+      }
+      return { status: res.status, body: { ...(json as object), files }, contentType };
+    }
+    return { status: res.status, body: raw.length > 0 && contentType.includes('json') ? JSON.parse(raw.toString('utf8')) : raw.toString('utf8'), contentType };
+  }
+
+  /** Sends an interaction the way the app receives them: over the gateway, or as a signed POST whose answer is its callback. */
+  private deliver(payload: { id: string }): void {
+    if (!this.http) return this.dispatch('INTERACTION_CREATE', payload);
+    const task = (async () => {
+      const answer = await this.postInteraction(payload);
+      this.httpAnswers.push({ interactionId: payload.id, status: answer.status, body: answer.body });
+      const interaction = this.interactions.get(payload.id);
+      if (answer.status !== 200 || !interaction) return;
+      const { files = [], ...callback } = answer.body as Record<string, unknown> & { files?: FakeFile[] };
+      this.acknowledge(interaction, callback, files);
+    })().catch((error: unknown) => void this.httpAnswers.push({ interactionId: payload.id, status: 0, body: String(error) }));
+    this.httpInFlight.add(task);
+    void task.finally(() => this.httpInFlight.delete(task));
+  }
+
+  /** An interaction's first answer, whether it came as the POST's response or on the callback route. */
+  private acknowledge(interaction: FakeInteraction, body: Record<string, unknown>, files: FakeFile[]): void {
+    interaction.acknowledged = true;
+    const type = Number(body.type);
+    const data = body.data as Record<string, unknown> | undefined;
+    interaction.callback = { type, data, realAt: Date.now() };
+    if (type === 4) {
+      const message = this.newMessage(interaction.channelId, data ?? {}, files, 'webhook', interaction.id);
+      interaction.originalMessageId = message.id;
+    } else if (type === 5) {
+      const message = this.newMessage(interaction.channelId, { content: '', flags: data?.flags }, [], 'webhook', interaction.id);
+      interaction.originalMessageId = message.id;
+    }
+  }
+
+  // -------------------------------------------------------------------------
   // Interactions the tests send
   // -------------------------------------------------------------------------
 
@@ -306,7 +390,7 @@ export class FakeDiscord {
       options: opts,
       ...(resolved ? { resolved } : {}),
     });
-    this.dispatch('INTERACTION_CREATE', payload);
+    this.deliver(payload as { id: string });
     return interaction;
   }
 
@@ -318,7 +402,7 @@ export class FakeDiscord {
   ): FakeInteraction {
     const opts = subcommand ? [{ name: subcommand, type: 1, options }] : options;
     const { payload, ...interaction } = this.baseInteraction(4, target, { id: snowflake(), name, type: 1, options: opts });
-    this.dispatch('INTERACTION_CREATE', payload);
+    this.deliver(payload as { id: string });
     return interaction;
   }
 
@@ -326,14 +410,14 @@ export class FakeDiscord {
     const message = this.messages.get(messageId);
     if (!message) throw new Error(`no message ${messageId}`);
     const { payload, ...interaction } = this.baseInteraction(3, target, { custom_id: customId, component_type: 2 }, message);
-    this.dispatch('INTERACTION_CREATE', payload);
+    this.deliver(payload as { id: string });
     return interaction;
   }
 
   modalSubmit(target: InteractionTarget, customId: string, fields: Record<string, string>): FakeInteraction {
     const components = Object.entries(fields).map(([id, value]) => ({ type: 1, components: [{ type: 4, custom_id: id, value }] }));
     const { payload, ...interaction } = this.baseInteraction(5, target, { custom_id: customId, components });
-    this.dispatch('INTERACTION_CREATE', payload);
+    this.deliver(payload as { id: string });
     return interaction;
   }
 
@@ -347,7 +431,7 @@ export class FakeDiscord {
 
   /** The gateway delivers an interaction again (a resumed session replaying events). */
   redeliver(interaction: FakeInteraction): void {
-    this.dispatch('INTERACTION_CREATE', this.payloads.get(interaction.id));
+    this.deliver(this.payloads.get(interaction.id) as { id: string });
   }
 
   /** A channel the interactions come from; `overwrites` make it private. */
@@ -537,21 +621,15 @@ export class FakeDiscord {
         session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 },
       });
     }
+    if (method === 'GET' && path === '/api/v10/users/@me') {
+      if (botAuth()) return reply(401, { message: '401: Unauthorized', code: 0 });
+      return reply(200, { id: this.botUserId, username: 'sora-bot', discriminator: '0', global_name: null, avatar: null, bot: true });
+    }
     if ((m = /^\/api\/v10\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(path))) {
       const interaction = this.interactions.get(m[1]!);
       if (!interaction || interaction.token !== m[2] || !this.liveInteraction(m[2]!)) return unknownInteraction();
       if (interaction.acknowledged) return reply(400, { message: 'Interaction has already been acknowledged.', code: 40060 });
-      interaction.acknowledged = true;
-      const type = Number(body.type);
-      const data = body.data as Record<string, unknown> | undefined;
-      interaction.callback = { type, data, realAt: Date.now() };
-      if (type === 4) {
-        const message = this.newMessage(interaction.channelId, data ?? {}, files, 'webhook', interaction.id);
-        interaction.originalMessageId = message.id;
-      } else if (type === 5) {
-        const message = this.newMessage(interaction.channelId, { content: '', flags: data?.flags }, [], 'webhook', interaction.id);
-        interaction.originalMessageId = message.id;
-      }
+      this.acknowledge(interaction, body, files);
       return reply(204);
     }
     if ((m = /^\/api\/v10\/webhooks\/(\d+)\/([^/]+)\/messages\/@original$/.exec(path))) {

@@ -1,0 +1,154 @@
+/**
+ * Discord interactions over HTTP: Discord POSTs each interaction to the
+ * app's Interactions Endpoint URL and takes the HTTP response as the first
+ * answer (https://discord.com/developers/docs/interactions/overview#preparing-for-interactions).
+ * Any replica behind a load balancer can answer, so the gateway becomes optional.
+ *
+ * The handlers stay the gateway's: the payload becomes a discord.js
+ * interaction on the same client, and when a handler sends its first answer
+ * (the defer, a reply, a modal) the REST call to
+ * `/interactions/{id}/{token}/callback` is not sent; its body becomes this
+ * request's response instead. Follow-ups, edits and uploads then go through
+ * REST with the interaction token, exactly as on the gateway.
+ */
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ResponseLike } from '@discordjs/rest';
+import { z } from 'zod';
+import type { Clock } from '../../core/clock.js';
+import { readBody, sendJson, type RouteHandler } from '../../http/server.js';
+import type { Logger } from '../../log.js';
+
+/**
+ * Discord signs `timestamp + body`; a timestamp far from our clock is a replay of a
+ * captured request. Discord gives no window; five minutes is what its examples tolerate for clock skew.
+ */
+export const SIGNATURE_MAX_AGE_MS = 5 * 60_000;
+/** Discord drops an interaction not answered within 3 s; past this the transport answers with a defer itself. */
+export const ANSWER_DEADLINE_MS = 2_500;
+
+const PING = 1;
+const DEFERRED_CHANNEL_MESSAGE = 5;
+
+/** The fields the transport itself reads; the rest is discord.js's to parse. */
+const InteractionEnvelope = z.object({
+  id: z.string().regex(/^\d{1,25}$/),
+  type: z.number().int(),
+  token: z.string().min(1).max(500),
+  application_id: z.string().regex(/^\d{1,25}$/),
+}).passthrough();
+
+const CALLBACK_PATH = /\/interactions\/(\d{1,25})\/[^/]+\/callback(?:\?|$)/;
+
+/** The key in the Developer Portal is 32 raw bytes in hex; node:crypto takes Ed25519 keys as DER SPKI. */
+export function interactionPublicKey(hex: string): KeyObject {
+  const spkiPrefix = Buffer.from('302a300506032b6570032100', 'hex');
+  return createPublicKey({ key: Buffer.concat([spkiPrefix, Buffer.from(hex, 'hex')]), format: 'der', type: 'spki' });
+}
+
+/**
+ * https://discord.com/developers/docs/interactions/overview#setting-up-an-endpoint-validating-security-request-headers:
+ * Ed25519 over X-Signature-Timestamp + raw body, hex in X-Signature-Ed25519.
+ */
+export function verifyInteractionSignature(key: KeyObject, req: IncomingMessage, body: Buffer, nowMs: number): 'ok' | 'bad signature' | 'stale' {
+  const signature = req.headers['x-signature-ed25519'];
+  const timestamp = req.headers['x-signature-timestamp'];
+  if (typeof signature !== 'string' || typeof timestamp !== 'string' || !/^[0-9a-f]{128}$/i.test(signature) || !/^\d{1,12}$/.test(timestamp)) return 'bad signature';
+  if (!verify(null, Buffer.concat([Buffer.from(timestamp), body]), key, Buffer.from(signature, 'hex'))) return 'bad signature';
+  return Math.abs(nowMs - Number(timestamp) * 1000) > SIGNATURE_MAX_AGE_MS ? 'stale' : 'ok';
+}
+
+type MakeRequest = (url: string, init: RequestInit) => Promise<ResponseLike>;
+
+interface Pending {
+  res: ServerResponse;
+  answered: boolean;
+  stopGuard: AbortController;
+}
+
+export interface HttpInteractionsOptions {
+  publicKey: string;
+  applicationId: string;
+  clock: Clock;
+  logger: Logger;
+  /** Hands a verified interaction payload to the handlers (the discord.js client). */
+  dispatch: (payload: Record<string, unknown>) => void;
+}
+
+export interface HttpInteractions {
+  /** POST /discord/interactions. */
+  handle: RouteHandler;
+  /** Wraps discord.js's REST `makeRequest`: a callback for an interaction waiting on its HTTP request answers that request. */
+  makeRequest(send: MakeRequest): MakeRequest;
+}
+
+export function createHttpInteractions(options: HttpInteractionsOptions): HttpInteractions {
+  const key = interactionPublicKey(options.publicKey);
+  const { logger, clock } = options;
+  const pending = new Map<string, Pending>();
+
+  function answer(id: string, status: number, contentType: string, body: Buffer): boolean {
+    const p = pending.get(id);
+    if (!p || p.answered) return false;
+    p.answered = true;
+    p.stopGuard.abort();
+    pending.delete(id);
+    p.res.writeHead(status, { 'content-type': contentType, 'content-length': body.length });
+    p.res.end(body);
+    return true;
+  }
+
+  const handle: RouteHandler = async (req, res) => {
+    const body = await readBody(req).catch(() => undefined);
+    if (!body) return sendJson(res, 413, { error: 'body too large' });
+    const verdict = verifyInteractionSignature(key, req, body, clock.now());
+    if (verdict !== 'ok') {
+      // Discord probes the endpoint with bad signatures and expects 401 (the page above).
+      logger.info({ verdict }, 'Discord interaction refused');
+      return sendJson(res, 401, { error: 'invalid request signature' });
+    }
+    let parsed;
+    try {
+      parsed = InteractionEnvelope.safeParse(JSON.parse(body.toString('utf8')));
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed?.success || parsed.data.application_id !== options.applicationId) return sendJson(res, 400, { error: 'not an interaction for this application' });
+    const interaction = parsed.data;
+    if (interaction.type === PING) return sendJson(res, 200, { type: PING });
+
+    const entry: Pending = { res, answered: false, stopGuard: new AbortController() };
+    pending.set(interaction.id, entry);
+    res.once('close', () => {
+      if (!entry.answered) pending.delete(interaction.id);
+      entry.stopGuard.abort();
+    });
+    // A handler that has not answered by now would lose the interaction: a public defer keeps it alive.
+    clock.sleep(ANSWER_DEADLINE_MS, entry.stopGuard.signal).then(
+      () => {
+        if (answer(interaction.id, 200, 'application/json', Buffer.from(JSON.stringify({ type: DEFERRED_CHANNEL_MESSAGE })))) {
+          logger.warn({ interaction: interaction.id }, 'no answer within the deadline; deferred by the HTTP transport');
+        }
+      },
+      () => undefined,
+    );
+    options.dispatch(interaction);
+  };
+
+  const makeRequest = (send: MakeRequest): MakeRequest => async (url, init) => {
+    const id = CALLBACK_PATH.exec(url)?.[1];
+    if (id === undefined || !pending.has(id)) return send(url, init);
+    // JSON, or multipart when the first answer carries files: both are valid interaction responses.
+    const asResponse = new Response(init.body as ConstructorParameters<typeof Response>[0]);
+    const contentType = typeof init.body === 'string' ? 'application/json' : (asResponse.headers.get('content-type') ?? 'application/json');
+    const bytes = Buffer.from(await asResponse.arrayBuffer());
+    if (answer(id, 200, contentType, bytes)) return new Response(null, { status: 204 });
+    // The deadline's defer went first: the handler sees what Discord would say to a second answer.
+    return new Response(JSON.stringify({ message: 'Interaction has already been acknowledged.', code: 40060 }), {
+      status: 400,
+      headers: { 'content-type': 'application/json' },
+    });
+  };
+
+  return { handle, makeRequest };
+}
