@@ -7,12 +7,12 @@ import { pipeline } from 'node:stream/promises';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { classifyApiyiFailure, createApiyiBackend, type ApiyiBackendOptions } from '../../src/backends/apiyi.js';
 import { ManualClock } from '../../src/core/clock.js';
-import { ProviderError } from '../../src/core/errors.js';
 import type { BoundCharacter, CharacterSourceForBackend, GenerationRequest } from '../../src/core/ports.js';
 import { silentLogger } from '../../src/log.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { driveUntil, driveWhile, RecordingClock } from '../helpers/drive.js';
 import { generationRequest } from '../helpers/provider-fixtures.js';
+import { providerRejection } from '../helpers/simulator-fixture.js';
 
 const KEY = 'apiyi-test-key-000111';
 
@@ -21,19 +21,6 @@ const request = (overrides: Partial<GenerationRequest> = {}): GenerationRequest 
 
 function source(overrides: Partial<CharacterSourceForBackend>): CharacterSourceForBackend {
   return { name: 'Mascot', description: 'a round orange mascot', clipPath: undefined, clipUrl: undefined, providerJobId: undefined, frames: [], ...overrides };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  let value: unknown;
-  try {
-    value = await promise;
-  } catch (error) {
-    assert.ok(error instanceof ProviderError, `expected ProviderError, got ${String(error)}`);
-    return error;
-  }
-  // An unexpected download must not stay open: it would hold the connection pool on close.
-  (value as { body?: { destroy?: () => void } } | undefined)?.body?.destroy?.();
-  assert.fail('expected a rejection');
 }
 
 describe('apiyi failure text classification', { timeout: 60_000 }, () => {
@@ -142,7 +129,7 @@ describe('apiyi backend against the simulator', { timeout: 60_000 }, () => {
       // The simulator checks the header too: a bearer-style client is refused.
       const wrong = createApiyiBackend({ baseUrl: custom.apiyiBaseUrl, apiKey: 'raw-key-123456', clock: customClock, logger: silentLogger });
       backends.push(wrong);
-      assert.equal((await rejection(wrong.status(providerJobId))).kind, 'auth');
+      assert.equal((await providerRejection(wrong.status(providerJobId))).kind, 'auth');
     } finally {
       await custom.stop();
     }
@@ -180,7 +167,7 @@ describe('apiyi backend against the simulator', { timeout: 60_000 }, () => {
     });
 
     it('refuses a character source the provider cannot reach', async () => {
-      const error = await rejection(make().createCharacter(source({ clipPath: '/tmp/local-only.mp4' })));
+      const error = await providerRejection(make().createCharacter(source({ clipPath: '/tmp/local-only.mp4' })));
       assert.equal(error.kind, 'rejected_request');
     });
 
@@ -196,7 +183,7 @@ describe('apiyi backend against the simulator', { timeout: 60_000 }, () => {
     });
 
     it('surfaces an unknown character id as binding_missing, so the core recreates it', async () => {
-      const error = await rejection(make().submit(request({ prompt: '@char_doesnotexist dances' })));
+      const error = await providerRejection(make().submit(request({ prompt: '@char_doesnotexist dances' })));
       assert.equal(error.kind, 'binding_missing');
       assert.equal(error.providerCode, 'character_not_found');
     });
@@ -213,14 +200,14 @@ describe('apiyi backend against the simulator', { timeout: 60_000 }, () => {
   });
 
   it('maps a duration the service refuses to rejected_request: the configured durations are wrong, not the user', async () => {
-    const error = await rejection(make().submit(request({ seconds: 12 })));
+    const error = await providerRejection(make().submit(request({ seconds: 12 })));
     assert.equal(error.kind, 'rejected_request');
     assert.equal(error.providerCode, 'invalid_duration');
   });
 
   it('maps an expired upstream account (401) to auth', async () => {
     sim.faults.inject({ protocol: 'apiyi', fault: '401', times: 1 });
-    assert.equal((await rejection(make().submit(request()))).kind, 'auth');
+    assert.equal((await providerRejection(make().submit(request()))).kind, 'auth');
   });
 
   it('waits out a 429 retry-after sent as an HTTP date', async () => {
@@ -239,7 +226,7 @@ describe('apiyi backend against the simulator', { timeout: 60_000 }, () => {
     const b = make();
     sim.faults.inject({ protocol: 'apiyi', route: 'apiyi.task', fault: '500' });
     const before = sim.stats.count('apiyi.task');
-    const error = await rejection(driveWhile(clock, b.status('task_x')));
+    const error = await providerRejection(driveWhile(clock, b.status('task_x')));
     assert.equal(error.kind, 'transient');
     assert.equal(sim.stats.count('apiyi.task') - before, 3);
   });
@@ -248,14 +235,14 @@ describe('apiyi backend against the simulator', { timeout: 60_000 }, () => {
     const b = make();
     sim.faults.inject({ protocol: 'apiyi', route: 'apiyi.character.create', fault: '500' });
     const before = sim.stats.count('apiyi.character.create');
-    const error = await rejection(driveWhile(clock, b.createCharacter(source({ clipUrl: 'https://example.com/a.mp4' }))));
+    const error = await providerRejection(driveWhile(clock, b.createCharacter(source({ clipUrl: 'https://example.com/a.mp4' }))));
     assert.equal(error.kind, 'transient');
     assert.equal(sim.stats.count('apiyi.character.create') - before, 1);
   });
 
   it('maps a connection reset to transient', async () => {
     sim.faults.inject({ protocol: 'apiyi', route: 'apiyi.task', fault: 'reset' });
-    assert.equal((await rejection(make({ retry: { maxAttempts: 1 } }).status('task_x'))).kind, 'transient');
+    assert.equal((await providerRejection(make({ retry: { maxAttempts: 1 } }).status('task_x'))).kind, 'transient');
   });
 
   it('reports a content violation as moderation, and cameo denial as invalid_input', async () => {
@@ -318,7 +305,7 @@ describe('apiyi backend against the simulator', { timeout: 60_000 }, () => {
     const task = await finishedTask(b);
     sim.faults.inject({ protocol: 'apiyi', fault: 'expired', times: 2 });
     const tasks = sim.stats.count('apiyi.task');
-    const error = await rejection(b.openResult(task));
+    const error = await providerRejection(b.openResult(task));
     assert.equal(error.kind, 'expired');
     assert.equal(sim.stats.count('apiyi.task') - tasks, 1);
   });
@@ -327,12 +314,12 @@ describe('apiyi backend against the simulator', { timeout: 60_000 }, () => {
     const b = make({ maxResultBytes: 500_000 });
     const task = await finishedTask(b);
     sim.faults.inject({ protocol: 'apiyi', fault: 'oversized', oversizedBytes: 20_000_000, times: 1 });
-    assert.equal((await rejection(b.openResult(task))).kind, 'too_large');
+    assert.equal((await providerRejection(b.openResult(task))).kind, 'too_large');
   });
 
   it('refuses remix and image input locally', async () => {
     const b = make();
-    assert.equal((await rejection(b.submit(request({ remixOfProviderJobId: 'task_x' })))).kind, 'rejected_request');
-    assert.equal((await rejection(b.submit(request({ imagePath: '/tmp/x.png' })))).kind, 'rejected_request');
+    assert.equal((await providerRejection(b.submit(request({ remixOfProviderJobId: 'task_x' })))).kind, 'rejected_request');
+    assert.equal((await providerRejection(b.submit(request({ imagePath: '/tmp/x.png' })))).kind, 'rejected_request');
   });
 });

@@ -4,47 +4,23 @@
  * position and log progress, result download, cancel, and errors as core kinds.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createFalBackend, falWebhookStatus, progressFromLogs, type FalBackend } from '../../src/backends/fal.js';
 import { DEFAULT_FAL_MODELS, resolveFalModels, type FalModel } from '../../src/backends/fal-models.js';
-import { ManualClock } from '../../src/core/clock.js';
-import { ProviderError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/log.js';
-import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { driveWhile } from '../helpers/drive.js';
 import { generationRequest, imageBound, renderFor } from '../helpers/provider-fixtures.js';
+import { providerRejection, simulatorFixture } from '../helpers/simulator-fixture.js';
 
 const KEY = 'fal-test-key-0001';
 const model = (key: string): FalModel => DEFAULT_FAL_MODELS.find((m) => m.key === key)!;
 
-let clock: ManualClock;
-let sim: Simulator;
-const backends: FalBackend[] = [];
+const fx = simulatorFixture({ renderMsPerVideoSecond: 1000, concurrency: 1, fal: { apiKey: KEY }, render: { ffmpegPath: false } });
 
 function fal(key: string, apiKey = KEY): FalBackend {
-  const b = createFalBackend({ model: model(key), queueUrl: sim.falQueueUrl, apiKey, clock, logger: silentLogger, random: () => 0.5, retry: { maxAttempts: 2, baseDelayMs: 10 } });
-  backends.push(b);
-  return b;
+  const b = createFalBackend({ model: model(key), queueUrl: fx.sim.falQueueUrl, apiKey, clock: fx.clock, logger: silentLogger, random: () => 0.5, retry: { maxAttempts: 2, baseDelayMs: 10 } });
+  return fx.track(b);
 }
-
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ProviderError, `expected ProviderError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
-
-before(async () => {
-  clock = new ManualClock();
-  sim = await startSimulator({ clock, renderMsPerVideoSecond: 1000, concurrency: 1, fal: { apiKey: KEY }, render: { ffmpegPath: false } });
-});
-after(async () => {
-  await Promise.all(backends.map((b) => b.close()));
-  await sim.stop();
-});
 
 describe('fal backends', () => {
   it('declares each default model as its own backend with its reference syntax and price', () => {
@@ -76,7 +52,7 @@ describe('fal backends', () => {
     const prompt = renderFor(backend, '@mascot waves at the camera', [mascot]);
     assert.equal(prompt, '@Element1 waves at the camera');
     const { providerJobId } = await backend.submit(generationRequest({ prompt, characters: [mascot], seconds: 5, webhookUrl: 'http://127.0.0.1:9/webhooks/fal-kling-o3' }));
-    const sent = sim.lastRequest('fal.submit')!;
+    const sent = fx.sim.lastRequest('fal.submit')!;
     assert.equal(sent.headers.authorization, `Key ${KEY}`);
     assert.equal(sent.path, '/fal/fal-ai/kling-video/o3/standard/reference-to-video');
     assert.equal(sent.query.fal_webhook, 'http://127.0.0.1:9/webhooks/fal-kling-o3');
@@ -87,7 +63,7 @@ describe('fal backends', () => {
     assert.equal(body.elements.length, 1);
     assert.match(body.elements[0]!.frontal_image_url, /^data:image\/jpeg;base64,/);
     assert.equal(body.elements[0]!.reference_image_urls.length, 3);
-    assert.equal(sim.fal.endpointOf(providerJobId), 'fal-ai/kling-video/o3/standard/reference-to-video');
+    assert.equal(fx.sim.fal.endpointOf(providerJobId), 'fal-ai/kling-video/o3/standard/reference-to-video');
   });
 
   it('renders two characters as @Image1 and @Image2 on Seedance, one frontal image each, and uses the pro endpoint shape for high quality', async () => {
@@ -97,11 +73,11 @@ describe('fal backends', () => {
     const prompt = renderFor(backend, '@alice hands @bob a coffee, then @alice laughs', [a, b]);
     assert.equal(prompt, '@Image1 hands @Image2 a coffee, then @Image1 laughs');
     await backend.submit(generationRequest({ prompt, characters: [a, b], seconds: 6, orientation: 'portrait', quality: 'high' }));
-    const body = sim.lastRequest('fal.submit')!.json as { image_urls: string[]; aspect_ratio: string; resolution: string };
+    const body = fx.sim.lastRequest('fal.submit')!.json as { image_urls: string[]; aspect_ratio: string; resolution: string };
     assert.equal(body.image_urls.length, 2);
     assert.equal(body.aspect_ratio, '9:16');
     assert.equal(body.resolution, '1080p');
-    assert.equal(sim.lastRequest('fal.submit')!.query.fal_webhook, undefined);
+    assert.equal(fx.sim.lastRequest('fal.submit')!.query.fal_webhook, undefined);
   });
 
   it('describes characters in words on Veo 3.1 and pools at most 3 images over two characters', async () => {
@@ -111,24 +87,24 @@ describe('fal backends', () => {
     const prompt = renderFor(backend, '@alice walks @bob home', [a, b]);
     assert.equal(prompt, 'alice (a tall woman in a red coat) walks bob (a small grey robot) home');
     await backend.submit(generationRequest({ prompt, characters: [a, b], seconds: 8 }));
-    const body = sim.lastRequest('fal.submit')!.json as { image_urls: string[]; duration: string };
+    const body = fx.sim.lastRequest('fal.submit')!.json as { image_urls: string[]; duration: string };
     assert.equal(body.image_urls.length, 3);
     assert.equal(body.duration, '8s');
   });
 
   it('maps IN_QUEUE with its position, IN_PROGRESS with log percentages, then COMPLETED, and downloads the video', async () => {
     const backend = fal('wan27');
-    await clock.advance(60_000); // let earlier tests' jobs leave the one-slot queue
+    await fx.clock.advance(60_000); // let earlier tests' jobs leave the one-slot queue
     const first = await backend.submit(generationRequest({ seconds: 4 }));
     const second = await backend.submit(generationRequest({ seconds: 4 }));
     const queued = await backend.status(second.providerJobId);
     assert.equal(queued.state, 'queued');
     assert.equal(queued.queuePosition, 0);
-    await clock.advance(2000);
+    await fx.clock.advance(2000);
     const running = await backend.status(first.providerJobId);
     assert.equal(running.state, 'running');
     assert.equal(running.progress, 50);
-    await clock.advance(2500);
+    await fx.clock.advance(2500);
     const done = await backend.status(first.providerJobId);
     assert.equal(done.state, 'completed');
     const result = await backend.openResult(first.providerJobId);
@@ -140,34 +116,34 @@ describe('fal backends', () => {
 
   it('cancels a queued request with PUT …/cancel', async () => {
     const backend = fal('wan27');
-    await clock.advance(60_000);
+    await fx.clock.advance(60_000);
     const a = await backend.submit(generationRequest({ seconds: 4 }));
     const b = await backend.submit(generationRequest({ seconds: 4 }));
     await backend.cancel(b.providerJobId);
-    assert.equal(sim.lastRequest('fal.cancel')!.method, 'PUT');
-    assert.equal((await rejection(backend.status(b.providerJobId))).kind, 'not_found');
+    assert.equal(fx.sim.lastRequest('fal.cancel')!.method, 'PUT');
+    assert.equal((await providerRejection(backend.status(b.providerJobId))).kind, 'not_found');
     await backend.cancel(a.providerJobId).catch(() => undefined);
   });
 
   it('maps a wrong key to auth, 429 to rate_limit, 500 to transient and a content-policy block to moderation', async () => {
-    await clock.advance(60_000);
-    assert.equal((await rejection(fal('wan27', 'wrong-key').submit(generationRequest({ seconds: 4 })))).kind, 'auth');
-    sim.faults.inject({ protocol: 'fal', fault: '429', route: 'fal.submit', times: 1 });
-    assert.equal((await rejection(fal('wan27').submit(generationRequest({ seconds: 4 })))).kind, 'rate_limit');
-    sim.faults.inject({ protocol: 'fal', fault: '500', route: 'fal.submit', times: 1 });
-    const serverError = await rejection(fal('wan27').submit(generationRequest({ seconds: 4 })));
+    await fx.clock.advance(60_000);
+    assert.equal((await providerRejection(fal('wan27', 'wrong-key').submit(generationRequest({ seconds: 4 })))).kind, 'auth');
+    fx.sim.faults.inject({ protocol: 'fal', fault: '429', route: 'fal.submit', times: 1 });
+    assert.equal((await providerRejection(fal('wan27').submit(generationRequest({ seconds: 4 })))).kind, 'rate_limit');
+    fx.sim.faults.inject({ protocol: 'fal', fault: '500', route: 'fal.submit', times: 1 });
+    const serverError = await providerRejection(fal('wan27').submit(generationRequest({ seconds: 4 })));
     assert.equal(serverError.kind, 'transient');
     // A submit is never retried: fal has no idempotency key, and a retry could bill twice.
-    assert.equal(sim.faults.list().length, 0);
+    assert.equal(fx.sim.faults.list().length, 0);
 
-    sim.faults.inject({ protocol: 'fal', fault: 'moderation', times: 1 });
+    fx.sim.faults.inject({ protocol: 'fal', fault: 'moderation', times: 1 });
     const backend = fal('wan27');
     const { providerJobId } = await backend.submit(generationRequest({ seconds: 2 }));
-    const final = await driveWhile(clock, (async () => {
+    const final = await driveWhile(fx.clock, (async () => {
       for (;;) {
         const s = await backend.status(providerJobId);
         if (s.state === 'failed' || s.state === 'completed') return s;
-        await clock.sleep(1000);
+        await fx.clock.sleep(1000);
       }
     })(), { stepMs: 500 });
     assert.equal(final.state, 'failed');

@@ -5,43 +5,19 @@
  * errors as core kinds.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createGeminiBackend, type GeminiBackend } from '../../src/backends/gemini.js';
-import { ManualClock } from '../../src/core/clock.js';
-import { ProviderError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/log.js';
-import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { generationRequest, imageBound, renderFor } from '../helpers/provider-fixtures.js';
+import { providerRejection, simulatorFixture } from '../helpers/simulator-fixture.js';
 
 const KEY = 'gemini-test-key-0001';
-let clock: ManualClock;
-let sim: Simulator;
-const made: GeminiBackend[] = [];
+const fx = simulatorFixture({ renderMsPerVideoSecond: 1000, concurrency: 4, gemini: { apiKey: KEY }, render: { ffmpegPath: false } });
 
 function gemini(extra: Partial<Parameters<typeof createGeminiBackend>[0]> = {}): GeminiBackend {
-  const b = createGeminiBackend({ apiUrl: sim.geminiApiUrl, apiKey: KEY, clock, logger: silentLogger, random: () => 0.5, retry: { maxAttempts: 1 }, ...extra });
-  made.push(b);
-  return b;
+  const b = createGeminiBackend({ apiUrl: fx.sim.geminiApiUrl, apiKey: KEY, clock: fx.clock, logger: silentLogger, random: () => 0.5, retry: { maxAttempts: 1 }, ...extra });
+  return fx.track(b);
 }
-
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ProviderError, `expected ProviderError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
-
-before(async () => {
-  clock = new ManualClock();
-  sim = await startSimulator({ clock, renderMsPerVideoSecond: 1000, concurrency: 4, gemini: { apiKey: KEY }, render: { ffmpegPath: false } });
-});
-after(async () => {
-  await Promise.all(made.map((b) => b.close()));
-  await sim.stop();
-});
 
 describe('gemini backend (Veo 3.1)', () => {
   it('declares reference images, description mentions and the configured reference mode as capabilities', () => {
@@ -60,7 +36,7 @@ describe('gemini backend (Veo 3.1)', () => {
     const prompt = renderFor(backend, '@mascot surfs a wave', [mascot]);
     assert.equal(prompt, 'mascot (an orange fox mascot with a blue scarf) surfs a wave');
     const { providerJobId } = await backend.submit(generationRequest({ prompt, characters: [mascot], seconds: 8 }));
-    const sent = sim.lastRequest('gemini.predict')!;
+    const sent = fx.sim.lastRequest('gemini.predict')!;
     assert.equal(sent.headers['x-goog-api-key'], KEY);
     assert.equal(sent.path, '/gemini/v1beta/models/veo-3.1-fast-generate-preview:predictLongRunning');
     const body = sent.json as { instances: { prompt: string; referenceImages: { image: { bytesBase64Encoded: string; mimeType: string }; referenceType: string }[] }[]; parameters: Record<string, unknown> };
@@ -79,7 +55,7 @@ describe('gemini backend (Veo 3.1)', () => {
     const prompt = renderFor(backend, '@alice throws a ball; @rex chases it back to @alice', [a, b]);
     assert.equal(prompt, 'alice (a woman in a yellow raincoat) throws a ball; rex (a scruffy terrier) chases it back to alice');
     await backend.submit(generationRequest({ prompt, characters: [a, b], seconds: 8, quality: 'high' }));
-    const sent = sim.lastRequest('gemini.predict')!;
+    const sent = fx.sim.lastRequest('gemini.predict')!;
     assert.equal(sent.path, '/gemini/v1beta/models/veo-3.1-generate-preview:predictLongRunning');
     const refs = (sent.json as { instances: { referenceImages: { image: { bytesBase64Encoded: string } }[] }[] }).instances[0]!.referenceImages;
     const decoded = refs.map((r) => Buffer.from(r.image.bytesBase64Encoded, 'base64').toString('latin1'));
@@ -91,40 +67,40 @@ describe('gemini backend (Veo 3.1)', () => {
   it('refuses what reference mode does not allow before calling Veo', async () => {
     const backend = gemini();
     const mascot = await imageBound('mascot');
-    const before = sim.stats.count('gemini.predict');
-    assert.equal((await rejection(backend.submit(generationRequest({ characters: [mascot], seconds: 4 })))).kind, 'invalid_input');
-    assert.equal((await rejection(backend.submit(generationRequest({ characters: [mascot], seconds: 8, orientation: 'portrait' })))).kind, 'invalid_input');
-    assert.equal(sim.stats.count('gemini.predict'), before);
+    const before = fx.sim.stats.count('gemini.predict');
+    assert.equal((await providerRejection(backend.submit(generationRequest({ characters: [mascot], seconds: 4 })))).kind, 'invalid_input');
+    assert.equal((await providerRejection(backend.submit(generationRequest({ characters: [mascot], seconds: 8, orientation: 'portrait' })))).kind, 'invalid_input');
+    assert.equal(fx.sim.stats.count('gemini.predict'), before);
   });
 
   it('polls the operation until done, then downloads the video with the key', async () => {
     const backend = gemini();
     const { providerJobId } = await backend.submit(generationRequest({ seconds: 4 }));
     assert.equal((await backend.status(providerJobId)).state, 'running');
-    assert.match(sim.lastRequest('gemini.operation')!.path, /^\/gemini\/v1beta\/models\/veo-3\.1-fast-generate-preview\/operations\//);
-    await clock.advance(5_000);
+    assert.match(fx.sim.lastRequest('gemini.operation')!.path, /^\/gemini\/v1beta\/models\/veo-3\.1-fast-generate-preview\/operations\//);
+    await fx.clock.advance(5_000);
     const done = await backend.status(providerJobId);
     assert.equal(done.state, 'completed');
     const result = await backend.openResult(providerJobId);
     const chunks: Buffer[] = [];
     for await (const chunk of result.body) chunks.push(chunk as Buffer);
     assert.equal(Buffer.concat(chunks).subarray(4, 8).toString('latin1'), 'ftyp');
-    assert.equal(sim.lastRequest('gemini.download')!.headers['x-goog-api-key'], KEY);
+    assert.equal(fx.sim.lastRequest('gemini.download')!.headers['x-goog-api-key'], KEY);
   });
 
   it('maps a filtered output to moderation, a bad key to auth, 429 to rate_limit and 500 to transient', async () => {
-    sim.faults.inject({ protocol: 'gemini', fault: 'moderation', times: 1 });
+    fx.sim.faults.inject({ protocol: 'gemini', fault: 'moderation', times: 1 });
     const backend = gemini();
     const { providerJobId } = await backend.submit(generationRequest({ seconds: 4 }));
-    await clock.advance(5_000);
+    await fx.clock.advance(5_000);
     const filtered = await backend.status(providerJobId);
     assert.equal(filtered.state, 'failed');
     assert.equal(filtered.error?.kind, 'moderation');
 
-    assert.equal((await rejection(gemini({ apiKey: 'wrong' }).submit(generationRequest({ seconds: 4 })))).kind, 'auth');
-    sim.faults.inject({ protocol: 'gemini', fault: '429', times: 1 });
-    assert.equal((await rejection(backend.submit(generationRequest({ seconds: 4 })))).kind, 'rate_limit');
-    sim.faults.inject({ protocol: 'gemini', fault: '500', times: 1 });
-    assert.equal((await rejection(backend.status(providerJobId))).kind, 'transient');
+    assert.equal((await providerRejection(gemini({ apiKey: 'wrong' }).submit(generationRequest({ seconds: 4 })))).kind, 'auth');
+    fx.sim.faults.inject({ protocol: 'gemini', fault: '429', times: 1 });
+    assert.equal((await providerRejection(backend.submit(generationRequest({ seconds: 4 })))).kind, 'rate_limit');
+    fx.sim.faults.inject({ protocol: 'gemini', fault: '500', times: 1 });
+    assert.equal((await providerRejection(backend.status(providerJobId))).kind, 'transient');
   });
 });

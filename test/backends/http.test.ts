@@ -14,6 +14,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import { ProviderError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { driveWhile, RecordingClock, waitFor } from '../helpers/drive.js';
+import { providerRejection } from '../helpers/simulator-fixture.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, hit: number) => unknown;
 
@@ -43,16 +44,6 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
 
 const okSchema = z.object({ ok: z.literal(true) });
 const KEY = 'sk-test-secret-key-123456';
-
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ProviderError, `expected ProviderError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
 
 describe('http: pure rules', { timeout: 60_000 }, () => {
   it('reads retry-after-ms before retry-after, and both forms of retry-after', () => {
@@ -171,7 +162,7 @@ describe('http: against a loopback server', { timeout: 60_000 }, () => {
     const before = srv.hits();
     srv.on((_req, res) => json(res, 500, { error: { code: 'server_error' } }, { 'x-request-id': 'req_storm' }));
     const http = client(clock);
-    const error = await rejection(driveWhile(manual, http.json(okSchema, { method: 'GET', path: '/thing', operation: 'thing.get' })));
+    const error = await providerRejection(driveWhile(manual, http.json(okSchema, { method: 'GET', path: '/thing', operation: 'thing.get' })));
     assert.equal(error.kind, 'transient');
     assert.equal(error.status, 500);
     assert.equal(error.requestId, 'req_storm');
@@ -186,12 +177,12 @@ describe('http: against a loopback server', { timeout: 60_000 }, () => {
     srv.on((_req, res) => json(res, 503, { error: { message: 'busy' } }));
     const http = client(manual);
     let before = srv.hits();
-    const once = await rejection(driveWhile(manual, http.json(okSchema, { method: 'POST', path: '/videos', operation: 'create', json: { a: 1 } })));
+    const once = await providerRejection(driveWhile(manual, http.json(okSchema, { method: 'POST', path: '/videos', operation: 'create', json: { a: 1 } })));
     assert.equal(once.kind, 'transient');
     assert.equal(srv.hits() - before, 1);
 
     before = srv.hits();
-    await rejection(driveWhile(manual, http.json(okSchema, { method: 'POST', path: '/videos', operation: 'create', json: { a: 1 }, idempotencyKey: 'idem-1' })));
+    await providerRejection(driveWhile(manual, http.json(okSchema, { method: 'POST', path: '/videos', operation: 'create', json: { a: 1 }, idempotencyKey: 'idem-1' })));
     assert.equal(srv.hits() - before, 3);
     assert.equal(srv.headers.at(-1)!['idempotency-key'], 'idem-1');
     await http.close();
@@ -202,7 +193,7 @@ describe('http: against a loopback server', { timeout: 60_000 }, () => {
     const clock = new RecordingClock(manual);
     srv.on((_req, res) => json(res, 429, {}, { 'retry-after': '600' }));
     const http = client(clock, { retry: { maxAttempts: 3, maxRetryAfterMs: 60_000 } });
-    const error = await rejection(http.json(okSchema, { method: 'GET', path: '/thing', operation: 'thing.get' }));
+    const error = await providerRejection(http.json(okSchema, { method: 'GET', path: '/thing', operation: 'thing.get' }));
     assert.equal(error.kind, 'rate_limit');
     assert.equal(error.retryAfterMs, 600_000);
     assert.deepEqual(clock.sleeps, []);
@@ -214,7 +205,7 @@ describe('http: against a loopback server', { timeout: 60_000 }, () => {
       json(res, 401, { error: { message: `Incorrect API key provided: ${KEY}`, code: 'invalid_api_key' } }, { 'x-request-id': 'req_auth' }),
     );
     const http = client(new ManualClock());
-    const error = await rejection(http.json(okSchema, { method: 'GET', path: '/thing', operation: 'thing.get' }));
+    const error = await providerRejection(http.json(okSchema, { method: 'GET', path: '/thing', operation: 'thing.get' }));
     assert.equal(error.kind, 'auth');
     assert.equal(error.providerCode, 'invalid_api_key');
     assert.equal(error.requestId, 'req_auth');
@@ -226,7 +217,7 @@ describe('http: against a loopback server', { timeout: 60_000 }, () => {
   it('turns a headers timeout into a transient error', async () => {
     srv.on(() => undefined); // never answers
     const http = client(new ManualClock(), { timeouts: { headersMs: 100 }, retry: { maxAttempts: 1 } });
-    const error = await rejection(http.json(okSchema, { method: 'GET', path: '/slow', operation: 'slow' }));
+    const error = await providerRejection(http.json(okSchema, { method: 'GET', path: '/slow', operation: 'slow' }));
     assert.equal(error.kind, 'transient');
     assert.match(error.message, /UND_ERR_HEADERS_TIMEOUT/);
     await http.close();
@@ -236,7 +227,7 @@ describe('http: against a loopback server', { timeout: 60_000 }, () => {
   it('turns a connection reset into a transient error', async () => {
     srv.on((req) => req.socket.destroy());
     const http = client(new ManualClock(), { retry: { maxAttempts: 1 } });
-    const error = await rejection(http.json(okSchema, { method: 'GET', path: '/reset', operation: 'reset' }));
+    const error = await providerRejection(http.json(okSchema, { method: 'GET', path: '/reset', operation: 'reset' }));
     assert.equal(error.kind, 'transient');
     await http.close();
   });
@@ -244,14 +235,14 @@ describe('http: against a loopback server', { timeout: 60_000 }, () => {
   it('treats a response that fails its schema as transient', async () => {
     srv.on((_req, res) => json(res, 200, { ok: 'maybe' }));
     const http = client(new ManualClock());
-    const error = await rejection(http.json(okSchema, { method: 'GET', path: '/thing', operation: 'thing.get' }));
+    const error = await providerRejection(http.json(okSchema, { method: 'GET', path: '/thing', operation: 'thing.get' }));
     assert.equal(error.kind, 'transient');
     assert.match(error.message, /malformed/);
     srv.on((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end('<html>cloudflare</html>');
     });
-    assert.equal((await rejection(http.json(okSchema, { method: 'GET', path: '/thing', operation: 'thing.get' }))).kind, 'transient');
+    assert.equal((await providerRejection(http.json(okSchema, { method: 'GET', path: '/thing', operation: 'thing.get' }))).kind, 'transient');
     await http.close();
   });
 
@@ -284,7 +275,7 @@ describe('http: against a loopback server', { timeout: 60_000 }, () => {
       res.end(Buffer.alloc(5_000_000));
     });
     const http = client(new ManualClock());
-    const error = await rejection(http.stream({ method: 'GET', path: '/big', operation: 'content', maxBytes: 1_000_000 }));
+    const error = await providerRejection(http.stream({ method: 'GET', path: '/big', operation: 'content', maxBytes: 1_000_000 }));
     assert.equal(error.kind, 'too_large');
     await http.close();
   });

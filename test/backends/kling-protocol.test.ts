@@ -8,87 +8,64 @@
  *   `api-key-kling-…` keys.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createKlingBackend, type KlingBackend } from '../../src/backends/kling.js';
-import { ManualClock } from '../../src/core/clock.js';
-import { describeProviderFailure, ProviderError } from '../../src/core/errors.js';
+import { describeProviderFailure } from '../../src/core/errors.js';
 import type { BoundCharacter } from '../../src/core/ports.js';
 import { silentLogger } from '../../src/log.js';
-import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { driveWhile } from '../helpers/drive.js';
 import { frameFiles, generationRequest, renderFor } from '../helpers/provider-fixtures.js';
+import { providerRejection, simulatorFixture } from '../helpers/simulator-fixture.js';
 
 const ACCESS = 'kling-access-0002';
 const SECRET = 'kling-secret-0002-xyz';
 const DIRECT = 'api-key-kling-test0002Direct';
-let clock: ManualClock;
-let sim: Simulator;
-const made: KlingBackend[] = [];
+const fx = simulatorFixture({ renderMsPerVideoSecond: 1000, concurrency: 8, kling: { accessKey: ACCESS, secretKey: SECRET, apiKey: DIRECT, elementMs: 4000 }, render: { ffmpegPath: false } });
 
 function kling(extra: Partial<Parameters<typeof createKlingBackend>[0]> = {}): KlingBackend {
-  const b = createKlingBackend({ apiUrl: sim.klingApiUrl, accessKey: ACCESS, secretKey: SECRET, clock, logger: silentLogger, random: () => 0, retry: { maxAttempts: 4, baseDelayMs: 10 }, elementPollMs: 1000, ...extra });
-  made.push(b);
-  return b;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ProviderError, `expected ProviderError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
+  const b = createKlingBackend({ apiUrl: fx.sim.klingApiUrl, accessKey: ACCESS, secretKey: SECRET, clock: fx.clock, logger: silentLogger, random: () => 0, retry: { maxAttempts: 4, baseDelayMs: 10 }, elementPollMs: 1000, ...extra });
+  return fx.track(b);
 }
 
 async function element(backend: KlingBackend, name: string): Promise<BoundCharacter> {
   const frames = await frameFiles(name);
-  const binding = await driveWhile(clock, backend.createCharacter({ name, description: `${name} the test subject`, clipPath: undefined, clipUrl: undefined, providerJobId: undefined, frames }), { stepMs: 500 });
+  const binding = await driveWhile(fx.clock, backend.createCharacter({ name, description: `${name} the test subject`, clipPath: undefined, clipUrl: undefined, providerJobId: undefined, frames }), { stepMs: 500 });
   return { name, description: `${name} the test subject`, binding };
 }
-
-before(async () => {
-  clock = new ManualClock();
-  sim = await startSimulator({ clock, renderMsPerVideoSecond: 1000, concurrency: 8, kling: { accessKey: ACCESS, secretKey: SECRET, apiKey: DIRECT, elementMs: 4000 }, render: { ffmpegPath: false } });
-});
-after(async () => {
-  await Promise.all(made.map((b) => b.close()));
-  await sim.stop();
-});
 
 describe('kling error codes', () => {
   for (const code of [1100, 1101, 1102]) {
     it(`reads code ${code} on HTTP 429 as quota, tells the admin the account needs funds, and never retries it`, async () => {
       const backend = kling();
-      const posts = sim.stats.count('kling.video.create');
-      const gets = sim.stats.count('kling.video.get');
-      sim.kling.failNext({ status: 429, code, message: code === 1102 ? 'resource pack exhausted' : 'account is in arrears' });
-      const error = await rejection(backend.submit(generationRequest()));
+      const posts = fx.sim.stats.count('kling.video.create');
+      const gets = fx.sim.stats.count('kling.video.get');
+      fx.sim.kling.failNext({ status: 429, code, message: code === 1102 ? 'resource pack exhausted' : 'account is in arrears' });
+      const error = await providerRejection(backend.submit(generationRequest()));
       assert.equal(error.kind, 'quota');
       assert.equal(error.providerCode, String(code));
       assert.equal(error.retryable, false);
       // The first call of a submit is the external_task_id lookup (a GET, which the HTTP layer retries on 429s).
-      assert.equal(sim.stats.count('kling.video.get') - gets, 1, 'the GET was not retried');
-      assert.equal(sim.stats.count('kling.video.create') - posts, 0);
+      assert.equal(fx.sim.stats.count('kling.video.get') - gets, 1, 'the GET was not retried');
+      assert.equal(fx.sim.stats.count('kling.video.create') - posts, 0);
       assert.match(describeProviderFailure(error, 'Kling'), /Kling says the account is out of credit\. An admin needs to top it up/);
     });
   }
 
   it('reads code 1301 on HTTP 400 as moderation, not as the user’s settings', async () => {
     const backend = kling();
-    sim.kling.failNext({ status: 400, code: 1301, message: 'Content security policy triggered' });
-    const error = await rejection(backend.submit(generationRequest()));
+    fx.sim.kling.failNext({ status: 400, code: 1301, message: 'Content security policy triggered' });
+    const error = await providerRejection(backend.submit(generationRequest()));
     assert.equal(error.kind, 'moderation');
     assert.equal(error.status, 400);
   });
 
   it('reads 1302 on HTTP 429 as a rate limit that is retried', async () => {
     const backend = kling();
-    const gets = sim.stats.count('kling.video.get');
-    sim.kling.failNext({ status: 429, code: 1302, message: 'rate limit', times: 1 });
-    const { providerJobId } = await driveWhile(clock, backend.submit(generationRequest({ seconds: 3 })), { stepMs: 50 });
+    const gets = fx.sim.stats.count('kling.video.get');
+    fx.sim.kling.failNext({ status: 429, code: 1302, message: 'rate limit', times: 1 });
+    const { providerJobId } = await driveWhile(fx.clock, backend.submit(generationRequest({ seconds: 3 })), { stepMs: 50 });
     assert.ok(providerJobId);
-    assert.equal(sim.stats.count('kling.video.get') - gets, 2, 'one retry of the lookup after the rate limit');
+    assert.equal(fx.sim.stats.count('kling.video.get') - gets, 2, 'one retry of the lookup after the rate limit');
   });
 });
 
@@ -97,20 +74,20 @@ describe('kling crash recovery by external_task_id', () => {
     const backend = kling();
     const request = generationRequest({ seconds: 3 });
     const first = await backend.submit(request);
-    const creates = sim.stats.count('kling.video.create');
-    const jobs = sim.stats.jobsCreated;
+    const creates = fx.sim.stats.count('kling.video.create');
+    const jobs = fx.sim.stats.jobsCreated;
     // The process died before it stored the task id; on restart it submits the same job again.
     const again = await kling().submit(request);
     assert.equal(again.providerJobId, first.providerJobId);
-    assert.equal(sim.stats.count('kling.video.create'), creates, 'no second create');
-    assert.equal(sim.stats.jobsCreated, jobs);
+    assert.equal(fx.sim.stats.count('kling.video.create'), creates, 'no second create');
+    assert.equal(fx.sim.stats.jobsCreated, jobs);
   });
 
   it('the simulator refuses a repeated external_task_id as Kling does (a repeat is an error, not a dedupe)', async () => {
     const backend = kling();
     const request = generationRequest({ seconds: 3 });
     await backend.submit(request);
-    const answer = await fetch(`${sim.klingApiUrl}/v1/videos/omni-video`, {
+    const answer = await fetch(`${fx.sim.klingApiUrl}/v1/videos/omni-video`, {
       method: 'POST',
       headers: { authorization: `Bearer ${DIRECT}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model_name: 'kling-v3-omni', prompt: 'again', duration: '3', mode: 'std', aspect_ratio: '16:9', external_task_id: request.idempotencyKey }),
@@ -127,9 +104,9 @@ describe('kling 3.0 omni format and direct keys', () => {
   it('sends a direct api-key-kling key as the Bearer token, with no JWT', async () => {
     const backend = kling({ apiKey: DIRECT, accessKey: undefined, secretKey: undefined });
     await backend.submit(generationRequest({ seconds: 3 }));
-    assert.equal(sim.lastRequest('kling.video.create')!.headers.authorization, `Bearer ${DIRECT}`);
+    assert.equal(fx.sim.lastRequest('kling.video.create')!.headers.authorization, `Bearer ${DIRECT}`);
     const wrong = kling({ apiKey: 'api-key-kling-not-this-one', accessKey: undefined, secretKey: undefined });
-    assert.equal((await rejection(wrong.submit(generationRequest()))).kind, 'auth');
+    assert.equal((await providerRejection(wrong.submit(generationRequest()))).kind, 'auth');
   });
 
   it('creates with contents[] (prompt + element contents named element_n), settings and options, and reads results from /tasks', async () => {
@@ -139,7 +116,7 @@ describe('kling 3.0 omni format and direct keys', () => {
     const prompt = renderFor(backend, '@alma hands @bert a map', [a, b]);
     const request = generationRequest({ prompt, characters: [a, b], seconds: 4, quality: 'high', orientation: 'portrait' });
     const { providerJobId } = await backend.submit(request);
-    const body = sim.lastRequest('kling.omni30.create')!.json as Record<string, unknown>;
+    const body = fx.sim.lastRequest('kling.omni30.create')!.json as Record<string, unknown>;
     assert.deepEqual(body, {
       contents: [
         { type: 'prompt', text: '<<<element_1>>> hands <<<element_2>>> a map' },
@@ -149,11 +126,11 @@ describe('kling 3.0 omni format and direct keys', () => {
       settings: { resolution: '1080p', duration: 4, audio: 'off', aspect_ratio: '9:16' },
       options: { external_task_id: request.idempotencyKey },
     });
-    assert.equal(sim.lastRequest('kling.tasks')!.query.external_task_ids, request.idempotencyKey, 'looked up before creating');
-    await clock.advance(60_000);
+    assert.equal(fx.sim.lastRequest('kling.tasks')!.query.external_task_ids, request.idempotencyKey, 'looked up before creating');
+    await fx.clock.advance(60_000);
     const done = await backend.status(providerJobId);
     assert.equal(done.state, 'completed');
-    assert.equal(sim.lastRequest('kling.tasks')!.query.task_ids, providerJobId);
+    assert.equal(fx.sim.lastRequest('kling.tasks')!.query.task_ids, providerJobId);
     const again = await kling({ apiFormat: 'kling-3.0', apiKey: DIRECT }).submit(request);
     assert.equal(again.providerJobId, providerJobId, 'a resubmission finds the task');
     const result = await backend.openResult(providerJobId);

@@ -9,31 +9,18 @@ import { pipeline } from 'node:stream/promises';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { createOpenAiBackend, type OpenAiBackendOptions } from '../../src/backends/openai.js';
 import { ManualClock } from '../../src/core/clock.js';
-import { ProviderError } from '../../src/core/errors.js';
 import type { BoundCharacter, GenerationRequest, ResultStream } from '../../src/core/ports.js';
 import { silentLogger } from '../../src/log.js';
 import { SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { driveUntil, driveWhile, RecordingClock } from '../helpers/drive.js';
 import { generationRequest } from '../helpers/provider-fixtures.js';
+import { providerRejection } from '../helpers/simulator-fixture.js';
 
 const KEY = 'sk-openai-test-key-0001';
 
 const request = (overrides: Partial<GenerationRequest> = {}): GenerationRequest =>
   generationRequest({ seconds: 4, prompt: 'a red fox runs through snow', ...overrides });
-
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  let value: unknown;
-  try {
-    value = await promise;
-  } catch (error) {
-    assert.ok(error instanceof ProviderError, `expected ProviderError, got ${String(error)}`);
-    return error;
-  }
-  // An unexpected download must not stay open: it would hold the connection pool on close.
-  (value as { body?: { destroy?: () => void } } | undefined)?.body?.destroy?.();
-  assert.fail('expected a rejection');
-}
 
 async function saveAndCheckMp4(result: ResultStream, path: string): Promise<number> {
   await pipeline(result.body, createWriteStream(path));
@@ -228,7 +215,7 @@ describe('openai backend against the simulator', { timeout: 60_000 }, () => {
 
     it('surfaces the provider rejecting a prompt that does not name its character as invalid_input', async () => {
       const b = make();
-      const error = await rejection(b.submit(request({ prompt: 'a dog on a beach', characters: [mascot] })));
+      const error = await providerRejection(b.submit(request({ prompt: 'a dog on a beach', characters: [mascot] })));
       assert.equal(error.kind, 'invalid_input');
       assert.equal(error.field, 'prompt');
       assert.equal(error.status, 400);
@@ -238,7 +225,7 @@ describe('openai backend against the simulator', { timeout: 60_000 }, () => {
     it('refuses a third character before calling the provider', async () => {
       const b = make();
       const before = sim.stats.count('openai.create');
-      const error = await rejection(b.submit(request({ prompt: 'Mascot Robot Mascot', characters: [mascot, robot, mascot] })));
+      const error = await providerRejection(b.submit(request({ prompt: 'Mascot Robot Mascot', characters: [mascot, robot, mascot] })));
       // The router never sends three: if it did, that is the bot's mistake, not the user's.
       assert.equal(error.kind, 'rejected_request');
       assert.equal(sim.stats.count('openai.create'), before);
@@ -271,7 +258,7 @@ describe('openai backend against the simulator', { timeout: 60_000 }, () => {
   it('maps a wrong key to auth without retrying', async () => {
     const b = make({ apiKey: 'sk-wrong-key-000000' });
     const before = sim.stats.count('openai.create');
-    const error = await rejection(b.submit(request()));
+    const error = await providerRejection(b.submit(request()));
     assert.equal(error.kind, 'auth');
     assert.equal(error.status, 401);
     assert.match(error.requestId ?? '', /^req_/);
@@ -282,7 +269,7 @@ describe('openai backend against the simulator', { timeout: 60_000 }, () => {
   it('maps an injected 401 (expired upstream account) to auth', async () => {
     const b = make();
     sim.faults.inject({ protocol: 'openai', fault: '401', times: 1 });
-    assert.equal((await rejection(b.status('video_whatever'))).kind, 'auth');
+    assert.equal((await providerRejection(b.status('video_whatever'))).kind, 'auth');
   });
 
   it('honours retry-after on a 429 by waiting that long on the clock', async () => {
@@ -310,7 +297,7 @@ describe('openai backend against the simulator', { timeout: 60_000 }, () => {
   it('returns rate_limit with the hint when 429s outlast the attempts', async () => {
     const b = make();
     sim.faults.inject({ protocol: 'openai', route: 'openai.get', fault: '429', retryAfterSeconds: 1 });
-    const error = await rejection(driveWhile(clock, b.status('video_x')));
+    const error = await providerRejection(driveWhile(clock, b.status('video_x')));
     assert.equal(error.kind, 'rate_limit');
     assert.equal(error.retryAfterMs, 1000);
   });
@@ -319,7 +306,7 @@ describe('openai backend against the simulator', { timeout: 60_000 }, () => {
     const b = make();
     sim.faults.inject({ protocol: 'openai', fault: '500' });
     const gets = sim.stats.count('openai.get');
-    const error = await rejection(driveWhile(clock, b.status('video_x')));
+    const error = await providerRejection(driveWhile(clock, b.status('video_x')));
     assert.equal(error.kind, 'transient');
     assert.equal(error.status, 500);
     assert.equal(sim.stats.count('openai.get') - gets, 3);
@@ -328,13 +315,13 @@ describe('openai backend against the simulator', { timeout: 60_000 }, () => {
   it('maps a connection reset to transient', async () => {
     const b = make({ retry: { maxAttempts: 1 } });
     sim.faults.inject({ protocol: 'openai', route: 'openai.get', fault: 'reset' });
-    assert.equal((await rejection(b.status('video_x'))).kind, 'transient');
+    assert.equal((await providerRejection(b.status('video_x'))).kind, 'transient');
   });
 
   it('maps a held (slow) response to transient once the headers timeout passes', async () => {
     const b = make({ retry: { maxAttempts: 1 }, timeouts: { headersMs: 150 } });
     sim.faults.inject({ protocol: 'openai', route: 'openai.get', fault: 'slow' });
-    const error = await rejection(b.status('video_x'));
+    const error = await providerRejection(b.status('video_x'));
     assert.equal(error.kind, 'transient');
     assert.match(error.message, /TIMEOUT/);
   });
@@ -377,13 +364,13 @@ describe('openai backend against the simulator', { timeout: 60_000 }, () => {
     const { providerJobId } = await b.submit(request());
     await untilState(b, providerJobId, 'completed');
     sim.faults.inject({ protocol: 'openai', fault: 'expired', expiredStatus: 410, times: 1 });
-    const error = await rejection(b.openResult(providerJobId));
+    const error = await providerRejection(b.openResult(providerJobId));
     assert.equal(error.kind, 'expired');
     assert.equal(error.status, 410);
     // The fault was used up: the next attempt works.
     await saveAndCheckMp4(await b.openResult(providerJobId), join(dir, 'again.mp4'));
     await clock.advance(3601 * 1000, 600_000);
-    assert.equal((await rejection(b.openResult(providerJobId))).kind, 'expired');
+    assert.equal((await providerRejection(b.openResult(providerJobId))).kind, 'expired');
   });
 
   it('refuses an oversized result as too_large', async () => {
@@ -391,7 +378,7 @@ describe('openai backend against the simulator', { timeout: 60_000 }, () => {
     const { providerJobId } = await b.submit(request());
     await untilState(b, providerJobId, 'completed');
     sim.faults.inject({ protocol: 'openai', fault: 'oversized', oversizedBytes: 50_000_000, times: 1 });
-    assert.equal((await rejection(b.openResult(providerJobId))).kind, 'too_large');
+    assert.equal((await providerRejection(b.openResult(providerJobId))).kind, 'too_large');
   });
 
   it('remixes a finished video through /videos/{id}/remix', async () => {
@@ -427,7 +414,7 @@ describe('openai backend against the simulator', { timeout: 60_000 }, () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const b = make({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1` });
-      const error = await rejection(b.status('video_1'));
+      const error = await providerRejection(b.status('video_1'));
       assert.equal(error.kind, 'transient');
       assert.match(error.message, /malformed/);
     } finally {

@@ -5,35 +5,21 @@
  * deletion; and the contract: every duration × orientation × quality × subject count the capabilities allow.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createViduBackend, type ViduBackend } from '../../src/backends/vidu.js';
-import { ManualClock } from '../../src/core/clock.js';
-import { describeProviderFailure, ProviderError } from '../../src/core/errors.js';
+import { describeProviderFailure } from '../../src/core/errors.js';
 import type { BoundCharacter } from '../../src/core/ports.js';
 import type { Orientation, Quality } from '../../src/core/types.js';
 import { silentLogger } from '../../src/log.js';
-import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { frameFiles, generationRequest, renderFor } from '../helpers/provider-fixtures.js';
+import { providerRejection, simulatorFixture } from '../helpers/simulator-fixture.js';
 
 const KEY = 'vda_test_key_0001';
-let clock: ManualClock;
-let sim: Simulator;
-const made: ViduBackend[] = [];
+const fx = simulatorFixture({ renderMsPerVideoSecond: 1000, concurrency: 8, vidu: { apiKey: KEY }, render: { ffmpegPath: false } });
 
 function vidu(extra: Partial<Parameters<typeof createViduBackend>[0]> = {}): ViduBackend {
-  const b = createViduBackend({ apiUrl: sim.viduApiUrl, apiKey: KEY, clock, logger: silentLogger, random: () => 0, retry: { maxAttempts: 3, baseDelayMs: 10 }, ...extra });
-  made.push(b);
-  return b;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ProviderError, `expected ProviderError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
+  const b = createViduBackend({ apiUrl: fx.sim.viduApiUrl, apiKey: KEY, clock: fx.clock, logger: silentLogger, random: () => 0, retry: { maxAttempts: 3, baseDelayMs: 10 }, ...extra });
+  return fx.track(b);
 }
 
 async function subject(backend: ViduBackend, name: string): Promise<BoundCharacter> {
@@ -41,27 +27,18 @@ async function subject(backend: ViduBackend, name: string): Promise<BoundCharact
   return { name, description: `${name} test subject`, binding };
 }
 
-before(async () => {
-  clock = new ManualClock();
-  sim = await startSimulator({ clock, renderMsPerVideoSecond: 1000, concurrency: 8, vidu: { apiKey: KEY }, render: { ffmpegPath: false } });
-});
-after(async () => {
-  await Promise.all(made.map((b) => b.close()));
-  await sim.stop();
-});
-
 describe('vidu backend', () => {
   it('creates a stored subject from up to 3 frames as data URIs, with Token auth', async () => {
     const backend = vidu();
     const mascot = await subject(backend, 'mascot');
     assert.equal(mascot.binding.kind, 'element');
-    const sent = sim.lastRequest('vidu.subject.create')!;
+    const sent = fx.sim.lastRequest('vidu.subject.create')!;
     assert.equal(sent.headers.authorization, `Token ${KEY}`);
     const body = sent.json as { name: string; images: string[] };
     assert.equal(body.name, 'mascot');
     assert.equal(body.images.length, 3);
     assert.match(body.images[0]!, /^data:image\/jpeg;base64,/);
-    assert.equal(sim.vidu.subjects.get((mascot.binding as { id: string }).id)?.images, 3);
+    assert.equal(fx.sim.vidu.subjects.get((mascot.binding as { id: string }).id)?.images, 3);
   });
 
   it('names subjects @1, @2 in the prompt with subjects:[{name, server_id}], an integer duration and a resolution by quality', async () => {
@@ -71,7 +48,7 @@ describe('vidu backend', () => {
     const prompt = renderFor(backend, '@bo hands @ada a kite', [b, a]);
     assert.equal(prompt, '@1 hands @2 a kite');
     await backend.submit(generationRequest({ prompt, characters: [b, a], seconds: 8, quality: 'high', orientation: 'portrait' }));
-    const body = sim.lastRequest('vidu.reference2video')!.json as Record<string, unknown>;
+    const body = fx.sim.lastRequest('vidu.reference2video')!.json as Record<string, unknown>;
     assert.deepEqual(body.subjects, [
       { name: '1', server_id: (b.binding as { id: string }).id },
       { name: '2', server_id: (a.binding as { id: string }).id },
@@ -84,11 +61,11 @@ describe('vidu backend', () => {
 
   it('sends a prompt without characters to text-to-video, polls the task to success and downloads the video', async () => {
     const backend = vidu();
-    await clock.advance(60_000);
+    await fx.clock.advance(60_000);
     const { providerJobId } = await backend.submit(generationRequest({ seconds: 3 }));
-    assert.equal(sim.lastRequest('vidu.text2video')!.json && (sim.lastRequest('vidu.text2video')!.json as { duration: number }).duration, 3);
+    assert.equal(fx.sim.lastRequest('vidu.text2video')!.json && (fx.sim.lastRequest('vidu.text2video')!.json as { duration: number }).duration, 3);
     assert.equal((await backend.status(providerJobId)).state, 'running');
-    await clock.advance(3_000);
+    await fx.clock.advance(3_000);
     assert.equal((await backend.status(providerJobId)).state, 'completed');
     const result = await backend.openResult(providerJobId);
     const chunks: Buffer[] = [];
@@ -98,16 +75,16 @@ describe('vidu backend', () => {
 
   it('maps Vidu reasons: CreditInsufficient is quota (not retried), AuditSubmitIllegal moderation, a wrong key auth, a moderated task moderation', async () => {
     const backend = vidu();
-    sim.vidu.failNext({ status: 400, reason: 'CreditInsufficient', message: 'insufficient credits' });
-    const broke = await rejection(backend.submit(generationRequest()));
+    fx.sim.vidu.failNext({ status: 400, reason: 'CreditInsufficient', message: 'insufficient credits' });
+    const broke = await providerRejection(backend.submit(generationRequest()));
     assert.equal(broke.kind, 'quota');
     assert.match(describeProviderFailure(broke, 'Vidu'), /out of credit/);
-    sim.vidu.failNext({ status: 400, reason: 'AuditSubmitIllegal', message: 'submit is illegal' });
-    assert.equal((await rejection(backend.submit(generationRequest()))).kind, 'moderation');
-    assert.equal((await rejection(vidu({ apiKey: 'wrong' }).submit(generationRequest()))).kind, 'auth');
-    sim.faults.inject({ protocol: 'vidu', fault: 'moderation', times: 1 });
+    fx.sim.vidu.failNext({ status: 400, reason: 'AuditSubmitIllegal', message: 'submit is illegal' });
+    assert.equal((await providerRejection(backend.submit(generationRequest()))).kind, 'moderation');
+    assert.equal((await providerRejection(vidu({ apiKey: 'wrong' }).submit(generationRequest()))).kind, 'auth');
+    fx.sim.faults.inject({ protocol: 'vidu', fault: 'moderation', times: 1 });
     const { providerJobId } = await backend.submit(generationRequest({ seconds: 2 }));
-    await clock.advance(10_000);
+    await fx.clock.advance(10_000);
     const failed = await backend.status(providerJobId);
     assert.equal(failed.state, 'failed');
     assert.equal(failed.error?.kind, 'moderation');
@@ -117,8 +94,8 @@ describe('vidu backend', () => {
     const backend = vidu();
     const gone = await subject(backend, 'ghost');
     await backend.deleteCharacter(gone.binding);
-    assert.equal(sim.vidu.subjects.get((gone.binding as { id: string }).id)?.deleted, true);
-    const refused = await rejection(backend.submit(generationRequest({ prompt: '@1 waves', characters: [gone] })));
+    assert.equal(fx.sim.vidu.subjects.get((gone.binding as { id: string }).id)?.deleted, true);
+    const refused = await providerRejection(backend.submit(generationRequest({ prompt: '@1 waves', characters: [gone] })));
     assert.equal(refused.kind, 'binding_missing');
     await backend.deleteCharacter(gone.binding);
   });
