@@ -16,6 +16,7 @@ import { SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { locateFfmpegTools } from '../../src/media/ffmpeg.js';
 import { driveUntil } from '../helpers/drive.js';
+import { finishJobs } from '../helpers/jobs.js';
 import { actor, freePort, startTestBot, type TestBot } from '../helpers/test-bot.js';
 
 const FAL_KEY = 'fal-only-e2e-key';
@@ -34,17 +35,7 @@ const input = (prompt: string, backend?: string, seconds?: number): GenerationIn
   remixOf: undefined,
 });
 
-async function finish(jobId: string, maxSteps = 2000): Promise<JobRecord> {
-  await driveUntil(
-    clock,
-    async () => {
-      const job = await t.bot.studio.jobs.get(jobId);
-      return job !== undefined && ['delivered', 'failed', 'cancelled'].includes(job.state);
-    },
-    { stepMs: 500, maxSteps },
-  );
-  return (await t.bot.studio.jobs.get(jobId))!;
-}
+const finish = async (jobId: string): Promise<JobRecord> => (await finishJobs(t, [jobId]))[0]!;
 
 /** The MP4 `ftyp` box always; ffprobe too when asked (it takes a second or more on a busy machine). */
 async function assertPlayableMp4(path: string, probe = false): Promise<void> {

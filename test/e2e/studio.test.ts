@@ -10,6 +10,7 @@ import { UserFacingError } from '../../src/core/errors.js';
 import type { GenerationInput, JobRecord } from '../../src/core/types.js';
 import { SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
 import { driveUntil } from '../helpers/drive.js';
+import { finishJobs } from '../helpers/jobs.js';
 import { actor, startTestBot, type TestBot } from '../helpers/test-bot.js';
 
 const input = (prompt: string, extra: Partial<GenerationInput> = {}): GenerationInput => ({
@@ -31,17 +32,6 @@ async function isMp4(path: string): Promise<boolean> {
   return head.subarray(4, 8).toString('latin1') === 'ftyp';
 }
 
-async function finish(t: TestBot, jobIds: string[], maxSteps = 4000): Promise<JobRecord[]> {
-  const terminal = async () => {
-    const jobs = await Promise.all(jobIds.map((id) => t.bot.studio.jobs.get(id)));
-    // The state is persisted before the surface hears of a failure: wait for both.
-    return jobs.every(
-      (j) => j && ['delivered', 'failed', 'cancelled'].includes(j.state) && t.surface.of(j.id).some((e) => ['finished', 'failed', 'cancelled'].includes(e.type)),
-    );
-  };
-  await driveUntil(t.clock, terminal, { stepMs: 500, maxSteps });
-  return (await Promise.all(jobIds.map((id) => t.bot.studio.jobs.get(id)))) as JobRecord[];
-}
 
 const bots: TestBot[] = [];
 async function bot(env: Record<string, string> = {}): Promise<TestBot> {
@@ -63,7 +53,7 @@ describe('generation end to end', () => {
     assert.equal(accepted.estimateMicros, 1_200_000); // 12 s × $0.10
     assert.equal(accepted.tenantLeftMicros, 50_000_000 - 1_200_000);
     assert.match(accepted.reason, /most stable/);
-    const [job] = await finish(t, [accepted.job.id]);
+    const [job] = await finishJobs(t, [accepted.job.id]);
     assert.equal(job!.state, 'delivered');
     assert.equal(job!.priceMicros, 1_200_000);
     assert.ok(await isMp4(job!.resultPath!), 'result is an MP4');
@@ -85,7 +75,7 @@ describe('generation end to end', () => {
     await t.bot.studio.createCharacter(admin, { name: 'robo', description: 'a tall silver robot', clipPath: SAMPLE_CLIP_PATH });
 
     const one = await t.bot.studio.generate(admin, input('@mascot waves at the camera', { backend: 'openai' }), { platform: 'test' });
-    await finish(t, [one.job.id]);
+    await finishJobs(t, [one.job.id]);
     const create = t.sim.lastRequest('openai.create')!;
     const body = create.json as { prompt: string; characters: { id: string }[] };
     assert.equal(body.prompt, 'Mascot waves at the camera');
@@ -93,13 +83,13 @@ describe('generation end to end', () => {
     assert.match(body.characters[0]!.id, /^char_/);
 
     const two = await t.bot.studio.generate(admin, input('@robo chases @MASCOT', { backend: 'apiyi', seconds: 10 }), { platform: 'test' });
-    const [done] = await finish(t, [two.job.id]);
+    const [done] = await finishJobs(t, [two.job.id]);
     assert.equal(done!.state, 'delivered', JSON.stringify(done!.error));
     const generate = t.sim.lastRequest('apiyi.generate')!.json as { prompt: string };
     assert.match(generate.prompt, /^@char_\w+ chases @char_\w+$/);
     // The provider-side character is created once per backend and reused.
     const again = await t.bot.studio.generate(admin, input('@mascot bows', { backend: 'openai' }), { platform: 'test' });
-    await finish(t, [again.job.id]);
+    await finishJobs(t, [again.job.id]);
     assert.equal(t.sim.stats.count('openai.character.create'), 1);
     const view = await t.bot.studio.showCharacter(admin, 'mascot');
     assert.deepEqual(view.readiness.map((r) => [r.backend, r.state]), [['openai', 'ready'], ['apiyi', 'ready']]);
@@ -116,7 +106,7 @@ describe('generation end to end', () => {
     assert.equal(accepted.length, 10);
     assert.ok(refused.every((r) => r.reason instanceof UserFacingError && /left of the team's \$4\.00 monthly cap\. Nothing was spent/.test(r.reason.userMessage)));
     const ids = accepted.map((o) => (o as PromiseFulfilledResult<{ job: JobRecord }>).value.job.id);
-    const jobs = await finish(t, ids);
+    const jobs = await finishJobs(t, ids);
     const summary = await t.bot.studio.ledger.summary('test:A', jobs[0]!.ledgerMonth);
     assert.equal(summary.total.spentMicros, jobs.reduce((sum, j) => sum + (j.priceMicros ?? 0), 0));
     assert.equal(summary.total.spentMicros, 4_000_000);
@@ -129,7 +119,7 @@ describe('generation end to end', () => {
     await driveUntil(first.clock, async () => (await first.bot.studio.jobs.get(accepted.job.id))?.state === 'running', { stepMs: 500 });
     const second = await first.restart();
     bots.push(second);
-    const [job] = await finish(second, [accepted.job.id]);
+    const [job] = await finishJobs(second, [accepted.job.id]);
     assert.equal(job!.state, 'delivered');
     assert.equal(first.surface.of(job!.id, 'finished').length + second.surface.of(job!.id, 'finished').length, 1);
     assert.equal(second.sim.stats.jobsCreated, 1);
@@ -152,7 +142,7 @@ describe('generation end to end', () => {
     await first.bot.studio.jobs.save({ ...accepted.job, state: 'submitting', started: true });
     const second = await first.restart();
     bots.push(second);
-    const [job] = await finish(second, [accepted.job.id]);
+    const [job] = await finishJobs(second, [accepted.job.id]);
     assert.equal(job!.state, 'delivered');
     assert.equal(second.sim.stats.jobsCreated, 1);
   });
@@ -171,7 +161,7 @@ describe('provider failures end in a clear message and release the reservation',
       const t = await bot({ ...c.env });
       t.sim.faults.inject(c.fault);
       const accepted = await t.bot.studio.generate(actor('test:A', 'alice'), input('a red balloon', { backend: 'openai' }), { platform: 'test' });
-      const [job] = await finish(t, [accepted.job.id]);
+      const [job] = await finishJobs(t, [accepted.job.id]);
       assert.equal(job!.state, 'failed');
       const failed = t.surface.of(job!.id, 'failed') as { reason: string }[];
       assert.equal(failed.length, 1);
@@ -189,7 +179,7 @@ describe('provider failures end in a clear message and release the reservation',
     const alice = actor('test:A', 'alice');
     const accepted = await t.bot.studio.generate(alice, input('a windmill'), { platform: 'test' });
     assert.equal(accepted.job.backend, 'openai');
-    const [job] = await finish(t, [accepted.job.id]);
+    const [job] = await finishJobs(t, [accepted.job.id]);
     assert.equal(job!.state, 'delivered');
     assert.equal(job!.backend, 'apiyi');
     assert.deepEqual(job!.triedBackends, ['openai']);
@@ -200,7 +190,7 @@ describe('provider failures end in a clear message and release the reservation',
     // Two more failures open the circuit: the next job is routed past openai up front.
     for (let i = 0; i < 2; i++) {
       const next = await t.bot.studio.generate(alice, input(`a windmill ${i}`), { platform: 'test' });
-      await finish(t, [next.job.id]);
+      await finishJobs(t, [next.job.id]);
     }
     const routed = await t.bot.studio.generate(alice, input('a windmill again'), { platform: 'test' });
     assert.equal(routed.job.backend, 'apiyi');
@@ -211,7 +201,7 @@ describe('provider failures end in a clear message and release the reservation',
     const t = await bot();
     t.sim.faults.inject({ protocol: 'openai', fault: '429', route: 'openai.create', times: 2, retryAfterSeconds: 3 });
     const accepted = await t.bot.studio.generate(actor('test:A', 'alice'), input('a fox', { backend: 'openai' }), { platform: 'test' });
-    const [job] = await finish(t, [accepted.job.id]);
+    const [job] = await finishJobs(t, [accepted.job.id]);
     assert.equal(job!.state, 'delivered');
     assert.equal(t.sim.stats.count('openai.create'), 3);
   });
@@ -220,7 +210,7 @@ describe('provider failures end in a clear message and release the reservation',
     const t = await bot();
     t.sim.faults.inject({ protocol: 'apiyi', fault: 'moderation' });
     const accepted = await t.bot.studio.generate(actor('test:A', 'alice'), input('something', { backend: 'apiyi', seconds: 10 }), { platform: 'test' });
-    const [job] = await finish(t, [accepted.job.id]);
+    const [job] = await finishJobs(t, [accepted.job.id]);
     assert.equal(job!.state, 'failed');
     const summary = await t.bot.studio.ledger.summary('test:A', job!.ledgerMonth);
     assert.equal(summary.total.spentMicros, 120_000);
@@ -256,7 +246,7 @@ describe('tenant isolation', () => {
     const b = actor('slack:T222', 'mallory', true);
     await t.bot.studio.createCharacter(a, { name: 'mascot', description: '', clipPath: SAMPLE_CLIP_PATH });
     const accepted = await t.bot.studio.generate(a, input('@mascot waves', { backend: 'openai' }), { platform: 'test' });
-    await finish(t, [accepted.job.id]);
+    await finishJobs(t, [accepted.job.id]);
 
     await assert.rejects(t.bot.studio.generate(b, input('@mascot waves'), { platform: 'test' }), /no character called @mascot/);
     await assert.rejects(t.bot.studio.showCharacter(b, 'mascot'), /no character called @mascot/);

@@ -5,14 +5,14 @@
  * counts one subject creation), and deleting the character deletes the subject on Vidu.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/core/clock.js';
 import type { GenerationInput, JobRecord } from '../../src/core/types.js';
 import { SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { driveUntil } from '../helpers/drive.js';
-import { actor, startTestBot, type TestBot } from '../helpers/test-bot.js';
+import { finishJobs } from '../helpers/jobs.js';
+import { actor, freePort, startTestBot, type TestBot } from '../helpers/test-bot.js';
 
 const VIDU_KEY = 'vda_e2e_key_0001';
 
@@ -26,33 +26,13 @@ const input = (prompt: string): GenerationInput => ({
   remixOf: undefined,
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 let clock: ManualClock;
 let sim: Simulator;
 let t: TestBot;
 const team = actor('test:VIDU', 'alice', true, 'Alice');
 
-async function finish(jobId: string): Promise<JobRecord> {
-  await driveUntil(
-    clock,
-    async () => {
-      const job = await t.bot.studio.jobs.get(jobId);
-      return job !== undefined && ['delivered', 'failed', 'cancelled'].includes(job.state);
-    },
-    { stepMs: 500, maxSteps: 2000 },
-  );
-  return (await t.bot.studio.jobs.get(jobId))!;
-}
+const finish = async (jobId: string): Promise<JobRecord> => (await finishJobs(t, [jobId]))[0]!;
 
 before(async () => {
   clock = new ManualClock();
