@@ -1,6 +1,9 @@
+/** `/budget`: the monthly caps and the routing policy; changing them is for admins (the spec's `permission`). */
+import { usdToMicros } from '../src/core/money.js';
+import { memberId, type Runs } from './command-module.js';
 import type { CommandSpec } from './spec.js';
 
-export const budget: CommandSpec = {
+export const spec = {
   name: 'budget',
   description: { en: 'Monthly spending caps and routing policy', ko: '월 지출 한도와 라우팅 정책' },
   permission: 'member',
@@ -48,4 +51,14 @@ export const budget: CommandSpec = {
       ],
     },
   ],
+} as const satisfies CommandSpec;
+
+export const run: Runs<typeof spec> = {
+  async show({ studio, actor }) {
+    return { kind: 'budget', changed: false, view: await studio.budget(actor) };
+  },
+  async set(ctx, o) {
+    const change = { amountMicros: o.amount === undefined ? undefined : usdToMicros(o.amount.toFixed(6)), userId: memberId(ctx, o.user), policy: o.policy };
+    return { kind: 'budget', changed: true, view: await ctx.studio.setBudget(ctx.actor, change) };
+  },
 };

@@ -1,6 +1,8 @@
-import type { CommandSpec, OptionSpec } from './spec.js';
+/** `/character`: the team's shared characters, named in prompts as `@name`. */
+import { attachedFile, type Runs } from './command-module.js';
+import type { CommandSpec } from './spec.js';
 
-const nameOption = (description: OptionSpec['description']): OptionSpec => ({
+const nameOption = {
   name: 'name',
   type: 'string',
   required: true,
@@ -8,10 +10,10 @@ const nameOption = (description: OptionSpec['description']): OptionSpec => ({
   minLength: 2,
   maxLength: 32,
   autocomplete: 'character',
-  description,
-});
+  description: { en: 'Character name', ko: '캐릭터 이름' },
+} as const;
 
-export const character: CommandSpec = {
+export const spec = {
   name: 'character',
   description: { en: 'Shared characters your videos can name with @name', ko: '@이름으로 부를 수 있는 공유 캐릭터' },
   permission: 'member',
@@ -29,7 +31,7 @@ export const character: CommandSpec = {
         '/character create mascot --from_job j_4k2m9x',
       ],
       options: [
-        { ...nameOption({ en: 'Name to use as @name (2–32 letters, digits, _ or -)', ko: '@이름으로 쓸 이름 (2–32자)' }), autocomplete: undefined },
+        { ...nameOption, description: { en: 'Name to use as @name (2–32 letters, digits, _ or -)', ko: '@이름으로 쓸 이름 (2–32자)' }, autocomplete: undefined },
         {
           name: 'video',
           type: 'attachment',
@@ -71,7 +73,7 @@ export const character: CommandSpec = {
       permission: 'member',
       spendsMoney: false,
       examples: ['/character show mascot'],
-      options: [nameOption({ en: 'Character name', ko: '캐릭터 이름' })],
+      options: [nameOption],
     },
     {
       name: 'delete',
@@ -79,7 +81,23 @@ export const character: CommandSpec = {
       permission: 'member',
       spendsMoney: false,
       examples: ['/character delete mascot'],
-      options: [nameOption({ en: 'Character name', ko: '캐릭터 이름' })],
+      options: [nameOption],
     },
   ],
+} as const satisfies CommandSpec;
+
+export const run: Runs<typeof spec> = {
+  async create(ctx, o) {
+    const request = { name: o.name, description: o.description, clipPath: await attachedFile(ctx, o.video, 'video'), url: o.video_url, fromJob: o.from_job };
+    return { kind: 'character', created: true, view: await ctx.studio.createCharacter(ctx.actor, request) };
+  },
+  async list({ studio, actor }) {
+    return { kind: 'characters', characters: await studio.listCharacters(actor) };
+  },
+  async show({ studio, actor }, o) {
+    return { kind: 'character', created: false, view: await studio.showCharacter(actor, o.name) };
+  },
+  async delete({ studio, actor }, o) {
+    return { kind: 'character-deleted', character: await studio.deleteCharacter(actor, o.name) };
+  },
 };

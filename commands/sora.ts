@@ -1,17 +1,19 @@
-import type { CommandSpec, OptionSpec } from './spec.js';
+/** `/sora`: make, follow, cancel and remix videos. */
+import { elapsedProgress } from '../src/core/present.js';
+import { attachedFile, type Runs } from './command-module.js';
+import type { CommandSpec } from './spec.js';
 
 /** A job id typed after the subcommand (`/sora cancel j_4k2m9x`), completed from the team's recent jobs. */
-const jobOption = (required: boolean, description: OptionSpec['description'] = { en: 'Job id', ko: '작업 ID' }): OptionSpec => ({
+const jobOption = {
   name: 'job',
   type: 'string',
-  ...(required && { required: true }),
   positional: true,
   maxLength: 40,
   autocomplete: 'job',
-  description,
-});
+  description: { en: 'Job id', ko: '작업 ID' },
+} as const;
 
-export const sora: CommandSpec = {
+export const spec = {
   name: 'sora',
   description: { en: 'Make AI videos with your team', ko: '팀과 함께 AI 동영상 만들기' },
   permission: 'member',
@@ -90,7 +92,7 @@ export const sora: CommandSpec = {
       permission: 'member',
       spendsMoney: false,
       examples: ['/sora status', '/sora status j_4k2m9x'],
-      options: [jobOption(false)],
+      options: [jobOption],
     },
     {
       name: 'cancel',
@@ -98,7 +100,7 @@ export const sora: CommandSpec = {
       permission: 'member',
       spendsMoney: false,
       examples: ['/sora cancel j_4k2m9x'],
-      options: [jobOption(true)],
+      options: [{ ...jobOption, required: true }],
     },
     {
       name: 'remix',
@@ -107,7 +109,7 @@ export const sora: CommandSpec = {
       spendsMoney: true,
       examples: ['/sora remix j_4k2m9x --prompt same scene, but at night'],
       options: [
-        jobOption(true, { en: 'The finished job to vary', ko: '변형할 완료된 작업' }),
+        { ...jobOption, required: true, description: { en: 'The finished job to vary', ko: '변형할 완료된 작업' } },
         {
           name: 'prompt',
           type: 'string',
@@ -121,4 +123,24 @@ export const sora: CommandSpec = {
       ],
     },
   ],
+} as const satisfies CommandSpec;
+
+export const run: Runs<typeof spec> = {
+  async generate(ctx, o) {
+    const input = { prompt: o.prompt, seconds: o.seconds, orientation: o.orientation ?? 'landscape', quality: o.quality ?? 'standard', backend: o.backend, imagePath: undefined, remixOf: undefined };
+    const accepted = await ctx.studio.requestGenerationWithImage(ctx.actor, input, ctx.surface, await attachedFile(ctx, o.image, 'image'));
+    return { kind: 'accepted', accepted };
+  },
+  async status({ studio, actor }, o) {
+    if (!o.job) return { kind: 'jobs', jobs: (await studio.recentJobs(actor)).slice(0, 10) };
+    const job = await studio.job(actor, o.job);
+    const elapsed = job.state === 'running' ? elapsedProgress(job, job.progress, studio.backend(job.backend)?.capabilities, studio.clock.now()) : undefined;
+    return { kind: 'job', job, position: studio.queuePosition(job.id), ...(elapsed && { elapsed }) };
+  },
+  async cancel({ studio, actor }, o) {
+    return { kind: 'cancelled', job: await studio.cancel(actor, o.job) };
+  },
+  async remix({ studio, actor, surface }, o) {
+    return { kind: 'accepted', accepted: await studio.remix(actor, o.job, o.prompt, surface) };
+  },
 };

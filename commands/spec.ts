@@ -38,7 +38,7 @@ export interface OptionSpec {
    * `--flag`, without quotes, as the positional option does (`--prompt make it blue`).
    */
   freeText?: boolean;
-  choices?: OptionChoice[];
+  choices?: readonly OptionChoice[];
   /** Where autocomplete suggestions come from. */
   autocomplete?: 'character' | 'character-mention' | 'job' | 'backend';
   /** How the value is written in usage lines (`--backend id|provider`); defaults to the option name. */
@@ -50,27 +50,41 @@ export type Permission = 'member' | 'admin';
 export interface SubcommandSpec {
   name: string;
   description: Localized;
-  options: OptionSpec[];
+  options: readonly OptionSpec[];
   permission: Permission;
   /** Reserves budget and calls a paid provider. */
   spendsMoney: boolean;
-  examples: string[];
+  examples: readonly string[];
 }
 
 export interface CommandSpec {
   name: string;
   description: Localized;
   /** A command either has subcommands or is bare with options (`/cost`). */
-  subcommands?: SubcommandSpec[];
-  options?: OptionSpec[];
+  subcommands?: readonly SubcommandSpec[];
+  options?: readonly OptionSpec[];
   permission: Permission;
   spendsMoney: boolean;
-  examples: string[];
+  examples: readonly string[];
 }
 
-/** The shape every handler sees after parsing: one (sub)command and typed option values. */
+/** What the validation (src/command-line/options.ts) makes of any platform's input: one (sub)command and its option values. */
 export interface ParsedCommand {
   command: string;
   subcommand: string | undefined;
   options: Record<string, string | number | boolean | undefined>;
 }
+
+/** The value an option's validation yields: a number, a yes/no, one of its choices, or text (ids, mentions, file refs). */
+type ValueOf<O extends OptionSpec> = O['type'] extends 'integer' | 'number'
+  ? number
+  : O['type'] extends 'boolean'
+    ? boolean
+    : O extends { choices: readonly { value: infer V }[] }
+      ? V
+      : string;
+
+/** A (sub)command's option values typed from its spec (declared `as const`): required ones are always there. */
+export type OptionValues<Options extends readonly OptionSpec[]> = {
+  [O in Options[number] as O['name']]: O extends { required: true } ? ValueOf<O> : ValueOf<O> | undefined;
+};

@@ -9,9 +9,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { COMMANDS } from '../../commands/index.js';
-import { CommandInputError } from '../../src/commands/options.js';
-import { parseTextCommand } from '../../src/commands/text-syntax.js';
-import { handleCommand } from '../../src/commands/handle-command.js';
+import { CommandInputError } from '../../src/command-line/options.js';
+import { parseTextCommand } from '../../src/command-line/text-syntax.js';
+import { runCommand } from '../../commands/index.js';
 import { describeReply } from '../../src/core/present.js';
 import { UserFacingError } from '../../src/core/errors.js';
 import { readFile } from 'node:fs/promises';
@@ -81,7 +81,8 @@ describe('hostile input through the Slack adapter and the text parser', { timeou
       try {
         const parsed = parseTextCommand(text, command);
         if (parsed.kind === 'help') continue;
-        await handleCommand(s.tb.bot.studio, parsed.command, {
+        await runCommand(parsed.command, {
+          studio: s.tb.bot.studio,
           actor: admin,
           surface: { platform: 'test' },
           resolveAttachment: async () => {
@@ -144,7 +145,7 @@ describe('numbers and member ids from members are plain data', { timeout: 60_000
       const parsed = parseTextCommand(text, command);
       assert.equal(parsed.kind, 'command');
       if (parsed.kind !== 'command') throw new Error('unreachable');
-      return describeReply(await handleCommand(t.bot.studio, parsed.command, { actor: admin, surface: { platform: 'test' } }));
+      return describeReply(await runCommand(parsed.command, { studio: t.bot.studio, actor: admin, surface: { platform: 'test' } }));
     };
     for (const id of ['toString', 'constructor', 'hasOwnProperty', 'valueOf']) {
       const text = await run(`--user ${id}`, 'cost');
@@ -251,7 +252,7 @@ describe('character source URLs are refused unless public http(s), end to end', 
       assert.equal(parsed.kind, 'command');
       if (parsed.kind !== 'command') continue;
       await assert.rejects(
-        handleCommand(t.bot.studio, parsed.command, { actor: admin, surface: { platform: 'test' }, resolveAttachment: async () => '' }),
+        runCommand(parsed.command, { studio: t.bot.studio, actor: admin, surface: { platform: 'test' }, resolveAttachment: async () => '' }),
         (error: unknown) => {
           const message = (error as UserFacingError | CommandInputError).userMessage;
           assert.ok(typeof message === 'string' && message.length > 10, `${url}: ${String(error)}`);

@@ -10,9 +10,9 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import { CommandInputError } from '../../commands/options.js';
-import { parseTextCommand } from '../../commands/text-syntax.js';
-import { handleCommand } from '../../commands/handle-command.js';
+import { runCommand } from '../../../commands/index.js';
+import { CommandInputError } from '../../command-line/options.js';
+import { parseTextCommand } from '../../command-line/text-syntax.js';
 import { UserFacingError } from '../../core/errors.js';
 import { stageOf } from '../../core/job-lifecycle.js';
 import { formatUsd } from '../../core/money.js';
@@ -116,7 +116,7 @@ export function createConsoleAdapter(config: ConsoleAdapterConfig): ConsoleAdapt
     try {
       const parsed = parseTextCommand(trimmed);
       if (parsed.kind === 'help') return print(parsed.text);
-      const reply = await handleCommand(studio, parsed.command, { actor, surface: { platform: 'console' }, resolveAttachment, resolveMemberName });
+      const reply = await runCommand(parsed.command, { studio, actor, surface: { platform: 'console' }, resolveAttachment, resolveMemberName });
       print(describeReply(reply, plainText));
       if (reply.kind === 'accepted') await studio.startJob(reply.accepted.job.id);
     } catch (error) {

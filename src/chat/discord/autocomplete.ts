@@ -5,7 +5,7 @@
  * anything the user typed.
  */
 import type { AutocompleteInteraction, ApplicationCommandOptionChoiceData } from 'discord.js';
-import { findCommand, findSubcommand, optionsOf } from '../../commands/options.js';
+import { findCommand, findSubcommand, optionsOf } from '../../command-line/options.js';
 import { actorOf, type DiscordDeps } from './interaction-context.js';
 
 /** Discord shows at most 25 choices, each name and value at most 100 characters. */

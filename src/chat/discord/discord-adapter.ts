@@ -6,19 +6,15 @@
  * Started by `startChatAdapters` when DISCORD_TOKEN is set.
  */
 import { DefaultRestOptions } from '@discordjs/rest';
-import { Client, Events, GatewayIntentBits, Routes, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Routes, type Interaction } from 'discord.js';
 import { z } from 'zod';
-import { findCommand, findSubcommand } from '../../commands/options.js';
 import type { ChatAdapterContext, ChatAdapterHandle } from '../index.js';
 import { handleAutocomplete } from './autocomplete.js';
-import { handleBudget } from './commands/budget.js';
-import { handleCharacter } from './commands/character.js';
-import { handleCost } from './commands/cost.js';
-import { handleSora } from './commands/sora.js';
-import { actorOf, answerEphemeral, NOT_IN_SERVER, parseCommand, sentenceFor, type DiscordDeps } from './interaction-context.js';
+import type { DiscordDeps } from './interaction-context.js';
 import { createHttpInteractions } from './http-interactions.js';
 import { handleJobButton, handleRemixModal } from './job-buttons.js';
 import { DiscordPlaceAccess } from './place-access.js';
+import { onSlashCommand } from './slash-command.js';
 import { DiscordSurface } from './surface.js';
 import { ReplayGuard } from '../replay-guard.js';
 
@@ -35,32 +31,6 @@ const CurrentUser = z.object({ id: z.string() });
 export interface DiscordAdapterConfig extends ChatAdapterContext {
   /** discord.js REST retries; tests pass 0 so a failure shows at once. */
   restRetries?: number;
-}
-
-const COMMAND_HANDLERS = {
-  sora: handleSora,
-  character: handleCharacter,
-  cost: handleCost,
-  budget: handleBudget,
-} as const;
-
-async function onChatCommand(deps: DiscordDeps, interaction: ChatInputCommandInteraction): Promise<void> {
-  const actor = actorOf(interaction, deps.places);
-  if (!actor) return answerEphemeral(interaction, NOT_IN_SERVER, deps.logger);
-  let command;
-  try {
-    command = parseCommand(interaction);
-  } catch (error) {
-    return answerEphemeral(interaction, sentenceFor(error, deps.logger, { command: interaction.commandName }), deps.logger);
-  }
-  const spec = findCommand(command.command);
-  const sub = spec && command.subcommand ? findSubcommand(spec, command.subcommand) : undefined;
-  if ((sub?.permission ?? spec?.permission) === 'admin' && !actor.isAdmin) {
-    return answerEphemeral(interaction, 'Only members with the Manage Server permission can do that.', deps.logger);
-  }
-  const handler = COMMAND_HANDLERS[command.command as keyof typeof COMMAND_HANDLERS];
-  if (!handler) return answerEphemeral(interaction, `The bot does not know /${command.command}.`, deps.logger);
-  await handler(deps, interaction, command, actor);
 }
 
 export async function startDiscordAdapter(ctx: DiscordAdapterConfig): Promise<ChatAdapterHandle> {
@@ -106,7 +76,7 @@ export async function startDiscordAdapter(ctx: DiscordAdapterConfig): Promise<Ch
       // same store) must not start a second job: its id is unique per interaction.
       if (!(await seen.first(interaction.id))) return void log.info({ interaction: interaction.id }, 'interaction delivered again; ignored');
       if (interaction.isAutocomplete()) return handleAutocomplete(deps, interaction);
-      if (interaction.isChatInputCommand()) return onChatCommand(deps, interaction);
+      if (interaction.isChatInputCommand()) return onSlashCommand(deps, interaction);
       if (interaction.isButton()) return handleJobButton(deps, interaction);
       if (interaction.isModalSubmit()) return handleRemixModal(deps, interaction);
     })().catch((error: unknown) => log.error({ err: error, interaction: interaction.id }, 'unhandled error in a Discord interaction'));

@@ -13,7 +13,7 @@ import {
 } from 'discord.js';
 import type { ParsedCommand } from '../../../commands/spec.js';
 import type { Config } from '../../config.js';
-import { CommandInputError, validateCommand } from '../../commands/options.js';
+import { CommandInputError, validateCommand } from '../../command-line/options.js';
 import type { Clock } from '../../core/clock.js';
 import { UserFacingError } from '../../core/errors.js';
 import type { Studio } from '../../core/studio.js';

@@ -12,7 +12,7 @@ import {
   type ButtonInteraction,
   type ModalSubmitInteraction,
 } from 'discord.js';
-import { validateCommand } from '../../commands/options.js';
+import { validateCommand } from '../../command-line/options.js';
 import { UserFacingError } from '../../core/errors.js';
 import { describeReply } from '../../core/present.js';
 import { jobCustomId, parseJobCustomId, REMIX_PROMPT_FIELD } from './custom-ids.js';

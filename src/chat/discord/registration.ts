@@ -63,7 +63,7 @@ function optionPayload(option: OptionSpec, where: string): APIApplicationCommand
 }
 
 /** Discord requires required options before optional ones. */
-function optionsPayload(options: OptionSpec[], where: string): APIApplicationCommandOption[] {
+function optionsPayload(options: readonly OptionSpec[], where: string): APIApplicationCommandOption[] {
   const ordered = [...options.filter((o) => o.required), ...options.filter((o) => !o.required)];
   return ordered.map((o) => optionPayload(o, where));
 }

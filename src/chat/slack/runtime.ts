@@ -5,7 +5,7 @@
  */
 import type { webApi } from '@slack/bolt';
 import { z } from 'zod';
-import { CommandInputError } from '../../commands/options.js';
+import { CommandInputError } from '../../command-line/options.js';
 import { UserFacingError } from '../../core/errors.js';
 import type { Accepted, Studio } from '../../core/studio.js';
 import type { Actor } from '../../core/types.js';

@@ -6,7 +6,7 @@ import type { SlackRuntime } from '../runtime.js';
 import { cancelJobListener } from './actions/cancel-job.js';
 import { remixJobListener } from './actions/remix-job.js';
 import { retryJobListener } from './actions/retry-job.js';
-import { slashCommandListener } from './commands/slash-command.js';
+import { slashCommandListener } from './slash-command.js';
 import { remixSubmittedListener } from './views/remix-submitted.js';
 
 export function register(app: App, rt: SlackRuntime): void {

@@ -5,7 +5,7 @@
  */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
-import { CommandInputError, validateCommand } from '../../../../commands/options.js';
+import { CommandInputError, validateCommand } from '../../../../command-line/options.js';
 import { REMIX_BLOCK, REMIX_INPUT } from '../../blocks.js';
 import { openJobThread, tellPrivately, userMessageFor, type SlackRuntime } from '../../runtime.js';
 import { mentionsToNames, unescapeSlackText } from '../../slack-text.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CommandInputError, renderHelp, validateCommand } from '../../src/commands/options.js';
-import { parseTextCommand } from '../../src/commands/text-syntax.js';
+import { CommandInputError, renderHelp, validateCommand } from '../../src/command-line/options.js';
+import { parseTextCommand } from '../../src/command-line/text-syntax.js';
 
 function command(line: string, name?: string) {
   const parsed = parseTextCommand(line, name);

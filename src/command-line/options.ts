@@ -45,7 +45,7 @@ export function findSubcommand(command: CommandSpec, name: string): SubcommandSp
   return command.subcommands?.find((s) => s.name === name.toLowerCase());
 }
 
-export function optionsOf(command: CommandSpec, sub: SubcommandSpec | undefined): OptionSpec[] {
+export function optionsOf(command: CommandSpec, sub: SubcommandSpec | undefined): readonly OptionSpec[] {
   return sub ? sub.options : (command.options ?? []);
 }
 

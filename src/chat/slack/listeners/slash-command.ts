@@ -1,5 +1,5 @@
 /**
- * `/sora`, `/character`, `/cost` and `/budget`: the shared text syntax. Input
+ * Every slash command (`/sora`, `/character`, `/cost`, `/budget`), in the shared text syntax. Input
  * and help are answered in the ack itself (ephemeral, local, milliseconds);
  * everything that touches the network happens after the ack, because Slack
  * shows the user an error if the ack takes more than 3 s.
@@ -7,15 +7,16 @@
 import { rm } from 'node:fs/promises';
 import type { AllMiddlewareArgs, RespondFn, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
-import { CommandInputError, findCommand, findSubcommand, optionsOf } from '../../../../commands/options.js';
-import { parseTextCommand } from '../../../../commands/text-syntax.js';
-import type { ParsedCommand } from '../../../../../commands/spec.js';
-import { handleCommand, type Reply } from '../../../../commands/handle-command.js';
-import { costBlocks, replyText } from '../../blocks.js';
-import { openJobThread, userMessageFor, type SlackRuntime } from '../../runtime.js';
-import { downloadSharedFile, slackFileId } from '../../shared-files.js';
-import { escapeSlackText, mentionsToNames, unescapeSlackText, unlabelledMentions } from '../../slack-text.js';
-import { slackRef } from '../../surface.js';
+import { CommandInputError, findCommand, findSubcommand, optionsOf } from '../../../command-line/options.js';
+import { parseTextCommand } from '../../../command-line/text-syntax.js';
+import { runCommand, type ParsedCommand } from '../../../../commands/index.js';
+import type { Reply } from '../../../core/replies.js';
+import type { Actor } from '../../../core/types.js';
+import { costBlocks, replyText } from '../blocks.js';
+import { openJobThread, userMessageFor, type SlackRuntime } from '../runtime.js';
+import { downloadSharedFile, slackFileId } from '../shared-files.js';
+import { escapeSlackText, mentionsToNames, unescapeSlackText, unlabelledMentions } from '../slack-text.js';
+import { slackRef } from '../surface.js';
 
 /** The fields of Slack's slash-command POST that the bot relies on. */
 export const slashCommandSchema = z.object({
@@ -54,16 +55,17 @@ export function slashCommandListener(rt: SlackRuntime) {
       return;
     }
     await ack();
-    await runCommand(rt, p, parsed.command, respond);
+    await answerCommand(rt, p, parsed.command, respond);
   };
 }
 
-async function runCommand(rt: SlackRuntime, p: SlashCommand, parsed: ParsedCommand, respond: RespondFn): Promise<void> {
+async function answerCommand(rt: SlackRuntime, p: SlashCommand, parsed: ParsedCommand, respond: RespondFn): Promise<void> {
   const downloaded: string[] = [];
   try {
     const actor = rt.places.actorIn(await rt.members.actor(p.team_id, p.user_id, p.user_name), p.channel_id);
     const command = await normalizeSlackValues(rt, p.team_id, parsed);
-    const reply = await handleCommand(rt.studio, command, {
+    const reply = await runCommand(command, {
+      studio: rt.studio,
       actor,
       surface: slackRef(p.team_id, p.channel_id),
       resolveAttachment: async (value, kind) => {
@@ -108,7 +110,7 @@ async function normalizeSlackValues(rt: SlackRuntime, team: string, parsed: Pars
   return { ...parsed, options };
 }
 
-async function present(rt: SlackRuntime, reply: Reply, actor: import('../../../../core/types.js').Actor, p: SlashCommand, respond: RespondFn): Promise<void> {
+async function present(rt: SlackRuntime, reply: Reply, actor: Actor, p: SlashCommand, respond: RespondFn): Promise<void> {
   switch (reply.kind) {
     case 'accepted': {
       const problem = await openJobThread(rt, actor, reply.accepted, p.channel_id);

@@ -1,0 +1,77 @@
+/**
+ * Every slash command on Discord: options through the shared validation, the
+ * command through the one dispatcher (commands/index.ts, which also checks
+ * who may run it), and the Reply rendered the Discord way. What is Discord's
+ * own is only how each answer is shown: a command that spends money opens a
+ * job thread (launch-job.ts); private answers are ephemeral; slow work defers.
+ */
+import { MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
+import { runCommand, type CommandContext, type ParsedCommand } from '../../../commands/index.js';
+import type { Actor, SurfaceRef } from '../../core/types.js';
+import { actorOf, answerEphemeral, attachmentResolver, NOT_IN_SERVER, parseCommand, sentenceFor, type DiscordDeps } from './interaction-context.js';
+import { launchJob, threadToJoin } from './launch-job.js';
+import { replyMessage } from './render.js';
+
+/** How Discord names the members the specs call admins (see permissions.ts isServerAdmin). */
+const ADMINS_ARE = 'members with the Manage Server permission';
+
+/** Answers only the asker sees: a job's status, a cancellation note, a deletion note. */
+const PRIVATE_ANSWERS = new Set(['sora status', 'sora cancel', 'character delete']);
+/** Answers that may take longer than Discord's 3 seconds (fetching and preparing a clip): defer, privately, as a refusal must stay private. */
+const SLOW_ANSWERS = new Set(['character create']);
+
+export async function onSlashCommand(deps: DiscordDeps, interaction: ChatInputCommandInteraction): Promise<void> {
+  const { logger } = deps;
+  const actor = actorOf(interaction, deps.places);
+  if (!actor) return answerEphemeral(interaction, NOT_IN_SERVER, logger);
+  let command: ParsedCommand;
+  try {
+    command = parseCommand(interaction);
+  } catch (error) {
+    return answerEphemeral(interaction, sentenceFor(error, logger, { command: interaction.commandName }), logger);
+  }
+  const name = `${command.command} ${command.subcommand ?? ''}`.trim();
+  const handedOver: string[] = [];
+  const ctx = (surface: SurfaceRef): CommandContext => ({
+    studio: deps.studio,
+    actor,
+    surface,
+    adminsAre: ADMINS_ARE,
+    resolveAttachment: attachmentResolver(deps, interaction, handedOver),
+  });
+  try {
+    if (name === 'sora generate' || name === 'sora remix') return await launchFromCommand(deps, interaction, command, actor, ctx);
+    const slow = SLOW_ANSWERS.has(name);
+    if (slow) await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    const message = { ...replyMessage(await runCommand(command, ctx({ platform: 'discord' }))), allowedMentions: { parse: [] } };
+    if (slow) await interaction.editReply(message);
+    else await interaction.reply({ ...message, ...(PRIVATE_ANSWERS.has(name) ? { flags: MessageFlags.Ephemeral } : {}) });
+  } catch (error) {
+    await answerEphemeral(interaction, sentenceFor(error, logger, { command: name }), logger);
+  } finally {
+    // What the core kept it moved into the team's folder; a refused request keeps nothing.
+    await deps.media.discard(handedOver);
+  }
+}
+
+/** `/sora generate` and `/sora remix`: accepted by the dispatcher, shown in a job thread. */
+async function launchFromCommand(
+  deps: DiscordDeps,
+  interaction: ChatInputCommandInteraction,
+  command: ParsedCommand,
+  actor: Actor,
+  ctx: (surface: SurfaceRef) => CommandContext,
+): Promise<void> {
+  // A remix asked for beside the original joins its thread, so variations sit together (see threadToJoin).
+  const threadId = command.subcommand === 'remix' ? threadToJoin(await deps.studio.job(actor, String(command.options.job)), interaction) : undefined;
+  return launchJob(deps, interaction, {
+    threadId,
+    // An attached image must be downloaded first, which may take longer than Discord's 3 seconds.
+    slow: command.options.image !== undefined,
+    request: async (surface) => {
+      const reply = await runCommand(command, ctx(surface));
+      if (reply.kind !== 'accepted') throw new Error(`unexpected reply ${reply.kind}`);
+      return reply.accepted;
+    },
+  });
+}
