@@ -3,7 +3,7 @@
  * `main.ts` runs this for the process; tests run it in-process with an injected
  * clock and loopback fakes.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,7 @@ import { createBackends, noProviderKeys, type ClosableBackend } from './backends
 import { createConsoleAdapter, type ConsoleAdapter } from './chat/console/console-adapter.js';
 import { ConfigError, type Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
-import type { KeyValueStore, Surface } from './core/ports.js';
+import type { KeyValueStore, ProviderStatus, Surface } from './core/ports.js';
 import { Studio } from './core/studio.js';
 import { startChatAdapters, type ChatAdapterHandle } from './chat/index.js';
 import { createBotHttpServer, type BotHttpServer } from './http/server.js';
@@ -20,6 +20,8 @@ import { createLogger, type Logger } from './log.js';
 import { createMediaStore, type BotMediaStore } from './media/media-store.js';
 import { startSimulator, type Simulator } from './simulator/server.js';
 import { openStore } from './store/keyv-store.js';
+import { startPgEventBus, type ProviderEventBus } from './store/pg-events.js';
+import { openSqlStore, sqlEngineOf } from './store/sql/index.js';
 import { createWebhookHandler, webhookReceivers } from './webhooks/index.js';
 
 /** How often DATA_DIR is swept for files past FILE_RETENTION_DAYS. */
@@ -113,6 +115,10 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     await mkdir(config.dataDir, { recursive: true });
     const store = await openStore(config.storeUrl, { dataDir: config.dataDir, logger });
     cleanups.push(() => store.close());
+    // On Postgres the ledger and jobs live in tables (src/store/sql), so several replicas can share them;
+    // keyv keeps the expiring keys (webhook replay ids) and the documents not yet moved to tables.
+    const tables = sqlEngineOf(config.storeUrl) === 'postgres' ? await openSqlStore(config.storeUrl, { dataDir: config.dataDir, logger }) : undefined;
+    if (tables) cleanups.push(() => tables.close());
 
     let simulator: Simulator | undefined;
     if (simulatorWanted(config)) {
@@ -136,10 +142,12 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     let studioRef: Studio | undefined;
     let mediaRef: BotMediaStore | undefined;
     let adaptersRef: ChatAdapterHandle[] = [];
+    let events: ProviderEventBus | undefined;
     const http = createBotHttpServer({
       logger,
       readiness: () => {
         const checks: Record<string, boolean> = { store: studioRef !== undefined, started: ready };
+        if (events) checks.providerEvents = events.listening();
         for (const a of adaptersRef) checks[a.name] = a.ready();
         return { ready: ready && Object.values(checks).every(Boolean), checks };
       },
@@ -179,6 +187,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       jobDeadlineMs: config.JOB_DEADLINE_MINUTES * 60_000,
       concurrency: { perBackend: config.BACKEND_CONCURRENCY, perTenant: config.TENANT_CONCURRENCY },
       publicUrl,
+      ...(tables && { ledger: tables.ledger, jobs: tables.jobs }),
     });
     studioRef = studio;
     cleanups.push(() => studio.shutdown());
@@ -192,11 +201,23 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       { falJwksUrl: simulator?.falJwksUrl ?? config.FAL_WEBHOOK_JWKS_URL, openaiWebhookSecret: config.OPENAI_WEBHOOK_SECRET },
       clock,
     );
-    http.route(
-      'POST',
-      '/webhooks/',
-      createWebhookHandler({ receivers: webhooks, store, clock, logger, onEvent: (backend, id, status) => studio.providerEvent(backend, id, status) }),
-    );
+    // With replicas, the job may be followed by another one: tell them all (src/store/pg-events.ts).
+    if (tables?.database.pool) {
+      events = await startPgEventBus({
+        url: config.storeUrl,
+        pool: tables.database.pool,
+        logger,
+        origin: randomUUID(),
+        onEvent: (event) => studio.providerEvent(event.backend, event.providerJobId),
+      });
+      cleanups.push(() => events!.close());
+    }
+    const onProviderEvent = (backend: string, id: string, status: ProviderStatus | undefined): boolean => {
+      if (studio.providerEvent(backend, id, status)) return true;
+      events?.publish({ backend, providerJobId: id }).catch((error: unknown) => logger.warn({ err: error, backend, providerJobId: id }, 'could not relay a provider event'));
+      return false;
+    };
+    http.route('POST', '/webhooks/', createWebhookHandler({ receivers: webhooks, store, clock, logger, onEvent: onProviderEvent }));
     // ------------------------------------------------------------------------------------
     for (const surface of options.surfaces ?? []) studio.attachSurface(surface);
 

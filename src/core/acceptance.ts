@@ -15,9 +15,8 @@
  * reservation.
  */
 import { UserFacingError } from './errors.js';
-import type { JobStore } from './job-store.js';
 import { formatUsd, type Micros } from './money.js';
-import type { BudgetCaps, Ledger, Logger } from './ports.js';
+import type { BudgetCaps, JobRepository, Ledger, Logger, ReservationResult } from './ports.js';
 import { newJobId, newSubmissionKey } from './ids.js';
 import { monthOf } from './ledger.js';
 import type { Route } from './router.js';
@@ -36,7 +35,7 @@ export interface AcceptanceRepairs {
   released: number;
 }
 
-export async function reconcileAcceptance(deps: { jobs: JobStore; ledger: Ledger; logger: Logger }): Promise<AcceptanceRepairs> {
+export async function reconcileAcceptance(deps: { jobs: JobRepository; ledger: Ledger; logger: Logger }): Promise<AcceptanceRepairs> {
   const { jobs, ledger, logger } = deps;
   const repairs: AcceptanceRepairs = { danglingIndexEntries: 0, discardedIntents: 0, republished: 0, reindexed: 0, released: 0 };
 
@@ -88,39 +87,39 @@ export async function reconcileAcceptance(deps: { jobs: JobStore; ledger: Ledger
  * budget refuses or a write fails. Returns what is left of the caps.
  */
 export async function acceptJob(
-  deps: { jobs: JobStore; ledger: Ledger; logger: Logger },
+  deps: { jobs: JobRepository; ledger: Ledger; logger: Logger },
   job: JobRecord,
   actor: Actor,
   caps: BudgetCaps,
 ): Promise<{ tenantLeftMicros: Micros; userLeftMicros: Micros }> {
+  const request = {
+    tenant: actor.tenant,
+    userId: actor.userId,
+    userName: actor.displayName,
+    jobId: job.id,
+    month: job.ledgerMonth,
+    micros: job.estimateMicros,
+    caps,
+  };
+  if (deps.jobs.createReserved) {
+    // One transaction (src/store/sql): nothing to undo and nothing for the reconciliation to find.
+    return refusedOrLeft(job, await deps.jobs.createReserved(job, request));
+  }
   // The job is written before the money is held and the reservation is the commit point
   // (acceptance.ts): wherever this process dies, the next start finds either an intent
   // with no reservation to remove, or a reserved job to resume.
   await deps.jobs.create(job);
   const undo = () => deps.jobs.discard(job).catch((e: unknown) => deps.logger.warn({ err: e, job: job.id }, 'could not remove an unaccepted job; the next start will'));
-  let reservation: Awaited<ReturnType<Ledger['reserve']>>;
+  let reservation: ReservationResult;
   try {
-    reservation = await deps.ledger.reserve({
-      tenant: actor.tenant,
-      userId: actor.userId,
-      userName: actor.displayName,
-      jobId: job.id,
-      month: job.ledgerMonth,
-      micros: job.estimateMicros,
-      caps,
-    });
+    reservation = await deps.ledger.reserve(request);
   } catch (error) {
     await undo();
     throw error;
   }
   if (!reservation.ok) {
     await undo();
-    const who = reservation.scope === 'tenant' ? 'the team has' : 'you have';
-    const whose = reservation.scope === 'tenant' ? "the team's" : 'your';
-    throw new UserFacingError(
-      'budget_exceeded',
-      `This video is estimated at ${formatUsd(job.estimateMicros)}, but ${who} ${formatUsd(reservation.leftMicros)} left of ${whose} ${formatUsd(reservation.capMicros)} monthly cap. Nothing was spent. Try a shorter video, or ask an admin to raise the cap with /budget set.`,
-    );
+    return refusedOrLeft(job, reservation);
   }
   try {
     await deps.jobs.publish(job);
@@ -131,6 +130,17 @@ export async function acceptJob(
     throw error;
   }
   return reservation;
+}
+
+/** The remaining budget after a reservation, or the sentence that says which cap refused it. */
+function refusedOrLeft(job: JobRecord, reservation: ReservationResult): { tenantLeftMicros: Micros; userLeftMicros: Micros } {
+  if (reservation.ok) return reservation;
+  const who = reservation.scope === 'tenant' ? 'the team has' : 'you have';
+  const whose = reservation.scope === 'tenant' ? "the team's" : 'your';
+  throw new UserFacingError(
+    'budget_exceeded',
+    `This video is estimated at ${formatUsd(job.estimateMicros)}, but ${who} ${formatUsd(reservation.leftMicros)} left of ${whose} ${formatUsd(reservation.capMicros)} monthly cap. Nothing was spent. Try a shorter video, or ask an admin to raise the cap with /budget set.`,
+  );
 }
 
 /** A new job as the router placed it, in state `queued`, not yet durable (see `acceptJob`). */

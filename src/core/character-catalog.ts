@@ -6,10 +6,9 @@
 import type { CharacterRegistry } from './characters.js';
 import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
-import type { JobStore } from './job-store.js';
 import { filesOfCharacter, takeClip } from './media-ownership.js';
 import { CHARACTER_NAME, characterKey, closestNames } from './mentions.js';
-import type { Backend, Logger, MediaStore } from './ports.js';
+import type { Backend, JobRepository, Logger, MediaStore } from './ports.js';
 import { unsuitability } from './router.js';
 import { Sight } from './visibility.js';
 import type { Actor, Character, JobRecord, TenantId } from './types.js';
@@ -22,7 +21,7 @@ export interface CharacterView {
 
 export interface CharacterCatalogDeps {
   characters: CharacterRegistry;
-  jobs: JobStore;
+  jobs: JobRepository;
   backends: ReadonlyMap<string, Backend>;
   media: MediaStore;
   clock: Clock;

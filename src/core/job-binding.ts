@@ -8,14 +8,13 @@
 import type { CharacterRegistry } from './characters.js';
 import type { Clock } from './clock.js';
 import { ProviderError, UserFacingError } from './errors.js';
-import type { JobStore } from './job-store.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import type { Backend, BoundCharacter, Logger, MediaStore } from './ports.js';
+import type { Backend, BoundCharacter, JobRepository, Logger, MediaStore } from './ports.js';
 import type { Character, CharacterBinding, JobRecord } from './types.js';
 
 export interface CharacterBinderDeps {
   characters: CharacterRegistry;
-  jobs: JobStore;
+  jobs: JobRepository;
   media: MediaStore;
   clock: Clock;
   logger: Logger;

@@ -11,14 +11,13 @@ import { UserFacingError } from './errors.js';
 import type { CharacterBinder } from './job-binding.js';
 import type { JobLifecycle } from './job-lifecycle.js';
 import type { JobNotifier } from './job-notifier.js';
-import type { JobStore } from './job-store.js';
 import type { Micros } from './money.js';
-import type { Backend, Ledger, Logger, MediaStore, ProviderStatus } from './ports.js';
+import type { Backend, JobRepository, Ledger, Logger, MediaStore, ProviderStatus } from './ports.js';
 import type { Scheduler } from './scheduler.js';
 import type { JobRecord, Quality } from './types.js';
 
 export interface JobRunnerDeps {
-  jobs: JobStore;
+  jobs: JobRepository;
   characters: CharacterRegistry;
   ledger: Ledger;
   scheduler: Scheduler;

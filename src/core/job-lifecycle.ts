@@ -10,8 +10,8 @@
  *      └─ fallback ┘      failed / cancelled from any state before `downloading`;
  *                         failed also from the two after it (the result could not be saved or posted)
  */
+import type { JobRepository } from './ports.js';
 import type { Clock } from './clock.js';
-import type { JobStore } from './job-store.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { TERMINAL_STATES, type JobPhase, type JobEvent, type JobRecord, type JobState } from './types.js';
 
@@ -61,7 +61,7 @@ export class JobLifecycle {
   private readonly mutex = new KeyedMutex();
 
   constructor(
-    private readonly jobs: JobStore,
+    private readonly jobs: JobRepository,
     private readonly clock: Clock,
   ) {}
 

@@ -7,13 +7,13 @@
 import { createHash } from 'node:crypto';
 import { DocumentCache } from './document-cache.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import type { KeyValueStore } from './ports.js';
+import type { JobRepository, KeyValueStore } from './ports.js';
 import { TERMINAL_STATES, type JobRecord, type TenantId } from './types.js';
 
 const ACTIVE_SHARDS = 32;
 const RECENT_PER_TENANT = 50;
 
-export class JobStore {
+export class JobStore implements JobRepository {
   private readonly mutex = new KeyedMutex();
   private readonly indexes: DocumentCache;
 

@@ -6,8 +6,7 @@
  */
 import type { CharacterRegistry } from './characters.js';
 import { UserFacingError } from './errors.js';
-import type { JobStore } from './job-store.js';
-import type { MediaStore } from './ports.js';
+import type { JobRepository, MediaStore } from './ports.js';
 import type { Character, TenantId } from './types.js';
 
 /** The local files a character names (its clip and any reference frames). */
@@ -20,7 +19,7 @@ export function filesOfCharacter(character: Character): string[] {
 }
 
 /** Every file a live character of these teams, or any job still in flight, needs. */
-export async function filesInUse(characters: CharacterRegistry, jobs: JobStore, tenants: TenantId[]): Promise<Set<string>> {
+export async function filesInUse(characters: CharacterRegistry, jobs: JobRepository, tenants: TenantId[]): Promise<Set<string>> {
   const needed = new Set<string>();
   for (const tenant of tenants) {
     for (const character of (await characters.all(tenant)).values()) for (const file of filesOfCharacter(character)) needed.add(file);

@@ -124,6 +124,43 @@ export interface KeyValueStore {
 }
 
 // ---------------------------------------------------------------------------
+// Jobs: every job's record, the active set a restart resumes, each team's recent list
+// ---------------------------------------------------------------------------
+
+/**
+ * Where jobs live. The key-value implementation (core/job-store.ts) writes a
+ * job and its reservation separately and relies on acceptance.ts's
+ * reconciliation; a store with transactions (src/store/sql) implements
+ * `createReserved` and makes them durable together.
+ */
+export interface JobRepository {
+  get(jobId: string): Promise<JobRecord | undefined>;
+  /** A job as seen by a tenant: another tenant's job does not exist. */
+  getForTenant(tenant: string, jobId: string): Promise<JobRecord | undefined>;
+  /** Writes a new job into the active set (not yet listed). */
+  create(job: JobRecord): Promise<void>;
+  /** Lists an accepted job among its tenant's recent jobs. */
+  publish(job: JobRecord): Promise<void>;
+  /** Removes a job that was never accepted. */
+  discard(job: JobRecord): Promise<void>;
+  reindex(job: JobRecord): Promise<void>;
+  unindex(jobId: string): Promise<void>;
+  activeIds(): Promise<string[]>;
+  isActive(jobId: string): Promise<boolean>;
+  isRecent(job: JobRecord): Promise<boolean>;
+  /** Persists a transition; a terminal state leaves the active set. */
+  save(job: JobRecord): Promise<void>;
+  /** Unfinished jobs, oldest first. */
+  activeJobs(): Promise<JobRecord[]>;
+  recent(tenant: string): Promise<JobRecord[]>;
+  /**
+   * Accepts in one transaction: the job (active and listed) and its reservation
+   * become durable together, or neither does when the budget refuses.
+   */
+  createReserved?(job: JobRecord, reservation: ReservationRequest): Promise<ReservationResult>;
+}
+
+// ---------------------------------------------------------------------------
 // Ledger: budget reservations in integer micro-dollars
 // ---------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ import { KeyValueLedger } from './ledger.js';
 import { filesInUse, requireHeldImage } from './media-ownership.js';
 import { resolveMentions } from './mentions.js';
 import type { Micros } from './money.js';
-import type { Backend, KeyValueStore, Ledger, Logger, MediaStore, Surface } from './ports.js';
+import type { Backend, JobRepository, KeyValueStore, Ledger, Logger, MediaStore, Surface } from './ports.js';
 import { estimateFor } from './pricing.js';
 import { routeJob, type DurationNotice } from './router.js';
 import { FairScheduler, type Scheduler } from './scheduler.js';
@@ -45,7 +45,9 @@ export interface StudioOptions {
   concurrency: { perBackend: number; perTenant: number };
   /** Base for provider webhooks (`{publicUrl}/webhooks/{backend}`), when the bot is reachable. */
   publicUrl: string | undefined;
+  /** Tables (src/store/sql) instead of the key-value documents; they come as a pair. */
   ledger?: Ledger;
+  jobs?: JobRepository;
   scheduler?: Scheduler;
 }
 
@@ -64,7 +66,7 @@ export type { CharacterView } from './character-catalog.js';
 export type { BudgetView, CostReport } from './budget-desk.js';
 
 export class Studio {
-  readonly jobs: JobStore;
+  readonly jobs: JobRepository;
   readonly characters: CharacterRegistry;
   readonly settings: TenantSettingsRepository;
   readonly ledger: Ledger;
@@ -79,7 +81,7 @@ export class Studio {
 
   constructor(private readonly options: StudioOptions) {
     this.backends = new Map(options.backends.map((b) => [b.id, b]));
-    this.jobs = new JobStore(options.store);
+    this.jobs = options.jobs ?? new JobStore(options.store);
     this.characters = new CharacterRegistry(options.store);
     this.settings = new TenantSettingsRepository(options.store, options.defaults);
     this.ledger = options.ledger ?? new KeyValueLedger(options.store);

@@ -12,7 +12,7 @@ import { ProviderError } from '../../src/core/errors.js';
 import { canTransition, IllegalTransition, JOB_TRANSITIONS, JobClosed, JobLifecycle } from '../../src/core/job-lifecycle.js';
 import { JobStore } from '../../src/core/job-store.js';
 import { KeyValueLedger } from '../../src/core/ledger.js';
-import type { Backend, GenerationRequest, KeyValueStore, Logger, MediaStore, ProviderStatus, Surface } from '../../src/core/ports.js';
+import type { Backend, GenerationRequest, JobRepository, KeyValueStore, Logger, MediaStore, ProviderStatus, Surface } from '../../src/core/ports.js';
 import { Studio } from '../../src/core/studio.js';
 import type { CharacterBinding, JobEvent, JobRecord, JobState } from '../../src/core/types.js';
 import { capabilities, character } from '../helpers/fixtures.js';
@@ -158,7 +158,7 @@ function setup() {
 }
 
 /** A stored job in a given state, for the table tests. */
-async function storedJob(jobs: JobStore, state: JobState): Promise<JobRecord> {
+async function storedJob(jobs: JobRepository, state: JobState): Promise<JobRecord> {
   const job = { id: `j_${state}`, tenant: 'test:A', state, surface: { platform: 'test' }, updatedAt: 0 } as unknown as JobRecord;
   await jobs.create(job);
   return job;

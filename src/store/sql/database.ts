@@ -1,0 +1,78 @@
+/**
+ * One persistence layer for both engines: Kysely over Postgres (pg's Pool) or
+ * over the embedded SQLite file (sqlite-driver.ts). The ledger and job tables
+ * (sql-ledger.ts, sql-job-store.ts) are written once against it.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Logger } from '../../log.js';
+import { migrate } from './migrations.js';
+import type { Tables } from './schema.js';
+import { Sqlite3Dialect } from './sqlite-driver.js';
+
+export type SqlEngine = 'postgres' | 'sqlite';
+
+export interface SqlDatabase {
+  db: Kysely<Tables>;
+  engine: SqlEngine;
+  /** The Postgres pool, for LISTEN/NOTIFY (src/store/pg-events.ts); undefined on SQLite. */
+  pool: pg.Pool | undefined;
+  close(): Promise<void>;
+}
+
+export interface SqlOptions {
+  dataDir: string;
+  logger: Logger;
+  connectTimeoutMs?: number;
+  queryTimeoutMs?: number;
+  /** Enough for the burst of acceptances one process takes at once; Postgres' default limit is 100. */
+  poolSize?: number;
+}
+
+export function sqlEngineOf(url: string): SqlEngine | undefined {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === 'postgres' || scheme === 'postgresql') return 'postgres';
+  if (scheme === 'sqlite') return 'sqlite';
+  return undefined;
+}
+
+/** Opens the database at STORE_URL and brings its schema up to date. */
+export async function openSqlDatabase(url: string, options: SqlOptions): Promise<SqlDatabase> {
+  const engine = sqlEngineOf(url);
+  const logger = options.logger.child({ component: 'sql' });
+  let pool: pg.Pool | undefined;
+  let db: Kysely<Tables>;
+  if (engine === 'postgres') {
+    pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      // pg counts the wait for a free pooled connection in this timeout too: a burst of acceptances
+      // queues behind the pool, and should wait its turn rather than fail after a few seconds.
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 30_000,
+      query_timeout: options.queryTimeoutMs ?? 15_000,
+      application_name: 'sora-team-bot',
+    });
+    // An idle connection dropped by the server (restart, failover) must not crash the process.
+    pool.on('error', (error) => logger.warn({ err: error }, 'postgres dropped an idle connection; the pool will reconnect'));
+    db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  } else if (engine === 'sqlite') {
+    const rest = url.replace(/^sqlite:(\/\/)?/i, '');
+    const file = rest === '' ? path.join(options.dataDir, 'bot.sqlite') : rest === ':memory:' ? ':memory:' : path.resolve(rest);
+    if (file !== ':memory:') await mkdir(path.dirname(file), { recursive: true });
+    db = new Kysely<Tables>({ dialect: new Sqlite3Dialect(file) });
+  } else {
+    throw new Error(`STORE_URL must be postgres://… or sqlite://… for the ledger and job tables.`);
+  }
+  try {
+    const schema = engine === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
+    const ran = await migrate(db as Kysely<unknown>, schema);
+    if (ran.length > 0) logger.info({ migrations: ran }, 'database migrated');
+  } catch (error) {
+    await db.destroy().catch(() => undefined);
+    throw error;
+  }
+  let closed: Promise<void> | undefined;
+  return { db, engine, pool, close: () => (closed ??= db.destroy()) };
+}

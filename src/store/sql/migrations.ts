@@ -1,0 +1,89 @@
+/**
+ * The schema, as numbered migrations that run at start. Kysely's Migrator
+ * records what ran in `kysely_migration` and, on Postgres, holds an advisory
+ * lock (`pg_advisory_lock`) while it migrates, so processes that start together
+ * migrate once and the others wait for the result
+ * (https://kysely.dev/docs/migrations#postgresql-migration-locking).
+ * Migrations are append-only: a released one is never edited.
+ */
+import { Migrator, sql, type Kysely, type Migration } from 'kysely';
+
+const money = 'bigint';
+
+const migrations: Record<string, Migration> = {
+  '0001_ledger_and_jobs': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('ledger_months')
+        .addColumn('tenant', 'text', (c) => c.notNull())
+        .addColumn('month', 'text', (c) => c.notNull())
+        .addColumn('spent', money, (c) => c.notNull().defaultTo(0))
+        .addColumn('reserved', money, (c) => c.notNull().defaultTo(0))
+        .addPrimaryKeyConstraint('ledger_months_pk', ['tenant', 'month'])
+        .execute();
+      await db.schema
+        .createTable('ledger_members')
+        .addColumn('tenant', 'text', (c) => c.notNull())
+        .addColumn('month', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('spent', money, (c) => c.notNull().defaultTo(0))
+        .addColumn('reserved', money, (c) => c.notNull().defaultTo(0))
+        .addPrimaryKeyConstraint('ledger_members_pk', ['tenant', 'month', 'user_id'])
+        .execute();
+      await db.schema
+        .createTable('reservations')
+        .addColumn('job_id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant', 'text', (c) => c.notNull())
+        .addColumn('month', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('micros', money, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('settlements')
+        .addColumn('job_id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant', 'text', (c) => c.notNull())
+        .addColumn('month', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('backend', 'text', (c) => c.notNull())
+        .addColumn('price', money, (c) => c.notNull())
+        .addColumn('official', money, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('settlements_by_month').on('settlements').columns(['tenant', 'month']).execute();
+      await db.schema
+        .createTable('jobs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('active', 'integer', (c) => c.notNull())
+        .addColumn('listed', 'integer', (c) => c.notNull())
+        .addColumn('created_at', money, (c) => c.notNull())
+        .addColumn('updated_at', money, (c) => c.notNull())
+        .addColumn('record', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('jobs_recent').on('jobs').columns(['tenant', 'listed', 'created_at']).execute();
+      await db.schema.createIndex('jobs_active').on('jobs').columns(['active', 'created_at']).execute();
+    },
+  },
+};
+
+/**
+ * Brings the schema up to date; throws with the failing migration's name. On Postgres, `schema` is the
+ * connection's current schema: Kysely looks for its bookkeeping tables in every schema unless told which.
+ */
+export async function migrate(db: Kysely<unknown>, schema?: string): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations }, ...(schema && { migrationTableSchema: schema }) });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error) {
+    const cause = error instanceof Error ? error.message : String(error);
+    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${cause}`, { cause: error });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Test helper and operator aid: the migrations this database has run, in order. */
+export async function appliedMigrations(db: Kysely<unknown>): Promise<string[]> {
+  const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db);
+  return rows.rows.map((r) => r.name);
+}

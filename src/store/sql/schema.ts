@@ -1,0 +1,65 @@
+/**
+ * The tables behind the ledger and the jobs, as Kysely sees them. Money is
+ * integer micro-dollars in BIGINT columns (Postgres) or INTEGER (SQLite); pg
+ * returns BIGINT as a string, so every read goes through `Number()`.
+ */
+/** One row per team and month: the two numbers a reservation is checked against. */
+export interface LedgerMonthsTable {
+  tenant: string;
+  month: string;
+  spent: number | string;
+  reserved: number | string;
+}
+
+/** One row per member of a team and month: the member cap's two numbers, and the name /cost shows. */
+export interface LedgerMembersTable {
+  tenant: string;
+  month: string;
+  user_id: string;
+  name: string;
+  spent: number | string;
+  reserved: number | string;
+}
+
+/** Money held for a job between acceptance and delivery (or failure). */
+export interface ReservationsTable {
+  job_id: string;
+  tenant: string;
+  month: string;
+  user_id: string;
+  micros: number | string;
+}
+
+/** What a delivered job cost: /cost sums these by member and by backend. */
+export interface SettlementsTable {
+  job_id: string;
+  tenant: string;
+  month: string;
+  user_id: string;
+  backend: string;
+  price: number | string;
+  official: number | string;
+}
+
+/**
+ * A job: the record as JSON, plus the columns the queries need. `active` is the
+ * set a restarted process resumes; `listed` puts it among the team's recent jobs.
+ */
+export interface JobsTable {
+  id: string;
+  tenant: string;
+  state: string;
+  active: number;
+  listed: number;
+  created_at: number | string;
+  updated_at: number | string;
+  record: string;
+}
+
+export interface Tables {
+  ledger_months: LedgerMonthsTable;
+  ledger_members: LedgerMembersTable;
+  reservations: ReservationsTable;
+  settlements: SettlementsTable;
+  jobs: JobsTable;
+}

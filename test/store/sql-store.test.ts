@@ -1,0 +1,120 @@
+/**
+ * The ledger and jobs in tables (src/store/sql), on the embedded SQLite file
+ * and on Postgres: the ledger contract every Ledger passes, migrations that run
+ * once when two processes' pools start together, and acceptance as one
+ * transaction that cannot overspend a cap from two pools at once.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { Kysely } from 'kysely';
+import type { ReservationRequest } from '../../src/core/ports.js';
+import type { JobRecord } from '../../src/core/types.js';
+import { silentLogger } from '../../src/log.js';
+import { appliedMigrations } from '../../src/store/sql/migrations.js';
+import { openSqlStore, type SqlStore } from '../../src/store/sql/index.js';
+import { ledgerContract } from '../helpers/ledger-contract.js';
+import { freshSchema, type TestSchema } from '../helpers/pg-schema.js';
+import { serviceAvailable } from '../helpers/services.js';
+
+const hasPostgres = await serviceAvailable('postgres', 'the ledger and job tables on Postgres (test/store/sql-store.test.ts)');
+const schemas: TestSchema[] = [];
+after(async () => {
+  for (const s of schemas) await s.drop();
+});
+
+async function sqliteStore(): Promise<{ store: SqlStore; close(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sql-store-'));
+  const store = await openSqlStore(`sqlite://${path.join(dir, 'bot.sqlite')}`, { dataDir: dir, logger: silentLogger });
+  return { store, close: async () => (await store.close(), await rm(dir, { recursive: true, force: true })) };
+}
+
+async function postgresSchema(): Promise<TestSchema> {
+  const schema = await freshSchema('sqlstore');
+  schemas.push(schema);
+  return schema;
+}
+
+const engines: Array<[string, () => Promise<{ store: SqlStore; close(): Promise<void> }>]> = [['SQLite', sqliteStore]];
+if (hasPostgres) {
+  engines.push([
+    'Postgres',
+    async () => {
+      const store = await openSqlStore((await postgresSchema()).url, { dataDir: os.tmpdir(), logger: silentLogger });
+      return { store, close: () => store.close() };
+    },
+  ]);
+}
+
+const job = (id: string, tenant = 'test:A'): JobRecord =>
+  ({ id, tenant, state: 'queued', ledgerMonth: '2026-11', createdAt: 1, updatedAt: 1, surface: { platform: 'test' } }) as unknown as JobRecord;
+const reservation = (jobId: string, micros: number, tenantCapMicros: number, userId = 'u1'): ReservationRequest => ({
+  tenant: 'test:A',
+  userId,
+  userName: userId,
+  jobId,
+  month: '2026-11',
+  micros,
+  caps: { tenantCapMicros, userCapMicros: tenantCapMicros },
+});
+
+for (const [engine, open] of engines) {
+  ledgerContract(`budget ledger in tables on ${engine}`, async () => {
+    const { store, close } = await open();
+    return { ledger: store.ledger, close };
+  });
+
+  describe(`acceptance in one transaction on ${engine}`, () => {
+    it('a refused reservation leaves no job; an accepted one is active, listed and holds its money', async () => {
+      const { store, close } = await open();
+      try {
+        const ok = await store.jobs.createReserved!(job('j_ok'), reservation('j_ok', 700_000, 1_000_000));
+        assert.deepEqual(ok, { ok: true, tenantLeftMicros: 300_000, userLeftMicros: 300_000 });
+        const refused = await store.jobs.createReserved!(job('j_no'), reservation('j_no', 300_001, 1_000_000));
+        assert.deepEqual(refused, { ok: false, scope: 'tenant', leftMicros: 300_000, capMicros: 1_000_000 });
+        assert.equal(await store.jobs.get('j_no'), undefined, 'the refused job was rolled back with its reservation');
+        assert.deepEqual(await store.jobs.activeIds(), ['j_ok']);
+        assert.deepEqual((await store.jobs.recent('test:A')).map((j) => j.id), ['j_ok']);
+        assert.equal(await store.ledger.held('test:A', '2026-11', 'j_ok'), 700_000);
+        assert.equal(await store.jobs.getForTenant('test:B', 'j_ok'), undefined, "another team's job does not exist");
+        await store.jobs.save({ ...job('j_ok'), state: 'delivered' });
+        assert.deepEqual(await store.jobs.activeIds(), [], 'a terminal job leaves the active set');
+      } finally {
+        await close();
+      }
+    });
+  });
+}
+
+describe('Postgres: several processes on one database', { skip: !hasPostgres && 'Postgres is not reachable (see the SKIPPED line above)' }, () => {
+  it('two pools starting together on an empty schema migrate once', async () => {
+    const { url } = await postgresSchema();
+    const [a, b] = await Promise.all([0, 1].map(() => openSqlStore(url, { dataDir: os.tmpdir(), logger: silentLogger })));
+    try {
+      const applied = await appliedMigrations(a!.database.db as Kysely<unknown>);
+      assert.deepEqual(applied, [...new Set(applied)], 'each migration recorded once');
+      assert.ok(applied.length >= 1);
+    } finally {
+      await a!.close();
+      await b!.close();
+    }
+  });
+
+  it('200 concurrent acceptances from two pools against a cap that fits 10: exactly 10 accepted', async () => {
+    const { url } = await postgresSchema();
+    const pools = await Promise.all([0, 1].map(() => openSqlStore(url, { dataDir: os.tmpdir(), logger: silentLogger })));
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => pools[i % 2]!.jobs.createReserved!(job(`c${i}`), reservation(`c${i}`, 400_000, 4_000_000, `u${i % 7}`))),
+      );
+      assert.equal(results.filter((r) => r.ok).length, 10);
+      const summary = await pools[0]!.ledger.summary('test:A', '2026-11');
+      assert.equal(summary.total.reservedMicros, 4_000_000);
+      assert.equal((await pools[1]!.jobs.activeIds()).length, 10, 'exactly the accepted jobs exist');
+    } finally {
+      for (const p of pools) await p.close();
+    }
+  });
+});
