@@ -268,9 +268,13 @@ async function openPostgres(url: string, namespace: string, options: StoreOption
     throw new Error(`Store table name "${table}" must be lowercase letters, digits and underscores (at most 63).`);
   }
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  // @keyv/postgres qualifies its table with `public.` unless told a schema; follow the URL's search_path
+  // (`?options=-c search_path=…`), where the ledger and job tables (src/store/sql) also live.
+  const schema = /search_path=([a-z_][a-z0-9_]{0,62})/.exec(new URL(url).searchParams.get('options') ?? '')?.[1] ?? 'public';
   let adapterError: unknown;
   const adapter = new OwnedPoolPostgres({
     uri: url,
+    schema,
     table,
     keySize: POSTGRES_KEY_SIZE,
     pool: {
@@ -286,7 +290,7 @@ async function openPostgres(url: string, namespace: string, options: StoreOption
     adapterError ??= error;
   });
   try {
-    await withTimeout(adapter.query(`SELECT 1 FROM ${table} LIMIT 1`), connectTimeoutMs * 2, 'Postgres');
+    await withTimeout(adapter.query(`SELECT 1 FROM ${schema}.${table} LIMIT 1`), connectTimeoutMs * 2, 'Postgres');
   } catch (error) {
     await adapter.disconnect().catch(() => undefined);
     throw openFailure(url, adapterError ?? error, 'Is Postgres running, and may this user create tables in that database?');

@@ -1,0 +1,61 @@
+/**
+ * One bot process of a cluster test: the real startBot with the environment it
+ * was spawned with, driven over IPC by the test (test/e2e/cluster.test.ts).
+ * Requests enter at the Studio, where the chat adapters hand them over; the
+ * surface reports each step of a job's life back to the test.
+ */
+import { startBot } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import type { Surface } from '../../src/core/ports.js';
+import type { GenerationInput } from '../../src/core/types.js';
+import { createLogger } from '../../src/log.js';
+
+export type ClusterCommand =
+  | { type: 'accept'; requests: Array<{ userId: string; input: GenerationInput }> }
+  | { type: 'generate'; userId: string; input: GenerationInput }
+  | { type: 'stop' };
+
+export type ClusterMessage =
+  | { type: 'ready'; port: number; backends: Array<{ id: string; webhook: boolean }> }
+  | { type: 'accepted'; jobIds: string[]; refused: string[] }
+  | { type: 'generated'; jobId: string }
+  | { type: 'event'; jobId: string; event: string; state: string };
+
+const send = (message: ClusterMessage) => process.send!(message);
+const tenant = process.env.CLUSTER_TENANT ?? 'test:cluster';
+const actorOf = (userId: string) => ({ tenant, userId, displayName: userId, isAdmin: false });
+
+const surface: Surface = {
+  platform: 'test',
+  progressIntervalMs: 0,
+  async update(job, event) {
+    send({ type: 'event', jobId: job.id, event: event.type, state: job.state });
+  },
+};
+
+const config = loadConfig(process.env);
+const logger = createLogger({ level: config.LOG_LEVEL, secrets: config.secrets, fd: 2 });
+const bot = await startBot(config, { logger, surfaces: [surface] });
+
+process.on('message', (command: ClusterCommand) => {
+  void (async () => {
+    if (command.type === 'accept') {
+      const outcomes = await Promise.allSettled(command.requests.map((r) => bot.studio.requestGeneration(actorOf(r.userId), r.input, { platform: 'test' })));
+      send({
+        type: 'accepted',
+        jobIds: outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value.job.id] : [])),
+        refused: outcomes.flatMap((o) => (o.status === 'rejected' ? [String((o.reason as { userMessage?: string }).userMessage ?? o.reason)] : [])),
+      });
+    } else if (command.type === 'generate') {
+      const accepted = await bot.studio.generate(actorOf(command.userId), command.input, { platform: 'test' });
+      send({ type: 'generated', jobId: accepted.job.id });
+    } else {
+      await bot.stop();
+      process.exit(0);
+    }
+  })().catch((error: unknown) => {
+    logger.error({ err: error }, 'cluster test command failed');
+    process.exit(1);
+  });
+});
+send({ type: 'ready', port: bot.port, backends: bot.backends.map((b) => ({ id: b.id, webhook: b.capabilities.completion === 'webhook' })) });

@@ -1,0 +1,83 @@
+/**
+ * Spawns bot processes for cluster tests (test/helpers/cluster-node.ts) and
+ * talks to them over IPC. Each process is a real `node` with its own pid,
+ * pool, runner and HTTP server; they share only what the deployment would:
+ * the database (and the provider, when the test owns a simulator).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ClusterCommand, ClusterMessage } from './cluster-node.js';
+import { waitFor } from './drive.js';
+import { freePort } from './test-bot.js';
+
+const NODE_SCRIPT = fileURLToPath(new URL('./cluster-node.ts', import.meta.url));
+
+export class ClusterNode {
+  readonly messages: ClusterMessage[] = [];
+  stderr = '';
+  private exited = false;
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly port: number,
+  ) {
+    child.on('message', (m: ClusterMessage) => this.messages.push(m));
+    child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+    child.on('exit', () => (this.exited = true));
+  }
+
+  /** Starts a bot process; `env` adds to a minimal environment (no provider keys leak in from the test's own). */
+  static async start(env: Record<string, string>): Promise<ClusterNode> {
+    const port = Number(env.PORT ?? (await freePort()));
+    const child = fork(NODE_SCRIPT, [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? os.tmpdir(),
+        PORT: String(port),
+        HTTP_HOST: '127.0.0.1',
+        CONSOLE: 'off',
+        LOG_LEVEL: 'warn',
+        DATA_DIR: await mkdtemp(path.join(os.tmpdir(), 'cluster-node-')),
+        ...env,
+      },
+    });
+    const node = new ClusterNode(child, port);
+    await waitFor(() => node.first('ready') !== undefined || node.exited, 'a cluster bot process to start', 120_000);
+    if (node.exited) throw new Error(`the bot process exited before it was ready:\n${node.stderr.slice(-4000)}`);
+    return node;
+  }
+
+  first<T extends ClusterMessage['type']>(type: T, match: (m: Extract<ClusterMessage, { type: T }>) => boolean = () => true): Extract<ClusterMessage, { type: T }> | undefined {
+    return this.messages.find((m): m is Extract<ClusterMessage, { type: T }> => m.type === type && match(m as Extract<ClusterMessage, { type: T }>));
+  }
+
+  /** Sends a command and waits for the first answer of `answer` type that was not there before. */
+  async ask<T extends ClusterMessage['type']>(command: ClusterCommand, answer: T, timeoutMs = 120_000): Promise<Extract<ClusterMessage, { type: T }>> {
+    const before = this.messages.filter((m) => m.type === answer).length;
+    this.child.send(command);
+    await waitFor(() => this.messages.filter((m) => m.type === answer).length > before || this.exited, `the bot process to answer ${command.type}`, timeoutMs);
+    if (this.exited) throw new Error(`the bot process exited:\n${this.stderr.slice(-4000)}`);
+    return this.messages.filter((m) => m.type === answer)[before] as Extract<ClusterMessage, { type: T }>;
+  }
+
+  /** Log lines (pino JSON on stderr) whose message is `msg`. */
+  logs(msg: string): Array<Record<string, unknown>> {
+    return this.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.msg === msg);
+  }
+
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    this.child.send({ type: 'stop' } satisfies ClusterCommand);
+    const gone = waitFor(() => this.exited, 'a bot process to stop', 30_000);
+    await gone.catch(() => this.child.kill('SIGKILL'));
+  }
+}
