@@ -19,3 +19,8 @@ export function newJobId(): string {
 export function newSubmissionKey(): string {
   return `sub_${randomId(26)}`;
 }
+
+/** `b_` + 8 characters: a storyboard or extension, typed like a job id. */
+export function newBoardId(): string {
+  return `b_${randomId(8)}`;
+}

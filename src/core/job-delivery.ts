@@ -57,8 +57,10 @@ export async function deliverStep(ctx: StepContext, live: LiveJob): Promise<Step
     const shown = await ctx.notifier.deliver(job, { type: 'finished', path: job.resultPath!, bytes: job.resultBytes ?? 0 });
     if (shown) {
       const patch = shown.patch;
-      await ctx.lifecycle.transition(job.id, 'delivered', (j) => (patch ? { surface: { ...j.surface, ...patch } as SurfaceRef } : {}));
+      const delivered = await ctx.lifecycle.transition(job.id, 'delivered', (j) => (patch ? { surface: { ...j.surface, ...patch } as SurfaceRef } : {}));
       ctx.log.info({ job: job.id, price: job.priceMicros }, 'job delivered');
+      // Stored first: a crash before the board hears it leaves a delivered shot its board's resume counts.
+      await ctx.notifier.delivered(delivered).catch((error: unknown) => ctx.log.warn({ err: error, job: job.id }, 'storyboard could not take a delivered shot; it will on the next start'));
       return DONE;
     }
     ctx.log.warn({ job: job.id, platform: job.surface.platform }, 'no chat surface for this job yet; will retry');

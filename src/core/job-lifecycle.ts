@@ -9,11 +9,28 @@
  *      ↑           │            └────────────────────↗
  *      └─ fallback ┘      failed / cancelled from any state before `downloading`;
  *                         failed also from the two after it (the result could not be saved or posted)
+ *
+ * A storyboard is a parent record with a table of its own (BOARD_TRANSITIONS);
+ * its shots are ordinary jobs that live by the table above:
+ *
+ *   rendering ─→ joining ─→ delivering ─→ delivered
+ *      ↑   └─→ incomplete (a shot failed)
+ *      └─ retry ─┘          failed from any state but delivered
  */
 import type { JobRepository } from './ports.js';
 import type { Clock } from './clock.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { TERMINAL_STATES, type JobPhase, type JobEvent, type JobRecord, type JobState } from './types.js';
+import type { BoardStore } from './board-store.js';
+import {
+  TERMINAL_BOARD_STATES,
+  TERMINAL_STATES,
+  type BoardRecord,
+  type BoardState,
+  type JobPhase,
+  type JobEvent,
+  type JobRecord,
+  type JobState,
+} from './types.js';
 
 /** Every allowed move. A state missing from a list cannot follow it. */
 export const JOB_TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
@@ -35,6 +52,19 @@ export const JOB_TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = 
 export function canTransition(from: JobState, to: JobState): boolean {
   return JOB_TRANSITIONS[from].includes(to);
 }
+
+/** Every allowed move of a storyboard (or extension), the parent of its shot jobs. */
+export const BOARD_TRANSITIONS: Readonly<Record<BoardState, readonly BoardState[]>> = {
+  // Shots in flight. All delivered: join them; all ended with one failed: wait for a retry.
+  rendering: ['joining', 'incomplete', 'failed'],
+  // "Retry shot N" puts a new job in the failed shot's place.
+  incomplete: ['rendering', 'failed'],
+  // ffmpeg joins the delivered shots; a join that cannot be made fails the board (shots stay charged: they were delivered).
+  joining: ['delivering', 'failed'],
+  delivering: ['delivered', 'failed'],
+  delivered: [],
+  failed: [],
+};
 
 /** The job already ended (someone else, e.g. cancel, got there first). */
 export class JobClosed extends Error {
@@ -102,6 +132,51 @@ export class JobLifecycle {
       await this.jobs.save(next);
       return next;
     });
+  }
+}
+
+/** Fields a board transition may change besides its state. */
+export type BoardPatch = Partial<Omit<BoardRecord, 'id' | 'state' | 'tenant'>>;
+
+/** The one writer of `BoardRecord.state`, by BOARD_TRANSITIONS; persists before returning, like JobLifecycle. */
+export class BoardLifecycle {
+  private readonly mutex = new KeyedMutex();
+
+  constructor(
+    private readonly boards: BoardStore,
+    private readonly clock: Clock,
+  ) {}
+
+  get(boardId: string): Promise<BoardRecord | undefined> {
+    return this.boards.get(boardId);
+  }
+
+  transition(boardId: string, to: BoardState, patch: BoardPatch | ((board: BoardRecord) => BoardPatch) = {}): Promise<BoardRecord> {
+    return this.write(boardId, to, patch);
+  }
+
+  amend(boardId: string, patch: BoardPatch | ((board: BoardRecord) => BoardPatch)): Promise<BoardRecord> {
+    return this.write(boardId, undefined, patch);
+  }
+
+  private write(boardId: string, to: BoardState | undefined, patch: BoardPatch | ((board: BoardRecord) => BoardPatch)): Promise<BoardRecord> {
+    return this.mutex.run(boardId, async () => {
+      const board = await this.boards.get(boardId);
+      if (!board) throw new Error(`board ${boardId} vanished from the store`);
+      if (TERMINAL_BOARD_STATES.has(board.state)) throw new BoardClosed(board);
+      if (to !== undefined && !BOARD_TRANSITIONS[board.state].includes(to)) throw new Error(`board ${boardId} cannot go from ${board.state} to ${to}`);
+      const changes = typeof patch === 'function' ? patch(board) : patch;
+      const next: BoardRecord = { ...board, ...changes, state: to ?? board.state, updatedAt: this.clock.now() };
+      await this.boards.save(next);
+      return next;
+    });
+  }
+}
+
+/** The board already ended. */
+export class BoardClosed extends Error {
+  constructor(readonly board: BoardRecord) {
+    super(`board ${board.id} is ${board.state}`);
   }
 }
 

@@ -16,6 +16,8 @@ interface Pace {
 
 export class JobNotifier {
   readonly surfaces = new Map<string, Surface>();
+  /** Hears the events of storyboard shots instead of the chat surface: the board shows them (board-runner.ts). */
+  boardListener: ((job: JobRecord, event: JobEvent) => Promise<void>) | undefined;
   /** The tail of each job's event chain, only while an event is being shown. */
   private readonly tails = new Map<string, Promise<void>>();
   /** When each live job last showed progress; dropped when the job ends. */
@@ -36,6 +38,8 @@ export class JobNotifier {
     if (!surface) return Promise.resolve();
     if (event.type === 'progress' && !options.paced && !this.progressDue(job.id, job.surface.platform, event.phase)) return Promise.resolve();
     if (event.type !== 'progress' && event.type !== 'queued') this.pace.delete(job.id);
+    const listener = job.board ? this.boardListener : undefined;
+    if (listener) return this.inOrder(job.id, () => listener(job, event).catch((error: unknown) => this.log.warn({ err: error, job: job.id, event: event.type }, 'storyboard update failed')));
     return this.inOrder(job.id, () => this.show(surface, job, event));
   }
 
@@ -47,7 +51,15 @@ export class JobNotifier {
     const surface = this.surfaces.get(job.surface.platform);
     if (!surface) return undefined;
     this.pace.delete(job.id);
+    // A shot is posted by its board, joined with the others (see `delivered`).
+    if (job.board) return { patch: undefined };
     return { patch: await this.inOrder(job.id, () => surface.update(job, event)) };
+  }
+
+  /** After a shot was stored as delivered: its board hears it, and may join and post. */
+  async delivered(job: JobRecord): Promise<void> {
+    if (!job.board || !this.boardListener || job.resultPath === undefined) return;
+    await this.boardListener(job, { type: 'finished', path: job.resultPath, bytes: job.resultBytes ?? 0 });
   }
 
   /** Runs `step` after every earlier step of the same job has settled. */

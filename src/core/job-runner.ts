@@ -66,6 +66,11 @@ export class JobRunner {
     return this.notifier.surfaces;
   }
 
+  /** Where storyboard shots' events go instead of a surface (board-runner.ts). */
+  set boardListener(listener: JobNotifier['boardListener']) {
+    this.notifier.boardListener = listener;
+  }
+
   /** Jobs this process is driving right now (running a step or waiting in the timer queue). */
   get inFlight(): number {
     return this.live.size;
@@ -98,7 +103,8 @@ export class JobRunner {
   async resume(): Promise<number> {
     const waiting = new Set(this.deps.scheduler.positions().keys());
     // Jobs this process already drives or holds in line are skipped: resuming them again would race them.
-    const active = (await this.deps.jobs.activeJobs()).filter((job) => !this.live.has(job.id) && !waiting.has(job.id));
+    // A shot not yet started waits for its board (a continuous shot for the frame before it): the board starts it.
+    const active = (await this.deps.jobs.activeJobs()).filter((job) => !this.live.has(job.id) && !waiting.has(job.id) && (job.started || !job.board));
     for (let job of active) {
       // The adapter died between accepting and posting; run the job anyway so
       // the reservation turns into a video the surface can still deliver.

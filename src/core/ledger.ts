@@ -172,6 +172,23 @@ export class KeyValueLedger implements Ledger {
     });
   }
 
+  reserveAll(requests: ReservationRequest[]): Promise<ReservationResult> {
+    const first = requests[0];
+    if (!first) throw new RangeError('reserveAll needs at least one reservation');
+    for (const r of requests) {
+      assertAmount(r.micros);
+      if (r.tenant !== first.tenant || r.month !== first.month || r.userId !== first.userId) throw new RangeError('reserveAll takes one tenant, member and month');
+    }
+    return this.update(first.tenant, first.month, (doc) => {
+      // What these jobs already hold (a retried acceptance) is counted once, as `reserve` does.
+      const held = requests.reduce((sum, r) => sum + (doc.open[r.jobId]?.micros ?? 0), 0);
+      const total = requests.reduce((sum, r) => sum + r.micros, 0);
+      const result = this.check(doc, { ...first, micros: total }, held);
+      if (result.ok) for (const r of requests) this.hold(doc, r, doc.open[r.jobId]?.micros ?? 0);
+      return { result, write: result.ok };
+    });
+  }
+
   adjust(request: ReservationRequest): Promise<ReservationResult> {
     assertAmount(request.micros);
     return this.update(request.tenant, request.month, (doc) => {

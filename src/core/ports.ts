@@ -7,6 +7,8 @@ import type { Readable } from 'node:stream';
 import type { Micros } from './money.js';
 import type {
   BackendCapabilities,
+  BoardEvent,
+  BoardRecord,
   Character,
   CharacterBinding,
   JobEvent,
@@ -110,6 +112,12 @@ export interface Surface {
    * `finished` must be idempotent per job: the core may repeat it after a crash.
    */
   update(job: JobRecord, event: JobEvent): Promise<Partial<SurfaceRef> | void>;
+  /**
+   * Shows one step of a storyboard's life: one status line per shot, the shots and a retry
+   * when one failed, the joined video. Same contract as `update`; `finished` must be idempotent.
+   * A surface without it takes no storyboards.
+   */
+  updateBoard?(board: BoardRecord, event: BoardEvent): Promise<Partial<SurfaceRef> | void>;
 }
 
 // ---------------------------------------------------------------------------
@@ -215,6 +223,11 @@ export interface MonthSummary {
  */
 export interface Ledger {
   reserve(request: ReservationRequest): Promise<ReservationResult>;
+  /**
+   * Reserves several jobs of one tenant, member and month at once: the sum is checked against the caps
+   * and every job holds its own amount after ONE write, or none does (a storyboard's shots).
+   */
+  reserveAll(requests: ReservationRequest[]): Promise<ReservationResult>;
   /** Replaces a reservation's amount (fallback to a backend with another price). */
   adjust(request: ReservationRequest): Promise<ReservationResult>;
   /** Idempotent: settling twice charges once. */
@@ -256,6 +269,10 @@ export interface MediaStore {
   holds(path: string): Promise<boolean>;
   /** One frontal and up to three reference frames from a clip. Empty when frames cannot be cut. */
   extractFrames(clipPath: string, count: number): Promise<string[]>;
+  /** The video's last frame as an image in the team's folder, owned like an `--image` (a continuous shot's start). */
+  lastFrame(videoPath: string, tenant: string): Promise<{ path: string; bytes: number }>;
+  /** Joins videos in order into `videos/<name>.mp4`, normalized to one size, frame rate and codec. */
+  joinVideos(name: string, paths: string[]): Promise<{ path: string; bytes: number; seconds: number }>;
   /** A URL the providers can fetch this file from, or undefined without a public URL. */
   publicUrlFor(path: string, ttlMs: number): string | undefined;
 }

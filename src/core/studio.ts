@@ -3,6 +3,7 @@
  * render what comes back; backends, the store, media and surfaces are ports.
  */
 import { acceptJob, draftJob, reconcileAcceptance } from './acceptance.js';
+import { BoardStore } from './board-store.js';
 import { BudgetDesk, type BudgetView, type CostReport } from './budget-desk.js';
 import { CharacterCatalog, type CharacterView } from './character-catalog.js';
 import { CharacterRegistry } from './characters.js';
@@ -19,6 +20,8 @@ import type { Backend, JobRepository, KeyValueStore, Ledger, Logger, MediaStore,
 import { estimateFor } from './pricing.js';
 import { routeJob, type DurationNotice } from './router.js';
 import { FairScheduler, type Scheduler } from './scheduler.js';
+import { reconcileBoards } from './storyboard-plan.js';
+import { StoryboardDesk } from './storyboard-desk.js';
 import { Sight } from './visibility.js';
 import { TenantSettingsRepository, type SettingsDefaults } from './tenant-settings.js';
 import {
@@ -73,6 +76,8 @@ export class Studio {
   readonly scheduler: Scheduler;
   readonly breaker: CircuitBreaker;
   readonly runner: JobRunner;
+  /** Storyboards and extensions (storyboard-desk.ts). */
+  readonly boards: StoryboardDesk;
   private readonly backends: Map<string, Backend>;
   private readonly catalog: CharacterCatalog;
   private readonly desk: BudgetDesk;
@@ -102,6 +107,24 @@ export class Studio {
       publicUrl: options.publicUrl,
       referencePrice: (seconds, quality) => this.referencePrice(seconds, quality),
       capsFor: (tenant, userId) => this.settings.capsFor(tenant, userId),
+    });
+    const boards = new BoardStore(options.store);
+    this.boards = new StoryboardDesk({
+      boards,
+      jobs: this.jobs,
+      characters: this.characters,
+      ledger: this.ledger,
+      settings: this.settings,
+      breaker: this.breaker,
+      backends: () => this.backendList(),
+      media: options.media,
+      clock: options.clock,
+      logger: options.logger,
+      runner: this.runner,
+      filesReachable: options.publicUrl !== undefined,
+      jobDeadlineMs: options.jobDeadlineMs,
+      referencePrice: (seconds, quality) => this.referencePrice(seconds, quality),
+      ready: () => this.ready(),
     });
     this.catalog = new CharacterCatalog({
       characters: this.characters,
@@ -145,17 +168,26 @@ export class Studio {
    * once, before this process accepts its first request and before it resumes.
    */
   reconcile(): Promise<unknown> {
-    this.reconciled ??= reconcileAcceptance({ jobs: this.jobs, ledger: this.ledger, logger: this.options.logger }).catch((error: unknown) => {
-      this.reconciled = undefined; // a store that failed once is asked again by the next request
-      throw error;
-    });
+    const deps = { jobs: this.jobs, ledger: this.ledger, logger: this.options.logger };
+    this.reconciled ??= reconcileAcceptance(deps)
+      .then(() => reconcileBoards({ ...deps, boards: this.boards.boardStore }))
+      .catch((error: unknown) => {
+        this.reconciled = undefined; // a store that failed once is asked again by the next request
+        throw error;
+      });
     return this.reconciled;
+  }
+
+  private async ready(): Promise<void> {
+    if (!this.accepting) throw new UserFacingError('shutting_down', 'The bot is restarting and not taking new videos for a moment. Try again shortly.');
+    await this.reconcile();
   }
 
   /** Resumes every unfinished job from the store: the restart path. */
   async resume(): Promise<number> {
     await this.reconcile();
-    return this.runner.resume();
+    const jobs = await this.runner.resume();
+    return jobs + (await this.boards.runner.resume());
   }
 
   /** Stops taking new jobs and stops the runner's loops; state is already persisted per transition. */
@@ -180,8 +212,7 @@ export class Studio {
    * fast, so adapters can call it before answering the platform.
    */
   async requestGeneration(actor: Actor, input: GenerationInput, surface: SurfaceRef): Promise<Accepted> {
-    if (!this.accepting) throw new UserFacingError('shutting_down', 'The bot is restarting and not taking new videos for a moment. Try again shortly.');
-    await this.reconcile();
+    await this.ready();
     await requireHeldImage(this.options.media, input.imagePath);
     const registry = await this.characters.all(actor.tenant);
     const named = resolveMentions(input.prompt, registry);

@@ -209,6 +209,8 @@ export interface JobRecord {
   /** A job still running at this time fails (a provider stuck at 99% never finishes on its own). */
   deadlineAt: number;
   polls: number;
+  /** A shot of a storyboard or extension: its board posts the joined video, not the shot itself. */
+  board?: { id: string; shot: number };
 }
 
 /** What a live job is doing, for a surface to put in words (`stageOf` in job-lifecycle.ts). */
@@ -220,3 +222,64 @@ export type JobEvent =
   | { type: 'finished'; path: string; bytes: number }
   | { type: 'failed'; reason: string }
   | { type: 'cancelled'; byName: string };
+
+// ---------------------------------------------------------------------------
+// Storyboards: several shots (each a job) joined into one video
+// ---------------------------------------------------------------------------
+
+/**
+ * A board's life (the table is BOARD_TRANSITIONS in job-lifecycle.ts):
+ * its shots render, then are joined, then the joined video is posted.
+ * `incomplete`: every shot ended but one failed; a "Retry shot N" renders it again.
+ */
+export type BoardState = 'rendering' | 'incomplete' | 'joining' | 'delivering' | 'delivered' | 'failed';
+
+export const TERMINAL_BOARD_STATES: ReadonlySet<BoardState> = new Set(['delivered', 'failed']);
+
+export interface BoardRecord {
+  /** `b_…`, so a board id never reads as a job id. */
+  id: string;
+  tenant: TenantId;
+  requesterId: string;
+  requesterName: string;
+  place?: Place;
+  kind: 'storyboard' | 'extension';
+  /** Each shot starts from the previous shot's last frame, so shots render one after another. */
+  continuous: boolean;
+  /** Job ids in shot order. A retried shot's new job takes its predecessor's place. */
+  shots: string[];
+  /** Retries made per shot (index), the automatic one included. */
+  retries: number[];
+  /** An extension: the delivered video that comes first in the joined result, and the job it came from. */
+  lead?: { jobId: string; path: string; seconds: number };
+  state: BoardState;
+  resultPath: string | undefined;
+  resultBytes: number | undefined;
+  /** Seconds of the joined video. */
+  seconds: number;
+  error: { code: string; message: string } | undefined;
+  surface: SurfaceRef;
+  started: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One line of a board's status: a shot and how far it got. */
+export interface ShotLine {
+  /** 1-based, as users count. */
+  shot: number;
+  jobId: string;
+  status: 'waiting' | 'queued' | 'rendering' | 'done' | 'failed';
+  progress: number;
+  seconds: number;
+  /** Charged (done) or held (live) for this shot. */
+  micros: Micros;
+  reason?: string;
+}
+
+export type BoardEvent =
+  | { type: 'status'; lines: ShotLine[]; totalMicros: Micros }
+  /** Every shot ended, at least one failed: the delivered shots and a retry for each failed one. */
+  | { type: 'incomplete'; lines: ShotLine[]; delivered: { shot: number; path: string }[]; reason: string }
+  | { type: 'finished'; path: string; bytes: number; lines: ShotLine[]; totalMicros: Micros }
+  | { type: 'failed'; reason: string };

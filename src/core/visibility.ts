@@ -19,7 +19,8 @@ export class Sight {
 
   constructor(private readonly actor: Actor) {}
 
-  async sees(job: JobRecord): Promise<boolean> {
+  /** A job, or a storyboard: both are seen where they were requested. */
+  async sees(job: Pick<JobRecord, 'tenant' | 'place' | 'requesterId'>): Promise<boolean> {
     const actor = this.actor;
     if (job.tenant !== actor.tenant) return false;
     // The console: one user, who sees everything of its tenant.

@@ -19,6 +19,7 @@ import { cutFrames } from './frames.js';
 import { inMediaFolder, LINKABLE_FOLDERS, mediaDirs, sweepMediaFolders, tenantOfFolder, teamFolderName, type NeededFiles } from './media-layout.js';
 import { createOwnedFiles, isDiskFull } from './owned-files.js';
 import { fetchUserFile, type ResolvedAddress, type SourceKind } from './safe-fetch.js';
+import { extractLastFrame, joinClips } from './sequence.js';
 import { createPathSigner } from './signed-paths.js';
 
 export interface MediaStoreOptions {
@@ -212,6 +213,22 @@ export function createMediaStore(options: MediaStoreOptions): BotMediaStore {
     }
   }
 
+  /** Cut into tmp/, then adopted into the team's images like an `--image` (quota, ownership, sweep). */
+  async function lastFrame(videoPath: string, tenant: string): Promise<{ path: string; bytes: number }> {
+    if (!ffmpegAvailable) throw new UserFacingError('no_ffmpeg', 'The bot cannot cut frames from videos here (ffmpeg is not installed), so it cannot continue a video.');
+    const frame = await extractLastFrame(videoPath, path.join(dirs.tmp, `${uniqueStem(options.clock, 'last-frame')}.png`), { tools, timeoutMs: ffmpegTimeoutMs });
+    return owned.adopt(frame.path, 'image', tenant);
+  }
+
+  async function joinVideos(name: string, paths: string[]): Promise<{ path: string; bytes: number; seconds: number }> {
+    if (!SAFE_NAME.test(name)) throw new Error(`Refusing to write a joined video under the unsafe name ${JSON.stringify(name)}.`);
+    if (!ffmpegAvailable) throw new UserFacingError('no_ffmpeg', 'The bot cannot join videos here (ffmpeg is not installed).');
+    // A join re-encodes every second of every shot: allow it time in proportion.
+    const joined = await joinClips(paths, path.join(dirs.videos, `${name}.mp4`), { tools, timeoutMs: ffmpegTimeoutMs * Math.max(1, paths.length) });
+    logger.info({ name, shots: paths.length, bytes: joined.bytes, seconds: joined.durationSeconds }, 'videos joined');
+    return { path: joined.path, bytes: joined.bytes, seconds: joined.durationSeconds };
+  }
+
   function publicUrlFor(file: string, ttlMs: number): string | undefined {
     if (!publicUrl) return undefined;
     const token = signer.sign(file, ttlMs);
@@ -238,6 +255,8 @@ export function createMediaStore(options: MediaStoreOptions): BotMediaStore {
     discard,
     holds,
     extractFrames,
+    lastFrame,
+    joinVideos,
     publicUrlFor,
     verifySignedPath: (token) => signer.verify(token),
     removeExpiredFiles,

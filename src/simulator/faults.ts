@@ -101,6 +101,8 @@ export const faultSpecSchema = z.object({
   protocol: z.enum([...SIM_PROTOCOLS, 'any']).default('any'),
   fault: z.enum(FAULT_KINDS),
   route: z.enum(SIM_ROUTES).optional(),
+  /** Job faults only: applies only to a create call whose body contains this text (one shot of a storyboard). */
+  bodyIncludes: z.string().min(1).optional(),
   /** Applies this many times, then removes itself; absent = until cleared. */
   times: z.number().int().positive().optional(),
   /** 429: the `retry-after` header in seconds (default 1). */
@@ -152,8 +154,10 @@ export class FaultController {
    * Takes (and counts one use of) the first armed fault of `scope` that matches
    * this protocol and route.
    */
-  take(protocol: SimProtocol, route: SimRoute, scope: FaultScope): ActiveFault | undefined {
-    const index = this.faults.findIndex((f) => SCOPE[f.fault] === scope && matches(f, protocol, route));
+  take(protocol: SimProtocol, route: SimRoute, scope: FaultScope, body?: string): ActiveFault | undefined {
+    const index = this.faults.findIndex(
+      (f) => SCOPE[f.fault] === scope && matches(f, protocol, route) && (f.bodyIncludes === undefined || (body?.includes(f.bodyIncludes) ?? false)),
+    );
     if (index < 0) return undefined;
     const fault = this.faults[index]!;
     fault.hits++;

@@ -25,6 +25,8 @@ export interface SimJob {
   characters: string[];
   remixedFrom: string | undefined;
   hasInputReference: boolean;
+  /** SHA-256 of the start image the job was given, when it came as a file. */
+  inputReferenceSha256: string | undefined;
   createdAt: number;
   startedAt: number | undefined;
   completedAt: number | undefined;
@@ -53,6 +55,7 @@ export interface NewJob {
   characters?: string[];
   remixedFrom?: string;
   hasInputReference?: boolean;
+  inputReferenceSha256?: string;
   fault?: SimJobFault;
 }
 
@@ -115,6 +118,7 @@ export class JobBoard {
       characters: init.characters ?? [],
       remixedFrom: init.remixedFrom,
       hasInputReference: init.hasInputReference ?? false,
+      inputReferenceSha256: init.inputReferenceSha256,
       createdAt: this.clock.now(),
       startedAt: undefined,
       completedAt: undefined,

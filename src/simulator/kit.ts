@@ -4,7 +4,7 @@
  * a 400 on failure, idempotent job creation, signed result URLs and MP4
  * streaming with backpressure. Nothing here knows a provider's shapes.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
@@ -134,7 +134,7 @@ export function createSimKit(deps: KitDeps): SimKit {
       return job;
     },
     jobFault(ctx) {
-      const fault = faults.take(ctx.protocol, ctx.route, 'job');
+      const fault = faults.take(ctx.protocol, ctx.route, 'job', requestText(ctx));
       return fault?.fault as SimJobFault | undefined;
     },
     sendVideo,
@@ -182,7 +182,8 @@ export async function readBody(ctx: Context): Promise<void> {
       if (typeof value === 'string') {
         (ctx.record.fields[field] ??= []).push(value);
       } else {
-        ctx.record.files.push({ field, fileName: value.name, type: value.type, size: value.size });
+        const sha256 = createHash('sha256').update(Buffer.from(await value.arrayBuffer())).digest('hex');
+        ctx.record.files.push({ field, fileName: value.name, type: value.type, size: value.size, sha256 });
       }
     }
   } else {
@@ -217,4 +218,9 @@ function drainOrClose(res: ServerResponse): Promise<void> {
     res.on('drain', done);
     res.on('close', done);
   });
+}
+
+/** The request's JSON and form fields as one string, for faults aimed at one prompt (`bodyIncludes`). */
+function requestText(ctx: Context): string {
+  return `${JSON.stringify(ctx.record.json ?? null)}\n${JSON.stringify(ctx.record.fields)}`;
 }

@@ -129,6 +129,7 @@ export function createOpenAiProtocol(kit: SimKit, options: OpenAiSimOptions = {}
             model: body.model,
             characters: named.map((c) => c.id),
             hasInputReference: reference !== undefined || body.input_reference !== undefined,
+            ...(reference && { inputReferenceSha256: reference.sha256 }),
             ...(fault && { fault }),
           }),
         );

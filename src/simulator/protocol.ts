@@ -15,6 +15,8 @@ export interface RecordedFile {
   fileName: string;
   type: string;
   size: number;
+  /** Hex SHA-256 of the file's bytes: tests check which start image a job received. */
+  sha256: string;
 }
 
 export interface RecordedRequest {

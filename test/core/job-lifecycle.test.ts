@@ -90,6 +90,8 @@ const media: MediaStore = {
   discard: async () => undefined,
   holds: async () => true,
   extractFrames: async () => [],
+  lastFrame: () => Promise.reject(new Error('not in this test')),
+  joinVideos: () => Promise.reject(new Error('not in this test')),
   publicUrlFor: () => undefined,
 };
 

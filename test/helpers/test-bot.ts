@@ -12,7 +12,7 @@ import { startBot, type RunningBot } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Surface } from '../../src/core/ports.js';
-import type { Actor, JobEvent, JobRecord } from '../../src/core/types.js';
+import type { Actor, BoardEvent, BoardRecord, JobEvent, JobRecord } from '../../src/core/types.js';
 import { createLogger } from '../../src/log.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 
@@ -28,6 +28,16 @@ export class RecordingSurface implements Surface {
       throw new Error('platform unavailable');
     }
     this.events.push({ jobId: job.id, event });
+  }
+
+  readonly boardEvents: { boardId: string; event: BoardEvent }[] = [];
+
+  async updateBoard(board: BoardRecord, event: BoardEvent): Promise<void> {
+    this.boardEvents.push({ boardId: board.id, event });
+  }
+
+  ofBoard(boardId: string, type?: BoardEvent['type']): BoardEvent[] {
+    return this.boardEvents.filter((e) => e.boardId === boardId && (!type || e.event.type === type)).map((e) => e.event);
   }
 
   of(jobId: string, type?: JobEvent['type']): JobEvent[] {

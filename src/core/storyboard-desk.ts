@@ -1,0 +1,264 @@
+/**
+ * The storyboard use cases: request a board or an extension (plan, price,
+ * reserve the sum at once), start it once the adapter posted its status,
+ * retry a failed shot, and show a board with its shots. The board's life after
+ * acceptance is BoardRunner's (board-runner.ts).
+ */
+import { acceptJob, draftJob } from './acceptance.js';
+import { BoardRunner } from './board-runner.js';
+import type { BoardStore } from './board-store.js';
+import type { CharacterRegistry } from './characters.js';
+import type { CircuitBreaker } from './circuit-breaker.js';
+import type { Clock } from './clock.js';
+import { UserFacingError } from './errors.js';
+import { BoardLifecycle } from './job-lifecycle.js';
+import type { JobRunner } from './job-runner.js';
+import type { JobStore } from './job-store.js';
+import { resolveMentions } from './mentions.js';
+import type { Micros } from './money.js';
+import type { Backend, Ledger, Logger, MediaStore } from './ports.js';
+import { routeJob } from './router.js';
+import { acceptBoard, draftBoard, planShots, type StoryboardRequest } from './storyboard-plan.js';
+import type { TenantSettingsRepository } from './tenant-settings.js';
+import { Sight } from './visibility.js';
+import type { Actor, BoardRecord, JobRecord, Quality, ShotLine, SurfaceRef } from './types.js';
+
+export type { StoryboardRequest, ShotRequest } from './storyboard-plan.js';
+
+export interface StoryboardDeskDeps {
+  boards: BoardStore;
+  jobs: JobStore;
+  characters: CharacterRegistry;
+  ledger: Ledger;
+  settings: TenantSettingsRepository;
+  breaker: CircuitBreaker;
+  backends: () => Backend[];
+  media: MediaStore;
+  clock: Clock;
+  logger: Logger;
+  runner: JobRunner;
+  filesReachable: boolean;
+  jobDeadlineMs: number;
+  referencePrice: (seconds: number, quality: Quality) => Micros;
+  /** Settles an unclean stop and refuses while shutting down, as for single jobs. */
+  ready: () => Promise<void>;
+}
+
+export interface AcceptedBoard {
+  board: BoardRecord;
+  shots: JobRecord[];
+  estimateMicros: Micros;
+  tenantLeftMicros: Micros;
+  userLeftMicros: Micros;
+  /** Display names of the backends the shots go to, in shot order. */
+  backendNames: string[];
+  reason: string;
+}
+
+export class StoryboardDesk {
+  readonly lifecycle: BoardLifecycle;
+  readonly runner: BoardRunner;
+
+  constructor(private readonly deps: StoryboardDeskDeps) {
+    this.lifecycle = new BoardLifecycle(deps.boards, deps.clock);
+    this.runner = new BoardRunner({
+      boards: deps.boards,
+      lifecycle: this.lifecycle,
+      jobs: deps.jobs,
+      runner: deps.runner,
+      media: deps.media,
+      clock: deps.clock,
+      logger: deps.logger,
+      redo: (board, shot) => this.redo(board, shot, requesterOf(board)).then(() => true, (error: unknown) => this.refusedRetry(board, shot, error)),
+    });
+  }
+
+  get boardStore(): BoardStore {
+    return this.deps.boards;
+  }
+
+  /** Plans every shot, then reserves the whole sum at once, or refuses with what is left. */
+  async request(actor: Actor, request: StoryboardRequest, surface: SurfaceRef): Promise<AcceptedBoard> {
+    await this.deps.ready();
+    return this.accept(actor, request, surface, 'storyboard');
+  }
+
+  /**
+   * Continues a delivered video from its last frame, with its characters, on a backend that takes a
+   * start image; the original and the new part are joined and posted in the original's thread.
+   */
+  async extend(actor: Actor, jobId: string, change: { prompt?: string; seconds?: number }): Promise<AcceptedBoard> {
+    await this.deps.ready();
+    const original = await this.visibleJob(actor, jobId);
+    if (original.state !== 'delivered' || !original.resultPath || !(await this.deps.media.holds(original.resultPath))) {
+      throw new UserFacingError('not_finished', `Job ${original.id} has no finished video the bot still holds, so it cannot be extended.`);
+    }
+    const registry = await this.deps.characters.all(actor.tenant);
+    let prompt = change.prompt ?? original.input.prompt;
+    // The same characters: any the new prompt leaves out are named again so the backend holds them.
+    const missing = original.characterKeys.filter((key) => registry.has(key) && !resolveMentions(prompt, registry).some((c) => c.key === key));
+    if (missing.length > 0) prompt += `, with ${missing.map((key) => `@${registry.get(key)!.name}`).join(' and ')}`;
+    const frame = await this.deps.media.lastFrame(original.resultPath, actor.tenant);
+    try {
+      const request: StoryboardRequest = {
+        shots: [{ prompt, ...(change.seconds !== undefined && { seconds: change.seconds }) }],
+        seconds: change.seconds ?? original.input.seconds,
+        orientation: original.input.orientation,
+        quality: original.input.quality,
+        continuous: true,
+      };
+      const lead = { jobId: original.id, path: original.resultPath, seconds: original.seconds };
+      return await this.accept(actor, request, { ...original.surface, extensionOf: original.id }, 'extension', { lead, startImage: frame.path });
+    } catch (error) {
+      await this.deps.media.discard([frame.path]);
+      throw error;
+    }
+  }
+
+  private async accept(
+    actor: Actor,
+    request: StoryboardRequest,
+    surface: SurfaceRef,
+    kind: BoardRecord['kind'],
+    extension?: { lead: NonNullable<BoardRecord['lead']>; startImage: string },
+  ): Promise<AcceptedBoard> {
+    const registry = await this.deps.characters.all(actor.tenant);
+    const policy = await this.deps.settings.policyFor(actor.tenant);
+    const routing = { policy, isOpen: (b: string) => this.deps.breaker.isOpen(b), filesReachable: this.deps.filesReachable };
+    const plan = planShots(this.deps.backends(), registry, request, routing, extension?.startImage);
+    const { board, jobs } = draftBoard({
+      actor,
+      shots: plan.shots,
+      surface,
+      continuous: request.continuous,
+      kind,
+      ...(extension && { lead: extension.lead }),
+      officialMicros: this.deps.referencePrice,
+      now: this.deps.clock.now(),
+      deadlineMs: this.deps.jobDeadlineMs,
+    });
+    const caps = await this.deps.settings.capsFor(actor.tenant, actor.userId);
+    const reservation = await acceptBoard({ boards: this.deps.boards, jobs: this.deps.jobs, ledger: this.deps.ledger, logger: this.deps.logger }, board, jobs, actor, caps);
+    const estimateMicros = jobs.reduce((sum, j) => sum + j.estimateMicros, 0);
+    this.deps.logger.info({ board: board.id, tenant: board.tenant, shots: jobs.length, estimate: estimateMicros }, 'storyboard accepted');
+    return {
+      board,
+      shots: jobs,
+      estimateMicros,
+      ...reservation,
+      backendNames: plan.shots.map((s) => s.route.candidates[0]!.backend.capabilities.displayName),
+      reason: plan.reason,
+    };
+  }
+
+  /** The adapter posted the board's status message: its shots start. */
+  start(boardId: string, surfacePatch: Partial<SurfaceRef> = {}): Promise<BoardRecord> {
+    return this.runner.start(boardId, surfacePatch);
+  }
+
+  /** "Retry shot N": a new job in the failed shot's place, reserved again (by whoever retries). */
+  async retry(actor: Actor, boardId: string, shot: number): Promise<BoardRecord> {
+    const board = await this.visibleBoard(actor, boardId);
+    const index = shot - 1;
+    const current = board.shots[index] === undefined ? undefined : await this.deps.jobs.get(board.shots[index]!);
+    if (board.shots[index] === undefined) throw new UserFacingError('unknown_shot', `Storyboard ${board.id} has no shot ${shot}.`);
+    if (board.state !== 'incomplete' || (current && current.state !== 'failed' && current.state !== 'cancelled')) {
+      throw new UserFacingError('not_failed', `Shot ${shot} of ${board.id} has not failed, so there is nothing to retry.`);
+    }
+    await this.runner.exclusive(board.id, () => this.redo(board, index, actor));
+    return this.runner.advance(board.id);
+  }
+
+  /** A board and one status line per shot. */
+  async view(actor: Actor, boardId: string): Promise<{ board: BoardRecord; lines: ShotLine[] }> {
+    const board = await this.visibleBoard(actor, boardId);
+    return { board, lines: await this.runner.lines(board) };
+  }
+
+  /** The delivered shots' files, in order (the "Shots" button). */
+  async shotFiles(actor: Actor, boardId: string): Promise<{ shot: number; path: string }[]> {
+    const board = await this.visibleBoard(actor, boardId);
+    const shots = await Promise.all(board.shots.map((id) => this.deps.jobs.get(id)));
+    return shots.flatMap((job, i) => (job?.state === 'delivered' && job.resultPath ? [{ shot: i + 1, path: job.resultPath }] : []));
+  }
+
+  async recent(actor: Actor): Promise<BoardRecord[]> {
+    const sight = new Sight(actor);
+    const boards = await this.deps.boards.recent(actor.tenant);
+    const seen = await Promise.all(boards.map((b) => sight.sees(b)));
+    return boards.filter((_, i) => seen[i]);
+  }
+
+  /**
+   * Puts a new job in shot `index`'s place. The board names it before it exists: a crash in
+   * between leaves a shot the board reads as failed (retry again), never a reserved job no board counts.
+   */
+  private async redo(board: BoardRecord, index: number, actor: Actor): Promise<void> {
+    const old = await this.deps.jobs.get(board.shots[index]!);
+    if (!old) throw new UserFacingError('shot_lost', `Shot ${index + 1} of ${board.id} can no longer be retried; start a new storyboard.`);
+    const registry = await this.deps.characters.all(board.tenant);
+    const named = resolveMentions(old.input.prompt, registry);
+    const policy = await this.deps.settings.policyFor(board.tenant);
+    const input = { ...old.input, imagePath: index === 0 ? old.input.imagePath : undefined };
+    const route = routeJob(this.deps.backends(), {
+      characters: named,
+      seconds: input.seconds,
+      orientation: input.orientation,
+      quality: input.quality,
+      hasImage: board.continuous,
+      forced: input.backend,
+      policy,
+      isOpen: (b) => this.deps.breaker.isOpen(b),
+      filesReachable: this.deps.filesReachable,
+    });
+    const first = route.candidates[0]!;
+    const draft = draftJob({
+      actor,
+      input,
+      surface: board.surface,
+      characterKeys: named.map((c) => c.key),
+      route,
+      officialMicros: this.deps.referencePrice(first.seconds, input.quality),
+      now: this.deps.clock.now(),
+      deadlineMs: this.deps.jobDeadlineMs,
+    });
+    const job: JobRecord = { ...draft, board: { id: board.id, shot: index } };
+    const swap = (b: BoardRecord, id: string, retries: number) => ({ shots: b.shots.map((s, k) => (k === index ? id : s)), retries: b.retries.map((n, k) => (k === index ? n + retries : n)) });
+    const wasIncomplete = board.state === 'incomplete';
+    if (wasIncomplete) await this.lifecycle.transition(board.id, 'rendering', (b) => swap(b, job.id, 1));
+    else await this.lifecycle.amend(board.id, (b) => swap(b, job.id, 1));
+    try {
+      const caps = await this.deps.settings.capsFor(board.tenant, actor.userId);
+      await acceptJob({ jobs: this.deps.jobs, ledger: this.deps.ledger, logger: this.deps.logger }, job, actor, caps);
+    } catch (error) {
+      // Refused (budget): the failed shot takes its place back, and the board waits as before.
+      if (wasIncomplete) await this.lifecycle.transition(board.id, 'incomplete', (b) => swap(b, old.id, 0));
+      else await this.lifecycle.amend(board.id, (b) => swap(b, old.id, 0));
+      throw error;
+    }
+    this.deps.logger.info({ board: board.id, shot: index + 1, job: job.id }, 'shot retried');
+  }
+
+  private refusedRetry(board: BoardRecord, shot: number, error: unknown): false {
+    this.deps.logger.warn({ err: error, board: board.id, shot: shot + 1 }, 'the automatic retry of a failed shot was refused');
+    return false;
+  }
+
+  private async visibleJob(actor: Actor, jobId: string): Promise<JobRecord> {
+    const job = await this.deps.jobs.getForTenant(actor.tenant, jobId);
+    if (!job || !(await new Sight(actor).sees(job))) throw new UserFacingError('unknown_job', `There is no job ${jobId} in this team that you can see.`);
+    return job;
+  }
+
+  private async visibleBoard(actor: Actor, boardId: string): Promise<BoardRecord> {
+    const board = await this.deps.boards.getForTenant(actor.tenant, boardId);
+    if (!board || !(await new Sight(actor).sees(board))) throw new UserFacingError('unknown_board', `There is no storyboard ${boardId} in this team that you can see.`);
+    return board;
+  }
+}
+
+/** Whoever asked for the board pays for its automatic retry. */
+function requesterOf(board: BoardRecord): Actor {
+  return { tenant: board.tenant, userId: board.requesterId, displayName: board.requesterName, isAdmin: false, ...(board.place && { place: board.place }) };
+}
+
