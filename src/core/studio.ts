@@ -108,21 +108,11 @@ export class Studio {
       referencePrice: (seconds, quality) => this.referencePrice(seconds, quality),
       capsFor: (tenant, userId) => this.settings.capsFor(tenant, userId),
     });
-    const boards = new BoardStore(options.store);
+    const { clock, logger, media, jobDeadlineMs } = options;
     this.boards = new StoryboardDesk({
-      boards,
-      jobs: this.jobs,
-      characters: this.characters,
-      ledger: this.ledger,
-      settings: this.settings,
-      breaker: this.breaker,
-      backends: () => this.backendList(),
-      media: options.media,
-      clock: options.clock,
-      logger: options.logger,
-      runner: this.runner,
+      ...{ boards: new BoardStore(options.store), jobs: this.jobs, characters: this.characters, ledger: this.ledger, settings: this.settings },
+      ...{ breaker: this.breaker, backends: () => this.backendList(), media, clock, logger, runner: this.runner, jobDeadlineMs },
       filesReachable: options.publicUrl !== undefined,
-      jobDeadlineMs: options.jobDeadlineMs,
       referencePrice: (seconds, quality) => this.referencePrice(seconds, quality),
       ready: () => this.ready(),
     });
