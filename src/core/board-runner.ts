@@ -15,15 +15,14 @@ import type { BoardStore } from './board-store.js';
 import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
 import type { JobRunner } from './job-runner.js';
-import type { JobStore } from './job-store.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import type { Logger, MediaStore, Surface } from './ports.js';
+import type { JobRepository, Logger, MediaStore, Surface } from './ports.js';
 import { TERMINAL_STATES, type BoardEvent, type BoardRecord, type JobEvent, type JobRecord, type ShotLine } from './types.js';
 
 export interface BoardRunnerDeps {
   boards: BoardStore;
   lifecycle: BoardLifecycle;
-  jobs: JobStore;
+  jobs: JobRepository;
   runner: JobRunner;
   media: MediaStore;
   clock: Clock;

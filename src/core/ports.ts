@@ -166,6 +166,8 @@ export interface JobRepository {
    * become durable together, or neither does when the budget refuses.
    */
   createReserved?(job: JobRecord, reservation: ReservationRequest): Promise<ReservationResult>;
+  /** The same for a storyboard's shots: every job and every reservation, or none. */
+  createReservedAll?(jobs: JobRecord[], reservations: ReservationRequest[]): Promise<ReservationResult>;
 }
 
 // ---------------------------------------------------------------------------

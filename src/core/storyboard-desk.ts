@@ -13,10 +13,9 @@ import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
 import { BoardLifecycle } from './job-lifecycle.js';
 import type { JobRunner } from './job-runner.js';
-import type { JobStore } from './job-store.js';
 import { resolveMentions } from './mentions.js';
 import type { Micros } from './money.js';
-import type { Backend, Ledger, Logger, MediaStore } from './ports.js';
+import type { Backend, JobRepository, Ledger, Logger, MediaStore } from './ports.js';
 import { routeJob } from './router.js';
 import { acceptBoard, draftBoard, planShots, type StoryboardRequest } from './storyboard-plan.js';
 import type { TenantSettingsRepository } from './tenant-settings.js';
@@ -27,7 +26,7 @@ export type { StoryboardRequest, ShotRequest } from './storyboard-plan.js';
 
 export interface StoryboardDeskDeps {
   boards: BoardStore;
-  jobs: JobStore;
+  jobs: JobRepository;
   characters: CharacterRegistry;
   ledger: Ledger;
   settings: TenantSettingsRepository;

@@ -13,10 +13,9 @@ import { draftJob } from './acceptance.js';
 import type { BoardStore } from './board-store.js';
 import { UserFacingError } from './errors.js';
 import { newBoardId } from './ids.js';
-import type { JobStore } from './job-store.js';
 import { resolveMentions } from './mentions.js';
 import { formatUsd, type Micros } from './money.js';
-import type { Backend, BudgetCaps, Ledger, Logger } from './ports.js';
+import type { Backend, BudgetCaps, JobRepository, Ledger, Logger, ReservationResult } from './ports.js';
 import { routeJob, type Route, type RouteRequest } from './router.js';
 import type { Actor, BoardRecord, Character, GenerationInput, JobRecord, Orientation, Quality, SurfaceRef } from './types.js';
 
@@ -163,39 +162,44 @@ export function draftBoard(draft: {
 
 interface AcceptDeps {
   boards: BoardStore;
-  jobs: JobStore;
+  jobs: JobRepository;
   ledger: Ledger;
   logger: Logger;
 }
 
 /** Intents, then every shot reserved in one ledger write (the commit point), then listed. Undoes its writes when refused. */
 export async function acceptBoard(deps: AcceptDeps, board: BoardRecord, jobs: JobRecord[], actor: Actor, caps: BudgetCaps): Promise<{ tenantLeftMicros: Micros; userLeftMicros: Micros }> {
+  const requests = jobs.map((job) => ({ tenant: actor.tenant, userId: actor.userId, userName: actor.displayName, jobId: job.id, month: job.ledgerMonth, micros: job.estimateMicros, caps }));
   await deps.boards.create(board);
+  const undoBoard = () => deps.boards.discard(board).catch((e: unknown) => deps.logger.warn({ err: e, board: board.id }, 'could not remove an unaccepted board; the next start will'));
+  if (deps.jobs.createReservedAll) {
+    // Tables (src/store/sql): the shots and their money in one transaction.
+    let reservation: ReservationResult;
+    try {
+      reservation = await deps.jobs.createReservedAll(jobs, requests);
+    } catch (error) {
+      await undoBoard();
+      throw error;
+    }
+    if (!reservation.ok) await undoBoard();
+    const left = refusedOrLeft(board, jobs, reservation);
+    await deps.boards.publish(board);
+    return left;
+  }
   for (const job of jobs) await deps.jobs.create(job);
   const undo = async () => {
     for (const job of jobs) await deps.jobs.discard(job).catch((e: unknown) => deps.logger.warn({ err: e, job: job.id }, 'could not remove an unaccepted shot; the next start will'));
-    await deps.boards.discard(board).catch((e: unknown) => deps.logger.warn({ err: e, board: board.id }, 'could not remove an unaccepted board; the next start will'));
+    await undoBoard();
   };
-  const total = jobs.reduce((sum, j) => sum + j.estimateMicros, 0);
-  let reservation: Awaited<ReturnType<Ledger['reserveAll']>>;
+  let reservation: ReservationResult;
   try {
-    reservation = await deps.ledger.reserveAll(
-      jobs.map((job) => ({ tenant: actor.tenant, userId: actor.userId, userName: actor.displayName, jobId: job.id, month: job.ledgerMonth, micros: job.estimateMicros, caps })),
-    );
+    reservation = await deps.ledger.reserveAll(requests);
   } catch (error) {
     await undo();
     throw error;
   }
-  if (!reservation.ok) {
-    await undo();
-    const who = reservation.scope === 'tenant' ? 'the team has' : 'you have';
-    const whose = reservation.scope === 'tenant' ? "the team's" : 'your';
-    const what = board.kind === 'extension' ? 'This extension is' : `These ${jobs.length} shots are`;
-    throw new UserFacingError(
-      'budget_exceeded',
-      `${what} estimated at ${formatUsd(total)} together, but ${who} ${formatUsd(reservation.leftMicros)} left of ${whose} ${formatUsd(reservation.capMicros)} monthly cap. Nothing was spent. Try fewer or shorter shots, or ask an admin to raise the cap with /budget set.`,
-    );
-  }
+  if (!reservation.ok) await undo();
+  const left = refusedOrLeft(board, jobs, reservation);
   try {
     for (const job of jobs) await deps.jobs.publish(job);
     await deps.boards.publish(board);
@@ -204,7 +208,20 @@ export async function acceptBoard(deps: AcceptDeps, board: BoardRecord, jobs: Jo
     await undo();
     throw error;
   }
-  return reservation;
+  return left;
+}
+
+/** What is left after the reservation, or the sentence naming the cap that refused the sum. */
+function refusedOrLeft(board: BoardRecord, jobs: JobRecord[], reservation: ReservationResult): { tenantLeftMicros: Micros; userLeftMicros: Micros } {
+  if (reservation.ok) return reservation;
+  const total = jobs.reduce((sum, j) => sum + j.estimateMicros, 0);
+  const who = reservation.scope === 'tenant' ? 'the team has' : 'you have';
+  const whose = reservation.scope === 'tenant' ? "the team's" : 'your';
+  const what = board.kind === 'extension' ? 'This extension is' : `These ${jobs.length} shots are`;
+  throw new UserFacingError(
+    'budget_exceeded',
+    `${what} estimated at ${formatUsd(total)} together, but ${who} ${formatUsd(reservation.leftMicros)} left of ${whose} ${formatUsd(reservation.capMicros)} monthly cap. Nothing was spent. Try fewer or shorter shots, or ask an admin to raise the cap with /budget set.`,
+  );
 }
 
 /**

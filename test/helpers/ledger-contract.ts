@@ -69,6 +69,20 @@ export function ledgerContract(name: string, open: () => Promise<{ ledger: Ledge
       assert.deepEqual(await ledger.reserve(req('d', 1, { tenant: t, userId: 'u3' })), { ok: false, scope: 'tenant', leftMicros: 0, capMicros: 1_000_000 });
     });
 
+    it('reserves several jobs at once, or none of them when their sum does not fit', async () => {
+      const month = '2026-05';
+      const refused = await ledger.reserveAll([req('s1', 300_000, { month }), req('s2', 200_000, { month }), req('s3', 200_000, { month })]);
+      assert.deepEqual(refused, { ok: false, scope: 'user', leftMicros: 600_000, capMicros: 600_000 });
+      for (const id of ['s1', 's2', 's3']) assert.equal(await ledger.held('test:A', month, id), undefined, `${id} holds nothing`);
+      const held = await ledger.reserveAll([req('s4', 300_000, { month }), req('s5', 200_000, { month })]);
+      assert.deepEqual(held, { ok: true, tenantLeftMicros: 500_000, userLeftMicros: 100_000 });
+      assert.equal(await ledger.held('test:A', month, 's4'), 300_000);
+      assert.equal(await ledger.held('test:A', month, 's5'), 200_000);
+      await ledger.release('test:A', month, 's4');
+      await ledger.release('test:A', month, 's5');
+      assert.equal((await ledger.summary('test:A', month)).total.reservedMicros, 0);
+    });
+
     it('adjusts a reservation for a fallback only when the new amount fits', async () => {
       const t = 'test:adjust';
       await ledger.reserve(req('adj', 500_000, { tenant: t }));

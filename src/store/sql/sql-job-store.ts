@@ -52,6 +52,19 @@ export class SqlJobStore implements JobRepository {
       .execute();
   }
 
+  /** A storyboard's shots and their reservations in one transaction: all accepted, or none. */
+  async createReservedAll(jobs: JobRecord[], reservations: ReservationRequest[]): Promise<ReservationResult> {
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        for (const job of jobs) await trx.insertInto('jobs').values(this.row(job, true, true)).execute();
+        return this.ledger.reserveAllIn(trx, reservations);
+      });
+    } catch (error) {
+      if (error instanceof ReservationRefused) return error.result;
+      throw error;
+    }
+  }
+
   async createReserved(job: JobRecord, reservation: ReservationRequest): Promise<ReservationResult> {
     try {
       return await this.db.transaction().execute(async (trx) => {

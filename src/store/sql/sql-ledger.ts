@@ -98,6 +98,36 @@ export class SqlLedger implements Ledger {
     }
   }
 
+  /**
+   * Several reservations in the caller's transaction: each conditional UPDATE sees the ones before
+   * it, so the sum is what is checked, and one refusal rolls back all of them.
+   */
+  async reserveAllIn(trx: Db, requests: ReservationRequest[]): Promise<Extract<ReservationResult, { ok: true }>> {
+    let result: Extract<ReservationResult, { ok: true }> | undefined;
+    let earlier = 0;
+    for (const request of requests) {
+      try {
+        result = await this.reserveIn(trx, request);
+      } catch (error) {
+        // What was left before this batch, not after its first members.
+        if (error instanceof ReservationRefused) throw new ReservationRefused({ ...error.result, leftMicros: Math.min(error.result.capMicros, error.result.leftMicros + earlier) });
+        throw error;
+      }
+      earlier += request.micros;
+    }
+    if (!result) throw new RangeError('reserveAll needs at least one reservation');
+    return result;
+  }
+
+  async reserveAll(requests: ReservationRequest[]): Promise<ReservationResult> {
+    try {
+      return await this.db.transaction().execute((trx) => this.reserveAllIn(trx, requests));
+    } catch (error) {
+      if (error instanceof ReservationRefused) return error.result;
+      throw error;
+    }
+  }
+
   adjust(request: ReservationRequest): Promise<ReservationResult> {
     return this.reserve(request);
   }
