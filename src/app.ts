@@ -17,7 +17,8 @@ import { Studio } from './core/studio.js';
 import { startChatAdapters, type ChatAdapterHandle } from './chat/index.js';
 import { createBotHttpServer, type BotHttpServer } from './http/server.js';
 import { createLogger, type Logger } from './log.js';
-import { createMediaStore, type BotMediaStore } from './media/media-store.js';
+import { createMediaStore, type BotMediaStore, type MediaStoreOptions } from './media/media-store.js';
+import { parseMediaUrl } from './media/s3-storage.js';
 import { startSimulator, type Simulator } from './simulator/server.js';
 import { openStore } from './store/keyv-store.js';
 import { startPgEventBus, type ProviderEventBus } from './store/pg-events.js';
@@ -76,6 +77,29 @@ function consoleWanted(config: Config): boolean {
 function simulatorWanted(config: Config): boolean {
   if (config.SIMULATOR !== 'auto') return config.SIMULATOR === 'on';
   return noProviderKeys(config);
+}
+
+/** How long one readiness probe may take before it counts as failed. */
+const READINESS_PROBE_MS = 2_000;
+
+function withinMs(probe: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  // Real time on purpose: this bounds a network round trip for an outside health checker.
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  return Promise.race([probe.catch(() => false), timeout]).finally(() => clearTimeout(timer));
+}
+
+/** MEDIA_URL=s3://… and the SDK's AWS_* variables, or undefined for media in DATA_DIR. */
+function s3Options(config: Config): MediaStoreOptions['s3'] {
+  const location = config.MEDIA_URL ? parseMediaUrl(config.MEDIA_URL) : undefined;
+  if (!location) return undefined;
+  return {
+    ...location,
+    endpoint: config.AWS_ENDPOINT_URL_S3,
+    region: config.AWS_REGION,
+    credentials:
+      config.AWS_ACCESS_KEY_ID && config.AWS_SECRET_ACCESS_KEY ? { accessKeyId: config.AWS_ACCESS_KEY_ID, secretAccessKey: config.AWS_SECRET_ACCESS_KEY } : undefined,
+  };
 }
 
 /** A signing key for file links that survives restarts (links in chat stay valid until they expire). */
@@ -139,14 +163,22 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     }
 
     let ready = false;
-    let studioRef: Studio | undefined;
+    // What /healthz asks on each call, by check name; more engines (a queue) add theirs here.
+    const readinessProbes: Record<string, () => Promise<boolean>> = {
+      store: () => store.get('health:probe').then(() => true),
+      media: async () => mediaRef !== undefined && mediaRef.storage.check(),
+    };
     let mediaRef: BotMediaStore | undefined;
     let adaptersRef: ChatAdapterHandle[] = [];
     let events: ProviderEventBus | undefined;
     const http = createBotHttpServer({
       logger,
-      readiness: () => {
-        const checks: Record<string, boolean> = { store: studioRef !== undefined, started: ready };
+      readiness: async () => {
+        const checks: Record<string, boolean> = { started: ready };
+        // Each probe is a real round trip (a store read, a HEAD on the bucket), bounded so a hung
+        // dependency shows as not ready instead of a hung health check.
+        const probed = await Promise.all(Object.entries(readinessProbes).map(async ([name, probe]) => [name, await withinMs(probe(), READINESS_PROBE_MS)] as const));
+        for (const [name, ok] of probed) checks[name] = ok;
         if (events) checks.providerEvents = events.listening();
         for (const a of adaptersRef) checks[a.name] = a.ready();
         return { ready: ready && Object.values(checks).every(Boolean), checks };
@@ -169,8 +201,13 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       signingKey: await fileSigningKey(config, store),
       fetchTimeoutMs: 60_000,
       allowPrivateAddresses: options.allowPrivateSourceUrls ?? false,
+      s3: s3Options(config),
     });
     mediaRef = media;
+    if (media.storage.kind === 's3' && !(await media.storage.check())) {
+      throw new ConfigError([`MEDIA_URL ${config.MEDIA_URL} cannot be reached: check the bucket, AWS_ENDPOINT_URL_S3 and the credentials.`]);
+    }
+    cleanups.push(async () => media.close());
 
     const studio = new Studio({
       store,
@@ -189,7 +226,6 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       publicUrl,
       ...(tables && { ledger: tables.ledger, jobs: tables.jobs }),
     });
-    studioRef = studio;
     cleanups.push(() => studio.shutdown());
     // Before any adapter can accept a command: what a killed process left half-accepted is settled first.
     await studio.reconcile();

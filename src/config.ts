@@ -79,6 +79,13 @@ export const envSchema = z.object({
     (v) => v === undefined || /^(sqlite|redis|rediss|postgres|postgresql):\/\//.test(v),
     'must start with sqlite://, redis:// or postgres://',
   ),
+  // Shared media (src/media/s3-storage.ts): s3://bucket/prefix keeps clips, frames and results in S3-compatible
+  // storage. The AWS_* names are the SDK's own; read here so a test's environment reaches the client too.
+  MEDIA_URL: optionalText.refine((v) => v === undefined || /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(v), 'must look like s3://bucket or s3://bucket/prefix'),
+  AWS_ENDPOINT_URL_S3: optionalUrl('AWS_ENDPOINT_URL_S3'),
+  AWS_REGION: optionalText,
+  AWS_ACCESS_KEY_ID: optionalText,
+  AWS_SECRET_ACCESS_KEY: optionalText,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PORT: z.coerce.number({ error: 'must be a TCP port (0–65535)' }).int('must be a whole number').min(0).max(65535, 'must be a TCP port (0–65535)').default(8080),
   HTTP_HOST: z.string().trim().default('127.0.0.1'),

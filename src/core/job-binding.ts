@@ -105,8 +105,9 @@ export class CharacterBinder {
       character.source.kind === 'url'
         ? character.source.url
         : character.clipPath
-          ? this.deps.media.publicUrlFor(character.clipPath, 60 * 60_000)
+          ? await this.deps.media.publicUrlFor(character.clipPath, 60 * 60_000)
           : undefined;
+    await this.deps.media.bringLocal([character.clipPath]);
     return backend.createCharacter(
       { name: character.name, description: character.description, clipPath: character.clipPath, clipUrl, providerJobId, frames },
       signal,

@@ -94,6 +94,9 @@ async function send(ctx: StepContext, job: JobRecord, backend: Backend, characte
     const original = await ctx.deps.jobs.get(job.input.remixOf);
     if (original?.backend === backend.id && backend.capabilities.remix) remixOfProviderJobId = original.providerJobId;
   }
+  // Backends read these from disk; with shared media another replica may have made them.
+  const frames = bound.flatMap((b) => (b.binding.kind === 'reference-images' ? [b.binding.frontal, ...b.binding.references] : []));
+  await ctx.deps.media.bringLocal([job.input.imagePath, ...frames]);
   const { providerJobId } = await backend.submit(
     {
       jobId: job.id,

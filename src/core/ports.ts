@@ -252,7 +252,7 @@ export interface OpenReservation {
 }
 
 // ---------------------------------------------------------------------------
-// Media: files under DATA_DIR
+// Media: files under DATA_DIR, kept locally or in shared storage
 // ---------------------------------------------------------------------------
 
 export interface MediaStore {
@@ -275,8 +275,10 @@ export interface MediaStore {
   lastFrame(videoPath: string, tenant: string): Promise<{ path: string; bytes: number }>;
   /** Joins videos in order into `videos/<name>.mp4`, normalized to one size, frame rate and codec. */
   joinVideos(name: string, paths: string[]): Promise<{ path: string; bytes: number; seconds: number }>;
-  /** A URL the providers can fetch this file from, or undefined without a public URL. */
-  publicUrlFor(path: string, ttlMs: number): string | undefined;
+  /** A URL the providers can fetch this file from (signed or presigned), or undefined when none can be made. */
+  publicUrlFor(path: string, ttlMs: number): Promise<string | undefined>;
+  /** Makes sure the bot's own files are on this process's disk before something reads them (shared storage keeps the truth). */
+  bringLocal(paths: Array<string | undefined>): Promise<void>;
 }
 
 export type { Character };

@@ -26,7 +26,7 @@ export interface BotHttpServer {
 
 export interface BotHttpServerOptions {
   logger: Logger;
-  readiness: () => Readiness;
+  readiness: () => Readiness | Promise<Readiness>;
   /** Maps a signed file token to a local path, or undefined when forged or expired. */
   resolveFileToken?: (token: string) => string | undefined;
 }
@@ -39,11 +39,12 @@ export function createBotHttpServer(options: BotHttpServerOptions): BotHttpServe
     routes.push({ method: method.toUpperCase(), path, handler });
   };
 
-  // Liveness: the process answers. Readiness (/healthz): adapters connected and the store open,
-  // so an orchestrator only routes traffic, and restarts, on the right signal.
+  // Liveness: the process answers. Readiness (/healthz): this replica's store and media storage answer
+  // and its adapters are connected, so a load balancer only routes traffic, and an orchestrator only
+  // restarts, on the right signal.
   route('GET', '/livez', (_req, res) => sendJson(res, 200, { ok: true }));
-  route('GET', '/healthz', (_req, res) => {
-    const r = options.readiness();
+  route('GET', '/healthz', async (_req, res) => {
+    const r = await options.readiness();
     sendJson(res, r.ready ? 200 : 503, { ok: r.ready, checks: r.checks });
   });
   route('GET', '/files/', async (req, res, url) => {

@@ -13,9 +13,10 @@
  * Files written before per-team folders existed sit directly in characters/
  * and frames/; nothing can say whose they are, so the sweep leaves them alone.
  */
-import { readdir, rm, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.js';
+import { localFilesUnder, type MediaStorage } from './media-storage.js';
 
 export const MEDIA_FOLDERS = ['videos', 'characters', 'frames', 'images', 'tmp'] as const;
 export type MediaFolder = (typeof MEDIA_FOLDERS)[number];
@@ -55,23 +56,11 @@ export function inMediaFolder(dirs: MediaDirs, file: string): boolean {
   return MEDIA_FOLDERS.some((f) => absolute.startsWith(dirs[f] + path.sep));
 }
 
-async function filesUnder(dir: string): Promise<Array<{ file: string; bytes: number; mtimeMs: number }>> {
-  const out: Array<{ file: string; bytes: number; mtimeMs: number }> = [];
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
-  for (const entry of entries) {
-    if (!entry.isFile()) continue;
-    const file = path.join(entry.parentPath, entry.name);
-    const info = await stat(file).catch(() => undefined);
-    if (info) out.push({ file, bytes: info.size, mtimeMs: info.mtimeMs });
-  }
-  return out;
-}
-
-/** Bytes a team holds in its own folders (clips, frames, input images). */
-export async function teamUsageBytes(dirs: MediaDirs, tenant: string): Promise<number> {
+/** Bytes a team holds in its own folders (clips, frames, input images), counted where the media is kept. */
+export async function teamUsageBytes(storage: MediaStorage, tenant: string): Promise<number> {
   let total = 0;
   for (const folder of TEAM_FOLDERS) {
-    for (const f of await filesUnder(path.join(dirs[folder], teamFolderName(tenant)))) total += f.bytes;
+    for (const f of await storage.list(`${folder}/${teamFolderName(tenant)}/`)) total += f.bytes;
   }
   return total;
 }
@@ -81,6 +70,8 @@ export type NeededFiles = (tenants: string[]) => Promise<Set<string>>;
 
 export interface SweepOptions {
   dirs: MediaDirs;
+  /** Where the media is kept; with shared storage the sweep runs once over it and once over this disk's copies. */
+  storage: MediaStorage;
   now: number;
   retentionMs: number;
   needed: NeededFiles;
@@ -94,36 +85,49 @@ export interface SweepOptions {
  * never removed, however old.
  */
 export async function sweepMediaFolders(options: SweepOptions): Promise<number> {
-  const { dirs, now, logger } = options;
+  const { dirs, now, logger, storage } = options;
+  const dataDir = path.dirname(dirs.videos);
   const teams = new Set<string>();
   for (const folder of TEAM_FOLDERS) {
-    for (const entry of await readdir(dirs[folder], { withFileTypes: true }).catch(() => [])) {
-      const tenant = entry.isDirectory() ? tenantOfFolder(entry.name) : undefined;
+    for (const o of await storage.list(`${folder}/`)) {
+      const tenant = tenantOfFolder(o.key.split('/')[1] ?? '');
       if (tenant !== undefined) teams.add(tenant);
     }
   }
   const needed = await options.needed([...teams]);
   const candidates: string[] = [];
-  const older = (mtimeMs: number, ms: number) => mtimeMs < now - ms;
-  for (const f of await filesUnder(dirs.videos)) {
-    if (older(f.mtimeMs, options.retentionMs) && !needed.has(f.file)) candidates.push(f.file);
+  const older = (modifiedMs: number, ms: number) => modifiedMs < now - ms;
+  const fileOf = (key: string) => path.join(dataDir, ...key.split('/'));
+  for (const o of await storage.list('videos/')) {
+    if (older(o.modifiedMs, options.retentionMs) && !needed.has(fileOf(o.key))) candidates.push(o.key);
   }
-  for (const f of await filesUnder(dirs.tmp)) if (older(f.mtimeMs, SWEEP_GRACE_MS)) candidates.push(f.file);
   for (const folder of TEAM_FOLDERS) {
     for (const tenant of teams) {
-      for (const f of await filesUnder(path.join(dirs[folder], teamFolderName(tenant)))) {
-        if (older(f.mtimeMs, SWEEP_GRACE_MS) && !needed.has(f.file)) candidates.push(f.file);
+      for (const o of await storage.list(`${folder}/${teamFolderName(tenant)}/`)) {
+        if (older(o.modifiedMs, SWEEP_GRACE_MS) && !needed.has(fileOf(o.key))) candidates.push(o.key);
       }
     }
   }
   let removed = 0;
-  for (const file of candidates) {
+  for (const key of candidates) {
     try {
-      await rm(file);
+      await storage.remove(key);
+      // This replica's working copy goes with the object; other replicas' copies go in their own sweep.
+      await rm(fileOf(key), { force: true });
+      removed++;
+    } catch (error) {
+      logger.warn({ err: error, key }, 'could not remove an expired file');
+    }
+  }
+  // Hand-over files never leave this disk.
+  for (const f of await localFilesUnder(dirs.tmp)) {
+    if (!older(f.modifiedMs, SWEEP_GRACE_MS)) continue;
+    try {
+      await rm(f.file);
       removed++;
     } catch (error) {
       // Gone already (a concurrent sweep or a delete) is fine; anything else is worth a line.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') logger.warn({ err: error, file }, 'could not remove an expired file');
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') logger.warn({ err: error, file: f.file }, 'could not remove an expired file');
     }
   }
   return removed;

@@ -1,6 +1,8 @@
 /**
  * The `MediaStore` port over DATA_DIR; the folders and who owns each file are
- * described in media-layout.ts.
+ * described in media-layout.ts. Where the files are kept for good is the
+ * storage port (media-storage.ts): DATA_DIR itself by default, or an S3 bucket
+ * shared by every replica (MEDIA_URL), with DATA_DIR as this replica's copies.
  *
  * Every file appears under its final name only when complete: bytes go to a
  * dot-prefixed `.part` file that is fsynced and renamed, so a crash or a full
@@ -8,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { isAbortError, ProviderError, UserFacingError } from '../core/errors.js';
@@ -17,9 +19,11 @@ import type { Logger } from '../log.js';
 import { resolveFfmpegTools, toolsAvailable } from './ffmpeg.js';
 import { cutFrames } from './frames.js';
 import { inMediaFolder, LINKABLE_FOLDERS, mediaDirs, sweepMediaFolders, tenantOfFolder, teamFolderName, type NeededFiles } from './media-layout.js';
+import { createLocalStorage, keyOf, type MediaStorage } from './media-storage.js';
 import { createOwnedFiles, isDiskFull } from './owned-files.js';
 import { fetchUserFile, type ResolvedAddress, type SourceKind } from './safe-fetch.js';
 import { extractLastFrame, joinClips } from './sequence.js';
+import { createS3Storage, type S3StorageOptions } from './s3-storage.js';
 import { createPathSigner } from './signed-paths.js';
 
 export interface MediaStoreOptions {
@@ -49,10 +53,14 @@ export interface MediaStoreOptions {
   /** Test seams for the address policy and DNS; see safe-fetch.ts. */
   allowAddress?: (address: string) => boolean;
   resolve?: (hostname: string) => Promise<ResolvedAddress[]>;
+  /** MEDIA_URL=s3://…: keep media in this bucket instead of DATA_DIR alone. */
+  s3?: Omit<S3StorageOptions, 'dataDir' | 'now'>;
 }
 
 export interface BotMediaStore extends MediaStore {
   readonly dataDir: string;
+  /** Where media is kept for good (local folder or S3); /healthz checks it. */
+  readonly storage: MediaStorage;
   /** Whether ffmpeg and ffprobe ran at start-up; without them there are no frames and no transcoding. */
   readonly ffmpegAvailable: boolean;
   readonly ffmpegPath: string;
@@ -64,6 +72,7 @@ export interface BotMediaStore extends MediaStore {
    * more. `needed` names the files the core still uses; returns how many went.
    */
   removeExpiredFiles(retentionMs: number, needed?: NeededFiles): Promise<number>;
+  close(): Promise<void>;
 }
 
 /** Job ids become file names: anything beyond this alphabet could climb out of the directory. */
@@ -93,6 +102,9 @@ export function createMediaStore(options: MediaStoreOptions): BotMediaStore {
   const signer = createPathSigner(dataDir, options.signingKey, options.clock, LINKABLE_FOLDERS);
   const owned = createOwnedFiles({
     dirs,
+    get storage() {
+      return storage;
+    },
     logger,
     maxSourceBytes: options.maxSourceBytes,
     teamQuotaBytes: options.teamQuotaBytes,
@@ -101,6 +113,9 @@ export function createMediaStore(options: MediaStoreOptions): BotMediaStore {
     now: () => options.clock.now(),
   });
   const publicUrl = options.publicUrl?.replace(/\/+$/, '');
+  const local = createLocalStorage(dataDir, signer, publicUrl);
+  const storage: MediaStorage = options.s3 ? createS3Storage({ ...options.s3, dataDir, now: () => options.clock.now() }) : local;
+  const key = (file: string) => keyOf(dataDir, file);
 
   async function saveResult(jobId: string, stream: ResultStream, signal?: AbortSignal): Promise<{ path: string; bytes: number }> {
     if (!SAFE_NAME.test(jobId)) {
@@ -142,6 +157,10 @@ export function createMediaStore(options: MediaStoreOptions): BotMediaStore {
       await handle.close();
       handle = undefined;
       await rename(temp, finalPath);
+      await storage.publish(key(finalPath), finalPath).catch(async (error: unknown) => {
+        await rm(finalPath, { force: true });
+        throw error;
+      });
       logger.info({ jobId, bytes }, 'result saved');
       return { path: finalPath, bytes };
     } catch (error) {
@@ -189,12 +208,20 @@ export function createMediaStore(options: MediaStoreOptions): BotMediaStore {
   async function discard(files: Array<string | undefined>): Promise<void> {
     for (const file of files) {
       if (file === undefined || !inMediaFolder(dirs, file)) continue;
+      await storage.remove(key(file)).catch((error: unknown) => logger.warn({ err: error, file }, 'could not remove a stored file'));
       await rm(file, { force: true }).catch((error: unknown) => logger.warn({ err: error, file }, 'could not remove a file'));
     }
   }
 
   async function holds(file: string): Promise<boolean> {
-    return inMediaFolder(dirs, file) && (await stat(file).then((s) => s.isFile(), () => false));
+    return inMediaFolder(dirs, file) && (await storage.exists(key(file)));
+  }
+
+  /** Brings files kept in shared storage onto this disk (a clip or frame another replica made) before something reads them. */
+  async function bringLocal(files: Array<string | undefined>): Promise<void> {
+    for (const file of files) {
+      if (file !== undefined && inMediaFolder(dirs, file)) await storage.fetchTo(key(file), path.resolve(file));
+    }
   }
 
   async function extractFrames(clipPath: string, count: number): Promise<string[]> {
@@ -206,7 +233,10 @@ export function createMediaStore(options: MediaStoreOptions): BotMediaStore {
       // Frames belong to the clip's team, so they count against its quota and go with its characters.
       const team = tenantOfFolder(path.basename(path.dirname(path.resolve(clipPath))));
       const framesDir = team === undefined ? dirs.frames : path.join(dirs.frames, teamFolderName(team));
-      return await cutFrames(clipPath, count, { tools, framesDir, timeoutMs: ffmpegTimeoutMs });
+      await bringLocal([clipPath]);
+      const frames = await cutFrames(clipPath, count, { tools, framesDir, timeoutMs: ffmpegTimeoutMs });
+      for (const frame of frames) await storage.publish(key(frame), frame);
+      return frames;
     } catch (error) {
       logger.warn({ err: error, clipPath }, 'could not cut reference frames');
       return [];
@@ -216,6 +246,7 @@ export function createMediaStore(options: MediaStoreOptions): BotMediaStore {
   /** Cut into tmp/, then adopted into the team's images like an `--image` (quota, ownership, sweep). */
   async function lastFrame(videoPath: string, tenant: string): Promise<{ path: string; bytes: number }> {
     if (!ffmpegAvailable) throw new UserFacingError('no_ffmpeg', 'The bot cannot cut frames from videos here (ffmpeg is not installed), so it cannot continue a video.');
+    await bringLocal([videoPath]);
     const frame = await extractLastFrame(videoPath, path.join(dirs.tmp, `${uniqueStem(options.clock, 'last-frame')}.png`), { tools, timeoutMs: ffmpegTimeoutMs });
     return owned.adopt(frame.path, 'image', tenant);
   }
@@ -223,30 +254,34 @@ export function createMediaStore(options: MediaStoreOptions): BotMediaStore {
   async function joinVideos(name: string, paths: string[]): Promise<{ path: string; bytes: number; seconds: number }> {
     if (!SAFE_NAME.test(name)) throw new Error(`Refusing to write a joined video under the unsafe name ${JSON.stringify(name)}.`);
     if (!ffmpegAvailable) throw new UserFacingError('no_ffmpeg', 'The bot cannot join videos here (ffmpeg is not installed).');
+    await bringLocal(paths);
     // A join re-encodes every second of every shot: allow it time in proportion.
     const joined = await joinClips(paths, path.join(dirs.videos, `${name}.mp4`), { tools, timeoutMs: ffmpegTimeoutMs * Math.max(1, paths.length) });
+    await storage.publish(key(joined.path), joined.path);
     logger.info({ name, shots: paths.length, bytes: joined.bytes, seconds: joined.durationSeconds }, 'videos joined');
     return { path: joined.path, bytes: joined.bytes, seconds: joined.durationSeconds };
   }
 
-  function publicUrlFor(file: string, ttlMs: number): string | undefined {
-    if (!publicUrl) return undefined;
-    const token = signer.sign(file, ttlMs);
-    if (!token) {
-      logger.warn({ file }, 'refusing to make a public link for a file outside DATA_DIR');
+  async function publicUrlFor(file: string, ttlMs: number): Promise<string | undefined> {
+    const folder = key(file).split('/')[0];
+    if (!inMediaFolder(dirs, file) || !LINKABLE_FOLDERS.some((f) => f === folder)) {
+      logger.warn({ file }, 'refusing to make a public link for a file outside the media folders');
       return undefined;
     }
-    return `${publicUrl}/files/${token}`;
+    return storage.link(key(file), ttlMs);
   }
 
   async function removeExpiredFiles(retentionMs: number, needed: NeededFiles = async () => new Set()): Promise<number> {
-    const removed = await sweepMediaFolders({ dirs, now: options.clock.now(), retentionMs, needed, logger });
+    const sweep = (over: MediaStorage) => sweepMediaFolders({ dirs, storage: over, now: options.clock.now(), retentionMs, needed, logger });
+    // With shared storage, this disk's copies follow the same rules (a copy something needs stays).
+    const removed = (await sweep(storage)) + (storage === local ? 0 : await sweep(local));
     if (removed > 0) logger.info({ removed }, 'expired files removed');
     return removed;
   }
 
   return {
     dataDir,
+    storage,
     ffmpegAvailable,
     ffmpegPath: tools.ffmpeg,
     saveResult,
@@ -254,11 +289,13 @@ export function createMediaStore(options: MediaStoreOptions): BotMediaStore {
     importFile: owned.adopt,
     discard,
     holds,
+    bringLocal,
     extractFrames,
     lastFrame,
     joinVideos,
     publicUrlFor,
     verifySignedPath: (token) => signer.verify(token),
     removeExpiredFiles,
+    close: async () => storage.close(),
   };
 }

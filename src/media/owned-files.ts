@@ -13,6 +13,7 @@ import { UserFacingError } from '../core/errors.js';
 import type { Logger } from '../log.js';
 import { isSingleFileContainer, probeMedia, type FfmpegTools } from './ffmpeg.js';
 import { teamFolderName, teamUsageBytes, type MediaDirs } from './media-layout.js';
+import { keyOf, type MediaStorage } from './media-storage.js';
 import { formatByteSize, sniffVideoContainer, type SourceKind } from './safe-fetch.js';
 
 const IMAGE_SIGNATURES: Array<{ extension: string; matches: (head: Buffer) => boolean }> = [
@@ -23,6 +24,8 @@ const IMAGE_SIGNATURES: Array<{ extension: string; matches: (head: Buffer) => bo
 
 export interface OwnedFilesOptions {
   dirs: MediaDirs;
+  /** Where kept files are published and the quota is counted. */
+  storage: MediaStorage;
   logger: Logger;
   maxSourceBytes: number;
   /** Bytes one team may keep in its folders; undefined for no limit. */
@@ -83,7 +86,7 @@ export function createOwnedFiles(options: OwnedFilesOptions) {
 
   async function checkQuota(tenant: string, incoming: number): Promise<void> {
     if (options.teamQuotaBytes === undefined) return;
-    const used = await teamUsageBytes(dirs, tenant);
+    const used = await teamUsageBytes(options.storage, tenant);
     if (used + incoming <= options.teamQuotaBytes) return;
     logger.info({ tenant, used, incoming, quota: options.teamQuotaBytes }, 'team disk quota reached');
     throw new UserFacingError(
@@ -125,8 +128,10 @@ export function createOwnedFiles(options: OwnedFilesOptions) {
       else await copyFile(absolute, temp);
       await probe(temp, kind);
       await rename(temp, finalPath);
+      await options.storage.publish(keyOf(path.dirname(dirs.videos), finalPath), finalPath);
     } catch (error) {
       await rm(temp, { force: true });
+      await rm(finalPath, { force: true });
       if (isDiskFull(error)) throw new UserFacingError('disk_full', "The bot's disk is full, so the file could not be saved. An admin needs to free space.", { cause: error });
       throw error;
     }

@@ -92,7 +92,8 @@ const media: MediaStore = {
   extractFrames: async () => [],
   lastFrame: () => Promise.reject(new Error('not in this test')),
   joinVideos: () => Promise.reject(new Error('not in this test')),
-  publicUrlFor: () => undefined,
+  publicUrlFor: async () => undefined,
+  bringLocal: async () => undefined,
 };
 
 /** Records each event per job and resolves waiters on the one they wait for. */

@@ -185,13 +185,13 @@ describe('signed links name only media files', () => {
     const { store, dataDir } = newStore('links');
     const video = await put(path.join(dataDir, 'videos', 'j_1.mp4'), 'v');
     const token = (url: string | undefined) => url?.split('/files/')[1];
-    assert.equal(store.verifySignedPath(token(store.publicUrlFor(video, 60_000))!), video, 'control: a video gets a link');
+    assert.equal(store.verifySignedPath(token(await store.publicUrlFor(video, 60_000))!), video, 'control: a video gets a link');
     const sqlite = await put(path.join(dataDir, 'bot.sqlite'), 'secret rows');
-    assert.equal(store.publicUrlFor(sqlite, 60_000), undefined, 'the store file');
-    assert.equal(store.publicUrlFor(await put(path.join(dataDir, 'tmp', 'slack', 'x.png'), 'h'), 60_000), undefined, 'a hand-over file');
+    assert.equal(await store.publicUrlFor(sqlite, 60_000), undefined, 'the store file');
+    assert.equal(await store.publicUrlFor(await put(path.join(dataDir, 'tmp', 'slack', 'x.png'), 'h'), 60_000), undefined, 'a hand-over file');
     const link = path.join(dataDir, 'videos', 'j_store.mp4');
     await symlink(sqlite, link);
-    const linkToken = token(store.publicUrlFor(link, 60_000));
+    const linkToken = token(await store.publicUrlFor(link, 60_000));
     assert.ok(linkToken, 'the link is signed by its name');
     assert.equal(store.verifySignedPath(linkToken), undefined, 'but it is refused where it leads');
   });

@@ -277,7 +277,7 @@ describe('signed file links', () => {
   test('round trip, then expiry on the injected clock', async () => {
     const { store, clock } = newStore(await freshDir('sign-roundtrip'));
     const file = path.join(store.dataDir, 'characters', 'clip-x.mp4');
-    const url = store.publicUrlFor(file, 60_000);
+    const url = await store.publicUrlFor(file, 60_000);
     assert.ok(url?.startsWith('https://bot.example/files/'), url);
     const token = url!.slice('https://bot.example/files/'.length);
     assert.equal(store.verifySignedPath(token), file);
@@ -289,7 +289,7 @@ describe('signed file links', () => {
 
   test('forged, tampered and malformed tokens are refused', async () => {
     const { store, clock } = newStore(await freshDir('sign-forgery'));
-    const token = store.publicUrlFor(path.join(store.dataDir, 'videos', 'j_1.mp4'), 60_000)!.split('/files/')[1]!;
+    const token = (await store.publicUrlFor(path.join(store.dataDir, 'videos', 'j_1.mp4'), 60_000))!.split('/files/')[1]!;
     const [payload, signature] = token.split('.') as [string, string];
     const flipped = signature.slice(0, -2) + (signature.endsWith('AA') ? 'AB' : 'AA');
     assert.equal(store.verifySignedPath(`${payload}.${flipped}`), undefined);
@@ -312,12 +312,12 @@ describe('signed file links', () => {
     // A symlink inside DATA_DIR that points outside it.
     await symlink(tmpdir(), path.join(store.dataDir, 'characters', 'escape'));
     assert.equal(store.verifySignedPath(sign({ p: 'characters/escape', e })), undefined);
-    assert.equal(store.publicUrlFor('/etc/passwd', 60_000), undefined, 'no links to files outside DATA_DIR');
+    assert.equal(await store.publicUrlFor('/etc/passwd', 60_000), undefined, 'no links to files outside DATA_DIR');
   });
 
   test('without a public URL there are no links', async () => {
     const { store } = newStore(await freshDir('sign-nourl'), { publicUrl: undefined });
-    assert.equal(store.publicUrlFor(path.join(store.dataDir, 'videos', 'j_1.mp4'), 60_000), undefined);
+    assert.equal(await store.publicUrlFor(path.join(store.dataDir, 'videos', 'j_1.mp4'), 60_000), undefined);
   });
 });
 

@@ -208,7 +208,7 @@ export class DiscordSurface implements Surface {
       if (file) note = `Re-encoded from ${mib(event.bytes)} to ${mib(file.bytes)} to fit this server's ${mib(ref.attachmentSizeLimit)} upload limit.`;
     }
     if (!file) {
-      link = this.options.media.publicUrlFor(event.path, LINK_TTL_MS);
+      link = await this.options.media.publicUrlFor(event.path, LINK_TTL_MS);
       note = link
         ? `The video is ${mib(event.bytes)}, over this server's ${mib(ref.attachmentSizeLimit)} upload limit, and could not be shrunk to fit without ruining it, so here is a link (valid 7 days).`
         : `The video is ${mib(event.bytes)}, over this server's ${mib(ref.attachmentSizeLimit)} upload limit, and the bot has no public address (PUBLIC_URL) to link it from. An admin can find it as ${job.id}.mp4 in the bot's data folder.`;
