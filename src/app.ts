@@ -3,7 +3,7 @@
  * `main.ts` runs this for the process; tests run it in-process with an injected
  * clock and loopback fakes.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +11,7 @@ import type { Readable, Writable } from 'node:stream';
 import { createBackends, noProviderKeys, type ClosableBackend } from './backends/index.js';
 import { createConsoleAdapter, type ConsoleAdapter } from './chat/console/console-adapter.js';
 import { ConfigError, type Config } from './config.js';
-import { systemClock, type Clock } from './core/clock.js';
+import { repeatEvery, systemClock, type Clock } from './core/clock.js';
 import type { KeyValueStore, ProviderStatus, Surface } from './core/ports.js';
 import { Studio } from './core/studio.js';
 import { startChatAdapters, type ChatAdapterHandle } from './chat/index.js';
@@ -141,8 +141,19 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     cleanups.push(() => store.close());
     // On Postgres the ledger and jobs live in tables (src/store/sql), so several replicas can share them;
     // keyv keeps the expiring keys (webhook replay ids) and the documents not yet moved to tables.
-    const tables = sqlEngineOf(config.storeUrl) === 'postgres' ? await openSqlStore(config.storeUrl, { dataDir: config.dataDir, logger }) : undefined;
+    // Stable across restarts, so a restarted replica picks its own jobs up at once; replicas differ by host or DATA_DIR.
+    const replicaId = config.REPLICA_ID ?? `${os.hostname()}:${path.resolve(config.dataDir)}`;
+    const tables =
+      sqlEngineOf(config.storeUrl) === 'postgres'
+        ? await openSqlStore(config.storeUrl, {
+            dataDir: config.dataDir,
+            logger,
+            replica: { id: replicaId, now: () => clock.now(), timeoutMs: config.REPLICA_TIMEOUT_SECONDS * 1000 },
+          })
+        : undefined;
     if (tables) cleanups.push(() => tables.close());
+    // Runs after the runner has stopped (cleanups run in reverse): the other replicas take this one's jobs at once.
+    if (tables) cleanups.push(() => tables.jobs.forget());
 
     let simulator: Simulator | undefined;
     if (simulatorWanted(config)) {
@@ -243,7 +254,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
         url: config.storeUrl,
         pool: tables.database.pool,
         logger,
-        origin: randomUUID(),
+        origin: replicaId,
         onEvent: (event) => studio.providerEvent(event.backend, event.providerJobId),
       });
       cleanups.push(() => events!.close());
@@ -283,24 +294,26 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     // The retention sweep runs on the injected clock (not setInterval) so tests can move time across
     // the retention period; it also runs once at start, so a bot restarted often still cleans up.
     const retentionMs = config.FILE_RETENTION_DAYS * 24 * 60 * 60_000;
-    const sweepStop = new AbortController();
-    const sweepOnce = () =>
-      media.removeExpiredFiles(retentionMs, (tenants) => studio.filesInUse(tenants)).catch((error: unknown) => logger.warn({ err: error }, 'file retention sweep failed'));
-    const sweepLoop = (async () => {
-      await sweepOnce();
-      while (!sweepStop.signal.aborted) {
+    const sweeps = repeatEvery(clock, FILE_SWEEP_INTERVAL_MS, () =>
+      media.removeExpiredFiles(retentionMs, (tenants) => studio.filesInUse(tenants)).catch((error: unknown) => logger.warn({ err: error }, 'file retention sweep failed')),
+    );
+    cleanups.push(sweeps);
+
+    if (tables) {
+      // Replicas: say this one is alive, and take over the jobs of any that stopped saying so
+      // (README "Running several replicas"). A dead replica's jobs move within REPLICA_TIMEOUT_SECONDS plus a third.
+      const takeovers = repeatEvery(clock, (config.REPLICA_TIMEOUT_SECONDS * 1000) / 3, async () => {
         try {
-          await clock.sleep(FILE_SWEEP_INTERVAL_MS, sweepStop.signal);
-        } catch {
-          return;
+          await tables.jobs.heartbeat();
+          const orphans = await tables.jobs.claimOrphans();
+          if (orphans.length > 0) logger.warn({ jobs: orphans.map((j) => j.id) }, 'took over the jobs of a replica that is no longer seen');
+          await studio.runner.resume(orphans);
+        } catch (error) {
+          logger.warn({ err: error }, 'replica heartbeat or takeover failed');
         }
-        await sweepOnce();
-      }
-    })();
-    cleanups.push(async () => {
-      sweepStop.abort();
-      await sweepLoop;
-    });
+      });
+      cleanups.push(takeovers);
+    }
 
     ready = true;
     if (adapters.length === 0 && !consoleAdapter) {

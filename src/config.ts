@@ -114,6 +114,10 @@ export const envSchema = z.object({
   MAX_RESULT_MB: positiveInt(500, 10_000),
   MAX_SOURCE_MB: positiveInt(50, 1_000),
   FILE_RETENTION_DAYS: positiveInt(14, 3650),
+  /** With several replicas on Postgres: a replica not seen for this long has its jobs taken over. */
+  REPLICA_TIMEOUT_SECONDS: positiveInt(30, 3600),
+  /** Names this replica among those sharing one Postgres; default: host name and DATA_DIR. */
+  REPLICA_ID: optionalText,
   // Disk one team may fill with character clips, reference frames and input images; 0 means no limit.
   TEAM_DISK_QUOTA_MB: z.coerce.number().int('must be a whole number').min(0, 'must be 0 (no limit) or more').max(10_000_000).default(2048),
   // How long a provider may take to start answering one request before it counts as a transient failure (then retried).

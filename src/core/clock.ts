@@ -168,3 +168,26 @@ export class ManualClock implements Clock {
 export async function settleIo(rounds = 3): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise((resolve) => setImmediate(resolve));
 }
+
+/**
+ * Runs `task` at once and then every `intervalMs` on `clock` (so tests can move time across it) until the
+ * returned function stops it; that function waits for a run in progress. `task` handles its own errors.
+ */
+export function repeatEvery(clock: Clock, intervalMs: number, task: () => Promise<unknown>): () => Promise<void> {
+  const stop = new AbortController();
+  const loop = (async () => {
+    await task();
+    while (!stop.signal.aborted) {
+      try {
+        await clock.sleep(intervalMs, stop.signal);
+      } catch {
+        return;
+      }
+      await task();
+    }
+  })();
+  return async () => {
+    stop.abort();
+    await loop;
+  };
+}

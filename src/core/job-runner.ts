@@ -100,11 +100,12 @@ export class JobRunner {
     return job;
   }
 
-  async resume(): Promise<number> {
+  async resume(jobs?: JobRecord[]): Promise<number> {
     const waiting = new Set(this.deps.scheduler.positions().keys());
     // Jobs this process already drives or holds in line are skipped: resuming them again would race them.
     // A shot not yet started waits for its board (a continuous shot for the frame before it): the board starts it.
-    const active = (await this.deps.jobs.activeJobs()).filter((job) => !this.live.has(job.id) && !waiting.has(job.id) && (job.started || !job.board));
+    const candidates = jobs ?? (await (this.deps.jobs.claimActive?.() ?? this.deps.jobs.activeJobs()));
+    const active = candidates.filter((job) => !this.live.has(job.id) && !waiting.has(job.id) && (job.started || !job.board));
     for (let job of active) {
       // The adapter died between accepting and posting; run the job anyway so
       // the reservation turns into a video the surface can still deliver.

@@ -168,6 +168,11 @@ export interface JobRepository {
   createReserved?(job: JobRecord, reservation: ReservationRequest): Promise<ReservationResult>;
   /** The same for a storyboard's shots: every job and every reservation, or none. */
   createReservedAll?(jobs: JobRecord[], reservations: ReservationRequest[]): Promise<ReservationResult>;
+  /**
+   * With several replicas: the unfinished jobs this replica should follow (its own, and those of
+   * replicas no longer seen alive), claimed for it, oldest first. Without it, every active job is this process's.
+   */
+  claimActive?(): Promise<JobRecord[]>;
 }
 
 // ---------------------------------------------------------------------------

@@ -99,4 +99,31 @@ describe('two bot processes on one Postgres', { skip: !hasPostgres && 'Postgres 
     assert.ok(tookMs < WEBHOOK_SAFETY_POLL_MS / 5, `delivered ${tookMs} ms after the request`);
     process.stderr.write(`cluster webhook relay: posted ${finishedAt - delivery.at} ms after the webhook reached the other process, ${tookMs} ms after the request (safety poll: ${WEBHOOK_SAFETY_POLL_MS} ms)\n`);
   });
+
+  it('a process killed while its job renders: another takes the job over within the replica timeout, submits nothing twice and delivers once', async () => {
+    const { url } = await schema();
+    const sim: Simulator = await startSimulator({ renderMsPerVideoSecond: 1500, render: { ffmpegPath: false } });
+    cleanups.push(() => sim.stop());
+    const env = { STORE_URL: url, SIMULATOR: 'off', OPENAI_API_KEY: 'sk-test-openai-0123456789', OPENAI_BASE_URL: sim.openaiBaseUrl, REPLICA_TIMEOUT_SECONDS: '3', LOG_LEVEL: 'info' };
+    const [a, b] = await nodes([env, env]);
+    const { jobId } = await a!.ask({ type: 'generate', userId: 'u1', input: generationInput('a slow pan over hills', { backend: 'openai', seconds: 4 }) }, 'generated');
+    const stored = async () => (await query<{ state: string; owner: string }>(url, `SELECT state, owner FROM jobs WHERE id = '${jobId}'`))[0];
+    await waitFor(async () => (await stored())?.state === 'submitted', 'the provider to hold the job', 60_000);
+    const ownerBefore = (await stored())!.owner;
+
+    a!.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    await waitFor(() => b!.first('event', (e) => e.jobId === jobId && e.event === 'finished') !== undefined, 'the other process to deliver the job', 90_000);
+    const tookOverMs = Date.now() - killedAt;
+    await waitFor(async () => (await stored())?.state === 'delivered', 'the delivered state to be stored', 10_000);
+
+    assert.notEqual((await stored())!.owner, ownerBefore, 'the job changed owner');
+    assert.equal(b!.logs('took over the jobs of a replica that is no longer seen').length, 1);
+    assert.equal(a!.first('event', (e) => e.jobId === jobId && e.event === 'finished'), undefined, 'the killed process delivered nothing');
+    assert.equal(b!.messages.filter((m) => m.type === 'event' && m.jobId === jobId && m.event === 'finished').length, 1, 'delivered once');
+    assert.equal(sim.stats.jobsCreated, 1, 'the provider job was created once');
+    assert.deepEqual(await query(url, 'SELECT job_id FROM reservations'), [], 'the reservation was settled');
+    assert.equal((await query(url, 'SELECT job_id FROM settlements')).length, 1);
+    process.stderr.write(`cluster failover: the job was delivered by the other process ${tookOverMs} ms after SIGKILL (REPLICA_TIMEOUT_SECONDS=3)\n`);
+  });
 });

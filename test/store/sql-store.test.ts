@@ -25,9 +25,11 @@ after(async () => {
   for (const s of schemas) await s.drop();
 });
 
+const replica = (id: string, now: () => number = Date.now) => ({ id, now, timeoutMs: 30_000 });
+
 async function sqliteStore(): Promise<{ store: SqlStore; close(): Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'sql-store-'));
-  const store = await openSqlStore(`sqlite://${path.join(dir, 'bot.sqlite')}`, { dataDir: dir, logger: silentLogger });
+  const store = await openSqlStore(`sqlite://${path.join(dir, 'bot.sqlite')}`, { dataDir: dir, logger: silentLogger, replica: replica('one') });
   return { store, close: async () => (await store.close(), await rm(dir, { recursive: true, force: true })) };
 }
 
@@ -42,7 +44,7 @@ if (hasPostgres) {
   engines.push([
     'Postgres',
     async () => {
-      const store = await openSqlStore((await postgresSchema()).url, { dataDir: os.tmpdir(), logger: silentLogger });
+      const store = await openSqlStore((await postgresSchema()).url, { dataDir: os.tmpdir(), logger: silentLogger, replica: replica('one') });
       return { store, close: () => store.close() };
     },
   ]);
@@ -91,7 +93,7 @@ for (const [engine, open] of engines) {
 describe('Postgres: several processes on one database', { skip: !hasPostgres && 'Postgres is not reachable (see the SKIPPED line above)' }, () => {
   it('two pools starting together on an empty schema migrate once', async () => {
     const { url } = await postgresSchema();
-    const [a, b] = await Promise.all([0, 1].map(() => openSqlStore(url, { dataDir: os.tmpdir(), logger: silentLogger })));
+    const [a, b] = await Promise.all([0, 1].map((i) => openSqlStore(url, { dataDir: os.tmpdir(), logger: silentLogger, replica: replica(`r${i}`) })));
     try {
       const applied = await appliedMigrations(a!.database.db as Kysely<unknown>);
       assert.deepEqual(applied, [...new Set(applied)], 'each migration recorded once');
@@ -104,7 +106,7 @@ describe('Postgres: several processes on one database', { skip: !hasPostgres && 
 
   it('200 concurrent acceptances from two pools against a cap that fits 10: exactly 10 accepted', async () => {
     const { url } = await postgresSchema();
-    const pools = await Promise.all([0, 1].map(() => openSqlStore(url, { dataDir: os.tmpdir(), logger: silentLogger })));
+    const pools = await Promise.all([0, 1].map((i) => openSqlStore(url, { dataDir: os.tmpdir(), logger: silentLogger, replica: replica(`r${i}`) })));
     try {
       const results = await Promise.all(
         Array.from({ length: 200 }, (_, i) => pools[i % 2]!.jobs.createReserved!(job(`c${i}`), reservation(`c${i}`, 400_000, 4_000_000, `u${i % 7}`))),
@@ -115,6 +117,27 @@ describe('Postgres: several processes on one database', { skip: !hasPostgres && 
       assert.equal((await pools[1]!.jobs.activeIds()).length, 10, 'exactly the accepted jobs exist');
     } finally {
       for (const p of pools) await p.close();
+    }
+  });
+
+  it('a replica no longer seen loses its unfinished jobs to exactly one other, once', async () => {
+    const { url } = await postgresSchema();
+    let now = 1_000_000;
+    const open = (id: string) => openSqlStore(url, { dataDir: os.tmpdir(), logger: silentLogger, replica: replica(id, () => now) });
+    const [a, b, c] = await Promise.all([open('a'), open('b'), open('c')]);
+    try {
+      await a.jobs.createReserved!(job('j_a'), reservation('j_a', 1, 1_000_000));
+      assert.deepEqual(await b.jobs.claimOrphans(), [], 'a is alive: its job stays its own');
+      now += 31_000; // a stops being seen; b and c still say they are alive
+      await Promise.all([b.jobs.heartbeat(), c.jobs.heartbeat()]);
+      const [byB, byC] = await Promise.all([b.jobs.claimOrphans(), c.jobs.claimOrphans()]);
+      assert.deepEqual([...byB, ...byC].map((j) => j.id), ['j_a'], 'taken over by exactly one replica');
+      assert.deepEqual([...(await b.jobs.claimOrphans()), ...(await c.jobs.claimOrphans())], [], 'and only once');
+      // a comes back (a restart with the same id): the job has moved on and stays with its new owner.
+      await a.jobs.heartbeat();
+      assert.deepEqual(await a.jobs.claimActive!(), []);
+    } finally {
+      for (const s of [a, b, c]) await s.close();
     }
   });
 });

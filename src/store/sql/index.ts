@@ -4,7 +4,7 @@
  */
 import type { JobRepository, Ledger } from '../../core/ports.js';
 import { openSqlDatabase, type SqlDatabase, type SqlOptions } from './database.js';
-import { SqlJobStore } from './sql-job-store.js';
+import { SqlJobStore, type Replica } from './sql-job-store.js';
 import { SqlLedger } from './sql-ledger.js';
 
 export { openSqlDatabase, sqlEngineOf, type SqlDatabase } from './database.js';
@@ -12,12 +12,14 @@ export { openSqlDatabase, sqlEngineOf, type SqlDatabase } from './database.js';
 export interface SqlStore {
   database: SqlDatabase;
   ledger: Ledger;
-  jobs: JobRepository;
+  jobs: JobRepository & Pick<SqlJobStore, 'heartbeat' | 'forget' | 'claimOrphans'>;
   close(): Promise<void>;
 }
 
-export async function openSqlStore(url: string, options: SqlOptions): Promise<SqlStore> {
+export async function openSqlStore(url: string, options: SqlOptions & { replica: Replica }): Promise<SqlStore> {
   const database = await openSqlDatabase(url, options);
   const ledger = new SqlLedger(database.db);
-  return { database, ledger, jobs: new SqlJobStore(database.db, ledger), close: () => database.close() };
+  const jobs = new SqlJobStore(database.db, ledger, options.replica);
+  await jobs.heartbeat();
+  return { database, ledger, jobs, close: () => database.close() };
 }

@@ -65,6 +65,18 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('jobs_active').on('jobs').columns(['active', 'created_at']).execute();
     },
   },
+  '0002_job_owners': {
+    // Which replica follows a job, and when each replica was last seen alive: a job whose
+    // replica stopped being seen is taken over by another (SqlJobStore.claimActive).
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('jobs').addColumn('owner', 'text').execute();
+      await db.schema
+        .createTable('replicas')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('seen_at', money, (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 /**

@@ -54,6 +54,14 @@ export interface JobsTable {
   created_at: number | string;
   updated_at: number | string;
   record: string;
+  /** The replica that follows the job (migration 0002). */
+  owner: string | null;
+}
+
+/** Each replica's heartbeat. */
+export interface ReplicasTable {
+  id: string;
+  seen_at: number | string;
 }
 
 export interface Tables {
@@ -62,4 +70,5 @@ export interface Tables {
   reservations: ReservationsTable;
   settlements: SettlementsTable;
   jobs: JobsTable;
+  replicas: ReplicasTable;
 }

@@ -16,10 +16,19 @@ const TERMINAL = [...TERMINAL_STATES];
 
 const parse = (row: { record: string } | undefined): JobRecord | undefined => (row ? (JSON.parse(row.record) as JobRecord) : undefined);
 
+/** This process among the replicas sharing the database. */
+export interface Replica {
+  id: string;
+  now: () => number;
+  /** A replica not seen for this long is taken for dead, and its jobs for orphans. */
+  timeoutMs: number;
+}
+
 export class SqlJobStore implements JobRepository {
   constructor(
     private readonly db: Kysely<Tables>,
     private readonly ledger: SqlLedger,
+    private readonly replica: Replica,
   ) {}
 
   private row(job: JobRecord, active: boolean, listed: boolean) {
@@ -29,6 +38,7 @@ export class SqlJobStore implements JobRepository {
       state: job.state,
       active: active ? 1 : 0,
       listed: listed ? 1 : 0,
+      owner: this.replica.id,
       created_at: job.createdAt,
       updated_at: job.updatedAt,
       record: JSON.stringify(job),
@@ -48,7 +58,7 @@ export class SqlJobStore implements JobRepository {
     await this.db
       .insertInto('jobs')
       .values(row)
-      .onConflict((c) => c.column('id').doUpdateSet({ record: row.record, state: row.state, updated_at: row.updated_at, active: 1 }))
+      .onConflict((c) => c.column('id').doUpdateSet({ record: row.record, state: row.state, updated_at: row.updated_at, active: 1, owner: row.owner }))
       .execute();
   }
 
@@ -115,6 +125,49 @@ export class SqlJobStore implements JobRepository {
   async activeJobs(): Promise<JobRecord[]> {
     const rows = await this.db.selectFrom('jobs').select('record').where('active', '=', 1).where('state', 'not in', TERMINAL).orderBy('created_at').execute();
     return rows.map((r) => parse(r)!);
+  }
+
+  /** Says this replica is alive; a replica that stops saying so loses its jobs to the others. */
+  async heartbeat(): Promise<void> {
+    const seen = this.replica.now();
+    await this.db
+      .insertInto('replicas')
+      .values({ id: this.replica.id, seen_at: seen })
+      .onConflict((c) => c.column('id').doUpdateSet({ seen_at: seen }))
+      .execute();
+  }
+
+  /** A replica that stops on purpose says so, and the others take its jobs at their next look. */
+  async forget(): Promise<void> {
+    await this.db.deleteFrom('replicas').where('id', '=', this.replica.id).execute();
+  }
+
+  /** At start: this replica's own unfinished jobs (from before a restart) and any orphans. */
+  claimActive(): Promise<JobRecord[]> {
+    return this.claim(true);
+  }
+
+  /** Later: only the jobs of replicas no longer seen alive (this replica's own are already followed or still being accepted). */
+  claimOrphans(): Promise<JobRecord[]> {
+    return this.claim(false);
+  }
+
+  /**
+   * One UPDATE: when two replicas claim at once, Postgres re-checks the second's WHERE after the
+   * first commits (the owner is then alive), so each orphan gets exactly one new owner.
+   */
+  private async claim(own: boolean): Promise<JobRecord[]> {
+    const me = this.replica.id;
+    const alive = this.db.selectFrom('replicas').select('id').where('seen_at', '>=', this.replica.now() - this.replica.timeoutMs);
+    const rows = await this.db
+      .updateTable('jobs')
+      .set({ owner: me })
+      .where('active', '=', 1)
+      .where('state', 'not in', TERMINAL)
+      .where((eb) => eb.or([eb('owner', 'is', null), ...(own ? [eb('owner', '=', me)] : []), eb.and([eb('owner', '!=', me), eb('owner', 'not in', alive)])]))
+      .returning(['record', 'created_at'])
+      .execute();
+    return rows.sort((a, b) => Number(a.created_at) - Number(b.created_at)).map((r) => parse(r)!);
   }
 
   async recent(tenant: TenantId): Promise<JobRecord[]> {
