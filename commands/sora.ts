@@ -1,6 +1,7 @@
-/** `/sora`: make, follow, cancel and remix videos. */
+/** `/sora`: make, follow, cancel, remix and extend videos, and storyboards of several shots. */
 import { elapsedProgress } from '../src/core/present.js';
 import { attachedFile, type Runs } from './command-module.js';
+import { parseShots } from './storyboard-shots.js';
 import type { CommandSpec } from './spec.js';
 
 /** A job id typed after the subcommand (`/sora cancel j_4k2m9x`), completed from the team's recent jobs. */
@@ -11,6 +12,46 @@ const jobOption = {
   maxLength: 40,
   autocomplete: 'job',
   description: { en: 'Job id', ko: '작업 ID' },
+} as const;
+
+const secondsOption = {
+  name: 'seconds',
+  type: 'integer',
+  min: 1,
+  max: 20,
+  description: { en: 'Length in seconds (the backend picks the nearest it allows)', ko: '길이(초)' },
+} as const;
+
+const orientationOption = {
+  name: 'orientation',
+  type: 'string',
+  choices: [
+    { value: 'landscape', label: { en: 'Landscape (16:9)', ko: '가로 (16:9)' } },
+    { value: 'portrait', label: { en: 'Portrait (9:16)', ko: '세로 (9:16)' } },
+  ],
+  description: { en: 'Frame orientation', ko: '화면 방향' },
+} as const;
+
+const qualityOption = {
+  name: 'quality',
+  type: 'string',
+  choices: [
+    { value: 'standard', label: { en: 'Standard', ko: '표준' } },
+    { value: 'high', label: { en: 'High (costs more)', ko: '고화질 (더 비쌈)' } },
+  ],
+  description: { en: 'Output quality', ko: '출력 품질' },
+} as const;
+
+const backendOption = {
+  name: 'backend',
+  type: 'string',
+  maxLength: 32,
+  autocomplete: 'backend',
+  placeholder: 'id|provider',
+  description: {
+    en: 'A backend id (fal-wan27), or a provider (fal, gemini) for its cheapest backend that fits',
+    ko: '백엔드 id(fal-wan27) 또는 제공자(fal, gemini: 가장 저렴한 백엔드)',
+  },
 } as const;
 
 export const spec = {
@@ -43,42 +84,10 @@ export const spec = {
             ko: '동영상 내용. 캐릭터는 @이름 으로 지정',
           },
         },
-        {
-          name: 'seconds',
-          type: 'integer',
-          min: 1,
-          max: 20,
-          description: { en: 'Length in seconds (the backend picks the nearest it allows)', ko: '길이(초)' },
-        },
-        {
-          name: 'orientation',
-          type: 'string',
-          choices: [
-            { value: 'landscape', label: { en: 'Landscape (16:9)', ko: '가로 (16:9)' } },
-            { value: 'portrait', label: { en: 'Portrait (9:16)', ko: '세로 (9:16)' } },
-          ],
-          description: { en: 'Frame orientation', ko: '화면 방향' },
-        },
-        {
-          name: 'quality',
-          type: 'string',
-          choices: [
-            { value: 'standard', label: { en: 'Standard', ko: '표준' } },
-            { value: 'high', label: { en: 'High (costs more)', ko: '고화질 (더 비쌈)' } },
-          ],
-          description: { en: 'Output quality', ko: '출력 품질' },
-        },
-        {
-          name: 'backend',
-          type: 'string',
-          maxLength: 32,
-          autocomplete: 'backend',
-          placeholder: 'id|provider',
-          description: {
-            en: 'A backend id (fal-wan27), or a provider (fal, gemini) for its cheapest backend that fits',
-            ko: '백엔드 id(fal-wan27) 또는 제공자(fal, gemini: 가장 저렴한 백엔드)',
-          },
-        },
+        secondsOption,
+        orientationOption,
+        qualityOption,
+        backendOption,
         {
           name: 'image',
           type: 'attachment',
@@ -122,6 +131,71 @@ export const spec = {
         },
       ],
     },
+    {
+      name: 'storyboard',
+      description: { en: 'Several shots, rendered together and joined into one video', ko: '여러 장면을 만들어 하나의 동영상으로 연결' },
+      permission: 'member',
+      spendsMoney: true,
+      examples: [
+        '/sora storyboard @mascot wakes up | @mascot makes coffee | @mascot walks to the beach --seconds 4',
+        '/sora storyboard @mascot opens the door --seconds 8 | @mascot steps outside --continuous',
+      ],
+      options: [
+        {
+          name: 'shots',
+          type: 'string',
+          positional: true,
+          segmentSeparator: '|',
+          minLength: 3,
+          maxLength: 4000,
+          autocomplete: 'character-mention',
+          description: {
+            en: 'The shots, separated by | (up to 5); a shot may carry its own --seconds',
+            ko: '| 로 구분한 장면들 (최대 5개). 장면마다 --seconds 지정 가능',
+          },
+        },
+        { ...secondsOption, description: { en: 'Length of every shot that gives none, in seconds', ko: '각 장면의 길이(초)' } },
+        orientationOption,
+        qualityOption,
+        backendOption,
+        {
+          name: 'continuous',
+          type: 'boolean',
+          description: { en: "Each shot starts from the last frame of the one before (rendered in turn)", ko: '각 장면이 이전 장면의 마지막 프레임에서 시작 (순서대로 생성)' },
+        },
+      ],
+    },
+    {
+      name: 'extend',
+      description: { en: 'Continue a finished video from its last frame', ko: '완성된 동영상을 마지막 프레임에서 이어 만들기' },
+      permission: 'member',
+      spendsMoney: true,
+      examples: ['/sora extend j_4k2m9x --prompt the robot jumps into the sea --seconds 8'],
+      options: [
+        { ...jobOption, required: true, description: { en: 'The finished job to continue', ko: '이어 만들 완료된 작업' } },
+        {
+          name: 'prompt',
+          type: 'string',
+          freeText: true,
+          minLength: 3,
+          maxLength: 2000,
+          autocomplete: 'character-mention',
+          description: { en: 'What happens next (default: the same prompt)', ko: '이어질 내용 (기본: 같은 프롬프트)' },
+        },
+        { ...secondsOption, description: { en: 'Length of the new part, in seconds', ko: '추가할 길이(초)' } },
+      ],
+    },
+    {
+      name: 'retry',
+      description: { en: 'Render a failed shot of a storyboard again', ko: '실패한 장면 다시 만들기' },
+      permission: 'member',
+      spendsMoney: true,
+      examples: ['/sora retry b_4k2m9x --shot 2'],
+      options: [
+        { ...jobOption, name: 'board', required: true, autocomplete: undefined, description: { en: 'The storyboard id', ko: '스토리보드 ID' } },
+        { name: 'shot', type: 'integer', required: true, min: 1, max: 5, description: { en: 'The shot to render again', ko: '다시 만들 장면 번호' } },
+      ],
+    },
   ],
 } as const satisfies CommandSpec;
 
@@ -133,6 +207,7 @@ export const run: Runs<typeof spec> = {
   },
   async status({ studio, actor }, o) {
     if (!o.job) return { kind: 'jobs', jobs: (await studio.recentJobs(actor)).slice(0, 10) };
+    if (o.job.startsWith('b_')) return { kind: 'board', ...(await studio.boards.view(actor, o.job)) };
     const job = await studio.job(actor, o.job);
     const elapsed = job.state === 'running' ? elapsedProgress(job, job.progress, studio.backend(job.backend)?.capabilities, studio.clock.now()) : undefined;
     return { kind: 'job', job, position: studio.queuePosition(job.id), ...(elapsed && { elapsed }) };
@@ -142,5 +217,16 @@ export const run: Runs<typeof spec> = {
   },
   async remix({ studio, actor, surface }, o) {
     return { kind: 'accepted', accepted: await studio.remix(actor, o.job, o.prompt, surface) };
+  },
+  async storyboard({ studio, actor, surface }, o) {
+    const request = { shots: parseShots(o.shots), seconds: o.seconds, orientation: o.orientation ?? 'landscape', quality: o.quality ?? 'standard', backend: o.backend, continuous: o.continuous ?? false };
+    return { kind: 'board-accepted', accepted: await studio.boards.request(actor, request, surface) };
+  },
+  async extend({ studio, actor }, o) {
+    return { kind: 'board-accepted', accepted: await studio.boards.extend(actor, o.job, { prompt: o.prompt, seconds: o.seconds }) };
+  },
+  async retry({ studio, actor }, o) {
+    const board = await studio.boards.retry(actor, o.board, o.shot);
+    return { kind: 'board', ...(await studio.boards.view(actor, board.id)) };
   },
 };

@@ -27,6 +27,12 @@ export interface OptionSpec {
    * (`/sora generate @mascot waves` → prompt = "@mascot waves"). At most one per command.
    */
   positional?: boolean;
+  /**
+   * The positional words are segments separated by this character (a storyboard's shots). In the
+   * text syntax, `--flags` before the last separator stay in their segment (a shot's own `--seconds`);
+   * flags after it are the command's, for every segment.
+   */
+  segmentSeparator?: string;
   minLength?: number;
   maxLength?: number;
   min?: number;

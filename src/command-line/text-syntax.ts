@@ -72,10 +72,13 @@ export function parseTextCommand(line: string, commandName?: string): TextComman
   const positional = specs.find((o) => o.positional);
   const raw: Record<string, unknown> = {};
   const words: string[] = [];
+  // Segments (a storyboard's shots): flags before the last separator belong to their segment's words.
+  const separator = positional?.segmentSeparator;
+  const lastSeparator = separator === undefined ? -1 : tokens.findLastIndex((t) => !t.quoted && t.text.includes(separator));
 
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
-    const flag = isFlag(token) ? token.text.slice(2) : undefined;
+    const flag = isFlag(token) && i > lastSeparator ? token.text.slice(2) : undefined;
     if (flag === undefined) {
       if (token.text === '--help' && !token.quoted) return { kind: 'help', text: renderHelp(command.name) };
       words.push(token.quoted && /\s/.test(token.text) ? token.text : token.text);

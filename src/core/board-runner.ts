@@ -56,7 +56,11 @@ export class BoardRunner {
   /** Every live board picks up where its stored records say it stands. */
   async resume(): Promise<number> {
     const ids = await this.deps.boards.activeIds();
-    for (const id of ids) await this.advance(id).catch((error: unknown) => this.deps.logger.error({ err: error, board: id }, 'could not resume a storyboard'));
+    for (const id of ids) {
+      // An adapter that died between accepting and posting: the board runs anyway, as a single job would.
+      const step = async () => ((await this.deps.boards.get(id))?.started === false ? this.start(id) : this.advance(id));
+      await step().catch((error: unknown) => this.deps.logger.error({ err: error, board: id }, 'could not resume a storyboard'));
+    }
     return ids.length;
   }
 

@@ -4,6 +4,7 @@
  * them with its own markup: the console in plain text, Slack and Discord with
  * `*bold*` and backticks, and options in the syntax the user types there.
  */
+import { describeBoard, describeBoardAccepted } from './present-board.js';
 import type { Reply } from './replies.js';
 import { formatUsd, type Micros } from './money.js';
 import type { DurationNotice } from './router.js';
@@ -175,6 +176,10 @@ export function describeReply(reply: Reply, m: Markup = chatMarkdown): string {
         : reply.characters.map((c) => `• @${c.name}${c.description ? ` — ${c.description}` : ''} (by ${c.ownerName})`).join('\n');
     case 'character-deleted':
       return `Deleted @${reply.character.name}.`;
+    case 'board-accepted':
+      return describeBoardAccepted(reply, m);
+    case 'board':
+      return describeBoard(reply.board, reply.lines, m);
     case 'cost':
       return describeCost(reply.report, m);
     case 'budget': {

@@ -20,6 +20,7 @@ import type { Surface } from '../../core/ports.js';
 import { describeReply, elapsedProgress, plainText, progressBar } from '../../core/present.js';
 import type { Studio } from '../../core/studio.js';
 import type { Actor, JobEvent, JobRecord } from '../../core/types.js';
+import { consoleBoardView } from './console-board.js';
 import { pipedScreen, terminalScreen, type ConsoleScreen } from './console-screen.js';
 
 export interface ConsoleAdapterConfig {
@@ -94,6 +95,8 @@ export function createConsoleAdapter(config: ConsoleAdapterConfig): ConsoleAdapt
           return void print(`[${job.id}] cancelled by ${event.byName}.`);
       }
     },
+    // Piped output gets a line per change of a shot's state; a terminal also gets the live percentages.
+    updateBoard: consoleBoardView({ print, progress: (id, text) => (interactive ? screen?.progress(id, text) : undefined), displayPath }),
   };
   studio.attachSurface(surface);
 
@@ -119,6 +122,7 @@ export function createConsoleAdapter(config: ConsoleAdapterConfig): ConsoleAdapt
       const reply = await runCommand(parsed.command, { studio, actor, surface: { platform: 'console' }, resolveAttachment, resolveMemberName });
       print(describeReply(reply, plainText));
       if (reply.kind === 'accepted') await studio.startJob(reply.accepted.job.id);
+      if (reply.kind === 'board-accepted') await studio.boards.start(reply.accepted.board.id);
     } catch (error) {
       if (error instanceof CommandInputError) print(`${error.userMessage}${error.usage ? `\nUsage:\n${error.usage}` : ''}`);
       else if (error instanceof UserFacingError) print(error.userMessage);
