@@ -5,8 +5,9 @@
  * burst of commands queues all of them behind one another on the store.
  *
  * It relies on what the KeyedMutex already assumes: one process writes these
- * documents. Readers get a copy, so a change that fails to persist never
- * leaks into the cached version.
+ * documents; a store other processes also write (`shared`) is read every time.
+ * Readers get a copy, so a change that fails to persist never leaks into the
+ * cached version.
  */
 import type { KeyValueStore } from './ports.js';
 
@@ -16,6 +17,7 @@ export class DocumentCache {
   constructor(private readonly store: KeyValueStore) {}
 
   async read<T>(key: string): Promise<T | undefined> {
+    if (this.store.shared) return this.store.get<T>(key);
     if (this.documents.has(key)) return structuredClone(this.documents.get(key)) as T | undefined;
     const value = await this.store.get<T>(key);
     // A concurrent writer may have filled the entry while we waited: the newest write wins.
@@ -25,6 +27,6 @@ export class DocumentCache {
 
   async write(key: string, value: unknown): Promise<void> {
     await this.store.set(key, value);
-    this.documents.set(key, structuredClone(value));
+    if (!this.store.shared) this.documents.set(key, structuredClone(value));
   }
 }

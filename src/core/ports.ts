@@ -125,6 +125,11 @@ export interface Surface {
 // ---------------------------------------------------------------------------
 
 export interface KeyValueStore {
+  /**
+   * True when other processes may write the same keys (Redis, Postgres): then no document may be
+   * cached in-process (core/document-cache.ts), or one replica would go on reading another's old caps.
+   */
+  readonly shared?: boolean;
   get<T>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown, ttlMs?: number): Promise<void>;
   delete(key: string): Promise<void>;

@@ -86,7 +86,7 @@ export async function openStore(url: string, options: StoreOptions): Promise<Key
 // The port over one keyv instance
 // ---------------------------------------------------------------------------
 
-function wrapKeyv(keyv: Keyv, logger: Logger, afterClose?: () => Promise<void>): KeyValueStore {
+function wrapKeyv(keyv: Keyv, logger: Logger, shared: boolean): KeyValueStore {
   let closed: Promise<void> | undefined;
   // The Redis adapter reconnects on demand, so without this a closed store would quietly come back to life.
   const assertOpen = () => {
@@ -94,6 +94,7 @@ function wrapKeyv(keyv: Keyv, logger: Logger, afterClose?: () => Promise<void>):
   };
   keyv.on('error', (error: unknown) => logger.warn({ err: error }, 'store adapter reported an error'));
   return {
+    shared,
     async get<T>(key: string): Promise<T | undefined> {
       assertOpen();
       return (await keyv.get<T>(key)) ?? undefined;
@@ -115,7 +116,6 @@ function wrapKeyv(keyv: Keyv, logger: Logger, afterClose?: () => Promise<void>):
     close(): Promise<void> {
       closed ??= (async () => {
         await keyv.disconnect();
-        await afterClose?.();
       })();
       return closed;
     },
@@ -179,7 +179,7 @@ async function openSqlite(url: string, namespace: string, options: StoreOptions,
     throw openFailure(url, error, 'Check that the directory exists and is writable by the bot.');
   }
   logger.info({ store: 'sqlite', file }, 'store opened');
-  return wrapKeyv(newKeyv(adapter, namespace, true), logger);
+  return wrapKeyv(newKeyv(adapter, namespace, true), logger, false);
 }
 
 // ---------------------------------------------------------------------------
@@ -215,7 +215,7 @@ async function openRedis(url: string, namespace: string, options: StoreOptions, 
   const adapter = new KeyvRedis(client as never, { namespace, throwOnErrors: true, throwOnConnectError: true });
   logger.info({ store: 'redis', url: describeStoreUrl(url), namespace }, 'store opened');
   // The Redis adapter prefixes keys itself (`namespace::key`), so keyv must not add a second prefix.
-  return wrapKeyv(newKeyv(adapter, namespace, false), logger);
+  return wrapKeyv(newKeyv(adapter, namespace, false), logger, true);
 }
 
 // ---------------------------------------------------------------------------
@@ -296,5 +296,5 @@ async function openPostgres(url: string, namespace: string, options: StoreOption
     throw openFailure(url, adapterError ?? error, 'Is Postgres running, and may this user create tables in that database?');
   }
   logger.info({ store: 'postgres', url: describeStoreUrl(url), table, namespace }, 'store opened');
-  return wrapKeyv(newKeyv(adapter, namespace, true), logger);
+  return wrapKeyv(newKeyv(adapter, namespace, true), logger, true);
 }

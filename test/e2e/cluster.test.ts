@@ -67,6 +67,11 @@ describe('two bot processes on one Postgres', { skip: !hasPostgres && 'Postgres 
     assert.deepEqual(reservations.map((r) => r.job_id).sort(), accepted.sort(), 'each accepted job holds its reservation');
     const migrations = await query<{ name: string }>(url, 'SELECT name FROM kysely_migration');
     assert.deepEqual(migrations.map((m) => m.name), [...new Set(migrations.map((m) => m.name))], 'migrated once');
+
+    // A cap an admin changes through one process holds in the other at once (no per-process copy of the settings).
+    await a!.ask({ type: 'setBudget', amountMicros: 4_400_000 }, 'budgetSet');
+    const more = await b!.ask({ type: 'accept', requests: requests(200).slice(0, 3) }, 'accepted');
+    assert.equal(more.jobIds.length, 1, 'the raised cap fits exactly one more $0.40 job');
   });
 
   it('a webhook delivered to the process that does not follow the job completes it at once', async () => {

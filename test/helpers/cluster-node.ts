@@ -13,17 +13,19 @@ import { createLogger } from '../../src/log.js';
 export type ClusterCommand =
   | { type: 'accept'; requests: Array<{ userId: string; input: GenerationInput }> }
   | { type: 'generate'; userId: string; input: GenerationInput }
+  | { type: 'setBudget'; amountMicros: number }
   | { type: 'stop' };
 
 export type ClusterMessage =
   | { type: 'ready'; port: number; backends: Array<{ id: string; webhook: boolean }> }
   | { type: 'accepted'; jobIds: string[]; refused: string[] }
   | { type: 'generated'; jobId: string }
+  | { type: 'budgetSet' }
   | { type: 'event'; jobId: string; event: string; state: string };
 
 const send = (message: ClusterMessage) => process.send!(message);
 const tenant = process.env.CLUSTER_TENANT ?? 'test:cluster';
-const actorOf = (userId: string) => ({ tenant, userId, displayName: userId, isAdmin: false });
+const actorOf = (userId: string, isAdmin = false) => ({ tenant, userId, displayName: userId, isAdmin });
 
 const surface: Surface = {
   platform: 'test',
@@ -49,6 +51,9 @@ process.on('message', (command: ClusterCommand) => {
     } else if (command.type === 'generate') {
       const accepted = await bot.studio.generate(actorOf(command.userId), command.input, { platform: 'test' });
       send({ type: 'generated', jobId: accepted.job.id });
+    } else if (command.type === 'setBudget') {
+      await bot.studio.setBudget(actorOf('admin', true), { amountMicros: command.amountMicros });
+      send({ type: 'budgetSet' });
     } else {
       await bot.stop();
       process.exit(0);
