@@ -21,13 +21,21 @@ const STATES = Object.keys(JOB_TRANSITIONS) as JobState[];
 /** A provider status with only the fields a test cares about. */
 const st = (s: Partial<ProviderStatus> & Pick<ProviderStatus, 'state'>): ProviderStatus => ({ progress: undefined, queuePosition: undefined, error: undefined, seconds: undefined, ...s });
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+/** Every move (`from→to`) the runner made in the scenarios below, as the store saw it: the last test checks the table against it. */
+const taken = new Set<string>();
 
 /** A KeyValueStore in a Map; `onSet` sees every write in order (the test's view of persistence). */
 class MemoryStore implements KeyValueStore {
   readonly data = new Map<string, string>();
   onSet: (key: string, value: unknown) => void = () => {};
+  /** A read that fails once (a store fault), when this returns true for the key and its stored value. */
+  failRead: ((key: string, value: unknown) => boolean) | undefined;
   async get<T>(key: string): Promise<T | undefined> {
     const raw = this.data.get(key);
+    if (raw !== undefined && this.failRead?.(key, JSON.parse(raw))) {
+      this.failRead = undefined;
+      throw new Error('disk I/O error');
+    }
     return raw === undefined ? undefined : (JSON.parse(raw) as T);
   }
   async set(key: string, value: unknown): Promise<void> {
@@ -48,25 +56,34 @@ class Signal<T = void> {
 
 /** A backend the test scripts: submit answers from `submits`, status from `statuses`. */
 class FakeBackend implements Backend {
-  readonly id = 'fake';
-  readonly capabilities = capabilities({ displayName: 'Fake Video', seconds: [4, 8] });
+  readonly capabilities;
   readonly submitted: GenerationRequest[] = [];
   readonly created: string[] = [];
   readonly cancelled: string[] = [];
-  submits: (() => Promise<{ providerJobId: string }>)[] = [];
+  submits: ((signal?: AbortSignal) => Promise<{ providerJobId: string }>)[] = [];
   statuses: ProviderStatus[] = [];
+  /** When set, opening the result fails with it. */
+  resultError: Error | undefined;
   createFails = 0;
   private createdCount = 0;
 
-  async submit(request: GenerationRequest): Promise<{ providerJobId: string }> {
+  constructor(
+    readonly id = 'fake',
+    microsPerSecond = 100_000,
+  ) {
+    this.capabilities = capabilities({ displayName: id === 'fake' ? 'Fake Video' : id, seconds: [4, 8], price: { kind: 'per-second', microsPerSecond: { standard: microsPerSecond, high: microsPerSecond } } });
+  }
+
+  async submit(request: GenerationRequest, signal?: AbortSignal): Promise<{ providerJobId: string }> {
     this.submitted.push(request);
     const next = this.submits.shift();
-    return next ? next() : { providerJobId: `p${this.submitted.length}` };
+    return next ? next(signal) : { providerJobId: `p${this.submitted.length}` };
   }
   async status(): Promise<ProviderStatus> {
     return this.statuses.shift() ?? st({ state: 'completed' });
   }
   async openResult() {
+    if (this.resultError) throw this.resultError;
     return { body: Readable.from([Buffer.from('video')]), contentLength: 5, contentType: 'video/mp4' };
   }
   async cancel(providerJobId: string): Promise<void> {
@@ -118,15 +135,23 @@ class RecordingSurface implements Surface {
   }
 }
 
-function setup() {
-  const store = new MemoryStore();
+function setup(options: { store?: MemoryStore; backends?: FakeBackend[]; perBackend?: number } = {}) {
+  const store = options.store ?? new MemoryStore();
   const clock = new ManualClock();
-  const backend = new FakeBackend();
+  const backends = options.backends ?? [new FakeBackend()];
+  const backend = backends[0] ?? new FakeBackend();
   const log: string[] = [];
   const ledger = new KeyValueLedger(store);
-  // The order of money and state writes, as the store sees them.
+  // The order of money and state writes, as the store sees them; and each move of each job.
+  const states = new Map<string, JobState>();
+  for (const [key, raw] of store.data) if (key.startsWith('job:')) states.set(key, (JSON.parse(raw) as JobRecord).state);
   store.onSet = (key, value) => {
-    if (key.startsWith('job:')) log.push(`state:${(value as JobRecord).state}`);
+    if (!key.startsWith('job:')) return;
+    const state = (value as JobRecord).state;
+    log.push(`state:${state}`);
+    const before = states.get(key);
+    if (before !== undefined && before !== state) taken.add(`${before}→${state}`);
+    states.set(key, state);
   };
   const recordingLedger = Object.assign(Object.create(ledger) as KeyValueLedger, {
     release: async (tenant: string, month: string, jobId: string) => {
@@ -142,12 +167,12 @@ function setup() {
     store,
     clock,
     logger: quiet,
-    backends: [backend],
+    backends,
     media,
     defaults: { tenantCapMicros: 100_000_000, userCapMicros: 100_000_000, policy: 'cost' },
     referencePriceBackend: backend.id,
     jobDeadlineMs: 60 * 60_000,
-    concurrency: { perBackend: 4, perTenant: 4 },
+    concurrency: { perBackend: options.perBackend ?? 4, perTenant: 4 },
     publicUrl: undefined,
     ledger: recordingLedger,
   });
@@ -157,8 +182,14 @@ function setup() {
   const generate = (prompt = 'a fox in the snow') =>
     studio.generate(actor, { prompt, seconds: 4, orientation: 'landscape', quality: 'standard', backend: undefined, imagePath: undefined, remixOf: undefined }, { platform: 'test' });
   const reserved = async () => (await ledger.summary('test:A', (await studio.jobs.recent('test:A'))[0]!.ledgerMonth)).total;
-  return { store, clock, backend, log, studio, surface, generate, reserved, actor };
+  const until = async (entry: string) => {
+    while (!log.includes(entry)) await clock.advance(5_000, 5_000);
+  };
+  return { store, clock, backend, log, studio, surface, generate, reserved, actor, until };
 }
+
+/** A submit that hangs until its step is aborted, as a slow provider does. */
+const hangs = (signal?: AbortSignal) => new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
 
 /** A stored job in a given state, for the table tests. */
 async function storedJob(jobs: JobRepository, state: JobState): Promise<JobRecord> {
@@ -257,6 +288,92 @@ describe('the runner through the lifecycle', () => {
   });
 });
 
+describe('the runner takes every other move in the table', () => {
+  it('cancels a job still waiting for a slot (queued → cancelled)', async () => {
+    const t = setup({ perBackend: 1 });
+    t.backend.statuses = [st({ state: 'running', progress: 10 })];
+    await t.generate('first');
+    await t.until('state:running');
+    const { job } = await t.generate('second');
+    assert.equal((await t.studio.jobs.get(job.id))?.state, 'queued');
+    await t.studio.cancel(t.actor, job.id);
+    assert.equal((await t.studio.jobs.get(job.id))?.state, 'cancelled');
+  });
+
+  it('cancels a job while the provider is still taking it (submitting → cancelled)', async () => {
+    const t = setup();
+    t.backend.submits = [hangs];
+    const { job } = await t.generate();
+    await t.until('state:submitting');
+    await t.studio.cancel(t.actor, job.id);
+    assert.equal((await t.studio.jobs.get(job.id))?.state, 'cancelled');
+    assert.equal((await t.reserved()).reservedMicros, 0);
+  });
+
+  it('cancels a submitted job before its first look (submitted → cancelled)', async () => {
+    const t = setup();
+    const { job } = await t.generate();
+    while (!t.log.includes('state:submitted')) await t.clock.advance(0);
+    await t.studio.cancel(t.actor, job.id);
+    assert.deepEqual(t.backend.cancelled, ['p1']);
+  });
+
+  it('falls back to the next backend when the first one is down (submitting → queued → submitting)', async () => {
+    const down = new FakeBackend('fake');
+    const spare = new FakeBackend('spare', 200_000);
+    down.submits = [() => Promise.reject(new ProviderError({ kind: 'transient', backend: 'fake', message: 'upstream 503' }))];
+    const t = setup({ backends: [down, spare] });
+    const { job } = await t.generate();
+    await t.until('state:delivered');
+    assert.equal(spare.submitted.length, 1);
+    assert.equal((await t.studio.jobs.get(job.id))?.backend, 'spare');
+    assert.equal((await t.reserved()).spentMicros, 800_000, 'charged at the backend that made it');
+  });
+
+  it('fails a job the provider gives up on mid-render (running → failed)', async () => {
+    const t = setup();
+    t.backend.statuses = [st({ state: 'running', progress: 30 }), st({ state: 'failed', error: new ProviderError({ kind: 'transient', backend: 'fake', message: 'render crashed' }) })];
+    await t.generate();
+    await t.until('state:failed');
+    assert.equal((await t.reserved()).reservedMicros, 0);
+  });
+
+  it('fails a job whose result cannot be downloaded, without charging (downloading → failed)', async () => {
+    const t = setup();
+    t.backend.resultError = new ProviderError({ kind: 'not_found', backend: 'fake', message: 'no such video' });
+    const { job } = await t.generate();
+    const failed = t.surface.next(job.id, 'failed');
+    await t.until('state:failed');
+    await failed;
+    assert.ok(!t.log.includes('settle'));
+    assert.equal((await t.reserved()).spentMicros, 0);
+  });
+
+  it('fails a job when the store breaks while it is posted (delivering → failed)', async () => {
+    const t = setup();
+    t.store.failRead = (key, value) => key.startsWith('job:') && (value as JobRecord).state === 'delivering';
+    const { job } = await t.generate();
+    const failed = t.surface.next(job.id, 'failed');
+    await t.until('state:failed');
+    assert.match((await failed).type === 'failed' ? ((await failed) as { reason: string }).reason : '', /went wrong inside the bot/);
+    assert.equal(t.surface.events.filter((e) => e.event.type === 'finished').length, 0);
+  });
+
+  it('fails the jobs a restarted process can no longer send (queued → failed, submitting → failed)', async () => {
+    const before = setup({ perBackend: 1 });
+    before.backend.submits = [hangs];
+    await before.generate('first');
+    await before.until('state:submitting');
+    await before.generate('second');
+    // The next process runs without the backend both jobs were routed to.
+    const after = setup({ store: before.store, backends: [new FakeBackend('other')] });
+    await after.studio.resume();
+    while (after.log.filter((l) => l === 'state:failed').length < 2) await after.clock.advance(1_000, 1_000);
+    const jobs = await after.studio.jobs.recent('test:A');
+    assert.deepEqual(jobs.map((j) => [j.state, j.error?.code]), [['failed', 'backend_gone'], ['failed', 'backend_gone']]);
+  });
+});
+
 describe('healing a character the provider forgot', () => {
   async function withMascot(t: ReturnType<typeof setup>) {
     await t.studio.characters.add(character('Mascot', { bindings: { fake: { kind: 'provider-character', id: 'char_forgotten', createdAt: 0 } } }));
@@ -299,5 +416,12 @@ describe('healing a character the provider forgot', () => {
     assert.match(event.type === 'failed' ? event.reason : '', /Fake Video no longer knew the character @Mascot/);
     assert.equal(t.backend.submitted.length, 1);
     assert.equal((await t.reserved()).reservedMicros, 0);
+  });
+});
+
+describe('the table against the runner', () => {
+  it('every move the table allows is one the runner was seen to make above', () => {
+    const untested = STATES.flatMap((from) => JOB_TRANSITIONS[from].map((to) => `${from}→${to}`)).filter((move) => !taken.has(move));
+    assert.deepEqual(untested, [], `no runner scenario takes ${untested.join(', ')}: add one`);
   });
 });
