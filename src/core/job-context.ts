@@ -29,6 +29,8 @@ export interface JobRunnerDeps {
   publicUrl: string | undefined;
   referencePrice: (seconds: number, quality: Quality) => Micros;
   capsFor: (tenant: string, userId: string) => Promise<{ tenantCapMicros: Micros; userCapMicros: Micros }>;
+  /** Steps running at once (default STEP_LIMIT in job-runner.ts). */
+  stepLimit?: number;
 }
 
 /** The step a live job takes next when its turn comes. */

@@ -13,7 +13,9 @@ import { deliverStep, downloadStep } from './job-delivery.js';
 import { firstPollDelay, pollStep } from './job-follow.js';
 import { canTransition, IllegalTransition, JobClosed, JobLifecycle } from './job-lifecycle.js';
 import { JobNotifier } from './job-notifier.js';
+import { QueuePositions } from './queue-positions.js';
 import { submitStep } from './job-submit.js';
+import { StepSlots } from './step-slots.js';
 import type { Backend, Logger, ProviderStatus, Surface } from './ports.js';
 import { priceFor } from './pricing.js';
 import { TimerQueue } from './timer-queue.js';
@@ -21,6 +23,8 @@ import { TERMINAL_STATES, type JobRecord, type SurfaceRef } from './types.js';
 
 export type { JobRunnerDeps } from './job-context.js';
 
+/** Steps running at once (see step-slots.ts): enough to keep every provider's HTTP pool busy. */
+export const STEP_LIMIT = 64;
 const INTERNAL_FAILURE = 'Something went wrong inside the bot while making this video. Your budget was not charged; try again.';
 
 export class JobRunner {
@@ -30,17 +34,18 @@ export class JobRunner {
   private readonly live = new Map<string, LiveJob>();
   private readonly byProviderId = new Map<string, string>();
   private readonly timers: TimerQueue;
+  private readonly slots: StepSlots;
   private readonly tasks = new Set<Promise<void>>();
   private idleWaiters: (() => void)[] = [];
-  private readonly queuedPositions = new Map<string, number>();
-  private positionsDirty = false;
-  private positionsScheduled = false;
+  private readonly positions: QueuePositions;
   private stopped = false;
 
   constructor(private readonly deps: JobRunnerDeps) {
     this.lifecycle = new JobLifecycle(deps.jobs, deps.clock);
     this.notifier = new JobNotifier(this.lifecycle, deps.clock, deps.logger);
+    this.positions = new QueuePositions(deps.scheduler, this.lifecycle, this.notifier, deps.clock);
     this.timers = new TimerQueue(deps.clock, (jobId) => this.run(jobId));
+    this.slots = new StepSlots(deps.stepLimit ?? STEP_LIMIT, (jobId) => this.begin(jobId));
     this.ctx = {
       deps,
       lifecycle: this.lifecycle,
@@ -52,7 +57,7 @@ export class JobRunner {
       backendOf: (backendId) => backendOrRefuse(deps.backends, backendId),
     };
     deps.scheduler.onDispatch((entry) => {
-      this.markPositionsDirty();
+      this.positions.moved();
       this.dispatch(entry.jobId);
     });
   }
@@ -87,7 +92,9 @@ export class JobRunner {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.positions.stop();
     this.timers.stop();
+    this.slots.clear();
     for (const live of this.live.values()) live.abort?.abort(new Error('shutting down'));
     await Promise.allSettled([...this.tasks]);
   }
@@ -142,14 +149,22 @@ export class JobRunner {
     this.run(jobId);
   }
 
-  /** Runs the job's next step, unless it is already running one. */
+  /** Runs the job's next step once a step slot is free, unless it is already running or waiting for one. */
   private run(jobId: string): void {
     const live = this.live.get(jobId);
-    if (!live || live.cancelled || this.stopped || live.abort) return;
+    if (!live || live.cancelled || this.stopped || live.abort || this.slots.has(jobId)) return;
+    this.slots.request(jobId);
+  }
+
+  /** The job got a step slot; it gives the slot back when the step ends. */
+  private begin(jobId: string): void {
+    const live = this.live.get(jobId);
+    if (!live || live.cancelled || this.stopped || live.abort) return this.slots.release();
     const task = this.steps(live);
     this.tasks.add(task);
     void task.finally(() => {
       this.tasks.delete(task);
+      this.slots.release();
       this.signalIdle();
     });
   }
@@ -247,10 +262,11 @@ export class JobRunner {
   private forget(live: LiveJob): void {
     this.releaseSlot(live);
     this.timers.remove(live.id);
+    this.slots.drop(live.id);
     if (this.live.get(live.id) === live) this.live.delete(live.id);
     if (live.providerKey && this.byProviderId.get(live.providerKey) === live.id) this.byProviderId.delete(live.providerKey);
     this.notifier.forget(live.id);
-    this.queuedPositions.delete(live.id);
+    this.positions.forget(live.id);
     this.signalIdle();
   }
 
@@ -286,7 +302,7 @@ export class JobRunner {
       throw error;
     }
     this.deps.scheduler.remove(jobId);
-    this.queuedPositions.delete(jobId);
+    this.positions.forget(jobId);
     this.log.info({ job: jobId, code, charged: charge }, 'job failed');
     await this.notifier.notify(job, { type: 'failed', reason: userMessage });
   }
@@ -313,8 +329,8 @@ export class JobRunner {
       backend.cancel(job.providerJobId).catch((error: unknown) => this.log.warn({ err: error, job: jobId }, 'provider cancel failed'));
     }
     this.deps.scheduler.finish(jobId);
-    this.queuedPositions.delete(jobId);
-    this.markPositionsDirty();
+    this.positions.forget(jobId);
+    this.positions.moved();
     this.log.info({ job: jobId, by: byName }, 'job cancelled');
     await this.notifier.notify(job, { type: 'cancelled', byName });
     return job;
@@ -329,29 +345,5 @@ export class JobRunner {
     else live.poked = true;
     if (this.timers.has(live.id)) this.timers.schedule(live.id, this.deps.clock.now());
     return true;
-  }
-
-  // -------------------------------------------------------------------------
-  // Queue positions
-  // -------------------------------------------------------------------------
-
-  private markPositionsDirty(): void {
-    this.positionsDirty = true;
-    if (this.positionsScheduled || this.stopped) return;
-    this.positionsScheduled = true;
-    // Batched: one pass tells every waiting job its new place, at most once a second.
-    // Not tracked in `tasks`: waiting on it would keep `idle()` from ever resolving on a stopped clock.
-    void this.deps.clock.sleep(1_000).then(async () => {
-      this.positionsScheduled = false;
-      if (!this.positionsDirty || this.stopped) return;
-      this.positionsDirty = false;
-      for (const [jobId, position] of this.deps.scheduler.positions()) {
-        if (this.queuedPositions.get(jobId) === position) continue;
-        const job = await this.lifecycle.get(jobId);
-        if (!job || TERMINAL_STATES.has(job.state)) continue;
-        this.queuedPositions.set(jobId, position);
-        await this.notifier.notify(job, { type: 'queued', position });
-      }
-    });
   }
 }
