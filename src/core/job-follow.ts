@@ -18,11 +18,12 @@ function usesWebhook(ctx: StepContext, backend: Backend): boolean {
 
 /** How long a job just submitted (or resumed) waits before its first look. */
 export function firstPollDelay(ctx: StepContext, live: LiveJob): number {
-  // A resumed job is caught up at once; a fresh one gives the provider a moment.
+  // A resumed job is caught up at once; a fresh one gives the provider a moment, counted from
+  // its submission, so a job resumed after a restart does not wait that moment a second time.
   if (live.running || live.polls > 0) return 0;
   const backend = ctx.deps.backends.get(live.backend);
   if (backend && usesWebhook(ctx, backend)) return nextPollDelayMs({ elapsedMs: 0, progress: undefined, previousProgress: undefined, previousDelayMs: undefined, webhook: true });
-  return POLL_FIRST_MS;
+  return Math.max(0, POLL_FIRST_MS - (ctx.deps.clock.now() - live.since));
 }
 
 export async function pollStep(ctx: StepContext, live: LiveJob, signal: AbortSignal): Promise<StepResult> {
