@@ -102,8 +102,8 @@ export class DiscordSurface implements Surface {
   /** The core's notifier hands over one job's events one at a time, so two edits never race for the same status message. */
   async update(job: JobRecord, event: JobEvent): Promise<Partial<SurfaceRef> | void> {
     const ref = parseDiscordRef(job.surface);
-    const memory = this.remember(job.id);
     if (ref.deliveryMessageId && event.type !== 'finished') return;
+    const memory = this.remember(job.id);
     const patch: Partial<DiscordRef> = {};
     const threadId = memory.threadId ?? ref.threadId ?? (await this.openThread(job, ref, patch));
     memory.threadId = threadId;
@@ -137,6 +137,8 @@ export class DiscordSurface implements Surface {
       patch.interactionToken = undefined;
       patch.tokenExpiresAt = undefined;
     }
+    // The job's last event was shown: what is left to know about it is in its stored ref (a repeated `finished` finds the delivery there or in the thread).
+    if (event.type === 'finished' || event.type === 'failed' || event.type === 'cancelled') this.memory.delete(job.id);
     return Object.keys(patch).length > 0 ? (patch as Partial<SurfaceRef>) : undefined;
   }
 

@@ -127,8 +127,11 @@ export class SlackSurface implements Surface {
       ).ts;
       patch.statusTs = statusTs;
     }
-    if (view.final) this.lastShown.delete(job.id);
-    else this.lastShown.set(job.id, shown);
+    if (view.final) {
+      // Nothing more will be shown for this job; a repeated `finished` finds its upload in the stored ref or the thread.
+      this.lastShown.delete(job.id);
+      this.uploaded.delete(job.id);
+    } else this.lastShown.set(job.id, shown);
     return Object.keys(patch).length > 0 ? patch : undefined;
   }
 
