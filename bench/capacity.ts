@@ -80,9 +80,17 @@ const rampS = (Date.now() - rampStarted) / 1000;
 const delay = monitorEventLoopDelay({ resolution: 1 });
 delay.enable();
 let rssMax = 0;
+// Where the RSS goes at its peak: the V8 heap (reserved), or outside it (native buffers, malloc, code).
+let heapTotalAtMax = 0;
+let heapTotalMax = 0;
 const windowEnd = Date.now() + WINDOW_S * 1000;
 while (Date.now() < windowEnd) {
-  rssMax = Math.max(rssMax, process.memoryUsage().rss);
+  const sample = process.memoryUsage();
+  if (sample.rss > rssMax) {
+    rssMax = sample.rss;
+    heapTotalAtMax = sample.heapTotal;
+  }
+  heapTotalMax = Math.max(heapTotalMax, sample.heapTotal);
   await realWait(100);
 }
 delay.disable();
@@ -105,6 +113,8 @@ emitResult({
   rssStartMb: round(rssBefore / MB),
   rssMaxMb: round(rssMax / MB),
   heapUsedMb: round(memory.heapUsed / MB),
+  heapTotalAtRssMaxMb: round(heapTotalAtMax / MB),
+  heapTotalMaxMb: round(heapTotalMax / MB),
   externalMb: round(memory.external / MB),
   liveHeapMb,
   loopDelayP50Ms: round(delay.percentile(50) / 1e6, 2),
