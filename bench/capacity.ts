@@ -10,27 +10,27 @@
  * the provider, RSS and event-loop delay (perf_hooks monitorEventLoopDelay)
  * are sampled for a window that includes the first round of polls.
  *
- * Usage: node --import tsx bench/capacity.ts [jobs] [windowSeconds] [tsx|build]
- * With `build`, the bot's code is the compiled `dist/src` (run `npm run build`
- * first): plain JavaScript, loaded as is (tsx leaves a type-module package's
- * .js files alone), so the figure is the one a production deployment sees.
+ * Usage: node --import tsx bench/capacity.ts [jobs] [windowSeconds]   (the bot as `npm start` runs it)
+ *    or: node dist/bench/capacity.js [jobs] [windowSeconds]           (as the Dockerfile runs it)
+ * The second is this file compiled with the bot (`tsc -p tsconfig.bench.json`)
+ * and run by plain node: no tsx loader, whose hooks thread alone holds about
+ * 40 MB, so the figure is the one a production deployment sees.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
+import { startBot } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
 import type { Actor } from '../src/core/types.js';
+import { silentLogger } from '../src/log.js';
 import { emitResult, MB, realWait, round, startPeer, until } from './lib.js';
 
 const JOBS = Number(process.argv[2] ?? 10_000);
 const WINDOW_S = Number(process.argv[3] ?? 20);
-const FROM = process.argv[4] === 'build' ? 'build' : 'tsx';
-// A variable specifier, so tsc does not resolve it: dist/ exists only after a build.
-const codeDir = FROM === 'build' ? '../dist/src/' : '../src/';
-const { startBot } = (await import(`${codeDir}app.js`)) as typeof import('../src/app.js');
-const { loadConfig } = (await import(`${codeDir}config.js`)) as typeof import('../src/config.js');
-const { silentLogger } = (await import(`${codeDir}log.js`)) as typeof import('../src/log.js');
+// Compiled, this file runs from dist/bench/ and `../src/` is the compiled bot beside it.
+const FROM = import.meta.url.endsWith('.js') ? 'build' : 'tsx';
 const TEAMS = 100;
 const BATCH = 250;
 const actor = (tenant: string, userId: string): Actor => ({ tenant, userId, displayName: userId, isAdmin: false });

@@ -6,8 +6,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
-export const REPO_DIR = fileURLToPath(new URL('..', import.meta.url));
+// A measurement compiled for plain node (tsconfig.bench.json) runs from dist/bench/; the sources stay in bench/.
+const compiled = import.meta.url.endsWith('/dist/bench/lib.js');
+export const REPO_DIR = fileURLToPath(new URL(compiled ? '../..' : '..', import.meta.url));
+export const BENCH_DIR = `${REPO_DIR}bench/`;
 
 /** Nearest-rank percentile of an unsorted sample. */
 export function percentile(values: readonly number[], p: number): number {

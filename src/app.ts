@@ -19,7 +19,7 @@ import { createBotHttpServer, type BotHttpServer } from './http/server.js';
 import { createLogger, type Logger } from './log.js';
 import { createMediaStore, type BotMediaStore, type MediaStoreOptions } from './media/media-store.js';
 import { parseMediaUrl } from './media/s3-storage.js';
-import { startSimulator, type Simulator } from './simulator/server.js';
+import type { Simulator } from './simulator/server.js';
 import { openStore } from './store/keyv-store.js';
 import { startPgEventBus, type ProviderEventBus } from './store/pg-events.js';
 import { openSqlStore, sqlEngineOf } from './store/sql/index.js';
@@ -157,6 +157,8 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
 
     let simulator: Simulator | undefined;
     if (simulatorWanted(config)) {
+      // Loaded only when used: a bot with provider keys does not carry the simulator's protocols and schemas.
+      const { startSimulator } = await import('./simulator/server.js');
       simulator = await startSimulator({
         clock,
         logger,

@@ -16,12 +16,9 @@
  *   the adapter a pool of our own that logs such errors and reconnects.
  */
 import { mkdir } from 'node:fs/promises';
-import pg from 'pg';
 import path from 'node:path';
 import Keyv from 'keyv';
 import KeyvSqlite from '@keyv/sqlite';
-import KeyvRedis, { createClient } from '@keyv/redis';
-import KeyvPostgres from '@keyv/postgres';
 import type { KeyValueStore } from '../core/ports.js';
 import type { Logger } from '../log.js';
 
@@ -187,6 +184,8 @@ async function openSqlite(url: string, namespace: string, options: StoreOptions,
 // ---------------------------------------------------------------------------
 
 async function openRedis(url: string, namespace: string, options: StoreOptions, logger: Logger): Promise<KeyValueStore> {
+  // Loaded only when the store is Redis: a bot on SQLite does not carry the client (~4 MB of heap).
+  const { default: KeyvRedis, createClient } = await import('@keyv/redis');
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const client = createClient({
     url,
@@ -229,36 +228,37 @@ interface PgPool {
 }
 type PgModule = { Pool: new (config: Record<string, unknown>) => PgPool };
 
-/** `pg` is a direct dependency so the store owns its pool (see OwnedPoolPostgres). */
-function loadPg(): PgModule {
-  return pg as unknown as PgModule;
-}
+/**
+ * @keyv/postgres with a pool owned by this store instead of the adapter's crash-prone global one.
+ * `pg` is a direct dependency for that. Both load only when the store is Postgres.
+ */
+async function loadOwnedPoolPostgres() {
+  const [{ default: KeyvPostgres }, { default: pg }] = await Promise.all([import('@keyv/postgres'), import('pg')]);
+  const { Pool } = pg as unknown as PgModule;
+  return class OwnedPoolPostgres extends KeyvPostgres {
+    // `declare`, not a field: the base constructor calls connect() before a
+    // subclass field initializer would run, and that initializer would then
+    // reset the pool to undefined and leak it past disconnect().
+    declare private ownedPool: PgPool | undefined;
 
-/** @keyv/postgres with a pool owned by this store instead of the adapter's crash-prone global one. */
-class OwnedPoolPostgres extends KeyvPostgres {
-  // `declare`, not a field: the base constructor calls connect() before a
-  // subclass field initializer would run, and that initializer would then
-  // reset the pool to undefined and leak it past disconnect().
-  declare private ownedPool: PgPool | undefined;
-
-  override async connect(): Promise<(sql: string, values?: unknown) => Promise<unknown[]>> {
-    const pool = this.poolFor();
-    return async (sql, values) => (await pool.query(sql, values as unknown[] | undefined)).rows;
-  }
-
-  override async disconnect(): Promise<void> {
-    await this.ownedPool?.end();
-  }
-
-  private poolFor(): PgPool {
-    if (!this.ownedPool) {
-      const settings = this.opts as unknown as { pool: Record<string, unknown>; onPoolError: (error: Error) => void };
-      const { Pool } = loadPg();
-      this.ownedPool = new Pool(settings.pool);
-      this.ownedPool.on('error', settings.onPoolError);
+    override async connect(): Promise<(sql: string, values?: unknown) => Promise<unknown[]>> {
+      const pool = this.poolFor();
+      return async (sql, values) => (await pool.query(sql, values as unknown[] | undefined)).rows;
     }
-    return this.ownedPool;
-  }
+
+    override async disconnect(): Promise<void> {
+      await this.ownedPool?.end();
+    }
+
+    private poolFor(): PgPool {
+      if (!this.ownedPool) {
+        const settings = this.opts as unknown as { pool: Record<string, unknown>; onPoolError: (error: Error) => void };
+        this.ownedPool = new Pool(settings.pool);
+        this.ownedPool.on('error', settings.onPoolError);
+      }
+      return this.ownedPool;
+    }
+  };
 }
 
 async function openPostgres(url: string, namespace: string, options: StoreOptions, logger: Logger): Promise<KeyValueStore> {
@@ -272,6 +272,7 @@ async function openPostgres(url: string, namespace: string, options: StoreOption
   // (`?options=-c search_path=…`), where the ledger and job tables (src/store/sql) also live.
   const schema = /search_path=([a-z_][a-z0-9_]{0,62})/.exec(new URL(url).searchParams.get('options') ?? '')?.[1] ?? 'public';
   let adapterError: unknown;
+  const OwnedPoolPostgres = await loadOwnedPoolPostgres();
   const adapter = new OwnedPoolPostgres({
     uri: url,
     schema,
