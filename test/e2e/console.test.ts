@@ -1,16 +1,15 @@
 /**
  * `npm start` with a piped script, as a newcomer runs it: a real child process
  * with no provider keys, so the bot starts the simulator and talks to it over
- * real HTTP; SQLite in a temp DATA_DIR.
+ * real HTTP; SQLite in a temp DATA_DIR. The README's demo script is checked
+ * against the README in demo-twice.test.ts, which runs it anyway.
  */
 import assert from 'node:assert/strict';
 import { runPipedBot } from '../helpers/piped-bot.js';
-import { mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-
-const root = path.resolve(import.meta.dirname, '../..');
 
 describe('console adapter, as `npm start` with piped input', () => {
   it('creates a character from a clip, generates a video naming it, saves a playable MP4 and exits 0', async () => {
@@ -43,39 +42,6 @@ describe('console adapter, as `npm start` with piped input', () => {
       assert.equal(head.subarray(4, 8).toString('latin1'), 'ftyp');
       assert.doesNotMatch(result.stdout + result.stderr, /at \w+ \(|Error:/);
       assert.doesNotMatch(result.stdout, /"level":/, "logs stay off stdout while the console owns it");
-    } finally {
-      await rm(dataDir, { recursive: true, force: true });
-    }
-  });
-
-  it("prints what the README's demo shows for `npm start < examples/demo.txt`", async () => {
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'console-demo-'));
-    try {
-      const script = await readFile(path.join(root, 'examples/demo.txt'), 'utf8');
-      const result = await runPipedBot(script, { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', USER: 'alice', SIMULATOR_SECONDS_PER_VIDEO_SECOND: '0.05' });
-      assert.equal(result.code, 0, result.stderr);
-      const readme = await readFile(path.join(root, 'README.md'), 'utf8');
-      const block = /npm start < examples\/demo\.txt\n```\n\n```\n([\s\S]*?)```/.exec(readme)?.[1];
-      assert.ok(block, 'the README has the demo block right after the command');
-      // Ids, sizes, the month and the data path differ per run; progress lines depend on timing.
-      const normalize = (text: string) =>
-        text
-          .replaceAll(dataDir, 'data')
-          .replace(/j_[a-z0-9]{8}/g, 'j_ID')
-          .replace(/\d+ KiB/g, 'N KiB')
-          .replace(/\d{4}-\d{2}/g, 'YYYY-MM')
-          .split('\n')
-          .filter((l) => l !== '' && !/^\[j_ID\] (sending|generating|downloading)/.test(l));
-      const expected = normalize(block);
-      const actual = normalize(result.stdout);
-      // The README elides the per-backend lines after the first three.
-      const elided = expected.indexOf('  … (one line per backend)');
-      assert.ok(elided > 0);
-      const firstAfter = expected[elided + 1]!;
-      const resume = actual.findIndex((l, i) => i >= elided && l === firstAfter);
-      assert.deepEqual(actual.slice(0, elided), expected.slice(0, elided));
-      assert.ok(actual.slice(elided, resume).every((l) => l.startsWith('• ')), 'only backend lines are elided');
-      assert.deepEqual(actual.slice(resume), expected.slice(elided + 1));
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
