@@ -21,8 +21,7 @@ import { createMediaStore, type BotMediaStore, type MediaStoreOptions } from './
 import { parseMediaUrl } from './media/s3-storage.js';
 import type { Simulator } from './simulator/server.js';
 import { openStore } from './store/keyv-store.js';
-import { startPgEventBus, type ProviderEventBus } from './store/pg-events.js';
-import { openSqlStore, sqlEngineOf } from './store/sql/index.js';
+import type { ProviderEventBus } from './store/pg-events.js';
 import { createWebhookHandler, webhookReceivers } from './webhooks/index.js';
 
 /** How often DATA_DIR is swept for files past FILE_RETENTION_DAYS. */
@@ -143,14 +142,14 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     // keyv keeps the expiring keys (webhook replay ids) and the documents not yet moved to tables.
     // Stable across restarts, so a restarted replica picks its own jobs up at once; replicas differ by host or DATA_DIR.
     const replicaId = config.REPLICA_ID ?? `${os.hostname()}:${path.resolve(config.dataDir)}`;
-    const tables =
-      sqlEngineOf(config.storeUrl) === 'postgres'
-        ? await openSqlStore(config.storeUrl, {
-            dataDir: config.dataDir,
-            logger,
-            replica: { id: replicaId, now: () => clock.now(), timeoutMs: config.REPLICA_TIMEOUT_SECONDS * 1000 },
-          })
-        : undefined;
+    // The tables' module loads only for Postgres (sqlEngineOf's test), so a bot on SQLite does not carry `pg`.
+    const tables = /^postgres(ql)?:/i.test(config.storeUrl)
+      ? await (await import('./store/sql/index.js')).openSqlStore(config.storeUrl, {
+          dataDir: config.dataDir,
+          logger,
+          replica: { id: replicaId, now: () => clock.now(), timeoutMs: config.REPLICA_TIMEOUT_SECONDS * 1000 },
+        })
+      : undefined;
     if (tables) cleanups.push(() => tables.close());
     // Runs after the runner has stopped (cleanups run in reverse): the other replicas take this one's jobs at once.
     if (tables) cleanups.push(() => tables.jobs.forget());
@@ -252,6 +251,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     );
     // With replicas, the job may be followed by another one: tell them all (src/store/pg-events.ts).
     if (tables?.database.pool) {
+      const { startPgEventBus } = await import('./store/pg-events.js');
       events = await startPgEventBus({
         url: config.storeUrl,
         pool: tables.database.pool,
