@@ -6,6 +6,8 @@
  * acknowledgement reaches it:
  * - discord: INTERACTION_CREATE on the fake gateway → the type-5 (defer)
  *   callback POST arriving at the fake, through the real discord.js client;
+ * - discord-http: the fake's signed POST to /discord/interactions → the
+ *   type-5 defer arriving as its HTTP response (DISCORD_GATEWAY=off);
  * - slack-http: a signed slash-command POST to /slack/events → Bolt's HTTP ack;
  * - slack-socket: a Socket Mode envelope → the client's `{envelope_id}` ack.
  *
@@ -16,8 +18,12 @@
  * BENCH_IN_PROCESS=1 runs the bot inside this process instead (fakes included in
  * its event loop: pessimistic).
  *
- * Usage: node --import tsx bench/ack-latency.ts discord|slack-http|slack-socket [count]
+ * `reference` as the third argument runs bench/reference-bot.ts (the same
+ * libraries, acknowledging only) in the bot's place, on the same fakes.
+ *
+ * Usage: node --import tsx bench/ack-latency.ts discord|discord-http|slack-http|slack-socket [count] [reference]
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
@@ -34,12 +40,14 @@ import { emitResult, percentile, REPO_DIR, round, until } from './lib.js';
 
 const platform = process.argv[2] ?? 'discord';
 const COUNT = Number(process.argv[3] ?? 500);
+const REFERENCE = process.argv[4] === 'reference';
 /** A burst spread over servers and members, as a busy bot sees it; budgets set high so none is refused. */
 const GUILDS = 10;
 const USERS = 50;
 const SIGNING_SECRET = 'bench-signing-secret';
 
-const clock = new ManualClock();
+// Starts at the real time: HTTP interactions are signed with the fake's clock and checked against the bot's.
+const clock = new ManualClock(Date.now());
 const sim = await startSimulator({ clock, renderMsPerVideoSecond: 60_000, concurrency: 1_000, render: { ffmpegPath: false } });
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bench-ack-'));
 const baseEnv: Record<string, string> = {
@@ -73,12 +81,12 @@ function freePort(): Promise<number> {
 
 /** Starts the bot with this environment: as a child process (default) or in this process. */
 async function launchBot(env: Record<string, string>): Promise<{ port: number; stop: () => Promise<void> }> {
-  if (IN_PROCESS) {
+  if (IN_PROCESS && !REFERENCE) {
     const bot = await startBot(loadConfig(env), { clock, logger: silentLogger });
     return { port: bot.port, stop: () => bot.stop() };
   }
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', REFERENCE ? 'bench/reference-bot.ts' : 'src/main.ts', ...(REFERENCE ? [platform] : [])], {
     cwd: REPO_DIR,
     env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -99,10 +107,19 @@ async function launchBot(env: Record<string, string>): Promise<{ port: number; s
   };
 }
 
-if (platform === 'discord') {
+if (platform === 'discord' || platform === 'discord-http') {
   const fake = new FakeDiscord({ clock });
   await fake.start();
-  const bot = await launchBot({ ...baseEnv, DISCORD_TOKEN: 'discord-bench-token', DISCORD_APPLICATION_ID: fake.applicationId, DISCORD_API_URL: fake.apiUrl });
+  const keys = generateKeyPairSync('ed25519');
+  const overHttp = platform === 'discord-http';
+  const bot = await launchBot({
+    ...baseEnv,
+    DISCORD_TOKEN: 'discord-bench-token',
+    DISCORD_APPLICATION_ID: fake.applicationId,
+    DISCORD_API_URL: fake.apiUrl,
+    ...(overHttp ? { DISCORD_PUBLIC_KEY: keys.publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('hex'), DISCORD_GATEWAY: 'off' } : {}),
+  });
+  if (overHttp) fake.deliverOverHttp(`http://127.0.0.1:${bot.port}/discord/interactions`, keys.privateKey);
   const guilds = Array.from({ length: GUILDS }, (_, g) => String(910_000_000_000_000_000n + BigInt(g)));
   const channels = guilds.map((g) => fake.addChannel(g).id);
   const users: FakeUser[] = Array.from({ length: USERS }, (_, u) => ({ id: String(810_000_000_000_000_000n + BigInt(u)), username: `member${u}` }));
@@ -172,6 +189,7 @@ if (platform === 'discord') {
 
 emitResult({
   platform,
+  bot: REFERENCE ? 'reference' : 'bot',
   count: latencies.length,
   p50Ms: round(percentile(latencies, 50)),
   p99Ms: round(percentile(latencies, 99)),
