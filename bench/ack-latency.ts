@@ -98,7 +98,7 @@ async function launchBot(env: Record<string, string>): Promise<{ port: number; s
     } catch {
       return false;
     }
-  }, 'the bot process to be ready', 30_000, 20);
+  }, 'the bot process to be ready', 120_000, 20);
   return {
     port,
     stop: async () => {

@@ -8,6 +8,7 @@
 import { DefaultRestOptions } from '@discordjs/rest';
 import { Client, Events, GatewayIntentBits, Routes, type Interaction } from 'discord.js';
 import { z } from 'zod';
+import { AFTER_ACK_CONCURRENCY, AfterAckGate } from '../after-ack.js';
 import type { ChatAdapterContext, ChatAdapterHandle } from '../index.js';
 import { handleAutocomplete } from './autocomplete.js';
 import type { DiscordDeps } from './interaction-context.js';
@@ -64,7 +65,7 @@ export async function startDiscordAdapter(ctx: DiscordAdapterConfig): Promise<Ch
     },
   });
   let botUserId: string | undefined;
-  const deps: DiscordDeps = { studio: ctx.studio, rest: client.rest, clock: ctx.clock, logger: log, media: ctx.media, config, applicationId, places: new DiscordPlaceAccess(client.rest, ctx.clock, log) };
+  const deps: DiscordDeps = { studio: ctx.studio, rest: client.rest, clock: ctx.clock, logger: log, media: ctx.media, config, applicationId, places: new DiscordPlaceAccess(client.rest, ctx.clock, log), afterAck: new AfterAckGate(AFTER_ACK_CONCURRENCY) };
   const surface = new DiscordSurface({ rest: client.rest, clock: ctx.clock, logger: log, media: ctx.media, botUserId: () => client.user?.id ?? botUserId, capabilities: (id) => ctx.studio.backend(id)?.capabilities });
   ctx.studio.attachSurface(surface);
 

@@ -19,6 +19,7 @@ import { UserFacingError } from '../../core/errors.js';
 import type { Studio } from '../../core/studio.js';
 import { tenantId, type Actor } from '../../core/types.js';
 import type { Logger } from '../../log.js';
+import type { AfterAckGate } from '../after-ack.js';
 import type { BotMediaStore } from '../../media/media-store.js';
 import { ALREADY_ACKNOWLEDGED, discordCode, UNKNOWN_INTERACTION } from './api-errors.js';
 import { isServerAdmin } from './permissions.js';
@@ -35,6 +36,8 @@ export interface DiscordDeps {
   applicationId: string;
   /** Who can see which channel: the core's `actor.canSee` (place-access.ts). */
   places: DiscordPlaceAccess;
+  /** What runs after an interaction's defer (after-ack.ts). */
+  afterAck: AfterAckGate;
 }
 
 /**

@@ -72,35 +72,38 @@ export async function launchJob(deps: DiscordDeps, interaction: JobInteraction, 
   }
   const job = accepted.job;
   try {
-    const summary = clip(`<@${interaction.user.id}> ${describeAccepted({ kind: 'accepted', accepted }, discordMarkdown)}`);
-    let anchorId: string;
-    if (options.slow) {
-      // The ephemeral defer cannot become public: confirm privately and post the public message with the bot token.
-      await interaction.editReply({ content: `Job \`${job.id}\` accepted; follow it in the thread.` });
-      anchorId = idSchema.parse(
-        await rest.post(Routes.channelMessages(threadId ?? ref.channelId), { body: { content: summary, allowed_mentions: { parse: [] } } }),
-      ).id;
-      // The token's replies are ephemeral here: keep it only for ephemeral notes.
-    } else {
-      await interaction.deferReply();
-      anchorId = (await interaction.editReply({ content: summary, allowedMentions: { parse: [] } })).id;
-    }
-    let thread = threadId;
-    if (!thread) {
-      thread = idSchema.parse(
-        await rest.post(Routes.threads(ref.channelId, anchorId), { body: { name: threadName(job), auto_archive_duration: 1440 } }),
-      ).id;
-    }
-    const status = idSchema.parse(
-      await rest.post(Routes.channelMessages(thread), {
-        body: {
-          content: statusText(job, { stage: 'queued', progress: undefined, position: studio.queuePosition(job.id) }),
-          components: jobButtons(job.id, ['cancel']),
-          allowed_mentions: { parse: [] },
-        },
-      }),
-    );
-    await studio.startJob(job.id, { threadId: thread, statusMessageId: status.id, replyMessageId: anchorId });
+    // The public defer on its own; what follows waits its turn behind other interactions' defers (after-ack.ts).
+    if (!options.slow) await interaction.deferReply();
+    await deps.afterAck.run(async () => {
+      const summary = clip(`<@${interaction.user.id}> ${describeAccepted({ kind: 'accepted', accepted }, discordMarkdown)}`);
+      let anchorId: string;
+      if (options.slow) {
+        // The ephemeral defer cannot become public: confirm privately and post the public message with the bot token.
+        await interaction.editReply({ content: `Job \`${job.id}\` accepted; follow it in the thread.` });
+        anchorId = idSchema.parse(
+          await rest.post(Routes.channelMessages(threadId ?? ref.channelId), { body: { content: summary, allowed_mentions: { parse: [] } } }),
+        ).id;
+        // The token's replies are ephemeral here: keep it only for ephemeral notes.
+      } else {
+        anchorId = (await interaction.editReply({ content: summary, allowedMentions: { parse: [] } })).id;
+      }
+      let thread = threadId;
+      if (!thread) {
+        thread = idSchema.parse(
+          await rest.post(Routes.threads(ref.channelId, anchorId), { body: { name: threadName(job), auto_archive_duration: 1440 } }),
+        ).id;
+      }
+      const status = idSchema.parse(
+        await rest.post(Routes.channelMessages(thread), {
+          body: {
+            content: statusText(job, { stage: 'queued', progress: undefined, position: studio.queuePosition(job.id) }),
+            components: jobButtons(job.id, ['cancel']),
+            allowed_mentions: { parse: [] },
+          },
+        }),
+      );
+      await studio.startJob(job.id, { threadId: thread, statusMessageId: status.id, replyMessageId: anchorId });
+    });
   } catch (error) {
     // Budget is reserved but the job has nowhere to show itself: cancel it so nothing is charged.
     logger.error({ err: error, job: job.id }, 'could not open the thread for a job; cancelling it');

@@ -4,6 +4,7 @@
  * Mode for workspaces that cannot expose a public URL.
  */
 import path from 'node:path';
+import { AFTER_ACK_CONCURRENCY, AfterAckGate } from '../after-ack.js';
 import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import { ConfigError } from '../../config.js';
 import type { ChatAdapterContext, ChatAdapterHandle } from '../index.js';
@@ -67,6 +68,7 @@ export async function startSlackAdapter(ctx: ChatAdapterContext): Promise<ChatAd
   const apiHost = slackApiUrl ? new URL(slackApiUrl).host : undefined;
   const runtime: SlackRuntime = {
     studio: ctx.studio,
+    afterAck: new AfterAckGate(AFTER_ACK_CONCURRENCY),
     client: app.client,
     members,
     places: new SlackPlaceAccess(app.client, ctx.clock, logger),

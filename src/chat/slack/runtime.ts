@@ -10,6 +10,7 @@ import { UserFacingError } from '../../core/errors.js';
 import type { Accepted, Studio } from '../../core/studio.js';
 import type { Actor } from '../../core/types.js';
 import type { Logger } from '../../log.js';
+import type { AfterAckGate } from '../after-ack.js';
 import { parentMessageForAccepted, statusMessage, statusView } from './blocks.js';
 import { jobMetadata, PARENT_EVENT, STATUS_EVENT } from './job-messages.js';
 import type { SlackMembers } from './members.js';
@@ -27,6 +28,8 @@ export interface SlackRuntime {
   surface: SlackSurface;
   logger: Logger;
   sharedFiles: SharedFileOptions;
+  /** What runs after a command's ack (after-ack.ts). */
+  afterAck: AfterAckGate;
 }
 
 const postedSchema = z.object({ ts: z.string().min(1) });

@@ -55,7 +55,7 @@ export function slashCommandListener(rt: SlackRuntime) {
       return;
     }
     await ack();
-    await answerCommand(rt, p, parsed.command, respond);
+    await rt.afterAck.run(() => answerCommand(rt, p, parsed.command, respond));
   };
 }
 
