@@ -13,6 +13,7 @@ import type { Logger } from '../../log.js';
 import { parentMessage, statusMessage, statusView } from './blocks.js';
 import { findJobThread, jobMetadata, PARENT_EVENT, STATUS_EVENT } from './job-messages.js';
 import { uploadFileToThread } from './upload.js';
+import { slackBoardView } from './board-surface.js';
 import { formatUsd } from '../../core/money.js';
 import { elapsedProgress } from '../../core/present.js';
 
@@ -53,11 +54,16 @@ export class SlackSurface implements Surface {
   private readonly lastShown = new Map<string, string>();
   private readonly uploaded = new Map<string, string>();
 
+  /** Storyboards and extensions (board-surface.ts). */
+  readonly updateBoard: NonNullable<Surface['updateBoard']>;
+
   constructor(
     private readonly client: webApi.WebClient,
     private readonly studio: Studio,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.updateBoard = slackBoardView(client, logger);
+  }
 
   private backendName(job: JobRecord): string {
     return this.studio.backend(job.backend)?.capabilities.displayName ?? job.backend;

@@ -3,6 +3,8 @@ import type { App } from '@slack/bolt';
 import { COMMANDS } from '../../../../commands/index.js';
 import { ACTION, REMIX_VIEW } from '../blocks.js';
 import type { SlackRuntime } from '../runtime.js';
+import { BOARD_ACTION } from '../board-surface.js';
+import { boardShotsListener, retryShotListener } from './actions/board-actions.js';
 import { cancelJobListener } from './actions/cancel-job.js';
 import { remixJobListener } from './actions/remix-job.js';
 import { retryJobListener } from './actions/retry-job.js';
@@ -16,5 +18,7 @@ export function register(app: App, rt: SlackRuntime): void {
   app.action(ACTION.cancel, cancelJobListener(rt));
   app.action(ACTION.remix, remixJobListener(rt));
   app.action(ACTION.retry, retryJobListener(rt));
+  app.action(BOARD_ACTION.retryShot, retryShotListener(rt));
+  app.action(BOARD_ACTION.shots, boardShotsListener(rt));
   app.view(REMIX_VIEW, remixSubmittedListener(rt));
 }

@@ -120,6 +120,11 @@ async function present(rt: SlackRuntime, reply: Reply, actor: Actor, p: SlashCom
     case 'cost':
       await respond({ response_type: 'ephemeral', ...costBlocks(reply.report) });
       return;
+    case 'board-accepted':
+      // The acceptance (price, budget left) goes to the requester; the board's thread is public.
+      await respond(ephemeral(replyText(reply)));
+      await rt.studio.boards.start(reply.accepted.board.id);
+      return;
     default:
       await respond(ephemeral(replyText(reply)));
   }
