@@ -66,7 +66,7 @@ for (let i = 0; i < JOBS; i += BATCH) {
       const n = i + k;
       return bot.studio.generate(
         actor(`team${n % TEAMS}`, `member${Math.floor(n / TEAMS) % 100}`),
-        { prompt: `a paper boat drifting down a rainy street, take ${n}`, seconds: 4, orientation: 'landscape', quality: 'standard', backend: 'openai', imagePath: undefined, remixOf: undefined },
+        { prompt: `a paper boat drifting down a rainy street, take ${n}`, seconds: 4, orientation: 'landscape', resolution: '720p', audio: undefined, backend: 'openai', imagePath: undefined, remixOf: undefined },
         { platform: 'bench' },
       );
     }),

@@ -131,7 +131,7 @@ async function botVariant(variant: 'adaptive' | 'webhook'): Promise<VariantResul
       const n = jobIds.length;
       const accepted = await tb.bot.studio.generate(
         actor('bench-team', `u${n}`),
-        { prompt: `a paper boat drifting down a rainy street, take ${n}`, seconds: VIDEO_SECONDS, orientation: 'landscape', quality: 'standard', backend, imagePath: undefined, remixOf: undefined },
+        { prompt: `a paper boat drifting down a rainy street, take ${n}`, seconds: VIDEO_SECONDS, orientation: 'landscape', resolution: '720p', audio: undefined, backend, imagePath: undefined, remixOf: undefined },
         { platform: 'test' },
       );
       jobIds.push(accepted.job.id);

@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
-import { usdToMicros, type Micros } from './core/money.js';
+import { usdToMicros } from './core/money.js';
+import type { PriceOverride } from './core/pricing.js';
+import type { Resolution, Sound } from './core/types.js';
 
 const optionalText = z
   .string()
@@ -55,20 +57,25 @@ const positiveInt = (fallback: number, max = 1_000_000) =>
     .max(max, `must be at most ${max}`)
     .default(fallback);
 
-/** `openai.standard=0.12,apiyi.standard=0.10`: per-second or per-video USD by backend and quality. */
+/**
+ * `fal-veo31.1080p.on=0.45,kling.720p=0.09`: per-second or per-video USD by backend, resolution and,
+ * optionally, sound (`on`/`off`; without it, every sound the backend prices there). `standard` and
+ * `high` still mean 720p and 1080p, as `--quality` does.
+ */
 const priceOverrides = z
   .string()
   .trim()
   .default('')
   .transform((v, ctx) => {
-    const out: Record<string, Partial<Record<'standard' | 'high', Micros>>> = {};
+    const out: Record<string, PriceOverride> = {};
     for (const part of v.split(',').map((p) => p.trim()).filter(Boolean)) {
-      const m = /^([a-z0-9_-]+)\.(standard|high)=\$?(\d{1,6}(?:\.\d{1,6})?)$/.exec(part);
+      const m = /^([a-z0-9_-]+)\.(standard|high|720p|1080p|4k)(?:\.(on|off))?=\$?(\d{1,6}(?:\.\d{1,6})?)$/.exec(part);
       if (!m) {
-        ctx.addIssue({ code: 'custom', message: `"${part}" must look like backend.quality=USD, e.g. openai.standard=0.12` });
+        ctx.addIssue({ code: 'custom', message: `"${part}" must look like backend.resolution[.on|.off]=USD, e.g. openai.720p=0.12 or fal-veo31.1080p.off=0.25` });
         return z.NEVER;
       }
-      (out[m[1]!] ??= {})[m[2] as 'standard' | 'high'] = usdToMicros(m[3]!);
+      const resolution: Resolution = m[2] === 'standard' ? '720p' : m[2] === 'high' ? '1080p' : (m[2] as Resolution);
+      ((out[m[1]!] ??= {})[resolution] ??= {})[(m[3] as Sound | undefined) ?? 'any'] = usdToMicros(m[4]!);
     }
     return out;
   });
@@ -94,7 +101,6 @@ export const envSchema = z.object({
   OPENAI_API_KEY: optionalText,
   OPENAI_BASE_URL: url('OPENAI_BASE_URL').default('https://api.openai.com/v1'),
   OPENAI_VIDEO_MODEL: z.string().trim().min(1).default('sora-2'),
-  OPENAI_VIDEO_PRO_MODEL: z.string().trim().min(1).default('sora-2-pro'),
   OPENAI_AUTH_STYLE: z.enum(['bearer', 'azure-api-key']).default('bearer'),
 
   APIYI_API_KEY: optionalText,

@@ -44,7 +44,7 @@ describe('config', () => {
         assert.match(text, /STORE_URL must start with sqlite:\/\/, redis:\/\/ or postgres:\/\//);
         assert.match(text, /ROUTING_POLICY/);
         assert.match(text, /OPENAI_BASE_URL must be an http\(s\) URL/);
-        assert.match(text, /"openai=cheap" must look like backend\.quality=USD/);
+        assert.match(text, /"openai=cheap" must look like backend\.resolution\[\.on\|\.off\]=USD/);
         return true;
       },
     );
@@ -54,13 +54,19 @@ describe('config', () => {
   it('parses money exactly and collects every secret for log scrubbing', () => {
     const config = loadConfig({
       DEFAULT_USER_MONTHLY_BUDGET_USD: '12.345678',
-      PRICE_OVERRIDES: 'openai.standard=0.12, apiyi.standard=0.1',
+      PRICE_OVERRIDES: 'openai.standard=0.12, apiyi.standard=0.1, fal-veo31.4k.on=0.65, kling.1080p.off=0.11',
       OPENAI_API_KEY: 'sk-abcdef',
       SLACK_SIGNING_SECRET: 'shh-123456',
       STORE_URL: 'postgres://bot:p%40ss-word@127.0.0.1/test',
     });
     assert.equal(config.DEFAULT_USER_MONTHLY_BUDGET_USD, 12_345_678);
-    assert.deepEqual(config.PRICE_OVERRIDES, { openai: { standard: 120_000 }, apiyi: { standard: 100_000 } });
+    // `standard` is 720p, as `--quality standard` is; without `.on`/`.off` a price holds for whichever sound the backend prices.
+    assert.deepEqual(config.PRICE_OVERRIDES, {
+      openai: { '720p': { any: 120_000 } },
+      apiyi: { '720p': { any: 100_000 } },
+      'fal-veo31': { '4k': { on: 650_000 } },
+      kling: { '1080p': { off: 110_000 } },
+    });
     assert.ok(config.secrets.includes('sk-abcdef'));
     assert.ok(config.secrets.includes('shh-123456'));
     assert.ok(config.secrets.includes('p@ss-word'));

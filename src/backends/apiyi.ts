@@ -50,8 +50,8 @@ export type ApiyiBackend = Backend & {
   close(): Promise<void>;
 };
 
-/** "About $0.12 per video regardless of length" (the seed). High quality is not offered; the entry mirrors standard. */
-export const APIYI_DEFAULT_PRICE: PriceModel = { kind: 'per-video', micros: { standard: 120_000, high: 120_000 } };
+/** "About $0.12 per video regardless of length" (the seed), at 720p; Sora videos come with sound, with no switch for it. */
+export const APIYI_DEFAULT_PRICE: PriceModel = { kind: 'per-video', micros: { '720p': { on: 120_000 } } };
 
 export function apiyiCapabilities(options: {
   price: PriceModel;
@@ -67,7 +67,7 @@ export function apiyiCapabilities(options: {
     stabilityRank: 5,
     characters: { binding: 'provider-character', max: 2, mention: { kind: 'binding-id', template: '@{id}' }, needsFetchableClip: true },
     seconds: [...options.seconds].sort((a, b) => a - b),
-    sizes: { landscape: { standard: '1280x720' }, portrait: { standard: '720x1280' } },
+    sizes: { landscape: { '720p': '1280x720' }, portrait: { '720p': '720x1280' } },
     price: options.price,
     progress: 'percent',
     completion: 'poll',

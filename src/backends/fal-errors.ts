@@ -15,7 +15,7 @@ import type { Logger } from '../log.js';
 import { headerValue, safeProviderCode, type ErrorAnswer, type ErrorClassification } from './http/errors.js';
 
 /** fal input fields that carry an option the user picks. */
-const USER_FIELDS: Record<string, UserChosenField> = { duration: 'seconds', aspect_ratio: 'orientation', resolution: 'quality' };
+const USER_FIELDS: Record<string, UserChosenField> = { duration: 'seconds', aspect_ratio: 'orientation', resolution: 'resolution', generate_audio: 'audio' };
 
 interface ValidationItem {
   loc: unknown[];

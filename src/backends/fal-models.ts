@@ -14,16 +14,29 @@
  */
 import { z } from 'zod';
 import { usdToMicros } from '../core/money.js';
+import { RESOLUTIONS, type Resolution, type SoundPrices } from '../core/types.js';
+
+const sizeSchema = z.string().regex(/^\d+x\d+$/);
+
+/** One resolution a model makes: its sizes, its price with and without sound, and its endpoint when that differs. */
+const tierSchema = z.object({
+  /** fal model id at this resolution when it is another endpoint (Kling O3 pro for 1080p, 4k for 4k). */
+  endpoint: z.string().min(3).optional(),
+  landscape: sizeSchema.optional(),
+  portrait: sizeSchema.optional(),
+  /** USD per output second with sound (`on`) and without (`off`); a missing one means the model cannot make it. */
+  usdPerSecond: z.object({ on: z.number().nonnegative().optional(), off: z.number().nonnegative().optional() }),
+});
 
 export const falModelSchema = z.object({
   /** Backend id suffix: the backend is `fal-{key}`. Letters, digits and `-` (PRICE_OVERRIDES parses ids). */
   key: z.string().regex(/^[a-z0-9-]{2,24}$/),
   displayName: z.string().min(1),
   /**
-   * fal model id per quality; `high` falls back to `standard`. `withoutReferences` serves a
-   * video with no character, for models whose reference endpoint requires references (Veo 3.1).
+   * fal model id; a tier may name its own. `withoutReferences` serves a video with no character,
+   * for models whose reference endpoint requires references (Veo 3.1).
    */
-  endpoint: z.object({ standard: z.string().min(3), high: z.string().min(3).optional(), withoutReferences: z.string().min(3).optional() }),
+  endpoint: z.object({ standard: z.string().min(3), withoutReferences: z.string().min(3).optional() }),
   /**
    * How character frames travel:
    * - `elements`: `elements[{frontal_image_url, reference_image_urls}]`, one per character (`@Element1`).
@@ -41,31 +54,29 @@ export const falModelSchema = z.object({
   seconds: z.array(z.number().int().positive()).min(1),
   /** How `duration` is sent: `"5"`, `5`, or `"8s"` (Veo on fal). */
   durationFormat: z.enum(['string', 'number', 'seconds-suffix']),
-  /** Sent as `resolution` per quality, when the model takes one. */
-  resolution: z.object({ standard: z.string(), high: z.string().optional() }).optional(),
-  sizes: z.object({
-    landscape: z.object({ standard: z.string().optional(), high: z.string().optional() }),
-    portrait: z.object({ standard: z.string().optional(), high: z.string().optional() }),
-  }),
-  /** USD per output second, per quality (converted to micro-dollars). */
-  usdPerSecond: z.object({ standard: z.number().nonnegative(), high: z.number().nonnegative() }),
-  /**
-   * Token pricing (Seedance 2.0): tokens = width × height × seconds × 24 / 1024, at this many
-   * micro-dollars per token; replaces `usdPerSecond` when set, per the size of each quality.
-   */
-  microsPerToken: z.number().positive().optional(),
-  /** Extra input fields sent as they are (e.g. `generate_audio`). */
+  /** The model takes `resolution` (`"720p"`, `"1080p"`, `"4k"`); otherwise the endpoint decides it. */
+  sendsResolution: z.boolean(),
+  /** The boolean input that switches sound (`generate_audio`), sent on every request because defaults differ per model. */
+  audioField: z.string().min(1).optional(),
+  /** The resolutions the model makes. */
+  tiers: z.object({ '720p': tierSchema.optional(), '1080p': tierSchema.optional(), '4k': tierSchema.optional() }),
+  /** Extra input fields sent as they are. */
   extraInput: z.record(z.string(), z.unknown()).default({}),
   statusNote: z.string().default('Live on fal.ai; price and limits from the model page, November 2026.'),
 });
 
 export type FalModel = z.infer<typeof falModelSchema>;
+export type FalTier = z.infer<typeof tierSchema>;
+
+const WIDE = { landscape: '1280x720', portrait: '720x1280' };
+const FULL_HD = { landscape: '1920x1080', portrait: '1080x1920' };
+const UHD = { landscape: '3840x2160', portrait: '2160x3840' };
 
 export const DEFAULT_FAL_MODELS: FalModel[] = [
   {
     key: 'kling-o3',
     displayName: 'Kling O3 on fal',
-    endpoint: { standard: 'fal-ai/kling-video/o3/standard/reference-to-video', high: 'fal-ai/kling-video/o3/pro/reference-to-video' },
+    endpoint: { standard: 'fal-ai/kling-video/o3/standard/reference-to-video' },
     // Kling O3: `elements[]` of {frontal_image_url, reference_image_urls}, named `@Element1` in the prompt.
     references: { style: 'elements', field: 'elements', maxImages: 4 },
     mention: { kind: 'indexed', template: '@Element{n}' },
@@ -73,14 +84,22 @@ export const DEFAULT_FAL_MODELS: FalModel[] = [
     // fal-js `O3ProReferenceVideoI2VInput.duration`: the strings "3".."15".
     seconds: [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
     durationFormat: 'string',
-    resolution: undefined,
-    sizes: { landscape: { standard: '1280x720', high: '1920x1080' }, portrait: { standard: '720x1280', high: '1080x1920' } },
-    // https://fal.ai/models/fal-ai/kling-video/o3/standard/reference-to-video (checked 2026-12-02):
-    // $0.084/s with audio off, $0.112/s with audio on. Pro is priced as Kling v3 pro audio off ($0.112/s;
-    // $0.168/s with audio), unconfirmed for O3 pro. Audio stays off, so the price is the audio-off one.
-    usdPerSecond: { standard: 0.084, high: 0.112 },
-    extraInput: { generate_audio: false },
-    statusNote: 'Live on fal.ai: Kling O3 reference-to-video with persistent-look elements, no audio ($0.084/s; checked 2026-12-02).',
+    // No `resolution` input: the standard endpoint makes 720p, pro 1080p, 4k 4K (sizes unconfirmed, docs/providers.md).
+    sendsResolution: false,
+    // fal-js `O3ProReferenceVideoI2VInput.generate_audio?: boolean`, off by default on the model page.
+    audioField: 'generate_audio',
+    tiers: {
+      // https://fal.ai/models/fal-ai/kling-video/o3/standard/reference-to-video (checked 2026-12-02):
+      // $0.084/s with audio off, $0.112/s with audio on.
+      '720p': { ...WIDE, usdPerSecond: { off: 0.084, on: 0.112 } },
+      // Pro is priced as Kling v3 pro ($0.112/s off, $0.168/s on), unconfirmed for O3 pro.
+      '1080p': { endpoint: 'fal-ai/kling-video/o3/pro/reference-to-video', ...FULL_HD, usdPerSecond: { off: 0.112, on: 0.168 } },
+      // https://fal.ai/models/fal-ai/kling-video/o3/4k/reference-to-video/llms.txt (read 2026-12-02):
+      // "$0.42 regardless of whether audio is on or off"; same input type (fal-js `KlingVideoO34kReferenceToVideoInput`).
+      '4k': { endpoint: 'fal-ai/kling-video/o3/4k/reference-to-video', ...UHD, usdPerSecond: { off: 0.42, on: 0.42 } },
+    },
+    extraInput: {},
+    statusNote: 'Live on fal.ai: Kling O3 reference-to-video with persistent-look elements, sound optional ($0.084/s silent, $0.112/s with sound; checked 2026-12-02).',
   },
   {
     key: 'seedance2',
@@ -92,15 +111,21 @@ export const DEFAULT_FAL_MODELS: FalModel[] = [
     maxCharacters: 4,
     seconds: [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
     durationFormat: 'string',
-    resolution: { standard: '720p', high: '1080p' },
-    sizes: { landscape: { standard: '1280x720', high: '1920x1080' }, portrait: { standard: '720x1280', high: '1080x1920' } },
+    sendsResolution: true,
+    // fal-js `Seedance2R2VInput.generate_audio` (default true): "The cost of video generation is the
+    // same regardless of whether audio is generated or not."
+    audioField: 'generate_audio',
     // https://fal.ai/models/bytedance/seedance-2.0/reference-to-video (checked 2026-12-02): $0.014 per
     // 1,000 tokens, tokens = w × h × (input + output s) × 24 / 1024; references are images, so no input
-    // seconds: 720p = 21,600 tokens/s = $0.3024/s, 1080p = 48,600 tokens/s = $0.6804/s.
-    usdPerSecond: { standard: 0.3024, high: 0.6804 },
-    microsPerToken: 14,
+    // seconds: 720p = 21,600 tokens/s = $0.3024/s, 1080p = 48,600 = $0.6804/s, 4K = 194,400 = $2.7216/s
+    // (4K by the same formula, unconfirmed).
+    tiers: {
+      '720p': { ...WIDE, usdPerSecond: { off: 0.3024, on: 0.3024 } },
+      '1080p': { ...FULL_HD, usdPerSecond: { off: 0.6804, on: 0.6804 } },
+      '4k': { ...UHD, usdPerSecond: { off: 2.7216, on: 2.7216 } },
+    },
     extraInput: {},
-    statusNote: 'Live on fal.ai: ByteDance Seedance 2.0 reference-to-video, priced by tokens (~$0.30/s 720p, ~$0.68/s 1080p; checked 2026-12-02).',
+    statusNote: 'Live on fal.ai: ByteDance Seedance 2.0 reference-to-video, priced by tokens (~$0.30/s 720p, ~$0.68/s 1080p, sound at no extra cost; checked 2026-12-02).',
   },
   {
     key: 'veo31',
@@ -113,13 +138,18 @@ export const DEFAULT_FAL_MODELS: FalModel[] = [
     maxCharacters: 3,
     seconds: [8],
     durationFormat: 'seconds-suffix',
-    resolution: { standard: '720p', high: '1080p' },
-    sizes: { landscape: { standard: '1280x720', high: '1920x1080' }, portrait: { standard: '720x1280', high: '1080x1920' } },
-    // Veo 3.1 Standard with audio, $0.40/s as on Google's own price list after the 2026-04-07 cut
-    // (https://ai.google.dev/gemini-api/docs/pricing); fal's own page unconfirmed.
-    usdPerSecond: { standard: 0.4, high: 0.4 },
+    sendsResolution: true,
+    // fal-js `Veo31ReferenceToVideoInput.generate_audio` (default true).
+    audioField: 'generate_audio',
+    // https://fal.ai/models/fal-ai/veo3.1/reference-to-video/llms.txt (read 2026-12-02): "$0.20 without
+    // audio or $0.40 with audio for 720p or 1080p. At 4k, $0.40 per second without audio, or $0.60 with".
+    tiers: {
+      '720p': { ...WIDE, usdPerSecond: { off: 0.2, on: 0.4 } },
+      '1080p': { ...FULL_HD, usdPerSecond: { off: 0.2, on: 0.4 } },
+      '4k': { ...UHD, usdPerSecond: { off: 0.4, on: 0.6 } },
+    },
     extraInput: {},
-    statusNote: 'Live on fal.ai: Google Veo 3.1 reference-to-video (with audio), $0.40/s (fal price unconfirmed, 2026-12-02).',
+    statusNote: 'Live on fal.ai: Google Veo 3.1 reference-to-video, $0.20/s silent, $0.40/s with sound (4K $0.40/$0.60; checked 2026-12-02).',
   },
   {
     key: 'wan27',
@@ -133,13 +163,18 @@ export const DEFAULT_FAL_MODELS: FalModel[] = [
     seconds: [2, 3, 4, 5, 6, 7, 8, 9, 10],
     // fal-js `Wan27ReferenceToVideoInput.duration`: an INTEGER 2..10 (a string is a 422).
     durationFormat: 'number',
-    resolution: { standard: '720p', high: '1080p' },
-    sizes: { landscape: { standard: '1280x720', high: '1920x1080' }, portrait: { standard: '720x1280', high: '1080x1920' } },
+    sendsResolution: true,
+    // fal-js `Wan27ReferenceToVideoInput` has no audio input: declared silent (that its output has no
+    // sound is unconfirmed; a delivered file with sound is logged, see docs/providers.md).
+    audioField: undefined,
     // https://fal.ai/models/fal-ai/wan/v2.7/reference-to-video (checked 2026-12-02): a flat $0.10/s at
-    // 720p and 1080p (input video seconds are billed too; the bot sends images only).
-    usdPerSecond: { standard: 0.1, high: 0.1 },
+    // 720p and 1080p (input video seconds are billed too; the bot sends images only). No 4K.
+    tiers: {
+      '720p': { ...WIDE, usdPerSecond: { off: 0.1 } },
+      '1080p': { ...FULL_HD, usdPerSecond: { off: 0.1 } },
+    },
     extraInput: {},
-    statusNote: 'Live on fal.ai: Wan 2.7 reference-to-video, up to 5 characters (flat $0.10/s; checked 2026-12-02).',
+    statusNote: 'Live on fal.ai: Wan 2.7 reference-to-video, up to 5 characters, silent (flat $0.10/s; checked 2026-12-02).',
   },
 ];
 
@@ -166,13 +201,14 @@ export function resolveFalModels(enabled: string[] | undefined, json: string | u
   });
 }
 
-export function falMicrosPerSecond(model: FalModel): { standard: number; high: number } {
-  if (model.microsPerToken !== undefined) {
-    const perSecond = (size: string | undefined, fallbackUsd: number): number => {
-      const [w, h] = (size ?? '').split('x').map(Number);
-      return w && h ? Math.round(((w * h * 24) / 1024) * model.microsPerToken!) : usdToMicros(fallbackUsd);
-    };
-    return { standard: perSecond(model.sizes.landscape.standard, model.usdPerSecond.standard), high: perSecond(model.sizes.landscape.high, model.usdPerSecond.high) };
+/** The model's prices per resolution and sound, in micro-dollars per second. */
+export function falPriceTable(model: FalModel): Partial<Record<Resolution, SoundPrices>> {
+  const table: Partial<Record<Resolution, SoundPrices>> = {};
+  for (const resolution of RESOLUTIONS) {
+    const tier = model.tiers[resolution];
+    if (!tier) continue;
+    const { on, off } = tier.usdPerSecond;
+    table[resolution] = { ...(on !== undefined && { on: usdToMicros(on) }), ...(off !== undefined && { off: usdToMicros(off) }) };
   }
-  return { standard: usdToMicros(model.usdPerSecond.standard), high: usdToMicros(model.usdPerSecond.high) };
+  return table;
 }

@@ -14,9 +14,9 @@
 import { z } from 'zod';
 import { ProviderError } from '../core/errors.js';
 import type { Backend, GenerationRequest, ProviderStatus, ResultStream } from '../core/ports.js';
-import type { BackendCapabilities, PriceModel } from '../core/types.js';
+import { RESOLUTIONS, type BackendCapabilities, type Orientation, type PriceModel, type Resolution } from '../core/types.js';
 import { falClassifier } from './fal-errors.js';
-import { falMicrosPerSecond, type FalModel } from './fal-models.js';
+import { falPriceTable, type FalModel } from './fal-models.js';
 import { applyPriceOverride } from '../core/pricing.js';
 import { backendHttp, downloadFreshest, downloadResult, type BackendHttpOptions } from './http/backend.js';
 import type { ProviderHttp } from './http/client.js';
@@ -56,10 +56,7 @@ export function falCapabilities(model: FalModel, price: PriceModel, displayName?
     stabilityRank: 2,
     characters: { binding: 'reference-images', max: model.maxCharacters, mention: model.mention },
     seconds: [...model.seconds].sort((a, b) => a - b),
-    sizes: {
-      landscape: { ...(model.sizes.landscape.standard && { standard: model.sizes.landscape.standard }), ...(model.sizes.landscape.high && { high: model.sizes.landscape.high }) },
-      portrait: { ...(model.sizes.portrait.standard && { standard: model.sizes.portrait.standard }), ...(model.sizes.portrait.high && { high: model.sizes.portrait.high }) },
-    },
+    sizes: { landscape: sizesOf(model, 'landscape'), portrait: sizesOf(model, 'portrait') },
     price,
     // IN_QUEUE carries `queue_position`; IN_PROGRESS carries logs, sometimes with a percentage.
     progress: 'queue-position',
@@ -73,6 +70,15 @@ export function falCapabilities(model: FalModel, price: PriceModel, displayName?
     // fal bills successful requests; a content-policy rejection is not charged.
     chargesForModeratedJobs: false,
   };
+}
+
+function sizesOf(model: FalModel, orientation: Orientation): Partial<Record<Resolution, string>> {
+  const sizes: Partial<Record<Resolution, string>> = {};
+  for (const resolution of RESOLUTIONS) {
+    const size = model.tiers[resolution]?.[orientation];
+    if (size) sizes[resolution] = size;
+  }
+  return sizes;
 }
 
 const submittedSchema = z.object({
@@ -115,10 +121,9 @@ export function createFalBackend(options: FalBackendOptions): FalBackend {
   const { model } = options;
   const id = falBackendId(model);
   const log = options.logger.child({ backend: id });
-  const base = falMicrosPerSecond(model);
   const capabilities = falCapabilities(
     model,
-    applyPriceOverride({ kind: 'per-second', microsPerSecond: base }, options.priceOverrides),
+    applyPriceOverride({ kind: 'per-second', microsPerSecond: falPriceTable(model) }, options.priceOverrides),
     options.displayName,
     options.resultUrlTtlSeconds,
   );
@@ -165,18 +170,17 @@ export function createFalBackend(options: FalBackendOptions): FalBackend {
     if (request.remixOfProviderJobId !== undefined) throw invalid('this backend cannot remix');
     if (request.imagePath !== undefined) throw invalid('this backend takes no starting image');
     const withoutReferences = request.characters.length === 0 && model.endpoint.withoutReferences !== undefined;
-    const endpoint = withoutReferences
-      ? model.endpoint.withoutReferences!
-      : request.quality === 'high'
-        ? (model.endpoint.high ?? model.endpoint.standard)
-        : model.endpoint.standard;
-    const resolution = model.resolution ? (request.quality === 'high' ? (model.resolution.high ?? model.resolution.standard) : model.resolution.standard) : undefined;
+    const tier = model.tiers[request.resolution];
+    if (!tier) throw invalid(`no ${request.resolution} output`);
+    const endpoint = withoutReferences ? model.endpoint.withoutReferences! : (tier.endpoint ?? model.endpoint.standard);
     const input = {
       ...model.extraInput,
       prompt: request.prompt,
       duration: duration(request.seconds),
       aspect_ratio: request.orientation === 'portrait' ? '9:16' : '16:9',
-      ...(resolution !== undefined && { resolution }),
+      ...(model.sendsResolution && { resolution: request.resolution }),
+      // Sent every time: the models' defaults differ (Veo and Seedance on, Kling O3 off) and the price follows it.
+      ...(model.audioField !== undefined && { [model.audioField]: request.audio === 'on' }),
       ...(await referenceInput(request)),
     };
     const submitted = await http.json(submittedSchema, {

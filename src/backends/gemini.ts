@@ -31,9 +31,9 @@ export interface GeminiBackendOptions extends BackendHttpOptions {
   /** `https://generativelanguage.googleapis.com`, or the simulator's `/gemini` base. */
   apiUrl: string;
   apiKey: string;
-  /** Model for quality `high` (default `veo-3.1-generate-preview`). */
+  /** Model for 4K (default `veo-3.1-generate-preview`, Standard). */
   model?: string;
-  /** Model for quality `standard` (default `veo-3.1-fast-generate-preview`). */
+  /** Model for 720p and 1080p (default `veo-3.1-fast-generate-preview`). */
   fastModel?: string;
   referenceMode?: Partial<GeminiReferenceMode>;
 }
@@ -42,10 +42,16 @@ export type GeminiBackend = Backend & { readonly referenceMode: GeminiReferenceM
 
 /**
  * https://ai.google.dev/gemini-api/docs/pricing, after Google's 2026-04-07 cut (checked 2026-12-02):
- * Veo 3.1 Standard $0.40/s; Fast $0.10/s at 720p ($0.12/s at 1080p); Lite $0.05–0.08/s (Lite takes no
- * reference images, so it is not used here). Standard quality is Fast at 720p; high is Standard at 1080p.
+ * Veo 3.1 Fast $0.10/s at 720p, $0.12/s at 1080p; Standard $0.40/s, $0.60/s at 4K (the 4K figure is
+ * unconfirmed, docs/providers.md); Lite takes no reference images, so it is not used here. 720p and
+ * 1080p run on Fast, 4K on Standard. Veo on the Gemini API always makes sound: `generateAudio` is a
+ * Vertex AI parameter the Gemini API refuses (js-genai `generateVideosConfigToMldev`), so only prices
+ * with sound exist.
  */
-export const GEMINI_DEFAULT_PRICE: PriceModel = { kind: 'per-second', microsPerSecond: { standard: 100_000, high: 400_000 } };
+export const GEMINI_DEFAULT_PRICE: PriceModel = {
+  kind: 'per-second',
+  microsPerSecond: { '720p': { on: 100_000 }, '1080p': { on: 120_000 }, '4k': { on: 600_000 } },
+};
 
 /**
  * Vertex AI's stable ids (`veo-3.1-generate-001`) do not exist on the Gemini API, which serves the
@@ -63,7 +69,7 @@ export function geminiModelProblem(variable: string, model: string): string | un
 const USER_PARAMETERS: [RegExp, UserChosenField][] = [
   [/durationSeconds/, 'seconds'],
   [/aspectRatio/, 'orientation'],
-  [/resolution/, 'quality'],
+  [/resolution/, 'resolution'],
 ];
 
 export const GEMINI_DEFAULT_REFERENCE_MODE: GeminiReferenceMode = { seconds: [8], orientations: ['landscape'], maxImages: 3 };
@@ -73,16 +79,16 @@ export function geminiCapabilities(price: PriceModel, referenceMode: GeminiRefer
   return {
     displayName,
     provider: 'gemini',
-    statusNote: 'Live: Google’s official Gemini API (Veo 3.1 preview models): Fast $0.10/s, Standard $0.40/s (checked 2026-12-02).',
+    statusNote: 'Live: Google’s official Gemini API (Veo 3.1 preview models), always with sound: Fast $0.10/s 720p, $0.12/s 1080p (checked 2026-12-02).',
     stabilityRank: 1,
     characters: { binding: 'reference-images', max: referenceMode.maxImages, mention: { kind: 'description' } },
     // Without references Veo 3.1 takes 4, 6 or 8 s; with references only what the reference mode allows,
     // and this backend exists here for characters, so it declares the stricter set.
     seconds: [...referenceMode.seconds].sort((a, b) => a - b),
     sizes: {
-      landscape: { standard: '1280x720', high: '1920x1080' },
+      landscape: { '720p': '1280x720', '1080p': '1920x1080', '4k': '3840x2160' },
       // Declared only when the reference mode allows 9:16, so the router never sends a portrait character job here.
-      portrait: landscapeOnly ? {} : { standard: '720x1280', high: '1080x1920' },
+      portrait: landscapeOnly ? {} : { '720p': '720x1280', '1080p': '1080x1920', '4k': '2160x3840' },
     },
     price,
     progress: 'none',
@@ -170,7 +176,7 @@ export function createGeminiBackend(options: GeminiBackendOptions): GeminiBacken
         return { image: { bytesBase64Encoded: data, mimeType }, referenceType: 'ASSET' };
       }),
     );
-    const chosen = request.quality === 'high' ? model : fastModel;
+    const chosen = request.resolution === '4k' ? model : fastModel;
     const operation = await http.json(operationSchema, {
       method: 'POST',
       path: `/v1beta/models/${encodeURIComponent(chosen)}:predictLongRunning`,
@@ -181,7 +187,7 @@ export function createGeminiBackend(options: GeminiBackendOptions): GeminiBacken
         parameters: {
           aspectRatio: request.orientation === 'portrait' ? '9:16' : '16:9',
           durationSeconds: request.seconds,
-          resolution: request.quality === 'high' ? '1080p' : '720p',
+          resolution: request.resolution,
         },
       },
       ...(signal && { signal }),

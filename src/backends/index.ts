@@ -4,9 +4,7 @@
  * exercises the real HTTP clients, the router and the ledger with no accounts.
  */
 import type { Clock } from '../core/clock.js';
-import type { Micros } from '../core/money.js';
 import type { Backend } from '../core/ports.js';
-import type { Quality } from '../core/types.js';
 import type { Logger } from '../log.js';
 import { createApiyiBackend } from './apiyi.js';
 import type { PriceOverride } from '../core/pricing.js';
@@ -22,7 +20,6 @@ export interface BackendSettings {
   OPENAI_API_KEY?: string | undefined;
   OPENAI_BASE_URL: string;
   OPENAI_VIDEO_MODEL: string;
-  OPENAI_VIDEO_PRO_MODEL: string;
   OPENAI_AUTH_STYLE: 'bearer' | 'azure-api-key';
   APIYI_API_KEY?: string | undefined;
   APIYI_BASE_URL: string;
@@ -48,7 +45,7 @@ export interface BackendSettings {
   VIDU_API_KEY?: string | undefined;
   VIDU_API_URL?: string;
   VIDU_MODEL?: 'viduq2' | 'viduq2-pro';
-  PRICE_OVERRIDES: Record<string, Partial<Record<Quality, Micros>>>;
+  PRICE_OVERRIDES: Record<string, PriceOverride>;
   MAX_RESULT_MB: number;
   /** Seconds to wait for a provider's response headers before the call counts as a transient failure. */
   PROVIDER_TIMEOUT_SECONDS?: number;
@@ -82,10 +79,9 @@ export function noProviderKeys(settings: BackendSettings): boolean {
   );
 }
 
+/** The config names a price per resolution and sound; whether it is per second or per video is the backend's model. */
 function priceOverride(settings: BackendSettings, id: string): PriceOverride | undefined {
-  const o = settings.PRICE_OVERRIDES[id];
-  // The config names a price per quality; whether it is per second or per video is the backend's model.
-  return o ? { microsPerSecond: o, micros: o } : undefined;
+  return settings.PRICE_OVERRIDES[id];
 }
 
 export function createBackends(
@@ -104,7 +100,6 @@ export function createBackends(
         baseUrl: simulator?.openaiBaseUrl ?? settings.OPENAI_BASE_URL,
         apiKey: openaiKey,
         model: settings.OPENAI_VIDEO_MODEL,
-        proModel: settings.OPENAI_VIDEO_PRO_MODEL,
         authStyle: simulator ? 'bearer' : settings.OPENAI_AUTH_STYLE,
         clock,
         logger: logger.child({ backend: 'openai' }),

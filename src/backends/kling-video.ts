@@ -88,7 +88,7 @@ export function legacyVideoApi(deps: KlingVideoDeps): KlingVideoApi {
           // Already rendered: characters[n-1] is `<<<element_n>>>`, the n-th entry of element_list.
           prompt: request.prompt,
           ...(elementIds.length > 0 && { element_list: elementIds.map((e) => ({ element_id: elementIdNumber(e, id) })) }),
-          mode: request.quality === 'high' ? 'pro' : 'std',
+          mode: request.resolution === '1080p' ? 'pro' : 'std',
           // A string on this endpoint.
           duration: String(request.seconds),
           aspect_ratio: request.orientation === 'portrait' ? '9:16' : '16:9',
@@ -142,10 +142,10 @@ export function omni30VideoApi(deps: KlingVideoDeps): KlingVideoApi {
             ...elementIds.map((e, i) => ({ type: 'element', element_id: e, id: `element_${i + 1}` })),
           ],
           settings: {
-            resolution: request.quality === 'high' ? '1080p' : '720p',
+            resolution: request.resolution,
             duration: request.seconds,
-            // Priced with audio off; native audio costs more.
-            audio: 'off',
+            // `native` makes sound (priced higher), `off` a silent video.
+            audio: request.audio === 'on' ? 'native' : 'off',
             aspect_ratio: request.orientation === 'portrait' ? '9:16' : '16:9',
           },
           options: { external_task_id: request.idempotencyKey },

@@ -47,8 +47,16 @@ export type KlingBackend = Backend & {
   close(): Promise<void>;
 };
 
-/** About $0.084/s in std and $0.112/s in pro mode, audio off (unconfirmed; override with PRICE_OVERRIDES). */
-export const KLING_DEFAULT_PRICE: PriceModel = { kind: 'per-second', microsPerSecond: { standard: 84_000, high: 112_000 } };
+/**
+ * About $0.084/s in std mode (720p) and $0.112/s in pro (1080p) silent, $0.112 and $0.168 with sound:
+ * fal's Kling O3 prices, unconfirmed on Kling's own page (override with PRICE_OVERRIDES). Only the 3.0
+ * format has a sound switch (`settings.audio`); the legacy omni-video body documents none, so the
+ * legacy format is declared silent only.
+ */
+export function klingDefaultPrice(format: KlingApiFormat): PriceModel {
+  if (format === 'kling-3.0') return { kind: 'per-second', microsPerSecond: { '720p': { off: 84_000, on: 112_000 }, '1080p': { off: 112_000, on: 168_000 } } };
+  return { kind: 'per-second', microsPerSecond: { '720p': { off: 84_000 }, '1080p': { off: 112_000 } } };
+}
 
 export function klingCapabilities(price: PriceModel, maxElements: number, displayName = 'Kling 3.0 Omni (official API)'): BackendCapabilities {
   return {
@@ -57,7 +65,8 @@ export function klingCapabilities(price: PriceModel, maxElements: number, displa
     stabilityRank: 1,
     characters: { binding: 'element', max: maxElements, mention: { kind: 'indexed', template: '<<<element_{n}>>>' } },
     seconds: [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
-    sizes: { landscape: { standard: '1280x720', high: '1920x1080' }, portrait: { standard: '720x1280', high: '1080x1920' } },
+    // `mode` std makes 720p and pro 1080p (legacy); the 3.0 format names the resolution.
+    sizes: { landscape: { '720p': '1280x720', '1080p': '1920x1080' }, portrait: { '720p': '720x1280', '1080p': '1080x1920' } },
     price,
     progress: 'none',
     // Kling publishes no render time; three minutes is the bot's own figure, shown only as an estimate.
@@ -152,7 +161,7 @@ export function createKlingBackend(options: KlingBackendOptions): KlingBackend {
   const id = options.id ?? 'kling';
   const log = options.logger.child({ backend: id });
   const maxElements = options.maxElements ?? 7;
-  const capabilities = klingCapabilities(applyPriceOverride(KLING_DEFAULT_PRICE, options.priceOverrides), maxElements, options.displayName);
+  const capabilities = klingCapabilities(applyPriceOverride(klingDefaultPrice(options.apiFormat ?? 'legacy'), options.priceOverrides), maxElements, options.displayName);
   const clock = options.clock;
   const pollMs = options.elementPollMs ?? 3_000;
   const timeoutMs = options.elementTimeoutMs ?? 10 * 60_000;

@@ -21,8 +21,6 @@ export interface OpenAiBackendOptions extends BackendHttpOptions {
   apiKey: string;
   /** `sora-2`, or whatever model (Azure: deployment name) the gateway serves. */
   model: string;
-  /** Model for quality `high` (default `sora-2-pro` when `model` is `sora-2`, else `model`). */
-  proModel?: string;
   /** Azure OpenAI takes the key in an `api-key` header instead of a bearer token. */
   authStyle?: 'bearer' | 'azure-api-key';
 }
@@ -33,11 +31,12 @@ export type OpenAiBackend = Backend & {
   close(): Promise<void>;
 };
 
-/** sora-2 $0.10/s; sora-2-pro $0.50/s at 1024p, which is what quality `high` asks for (https://platform.openai.com/docs/guides/video-generation). */
-export const OPENAI_DEFAULT_PRICE: PriceModel = {
-  kind: 'per-second',
-  microsPerSecond: { standard: 100_000, high: 500_000 },
-};
+/**
+ * sora-2 at 720p, $0.10/s (https://platform.openai.com/docs/guides/video-generation). Sora 2 makes
+ * its video with sound and the API has no switch for it, so only a price with sound exists. sora-2-pro's
+ * larger sizes (1792x1024) are none of 720p, 1080p or 4K, so `--resolution` does not offer them.
+ */
+export const OPENAI_DEFAULT_PRICE: PriceModel = { kind: 'per-second', microsPerSecond: { '720p': { on: 100_000 } } };
 
 export function openAiCapabilities(price: PriceModel, displayName = 'OpenAI Videos API'): BackendCapabilities {
   return {
@@ -50,10 +49,7 @@ export function openAiCapabilities(price: PriceModel, displayName = 'OpenAI Vide
     // openai-node `VideoSeconds` = '4' | '8' | '12' on create; 16 and 20 exist only for
     // `POST /videos/extensions` (https://github.com/openai/openai-node/blob/master/src/resources/videos/videos.ts).
     seconds: [4, 8, 12],
-    sizes: {
-      landscape: { standard: '1280x720', high: '1792x1024' },
-      portrait: { standard: '720x1280', high: '1024x1792' },
-    },
+    sizes: { landscape: { '720p': '1280x720' }, portrait: { '720p': '720x1280' } },
     price,
     progress: 'percent',
     // Webhooks (Standard Webhooks signatures) come with a later task.
@@ -102,7 +98,6 @@ const STATE_BY_STATUS: Record<string, ProviderJobState> = {
 export function createOpenAiBackend(options: OpenAiBackendOptions): OpenAiBackend {
   const id = options.id ?? 'openai';
   const log = options.logger.child({ backend: id });
-  const proModel = options.proModel ?? (options.model === 'sora-2' ? 'sora-2-pro' : options.model);
   const capabilities = openAiCapabilities(applyPriceOverride(OPENAI_DEFAULT_PRICE, options.priceOverrides), options.displayName);
   const authHeaders: Record<string, string> =
     options.authStyle === 'azure-api-key' ? { 'api-key': options.apiKey } : { authorization: `Bearer ${options.apiKey}` };
@@ -148,7 +143,7 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): OpenAiBacken
     }
     const fields = {
       prompt: request.prompt,
-      model: request.quality === 'high' ? proModel : options.model,
+      model: options.model,
       // The API takes seconds as a string ("4", "8", ...).
       seconds: String(request.seconds),
       size: request.size,

@@ -37,8 +37,10 @@ export type ViduBackend = Backend & {
  * viduq2 reference-to-video: 2 credits/s at 720p and 4 credits/s at 1080p, at $0.05 a credit (Vidu's API
  * launch price) = $0.10/s and $0.20/s. Secondary sources (302.ai's Vidu table, api-evangelist's record of the
  * launch announcement), checked 2026-12-02: *unconfirmed* on Vidu's own pricing page; override with PRICE_OVERRIDES.
+ * Silent only: reference-to-video has an `audio` switch, but what sound costs is not published, so the
+ * bot sends `audio: false` and declares no price with sound (docs/providers.md).
  */
-export const VIDU_DEFAULT_PRICE: PriceModel = { kind: 'per-second', microsPerSecond: { standard: 100_000, high: 200_000 } };
+export const VIDU_DEFAULT_PRICE: PriceModel = { kind: 'per-second', microsPerSecond: { '720p': { off: 100_000 }, '1080p': { off: 200_000 } } };
 
 export function viduCapabilities(price: PriceModel, maxSubjects: number, displayName = 'Vidu Q2 (official API)'): BackendCapabilities {
   return {
@@ -48,7 +50,7 @@ export function viduCapabilities(price: PriceModel, maxSubjects: number, display
     // A subject is a provider-side id made from frames, as a Kling element is.
     characters: { binding: 'element', max: maxSubjects, mention: { kind: 'indexed', template: '@{n}' } },
     seconds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
-    sizes: { landscape: { standard: '1280x720', high: '1920x1080' }, portrait: { standard: '720x1280', high: '1080x1920' } },
+    sizes: { landscape: { '720p': '1280x720', '1080p': '1920x1080' }, portrait: { '720p': '720x1280', '1080p': '1080x1920' } },
     price,
     progress: 'none',
     // Vidu publishes no render time; two minutes is the bot's own figure, shown only as an estimate.
@@ -118,10 +120,10 @@ export function createViduBackend(options: ViduBackendOptions): ViduBackend {
     const shared = {
       model,
       prompt: request.prompt,
-      // An integer, and 720p/1080p by quality.
+      // An integer, and 720p or 1080p as asked.
       duration: request.seconds,
       aspect_ratio: request.orientation === 'portrait' ? '9:16' : '16:9',
-      resolution: request.quality === 'high' ? '1080p' : '720p',
+      resolution: request.resolution,
       // Vidu has no idempotency key; the payload carries ours back for the log.
       payload: request.idempotencyKey,
     };

@@ -169,6 +169,7 @@ export function draftJob(draft: {
     routeReason: draft.route.reason,
     seconds: first.seconds,
     size: first.size,
+    audio: first.audio,
     renderedPrompt: undefined,
     estimateMicros: first.estimateMicros,
     priceMicros: undefined,

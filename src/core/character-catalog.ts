@@ -141,7 +141,10 @@ export class CharacterCatalog {
         characters: [character],
         seconds: undefined,
         orientation: 'landscape',
-        quality: 'standard',
+        resolution: '720p',
+        // Whether a backend can keep a character does not depend on sound.
+        audio: 'off',
+        audioChosen: false,
         hasImage: false,
         filesReachable: this.deps.publicUrl !== undefined,
       });

@@ -20,7 +20,7 @@ export type ProviderErrorKind =
   | 'transient'; // 5xx, timeouts, resets: worth another try or another backend
 
 /** Options a user picks that a provider may refuse; the user can change exactly these. */
-export type UserChosenField = 'seconds' | 'orientation' | 'quality' | 'image' | 'prompt';
+export type UserChosenField = 'seconds' | 'orientation' | 'resolution' | 'audio' | 'image' | 'prompt';
 
 export class ProviderError extends Error {
   readonly kind: ProviderErrorKind;
@@ -113,7 +113,8 @@ export function describeProviderFailure(error: ProviderError, backendName: strin
 const FIELD_WORDS: Record<UserChosenField, string> = {
   seconds: 'duration',
   orientation: 'orientation',
-  quality: 'quality',
+  resolution: 'resolution',
+  audio: 'sound setting',
   image: 'starting image',
   prompt: 'prompt',
 };

@@ -14,7 +14,7 @@ import type { JobNotifier } from './job-notifier.js';
 import type { Micros } from './money.js';
 import type { Backend, JobRepository, Ledger, Logger, MediaStore, ProviderStatus } from './ports.js';
 import type { Scheduler } from './scheduler.js';
-import type { JobRecord, Quality } from './types.js';
+import type { JobRecord, Resolution, Sound } from './types.js';
 
 export interface JobRunnerDeps {
   jobs: JobRepository;
@@ -27,7 +27,7 @@ export interface JobRunnerDeps {
   clock: Clock;
   logger: Logger;
   publicUrl: string | undefined;
-  referencePrice: (seconds: number, quality: Quality) => Micros;
+  referencePrice: (seconds: number, resolution: Resolution, audio: Sound) => Micros;
   capsFor: (tenant: string, userId: string) => Promise<{ tenantCapMicros: Micros; userCapMicros: Micros }>;
   /** Steps running at once (default STEP_LIMIT in job-runner.ts). */
   stepLimit?: number;

@@ -6,8 +6,9 @@
  */
 import { describeProviderFailure, ProviderError, UserFacingError } from './errors.js';
 import { DONE, NOW, wait, type LiveJob, type StepContext, type StepResult } from './job-context.js';
-import { priceFor } from './pricing.js';
-import type { SurfaceRef } from './types.js';
+import { priceFor, soundFor } from './pricing.js';
+import type { Micros } from './money.js';
+import type { BackendCapabilities, DeliveredVideo, JobRecord, Sound, SurfaceRef } from './types.js';
 
 const DOWNLOAD_ATTEMPTS = 4;
 
@@ -22,10 +23,11 @@ export async function downloadStep(ctx: StepContext, live: LiveJob, signal: Abor
     const stream = await backend.openResult(job.providerJobId!, signal);
     const saved = await ctx.deps.media.saveResult(job.id, stream, signal);
     if (live.cancelled) return DONE;
-    const price = priceFor(backend.capabilities.price, job.seconds, job.input.quality);
+    const price = settlementPrice(backend.capabilities, job);
     // Settle only once the file is ours: a video we could not save is not charged to the team.
     await ctx.deps.ledger.settle({ tenant: job.tenant, jobId: job.id, month: job.ledgerMonth, backend: backend.id, priceMicros: price, officialMicros: job.officialMicros });
-    await ctx.lifecycle.transition(job.id, 'delivering', { resultPath: saved.path, resultBytes: saved.bytes, priceMicros: price });
+    if (saved.video) checkDelivered(ctx, job, saved.video);
+    await ctx.lifecycle.transition(job.id, 'delivering', { resultPath: saved.path, resultBytes: saved.bytes, priceMicros: price, ...(saved.video && { resultVideo: saved.video }) });
     live.step = 'deliver';
     live.attempt = 0;
     return NOW;
@@ -47,6 +49,24 @@ export async function downloadStep(ctx: StepContext, live: LiveJob, signal: Abor
   if (!(failure instanceof ProviderError || failure instanceof UserFacingError)) ctx.log.error({ err: failure, job: job.id }, 'download failed');
   await ctx.fail(job.id, message, failure instanceof ProviderError ? failure.kind : 'download');
   return DONE;
+}
+
+/** The price of what the job asked for (a job from before sound was priced reads as the sound its backend makes). */
+export function settlementPrice(capabilities: BackendCapabilities, job: JobRecord): Micros {
+  const audio = soundFor(capabilities, job.input.resolution, job.audio, false) ?? job.audio;
+  return priceFor(capabilities.price, job.seconds, job.input.resolution, audio);
+}
+
+/**
+ * What was paid for against what arrived: a provider that sends another size, or sound where
+ * silence was paid for (or the reverse), is worth an operator's look; the user still gets the video.
+ */
+function checkDelivered(ctx: StepContext, job: JobRecord, video: DeliveredVideo): void {
+  const size = `${video.width}x${video.height}`;
+  const sound: Sound = video.hasAudio ? 'on' : 'off';
+  if (size !== job.size || (job.audio === 'on' && !video.hasAudio)) {
+    ctx.log.warn({ job: job.id, backend: job.backend, paidFor: { size: job.size, audio: job.audio }, delivered: { size, audio: sound } }, 'the delivered video differs from what was paid for');
+  }
 }
 
 export async function deliverStep(ctx: StepContext, live: LiveJob): Promise<StepResult> {

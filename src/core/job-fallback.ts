@@ -7,7 +7,7 @@
  */
 import { describeProviderFailure, type ProviderError } from './errors.js';
 import { DONE, type StepContext, type StepResult } from './job-context.js';
-import { estimateFor, fitSeconds } from './pricing.js';
+import { estimateFor, fitSeconds, soundFor } from './pricing.js';
 import type { JobRecord } from './types.js';
 
 export async function fallBack(ctx: StepContext, job: JobRecord, error: ProviderError): Promise<StepResult> {
@@ -19,7 +19,9 @@ export async function fallBack(ctx: StepContext, job: JobRecord, error: Provider
     return DONE;
   }
   const seconds = fitSeconds(job.input.seconds, next.capabilities.seconds);
-  const estimate = estimateFor(next.capabilities, seconds, job.input.quality);
+  // The router listed only backends that can honour the sound asked for; the team's default is kept where it can be.
+  const audio = soundFor(next.capabilities, job.input.resolution, job.input.audio ?? job.audio, job.input.audio !== undefined) ?? job.audio;
+  const estimate = estimateFor(next.capabilities, seconds, job.input.resolution, audio);
   const caps = await ctx.deps.capsFor(job.tenant, job.requesterId);
   const adjusted = await ctx.deps.ledger.adjust({
     tenant: job.tenant,
@@ -43,9 +45,10 @@ export async function fallBack(ctx: StepContext, job: JobRecord, error: Provider
     backend: next.id,
     fallbacks: j.fallbacks.slice(1),
     seconds,
-    size: next.capabilities.sizes[j.input.orientation][j.input.quality] ?? j.size,
+    size: next.capabilities.sizes[j.input.orientation][j.input.resolution] ?? j.size,
+    audio,
     estimateMicros: estimate,
-    officialMicros: ctx.deps.referencePrice(seconds, j.input.quality),
+    officialMicros: ctx.deps.referencePrice(seconds, j.input.resolution, audio),
     routeReason: `${next.capabilities.displayName}: ${failed.capabilities.displayName} failed (${error.kind.replace('_', ' ')}), so the next backend ran`,
   }));
   ctx.log.info({ job: job.id, from: failed.id, to: next.id }, 'falling back to the next backend');

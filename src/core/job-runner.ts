@@ -9,7 +9,7 @@
  */
 import { CharacterBinder } from './job-binding.js';
 import { backendOrRefuse, DONE, LiveJob, type JobRunnerDeps, type StepContext, type StepResult } from './job-context.js';
-import { deliverStep, downloadStep } from './job-delivery.js';
+import { deliverStep, downloadStep, settlementPrice } from './job-delivery.js';
 import { firstPollDelay, pollStep } from './job-follow.js';
 import { canTransition, IllegalTransition, JobClosed, JobLifecycle } from './job-lifecycle.js';
 import { JobNotifier } from './job-notifier.js';
@@ -17,7 +17,6 @@ import { QueuePositions } from './queue-positions.js';
 import { submitStep } from './job-submit.js';
 import { StepSlots } from './step-slots.js';
 import type { Backend, Logger, ProviderStatus, Surface } from './ports.js';
-import { priceFor } from './pricing.js';
 import { TimerQueue } from './timer-queue.js';
 import { TERMINAL_STATES, type JobRecord, type SurfaceRef } from './types.js';
 
@@ -289,7 +288,7 @@ export class JobRunner {
     // reservation stays held for ever (found by test/e2e/crash-safety.test.ts).
     if (charge) {
       const backend = this.deps.backends.get(current.backend);
-      const price = backend ? priceFor(backend.capabilities.price, current.seconds, current.input.quality) : current.estimateMicros;
+      const price = backend ? settlementPrice(backend.capabilities, current) : current.estimateMicros;
       await this.deps.ledger.settle({ tenant: current.tenant, jobId, month: current.ledgerMonth, backend: current.backend, priceMicros: price, officialMicros: 0 });
     } else {
       await this.deps.ledger.release(current.tenant, current.ledgerMonth, jobId);

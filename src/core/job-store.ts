@@ -13,6 +13,21 @@ import { TERMINAL_STATES, type JobRecord, type TenantId } from './types.js';
 const ACTIVE_SHARDS = 32;
 const RECENT_PER_TENANT = 50;
 
+/**
+ * A record written before resolutions and sound (`input.quality`, no `audio`) reads as its
+ * equivalent: standard was 720p, high 1080p; the sound is what its backend makes (settlement
+ * falls back to the backend's other price when it has no silent one).
+ */
+function upgraded(job: JobRecord): JobRecord {
+  if (job.audio !== undefined || !job.input) return job;
+  const legacy = job.input as { quality?: string };
+  return {
+    ...job,
+    input: { ...job.input, resolution: job.input.resolution ?? (legacy.quality === 'high' ? '1080p' : '720p'), audio: job.input.audio },
+    audio: job.audio ?? 'off',
+  };
+}
+
 export class JobStore implements JobRepository {
   private readonly mutex = new KeyedMutex();
   private readonly indexes: DocumentCache;
@@ -27,7 +42,8 @@ export class JobStore implements JobRepository {
   }
 
   async get(jobId: string): Promise<JobRecord | undefined> {
-    return this.store.get<JobRecord>(`job:${jobId}`);
+    const job = await this.store.get<JobRecord>(`job:${jobId}`);
+    return job && upgraded(job);
   }
 
   /** A job as seen by a tenant: another tenant's job does not exist. */

@@ -11,10 +11,12 @@ import type {
   BoardRecord,
   Character,
   CharacterBinding,
+  DeliveredVideo,
   JobEvent,
   JobRecord,
   Orientation,
-  Quality,
+  Resolution,
+  Sound,
   SurfaceRef,
 } from './types.js';
 
@@ -37,7 +39,9 @@ export interface GenerationRequest {
   seconds: number;
   size: string;
   orientation: Orientation;
-  quality: Quality;
+  resolution: Resolution;
+  /** Make the video with sound (`on`) or silent (`off`): the backend declared it can, at this price. */
+  audio: Sound;
   /** In order of the tags in `prompt` (`@Element1` is characters[0]). */
   characters: BoundCharacter[];
   imagePath: string | undefined;
@@ -267,7 +271,7 @@ export interface OpenReservation {
 
 export interface MediaStore {
   /** Streams a result into DATA_DIR without holding it in memory; enforces the size cap. */
-  saveResult(jobId: string, stream: ResultStream, signal?: AbortSignal): Promise<{ path: string; bytes: number }>;
+  saveResult(jobId: string, stream: ResultStream, signal?: AbortSignal): Promise<{ path: string; bytes: number; video?: DeliveredVideo }>;
   /** Fetches a user-supplied clip or image URL under the safety rules (scheme, address, size, type, time) to a hand-over file. */
   fetchSource(url: string, kind: 'video' | 'image', signal?: AbortSignal): Promise<{ path: string; bytes: number }>;
   /**

@@ -9,15 +9,19 @@
 import { UserFacingError } from './errors.js';
 import type { Micros } from './money.js';
 import type { Backend } from './ports.js';
-import { estimateFor, fitSeconds } from './pricing.js';
+import { estimateFor, fitSeconds, soundFor } from './pricing.js';
 import type { RoutingPolicy } from './tenant-settings.js';
-import type { Character, Orientation, Quality } from './types.js';
+import type { Character, Orientation, Resolution, Sound } from './types.js';
 
 export interface RouteRequest {
   characters: Character[];
   seconds: number | undefined;
   orientation: Orientation;
-  quality: Quality;
+  resolution: Resolution;
+  /** Sound wanted: the user's `--audio`, or the team's default. */
+  audio: Sound;
+  /** The user typed `--audio`: only backends that make exactly that may run the job. */
+  audioChosen: boolean;
   hasImage: boolean;
   /** Backend the user asked for. */
   forced: string | undefined;
@@ -31,6 +35,8 @@ export interface Candidate {
   backend: Backend;
   seconds: number;
   size: string;
+  /** Whether this backend makes the video with sound (the team's default when it can). */
+  audio: Sound;
   estimateMicros: Micros;
 }
 
@@ -78,7 +84,11 @@ export function unsuitability(backend: Backend, request: Omit<RouteRequest, 'for
   ) {
     return "needs PUBLIC_URL set so it can fetch the character's clip";
   }
-  if (!caps.sizes[request.orientation][request.quality]) return `has no ${request.quality} ${request.orientation} size`;
+  if (!caps.sizes[request.orientation][request.resolution]) return `has no ${request.resolution} ${request.orientation} size`;
+  if (!soundFor(caps, request.resolution, request.audio, request.audioChosen)) {
+    if (!request.audioChosen) return `has no ${request.resolution} price`;
+    return request.audio === 'on' ? 'makes no sound' : 'cannot make a silent video';
+  }
   if (request.hasImage && !caps.imageInput) return 'does not accept a starting image';
   return undefined;
 }
@@ -95,7 +105,10 @@ function routeWithinProvider(family: Backend[], provider: string, request: Route
     const reasons = family.map((b) => `${b.capabilities.displayName} ${unsuitability(b, request)}`).join('; ');
     throw new UserFacingError('backend_unsuitable', `No ${provider} backend can make this video: ${reasons}. Leave out --backend to let the bot choose.`);
   }
-  const cheapest = (a: Candidate, b: Candidate) => a.estimateMicros - b.estimateMicros || a.backend.capabilities.stabilityRank - b.backend.capabilities.stabilityRank;
+  const cheapest = (a: Candidate, b: Candidate) =>
+    Number(a.audio !== request.audio) - Number(b.audio !== request.audio) ||
+    a.estimateMicros - b.estimateMicros ||
+    a.backend.capabilities.stabilityRank - b.backend.capabilities.stabilityRank;
   const candidates = [...suitable.filter((c) => !request.isOpen(c.backend.id)).sort(cheapest), ...suitable.filter((c) => request.isOpen(c.backend.id)).sort(cheapest)];
   const first = candidates[0]!;
   return { candidates, reason: `${first.backend.capabilities.displayName}: the cheapest of ${suitable.length} ${provider} backend${suitable.length === 1 ? '' : 's'} that can take this, as requested` };
@@ -104,11 +117,13 @@ function routeWithinProvider(family: Backend[], provider: string, request: Route
 export function routeJob(backends: readonly Backend[], request: RouteRequest): Route {
   const candidateFor = (backend: Backend): Candidate => {
     const seconds = fitSeconds(request.seconds, backend.capabilities.seconds);
+    const audio = soundFor(backend.capabilities, request.resolution, request.audio, request.audioChosen)!;
     return {
       backend,
       seconds,
-      size: backend.capabilities.sizes[request.orientation][request.quality]!,
-      estimateMicros: estimateFor(backend.capabilities, seconds, request.quality),
+      size: backend.capabilities.sizes[request.orientation][request.resolution]!,
+      audio,
+      estimateMicros: estimateFor(backend.capabilities, seconds, request.resolution, audio),
     };
   };
 
@@ -136,9 +151,12 @@ export function routeJob(backends: readonly Backend[], request: RouteRequest): R
     throw new UserFacingError('no_backend', `No configured backend can make this video: ${reasons}.`);
   }
 
-  // A length the user asked for is kept when any suitable backend can make it exactly: those come first, by policy.
+  // The team's default sound is kept when any suitable backend can make it: those come first. Then a
+  // length the user asked for is kept when any suitable backend can make it exactly; then the policy.
+  const soundFirst = (a: Candidate, b: Candidate) => Number(a.audio !== request.audio) - Number(b.audio !== request.audio);
   const exactFirst = (a: Candidate, b: Candidate) => Number(!isExact(a, request)) - Number(!isExact(b, request));
   const byPolicy = (a: Candidate, b: Candidate) =>
+    soundFirst(a, b) ||
     exactFirst(a, b) ||
     (request.policy === 'cost'
       ? a.estimateMicros - b.estimateMicros || a.backend.capabilities.stabilityRank - b.backend.capabilities.stabilityRank

@@ -17,7 +17,7 @@ import { filesInUse, requireHeldImage } from './media-ownership.js';
 import { resolveMentions } from './mentions.js';
 import type { Micros } from './money.js';
 import type { Backend, JobRepository, KeyValueStore, Ledger, Logger, MediaStore, Surface } from './ports.js';
-import { estimateFor } from './pricing.js';
+import { estimateFor, soundFor } from './pricing.js';
 import { routeJob, type DurationNotice } from './router.js';
 import { FairScheduler, type Scheduler } from './scheduler.js';
 import { reconcileBoards } from './storyboard-plan.js';
@@ -30,7 +30,8 @@ import {
   type Character,
   type GenerationInput,
   type JobRecord,
-  type Quality,
+  type Resolution,
+  type Sound,
   type SurfaceRef,
   type TenantId,
 } from './types.js';
@@ -105,7 +106,7 @@ export class Studio {
       clock: options.clock,
       logger: options.logger,
       publicUrl: options.publicUrl,
-      referencePrice: (seconds, quality) => this.referencePrice(seconds, quality),
+      referencePrice: (seconds, resolution, audio) => this.referencePrice(seconds, resolution, audio),
       capsFor: (tenant, userId) => this.settings.capsFor(tenant, userId),
     });
     const { clock, logger, media, jobDeadlineMs } = options;
@@ -190,9 +191,11 @@ export class Studio {
   // Generation
   // -------------------------------------------------------------------------
 
-  private referencePrice(seconds: number, quality: Quality): Micros {
+  /** The same video at the reference backend's price; where it cannot make that sound, its other one; 0 where it has no such resolution. */
+  private referencePrice(seconds: number, resolution: Resolution, audio: Sound): Micros {
     const reference = this.backends.get(this.options.referencePriceBackend);
-    return reference ? estimateFor(reference.capabilities, seconds, quality) : 0;
+    const sound = reference && soundFor(reference.capabilities, resolution, audio, false);
+    return reference && sound ? estimateFor(reference.capabilities, seconds, resolution, sound) : 0;
   }
 
   /**
@@ -215,15 +218,17 @@ export class Studio {
       // A provider-side remix keeps the original's look; elsewhere the remix is a fresh generation.
       if (!forced && originalBackend?.capabilities.remix) forced = original.backend;
     }
-    const policy = await this.settings.policyFor(actor.tenant);
+    const settings = await this.settings.routingFor(actor.tenant);
     const route = routeJob(this.backendList(), {
       characters: named,
       seconds: input.seconds,
       orientation: input.orientation,
-      quality: input.quality,
+      resolution: input.resolution,
+      audio: input.audio ?? settings.audio,
+      audioChosen: input.audio !== undefined,
       hasImage: input.imagePath !== undefined,
       forced,
-      policy,
+      policy: settings.policy,
       isOpen: (b) => this.breaker.isOpen(b),
       filesReachable: this.options.publicUrl !== undefined,
     });
@@ -235,7 +240,7 @@ export class Studio {
       surface,
       characterKeys: named.map((c) => c.key),
       route,
-      officialMicros: this.referencePrice(first.seconds, input.quality),
+      officialMicros: this.referencePrice(first.seconds, input.resolution, first.audio),
       now,
       deadlineMs: this.options.jobDeadlineMs,
     });

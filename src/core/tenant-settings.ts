@@ -1,12 +1,13 @@
 /**
- * Per-tenant settings set by admins with `/budget set`: caps and the routing
- * policy. Anything unset falls back to the defaults from the environment.
+ * Per-tenant settings set by admins with `/budget set`: caps, the routing
+ * policy and the default sound. Anything unset falls back to the defaults from
+ * the environment (sound: off).
  */
 import { DocumentCache } from './document-cache.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import type { Micros } from './money.js';
 import type { BudgetCaps, KeyValueStore } from './ports.js';
-import type { TenantId } from './types.js';
+import type { Sound, TenantId } from './types.js';
 
 export type RoutingPolicy = 'cost' | 'stability';
 
@@ -17,7 +18,12 @@ export interface TenantSettings {
   /** Caps for named members, overriding the default. */
   userCaps: Record<string, Micros>;
   policy?: RoutingPolicy;
+  /** Sound for videos whose requester does not say `--audio`. */
+  audio?: Sound;
 }
+
+/** The team's default sound before an admin sets one: silent, the cheaper price. */
+export const DEFAULT_AUDIO: Sound = 'off';
 
 export interface SettingsDefaults {
   tenantCapMicros: Micros;
@@ -66,5 +72,11 @@ export class TenantSettingsRepository {
 
   async policyFor(tenant: TenantId): Promise<RoutingPolicy> {
     return (await this.get(tenant)).policy ?? this.defaults.policy;
+  }
+
+  /** What the router needs from the team's settings: its policy and its default sound. */
+  async routingFor(tenant: TenantId): Promise<{ policy: RoutingPolicy; audio: Sound }> {
+    const s = await this.get(tenant);
+    return { policy: s.policy ?? this.defaults.policy, audio: s.audio ?? DEFAULT_AUDIO };
   }
 }

@@ -33,7 +33,13 @@ export interface Place {
 }
 
 export type Orientation = 'landscape' | 'portrait';
-export type Quality = 'standard' | 'high';
+
+/** The output resolutions a user can ask for with `--resolution` (`--quality standard|high` means 720p|1080p). */
+export const RESOLUTIONS = ['720p', '1080p', '4k'] as const;
+export type Resolution = (typeof RESOLUTIONS)[number];
+
+/** `--audio on|off`: a video with sound, or a silent one. */
+export type Sound = 'on' | 'off';
 
 // ---------------------------------------------------------------------------
 // Backend capabilities: everything that differs between providers, as data.
@@ -52,9 +58,16 @@ export type MentionStyle =
 
 export type CharacterBindingKind = 'provider-character' | 'element' | 'reference-images';
 
+/**
+ * What one resolution costs with sound (`on`) and without (`off`). A missing price means the
+ * backend cannot make that: a backend with only `on` always makes sound, one with only `off`
+ * never does. This is the one declaration of a backend's audio support.
+ */
+export type SoundPrices = Partial<Record<Sound, Micros>>;
+
 export type PriceModel =
-  | { kind: 'per-second'; microsPerSecond: Record<Quality, Micros> }
-  | { kind: 'per-video'; micros: Record<Quality, Micros> };
+  | { kind: 'per-second'; microsPerSecond: Partial<Record<Resolution, SoundPrices>> }
+  | { kind: 'per-video'; micros: Partial<Record<Resolution, SoundPrices>> };
 
 export interface BackendCapabilities {
   displayName: string;
@@ -81,8 +94,8 @@ export interface BackendCapabilities {
   };
   /** Allowed durations in seconds, ascending. */
   seconds: number[];
-  /** Output size per orientation and quality, e.g. `1280x720`. A missing entry means unsupported. */
-  sizes: Record<Orientation, Partial<Record<Quality, string>>>;
+  /** Output size per orientation and resolution, e.g. `1280x720`. A missing entry means unsupported. */
+  sizes: Record<Orientation, Partial<Record<Resolution, string>>>;
   price: PriceModel;
   progress: 'percent' | 'queue-position' | 'none';
   /**
@@ -155,7 +168,12 @@ export interface GenerationInput {
   prompt: string;
   seconds: number | undefined;
   orientation: Orientation;
-  quality: Quality;
+  resolution: Resolution;
+  /**
+   * Sound the user asked for with `--audio`; undefined leaves it to the team's default, which
+   * the router prefers but does not insist on (a backend that can only do the other still runs).
+   */
+  audio: Sound | undefined;
   /** Backend the user asked for, if any. */
   backend: string | undefined;
   /** Local path of an input image, already fetched and checked by the adapter/core. */
@@ -182,6 +200,8 @@ export interface JobRecord {
   routeReason: string;
   seconds: number;
   size: string;
+  /** Whether the chosen backend makes this video with sound: what the price and the acceptance say. */
+  audio: Sound;
   renderedPrompt: string | undefined;
   estimateMicros: Micros;
   priceMicros: Micros | undefined;
@@ -198,6 +218,10 @@ export interface JobRecord {
   providerJobId: string | undefined;
   resultPath: string | undefined;
   resultBytes: number | undefined;
+  /** What ffprobe read from the delivered file (its real size and whether it has sound). */
+  resultVideo?: DeliveredVideo;
+  /** One of several takes of the same request (`--takes N`). */
+  take?: Take;
   error: { code: string; message: string } | undefined;
   surface: SurfaceRef;
   /** Where it was requested: who may see its prompt and video. Absent on jobs made before places were recorded. */
@@ -211,6 +235,24 @@ export interface JobRecord {
   polls: number;
   /** A shot of a storyboard or extension: its board posts the joined video, not the shot itself. */
   board?: { id: string; shot: number };
+}
+
+/** A delivered file as ffprobe saw it. */
+export interface DeliveredVideo {
+  width: number;
+  height: number;
+  hasAudio: boolean;
+}
+
+/**
+ * One of the takes of a request (`--takes N`): each is a job of its own for money and restarts.
+ * `ids` lists every take of the request in order (`index` counts from 1). The take a member
+ * keeps stands for all of them in remix, extend and `--from_job`.
+ */
+export interface Take {
+  ids: string[];
+  index: number;
+  kept: boolean;
 }
 
 /** What a live job is doing, for a surface to put in words (`stageOf` in job-lifecycle.ts). */

@@ -144,7 +144,7 @@ export function isSingleFileContainer(formatName: string | undefined, kind: 'vid
 
 const ProbeOutput = z.object({
   format: z.object({ format_name: z.string().optional(), duration: z.string().optional(), size: z.string().optional() }).optional(),
-  streams: z.array(z.object({ codec_type: z.string().optional(), duration: z.string().optional() })).optional(),
+  streams: z.array(z.object({ codec_type: z.string().optional(), duration: z.string().optional(), width: z.number().int().optional(), height: z.number().int().optional() })).optional(),
 });
 
 export interface MediaProbe {
@@ -153,13 +153,16 @@ export interface MediaProbe {
   durationSeconds: number | undefined;
   hasAudio: boolean;
   hasVideo: boolean;
+  /** The first video stream's frame size. */
+  width: number | undefined;
+  height: number | undefined;
 }
 
 /** Reads duration and stream kinds; undefined when ffprobe cannot read the file. */
 export async function probeMedia(tools: FfmpegTools, file: string, timeoutMs: number): Promise<MediaProbe | undefined> {
   const result = await runTool(
     tools.ffprobe,
-    ['-v', 'error', ...FILE_ONLY, '-show_entries', 'format=format_name,duration,size:stream=codec_type,duration', '-of', 'json', asFileInput(file)],
+    ['-v', 'error', ...FILE_ONLY, '-show_entries', 'format=format_name,duration,size:stream=codec_type,duration,width,height', '-of', 'json', asFileInput(file)],
     timeoutMs,
   );
   if (result.code !== 0) return undefined;
@@ -173,10 +176,13 @@ export async function probeMedia(tools: FfmpegTools, file: string, timeoutMs: nu
   if (!parsed.success) return undefined;
   const streams = parsed.data.streams ?? [];
   const candidates = [parsed.data.format?.duration, ...streams.map((s) => s.duration)].map(Number).filter((n) => Number.isFinite(n) && n > 0);
+  const video = streams.find((s) => s.codec_type === 'video');
   return {
     formatName: parsed.data.format?.format_name,
     durationSeconds: candidates[0],
     hasAudio: streams.some((s) => s.codec_type === 'audio'),
-    hasVideo: streams.some((s) => s.codec_type === 'video'),
+    hasVideo: video !== undefined,
+    width: video?.width,
+    height: video?.height,
   };
 }

@@ -15,8 +15,9 @@ import path from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { isAbortError, ProviderError, UserFacingError } from '../core/errors.js';
 import type { MediaStore, ResultStream } from '../core/ports.js';
+import type { DeliveredVideo } from '../core/types.js';
 import type { Logger } from '../log.js';
-import { resolveFfmpegTools, toolsAvailable } from './ffmpeg.js';
+import { probeMedia, resolveFfmpegTools, toolsAvailable } from './ffmpeg.js';
 import { cutFrames } from './frames.js';
 import { inMediaFolder, LINKABLE_FOLDERS, mediaDirs, sweepMediaFolders, tenantOfFolder, teamFolderName, type NeededFiles } from './media-layout.js';
 import { createLocalStorage, keyOf, type MediaStorage } from './media-storage.js';
@@ -117,7 +118,15 @@ export function createMediaStore(options: MediaStoreOptions): BotMediaStore {
   const storage: MediaStorage = options.s3 ? createS3Storage({ ...options.s3, dataDir, now: () => options.clock.now() }) : local;
   const key = (file: string) => keyOf(dataDir, file);
 
-  async function saveResult(jobId: string, stream: ResultStream, signal?: AbortSignal): Promise<{ path: string; bytes: number }> {
+  /** The saved file's real size and sound, for the done line and the paid-for check; undefined without ffprobe. */
+  async function probeResult(file: string): Promise<DeliveredVideo | undefined> {
+    if (!ffmpegAvailable) return undefined;
+    const probe = await probeMedia(tools, file, Math.min(ffmpegTimeoutMs, 30_000)).catch(() => undefined);
+    if (!probe?.width || !probe.height) return undefined;
+    return { width: probe.width, height: probe.height, hasAudio: probe.hasAudio };
+  }
+
+  async function saveResult(jobId: string, stream: ResultStream, signal?: AbortSignal): Promise<{ path: string; bytes: number; video?: DeliveredVideo }> {
     if (!SAFE_NAME.test(jobId)) {
       stream.body.destroy();
       throw new Error(`Refusing to save a result under the unsafe job id ${JSON.stringify(jobId)}.`);
@@ -161,8 +170,9 @@ export function createMediaStore(options: MediaStoreOptions): BotMediaStore {
         await rm(finalPath, { force: true });
         throw error;
       });
-      logger.info({ jobId, bytes }, 'result saved');
-      return { path: finalPath, bytes };
+      const video = await probeResult(finalPath);
+      logger.info({ jobId, bytes, ...(video && { video }) }, 'result saved');
+      return { path: finalPath, bytes, ...(video && { video }) };
     } catch (error) {
       stream.body.destroy();
       await handle?.close().catch(() => undefined);

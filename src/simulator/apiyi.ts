@@ -76,6 +76,8 @@ export function createApiyiProtocol(kit: SimKit, options: ApiyiSimOptions = {}):
         const job = kit.idempotent(ctx, () =>
           kit.jobs.create({
             protocol: 'apiyi',
+            // Sora videos come with sound.
+            sound: true,
             prompt: body.prompt,
             seconds: body.duration,
             size: body.size ?? (portrait ? '720x1280' : '1280x720'),

@@ -17,7 +17,7 @@
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { HttpFailure, type Context, type SimKit, type SimProtocolModule } from './protocol.js';
-import type { SimJob } from './jobs.js';
+import { frameSize, type SimJob } from './jobs.js';
 import { createWebhookSender, type WebhookSender } from './webhook-sender.js';
 import { falValidationBody } from './schemas/fal-common.js';
 import { FAL_MODEL_SCHEMAS } from './schemas/fal.js';
@@ -257,15 +257,15 @@ export function createFalProtocol(kit: SimKit, options: FalSimOptions = {}): Fal
           const body = checked.data as { prompt?: string; duration?: string | number; aspect_ratio?: string; resolution?: string } & Record<string, unknown>;
           checkTags(body.prompt ?? '', body, model.tags);
           const seconds = typeof body.duration === 'number' ? body.duration : Number.parseInt(body.duration ?? '', 10) || 5;
-          const portrait = body.aspect_ratio === '9:16';
-          const high = body.resolution === '1080p' || endpoint.includes('/pro/');
+          const made = model.output(body, endpoint);
           const references = ['elements', 'image_urls', 'reference_image_urls'].some((f) => Array.isArray(body[f]) && (body[f] as unknown[]).length > 0);
           const created = kit.idempotent(ctx, () =>
             kit.jobs.create({
               protocol: 'fal',
               prompt: body.prompt ?? '',
               seconds,
-              size: portrait ? (high ? '1080x1920' : '720x1280') : high ? '1920x1080' : '1280x720',
+              size: frameSize(made.resolution, body.aspect_ratio === '9:16'),
+              sound: made.sound,
               model: endpoint,
               characters: [],
               hasInputReference: references,

@@ -10,7 +10,7 @@
  * Gemini API's Veo list (e.g. Vertex's `-001` ids) answer 404.
  */
 import { HttpFailure, type Context, type SimKit, type SimProtocolModule } from './protocol.js';
-import type { SimJob } from './jobs.js';
+import { frameSize, type SimJob } from './jobs.js';
 import { GEMINI_REFERENCE_MODELS, GEMINI_VEO_MODELS, geminiPredictSchema } from './schemas/gemini.js';
 
 export interface GeminiSimOptions {
@@ -78,15 +78,15 @@ export function createGeminiProtocol(kit: SimKit, options: GeminiSimOptions = {}
             if (!referenceAspects.includes(p.aspectRatio)) throw new HttpFailure(400, 'INVALID_ARGUMENT', `aspectRatio must be ${referenceAspects.join(' or ')} with reference images`, 'aspectRatio');
           }
           if (p.resolution !== '720p' && p.durationSeconds !== 8) throw new HttpFailure(400, 'INVALID_ARGUMENT', `${p.resolution} requires durationSeconds 8`, 'resolution');
-          const portrait = p.aspectRatio === '9:16';
-          const high = p.resolution === '1080p';
           const fault = kit.jobFault(ctx);
           const created = kit.idempotent(ctx, () =>
             kit.jobs.create({
               protocol: 'gemini',
               prompt: instance.prompt,
               seconds: p.durationSeconds,
-              size: portrait ? (high ? '1080x1920' : '720x1280') : high ? '1920x1080' : '1280x720',
+              size: frameSize(p.resolution ?? '720p', p.aspectRatio === '9:16'),
+              // Veo on the Gemini API always makes sound (it has no `generateAudio`; that is Vertex's).
+              sound: true,
               model,
               hasInputReference: (instance.referenceImages?.length ?? 0) > 0,
               ...(fault && { fault }),

@@ -14,12 +14,20 @@ export type SimJobStatus = 'queued' | 'in_progress' | 'completed' | 'failed';
 /** Job-level fault fixed at creation time. */
 export type SimJobFault = 'moderation' | 'stall' | 'cameo_denied';
 
+/** A resolution's frame size (`1080p`, portrait → `1080x1920`), as the simulator renders it. */
+export function frameSize(resolution: string, portrait: boolean): string {
+  const [long, short] = resolution === '4k' ? [3840, 2160] : resolution === '1080p' ? [1920, 1080] : resolution === '540p' ? [960, 540] : resolution === '480p' ? [854, 480] : resolution === '360p' ? [640, 360] : [1280, 720];
+  return portrait ? `${short}x${long}` : `${long}x${short}`;
+}
+
 export interface SimJob {
   id: string;
   protocol: SimProtocol;
   prompt: string;
   seconds: number;
   size: string;
+  /** The request asked for sound (the clip gets a sine tone) or not (a silent track). */
+  sound: boolean;
   model: string;
   /** Character ids this job was asked to render. */
   characters: string[];
@@ -51,6 +59,8 @@ export interface NewJob {
   prompt: string;
   seconds: number;
   size: string;
+  /** Default false: a silent clip. */
+  sound?: boolean;
   model: string;
   characters?: string[];
   remixedFrom?: string;
@@ -114,6 +124,7 @@ export class JobBoard {
       prompt: init.prompt,
       seconds: init.seconds,
       size: init.size,
+      sound: init.sound ?? false,
       model: init.model,
       characters: init.characters ?? [],
       remixedFrom: init.remixedFrom,

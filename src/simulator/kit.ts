@@ -99,7 +99,7 @@ export function createSimKit(deps: KitDeps): SimKit {
       ctx.res.end();
       return;
     }
-    const clip = await renderer.render(job.seconds, job.size);
+    const clip = await renderer.render(job.seconds, job.size, job.sound);
     ctx.res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': clip.bytes });
     const file = createReadStream(clip.path);
     file.on('error', () => ctx.res.destroy());
@@ -130,7 +130,7 @@ export function createSimKit(deps: KitDeps): SimKit {
       stats.jobsCreated++;
       if (key) idempotency.set(`${ctx.route}|${key}`, job.id);
       // Warm the render now so the first download does not wait for ffmpeg.
-      void renderer.render(job.seconds, job.size);
+      void renderer.render(job.seconds, job.size, job.sound);
       return job;
     },
     jobFault(ctx) {

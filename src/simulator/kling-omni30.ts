@@ -6,7 +6,7 @@
  */
 import type { z } from 'zod';
 import { HttpFailure, type Context, type RouteDef, type SimKit } from './protocol.js';
-import type { SimJob } from './jobs.js';
+import { frameSize, type SimJob } from './jobs.js';
 import type { omni30Schema } from './schemas/kling.js';
 
 /** Why a Bearer JWT is not acceptable (shape, algorithm, times), or undefined. Kling codes 1000–1004. */
@@ -33,7 +33,7 @@ export interface Omni30Deps {
   ok(ctx: Context, data: unknown): void;
   checkElements(ids: string[]): void;
   claimExternal(external: string | undefined): void;
-  createJob(ctx: Context, prompt: string, ids: string[], seconds: number, portrait: boolean, high: boolean, model: string, external: string | undefined): SimJob;
+  createJob(ctx: Context, prompt: string, ids: string[], seconds: number, output: { size: string; sound: boolean }, model: string, external: string | undefined): SimJob;
   videoJob(id: string): SimJob;
   externalOf(jobId: string): string | undefined;
   externalIds: Map<string, string>;
@@ -73,7 +73,9 @@ export function klingOmni30Routes(deps: Omni30Deps): RouteDef[] {
         const external = body.options?.external_task_id;
         deps.claimExternal(external);
         const settings = body.settings;
-        const job = deps.createJob(ctx, prompt.text, ids, settings.duration ?? 5, settings.aspect_ratio === '9:16', settings.resolution !== undefined && settings.resolution !== '720p', 'kling-3.0-omni', external);
+        // `audio: native` makes sound; `off` (and, unconfirmed, a missing field) a silent clip.
+        const output = { size: frameSize(settings.resolution ?? '720p', settings.aspect_ratio === '9:16'), sound: settings.audio === 'native' };
+        const job = deps.createJob(ctx, prompt.text, ids, settings.duration ?? 5, output, 'kling-3.0-omni', external);
         deps.ok(ctx, { id: job.id });
       },
     },

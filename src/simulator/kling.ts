@@ -14,7 +14,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { HttpFailure, type Context, type SimKit, type SimProtocolModule } from './protocol.js';
-import type { SimJob } from './jobs.js';
+import { frameSize, type SimJob } from './jobs.js';
 import { elementCreateSchema, elementDeleteSchema, omni30Schema, omniVideoSchema } from './schemas/kling.js';
 import { klingJwtFailure, klingOmni30Routes } from './kling-omni30.js';
 
@@ -108,14 +108,15 @@ export function createKlingProtocol(kit: SimKit, options: KlingSimOptions = {}):
     if (external !== undefined && externalIds.has(external)) throw new HttpFailure(400, '1201', `external_task_id ${external} already exists`, 'external_task_id');
   };
 
-  const createJob = (ctx: Context, prompt: string, ids: string[], seconds: number, portrait: boolean, high: boolean, model: string, external: string | undefined): SimJob => {
+  const createJob = (ctx: Context, prompt: string, ids: string[], seconds: number, output: { size: string; sound: boolean }, model: string, external: string | undefined): SimJob => {
     const fault = kit.jobFault(ctx);
     const job = kit.idempotent(ctx, () =>
       kit.jobs.create({
         protocol: 'kling',
         prompt,
         seconds,
-        size: portrait ? (high ? '1080x1920' : '720x1280') : high ? '1920x1080' : '1280x720',
+        size: output.size,
+        sound: output.sound,
         model,
         characters: ids,
         ...(fault && { fault }),
@@ -245,7 +246,9 @@ export function createKlingProtocol(kit: SimKit, options: KlingSimOptions = {}):
           }
           if (ids.length + (body.image_list?.length ?? 0) > 7) throw new HttpFailure(400, '1201', 'images + elements must not exceed 7', 'element_list');
           claimExternal(body.external_task_id);
-          const job = createJob(ctx, body.prompt, ids, Number(body.duration), body.aspect_ratio === '9:16', body.mode === 'pro', body.model_name, body.external_task_id);
+          // `mode` std makes 720p, pro 1080p; the legacy body has no sound switch, so the clip is silent.
+          const output = { size: frameSize(body.mode === 'pro' ? '1080p' : '720p', body.aspect_ratio === '9:16'), sound: false };
+          const job = createJob(ctx, body.prompt, ids, Number(body.duration), output, body.model_name, body.external_task_id);
           ok(ctx, { task_id: job.id, task_status: 'submitted', task_info: { external_task_id: body.external_task_id ?? null }, created_at: job.createdAt, updated_at: job.createdAt });
         },
       },

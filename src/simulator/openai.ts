@@ -123,6 +123,8 @@ export function createOpenAiProtocol(kit: SimKit, options: OpenAiSimOptions = {}
         const job = kit.idempotent(ctx, () =>
           kit.jobs.create({
             protocol: 'openai',
+            // Sora 2 makes its video with sound; the API has no switch for it.
+            sound: true,
             prompt: body.prompt,
             seconds: Number(body.seconds),
             size: body.size,
@@ -186,6 +188,8 @@ export function createOpenAiProtocol(kit: SimKit, options: OpenAiSimOptions = {}
         const job = kit.idempotent(ctx, () =>
           kit.jobs.create({
             protocol: 'openai',
+            // Sora 2 makes its video with sound; the API has no switch for it.
+            sound: true,
             prompt: body.prompt,
             seconds: source.seconds,
             size: source.size,
@@ -213,6 +217,8 @@ export function createOpenAiProtocol(kit: SimKit, options: OpenAiSimOptions = {}
         const job = kit.idempotent(ctx, () =>
           kit.jobs.create({
             protocol: 'openai',
+            // Sora 2 makes its video with sound; the API has no switch for it.
+            sound: true,
             prompt: body.prompt,
             // "For extensions, this is the stitched total duration."
             seconds: source.seconds + Number(body.seconds),

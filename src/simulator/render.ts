@@ -1,9 +1,12 @@
 /**
- * Real, playable MP4s for simulated jobs, so the bot's download, size checks
- * and chat uploads handle an actual video. Rendered with ffmpeg when it is
- * installed (a tiny 12 fps test pattern with a label), cached per
- * (seconds, size) so a test suite renders each shape once; otherwise the
- * bundled 4 s sample is served for every job.
+ * Real, playable MP4s for simulated jobs, so the bot's download, size checks,
+ * ffprobe checks and chat uploads handle an actual video. Rendered with ffmpeg
+ * when it is installed: a test pattern at the size the request asked for, with
+ * a label, and an audio track that is a 440 Hz sine when the request asked for
+ * sound and silence when it did not. The frame rate drops as the size grows
+ * (down to 1 fps) so a 4K clip renders in seconds. Cached per (seconds, size,
+ * sound) so a test suite renders each shape once; without ffmpeg the bundled
+ * 4 s sample is served for every job.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -20,7 +23,7 @@ export interface RenderedClip {
   path: string;
   bytes: number;
   source: 'ffmpeg' | 'sample';
-  /** The text burnt into an ffmpeg render: its real length and size, and the size it stands for. */
+  /** The text burnt into an ffmpeg render: its length, size and sound. */
   label?: string;
 }
 
@@ -35,7 +38,8 @@ export interface RendererOptions {
 }
 
 export interface Renderer {
-  render(seconds: number, size: string): Promise<RenderedClip>;
+  /** A clip of this length and size (`1280x720`), with a sine tone when `sound`, else a silent track. */
+  render(seconds: number, size: string, sound: boolean): Promise<RenderedClip>;
   /** Deletes the cache folder when the renderer owns it. */
   dispose(): Promise<void>;
 }
@@ -58,24 +62,27 @@ export function createRenderer(options: RendererOptions = {}): Renderer {
 
   const sample = async (): Promise<RenderedClip> => ({ path: SAMPLE_CLIP_PATH, bytes: (await stat(SAMPLE_CLIP_PATH)).size, source: 'sample' });
 
-  const renderWithFfmpeg = async (seconds: number, size: string): Promise<RenderedClip> => {
+  const renderWithFfmpeg = async (seconds: number, size: string, sound: boolean): Promise<RenderedClip> => {
     if (!ffmpeg) return sample();
+    const match = /^(\d{2,5})x(\d{2,5})$/.exec(size);
+    if (!match) return sample();
     await mkdir(cacheDir, { recursive: true });
-    const [w, h] = size.split('x').map(Number);
-    // Low-res keeps a 20 s render well under a second; orientation follows the requested size.
-    const dims = w !== undefined && h !== undefined && h > w ? '180x320' : '320x180';
-    const out = join(cacheDir, `${seconds}s-${size.replace(/[^0-9x]/g, '')}.mp4`);
+    const [w, h] = [Number(match[1]), Number(match[2])];
+    const out = join(cacheDir, `${seconds}s-${size}-${sound ? 'sound' : 'silent'}.mp4`);
     const tmp = `${out}.${process.pid}.tmp.mp4`;
     const duration = Math.max(1, seconds);
-    // The label tells the clip's real length and size (small, to render fast), and the size it stands for.
-    const label = `simulated ${duration}s ${dims} for ${size}`;
+    // About as many pixels per second as a 320x180 clip at 12 fps: a 4K clip stays a few seconds' work.
+    const rate = Math.max(1, Math.min(12, Math.round((12 * 320 * 180) / (w * h))));
+    const label = `simulated ${duration}s ${size} ${sound ? 'with sound' : 'silent'}`;
     const args = (withText: boolean): string[] => [
       '-hide_banner', '-loglevel', 'error', '-y',
-      '-f', 'lavfi', '-i', `testsrc2=size=${dims}:rate=12:duration=${duration}`,
+      '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${rate}:duration=${duration}`,
+      '-f', 'lavfi', '-i', sound ? `sine=frequency=440:sample_rate=48000:duration=${duration}` : `anullsrc=r=48000:cl=mono`,
       ...(withText
-        ? ['-vf', `drawtext=fontfile=${font}:text='${label}':fontcolor=white:fontsize=14:box=1:boxcolor=black@0.5:x=(w-tw)/2:y=h-th-8`]
+        ? ['-vf', `drawtext=fontfile=${font}:text='${label}':fontcolor=white:fontsize=${Math.max(14, Math.round(Math.min(w, h) / 14))}:box=1:boxcolor=black@0.5:x=(w-tw)/2:y=h-th-8`]
         : []),
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '35', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', '-an',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '35', '-pix_fmt', 'yuv420p',
+      '-c:a', 'aac', '-b:a', '32k', '-t', String(duration), '-movflags', '+faststart',
       tmp,
     ];
     if (drawtextWorks) {
@@ -91,11 +98,11 @@ export function createRenderer(options: RendererOptions = {}): Renderer {
   };
 
   return {
-    render(seconds, size) {
-      const key = `${seconds}|${size}`;
+    render(seconds, size, sound) {
+      const key = `${seconds}|${size}|${sound}`;
       let pending = cache.get(key);
       if (!pending) {
-        pending = renderWithFfmpeg(seconds, size).catch(() => sample());
+        pending = renderWithFfmpeg(seconds, size, sound).catch(() => sample());
         cache.set(key, pending);
       }
       return pending;

@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { HttpFailure, type Context, type SimKit, type SimProtocolModule } from './protocol.js';
-import type { SimJob } from './jobs.js';
+import { frameSize, type SimJob } from './jobs.js';
 import { reference2videoSchema, subjectCreateSchema, text2videoSchema, VIDU_MODEL_LIMITS } from './schemas/vidu.js';
 
 export interface ViduSimOptions {
@@ -39,25 +39,20 @@ export interface ViduSim extends SimProtocolModule {
 /** Reasons the simulator raises without naming one, by status (Vidu's error table). */
 const REASON_BY_STATUS: Record<number, string> = { 400: 'FieldInvalid', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 409: 'Conflict', 429: 'TooManyRequests', 500: 'InternalServiceFailure' };
 
-const SIZES: Record<string, [number, number]> = { '360p': [640, 360], '540p': [960, 540], '720p': [1280, 720], '1080p': [1920, 1080] };
 
 export function createViduProtocol(kit: SimKit, options: ViduSimOptions = {}): ViduSim {
   const subjects = new Map<string, SimSubject>();
   const taskSubjects = new Map<string, string[]>();
   const pending: { status: number; reason: string; message: string; times: number }[] = [];
 
-  const sizeOf = (resolution: string, aspect: string): string => {
-    const [w, h] = SIZES[resolution] ?? SIZES['720p']!;
-    return aspect === '9:16' || aspect === '3:4' ? `${h}x${w}` : `${w}x${h}`;
-  };
-
-  const createJob = (ctx: Context, prompt: string, ids: string[], model: string, seconds: number, resolution: string, aspect: string): SimJob => {
+  const createJob = (ctx: Context, prompt: string, ids: string[], model: string, seconds: number, resolution: string, aspect: string, sound: boolean): SimJob => {
     const limits = VIDU_MODEL_LIMITS[model as keyof typeof VIDU_MODEL_LIMITS];
     if (limits && !limits.seconds.includes(seconds)) throw new HttpFailure(400, 'FieldInvalid', 'invalid field: duration', 'duration');
     if (limits && !limits.resolutions.includes(resolution)) throw new HttpFailure(400, 'FieldInvalid', 'invalid field: resolution', 'resolution');
     const fault = kit.jobFault(ctx);
     // Vidu has no idempotency key: every create is a new task.
-    const job = kit.idempotent(ctx, () => kit.jobs.create({ protocol: 'vidu', prompt, seconds, size: sizeOf(resolution, aspect), model, characters: ids, ...(fault && { fault }) }));
+    const size = frameSize(resolution, aspect === '9:16' || aspect === '3:4');
+    const job = kit.idempotent(ctx, () => kit.jobs.create({ protocol: 'vidu', prompt, seconds, size, sound, model, characters: ids, ...(fault && { fault }) }));
     taskSubjects.set(job.id, ids);
     return job;
   };
@@ -167,7 +162,8 @@ export function createViduProtocol(kit: SimKit, options: ViduSimOptions = {}): V
             if (!names.includes(m[1]!)) throw new HttpFailure(400, 'FieldInvalid', `invalid field: prompt (@${m[1]} names no subject)`, 'prompt');
           }
           const model = body.model;
-          const job = createJob(ctx, body.prompt, ids, model, body.duration ?? (model === 'vidu2.0' ? 4 : 5), body.resolution ?? (model === 'viduq1' ? '1080p' : '720p'), body.aspect_ratio ?? '16:9');
+          // `audio` (default false) asks reference-to-video for sound.
+          const job = createJob(ctx, body.prompt, ids, model, body.duration ?? (model === 'vidu2.0' ? 4 : 5), body.resolution ?? (model === 'viduq1' ? '1080p' : '720p'), body.aspect_ratio ?? '16:9', body.audio === true);
           kit.sendJson(ctx.res, 200, created(job, body));
         },
       },
@@ -178,7 +174,8 @@ export function createViduProtocol(kit: SimKit, options: ViduSimOptions = {}): V
         route: 'vidu.text2video',
         async handle(ctx) {
           const body = kit.parse(text2videoSchema, ctx.record.json);
-          const job = createJob(ctx, body.prompt, [], body.model, body.duration ?? 5, body.resolution ?? '720p', body.aspect_ratio ?? '16:9');
+          // Text-to-video has no sound switch here (`bgm` adds music): silent unless `bgm`.
+          const job = createJob(ctx, body.prompt, [], body.model, body.duration ?? 5, body.resolution ?? '720p', body.aspect_ratio ?? '16:9', body.bgm === true);
           kit.sendJson(ctx.res, 200, created(job, body));
         },
       },

@@ -11,7 +11,7 @@ import type { ProviderError } from '../../src/core/errors.js';
 import type { BoundCharacter } from '../../src/core/ports.js';
 import { silentLogger } from '../../src/log.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
-import { refusedCombinations } from '../helpers/contract.js';
+import { madeBy, refusedCombinations } from '../helpers/contract.js';
 import { generationRequest, renderFor } from '../helpers/provider-fixtures.js';
 
 const KEY = 'sk-apiyi-contract-0001';
@@ -42,9 +42,9 @@ describe('apiyi backend contract against the validating simulator', { timeout: 1
         });
         characters.push({ name, description: '', binding });
       }
-      const { tried, refused } = await refusedCombinations(b, { characters });
+      const { tried, refused } = await refusedCombinations(b, { characters, made: madeBy(sim.jobs) });
       assert.deepEqual(refused, [], `${refused.length} of ${tried} combinations refused:\n${refused.join('\n')}`);
-      // 2 durations × 2 orientations (standard only) × 0–2 characters; no image input.
+      // 2 durations × 2 orientations (720p with sound only) × 0–2 characters; no image input.
       assert.equal(tried, 2 * 2 * 3);
       assert.equal(sim.stats.count('apiyi.generate'), tried);
     } finally {

@@ -78,8 +78,9 @@ describe('apiyi backend against the simulator', { timeout: 60_000 }, () => {
   it('declares its capabilities as data, durations configurable', () => {
     const caps = make().capabilities;
     assert.deepEqual(caps.seconds, [10, 15]);
-    assert.deepEqual(caps.sizes, { landscape: { standard: '1280x720' }, portrait: { standard: '720x1280' } });
-    assert.deepEqual(caps.price, { kind: 'per-video', micros: { standard: 120_000, high: 120_000 } });
+    assert.deepEqual(caps.sizes, { landscape: { '720p': '1280x720' }, portrait: { '720p': '720x1280' } });
+    // Sora videos come with sound: one price, with sound, per video.
+    assert.deepEqual(caps.price, { kind: 'per-video', micros: { '720p': { on: 120_000 } } });
     assert.deepEqual(caps.characters.mention, { kind: 'binding-id', template: '@{id}' });
     assert.equal(caps.chargesForModeratedJobs, true);
     assert.equal(caps.remix, false);

@@ -29,17 +29,28 @@ describe('fal backends', () => {
     const kling = fal('kling-o3');
     assert.equal(kling.id, 'fal-kling-o3');
     assert.deepEqual(kling.capabilities.characters, { binding: 'reference-images', max: 4, mention: { kind: 'indexed', template: '@Element{n}' } });
-    assert.deepEqual(kling.capabilities.price, { kind: 'per-second', microsPerSecond: { standard: 84_000, high: 112_000 } });
+    // Silent and with sound per resolution: 720p on the standard endpoint, 1080p on pro, 4K on the 4k endpoint.
+    assert.deepEqual(kling.capabilities.price, {
+      kind: 'per-second',
+      microsPerSecond: { '720p': { off: 84_000, on: 112_000 }, '1080p': { off: 112_000, on: 168_000 }, '4k': { off: 420_000, on: 420_000 } },
+    });
+    assert.deepEqual(kling.capabilities.sizes.portrait, { '720p': '720x1280', '1080p': '1080x1920', '4k': '2160x3840' });
     assert.equal(kling.capabilities.completion, 'webhook');
     assert.equal(kling.capabilities.progress, 'queue-position');
     assert.deepEqual(fal('veo31').capabilities.seconds, [8]);
-    assert.deepEqual(fal('wan27').capabilities.price, { kind: 'per-second', microsPerSecond: { standard: 100_000, high: 100_000 } });
-    // Seedance 2.0 by tokens: 1280×720×24/1024 = 21,600 and 1920×1080×24/1024 = 48,600 tokens/s at 14 µ$ each.
-    assert.deepEqual(fal('seedance2').capabilities.price, { kind: 'per-second', microsPerSecond: { standard: 302_400, high: 680_400 } });
+    // Wan 2.7 has no sound switch: silent only, no 4K.
+    assert.deepEqual(fal('wan27').capabilities.price, { kind: 'per-second', microsPerSecond: { '720p': { off: 100_000 }, '1080p': { off: 100_000 } } });
+    // Seedance 2.0 by tokens: 1280×720×24/1024 = 21,600 and 1920×1080×24/1024 = 48,600 tokens/s at 14 µ$ each; sound costs nothing more.
+    const seedance = fal('seedance2').capabilities.price;
+    assert.ok(seedance.kind === 'per-second');
+    assert.deepEqual(seedance.microsPerSecond['720p'], { off: 302_400, on: 302_400 });
+    assert.deepEqual(seedance.microsPerSecond['1080p'], { off: 680_400, on: 680_400 });
+    // Veo 3.1 on fal: $0.20/s silent, $0.40/s with sound; 4K $0.40/$0.60.
+    assert.deepEqual(fal('veo31').capabilities.price, { kind: 'per-second', microsPerSecond: { '720p': { off: 200_000, on: 400_000 }, '1080p': { off: 200_000, on: 400_000 }, '4k': { off: 400_000, on: 600_000 } } });
   });
 
   it('FAL_MODELS_JSON patches a default model and FAL_MODELS narrows the list', () => {
-    const models = resolveFalModels(['wan27'], JSON.stringify([{ key: 'wan27', endpoint: { standard: 'fal-ai/wan/v9/r2v' }, usdPerSecond: { standard: 0.05, high: 0.07 } }]));
+    const models = resolveFalModels(['wan27'], JSON.stringify([{ key: 'wan27', endpoint: { standard: 'fal-ai/wan/v9/r2v' }, tiers: { '720p': { landscape: '1280x720', usdPerSecond: { off: 0.05 } } } }]));
     assert.equal(models.length, 1);
     assert.equal(models[0]!.endpoint.standard, 'fal-ai/wan/v9/r2v');
     assert.equal(models[0]!.references.field, 'reference_image_urls');
@@ -72,7 +83,7 @@ describe('fal backends', () => {
     const b = await imageBound('bob');
     const prompt = renderFor(backend, '@alice hands @bob a coffee, then @alice laughs', [a, b]);
     assert.equal(prompt, '@Image1 hands @Image2 a coffee, then @Image1 laughs');
-    await backend.submit(generationRequest({ prompt, characters: [a, b], seconds: 6, orientation: 'portrait', quality: 'high' }));
+    await backend.submit(generationRequest({ prompt, characters: [a, b], seconds: 6, orientation: 'portrait', resolution: '1080p' }));
     const body = fx.sim.lastRequest('fal.submit')!.json as { image_urls: string[]; aspect_ratio: string; resolution: string };
     assert.equal(body.image_urls.length, 2);
     assert.equal(body.aspect_ratio, '9:16');

@@ -1,8 +1,8 @@
 /**
  * Contract of the Gemini (Veo 3.1) backend against the VALIDATING Gemini simulator: each combination
- * its capabilities declare (duration, orientation, quality, 0..max reference images) goes through the
- * real backend code and must pass the predictLongRunning body schema written from js-genai's
- * converters (src/simulator/schemas/gemini.ts). Also: Vertex's `-001` ids are refused at config and
+ * its capabilities declare (duration, orientation, resolution, sound, 0..max reference images) goes
+ * through the real backend code and must pass the predictLongRunning body schema written from js-genai's
+ * converters (src/simulator/schemas/gemini.ts), and the clip made must have the size asked for, with sound. Also: Vertex's `-001` ids are refused at config and
  * answered 404 by the API, and a 400 on the bot's own request is the bot's problem.
  */
 import assert from 'node:assert/strict';
@@ -14,6 +14,7 @@ import { ProviderError } from '../../src/core/errors.js';
 import type { BoundCharacter } from '../../src/core/ports.js';
 import { silentLogger } from '../../src/log.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
+import { madeBy, refusedCombinations } from '../helpers/contract.js';
 import { generationRequest, imageBound, renderFor } from '../helpers/provider-fixtures.js';
 
 const KEY = 'gemini-contract-key';
@@ -41,30 +42,23 @@ after(async () => {
 describe('gemini contract', () => {
   it('every declared combination passes the schema from js-genai', async () => {
     const backend = gemini();
-    const caps = backend.capabilities;
-    const rejected: string[] = [];
-    let combos = 0;
-    for (const seconds of caps.seconds) {
-      for (const orientation of ['landscape', 'portrait'] as const) {
-        for (const quality of ['standard', 'high'] as const) {
-          if (!caps.sizes[orientation][quality]) continue;
-          for (let refs = 0; refs <= caps.characters.max; refs++) {
-            combos++;
-            const characters = cast.slice(0, refs);
-            const prompt = renderFor(backend, refs > 0 ? `${characters.map((c) => `@${c.name}`).join(' and ')} share an umbrella` : 'rain on a tin roof', characters);
-            try {
-              await backend.submit(generationRequest({ prompt, characters, seconds, orientation, quality, size: caps.sizes[orientation][quality]! }));
-            } catch (error) {
-              rejected.push(`${seconds}s ${orientation} ${quality} ${refs} refs: ${error instanceof ProviderError ? `${error.kind} ${error.message}` : String(error)}`);
-            }
-          }
-        }
-      }
-    }
-    assert.deepEqual(rejected, [], `${rejected.length} of ${combos} rejected`);
-    assert.ok(combos >= 8);
+    const { tried, refused, combinations } = await refusedCombinations(backend, { characters: cast, prompt: 'share an umbrella', made: madeBy(sim.jobs) });
+    assert.deepEqual(refused, [], `${refused.length} of ${tried} rejected`);
+    assert.ok(tried >= 8);
+    // Veo on the Gemini API always makes sound (no `generateAudio` there): only requests with sound are declared.
+    assert.deepEqual([...new Set(combinations.map((c) => c.audio))], ['on']);
+    assert.deepEqual([...new Set(combinations.map((c) => c.resolution))], ['720p', '1080p', '4k']);
     const body = sim.lastRequest('gemini.predict')!.json as { instances: { referenceImages?: { referenceType: string }[] }[] };
     assert.equal(body.instances[0]!.referenceImages?.[0]?.referenceType, 'ASSET');
+  });
+
+  it('refuses `generateAudio`: a Vertex AI parameter the Gemini API does not take', async () => {
+    const raw = await fetch(`${sim.geminiApiUrl}/v1beta/models/veo-3.1-fast-generate-preview:predictLongRunning`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ instances: [{ prompt: 'x' }], parameters: { generateAudio: false } }),
+    });
+    assert.equal(raw.status, 400);
   });
 
   it('refuses a Vertex -001 model id at config with a sentence, and the API answers 404 for one', async () => {

@@ -27,7 +27,7 @@ describe('gemini backend (Veo 3.1)', () => {
     assert.deepEqual(strict.capabilities.sizes.portrait, {});
     const relaxed = gemini({ referenceMode: { seconds: [4, 6, 8], orientations: ['landscape', 'portrait'] } });
     assert.deepEqual(relaxed.capabilities.seconds, [4, 6, 8]);
-    assert.equal(relaxed.capabilities.sizes.portrait.standard, '720x1280');
+    assert.equal(relaxed.capabilities.sizes.portrait['720p'], '720x1280');
   });
 
   it('sends one character as 3 base64 asset references with the key header, and the fast model for standard quality', async () => {
@@ -54,7 +54,8 @@ describe('gemini backend (Veo 3.1)', () => {
     const b = await imageBound('rex', 'a scruffy terrier');
     const prompt = renderFor(backend, '@alice throws a ball; @rex chases it back to @alice', [a, b]);
     assert.equal(prompt, 'alice (a woman in a yellow raincoat) throws a ball; rex (a scruffy terrier) chases it back to alice');
-    await backend.submit(generationRequest({ prompt, characters: [a, b], seconds: 8, quality: 'high' }));
+    // 4K runs on Veo 3.1 Standard; 720p and 1080p on Fast.
+    await backend.submit(generationRequest({ prompt, characters: [a, b], seconds: 8, resolution: '4k', audio: 'on' }));
     const sent = fx.sim.lastRequest('gemini.predict')!;
     assert.equal(sent.path, '/gemini/v1beta/models/veo-3.1-generate-preview:predictLongRunning');
     const refs = (sent.json as { instances: { referenceImages: { image: { bytesBase64Encoded: string } }[] }[] }).instances[0]!.referenceImages;

@@ -90,17 +90,19 @@ describe('http: pure rules', { timeout: 60_000 }, () => {
     assert.equal(providerCodeFromBody({ error: { code: `bad key ${KEY} here` } }), undefined);
   });
 
-  it('merges price overrides and refuses half a model of another kind', () => {
-    const base = { kind: 'per-second' as const, microsPerSecond: { standard: 100_000, high: 500_000 } };
-    assert.deepEqual(applyPriceOverride(base, { microsPerSecond: { high: 300_000 } }), {
+  it('merges price overrides per resolution and sound; `any` keeps an always-sound backend priced with sound', () => {
+    const base = { kind: 'per-second' as const, microsPerSecond: { '720p': { off: 84_000, on: 112_000 }, '1080p': { off: 112_000 } } };
+    assert.deepEqual(applyPriceOverride(base, { '1080p': { off: 120_000 }, '720p': { on: 130_000 } }), {
       kind: 'per-second',
-      microsPerSecond: { standard: 100_000, high: 300_000 },
+      microsPerSecond: { '720p': { off: 84_000, on: 130_000 }, '1080p': { off: 120_000 } },
     });
-    assert.deepEqual(applyPriceOverride(base, { kind: 'per-video', micros: { standard: 1, high: 2 } }), {
-      kind: 'per-video',
-      micros: { standard: 1, high: 2 },
+    assert.deepEqual(applyPriceOverride(base, { '720p': { any: 90_000 } }).kind === 'per-second' && applyPriceOverride(base, { '720p': { any: 90_000 } }), {
+      kind: 'per-second',
+      microsPerSecond: { '720p': { off: 90_000, on: 90_000 }, '1080p': { off: 112_000 } },
     });
-    assert.throws(() => applyPriceOverride(base, { kind: 'per-video', micros: { standard: 1 } }), RangeError);
+    const soundOnly = { kind: 'per-video' as const, micros: { '720p': { on: 120_000 } } };
+    assert.deepEqual(applyPriceOverride(soundOnly, { '720p': { any: 100_000 }, '1080p': { any: 200_000 } }), { kind: 'per-video', micros: { '720p': { on: 100_000 }, '1080p': { on: 200_000 } } });
+    assert.throws(() => applyPriceOverride(base, { '720p': { on: 1.5 } }), RangeError);
     assert.equal(applyPriceOverride(base, undefined), base);
   });
 });

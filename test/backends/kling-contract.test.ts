@@ -1,19 +1,20 @@
 /**
- * Contract: every combination Kling's capabilities allow (each duration × orientation × quality × element
- * count 0…max), sent through the real backend in both formats (legacy omni-video and 3.0 omni) to the
- * simulator, which validates each request against the schemas written from Kling's docs
- * (src/simulator/schemas/kling.ts). One rejection fails the test and names the combination.
+ * Contract: every combination Kling's capabilities allow (each duration × orientation × resolution ×
+ * sound × element count 0…max), sent through the real backend in both formats (legacy omni-video and
+ * 3.0 omni) to the simulator, which validates each request against the schemas written from Kling's
+ * docs (src/simulator/schemas/kling.ts) and makes the size and sound asked for. One rejection fails the
+ * test and names the combination.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createKlingBackend, type KlingApiFormat, type KlingBackend } from '../../src/backends/kling.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { BoundCharacter } from '../../src/core/ports.js';
-import type { Orientation, Quality } from '../../src/core/types.js';
 import { silentLogger } from '../../src/log.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { driveWhile } from '../helpers/drive.js';
-import { frameFiles, generationRequest, renderFor } from '../helpers/provider-fixtures.js';
+import { madeBy, refusedCombinations } from '../helpers/contract.js';
+import { frameFiles } from '../helpers/provider-fixtures.js';
 
 const ACCESS = 'kling-access-contract';
 const SECRET = 'kling-secret-contract';
@@ -30,7 +31,7 @@ after(async () => {
   await sim.stop();
 });
 
-async function everyCombination(format: KlingApiFormat): Promise<number> {
+async function everyCombination(format: KlingApiFormat): Promise<{ sent: number; sounds: string[] }> {
   const backend = createKlingBackend({ apiUrl: sim.klingApiUrl, accessKey: ACCESS, secretKey: SECRET, apiFormat: format, clock, logger: silentLogger, retry: { maxAttempts: 1 }, elementPollMs: 500 });
   made.push(backend);
   const caps = backend.capabilities;
@@ -41,39 +42,24 @@ async function everyCombination(format: KlingApiFormat): Promise<number> {
     const binding = await driveWhile(clock, backend.createCharacter({ name, description: `${name} test subject`, clipPath: undefined, clipUrl: undefined, providerJobId: undefined, frames }), { stepMs: 500 });
     cast.push({ name, description: `${name} test subject`, binding });
   }
-  const attempts: Promise<void>[] = [];
-  for (const seconds of caps.seconds) {
-    for (const orientation of ['landscape', 'portrait'] as Orientation[]) {
-      for (const quality of ['standard', 'high'] as Quality[]) {
-        if (!caps.sizes[orientation][quality]) continue;
-        for (let count = 0; count <= caps.characters.max; count++) {
-          const characters = cast.slice(0, count);
-          const prompt = renderFor(backend, `${characters.map((c) => `@${c.name}`).join(' and ') || 'a fox'} cross a bridge`, characters);
-          const label = `${format} ${seconds}s ${orientation} ${quality} ${count} element(s)`;
-          attempts.push(
-            backend.submit(generationRequest({ prompt, characters, seconds, orientation, quality, size: caps.sizes[orientation][quality]! })).then(
-              () => undefined,
-              (error: unknown) => assert.fail(`${label} was rejected: ${String(error)}`),
-            ),
-          );
-        }
-      }
-    }
-  }
-  await Promise.all(attempts);
-  const sent = attempts.length;
-  return sent;
+  const { tried, refused, combinations } = await refusedCombinations(backend, { characters: cast, prompt: 'cross a bridge', made: madeBy(sim.jobs), concurrency: 8 });
+  assert.deepEqual(refused.slice(0, 5), [], `${refused.length} of ${tried} rejected`);
+  return { sent: tried, sounds: [...new Set(combinations.map((c) => c.audio))].sort() };
 }
 
 describe('kling contract', () => {
   it('the legacy omni-video endpoint accepts every combination the capabilities allow', async () => {
-    const sent = await everyCombination('legacy');
+    const { sent, sounds } = await everyCombination('legacy');
+    // The legacy body has no sound switch: silent only.
+    assert.deepEqual(sounds, ['off']);
     assert.equal(sent, 13 * 2 * 2 * 8);
     assert.equal(sim.stats.count('kling.video.create'), sent);
   });
 
   it('the 3.0 omni endpoint accepts every combination the capabilities allow', async () => {
-    const sent = await everyCombination('kling-3.0');
+    const { sent, sounds } = await everyCombination('kling-3.0');
+    // `settings.audio` native or off: both are driven, and the simulator makes each.
+    assert.deepEqual(sounds, ['off', 'on']);
     assert.equal(sim.stats.count('kling.omni30.create'), sent);
   });
 });

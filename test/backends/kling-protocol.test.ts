@@ -114,7 +114,7 @@ describe('kling 3.0 omni format and direct keys', () => {
     const a = await element(backend, 'alma');
     const b = await element(backend, 'bert');
     const prompt = renderFor(backend, '@alma hands @bert a map', [a, b]);
-    const request = generationRequest({ prompt, characters: [a, b], seconds: 4, quality: 'high', orientation: 'portrait' });
+    const request = generationRequest({ prompt, characters: [a, b], seconds: 4, resolution: '1080p', audio: 'on', orientation: 'portrait' });
     const { providerJobId } = await backend.submit(request);
     const body = fx.sim.lastRequest('kling.omni30.create')!.json as Record<string, unknown>;
     assert.deepEqual(body, {
@@ -123,7 +123,7 @@ describe('kling 3.0 omni format and direct keys', () => {
         { type: 'element', element_id: (a.binding as { id: string }).id, id: 'element_1' },
         { type: 'element', element_id: (b.binding as { id: string }).id, id: 'element_2' },
       ],
-      settings: { resolution: '1080p', duration: 4, audio: 'off', aspect_ratio: '9:16' },
+      settings: { resolution: '1080p', duration: 4, audio: 'native', aspect_ratio: '9:16' },
       options: { external_task_id: request.idempotencyKey },
     });
     assert.equal(fx.sim.lastRequest('kling.tasks')!.query.external_task_ids, request.idempotencyKey, 'looked up before creating');

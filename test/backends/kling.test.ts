@@ -68,7 +68,7 @@ describe('kling backend', () => {
 
     const two = renderFor(backend, '@bob lifts @alice onto his shoulders', [b, a]);
     assert.equal(two, '<<<element_1>>> lifts <<<element_2>>> onto his shoulders');
-    await backend.submit(generationRequest({ prompt: two, characters: [b, a], seconds: 10, quality: 'high', orientation: 'portrait' }));
+    await backend.submit(generationRequest({ prompt: two, characters: [b, a], seconds: 10, resolution: '1080p', orientation: 'portrait' }));
     body = fx.sim.lastRequest('kling.video.create')!.json as Record<string, unknown>;
     assert.deepEqual(body.element_list, [{ element_id: Number((b.binding as { id: string }).id) }, { element_id: Number((a.binding as { id: string }).id) }]);
     assert.equal(body.mode, 'pro');

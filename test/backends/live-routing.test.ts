@@ -22,20 +22,24 @@ const backends = [
 ];
 
 const route = (extra: Partial<RouteRequest>) =>
-  routeJob(backends, { characters: [], seconds: 8, orientation: 'landscape', quality: 'standard', hasImage: false, forced: undefined, policy: 'cost', isOpen: () => false, ...extra });
+  routeJob(backends, { characters: [], seconds: 8, orientation: 'landscape', resolution: '720p', audio: 'off', audioChosen: false, hasImage: false, forced: undefined, policy: 'cost', isOpen: () => false, ...extra });
 
 describe('routing over the live backends', () => {
-  it('orders by price under the cost policy: Kling and Kling O3 on fal $0.084/s, then Veo 3.1 Fast and Wan 2.7 $0.10/s, …, Veo on fal $0.40/s', () => {
+  it('orders by price under the cost policy, silent first (the default sound): Kling and Kling O3 on fal $0.084/s, Wan 2.7 $0.10/s, …; then Veo on Gemini, which always makes sound', () => {
     const r = route({});
     const order = r.candidates.map((c) => `${c.backend.id}:${c.estimateMicros}`);
-    // Ties on price go to the more stable backend (first-party Gemini before fal).
-    assert.deepEqual(order.slice(0, 4), ['kling:672000', 'fal-kling-o3:672000', 'gemini:800000', 'fal-wan27:800000']);
-    for (let i = 1; i < r.candidates.length; i++) assert.ok(r.candidates[i - 1]!.estimateMicros <= r.candidates[i]!.estimateMicros);
+    // Ties on price go to the more stable backend (first-party Kling before fal).
+    assert.deepEqual(order.slice(0, 4), ['kling:672000', 'fal-kling-o3:672000', 'fal-wan27:800000', 'fal-veo31:1600000']);
+    assert.equal(order.at(-1), 'gemini:800000');
+    const silent = r.candidates.filter((c) => c.audio === 'off');
+    for (let i = 1; i < silent.length; i++) assert.ok(silent[i - 1]!.estimateMicros <= silent[i]!.estimateMicros);
+    // With sound as the team's default, Veo 3.1 Fast on Gemini ($0.10/s with sound) is the cheapest.
+    assert.equal(route({ audio: 'on' }).candidates[0]!.backend.id, 'gemini');
   });
 
   it('follows a price override into the choice', () => {
-    const cheapWan = createFalBackend({ model: DEFAULT_FAL_MODELS.find((m) => m.key === 'wan27')!, queueUrl: 'http://127.0.0.1:9/fal', apiKey: 'k', priceOverrides: { microsPerSecond: { standard: 50_000 } }, ...common });
-    const r = routeJob([...backends.filter((b) => b.id !== 'fal-wan27'), cheapWan], { characters: [], seconds: 8, orientation: 'landscape', quality: 'standard', hasImage: false, forced: undefined, policy: 'cost', isOpen: () => false });
+    const cheapWan = createFalBackend({ model: DEFAULT_FAL_MODELS.find((m) => m.key === 'wan27')!, queueUrl: 'http://127.0.0.1:9/fal', apiKey: 'k', priceOverrides: { '720p': { any: 50_000 } }, ...common });
+    const r = routeJob([...backends.filter((b) => b.id !== 'fal-wan27'), cheapWan], { characters: [], seconds: 8, orientation: 'landscape', resolution: '720p', audio: 'off', audioChosen: false, hasImage: false, forced: undefined, policy: 'cost', isOpen: () => false });
     assert.equal(r.candidates[0]!.backend.id, 'fal-wan27');
   });
 

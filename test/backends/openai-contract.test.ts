@@ -17,7 +17,7 @@ import type { BoundCharacter } from '../../src/core/ports.js';
 import { silentLogger } from '../../src/log.js';
 import { SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
-import { refusedCombinations } from '../helpers/contract.js';
+import { madeBy, refusedCombinations } from '../helpers/contract.js';
 import { generationRequest } from '../helpers/provider-fixtures.js';
 
 const KEY = 'sk-openai-contract-0001';
@@ -41,7 +41,7 @@ describe('openai backend contract against the validating simulator', { timeout: 
   const backend = () =>
     createOpenAiBackend({ baseUrl: sim.openaiBaseUrl, apiKey: KEY, model: 'sora-2', clock, logger: silentLogger, random: () => 0, retry: { maxAttempts: 1 } });
 
-  it('accepts every duration, orientation, quality, character count and image input the backend declares', async () => {
+  it('accepts every duration, orientation, resolution, sound, character count and image input the backend declares', async () => {
     const b = backend();
     try {
       const characters: BoundCharacter[] = [];
@@ -51,10 +51,10 @@ describe('openai backend contract against the validating simulator', { timeout: 
       }
       const imagePath = join(dir, 'first-frame.png');
       await writeFile(imagePath, Buffer.concat([PNG_HEAD, Buffer.from('frame')]));
-      const { tried, refused } = await refusedCombinations(b, { characters, imagePath });
+      const { tried, refused } = await refusedCombinations(b, { characters, imagePath, made: madeBy(sim.jobs) });
       assert.deepEqual(refused, [], `${refused.length} of ${tried} combinations refused:\n${refused.join('\n')}`);
-      // 3 durations × 4 sizes × 0–2 characters × with and without an image.
-      assert.equal(tried, 3 * 4 * 3 * 2);
+      // 3 durations × 2 sizes (720p, both orientations, always with sound) × 0–2 characters × with and without an image.
+      assert.equal(tried, 3 * 2 * 3 * 2);
       assert.equal(sim.stats.count('openai.create'), tried);
     } finally {
       await b.close();

@@ -76,15 +76,16 @@ describe('openai backend against the simulator', { timeout: 60_000 }, () => {
     const caps = make().capabilities;
     assert.deepEqual(caps.seconds, [4, 8, 12]);
     assert.equal(caps.cancel, false);
-    assert.deepEqual(caps.sizes.landscape, { standard: '1280x720', high: '1792x1024' });
-    assert.deepEqual(caps.sizes.portrait, { standard: '720x1280', high: '1024x1792' });
-    assert.deepEqual(caps.price, { kind: 'per-second', microsPerSecond: { standard: 100_000, high: 500_000 } });
+    // 720p only (sora-2-pro's 1792x1024 is no resolution `--resolution` offers), always with sound.
+    assert.deepEqual(caps.sizes.landscape, { '720p': '1280x720' });
+    assert.deepEqual(caps.sizes.portrait, { '720p': '720x1280' });
+    assert.deepEqual(caps.price, { kind: 'per-second', microsPerSecond: { '720p': { on: 100_000 } } });
     assert.deepEqual(caps.characters, { binding: 'provider-character', max: 2, mention: { kind: 'name' } });
     assert.equal(caps.completion, 'poll');
     assert.equal(caps.chargesForModeratedJobs, false);
     assert.match(caps.statusNote, /2026-09-24/);
-    const overridden = make({ priceOverrides: { microsPerSecond: { high: 300_000 } } }).capabilities.price;
-    assert.deepEqual(overridden, { kind: 'per-second', microsPerSecond: { standard: 100_000, high: 300_000 } });
+    const overridden = make({ priceOverrides: { '720p': { any: 300_000 } } }).capabilities.price;
+    assert.deepEqual(overridden, { kind: 'per-second', microsPerSecond: { '720p': { on: 300_000 } } });
   });
 
   it('submits JSON with the documented fields, bearer auth and an idempotency key, then walks the states', async () => {
@@ -131,15 +132,12 @@ describe('openai backend against the simulator', { timeout: 60_000 }, () => {
     }
   });
 
-  it('asks for the pro model and the large size for quality high', async () => {
-    const b = make();
-    await b.submit(request({ quality: 'high', size: '1792x1024' }));
+  it('asks for the configured model at the 720p size, whatever the gateway serves', async () => {
+    const gateway = make({ model: 'gemini-omni' });
+    await gateway.submit(request({ size: '720x1280', orientation: 'portrait', audio: 'on' }));
     const body = sim.lastRequest('openai.create')!.json as Record<string, unknown>;
-    assert.equal(body.model, 'sora-2-pro');
-    assert.equal(body.size, '1792x1024');
-    const gateway = make({ model: 'gemini-omni', proModel: 'gemini-omni-pro' });
-    await gateway.submit(request({ quality: 'high', size: '1024x1792', orientation: 'portrait' }));
-    assert.equal((sim.lastRequest('openai.create')!.json as Record<string, unknown>).model, 'gemini-omni-pro');
+    assert.equal(body.model, 'gemini-omni');
+    assert.equal(body.size, '720x1280');
   });
 
   it('sends the Azure api-key header instead of a bearer token', async () => {

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { createViduBackend, type ViduBackend } from '../../src/backends/vidu.js';
 import { describeProviderFailure } from '../../src/core/errors.js';
 import type { BoundCharacter } from '../../src/core/ports.js';
-import type { Orientation, Quality } from '../../src/core/types.js';
+import type { Orientation, Resolution } from '../../src/core/types.js';
 import { silentLogger } from '../../src/log.js';
 import { frameFiles, generationRequest, renderFor } from '../helpers/provider-fixtures.js';
 import { providerRejection, simulatorFixture } from '../helpers/simulator-fixture.js';
@@ -47,7 +47,7 @@ describe('vidu backend', () => {
     const b = await subject(backend, 'bo');
     const prompt = renderFor(backend, '@bo hands @ada a kite', [b, a]);
     assert.equal(prompt, '@1 hands @2 a kite');
-    await backend.submit(generationRequest({ prompt, characters: [b, a], seconds: 8, quality: 'high', orientation: 'portrait' }));
+    await backend.submit(generationRequest({ prompt, characters: [b, a], seconds: 8, resolution: '1080p', orientation: 'portrait' }));
     const body = fx.sim.lastRequest('vidu.reference2video')!.json as Record<string, unknown>;
     assert.deepEqual(body.subjects, [
       { name: '1', server_id: (b.binding as { id: string }).id },
@@ -110,13 +110,13 @@ describe('vidu contract', () => {
     const attempts: Promise<void>[] = [];
     for (const seconds of caps.seconds) {
       for (const orientation of ['landscape', 'portrait'] as Orientation[]) {
-        for (const quality of ['standard', 'high'] as Quality[]) {
+        for (const resolution of ['720p', '1080p'] as Resolution[]) {
           for (let count = 0; count <= caps.characters.max; count++) {
             const characters = cast.slice(0, count);
             const prompt = renderFor(backend, `${characters.map((c) => `@${c.name}`).join(' and ') || 'a fox'} cross a bridge`, characters);
-            const label = `${seconds}s ${orientation} ${quality} ${count} subject(s)`;
+            const label = `${seconds}s ${orientation} ${resolution} ${count} subject(s)`;
             attempts.push(
-              backend.submit(generationRequest({ prompt, characters, seconds, orientation, quality, size: caps.sizes[orientation][quality]! })).then(
+              backend.submit(generationRequest({ prompt, characters, seconds, orientation, resolution, size: caps.sizes[orientation][resolution]! })).then(
                 () => undefined,
                 (error: unknown) => assert.fail(`${label} was rejected: ${String(error)}`),
               ),

@@ -180,7 +180,7 @@ function setup(options: { store?: MemoryStore; backends?: FakeBackend[]; perBack
   studio.attachSurface(surface);
   const actor = { tenant: 'test:A', userId: 'u1', displayName: 'Alice', isAdmin: true };
   const generate = (prompt = 'a fox in the snow') =>
-    studio.generate(actor, { prompt, seconds: 4, orientation: 'landscape', quality: 'standard', backend: undefined, imagePath: undefined, remixOf: undefined }, { platform: 'test' });
+    studio.generate(actor, { prompt, seconds: 4, orientation: 'landscape', resolution: '720p', audio: undefined, backend: undefined, imagePath: undefined, remixOf: undefined }, { platform: 'test' });
   const reserved = async () => (await ledger.summary('test:A', (await studio.jobs.recent('test:A'))[0]!.ledgerMonth)).total;
   const until = async (entry: string) => {
     while (!log.includes(entry)) await clock.advance(5_000, 5_000);

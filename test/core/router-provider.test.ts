@@ -8,7 +8,7 @@ import { UserFacingError } from '../../src/core/errors.js';
 import { routeJob, type RouteRequest } from '../../src/core/router.js';
 import { character, declaredBackend } from '../helpers/fixtures.js';
 
-const perSecond = (standard: number) => ({ kind: 'per-second' as const, microsPerSecond: { standard, high: standard * 2 } });
+const perSecond = (rate: number) => ({ kind: 'per-second' as const, microsPerSecond: { '720p': { on: rate, off: rate }, '1080p': { on: rate * 2, off: rate * 2 } } });
 const images = (max: number) => ({ binding: 'reference-images' as const, max, mention: { kind: 'description' as const } });
 const falCheap = declaredBackend('fal-cheap', { provider: 'fal', price: perSecond(84_000), characters: images(2) });
 const falWide = declaredBackend('fal-wide', { provider: 'fal', price: perSecond(100_000), characters: images(5) });
@@ -17,7 +17,7 @@ const gemini = declaredBackend('gemini', { provider: 'gemini', price: perSecond(
 const openai = declaredBackend('openai', { price: perSecond(10_000) });
 const all = [falDear, falWide, falCheap, gemini, openai];
 
-const base: RouteRequest = { characters: [], seconds: 8, orientation: 'landscape', quality: 'standard', hasImage: false, forced: undefined, policy: 'stability', isOpen: () => false };
+const base: RouteRequest = { characters: [], seconds: 8, orientation: 'landscape', resolution: '720p', audio: 'off', audioChosen: false, hasImage: false, forced: undefined, policy: 'stability', isOpen: () => false };
 const withClip = (name: string) => character(name, { clipPath: `/clips/${name}.mp4` });
 
 describe('--backend <provider>', () => {

@@ -6,12 +6,12 @@ import { UserFacingError } from '../../src/core/errors.js';
 import { routeJob, type RouteRequest } from '../../src/core/router.js';
 import { character, declaredBackend } from '../helpers/fixtures.js';
 
-const official = declaredBackend('official', { stabilityRank: 1, price: { kind: 'per-second', microsPerSecond: { standard: 100_000, high: 500_000 } } });
-const reseller = declaredBackend('reseller', { stabilityRank: 5, seconds: [10, 15], price: { kind: 'per-video', micros: { standard: 120_000, high: 120_000 } } });
-const noChars = declaredBackend('plain', { stabilityRank: 3, characters: { binding: undefined, max: 0, mention: { kind: 'name' } }, price: { kind: 'per-second', microsPerSecond: { standard: 10_000, high: 20_000 } } });
-const oneChar = declaredBackend('single', { stabilityRank: 2, characters: { binding: 'provider-character', max: 1, mention: { kind: 'name' } }, price: { kind: 'per-second', microsPerSecond: { standard: 5_000, high: 5_000 } } });
+const official = declaredBackend('official', { stabilityRank: 1, price: { kind: 'per-second', microsPerSecond: { '720p': { on: 100_000, off: 100_000 }, '1080p': { on: 500_000, off: 500_000 } } } });
+const reseller = declaredBackend('reseller', { stabilityRank: 5, seconds: [10, 15], price: { kind: 'per-video', micros: { '720p': { on: 120_000, off: 120_000 } } } });
+const noChars = declaredBackend('plain', { stabilityRank: 3, characters: { binding: undefined, max: 0, mention: { kind: 'name' } }, price: { kind: 'per-second', microsPerSecond: { '720p': { on: 10_000, off: 10_000 }, '1080p': { on: 20_000, off: 20_000 } } } });
+const oneChar = declaredBackend('single', { stabilityRank: 2, characters: { binding: 'provider-character', max: 1, mention: { kind: 'name' } }, price: { kind: 'per-second', microsPerSecond: { '720p': { on: 5_000, off: 5_000 }, '1080p': { on: 5_000, off: 5_000 } } } });
 
-const base: RouteRequest = { characters: [], seconds: undefined, orientation: 'landscape', quality: 'standard', hasImage: false, forced: undefined, policy: 'cost', isOpen: () => false };
+const base: RouteRequest = { characters: [], seconds: undefined, orientation: 'landscape', resolution: '720p', audio: 'off', audioChosen: false, hasImage: false, forced: undefined, policy: 'cost', isOpen: () => false };
 
 describe('router', () => {
   it('sends a job that names characters only to backends that can hold them all', () => {
@@ -63,7 +63,7 @@ describe('router', () => {
     assert.equal(routeJob([official, reseller], { ...base, forced: 'reseller' }).candidates.length, 1);
     assert.throws(() => routeJob([official], { ...base, forced: 'nope' }), (e: unknown) => e instanceof UserFacingError && /no backend called "nope"/.test(e.userMessage));
     assert.throws(() => routeJob([noChars], { ...base, forced: 'plain', characters: [character('a')] }), /cannot hold characters/);
-    assert.throws(() => routeJob([reseller], { ...base, quality: 'high', orientation: 'portrait' }), /No configured backend can make this video/);
+    assert.throws(() => routeJob([reseller], { ...base, resolution: '1080p', orientation: 'portrait' }), /No configured backend can make this video/);
   });
 });
 
@@ -83,7 +83,7 @@ describe('router and character sources', () => {
 
 describe('router: the length the user asked for', () => {
   // The README's case: a per-video reseller makes 10 s for $0.12; a per-second backend makes exactly 8 s for more.
-  const kling = declaredBackend('kling', { stabilityRank: 3, seconds: [3, 5, 8, 10], price: { kind: 'per-second', microsPerSecond: { standard: 84_000, high: 112_000 } } });
+  const kling = declaredBackend('kling', { stabilityRank: 3, seconds: [3, 5, 8, 10], price: { kind: 'per-second', microsPerSecond: { '720p': { on: 84_000, off: 84_000 }, '1080p': { on: 112_000, off: 112_000 } } } });
   const mascot = character('mascot');
 
   it('prefers a backend that makes the asked length exactly, and says what the cheaper other length would cost', () => {
@@ -117,7 +117,7 @@ describe('router: the length the user asked for', () => {
   });
 
   it('refuses an orientation no backend makes rather than changing it', () => {
-    const landscapeOnly = declaredBackend('wide', { sizes: { landscape: { standard: '1280x720' }, portrait: {} } });
-    assert.throws(() => routeJob([landscapeOnly], { ...base, orientation: 'portrait' }), /has no standard portrait size/);
+    const landscapeOnly = declaredBackend('wide', { sizes: { landscape: { '720p': '1280x720' }, portrait: {} } });
+    assert.throws(() => routeJob([landscapeOnly], { ...base, orientation: 'portrait' }), /has no 720p portrait size/);
   });
 });

@@ -38,7 +38,7 @@ describe('a full disk', () => {
         bot.sim.faults.inject({ protocol: 'openai', fault: 'oversized', oversizedBytes: 6 * 1024 * 1024 });
         const accepted = await bot.bot.studio.generate(
           actor('test:disk', 'alice'),
-          { prompt: 'a long pan over a city', seconds: 4, orientation: 'landscape', quality: 'standard', backend: 'openai', imagePath: undefined, remixOf: undefined },
+          { prompt: 'a long pan over a city', seconds: 4, orientation: 'landscape', resolution: '720p', audio: undefined, backend: 'openai', imagePath: undefined, remixOf: undefined },
           { platform: 'test' },
         );
         await driveUntil(bot.clock, () => bot.surface.of(accepted.job.id, 'failed').length > 0, { stepMs: 500, maxSteps: 400 });

@@ -29,7 +29,7 @@ const input = (prompt: string, backend?: string, seconds?: number): GenerationIn
   prompt,
   seconds,
   orientation: 'landscape',
-  quality: 'standard',
+  resolution: '720p', audio: undefined,
   backend,
   imagePath: undefined,
   remixOf: undefined,
@@ -95,7 +95,7 @@ describe('a team with only FAL_KEY', () => {
       const price = (id: string) => {
         const b = t.bot.backends.find((x) => x.id === id)!;
         const s = b.capabilities.seconds.reduce((best, v) => (Math.abs(v - seconds) < Math.abs(best - seconds) ? v : best));
-        return b.capabilities.price.kind === 'per-second' ? b.capabilities.price.microsPerSecond.standard * s : 0;
+        return b.capabilities.price.kind === 'per-second' ? (b.capabilities.price.microsPerSecond['720p']?.off ?? Infinity) * s : 0;
       };
       return t.bot.backends.map((b) => b.id).sort((a, b) => price(a) - price(b))[0]!;
     };

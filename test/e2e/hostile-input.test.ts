@@ -159,7 +159,7 @@ describe('numbers and member ids from members are plain data', { timeout: 60_000
     assert.equal((await t.bot.studio.settings.capsFor('test:KEYS', '__proto__')).userCapMicros, 4_000_000);
     assert.equal(({} as Record<string, unknown>).userCapMicros, undefined);
     assert.equal((await t.bot.studio.settings.capsFor('test:KEYS', 'someone')).userCapMicros, (await t.bot.studio.settings.capsFor('test:OTHER', 'someone')).userCapMicros);
-    const accepted = await t.bot.studio.requestGeneration(actor('test:KEYS', 'toString', false), { prompt: 'a cat', seconds: 4, orientation: 'landscape', quality: 'standard', backend: 'openai', imagePath: undefined, remixOf: undefined }, { platform: 'test' });
+    const accepted = await t.bot.studio.requestGeneration(actor('test:KEYS', 'toString', false), { prompt: 'a cat', seconds: 4, orientation: 'landscape', resolution: '720p', audio: undefined, backend: 'openai', imagePath: undefined, remixOf: undefined }, { platform: 'test' });
     assert.ok(Number.isFinite(accepted.userLeftMicros), 'a member called toString has a real budget');
     await t.bot.studio.cancel(admin, accepted.job.id);
   });

@@ -32,7 +32,7 @@ function mp4(bytes: number): Buffer {
 const MB = 1024 * 1024;
 
 const team = actor('test:MEDIA', 'alice', false, 'Alice');
-const input = (prompt: string): GenerationInput => ({ prompt, seconds: 4, orientation: 'landscape', quality: 'standard', backend: 'openai', imagePath: undefined, remixOf: undefined });
+const input = (prompt: string): GenerationInput => ({ prompt, seconds: 4, orientation: 'landscape', resolution: '720p', audio: undefined, backend: 'openai', imagePath: undefined, remixOf: undefined });
 const exists = (file: string) => stat(file).then(() => true, () => false);
 
 describe('media has an owner and an end', () => {

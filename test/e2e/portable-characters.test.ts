@@ -25,7 +25,7 @@ const input = (prompt: string, backend: string): GenerationInput => ({
   prompt,
   seconds: 8,
   orientation: 'landscape',
-  quality: 'standard',
+  resolution: '720p', audio: undefined,
   backend,
   imagePath: undefined,
   remixOf: undefined,

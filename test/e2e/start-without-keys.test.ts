@@ -62,7 +62,7 @@ describe('start without provider keys', () => {
       assert.deepEqual(LIVE.filter((id) => !bot.backends.some((b) => b.id === id)), []);
       const team = actor('console:local', 'me', true);
       await bot.studio.createCharacter(team, { name: 'mascot', description: 'a fox', clipPath: SAMPLE_CLIP_PATH });
-      const accepted = await bot.studio.generate(team, { prompt: '@mascot waves', seconds: 5, orientation: 'landscape', quality: 'standard', backend: 'kling', imagePath: undefined, remixOf: undefined }, { platform: 'test' });
+      const accepted = await bot.studio.generate(team, { prompt: '@mascot waves', seconds: 5, orientation: 'landscape', resolution: '720p', audio: undefined, backend: 'kling', imagePath: undefined, remixOf: undefined }, { platform: 'test' });
       await driveUntil(clock, async () => ['delivered', 'failed', 'cancelled'].includes((await bot.studio.jobs.get(accepted.job.id))!.state), { stepMs: 500, maxSteps: 2000 });
       const job = (await bot.studio.jobs.get(accepted.job.id))!;
       assert.equal(job.state, 'delivered', JSON.stringify(job.error));

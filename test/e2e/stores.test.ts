@@ -62,7 +62,7 @@ async function roundTrip(storeUrl: string): Promise<void> {
       prompt: '@mascot waves',
       seconds: 4,
       orientation: 'landscape',
-      quality: 'standard',
+      resolution: '720p', audio: undefined,
       backend: 'openai',
       imagePath: undefined,
       remixOf: undefined,

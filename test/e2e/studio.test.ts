@@ -17,7 +17,7 @@ const input = (prompt: string, extra: Partial<GenerationInput> = {}): Generation
   prompt,
   seconds: 4,
   orientation: 'landscape',
-  quality: 'standard',
+  resolution: '720p', audio: undefined,
   backend: undefined,
   imagePath: undefined,
   remixOf: undefined,

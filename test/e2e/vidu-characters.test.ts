@@ -20,7 +20,7 @@ const input = (prompt: string): GenerationInput => ({
   prompt,
   seconds: 5,
   orientation: 'landscape',
-  quality: 'standard',
+  resolution: '720p', audio: undefined,
   backend: 'vidu',
   imagePath: undefined,
   remixOf: undefined,

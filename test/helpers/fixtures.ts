@@ -30,8 +30,9 @@ export function capabilities(extra: Partial<BackendCapabilities> = {}): BackendC
     stabilityRank: 1,
     characters: { binding: 'provider-character', max: 2, mention: { kind: 'name' } },
     seconds: [4, 8, 12],
-    sizes: { landscape: { standard: '1280x720', high: '1792x1024' }, portrait: { standard: '720x1280' } },
-    price: { kind: 'per-second', microsPerSecond: { standard: 100_000, high: 500_000 } },
+    sizes: { landscape: { '720p': '1280x720', '1080p': '1920x1080' }, portrait: { '720p': '720x1280' } },
+    // The same price with and without sound, so a test about something else is not steered by the team's default sound.
+    price: { kind: 'per-second', microsPerSecond: { '720p': { on: 100_000, off: 100_000 }, '1080p': { on: 500_000, off: 500_000 } } },
     progress: 'percent',
     completion: 'poll',
     resultUrlTtlSeconds: 3600,

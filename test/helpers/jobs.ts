@@ -7,7 +7,7 @@ export const generationInput = (prompt: string, extra: Partial<GenerationInput> 
   prompt,
   seconds: 4,
   orientation: 'landscape',
-  quality: 'standard',
+  resolution: '720p', audio: undefined,
   backend: undefined,
   imagePath: undefined,
   remixOf: undefined,

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { open, stat } from 'node:fs/promises';
 import { after, afterEach, before, describe, it } from 'node:test';
@@ -79,24 +79,56 @@ describe('simulator fault controller', { timeout: 60_000 }, () => {
   });
 });
 
+/** Frame size, length and audio codec of a clip, as ffprobe reads them. */
+function probeClip(path: string): { size: string; seconds: number; audioCodec: string | undefined } {
+  const probe = execFileSync(locateFfmpegTools().ffprobe, ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,width,height:format=duration', '-of', 'json', path], { encoding: 'utf8' });
+  const info = JSON.parse(probe) as { streams: { codec_type: string; codec_name: string; width?: number; height?: number }[]; format: { duration: string } };
+  const video = info.streams.find((s) => s.codec_type === 'video')!;
+  return { size: `${video.width}x${video.height}`, seconds: Math.round(Number(info.format.duration)), audioCodec: info.streams.find((s) => s.codec_type === 'audio')?.codec_name };
+}
+
+/** The audio track's peak level in dB (ffmpeg's volumedetect). */
+function peakVolumeDb(path: string): number {
+  const run = spawnSync(locateFfmpegTools().ffmpeg, ['-hide_banner', '-nostats', '-i', path, '-map', '0:a:0', '-af', 'volumedetect', '-f', 'null', '-'], { encoding: 'utf8' });
+  const peak = /max_volume: (-?[\d.]+|-inf) dB/.exec(run.stderr);
+  return peak ? (peak[1] === '-inf' ? -Infinity : Number(peak[1])) : Number.NaN;
+}
+
 describe('simulator renderer', { timeout: 60_000 }, () => {
-  it('renders a playable MP4 with ffmpeg, cached per (seconds, size)', async () => {
+  it('renders a playable MP4 with ffmpeg at the size asked for, cached per (seconds, size, sound)', async () => {
     const renderer = createRenderer();
     try {
-      const clip = await renderer.render(4, '1280x720');
+      const clip = await renderer.render(4, '1280x720', false);
       assert.equal(clip.source, 'ffmpeg');
       assert.ok(await startsWithFtyp(clip.path));
       assert.equal((await stat(clip.path)).size, clip.bytes);
-      assert.strictEqual(await renderer.render(4, '1280x720'), clip);
-      const portrait = await renderer.render(4, '720x1280');
+      assert.strictEqual(await renderer.render(4, '1280x720', false), clip);
+      const portrait = await renderer.render(4, '720x1280', false);
       assert.notEqual(portrait.path, clip.path);
-      // The burnt-in label tells the clip's real size and length (ffprobe), not only the size it stands for.
+      assert.notEqual((await renderer.render(4, '1280x720', true)).path, clip.path);
       for (const [rendered, size] of [[clip, '1280x720'], [portrait, '720x1280']] as const) {
-        const probe = execFileSync(locateFfmpegTools().ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height:format=duration', '-of', 'json', rendered.path], { encoding: 'utf8' });
-        const info = JSON.parse(probe) as { streams: { width: number; height: number }[]; format: { duration: string } };
-        const real = `${info.streams[0]!.width}x${info.streams[0]!.height}`;
-        assert.equal(rendered.label, `simulated ${Math.round(Number(info.format.duration))}s ${real} for ${size}`);
-        assert.equal(Math.round(Number(info.format.duration)), 4);
+        const info = probeClip(rendered.path);
+        assert.equal(info.size, size);
+        assert.equal(rendered.label, `simulated 4s ${size} silent`);
+        assert.equal(info.seconds, 4);
+      }
+    } finally {
+      await renderer.dispose();
+    }
+  });
+
+  it('gives the clip a sine track when sound was asked for and a silent track otherwise, at 1080p and 4K too (ffprobe)', async () => {
+    const renderer = createRenderer();
+    try {
+      for (const [size, sound] of [['1920x1080', true], ['1920x1080', false], ['2160x3840', true]] as const) {
+        const clip = await renderer.render(2, size, sound);
+        const info = probeClip(clip.path);
+        assert.equal(info.size, size);
+        assert.equal(info.audioCodec, 'aac', `${size}: an audio stream`);
+        // The loudest sample: a 440 Hz sine is near full scale; the silent track is digital silence.
+        const peak = peakVolumeDb(clip.path);
+        if (sound) assert.ok(peak > -20, `${size} with sound peaks at ${peak} dB`);
+        else assert.ok(peak < -80, `${size} silent peaks at ${peak} dB`);
       }
     } finally {
       await renderer.dispose();
@@ -106,7 +138,7 @@ describe('simulator renderer', { timeout: 60_000 }, () => {
   it('falls back to the bundled sample without ffmpeg', async () => {
     for (const ffmpegPath of [false as const, '/nonexistent/ffmpeg']) {
       const renderer = createRenderer({ ffmpegPath });
-      const clip = await renderer.render(8, '1280x720');
+      const clip = await renderer.render(8, '1280x720', false);
       assert.equal(clip.source, 'sample');
       assert.equal(clip.path, SAMPLE_CLIP_PATH);
       await renderer.dispose();

@@ -31,7 +31,17 @@ export interface FalModelSchema {
   schema: z.ZodType;
   /** Prompt tags that must point at a sent reference: `@Element1` → `elements`. */
   tags: readonly { tag: string; field: string }[];
+  /** What a valid request makes: its resolution and whether it has sound, defaults as fal-js states them. */
+  output: (body: Record<string, unknown>, endpoint: string) => { resolution: string; sound: boolean };
 }
+
+/** The usual reading: `resolution` and `generate_audio` as sent, else the model's defaults. */
+export const outputWithDefaults =
+  (defaults: { resolution: string; sound: boolean }) =>
+  (body: Record<string, unknown>): { resolution: string; sound: boolean } => ({
+    resolution: typeof body.resolution === 'string' ? body.resolution : defaults.resolution,
+    sound: typeof body.generate_audio === 'boolean' ? body.generate_audio : defaults.sound,
+  });
 
 /** fal's 422 body (FastAPI/pydantic): `{detail:[{loc, msg, type}]}`, `loc` starting at `body`. */
 export function falValidationBody(issues: readonly z.core.$ZodIssue[]): { detail: { loc: (string | number)[]; msg: string; type: string }[] } {

@@ -1,10 +1,15 @@
 /**
- * fal `fal-ai/kling-video/o3/{standard,pro}/reference-to-video`, field by field.
+ * fal `fal-ai/kling-video/o3/{standard,pro,4k}/reference-to-video`, field by field.
  *
- * Source: fal-js `libs/client/src/types/endpoints.ts`, types `KlingVideoO3StandardReferenceToVideoInput`
- * and `KlingVideoO3ProReferenceToVideoInput` (both = `O3ProReferenceVideoI2VInput`), elements
- * `KlingV3ComboElementInput`, github.com/fal-ai/fal-js commit 381105e1; model page
- * https://fal.ai/models/fal-ai/kling-video/o3/standard/reference-to-video — read 2026-12-02.
+ * Source: fal-js `libs/client/src/types/endpoints.ts`, types `KlingVideoO3StandardReferenceToVideoInput`,
+ * `KlingVideoO3ProReferenceToVideoInput` and `KlingVideoO34kReferenceToVideoInput` (all =
+ * `O3ProReferenceVideoI2VInput`), elements `KlingV3ComboElementInput`, github.com/fal-ai/fal-js commit
+ * 381105e1; model pages https://fal.ai/models/fal-ai/kling-video/o3/standard/reference-to-video and
+ * https://fal.ai/models/fal-ai/kling-video/o3/4k/reference-to-video/llms.txt — read 2026-12-02.
+ *
+ * Sound: `generate_audio?: boolean`, default false (fal's API reference page). There is no
+ * `resolution` input: the endpoint decides it (standard 720p, pro 1080p, 4k 4K; the 720p/1080p
+ * split is unconfirmed, docs/providers.md).
  *
  * Unconfirmed (listed in docs/providers.md): the most elements per request without a video
  * (fal-js says "Maximum 4 total (elements + reference images) when using video"; the simulator
@@ -12,6 +17,12 @@
  */
 import { z } from 'zod';
 import { falFileUrl, literals, range, type FalModelSchema } from './fal-common.js';
+
+const ENDPOINT_RESOLUTION: Record<string, string> = {
+  'fal-ai/kling-video/o3/standard/reference-to-video': '720p',
+  'fal-ai/kling-video/o3/pro/reference-to-video': '1080p',
+  'fal-ai/kling-video/o3/4k/reference-to-video': '4k',
+};
 
 const element = z.strictObject({
   frontal_image_url: falFileUrl.optional(),
@@ -39,10 +50,11 @@ const input = z
   .refine((b) => (b.elements ?? []).filter((e) => e.video_url).length <= 1, { message: 'A request can only have one element with a video', path: ['elements'] });
 
 export const falKlingO3: FalModelSchema = {
-  endpoints: ['fal-ai/kling-video/o3/standard/reference-to-video', 'fal-ai/kling-video/o3/pro/reference-to-video'],
+  endpoints: Object.keys(ENDPOINT_RESOLUTION),
   schema: input,
   tags: [
     { tag: 'Element', field: 'elements' },
     { tag: 'Image', field: 'image_urls' },
   ],
+  output: (body, endpoint) => ({ resolution: ENDPOINT_RESOLUTION[endpoint] ?? '720p', sound: body.generate_audio === true }),
 };

@@ -9,7 +9,7 @@
  * accepted (fal-js marks `image_urls` optional; the simulator accepts it); the prompt length limit.
  */
 import { z } from 'zod';
-import { falFileUrl, literals, range, type FalModelSchema } from './fal-common.js';
+import { falFileUrl, literals, outputWithDefaults, range, type FalModelSchema } from './fal-common.js';
 
 const input = z
   .strictObject({
@@ -29,4 +29,10 @@ const input = z
   .refine((b) => (b.image_urls?.length ?? 0) + (b.video_urls?.length ?? 0) + (b.audio_urls?.length ?? 0) <= 12, { message: 'Total files across all modalities must not exceed 12', path: ['image_urls'] })
   .refine((b) => !b.audio_urls?.length || (b.image_urls?.length ?? 0) + (b.video_urls?.length ?? 0) > 0, { message: 'If audio is provided, at least one reference image or video is required', path: ['audio_urls'] });
 
-export const falSeedance2: FalModelSchema = { endpoints: ['bytedance/seedance-2.0/reference-to-video'], schema: input, tags: [{ tag: 'Image', field: 'image_urls' }] };
+// fal-js: `resolution` default "720p", `generate_audio` default true.
+export const falSeedance2: FalModelSchema = {
+  endpoints: ['bytedance/seedance-2.0/reference-to-video'],
+  schema: input,
+  tags: [{ tag: 'Image', field: 'image_urls' }],
+  output: outputWithDefaults({ resolution: '720p', sound: true }),
+};

@@ -12,7 +12,7 @@
  * "8s" only); the most reference images (3, as on the Gemini API).
  */
 import { z } from 'zod';
-import { falFileUrl, type FalModelSchema } from './fal-common.js';
+import { falFileUrl, outputWithDefaults, type FalModelSchema } from './fal-common.js';
 
 const common = {
   prompt: z.string().min(1),
@@ -36,5 +36,8 @@ const textInput = z.strictObject({
   seed: z.number().int().optional(),
 });
 
-export const falVeo31Reference: FalModelSchema = { endpoints: ['fal-ai/veo3.1/reference-to-video'], schema: referenceInput, tags: [] };
-export const falVeo31Text: FalModelSchema = { endpoints: ['fal-ai/veo3.1'], schema: textInput, tags: [] };
+// fal-js: `resolution` default "720p", `generate_audio` default true, on both endpoints.
+const output = outputWithDefaults({ resolution: '720p', sound: true });
+
+export const falVeo31Reference: FalModelSchema = { endpoints: ['fal-ai/veo3.1/reference-to-video'], schema: referenceInput, tags: [], output };
+export const falVeo31Text: FalModelSchema = { endpoints: ['fal-ai/veo3.1'], schema: textInput, tags: [], output };

@@ -10,7 +10,7 @@
  * names references by position; the data-URI form for reference images.
  */
 import { z } from 'zod';
-import { falFileUrl, literals, range, type FalModelSchema } from './fal-common.js';
+import { falFileUrl, literals, outputWithDefaults, range, type FalModelSchema } from './fal-common.js';
 
 /** Most references (images + videos) per request; unconfirmed, see the header. */
 export const WAN27_MAX_REFERENCES = 5;
@@ -34,4 +34,5 @@ const input = z
     path: ['reference_image_urls'],
   });
 
-export const falWan27: FalModelSchema = { endpoints: ['fal-ai/wan/v2.7/reference-to-video'], schema: input, tags: [] };
+// fal-js: `resolution` default "1080p"; no audio input, rendered silent (unconfirmed, see the header).
+export const falWan27: FalModelSchema = { endpoints: ['fal-ai/wan/v2.7/reference-to-video'], schema: input, tags: [], output: outputWithDefaults({ resolution: '1080p', sound: false }) };
