@@ -8,7 +8,7 @@ export const spec = {
   description: { en: 'Monthly spending caps and routing policy', ko: '월 지출 한도와 라우팅 정책' },
   permission: 'member',
   spendsMoney: false,
-  examples: ['/budget show', '/budget set 20', '/budget set 5 --user @alice', '/budget set --policy stability'],
+  examples: ['/budget show', '/budget set 20', '/budget set 5 --user @alice', '/budget set --policy stability', '/budget set --audio on'],
   subcommands: [
     {
       name: 'show',
@@ -23,7 +23,7 @@ export const spec = {
       description: { en: 'Set a monthly cap in USD (admins)', ko: '월 한도 설정 (관리자)' },
       permission: 'admin',
       spendsMoney: false,
-      examples: ['/budget set 20', '/budget set 5 --user @alice', '/budget set --policy cost'],
+      examples: ['/budget set 20', '/budget set 5 --user @alice', '/budget set --policy cost', '/budget set --audio on'],
       options: [
         {
           name: 'amount',
@@ -48,6 +48,15 @@ export const spec = {
           ],
           description: { en: 'How to pick a backend when no character decides it', ko: '백엔드 선택 정책' },
         },
+        {
+          name: 'audio',
+          type: 'string',
+          choices: [
+            { value: 'on', label: { en: 'With sound', ko: '소리 있음' } },
+            { value: 'off', label: { en: 'Silent (cheaper)', ko: '무음 (더 저렴)' } },
+          ],
+          description: { en: 'Default sound for videos that do not say --audio', ko: '--audio를 지정하지 않은 동영상의 기본 소리' },
+        },
       ],
     },
   ],
@@ -58,7 +67,7 @@ export const run: Runs<typeof spec> = {
     return { kind: 'budget', changed: false, view: await studio.budget(actor) };
   },
   async set(ctx, o) {
-    const change = { amountMicros: o.amount === undefined ? undefined : usdToMicros(o.amount.toFixed(6)), userId: memberId(ctx, o.user), policy: o.policy };
+    const change = { amountMicros: o.amount === undefined ? undefined : usdToMicros(o.amount.toFixed(6)), userId: memberId(ctx, o.user), policy: o.policy, audio: o.audio };
     return { kind: 'budget', changed: true, view: await ctx.studio.setBudget(ctx.actor, change) };
   },
 };

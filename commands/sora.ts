@@ -3,6 +3,7 @@ import { elapsedProgress } from '../src/core/present.js';
 import { attachedFile, type Runs } from './command-module.js';
 import { parseShots } from './storyboard-shots.js';
 import type { CommandSpec } from './spec.js';
+import { audioOption, qualityOption, resolutionOf, resolutionOption } from './video-options.js';
 
 /** A job id typed after the subcommand (`/sora cancel j_4k2m9x`), completed from the team's recent jobs. */
 const jobOption = {
@@ -32,16 +33,6 @@ const orientationOption = {
   description: { en: 'Frame orientation', ko: '화면 방향' },
 } as const;
 
-const qualityOption = {
-  name: 'quality',
-  type: 'string',
-  choices: [
-    { value: 'standard', label: { en: 'Standard', ko: '표준' } },
-    { value: 'high', label: { en: 'High (costs more)', ko: '고화질 (더 비쌈)' } },
-  ],
-  description: { en: 'Output quality', ko: '출력 품질' },
-} as const;
-
 const backendOption = {
   name: 'backend',
   type: 'string',
@@ -69,6 +60,7 @@ export const spec = {
       examples: [
         '/sora generate @mascot walks along a beach at sunset',
         '/sora generate a paper boat drifting down a rainy street --seconds 8 --orientation portrait',
+        '/sora generate @mascot sings in the rain --audio on --resolution 1080p',
       ],
       options: [
         {
@@ -86,6 +78,8 @@ export const spec = {
         },
         secondsOption,
         orientationOption,
+        resolutionOption,
+        audioOption,
         qualityOption,
         backendOption,
         {
@@ -156,6 +150,8 @@ export const spec = {
         },
         { ...secondsOption, description: { en: 'Length of every shot that gives none, in seconds', ko: '각 장면의 길이(초)' } },
         orientationOption,
+        resolutionOption,
+        audioOption,
         qualityOption,
         backendOption,
         {
@@ -183,6 +179,7 @@ export const spec = {
           description: { en: 'What happens next (default: the same prompt)', ko: '이어질 내용 (기본: 같은 프롬프트)' },
         },
         { ...secondsOption, description: { en: 'Length of the new part, in seconds', ko: '추가할 길이(초)' } },
+        { ...audioOption, description: { en: 'Sound on or off (default: as the video it continues)', ko: '소리 켜기/끄기 (기본: 원래 동영상과 같게)' } },
       ],
     },
     {
@@ -201,7 +198,10 @@ export const spec = {
 
 export const run: Runs<typeof spec> = {
   async generate(ctx, o) {
-    const input = { prompt: o.prompt, seconds: o.seconds, orientation: o.orientation ?? 'landscape', quality: o.quality ?? 'standard', backend: o.backend, imagePath: undefined, remixOf: undefined };
+    const input = {
+      ...{ prompt: o.prompt, seconds: o.seconds, orientation: o.orientation ?? 'landscape', resolution: resolutionOf(o), audio: o.audio },
+      ...{ backend: o.backend, imagePath: undefined, remixOf: undefined },
+    };
     const accepted = await ctx.studio.requestGenerationWithImage(ctx.actor, input, ctx.surface, await attachedFile(ctx, o.image, 'image'));
     return { kind: 'accepted', accepted };
   },
@@ -219,11 +219,14 @@ export const run: Runs<typeof spec> = {
     return { kind: 'accepted', accepted: await studio.remix(actor, o.job, o.prompt, surface) };
   },
   async storyboard({ studio, actor, surface }, o) {
-    const request = { shots: parseShots(o.shots), seconds: o.seconds, orientation: o.orientation ?? 'landscape', quality: o.quality ?? 'standard', backend: o.backend, continuous: o.continuous ?? false };
+    const request = {
+      ...{ shots: parseShots(o.shots), seconds: o.seconds, orientation: o.orientation ?? 'landscape', resolution: resolutionOf(o), audio: o.audio },
+      ...{ backend: o.backend, continuous: o.continuous ?? false },
+    };
     return { kind: 'board-accepted', accepted: await studio.boards.request(actor, request, surface) };
   },
   async extend({ studio, actor }, o) {
-    return { kind: 'board-accepted', accepted: await studio.boards.extend(actor, o.job, { prompt: o.prompt, seconds: o.seconds }) };
+    return { kind: 'board-accepted', accepted: await studio.boards.extend(actor, o.job, { prompt: o.prompt, seconds: o.seconds, audio: o.audio }) };
   },
   async retry({ studio, actor }, o) {
     const board = await studio.boards.retry(actor, o.board, o.shot);

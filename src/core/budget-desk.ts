@@ -8,8 +8,8 @@ import { UserFacingError } from './errors.js';
 import { monthOf, previousMonth } from './ledger.js';
 import type { Micros } from './money.js';
 import type { Backend, Ledger, Logger, MonthSummary } from './ports.js';
-import type { RoutingPolicy, SettingsDefaults, TenantSettingsRepository } from './tenant-settings.js';
-import type { Actor, TenantId } from './types.js';
+import { DEFAULT_AUDIO, type RoutingPolicy, type SettingsDefaults, type TenantSettingsRepository } from './tenant-settings.js';
+import type { Actor, Sound, TenantId } from './types.js';
 
 export interface CostReport {
   tenant: TenantId;
@@ -26,6 +26,8 @@ export interface CostReport {
 export interface BudgetView {
   month: string;
   policy: RoutingPolicy;
+  /** The team's default sound for videos that do not say `--audio`. */
+  audio: Sound;
   tenantCapMicros: Micros;
   tenantSpentMicros: Micros;
   tenantReservedMicros: Micros;
@@ -84,6 +86,7 @@ export class BudgetDesk {
     return {
       month,
       policy: settings.policy ?? this.deps.defaults.policy,
+      audio: settings.audio ?? DEFAULT_AUDIO,
       tenantCapMicros: caps.tenantCapMicros,
       tenantSpentMicros: summary.total.spentMicros,
       tenantReservedMicros: summary.total.reservedMicros,
@@ -98,9 +101,9 @@ export class BudgetDesk {
    * The team cap, one member's cap, or the routing policy. Only admins get here: `/budget set` is
    * admin-only in its spec, which the command dispatcher (commands/index.ts) enforces for every platform.
    */
-  async setBudget(actor: Actor, change: { amountMicros?: Micros; userId?: string; policy?: RoutingPolicy }): Promise<BudgetView> {
-    if (change.amountMicros === undefined && change.policy === undefined) {
-      throw new UserFacingError('nothing_to_set', 'Say what to set: an amount in USD (e.g. /budget set 20), and/or --policy cost|stability.');
+  async setBudget(actor: Actor, change: { amountMicros?: Micros; userId?: string; policy?: RoutingPolicy; audio?: Sound }): Promise<BudgetView> {
+    if (change.amountMicros === undefined && change.policy === undefined && change.audio === undefined) {
+      throw new UserFacingError('nothing_to_set', 'Say what to set: an amount in USD (e.g. /budget set 20), --policy cost|stability, and/or --audio on|off.');
     }
     if (change.userId !== undefined && change.amountMicros === undefined) {
       throw new UserFacingError('nothing_to_set', 'Give the amount for that member, e.g. /budget set 5 --user @alice.');
@@ -111,6 +114,7 @@ export class BudgetDesk {
         else s.tenantCapMicros = change.amountMicros;
       }
       if (change.policy) s.policy = change.policy;
+      if (change.audio) s.audio = change.audio;
     });
     this.deps.logger.info({ tenant: actor.tenant, by: actor.userId, change }, 'budget changed');
     return this.budget(actor);

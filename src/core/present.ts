@@ -76,11 +76,24 @@ export function describeDuration(d: DurationNotice, m: Markup = chatMarkdown): s
   return `${made}; no backend${keeping} makes exactly ${d.askedSeconds} s.`;
 }
 
+/** `720p, with sound` or `1080p, silent`: what the job was priced for. */
+export function describeMade(job: JobRecord): string {
+  return `${job.input.resolution}, ${job.audio === 'on' ? 'with sound' : 'silent'}`;
+}
+
+/** What arrived, as ffprobe read the file (`1920x1080, with sound`); the size asked for when it could not be read. */
+export function describeDelivered(job: JobRecord): string {
+  const v = job.resultVideo;
+  if (!v) return `${job.size}, ${job.audio === 'on' ? 'with sound' : 'silent'}`;
+  // A silent video may still carry a silent track, so only a missing track says something about sound paid for.
+  return `${v.width}x${v.height}, ${job.audio === 'on' ? (v.hasAudio ? 'with sound' : 'no sound track') : 'silent'}`;
+}
+
 export function describeAccepted(reply: Extract<Reply, { kind: 'accepted' }>, m: Markup = chatMarkdown): string {
   const a = reply.accepted;
   const duration = a.duration ? describeDuration(a.duration, m) : '';
   return [
-    `Job ${m.code(a.job.id)} accepted: ${a.job.seconds}s ${a.job.input.orientation} on ${a.backendName}, estimated ${formatUsd(a.estimateMicros)}.`,
+    `Job ${m.code(a.job.id)} accepted: ${a.job.seconds}s ${a.job.input.orientation} ${describeMade(a.job)}, on ${a.backendName}, estimated ${formatUsd(a.estimateMicros)}.`,
     ...(duration ? [duration] : []),
     `Budget left this month: team ${formatUsd(a.tenantLeftMicros)}, you ${formatUsd(a.userLeftMicros)}.`,
     `Why this backend: ${a.reason}.`,
@@ -189,6 +202,7 @@ export function describeReply(reply: Reply, m: Markup = chatMarkdown): string {
         line('Team', v.tenantSpentMicros, v.tenantReservedMicros, v.tenantCapMicros),
         line('You', v.userSpentMicros, v.userReservedMicros, v.userCapMicros),
         `Routing policy: ${v.policy === 'cost' ? 'cheapest backend first' : 'most stable backend first'}.`,
+        `Default sound: ${v.audio === 'on' ? 'on (videos come with sound where the backend can)' : 'off (silent where the backend can; --audio on asks for sound)'}.`,
       ];
       for (const u of v.userCaps) out.push(`• Cap for ${u.name}: ${formatUsd(u.capMicros)}`);
       return out.join('\n');

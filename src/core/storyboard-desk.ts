@@ -20,7 +20,7 @@ import { routeJob } from './router.js';
 import { acceptBoard, draftBoard, planShots, type StoryboardRequest } from './storyboard-plan.js';
 import type { TenantSettingsRepository } from './tenant-settings.js';
 import { Sight } from './visibility.js';
-import type { Actor, BoardRecord, JobRecord, Quality, ShotLine, SurfaceRef } from './types.js';
+import type { Actor, BoardRecord, JobRecord, Resolution, ShotLine, Sound, SurfaceRef } from './types.js';
 
 export type { StoryboardRequest, ShotRequest } from './storyboard-plan.js';
 
@@ -38,7 +38,7 @@ export interface StoryboardDeskDeps {
   runner: JobRunner;
   filesReachable: boolean;
   jobDeadlineMs: number;
-  referencePrice: (seconds: number, quality: Quality) => Micros;
+  referencePrice: (seconds: number, resolution: Resolution, audio: Sound) => Micros;
   /** Settles an unclean stop and refuses while shutting down, as for single jobs. */
   ready: () => Promise<void>;
 }
@@ -86,7 +86,7 @@ export class StoryboardDesk {
    * Continues a delivered video from its last frame, with its characters, on a backend that takes a
    * start image; the original and the new part are joined and posted in the original's thread.
    */
-  async extend(actor: Actor, jobId: string, change: { prompt?: string; seconds?: number }): Promise<AcceptedBoard> {
+  async extend(actor: Actor, jobId: string, change: { prompt?: string; seconds?: number; audio?: Sound | undefined }): Promise<AcceptedBoard> {
     await this.deps.ready();
     const original = await this.visibleJob(actor, jobId);
     if (original.state !== 'delivered' || !original.resultPath || !(await this.deps.media.holds(original.resultPath))) {
@@ -103,7 +103,9 @@ export class StoryboardDesk {
         shots: [{ prompt, ...(change.seconds !== undefined && { seconds: change.seconds }) }],
         seconds: change.seconds ?? original.input.seconds,
         orientation: original.input.orientation,
-        quality: original.input.quality,
+        resolution: original.input.resolution,
+        // Unless asked otherwise, the extension sounds like the original: the sound it was made with.
+        audio: change.audio ?? original.audio,
         continuous: true,
       };
       const lead = { jobId: original.id, path: original.resultPath, seconds: original.seconds };
@@ -122,8 +124,8 @@ export class StoryboardDesk {
     extension?: { lead: NonNullable<BoardRecord['lead']>; startImage: string },
   ): Promise<AcceptedBoard> {
     const registry = await this.deps.characters.all(actor.tenant);
-    const policy = await this.deps.settings.policyFor(actor.tenant);
-    const routing = { policy, isOpen: (b: string) => this.deps.breaker.isOpen(b), filesReachable: this.deps.filesReachable };
+    const { policy, audio } = await this.deps.settings.routingFor(actor.tenant);
+    const routing = { policy, defaultAudio: audio, isOpen: (b: string) => this.deps.breaker.isOpen(b), filesReachable: this.deps.filesReachable };
     const plan = planShots(this.deps.backends(), registry, request, routing, extension?.startImage);
     const { board, jobs } = draftBoard({
       actor,
@@ -197,13 +199,16 @@ export class StoryboardDesk {
     if (!old) throw new UserFacingError('shot_lost', `Shot ${index + 1} of ${board.id} can no longer be retried; start a new storyboard.`);
     const registry = await this.deps.characters.all(board.tenant);
     const named = resolveMentions(old.input.prompt, registry);
-    const policy = await this.deps.settings.policyFor(board.tenant);
+    const { policy } = await this.deps.settings.routingFor(board.tenant);
     const input = { ...old.input, imagePath: index === 0 ? old.input.imagePath : undefined };
     const route = routeJob(this.deps.backends(), {
       characters: named,
       seconds: input.seconds,
       orientation: input.orientation,
-      quality: input.quality,
+      resolution: input.resolution,
+      // The retried shot keeps the sound the failed one was priced with (the user's choice, or what the board made).
+      audio: input.audio ?? old.audio,
+      audioChosen: input.audio !== undefined,
       hasImage: board.continuous,
       forced: input.backend,
       policy,
@@ -217,7 +222,7 @@ export class StoryboardDesk {
       surface: board.surface,
       characterKeys: named.map((c) => c.key),
       route,
-      officialMicros: this.deps.referencePrice(first.seconds, input.quality),
+      officialMicros: this.deps.referencePrice(first.seconds, input.resolution, first.audio),
       now: this.deps.clock.now(),
       deadlineMs: this.deps.jobDeadlineMs,
     });

@@ -17,7 +17,7 @@ import { resolveMentions } from './mentions.js';
 import { formatUsd, type Micros } from './money.js';
 import type { Backend, BudgetCaps, JobRepository, Ledger, Logger, ReservationResult } from './ports.js';
 import { routeJob, type Route, type RouteRequest } from './router.js';
-import type { Actor, BoardRecord, Character, GenerationInput, JobRecord, Orientation, Quality, SurfaceRef } from './types.js';
+import type { Actor, BoardRecord, Character, GenerationInput, JobRecord, Orientation, Resolution, Sound, SurfaceRef } from './types.js';
 
 export const MAX_SHOTS = 5;
 
@@ -32,7 +32,9 @@ export interface StoryboardRequest {
   /** Applies to every shot that does not say its own. */
   seconds?: number;
   orientation: Orientation;
-  quality: Quality;
+  resolution: Resolution;
+  /** `--audio`; undefined leaves it to the team's default (preferred, not required, as for one video). */
+  audio: Sound | undefined;
   backend?: string;
   continuous: boolean;
 }
@@ -48,7 +50,7 @@ export function planShots(
   backends: readonly Backend[],
   registry: ReadonlyMap<string, Character>,
   request: StoryboardRequest,
-  routing: Pick<RouteRequest, 'policy' | 'isOpen' | 'filesReachable'>,
+  routing: Pick<RouteRequest, 'policy' | 'isOpen' | 'filesReachable'> & { defaultAudio: Sound },
   startImage?: string,
 ): { shots: PlannedShot[]; reason: string } {
   const count = request.shots.length;
@@ -62,12 +64,15 @@ export function planShots(
   const named = request.shots.map((s) => resolveMentions(s.prompt, registry));
   const everyone = [...new Map(named.flat().map((c) => [c.key, c])).values()];
   // A continuous board's shots after the first start from an image; the first goes to the same kind of backend.
-  const base = { orientation, quality: request.quality, hasImage: request.continuous, forced: request.backend, ...routing };
+  const { defaultAudio, ...policy } = routing;
+  const sound = { audio: request.audio ?? defaultAudio, audioChosen: request.audio !== undefined };
+  const base = { orientation, resolution: request.resolution, ...sound, hasImage: request.continuous, forced: request.backend, ...policy };
   const inputs: GenerationInput[] = request.shots.map((s, i) => ({
     prompt: s.prompt,
     seconds: s.seconds ?? request.seconds,
     orientation,
-    quality: request.quality,
+    resolution: request.resolution,
+    audio: request.audio,
     backend: request.backend,
     imagePath: i === 0 ? startImage : undefined,
     remixOf: undefined,
@@ -117,7 +122,7 @@ export function draftBoard(draft: {
   continuous: boolean;
   kind: BoardRecord['kind'];
   lead?: BoardRecord['lead'];
-  officialMicros: (seconds: number, quality: Quality) => Micros;
+  officialMicros: (seconds: number, resolution: Resolution, audio: Sound) => Micros;
   now: number;
   deadlineMs: number;
 }): { board: BoardRecord; jobs: JobRecord[] } {
@@ -130,7 +135,7 @@ export function draftBoard(draft: {
       surface: draft.surface,
       characterKeys: shot.characters.map((c) => c.key),
       route: shot.route,
-      officialMicros: draft.officialMicros(first.seconds, shot.input.quality),
+      officialMicros: draft.officialMicros(first.seconds, shot.input.resolution, first.audio),
       now: draft.now,
       deadlineMs: draft.deadlineMs,
     });

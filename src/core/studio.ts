@@ -114,7 +114,7 @@ export class Studio {
       ...{ boards: new BoardStore(options.store), jobs: this.jobs, characters: this.characters, ledger: this.ledger, settings: this.settings },
       ...{ breaker: this.breaker, backends: () => this.backendList(), media, clock, logger, runner: this.runner, jobDeadlineMs },
       filesReachable: options.publicUrl !== undefined,
-      referencePrice: (seconds, quality) => this.referencePrice(seconds, quality),
+      referencePrice: (seconds, resolution, audio) => this.referencePrice(seconds, resolution, audio),
       ready: () => this.ready(),
     });
     this.catalog = new CharacterCatalog({

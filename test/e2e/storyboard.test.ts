@@ -45,7 +45,7 @@ async function withMascot(t: TestBot): Promise<void> {
 const request = (prompts: string[], extra: { continuous?: boolean; seconds?: number[] } = {}) => ({
   shots: prompts.map((prompt, i) => ({ prompt, seconds: extra.seconds?.[i] ?? 4 })),
   orientation: 'landscape' as const,
-  quality: 'standard' as const,
+  resolution: '720p' as const, audio: undefined,
   continuous: extra.continuous ?? false,
 });
 
@@ -135,7 +135,7 @@ describe('storyboards end to end', () => {
   it('/sora extend continues a delivered video from its last frame and posts original + extension in its thread', async () => {
     const t = await bot();
     await withMascot(t);
-    const first = await t.bot.studio.generate(alice, { prompt: '@mascot waves', seconds: 4, orientation: 'landscape', quality: 'standard', backend: undefined, imagePath: undefined, remixOf: undefined }, { platform: 'test', thread: 'T1' });
+    const first = await t.bot.studio.generate(alice, { prompt: '@mascot waves', seconds: 4, orientation: 'landscape', resolution: '720p', audio: undefined, backend: undefined, imagePath: undefined, remixOf: undefined }, { platform: 'test', thread: 'T1' });
     await driveUntil(t.clock, async () => (await t.bot.studio.jobs.get(first.job.id))?.state === 'delivered', { stepMs: 500, maxSteps: 2000 });
     const original = (await t.bot.studio.jobs.get(first.job.id))!;
     const accepted = await t.bot.studio.boards.extend(alice, original.id, { prompt: 'then it jumps', seconds: 8 });

@@ -17,7 +17,7 @@ import { UserFacingError } from '../../core/errors.js';
 import { stageOf } from '../../core/job-lifecycle.js';
 import { formatUsd } from '../../core/money.js';
 import type { Surface } from '../../core/ports.js';
-import { describeReply, elapsedProgress, plainText, progressBar } from '../../core/present.js';
+import { describeDelivered, describeReply, elapsedProgress, plainText, progressBar } from '../../core/present.js';
 import type { Studio } from '../../core/studio.js';
 import type { Actor, JobEvent, JobRecord } from '../../core/types.js';
 import { consoleBoardView } from './console-board.js';
@@ -85,7 +85,7 @@ export function createConsoleAdapter(config: ConsoleAdapterConfig): ConsoleAdapt
         }
         case 'finished':
           progress(job, undefined);
-          print(`[${job.id}] done: ${displayPath(event.path)} (${(event.bytes / 1024).toFixed(0)} KiB, ${job.seconds}s on ${job.backend}, ${formatUsd(job.priceMicros ?? 0)})`);
+          print(`[${job.id}] done: ${displayPath(event.path)} (${(event.bytes / 1024).toFixed(0)} KiB, ${job.seconds}s ${describeDelivered(job)} on ${job.backend}, ${formatUsd(job.priceMicros ?? 0)})`);
           return { printedAt: Date.now() };
         case 'failed':
           progress(job, undefined);

@@ -6,7 +6,7 @@
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIEmbed } from 'discord.js';
 import type { Reply } from '../../core/replies.js';
 import { formatUsd } from '../../core/money.js';
-import { describeCost, describeReply, progressBar } from '../../core/present.js';
+import { describeCost, describeDelivered, describeReply, progressBar } from '../../core/present.js';
 import type { JobRecord } from '../../core/types.js';
 import { jobCustomId, type JobAction } from './custom-ids.js';
 
@@ -65,7 +65,7 @@ export function deliveryText(job: JobRecord, note: string | undefined, link: str
   const lines = [
     `<@${job.requesterId}> your video is ready.`,
     clip(quoted, 1200),
-    `${job.backend} · ${job.seconds}s · ${formatUsd(job.priceMicros ?? job.estimateMicros)} · job \`${job.id}\``,
+    `${job.backend} · ${job.seconds}s · ${describeDelivered(job)} · ${formatUsd(job.priceMicros ?? job.estimateMicros)} · job \`${job.id}\``,
   ];
   if (link) lines.push(link);
   if (note) lines.push(`-# ${note}`);

@@ -15,7 +15,7 @@ import { findJobThread, jobMetadata, PARENT_EVENT, STATUS_EVENT } from './job-me
 import { uploadFileToThread } from './upload.js';
 import { slackBoardView } from './board-surface.js';
 import { formatUsd } from '../../core/money.js';
-import { elapsedProgress } from '../../core/present.js';
+import { describeDelivered, elapsedProgress } from '../../core/present.js';
 
 export const SLACK_PLATFORM = 'slack';
 
@@ -110,7 +110,7 @@ export class SlackSurface implements Surface {
           title: job.input.prompt.slice(0, 200),
           channel: ref.channel,
           threadTs: parentTs,
-          comment: `<@${job.requesterId}>, your video: ${job.seconds}s on ${this.backendName(job)}, ${formatUsd(job.priceMicros ?? job.estimateMicros)}.`,
+          comment: `<@${job.requesterId}>, your video: ${job.seconds}s, ${describeDelivered(job)}, on ${this.backendName(job)}, ${formatUsd(job.priceMicros ?? job.estimateMicros)}.`,
         });
         this.uploaded.set(job.id, uploadedId);
         patch.fileId = uploadedId;
