@@ -132,7 +132,7 @@ describe('media on S3-compatible storage', () => {
     const t = await startTestBot(s3.env('bot'));
     try {
       const team = actor(TENANT, 'alice', false, 'Alice');
-      const input: GenerationInput = { prompt: 'a red fox in fresh snow', seconds: 4, orientation: 'landscape', quality: 'standard', backend: 'openai', imagePath: undefined, remixOf: undefined };
+      const input: GenerationInput = { prompt: 'a red fox in fresh snow', seconds: 4, orientation: 'landscape', resolution: '720p', audio: undefined, backend: 'openai', imagePath: undefined, remixOf: undefined };
       const accepted = await t.bot.studio.generate(team, input, { platform: 'test' });
       await driveUntil(t.clock, async () => (await t.bot.studio.jobs.get(accepted.job.id))?.state === 'delivered', { stepMs: 500, maxSteps: 400 });
       assert.deepEqual(await keys('bot/videos/'), [`bot/videos/${accepted.job.id}.mp4`]);
