@@ -153,7 +153,8 @@ describe('Discord adapter, end to end', { concurrency: false }, () => {
     assert.equal(video!.attachments[0]!.name, `${jobId}.mp4`);
     assert.match(video!.content, new RegExp(`<@${alice.id}> your video is ready`));
     assert.match(video!.content, /paper boat/);
-    assert.match(video!.content, /openai · 4s · \$0\.40/);
+    // With the size ffprobe read from the file and the sound: openai makes 720p with sound.
+    assert.match(video!.content, /openai · 4s · 1280x720, with sound · \$0\.40/);
     await driveUntil(clock, () => /done/.test(fake.messages.get(statusId)!.content), { stepMs: 100, maxSteps: 50 });
     assert.match(JSON.stringify(fake.messages.get(statusId)!.components), /job:remix:/);
     await driveUntil(clock, async () => (await h.bot.studio.jobs.get(jobId))?.state === 'delivered', { stepMs: 100, maxSteps: 50 });
@@ -275,13 +276,14 @@ describe('Discord adapter, end to end', { concurrency: false }, () => {
 
   test('6 oversize video: re-encoded to fit, or linked with a note when it cannot fit', async () => {
     const { fake, clock } = h;
-    const fit = await generate(h, channel, alice, 'waves rolling on a pebble beach', { attachmentSizeLimit: 80 * 1024 });
+    // The simulated clip is 720p with a sound track (about 130 KiB for 4 s): 110 KiB leaves room for the audio at 64 kbit/s.
+    const fit = await generate(h, channel, alice, 'waves rolling on a pebble beach', { attachmentSizeLimit: 110 * 1024 });
     const link = await generate(h, channel, alice, 'a lighthouse blinking at night', { attachmentSizeLimit: 30 * 1024 });
     const delivered = (threadId: string) => fake.messagesIn(threadId).some((m) => /your video is ready/.test(m.content));
     await driveUntil(clock, () => delivered(fit.threadId) && delivered(link.threadId), { stepMs: 1_000, maxSteps: 400, realWaitMs: 10 });
     const [small] = videosIn(fake, fit.threadId);
     assert.ok(small, 'attached after re-encoding');
-    assert.ok(small.attachments[0]!.size <= 80 * 1024, `fits: ${small.attachments[0]!.size}`);
+    assert.ok(small.attachments[0]!.size <= 110 * 1024, `fits: ${small.attachments[0]!.size}`);
     assert.match(small.content, /Re-encoded from/);
     const linked = fake.messagesIn(link.threadId).find((m) => /your video is ready/.test(m.content))!;
     assert.equal(linked.attachments.length, 0);

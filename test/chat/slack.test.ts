@@ -66,7 +66,7 @@ describe('slack over HTTP', () => {
     assert.equal(upload.bytes, job!.resultBytes);
     assert.equal(upload.completed?.channel, CHANNEL);
     assert.equal(upload.completed?.threadTs, parent.ts);
-    assert.match(upload.completed?.comment ?? '', /\d+s on .+, \$\d+\.\d\d/);
+    assert.match(upload.completed?.comment ?? '', /\d+s, \d+x\d+, (with sound|silent|no sound track), on .+, \$\d+\.\d\d/);
     assert.equal(job!.state, 'delivered');
     assert.deepEqual(thread.at(-1)!.files, [upload.id]);
   });

@@ -26,9 +26,10 @@ describe('console adapter, as `npm start` with piped input', () => {
       );
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stdout, /Created @mascot/);
-      assert.match(result.stdout, /Job j_\w+ accepted: \d+s landscape on .+, estimated \$\d+\.\d{2}\./);
+      assert.match(result.stdout, /Job j_\w+ accepted: \d+s landscape 720p, silent, on .+, estimated \$\d+\.\d{2}\./);
       assert.match(result.stdout, /--seconds must be at most 20\.\nUsage:\n\/sora generate <prompt>/);
-      assert.match(result.stdout, /\] done: .+\.mp4 \(\d+ KiB, \d+s on [\w-]+, \$\d+\.\d+\)/);
+      // The size is what ffprobe read from the delivered file.
+      assert.match(result.stdout, /\] done: .+\.mp4 \(\d+ KiB, \d+s 1280x720, silent on [\w-]+, \$\d+\.\d+\)/);
       assert.match(result.stdout, /\nSpend for \d{4}-\d{2}\nTeam: \$\d/);
       // Plain text: no Slack markup, no backticks, and money in cents.
       assert.doesNotMatch(result.stdout, /[`*]/);
