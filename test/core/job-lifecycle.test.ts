@@ -71,7 +71,7 @@ class FakeBackend implements Backend {
     readonly id = 'fake',
     microsPerSecond = 100_000,
   ) {
-    this.capabilities = capabilities({ displayName: id === 'fake' ? 'Fake Video' : id, seconds: [4, 8], price: { kind: 'per-second', microsPerSecond: { standard: microsPerSecond, high: microsPerSecond } } });
+    this.capabilities = capabilities({ displayName: id === 'fake' ? 'Fake Video' : id, seconds: [4, 8], price: { kind: 'per-second', microsPerSecond: { '720p': { on: microsPerSecond, off: microsPerSecond }, '1080p': { on: microsPerSecond, off: microsPerSecond } } } });
   }
 
   async submit(request: GenerationRequest, signal?: AbortSignal): Promise<{ providerJobId: string }> {
