@@ -186,3 +186,17 @@ export async function probeMedia(tools: FfmpegTools, file: string, timeoutMs: nu
     height: video?.height,
   };
 }
+
+/** ffprobe's JSON answer for `entries` (e.g. `-show_entries …`), checked against `schema`; undefined when it cannot read the file. */
+export async function probeJson<T>(tools: FfmpegTools, file: string, entries: string[], schema: z.ZodType<T>, timeoutMs: number): Promise<T | undefined> {
+  const result = await runTool(tools.ffprobe, ['-v', 'error', ...FILE_ONLY, ...entries, '-of', 'json', asFileInput(file)], timeoutMs);
+  if (result.code !== 0) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(result.stdout);
+  } catch {
+    return undefined;
+  }
+  const parsed = schema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
+}

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { asFileInput, FILE_ONLY, probeMedia, runTool, userInput, type FfmpegTools } from './ffmpeg.js';
+import { asFileInput, probeJson, probeMedia, runTool, userInput, type FfmpegTools } from './ffmpeg.js';
 
 export interface VideoShape {
   width: number;
@@ -50,19 +50,8 @@ function rate(text: string | undefined): number | undefined {
 export async function probeVideoShape(tools: FfmpegTools, file: string, timeoutMs: number): Promise<VideoShape | undefined> {
   const basics = await probeMedia(tools, file, timeoutMs);
   if (!basics?.hasVideo || basics.durationSeconds === undefined) return undefined;
-  const result = await runTool(
-    tools.ffprobe,
-    ['-v', 'error', ...FILE_ONLY, '-select_streams', 'v:0', '-show_entries', 'stream=codec_type,width,height,avg_frame_rate,r_frame_rate', '-of', 'json', asFileInput(file)],
-    timeoutMs,
-  );
-  if (result.code !== 0) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(result.stdout);
-  } catch {
-    return undefined;
-  }
-  const video = ShapeOutput.safeParse(json).data?.streams?.[0];
+  const shape = await probeJson(tools, file, ['-select_streams', 'v:0', '-show_entries', 'stream=codec_type,width,height,avg_frame_rate,r_frame_rate'], ShapeOutput, timeoutMs);
+  const video = shape?.streams?.[0];
   const fps = rate(video?.avg_frame_rate) ?? rate(video?.r_frame_rate);
   if (!video?.width || !video.height || fps === undefined) return undefined;
   return { width: video.width, height: video.height, fps, durationSeconds: basics.durationSeconds, hasAudio: basics.hasAudio };

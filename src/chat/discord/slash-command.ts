@@ -17,6 +17,8 @@ const ADMINS_ARE = 'members with the Manage Server permission';
 
 /** Answers only the asker sees: a job's status, a cancellation note, a deletion note. */
 const PRIVATE_ANSWERS = new Set(['sora status', 'sora cancel', 'character delete']);
+const BOARD_COMMANDS = new Set(['sora storyboard', 'sora extend', 'sora retry']);
+const BOARDS_ELSEWHERE = 'Storyboards and extensions are not available on Discord yet. Nothing was reserved; use them from Slack or the console for now.';
 /** Answers that may take longer than Discord's 3 seconds (fetching and preparing a clip): defer, privately, as a refusal must stay private. */
 const SLOW_ANSWERS = new Set(['character create']);
 
@@ -39,6 +41,8 @@ export async function onSlashCommand(deps: DiscordDeps, interaction: ChatInputCo
     adminsAre: ADMINS_ARE,
     resolveAttachment: attachmentResolver(deps, interaction, handedOver),
   });
+  // Discord does not show storyboards yet (no board surface, no shot modal): refused before anything is reserved.
+  if (BOARD_COMMANDS.has(name)) return answerEphemeral(interaction, BOARDS_ELSEWHERE, logger);
   try {
     if (name === 'sora generate' || name === 'sora remix') return await launchFromCommand(deps, interaction, command, actor, ctx);
     const slow = SLOW_ANSWERS.has(name);
