@@ -9,6 +9,7 @@ import { DocumentCache } from './document-cache.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import type { Micros } from './money.js';
 import type {
+  ClosedReservation,
   KeyValueStore,
   Ledger,
   MonthSummary,
@@ -145,7 +146,7 @@ export class KeyValueLedger implements Ledger {
     const userLeft = caps.userCapMicros - userUsed;
     if (micros > tenantLeft) return { ok: false, scope: 'tenant', leftMicros: Math.max(0, tenantLeft), capMicros: caps.tenantCapMicros };
     if (micros > userLeft) return { ok: false, scope: 'user', leftMicros: Math.max(0, userLeft), capMicros: caps.userCapMicros };
-    return { ok: true, tenantLeftMicros: tenantLeft - micros, userLeftMicros: userLeft - micros };
+    return { ok: true, tenantLeftMicros: tenantLeft - micros, userLeftMicros: userLeft - micros, previousMicros: alreadyHeld };
   }
 
   private hold(doc: LedgerMonth, request: ReservationRequest, previous: Micros): void {
@@ -199,7 +200,7 @@ export class KeyValueLedger implements Ledger {
     });
   }
 
-  settle(settlement: Settlement): Promise<void> {
+  settle(settlement: Settlement): Promise<ClosedReservation | undefined> {
     assertAmount(settlement.priceMicros);
     return this.update(settlement.tenant, settlement.month, (doc) => {
       const open = doc.open[settlement.jobId];
@@ -213,15 +214,16 @@ export class KeyValueLedger implements Ledger {
       add(doc.total);
       add((doc.byUser[open.userId] ??= { name: open.userId, ...emptyLine() }));
       add((doc.byBackend[settlement.backend] ??= emptyLine()));
-      return { result: undefined, write: true };
+      return { result: { userId: open.userId, userName: doc.byUser[open.userId]?.name ?? open.userId, micros: open.micros }, write: true };
     });
   }
 
-  release(tenant: string, month: string, jobId: string): Promise<void> {
+  release(tenant: string, month: string, jobId: string): Promise<ClosedReservation | undefined> {
     return this.update(tenant, month, (doc) => {
-      if (!doc.open[jobId]) return { result: undefined, write: false };
+      const open = doc.open[jobId];
+      if (!open) return { result: undefined, write: false };
       this.unhold(doc, jobId);
-      return { result: undefined, write: true };
+      return { result: { userId: open.userId, userName: doc.byUser[open.userId]?.name ?? open.userId, micros: open.micros }, write: true };
     });
   }
 

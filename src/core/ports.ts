@@ -204,7 +204,8 @@ export interface ReservationRequest {
 }
 
 export type ReservationResult =
-  | { ok: true; tenantLeftMicros: Micros; userLeftMicros: Micros }
+  /** `previousMicros`: what the job held before (0 for a new reservation; the old amount when adjusted or retried). */
+  | { ok: true; tenantLeftMicros: Micros; userLeftMicros: Micros; previousMicros: Micros }
   | { ok: false; scope: 'tenant' | 'user'; leftMicros: Micros; capMicros: Micros };
 
 export interface Settlement {
@@ -246,15 +247,22 @@ export interface Ledger {
   reserveAll(requests: ReservationRequest[]): Promise<ReservationResult>;
   /** Replaces a reservation's amount (fallback to a backend with another price). */
   adjust(request: ReservationRequest): Promise<ReservationResult>;
-  /** Idempotent: settling twice charges once. */
-  settle(settlement: Settlement): Promise<void>;
-  /** Idempotent: releasing an unknown or settled reservation does nothing. */
-  release(tenant: string, month: string, jobId: string): Promise<void>;
+  /** Idempotent: settling twice charges once. Returns the reservation it closed, undefined when none was open. */
+  settle(settlement: Settlement): Promise<ClosedReservation | undefined>;
+  /** Idempotent: releasing an unknown or settled reservation does nothing and returns undefined. */
+  release(tenant: string, month: string, jobId: string): Promise<ClosedReservation | undefined>;
   summary(tenant: string, month: string): Promise<MonthSummary>;
   /** The amount a job holds, if it holds a reservation. */
   held(tenant: string, month: string, jobId: string): Promise<Micros | undefined>;
   /** Every open reservation, for the start-up reconciliation (nothing else runs then). */
   openReservations(): Promise<OpenReservation[]>;
+}
+
+/** A reservation that a settle or release closed: whose it was and how much it held. */
+export interface ClosedReservation {
+  userId: string;
+  userName: string;
+  micros: Micros;
 }
 
 export interface OpenReservation {

@@ -36,7 +36,7 @@ export function ledgerContract(name: string, open: () => Promise<{ ledger: Ledge
 
     it('reserves, settles and releases in exact micro-dollars', async () => {
       const r1 = await ledger.reserve(req('j1', 400_000));
-      assert.deepEqual(r1, { ok: true, tenantLeftMicros: 600_000, userLeftMicros: 200_000 });
+      assert.deepEqual(r1, { ok: true, tenantLeftMicros: 600_000, userLeftMicros: 200_000, previousMicros: 0 });
       // Settling below the estimate frees the difference; releasing frees all of it.
       await ledger.settle({ tenant: 'test:A', jobId: 'j1', month: '2026-11', backend: 'openai', priceMicros: 300_001, officialMicros: 400_000 });
       await ledger.reserve(req('j2', 200_000));

@@ -13,7 +13,7 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Micros } from '../../core/money.js';
-import type { Ledger, MonthSummary, OpenReservation, ReservationRequest, ReservationResult, Settlement, SpendLine } from '../../core/ports.js';
+import type { ClosedReservation, Ledger, MonthSummary, OpenReservation, ReservationRequest, ReservationResult, Settlement, SpendLine } from '../../core/ports.js';
 import type { Tables } from './schema.js';
 
 type Db = Kysely<Tables> | Transaction<Tables>;
@@ -86,6 +86,7 @@ export class SqlLedger implements Ledger {
       ok: true,
       tenantLeftMicros: caps.tenantCapMicros - n(team.spent) - n(team.reserved),
       userLeftMicros: caps.userCapMicros - n(member.spent) - n(member.reserved),
+      previousMicros: held,
     };
   }
 
@@ -132,11 +133,11 @@ export class SqlLedger implements Ledger {
     return this.reserve(request);
   }
 
-  async settle(settlement: Settlement): Promise<void> {
+  async settle(settlement: Settlement): Promise<ClosedReservation | undefined> {
     assertAmount(settlement.priceMicros);
-    await this.db.transaction().execute(async (trx) => {
+    return this.db.transaction().execute(async (trx) => {
       const open = await this.unhold(trx, settlement.tenant, settlement.month, settlement.jobId, settlement.priceMicros);
-      if (!open) return;
+      if (!open) return undefined;
       await trx
         .insertInto('settlements')
         .values({
@@ -150,15 +151,16 @@ export class SqlLedger implements Ledger {
         })
         .onConflict((c) => c.doNothing())
         .execute();
+      return open;
     });
   }
 
-  async release(tenant: string, month: string, jobId: string): Promise<void> {
-    await this.db.transaction().execute((trx) => this.unhold(trx, tenant, month, jobId, 0));
+  release(tenant: string, month: string, jobId: string): Promise<ClosedReservation | undefined> {
+    return this.db.transaction().execute((trx) => this.unhold(trx, tenant, month, jobId, 0));
   }
 
   /** Ends a reservation, moving `spentMicros` of it to spent; nothing when the job holds none (idempotent). */
-  private async unhold(trx: Db, tenant: string, month: string, jobId: string, spentMicros: Micros): Promise<{ userId: string } | undefined> {
+  private async unhold(trx: Db, tenant: string, month: string, jobId: string, spentMicros: Micros): Promise<ClosedReservation | undefined> {
     const open = await trx
       .deleteFrom('reservations')
       .where('job_id', '=', jobId)
@@ -169,8 +171,15 @@ export class SqlLedger implements Ledger {
     if (!open) return undefined;
     const change = { reserved: sql<number>`reserved - ${n(open.micros)}`, spent: sql<number>`spent + ${spentMicros}` };
     await trx.updateTable('ledger_months').set(change).where('tenant', '=', tenant).where('month', '=', month).execute();
-    await trx.updateTable('ledger_members').set(change).where('tenant', '=', tenant).where('month', '=', month).where('user_id', '=', open.user_id).execute();
-    return { userId: open.user_id };
+    const member = await trx
+      .updateTable('ledger_members')
+      .set(change)
+      .where('tenant', '=', tenant)
+      .where('month', '=', month)
+      .where('user_id', '=', open.user_id)
+      .returning('name')
+      .executeTakeFirst();
+    return { userId: open.user_id, userName: member?.name ?? open.user_id, micros: n(open.micros) };
   }
 
   async held(tenant: string, month: string, jobId: string): Promise<Micros | undefined> {

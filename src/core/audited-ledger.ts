@@ -1,0 +1,98 @@
+/**
+ * Every money movement, audited: wraps any Ledger (the key-value one, or a
+ * store-side one) and appends one audit entry for each reserve, adjust, settle
+ * and release that actually moved money. A repeated settle or release moves
+ * nothing and appends nothing, so the month's entries add up to the ledger.
+ *
+ * The entry follows the ledger's write: a process killed between the two keeps
+ * the money right and loses one audit line, the lesser harm (the ledger is the
+ * truth the caps are enforced from).
+ */
+import { BOT, type AuditLog } from './audit-log.js';
+import { formatUsd } from './money.js';
+import type { ClosedReservation, Ledger, MonthSummary, OpenReservation, ReservationRequest, ReservationResult, Settlement } from './ports.js';
+
+export class AuditedLedger implements Ledger {
+  constructor(
+    private readonly inner: Ledger,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async reserve(request: ReservationRequest): Promise<ReservationResult> {
+    const result = await this.inner.reserve(request);
+    if (result.ok && request.micros !== result.previousMicros) {
+      const who = { id: request.userId, name: request.userName };
+      await this.audit.append(
+        request.tenant,
+        { action: 'reserve', by: who, jobId: request.jobId, reservedMicros: request.micros - result.previousMicros, detail: `held ${formatUsd(request.micros)}` },
+        request.month,
+      );
+    }
+    return result;
+  }
+
+  async adjust(request: ReservationRequest): Promise<ReservationResult> {
+    const result = await this.inner.adjust(request);
+    if (result.ok && request.micros !== result.previousMicros) {
+      await this.audit.append(
+        request.tenant,
+        {
+          action: 'adjust',
+          by: BOT,
+          member: { id: request.userId, name: request.userName },
+          jobId: request.jobId,
+          reservedMicros: request.micros - result.previousMicros,
+          detail: `re-priced ${formatUsd(result.previousMicros)} → ${formatUsd(request.micros)} for another backend`,
+        },
+        request.month,
+      );
+    }
+    return result;
+  }
+
+  async settle(settlement: Settlement): Promise<ClosedReservation | undefined> {
+    const closed = await this.inner.settle(settlement);
+    if (closed) {
+      await this.audit.append(
+        settlement.tenant,
+        {
+          action: 'settle',
+          by: BOT,
+          member: { id: closed.userId, name: closed.userName },
+          jobId: settlement.jobId,
+          backend: settlement.backend,
+          reservedMicros: -closed.micros,
+          spentMicros: settlement.priceMicros,
+          officialMicros: settlement.officialMicros,
+          detail: `charged ${formatUsd(settlement.priceMicros)} (held ${formatUsd(closed.micros)})`,
+        },
+        settlement.month,
+      );
+    }
+    return closed;
+  }
+
+  async release(tenant: string, month: string, jobId: string): Promise<ClosedReservation | undefined> {
+    const closed = await this.inner.release(tenant, month, jobId);
+    if (closed) {
+      await this.audit.append(
+        tenant,
+        { action: 'release', by: BOT, member: { id: closed.userId, name: closed.userName }, jobId, reservedMicros: -closed.micros, detail: `released ${formatUsd(closed.micros)}` },
+        month,
+      );
+    }
+    return closed;
+  }
+
+  summary(tenant: string, month: string): Promise<MonthSummary> {
+    return this.inner.summary(tenant, month);
+  }
+
+  held(tenant: string, month: string, jobId: string): Promise<number | undefined> {
+    return this.inner.held(tenant, month, jobId);
+  }
+
+  openReservations(): Promise<OpenReservation[]> {
+    return this.inner.openReservations();
+  }
+}
