@@ -234,6 +234,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       },
       referencePriceBackend: config.REFERENCE_PRICE_BACKEND,
       jobDeadlineMs: config.JOB_DEADLINE_MINUTES * 60_000,
+      approvalTimeoutMs: config.APPROVAL_TIMEOUT_HOURS * 60 * 60_000,
       concurrency: { perBackend: config.BACKEND_CONCURRENCY, perTenant: config.TENANT_CONCURRENCY },
       publicUrl,
       ...(tables && { ledger: tables.ledger, jobs: tables.jobs }),

@@ -117,6 +117,8 @@ export const envSchema = z.object({
   BACKEND_CONCURRENCY: positiveInt(4, 10_000),
   TENANT_CONCURRENCY: positiveInt(2, 10_000),
   JOB_DEADLINE_MINUTES: positiveInt(30, 24 * 60),
+  // A job waiting for an admin's approval is released after this long without a decision.
+  APPROVAL_TIMEOUT_HOURS: positiveInt(24, 24 * 30),
   MAX_RESULT_MB: positiveInt(500, 10_000),
   MAX_SOURCE_MB: positiveInt(50, 1_000),
   FILE_RETENTION_DAYS: positiveInt(14, 3650),

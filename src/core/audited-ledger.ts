@@ -31,6 +31,17 @@ export class AuditedLedger implements Ledger {
     return result;
   }
 
+  /** A storyboard's shots, held in one write: one entry per shot. */
+  async reserveAll(requests: ReservationRequest[]): Promise<ReservationResult> {
+    // What each shot held before (a retried acceptance), read first: the result only gives the sum.
+    const before = await Promise.all(requests.map((r) => this.inner.held(r.tenant, r.month, r.jobId)));
+    const result = await this.inner.reserveAll(requests);
+    if (result.ok) {
+      for (const [i, request] of requests.entries()) await this.reserved(request, { ...result, previousMicros: before[i] ?? 0 });
+    }
+    return result;
+  }
+
   async adjust(request: ReservationRequest): Promise<ReservationResult> {
     const result = await this.inner.adjust(request);
     if (result.ok && request.micros !== result.previousMicros) {

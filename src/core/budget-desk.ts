@@ -3,13 +3,16 @@
  * (with the official-price comparison), and the admin's changes to caps and
  * routing policy. The Studio facade delegates here.
  */
+import type { AuditLog } from './audit-log.js';
 import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
 import { monthOf, previousMonth } from './ledger.js';
-import type { Micros } from './money.js';
+import { formatUsd, type Micros } from './money.js';
+import type { JobStore } from './job-store.js';
+import { monthCsv, spendSeries, type MonthCsv, type SpendSeries } from './month-report.js';
 import type { Backend, Ledger, Logger, MonthSummary } from './ports.js';
 import { DEFAULT_AUDIO, type RoutingPolicy, type SettingsDefaults, type TenantSettingsRepository } from './tenant-settings.js';
-import type { Actor, Sound, TenantId } from './types.js';
+import type { Actor, JobRecord, Sound, TenantId } from './types.js';
 
 export interface CostReport {
   tenant: TenantId;
@@ -28,6 +31,8 @@ export interface BudgetView {
   policy: RoutingPolicy;
   /** The team's default sound for videos that do not say `--audio`. */
   audio: Sound;
+  /** Jobs estimated above this wait for an admin's approval. */
+  approveAboveMicros: Micros | undefined;
   tenantCapMicros: Micros;
   tenantSpentMicros: Micros;
   tenantReservedMicros: Micros;
@@ -46,15 +51,43 @@ export interface BudgetDeskDeps {
   defaults: SettingsDefaults;
   /** Backend whose price list is "official" in /cost comparisons. */
   referencePriceBackend: string;
+  audit: AuditLog;
+  jobs: JobStore;
 }
+
+type Period = 'this-month' | 'last-month';
 
 export class BudgetDesk {
   constructor(private readonly deps: BudgetDeskDeps) {}
 
 
-  async costReport(actor: Actor, request: { period: 'this-month' | 'last-month'; userId?: string }): Promise<CostReport> {
+  private monthOf(period: Period): string {
     const current = monthOf(this.deps.clock.now());
-    const month = request.period === 'last-month' ? previousMonth(current) : current;
+    return period === 'last-month' ? previousMonth(current) : current;
+  }
+
+  /** The month's jobs as CSV (README: `/cost --export csv`); its sums equal the ledger's. */
+  async exportCsv(actor: Actor, period: Period): Promise<MonthCsv & { month: string }> {
+    const month = this.monthOf(period);
+    const entries = await this.deps.audit.month(actor.tenant, month);
+    const ids = [...new Set(entries.map((e) => e.jobId).filter((id): id is string => id !== undefined))];
+    const jobs = new Map<string, JobRecord>();
+    for (const id of ids) {
+      const job = await this.deps.jobs.getForTenant(actor.tenant, id);
+      if (job) jobs.set(id, job);
+    }
+    return { month, ...monthCsv(entries, jobs) };
+  }
+
+  /** Cumulative spend by day and backend, for the chart `/cost` attaches. */
+  async spending(actor: Actor, period: Period): Promise<SpendSeries> {
+    const month = this.monthOf(period);
+    const caps = await this.deps.settings.capsFor(actor.tenant, actor.userId);
+    return spendSeries(month, await this.deps.audit.month(actor.tenant, month), caps.tenantCapMicros, this.deps.clock.now());
+  }
+
+  async costReport(actor: Actor, request: { period: Period; userId?: string }): Promise<CostReport> {
+    const month = this.monthOf(request.period);
     const summary = await this.deps.ledger.summary(actor.tenant, month);
     const caps = await this.deps.settings.capsFor(actor.tenant, request.userId ?? actor.userId);
     const settings = await this.deps.settings.get(actor.tenant);
@@ -87,6 +120,7 @@ export class BudgetDesk {
       month,
       policy: settings.policy ?? this.deps.defaults.policy,
       audio: settings.audio ?? DEFAULT_AUDIO,
+      approveAboveMicros: settings.approveAboveMicros,
       tenantCapMicros: caps.tenantCapMicros,
       tenantSpentMicros: summary.total.spentMicros,
       tenantReservedMicros: summary.total.reservedMicros,
@@ -98,12 +132,12 @@ export class BudgetDesk {
   }
 
   /**
-   * The team cap, one member's cap, or the routing policy. Only admins get here: `/budget set` is
-   * admin-only in its spec, which the command dispatcher (commands/index.ts) enforces for every platform.
+   * The team cap, one member's cap, the routing policy or the approval threshold. Only admins get here: `/budget set`
+   * is admin-only in its spec, which the command dispatcher (commands/index.ts) enforces for every platform.
    */
-  async setBudget(actor: Actor, change: { amountMicros?: Micros; userId?: string; policy?: RoutingPolicy; audio?: Sound }): Promise<BudgetView> {
-    if (change.amountMicros === undefined && change.policy === undefined && change.audio === undefined) {
-      throw new UserFacingError('nothing_to_set', 'Say what to set: an amount in USD (e.g. /budget set 20), --policy cost|stability, and/or --audio on|off.');
+  async setBudget(actor: Actor, change: { amountMicros?: Micros; userId?: string; policy?: RoutingPolicy; audio?: Sound; approveAboveMicros?: Micros }): Promise<BudgetView> {
+    if (change.amountMicros === undefined && change.policy === undefined && change.audio === undefined && change.approveAboveMicros === undefined) {
+      throw new UserFacingError('nothing_to_set', 'Say what to set: an amount in USD (e.g. /budget set 20), --policy cost|stability, --audio on|off, and/or --approve-above USD.');
     }
     if (change.userId !== undefined && change.amountMicros === undefined) {
       throw new UserFacingError('nothing_to_set', 'Give the amount for that member, e.g. /budget set 5 --user @alice.');
@@ -115,8 +149,20 @@ export class BudgetDesk {
       }
       if (change.policy) s.policy = change.policy;
       if (change.audio) s.audio = change.audio;
+      if (change.approveAboveMicros !== undefined) s.approveAboveMicros = change.approveAboveMicros;
     });
     this.deps.logger.info({ tenant: actor.tenant, by: actor.userId, change }, 'budget changed');
+    const what = [
+      ...(change.amountMicros !== undefined ? [`${change.userId ? `cap of ${change.userId}` : 'team cap'} ${formatUsd(change.amountMicros)}`] : []),
+      ...(change.policy ? [`policy ${change.policy}`] : []),
+      ...(change.approveAboveMicros !== undefined ? [`approval above ${formatUsd(change.approveAboveMicros)}`] : []),
+    ];
+    await this.deps.audit.append(actor.tenant, {
+      action: 'budget',
+      by: { id: actor.userId, name: actor.displayName },
+      ...(change.userId && { member: { id: change.userId, name: change.userId } }),
+      detail: what.join('; '),
+    });
     return this.budget(actor);
   }
 }

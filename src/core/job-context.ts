@@ -4,6 +4,7 @@
  * store and is read when the job changes state or is delivered; the live
  * record holds only what the scheduler needs between two steps.
  */
+import type { AuditLog } from './audit-log.js';
 import type { CharacterRegistry } from './characters.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { Clock } from './clock.js';
@@ -31,6 +32,8 @@ export interface JobRunnerDeps {
   capsFor: (tenant: string, userId: string) => Promise<{ tenantCapMicros: Micros; userCapMicros: Micros }>;
   /** Steps running at once (default STEP_LIMIT in job-runner.ts). */
   stepLimit?: number;
+  /** Where approvals, denials and expiries are recorded (money moves are recorded by the ledger). */
+  audit?: AuditLog;
 }
 
 /** The step a live job takes next when its turn comes. */

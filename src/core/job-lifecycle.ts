@@ -5,6 +5,7 @@
  * the new state before returning, so the side effect that follows (a provider
  * call, a download, a post) always happens after the store knows about it.
  *
+ *   awaiting_approval ─→ (approved) queued ; denied or expired → cancelled
  *   queued ─→ submitting ─→ submitted ─→ running ─→ downloading ─→ delivering ─→ delivered
  *      ↑           │            └────────────────────↗
  *      └─ fallback ┘      failed / cancelled from any state before `downloading`;
@@ -34,6 +35,8 @@ import {
 
 /** Every allowed move. A state missing from a list cannot follow it. */
 export const JOB_TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
+  // Reserved but above the team's approval threshold: an admin approves (into line) or denies; expiry denies.
+  awaiting_approval: ['queued', 'cancelled', 'failed'],
   // Waiting for a slot: the scheduler dispatches it, or it is refused/cancelled while waiting.
   queued: ['submitting', 'failed', 'cancelled'],
   // Characters bound and the provider called; a fallback puts it back in line for the next backend.
@@ -188,6 +191,8 @@ export class BoardClosed extends Error {
 export function stageOf(job: JobRecord, backendName: string, event?: JobEvent): string {
   if (event?.type === 'progress') return phaseText(event.phase, backendName);
   switch (job.state) {
+    case 'awaiting_approval':
+      return 'awaiting approval';
     case 'queued':
       return job.triedBackends.length > 0 ? phaseText('retrying', backendName) : 'queued';
     case 'submitting':

@@ -12,6 +12,7 @@ import { backendOrRefuse, DONE, LiveJob, type JobRunnerDeps, type StepContext, t
 import { deliverStep, downloadStep, settlementPrice } from './job-delivery.js';
 import { firstPollDelay, pollStep } from './job-follow.js';
 import { canTransition, IllegalTransition, JobClosed, JobLifecycle } from './job-lifecycle.js';
+import { JobApprovals } from './job-approval.js';
 import { JobNotifier } from './job-notifier.js';
 import { QueuePositions } from './queue-positions.js';
 import { submitStep } from './job-submit.js';
@@ -28,6 +29,8 @@ const INTERNAL_FAILURE = 'Something went wrong inside the bot while making this 
 
 export class JobRunner {
   readonly lifecycle: JobLifecycle;
+  /** Jobs waiting for an admin (job-approval.ts): approve, deny, expiry. */
+  readonly approvals: JobApprovals;
   private readonly notifier: JobNotifier;
   private readonly ctx: StepContext;
   private readonly live = new Map<string, LiveJob>();
@@ -45,6 +48,8 @@ export class JobRunner {
     this.positions = new QueuePositions(deps.scheduler, this.lifecycle, this.notifier, deps.clock);
     this.timers = new TimerQueue(deps.clock, (jobId) => this.run(jobId));
     this.slots = new StepSlots(deps.stepLimit ?? STEP_LIMIT, (jobId) => this.begin(jobId));
+    const { scheduler, ledger, clock, logger, audit } = deps;
+    this.approvals = new JobApprovals({ lifecycle: this.lifecycle, notifier: this.notifier, scheduler, ledger, clock, logger, audit });
     this.ctx = {
       deps,
       lifecycle: this.lifecycle,
@@ -94,12 +99,18 @@ export class JobRunner {
     this.positions.stop();
     this.timers.stop();
     this.slots.clear();
+    this.approvals.stop();
     for (const live of this.live.values()) live.abort?.abort(new Error('shutting down'));
     await Promise.allSettled([...this.tasks]);
   }
 
   async start(jobId: string, surfacePatch: Partial<SurfaceRef>): Promise<JobRecord> {
     const job = await this.lifecycle.amend(jobId, (j) => ({ surface: { ...j.surface, ...surfacePatch } as SurfaceRef, started: true }));
+    if (job.state === 'awaiting_approval') {
+      this.approvals.wait(job);
+      await this.notifier.notify(job, { type: 'awaiting-approval', thresholdMicros: job.approval!.thresholdMicros, expiresAt: job.approval!.expiresAt });
+      return job;
+    }
     this.deps.scheduler.enqueue({ jobId, tenant: job.tenant, backend: job.backend });
     const position = this.deps.scheduler.position(jobId);
     if (position !== undefined) await this.notifier.notify(job, { type: 'queued', position });
@@ -116,7 +127,8 @@ export class JobRunner {
       // The adapter died between accepting and posting; run the job anyway so
       // the reservation turns into a video the surface can still deliver.
       if (!job.started) job = await this.lifecycle.amend(job.id, { started: true });
-      if (job.state === 'downloading' || job.state === 'delivering') {
+      if (job.state === 'awaiting_approval') this.approvals.wait(job);
+      else if (job.state === 'downloading' || job.state === 'delivering') {
         const live = this.adopt(job.id);
         live.holdsSlot = false;
         this.run(job.id);

@@ -9,7 +9,7 @@ import type { Reply } from './replies.js';
 import { formatUsd, type Micros } from './money.js';
 import type { DurationNotice } from './router.js';
 import type { CostReport } from './studio.js';
-import type { BackendCapabilities, JobRecord } from './types.js';
+import type { BackendCapabilities, JobEvent, JobRecord } from './types.js';
 
 export interface Markup {
   bold(text: string): string;
@@ -100,9 +100,17 @@ export function describeAccepted(reply: Extract<Reply, { kind: 'accepted' }>, m:
   ].join('\n');
 }
 
+/** Why a job that waited for approval will not run: who denied it and why, or that nobody decided in time. */
+export function deniedText(event: Extract<JobEvent, { type: 'denied' }>, escape: (text: string) => string = (t) => t): string {
+  if (event.expired || event.byName === undefined) return 'Nobody approved this video in time, so it was not made.';
+  return `Denied by ${escape(event.byName)}${event.reason ? `: ${escape(event.reason)}` : '.'}`;
+}
+
 /** `elapsed` is `elapsedProgress` for the job when its provider reports no percent. */
 export function describeJobStatus(job: JobRecord, position?: number, elapsed?: string): string {
   switch (job.state) {
+    case 'awaiting_approval':
+      return `awaiting an admin's approval (estimated ${formatUsd(job.estimateMicros)}, held)`;
     case 'queued':
       return position !== undefined ? `queued, position ${position}` : 'queued';
     case 'submitting':
@@ -119,7 +127,11 @@ export function describeJobStatus(job: JobRecord, position?: number, elapsed?: s
     case 'failed':
       return `failed: ${job.error?.message ?? 'unknown reason'}`;
     case 'cancelled':
-      return 'cancelled';
+      return job.approval?.decision?.outcome === 'denied'
+        ? `denied by ${job.approval.decision.byName}${job.approval.decision.reason ? `: ${job.approval.decision.reason}` : ''}`
+        : job.approval?.decision?.outcome === 'expired'
+          ? 'not approved in time; released'
+          : 'cancelled';
   }
 }
 

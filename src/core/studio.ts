@@ -4,6 +4,8 @@
  */
 import { acceptJob, draftJob, reconcileAcceptance } from './acceptance.js';
 import { BoardStore } from './board-store.js';
+import { AuditLog } from './audit-log.js';
+import { AuditedLedger } from './audited-ledger.js';
 import { BudgetDesk, type BudgetView, type CostReport } from './budget-desk.js';
 import { CharacterCatalog, type CharacterView } from './character-catalog.js';
 import { CharacterRegistry } from './characters.js';
@@ -23,6 +25,8 @@ import { FairScheduler, type Scheduler } from './scheduler.js';
 import { reconcileBoards } from './storyboard-plan.js';
 import { StoryboardDesk } from './storyboard-desk.js';
 import { Sight } from './visibility.js';
+import { TeamDesk } from './team-desk.js';
+import type { AppliedDefault, CapWarning } from './team-rules.js';
 import { TenantSettingsRepository, type SettingsDefaults } from './tenant-settings.js';
 import {
   TERMINAL_STATES,
@@ -46,6 +50,8 @@ export interface StudioOptions {
   /** Backend whose price list is "official" in /cost comparisons. */
   referencePriceBackend: string;
   jobDeadlineMs: number;
+  /** A job awaiting approval is released after this long without a decision (default 24 h). */
+  approvalTimeoutMs?: number;
   concurrency: { perBackend: number; perTenant: number };
   /** Base for provider webhooks (`{publicUrl}/webhooks/{backend}`), when the bot is reachable. */
   publicUrl: string | undefined;
@@ -64,6 +70,10 @@ export interface Accepted {
   reason: string;
   /** What the acceptance says about the length asked for (see router). */
   duration?: DurationNotice;
+  /** The channel's defaults used because the user left those options open. */
+  appliedDefaults?: AppliedDefault[];
+  /** Caps this request took past 80% (said once a month). */
+  warnings?: CapWarning[];
 }
 
 export type { CharacterView } from './character-catalog.js';
@@ -79,6 +89,9 @@ export class Studio {
   readonly runner: JobRunner;
   /** Storyboards and extensions (storyboard-desk.ts). */
   readonly boards: StoryboardDesk;
+  /** Approvals, access, channel defaults, warnings and the audit trail (team-desk.ts). */
+  readonly team: TeamDesk;
+  readonly audit: AuditLog;
   private readonly backends: Map<string, Backend>;
   private readonly catalog: CharacterCatalog;
   private readonly desk: BudgetDesk;
@@ -90,7 +103,9 @@ export class Studio {
     this.jobs = options.jobs ?? new JobStore(options.store);
     this.characters = new CharacterRegistry(options.store);
     this.settings = new TenantSettingsRepository(options.store, options.defaults);
-    this.ledger = options.ledger ?? new KeyValueLedger(options.store);
+    this.audit = new AuditLog(options.store, options.clock);
+    // Every reserve, settle and release is appended to the audit trail, whichever ledger holds the money.
+    this.ledger = new AuditedLedger(options.ledger ?? new KeyValueLedger(options.store), this.audit);
     this.breaker = new CircuitBreaker(options.clock);
     this.scheduler =
       options.scheduler ??
@@ -108,6 +123,17 @@ export class Studio {
       publicUrl: options.publicUrl,
       referencePrice: (seconds, resolution, audio) => this.referencePrice(seconds, resolution, audio),
       capsFor: (tenant, userId) => this.settings.capsFor(tenant, userId),
+      audit: this.audit,
+    });
+    this.team = new TeamDesk({
+      settings: this.settings,
+      audit: this.audit,
+      approvals: this.runner.approvals,
+      backends: this.backends,
+      clock: options.clock,
+      logger: options.logger,
+      approvalTimeoutMs: options.approvalTimeoutMs ?? 24 * 60 * 60_000,
+      visibleJob: (actor, jobId) => this.visibleJob(actor, jobId),
     });
     const { clock, logger, media, jobDeadlineMs } = options;
     this.boards = new StoryboardDesk({
@@ -135,6 +161,8 @@ export class Studio {
       logger: options.logger,
       defaults: options.defaults,
       referencePriceBackend: options.referencePriceBackend,
+      audit: this.audit,
+      jobs: this.jobs,
     });
   }
 
@@ -204,8 +232,10 @@ export class Studio {
    * `startJob` (or at once through `generate`). Everything here is local and
    * fast, so adapters can call it before answering the platform.
    */
-  async requestGeneration(actor: Actor, input: GenerationInput, surface: SurfaceRef): Promise<Accepted> {
+  async requestGeneration(actor: Actor, asked: GenerationInput, surface: SurfaceRef): Promise<Accepted> {
     await this.ready();
+    const rules = await this.team.rulesFor(actor, asked);
+    const input = rules.input;
     await requireHeldImage(this.options.media, input.imagePath);
     const registry = await this.characters.all(actor.tenant);
     const named = resolveMentions(input.prompt, registry);
@@ -228,7 +258,7 @@ export class Studio {
       audioChosen: input.audio !== undefined,
       hasImage: input.imagePath !== undefined,
       forced,
-      policy: settings.policy,
+      policy: rules.policy ?? settings.policy,
       isOpen: (b) => this.breaker.isOpen(b),
       filesReachable: this.options.publicUrl !== undefined,
     });
@@ -244,6 +274,7 @@ export class Studio {
       now,
       deadlineMs: this.options.jobDeadlineMs,
     });
+    this.team.markForApproval(job, rules.threshold);
     const caps = await this.settings.capsFor(actor.tenant, actor.userId);
     const reservation = await acceptJob({ jobs: this.jobs, ledger: this.ledger, logger: this.options.logger }, job, actor, caps);
     this.options.logger.info({ job: job.id, tenant: job.tenant, backend: job.backend, estimate: job.estimateMicros }, 'job accepted');
@@ -255,6 +286,8 @@ export class Studio {
       backendName: first.backend.capabilities.displayName,
       reason: route.reason,
       ...(route.duration && { duration: route.duration }),
+      appliedDefaults: rules.applied,
+      warnings: await this.team.warningsAfter(actor, job, reservation, caps),
     };
   }
 
@@ -305,7 +338,11 @@ export class Studio {
     if (job.state === 'downloading' || job.state === 'delivering') {
       throw new UserFacingError('too_late', `Job ${job.id} has already been made and is being posted, so it can no longer be cancelled.`);
     }
-    return this.runner.cancel(job.id, actor.displayName);
+    const cancelled = await this.runner.cancel(job.id, actor.displayName);
+    if (job.requesterId !== actor.userId) {
+      await this.team.record(actor, 'cancel', `cancelled ${job.requesterName}'s job`, { jobId: job.id, member: { id: job.requesterId, name: job.requesterName } });
+    }
+    return cancelled;
   }
 
   async job(actor: Actor, jobId: string): Promise<JobRecord> {
@@ -345,8 +382,10 @@ export class Studio {
     return this.catalog.showCharacter(actor, name);
   }
 
-  deleteCharacter(actor: Actor, name: string): Promise<Character> {
-    return this.catalog.deleteCharacter(actor, name);
+  async deleteCharacter(actor: Actor, name: string): Promise<Character> {
+    const deleted = await this.catalog.deleteCharacter(actor, name);
+    await this.team.record(actor, 'character-delete', `deleted @${deleted.name} (owner ${deleted.ownerName})`);
+    return deleted;
   }
 
   viewCharacter(character: Character): CharacterView {
@@ -363,6 +402,14 @@ export class Studio {
 
   costReport(actor: Actor, request: Parameters<BudgetDesk['costReport']>[1]): Promise<CostReport> {
     return this.desk.costReport(actor, request);
+  }
+
+  exportCsv(actor: Actor, period: Parameters<BudgetDesk['exportCsv']>[1]): ReturnType<BudgetDesk['exportCsv']> {
+    return this.desk.exportCsv(actor, period);
+  }
+
+  spending(actor: Actor, period: Parameters<BudgetDesk['spending']>[1]): ReturnType<BudgetDesk['spending']> {
+    return this.desk.spending(actor, period);
   }
 
   budget(actor: Actor): Promise<BudgetView> {

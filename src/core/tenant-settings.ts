@@ -7,7 +7,7 @@ import { DocumentCache } from './document-cache.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import type { Micros } from './money.js';
 import type { BudgetCaps, KeyValueStore } from './ports.js';
-import type { Sound, TenantId } from './types.js';
+import type { Orientation, Resolution, Sound, TenantId } from './types.js';
 
 export type RoutingPolicy = 'cost' | 'stability';
 
@@ -20,6 +20,43 @@ export interface TenantSettings {
   policy?: RoutingPolicy;
   /** Sound for videos whose requester does not say `--audio`. */
   audio?: Sound;
+  /** Jobs estimated above this wait for an admin's approval (`/budget set --approve-above`). */
+  approveAboveMicros?: Micros;
+  /** Who may spend (`/settings access`). */
+  access?: AccessRules;
+  /** Defaults per channel id (`/settings channel`). */
+  channels?: Record<string, ChannelDefaults>;
+  /** Where 80% warnings also go (`/settings alerts --channel`), a channel id. */
+  alertsChannel?: string;
+  /** Warnings already given, by month: `team`, or `user:<id>` (once per month each). */
+  alertsGiven?: Record<string, string[]>;
+}
+
+/** A Discord role or a Slack user group, with the name it had when it was set (for messages). */
+export interface NamedGroup {
+  id: string;
+  name: string;
+}
+
+export interface AccessRules {
+  /** When not empty, only members of these groups (and admins) may generate. */
+  allowedGroups: NamedGroup[];
+  /** These members may not generate at all. */
+  blocked: NamedGroup[];
+  /** Besides admins, members of these groups may approve or deny expensive jobs. */
+  approverGroups: NamedGroup[];
+  /** Who last changed the rules, named in refusals as the one to ask. */
+  changedBy?: string;
+}
+
+/** What a channel's videos default to; an option the user gives still wins. */
+export interface ChannelDefaults {
+  orientation?: Orientation;
+  seconds?: number;
+  resolution?: Resolution;
+  backend?: string;
+  policy?: RoutingPolicy;
+  approveAboveMicros?: Micros;
 }
 
 /** The team's default sound before an admin sets one: silent, the cheaper price. */
@@ -50,6 +87,7 @@ export class TenantSettingsRepository {
     const settings = (await this.documents.read<TenantSettings>(this.key(tenant))) ?? { userCaps: {} };
     // Member ids are keys: `toString` or `__proto__` must name a member's cap, not Object.prototype's.
     settings.userCaps = Object.assign(Object.create(null), settings.userCaps);
+    settings.channels = Object.assign(Object.create(null), settings.channels);
     return settings;
   }
 

@@ -13,6 +13,10 @@ export interface Actor {
   displayName: string;
   /** Admin on this platform (Manage Server on Discord, workspace admin/owner on Slack, always on the console). */
   isAdmin: boolean;
+  /** Discord role ids or Slack user group ids this member belongs to (for `/settings access`). */
+  groups?: readonly string[];
+  /** The team's only admin (the console's one user): may approve their own videos, as nobody else can. */
+  soleAdmin?: boolean;
   /**
    * Where the request was made. A new job is recorded there, and only those who
    * can see that place see the job (src/core/visibility.ts). Undefined on the
@@ -152,6 +156,7 @@ export interface Character {
 // ---------------------------------------------------------------------------
 
 export type JobState =
+  | 'awaiting_approval' // accepted and reserved, estimated above the approval threshold: waits for an admin
   | 'queued' // accepted, budget reserved, waiting for a backend slot
   | 'submitting' // provider call in flight; the idempotency key is already persisted
   | 'submitted' // provider accepted it and we hold its id
@@ -163,6 +168,9 @@ export type JobState =
   | 'cancelled';
 
 export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(['delivered', 'failed', 'cancelled']);
+
+/** The options a user can leave to the channel's defaults. */
+export type GivenOption = 'seconds' | 'orientation' | 'resolution' | 'backend';
 
 export interface GenerationInput {
   prompt: string;
@@ -180,6 +188,8 @@ export interface GenerationInput {
   imagePath: string | undefined;
   /** For a remix: the job it varies. */
   remixOf: string | undefined;
+  /** Which of the options the user typed (the rest may come from the channel's defaults). */
+  given?: readonly GivenOption[];
 }
 
 /** Opaque to the core: what a chat adapter needs to find its thread and status message again. */
@@ -224,6 +234,8 @@ export interface JobRecord {
   take?: Take;
   error: { code: string; message: string } | undefined;
   surface: SurfaceRef;
+  /** Present when the job needed an admin's approval: what was decided, by whom. */
+  approval?: Approval;
   /** Where it was requested: who may see its prompt and video. Absent on jobs made before places were recorded. */
   place?: Place;
   createdAt: number;
@@ -255,6 +267,14 @@ export interface Take {
   kept: boolean;
 }
 
+export interface Approval {
+  /** The threshold its estimate was above. */
+  thresholdMicros: number;
+  /** When it is released if nobody decides. */
+  expiresAt: number;
+  decision?: { outcome: 'approved' | 'denied' | 'expired'; byId: string; byName: string; at: number; reason?: string };
+}
+
 /** What a live job is doing, for a surface to put in words (`stageOf` in job-lifecycle.ts). */
 export type JobPhase = 'sending' | 'provider-queue' | 'generating' | 'downloading' | 'uploading' | 'retrying';
 
@@ -263,7 +283,12 @@ export type JobEvent =
   | { type: 'progress'; phase: JobPhase; progress: number; position: number | undefined }
   | { type: 'finished'; path: string; bytes: number }
   | { type: 'failed'; reason: string }
-  | { type: 'cancelled'; byName: string };
+  | { type: 'cancelled'; byName: string }
+  /** Reserved and waiting for an admin; the surface shows Approve and Deny to those who may decide. */
+  | { type: 'awaiting-approval'; thresholdMicros: number; expiresAt: number }
+  | { type: 'approved'; byName: string }
+  /** Denied by an admin, or `expired` with nobody deciding in time: the reservation was released. */
+  | { type: 'denied'; byName: string | undefined; reason: string | undefined; expired: boolean };
 
 // ---------------------------------------------------------------------------
 // Storyboards: several shots (each a job) joined into one video

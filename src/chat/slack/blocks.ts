@@ -7,7 +7,7 @@ import type { types } from '@slack/bolt';
 import type { Accepted, CostReport } from '../../core/studio.js';
 import { stageOf } from '../../core/job-lifecycle.js';
 import { formatUsd } from '../../core/money.js';
-import { chatMarkdown, describeDuration, describeReply, progressBar } from '../../core/present.js';
+import { chatMarkdown, deniedText, describeDuration, describeReply, progressBar } from '../../core/present.js';
 import type { Reply } from '../../core/replies.js';
 import type { JobEvent, JobRecord } from '../../core/types.js';
 import { escapeSlackText } from './slack-text.js';
@@ -18,6 +18,8 @@ export const ACTION = {
   cancel: 'sora_job_cancel',
   remix: 'sora_job_remix',
   retry: 'sora_job_retry',
+  approve: 'sora_job_approve',
+  deny: 'sora_job_deny',
 } as const;
 export const REMIX_VIEW = 'sora_remix_submit';
 export const REMIX_BLOCK = 'remix_prompt';
@@ -78,7 +80,7 @@ export interface StatusView {
   /** One line: what the job is doing now. */
   line: string;
   final: boolean;
-  buttons: 'cancel' | 'after' | 'retry';
+  buttons: 'cancel' | 'after' | 'retry' | 'approve';
 }
 
 /** `elapsed`: `elapsedProgress` for a provider that reports no percent, shown instead of a frozen bar. */
@@ -99,6 +101,12 @@ export function statusView(job: JobRecord, event: JobEvent | undefined, backendN
       return { line: `:x: ${escapeMrkdwn(event.reason)}`, final: true, buttons: 'retry' };
     case 'cancelled':
       return { line: `:no_entry_sign: Cancelled by ${escapeMrkdwn(event.byName)}. The reserved budget went back to the team.`, final: true, buttons: 'retry' };
+    case 'awaiting-approval':
+      return { line: `:raised_hand: Awaiting an admin's approval: estimated ${formatUsd(job.estimateMicros)}, above the ${formatUsd(event.thresholdMicros)} threshold. The money is held.`, final: false, buttons: 'approve' };
+    case 'approved':
+      return { line: `:white_check_mark: Approved by ${escapeMrkdwn(event.byName)}. Queued.`, final: false, buttons: 'cancel' };
+    case 'denied':
+      return { line: `:no_entry_sign: ${deniedText(event, escapeMrkdwn)} The reserved budget went back to the team.`, final: true, buttons: 'retry' };
   }
 }
 
@@ -108,7 +116,9 @@ function capitalize(text: string): string {
 
 export function statusMessage(job: JobRecord, view: StatusView): { text: string; blocks: Block[] } {
   const elements: types.Button[] =
-    view.buttons === 'cancel'
+    view.buttons === 'approve'
+      ? [button(ACTION.approve, 'Approve', job.id, 'primary'), button(ACTION.deny, 'Deny', job.id, 'danger'), button(ACTION.cancel, 'Cancel', job.id)]
+      : view.buttons === 'cancel'
       ? [button(ACTION.cancel, 'Cancel', job.id, 'danger')]
       : view.buttons === 'retry'
         ? [button(ACTION.retry, 'Retry', job.id, 'primary')]

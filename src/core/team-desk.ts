@@ -1,0 +1,202 @@
+/**
+ * The team's controls as use cases: the rules applied to a new video
+ * (team-rules.ts), approving and denying jobs that wait (job-approval.ts), the
+ * admins' settings (`/settings channel|access|alerts|show`) and the audit trail
+ * (`/audit`). Every change of a rule is appended to the audit log.
+ */
+import type { AuditEntry, AuditLog } from './audit-log.js';
+import type { Clock } from './clock.js';
+import { UserFacingError } from './errors.js';
+import type { JobApprovals } from './job-approval.js';
+import { formatUsd, type Micros } from './money.js';
+import type { Backend, BudgetCaps, Logger } from './ports.js';
+import {
+  applyChannelDefaults,
+  approvalThreshold,
+  dueWarnings,
+  requireMayDecide,
+  requireMaySpend,
+  type AppliedDefault,
+  type CapWarning,
+} from './team-rules.js';
+import type { AccessRules, ChannelDefaults, NamedGroup, RoutingPolicy, TenantSettings, TenantSettingsRepository } from './tenant-settings.js';
+import type { Actor, GenerationInput, JobRecord } from './types.js';
+
+export interface TeamDeskDeps {
+  settings: TenantSettingsRepository;
+  audit: AuditLog;
+  approvals: JobApprovals;
+  backends: ReadonlyMap<string, Backend>;
+  clock: Clock;
+  logger: Logger;
+  approvalTimeoutMs: number;
+  /** A job the actor can see (visibility.ts); one they cannot see reads as missing. */
+  visibleJob: (actor: Actor, jobId: string) => Promise<JobRecord>;
+}
+
+export interface SettingsView {
+  settings: TenantSettings;
+  /** The channel the actor asked from, with its defaults, when it has any. */
+  channel: { id: string; defaults: ChannelDefaults } | undefined;
+}
+
+export interface AccessChange {
+  allow?: NamedGroup[];
+  block?: NamedGroup[];
+  unblock?: NamedGroup[];
+  approvers?: NamedGroup[];
+  /** Everyone may generate again: the allowed groups are emptied. */
+  allowEveryone?: boolean;
+}
+
+const adminOnly = (actor: Actor, what: string) => {
+  if (!actor.isAdmin) throw new UserFacingError('not_allowed', `Only admins can ${what}.`);
+};
+
+const who = (actor: Actor) => ({ id: actor.userId, name: actor.displayName });
+
+export class TeamDesk {
+  constructor(private readonly deps: TeamDeskDeps) {}
+
+  // -- a new video ---------------------------------------------------------
+
+  /** Refuses a member who may not spend; fills what they left open from the channel's defaults. */
+  async rulesFor(actor: Actor, input: GenerationInput): Promise<{ input: GenerationInput; applied: AppliedDefault[]; policy: RoutingPolicy | undefined; threshold: Micros | undefined }> {
+    const settings = await this.deps.settings.get(actor.tenant);
+    requireMaySpend(settings, actor);
+    const channel = actor.place?.kind === 'channel' ? settings.channels?.[actor.place.id] : undefined;
+    return { ...applyChannelDefaults(input, channel), threshold: approvalThreshold(settings, actor) };
+  }
+
+  /** A draft above the threshold starts in `awaiting_approval` (reserved all the same). */
+  markForApproval(job: JobRecord, threshold: Micros | undefined): void {
+    if (threshold === undefined || job.estimateMicros <= threshold) return;
+    job.state = 'awaiting_approval';
+    job.approval = { thresholdMicros: threshold, expiresAt: job.createdAt + this.deps.approvalTimeoutMs };
+  }
+
+  /** The 80% warnings this reservation crossed, each given once a month. */
+  async warningsAfter(actor: Actor, job: JobRecord, left: { tenantLeftMicros: Micros; userLeftMicros: Micros }, caps: BudgetCaps): Promise<CapWarning[]> {
+    const used = {
+      team: caps.tenantCapMicros - left.tenantLeftMicros,
+      teamCap: caps.tenantCapMicros,
+      member: caps.userCapMicros - left.userLeftMicros,
+      memberCap: caps.userCapMicros,
+    };
+    const current = await this.deps.settings.get(actor.tenant);
+    if (dueWarnings(current, job.ledgerMonth, actor.userId, used).keys.length === 0) return [];
+    let due: CapWarning[] = [];
+    // Decided under the settings lock: two replies crossing at once warn once.
+    await this.deps.settings.update(actor.tenant, (s) => {
+      const { warnings, keys } = dueWarnings(s, job.ledgerMonth, actor.userId, used);
+      due = warnings;
+      s.alertsGiven = { [job.ledgerMonth]: [...(s.alertsGiven?.[job.ledgerMonth] ?? []), ...keys] };
+    });
+    return due;
+  }
+
+  // -- approvals -------------------------------------------------------------
+
+  async approve(actor: Actor, jobId: string): Promise<JobRecord> {
+    const job = await this.deps.visibleJob(actor, jobId);
+    requireMayDecide(await this.deps.settings.get(actor.tenant), actor, job);
+    return this.deps.approvals.approve(job.id, who(actor));
+  }
+
+  async deny(actor: Actor, jobId: string, reason: string | undefined): Promise<JobRecord> {
+    const job = await this.deps.visibleJob(actor, jobId);
+    requireMayDecide(await this.deps.settings.get(actor.tenant), actor, job);
+    return this.deps.approvals.deny(job.id, who(actor), reason?.trim() || undefined);
+  }
+
+  /** Whether this member may decide on this job (adapters show Approve and Deny only to them). */
+  async mayDecide(actor: Actor, job: JobRecord): Promise<boolean> {
+    try {
+      requireMayDecide(await this.deps.settings.get(actor.tenant), actor, job);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  // -- settings --------------------------------------------------------------
+
+  async show(actor: Actor): Promise<SettingsView> {
+    const settings = await this.deps.settings.get(actor.tenant);
+    const id = actor.place?.kind === 'channel' ? actor.place.id : undefined;
+    const defaults = id ? settings.channels?.[id] : undefined;
+    return { settings, channel: id && defaults ? { id, defaults } : undefined };
+  }
+
+  async setChannel(actor: Actor, channelId: string | undefined, defaults: ChannelDefaults): Promise<SettingsView> {
+    adminOnly(actor, "set a channel's defaults");
+    const id = channelId ?? (actor.place?.kind === 'channel' ? actor.place.id : undefined);
+    if (!id) throw new UserFacingError('no_channel', 'Run /settings channel in the channel whose defaults you want to set.');
+    if (Object.values(defaults).every((v) => v === undefined)) {
+      throw new UserFacingError('nothing_to_set', 'Say what to set, e.g. /settings channel --orientation portrait --seconds 8.');
+    }
+    if (defaults.backend && !this.knowsBackend(defaults.backend)) {
+      throw new UserFacingError('unknown_backend', `There is no backend or provider called ${defaults.backend} here.`);
+    }
+    await this.deps.settings.update(actor.tenant, (s) => {
+      s.channels ??= {};
+      s.channels[id] = { ...s.channels[id], ...Object.fromEntries(Object.entries(defaults).filter(([, v]) => v !== undefined)) };
+    });
+    await this.record(actor, 'settings', `channel ${id} defaults: ${describeDefaults(defaults)}`);
+    return this.show({ ...actor, place: { kind: 'channel', id } });
+  }
+
+  async setAccess(actor: Actor, change: AccessChange): Promise<SettingsView> {
+    adminOnly(actor, 'change who may make videos');
+    await this.deps.settings.update(actor.tenant, (s) => {
+      const a: AccessRules = s.access ?? { allowedGroups: [], blocked: [], approverGroups: [] };
+      const add = (list: NamedGroup[], more: NamedGroup[] = []) => [...list.filter((g) => !more.some((m) => m.id === g.id)), ...more];
+      if (change.allowEveryone) a.allowedGroups = [];
+      a.allowedGroups = add(a.allowedGroups, change.allow);
+      a.blocked = add(a.blocked, change.block).filter((m) => !change.unblock?.some((u) => u.id === m.id));
+      a.approverGroups = add(a.approverGroups, change.approvers);
+      a.changedBy = actor.displayName;
+      s.access = a;
+    });
+    const names = (label: string, g?: NamedGroup[]) => (g?.length ? [`${label} ${g.map((x) => x.name).join(', ')}`] : []);
+    const what = [...names('allow', change.allow), ...names('block', change.block), ...names('unblock', change.unblock), ...names('approvers', change.approvers), ...(change.allowEveryone ? ['allow everyone'] : [])];
+    await this.record(actor, 'access', what.join('; ') || 'no change');
+    return this.show(actor);
+  }
+
+  async setAlerts(actor: Actor, channelId: string): Promise<SettingsView> {
+    adminOnly(actor, 'choose where warnings go');
+    await this.deps.settings.update(actor.tenant, (s) => {
+      s.alertsChannel = channelId;
+    });
+    await this.record(actor, 'settings', `warnings also go to channel ${channelId}`);
+    return this.show(actor);
+  }
+
+  // -- audit -------------------------------------------------------------------
+
+  async auditTrail(actor: Actor, request: { limit?: number; userId?: string }): Promise<AuditEntry[]> {
+    adminOnly(actor, 'read the audit trail');
+    return this.deps.audit.latest(actor.tenant, { limit: Math.min(Math.max(request.limit ?? 20, 1), 100), ...(request.userId && { userId: request.userId }) });
+  }
+
+  /** Appends a rule change by `actor` (budget changes come from the budget desk). */
+  record(actor: Actor, action: AuditEntry['action'], detail: string, extra: Partial<AuditEntry> = {}): Promise<void> {
+    return this.deps.audit.append(actor.tenant, { action, by: who(actor), detail, ...extra });
+  }
+
+  private knowsBackend(name: string): boolean {
+    return [...this.deps.backends.values()].some((b) => b.id === name || (b.capabilities.provider ?? b.id) === name);
+  }
+}
+
+export function describeDefaults(d: ChannelDefaults): string {
+  const parts: string[] = [];
+  if (d.orientation) parts.push(`--orientation ${d.orientation}`);
+  if (d.seconds !== undefined) parts.push(`--seconds ${d.seconds}`);
+  if (d.resolution) parts.push(`--resolution ${d.resolution}`);
+  if (d.backend) parts.push(`--backend ${d.backend}`);
+  if (d.policy) parts.push(`--policy ${d.policy}`);
+  if (d.approveAboveMicros !== undefined) parts.push(`--approve-above ${formatUsd(d.approveAboveMicros)}`);
+  return parts.join(' ') || 'none';
+}
