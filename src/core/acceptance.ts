@@ -16,7 +16,7 @@
  */
 import { UserFacingError } from './errors.js';
 import { formatUsd, type Micros } from './money.js';
-import type { BudgetCaps, JobRepository, Ledger, Logger, ReservationResult } from './ports.js';
+import type { BudgetCaps, JobRepository, Ledger, Logger, ReservationRequest, ReservationResult } from './ports.js';
 import { newJobId, newSubmissionKey } from './ids.js';
 import { monthOf } from './ledger.js';
 import type { Route } from './router.js';
@@ -87,7 +87,12 @@ export async function reconcileAcceptance(deps: { jobs: JobRepository; ledger: L
  * budget refuses or a write fails. Returns what is left of the caps.
  */
 export async function acceptJob(
-  deps: { jobs: JobRepository; ledger: Ledger; logger: Logger },
+  deps: {
+    jobs: JobRepository;
+    ledger: Ledger;
+    logger: Logger;
+    reservedElsewhere?: (request: ReservationRequest, result: Extract<ReservationResult, { ok: true }>) => Promise<void>;
+  },
   job: JobRecord,
   actor: Actor,
   caps: BudgetCaps,
@@ -103,7 +108,10 @@ export async function acceptJob(
   };
   if (deps.jobs.createReserved) {
     // One transaction (src/store/sql): nothing to undo and nothing for the reconciliation to find.
-    return refusedOrLeft(job, await deps.jobs.createReserved(job, request));
+    const result = await deps.jobs.createReserved(job, request);
+    // That transaction held the money without the Ledger port: the audit trail hears of it here.
+    if (result.ok) await deps.reservedElsewhere?.(request, result);
+    return refusedOrLeft(job, result);
   }
   // The job is written before the money is held and the reservation is the commit point
   // (acceptance.ts): wherever this process dies, the next start finds either an intent

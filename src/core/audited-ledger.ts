@@ -20,7 +20,13 @@ export class AuditedLedger implements Ledger {
 
   async reserve(request: ReservationRequest): Promise<ReservationResult> {
     const result = await this.inner.reserve(request);
-    if (result.ok && request.micros !== result.previousMicros) {
+    if (result.ok) await this.reserved(request, result);
+    return result;
+  }
+
+  /** Records a reservation made elsewhere (a store's own transaction that wrote the job with it). */
+  async reserved(request: ReservationRequest, result: Extract<ReservationResult, { ok: true }>): Promise<void> {
+    if (request.micros !== result.previousMicros) {
       const who = { id: request.userId, name: request.userName };
       await this.audit.append(
         request.tenant,
@@ -28,7 +34,6 @@ export class AuditedLedger implements Ledger {
         request.month,
       );
     }
-    return result;
   }
 
   /** A storyboard's shots, held in one write: one entry per shot. */

@@ -8,9 +8,8 @@ import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
 import { monthOf, previousMonth } from './ledger.js';
 import { formatUsd, type Micros } from './money.js';
-import type { JobStore } from './job-store.js';
 import { monthCsv, spendSeries, type MonthCsv, type SpendSeries } from './month-report.js';
-import type { Backend, Ledger, Logger, MonthSummary } from './ports.js';
+import type { Backend, JobRepository, Ledger, Logger, MonthSummary } from './ports.js';
 import { DEFAULT_AUDIO, type RoutingPolicy, type SettingsDefaults, type TenantSettingsRepository } from './tenant-settings.js';
 import type { Actor, JobRecord, Sound, TenantId } from './types.js';
 
@@ -52,7 +51,7 @@ export interface BudgetDeskDeps {
   /** Backend whose price list is "official" in /cost comparisons. */
   referencePriceBackend: string;
   audit: AuditLog;
-  jobs: JobStore;
+  jobs: JobRepository;
 }
 
 type Period = 'this-month' | 'last-month';

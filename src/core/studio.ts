@@ -83,7 +83,7 @@ export class Studio {
   readonly jobs: JobRepository;
   readonly characters: CharacterRegistry;
   readonly settings: TenantSettingsRepository;
-  readonly ledger: Ledger;
+  readonly ledger: AuditedLedger;
   readonly scheduler: Scheduler;
   readonly breaker: CircuitBreaker;
   readonly runner: JobRunner;
@@ -276,7 +276,8 @@ export class Studio {
     });
     this.team.markForApproval(job, rules.threshold);
     const caps = await this.settings.capsFor(actor.tenant, actor.userId);
-    const reservation = await acceptJob({ jobs: this.jobs, ledger: this.ledger, logger: this.options.logger }, job, actor, caps);
+    const { logger } = this.options;
+    const reservation = await acceptJob({ jobs: this.jobs, ledger: this.ledger, logger, reservedElsewhere: (r, ok) => this.ledger.reserved(r, ok) }, job, actor, caps);
     this.options.logger.info({ job: job.id, tenant: job.tenant, backend: job.backend, estimate: job.estimateMicros }, 'job accepted');
     return {
       job,

@@ -2,7 +2,10 @@
  * The team's controls as use cases: the rules applied to a new video
  * (team-rules.ts), approving and denying jobs that wait (job-approval.ts), the
  * admins' settings (`/settings channel|access|alerts|show`) and the audit trail
- * (`/audit`). Every change of a rule is appended to the audit log.
+ * (`/audit`). Every change of a rule is appended to the audit log. Who may run
+ * the admin commands is their spec's `permission`, checked once by the command
+ * dispatcher (commands/index.ts); who may decide on a job is checked here,
+ * because it depends on the job (team-rules.ts).
  */
 import type { AuditEntry, AuditLog } from './audit-log.js';
 import type { Clock } from './clock.js';
@@ -48,10 +51,6 @@ export interface AccessChange {
   /** Everyone may generate again: the allowed groups are emptied. */
   allowEveryone?: boolean;
 }
-
-const adminOnly = (actor: Actor, what: string) => {
-  if (!actor.isAdmin) throw new UserFacingError('not_allowed', `Only admins can ${what}.`);
-};
 
 const who = (actor: Actor) => ({ id: actor.userId, name: actor.displayName });
 
@@ -129,7 +128,6 @@ export class TeamDesk {
   }
 
   async setChannel(actor: Actor, channelId: string | undefined, defaults: ChannelDefaults): Promise<SettingsView> {
-    adminOnly(actor, "set a channel's defaults");
     const id = channelId ?? (actor.place?.kind === 'channel' ? actor.place.id : undefined);
     if (!id) throw new UserFacingError('no_channel', 'Run /settings channel in the channel whose defaults you want to set.');
     if (Object.values(defaults).every((v) => v === undefined)) {
@@ -147,7 +145,6 @@ export class TeamDesk {
   }
 
   async setAccess(actor: Actor, change: AccessChange): Promise<SettingsView> {
-    adminOnly(actor, 'change who may make videos');
     await this.deps.settings.update(actor.tenant, (s) => {
       const a: AccessRules = s.access ?? { allowedGroups: [], blocked: [], approverGroups: [] };
       const add = (list: NamedGroup[], more: NamedGroup[] = []) => [...list.filter((g) => !more.some((m) => m.id === g.id)), ...more];
@@ -165,7 +162,6 @@ export class TeamDesk {
   }
 
   async setAlerts(actor: Actor, channelId: string): Promise<SettingsView> {
-    adminOnly(actor, 'choose where warnings go');
     await this.deps.settings.update(actor.tenant, (s) => {
       s.alertsChannel = channelId;
     });
@@ -176,7 +172,6 @@ export class TeamDesk {
   // -- audit -------------------------------------------------------------------
 
   async auditTrail(actor: Actor, request: { limit?: number; userId?: string }): Promise<AuditEntry[]> {
-    adminOnly(actor, 'read the audit trail');
     return this.deps.audit.latest(actor.tenant, { limit: Math.min(Math.max(request.limit ?? 20, 1), 100), ...(request.userId && { userId: request.userId }) });
   }
 

@@ -214,6 +214,5 @@ describe('the audit trail', () => {
     const trail = await t.bot.studio.team.auditTrail(admin, { limit: 3 });
     assert.equal(trail.length, 3);
     assert.ok(trail[0]!.at >= trail[2]!.at, 'newest first');
-    await assert.rejects(t.bot.studio.team.auditTrail(alice, {}), /Only admins/);
   });
 });
