@@ -75,7 +75,7 @@ export function ledgerContract(name: string, open: () => Promise<{ ledger: Ledge
       assert.deepEqual(refused, { ok: false, scope: 'user', leftMicros: 600_000, capMicros: 600_000 });
       for (const id of ['s1', 's2', 's3']) assert.equal(await ledger.held('test:A', month, id), undefined, `${id} holds nothing`);
       const held = await ledger.reserveAll([req('s4', 300_000, { month }), req('s5', 200_000, { month })]);
-      assert.deepEqual(held, { ok: true, tenantLeftMicros: 500_000, userLeftMicros: 100_000 });
+      assert.deepEqual(held, { ok: true, tenantLeftMicros: 500_000, userLeftMicros: 100_000, previousMicros: 0 });
       assert.equal(await ledger.held('test:A', month, 's4'), 300_000);
       assert.equal(await ledger.held('test:A', month, 's5'), 200_000);
       await ledger.release('test:A', month, 's4');
