@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -157,7 +158,7 @@ describe('openai backend against the simulator', { timeout: 60_000 }, () => {
     assert.match(last.headers['content-type'] ?? '', /^multipart\/form-data/);
     assert.deepEqual(last.fields.seconds, ['4']);
     assert.deepEqual(last.fields.model, ['sora-2']);
-    assert.deepEqual(last.files, [{ field: 'input_reference', fileName: 'first-frame.png', type: 'image/png', size: 2048 }]);
+    assert.deepEqual(last.files, [{ field: 'input_reference', fileName: 'first-frame.png', type: 'image/png', size: 2048, sha256: createHash('sha256').update(Buffer.alloc(2048, 1)).digest('hex') }]);
     assert.equal(sim.jobs.get(providerJobId)!.hasInputReference, true);
   });
 
