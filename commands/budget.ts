@@ -8,7 +8,7 @@ export const spec = {
   description: { en: 'Monthly spending caps and routing policy', ko: '월 지출 한도와 라우팅 정책' },
   permission: 'member',
   spendsMoney: false,
-  examples: ['/budget show', '/budget set 20', '/budget set 5 --user @alice', '/budget set --policy stability', '/budget set --audio on'],
+  examples: ['/budget show', '/budget set 20', '/budget set 5 --user @alice', '/budget set --policy stability', '/budget set --audio on', '/budget set --approve-above 2'],
   subcommands: [
     {
       name: 'show',
@@ -40,6 +40,15 @@ export const spec = {
           description: { en: 'Set this member’s cap instead of the team’s', ko: '팀 대신 이 구성원의 한도 설정' },
         },
         {
+          name: 'approve-above',
+          type: 'number',
+          min: 0,
+          max: 100000,
+          decimals: 2,
+          placeholder: 'USD',
+          description: { en: 'Videos estimated above this many USD wait for an admin', ko: '이 금액(USD)을 넘는 동영상은 관리자 승인 필요' },
+        },
+        {
           name: 'policy',
           type: 'string',
           choices: [
@@ -67,7 +76,8 @@ export const run: Runs<typeof spec> = {
     return { kind: 'budget', changed: false, view: await studio.budget(actor) };
   },
   async set(ctx, o) {
-    const change = { amountMicros: o.amount === undefined ? undefined : usdToMicros(o.amount.toFixed(6)), userId: memberId(ctx, o.user), policy: o.policy, audio: o.audio };
+    const micros = (usd: number | undefined) => (usd === undefined ? undefined : usdToMicros(usd.toFixed(6)));
+    const change = { amountMicros: micros(o.amount), userId: memberId(ctx, o.user), policy: o.policy, audio: o.audio, approveAboveMicros: micros(o['approve-above']) };
     return { kind: 'budget', changed: true, view: await ctx.studio.setBudget(ctx.actor, change) };
   },
 };

@@ -7,10 +7,12 @@
  */
 import { UserFacingError } from '../src/core/errors.js';
 import type { Reply } from '../src/core/replies.js';
+import * as audit from './audit.js';
 import * as budget from './budget.js';
 import * as character from './character.js';
 import type { AnyRun, CommandContext, CommandModule } from './command-module.js';
 import * as cost from './cost.js';
+import * as settings from './settings.js';
 import * as sora from './sora.js';
 import type { CommandSpec, ParsedCommand } from './spec.js';
 
@@ -18,7 +20,7 @@ export type * from './spec.js';
 export type { CommandContext, CommandModule } from './command-module.js';
 
 /** Spec and behaviour of every command, in help order. */
-export const COMMAND_MODULES: readonly CommandModule[] = [sora, character, cost, budget];
+export const COMMAND_MODULES: readonly CommandModule[] = [sora, character, cost, budget, settings, audit];
 
 /** Every command's spec, in help order: what registration, the manifest, the parser and help read. */
 export const COMMANDS: readonly CommandSpec[] = COMMAND_MODULES.map((m) => m.spec);

@@ -106,6 +106,25 @@ export const spec = {
       options: [{ ...jobOption, required: true }],
     },
     {
+      name: 'approve',
+      description: { en: 'Approve a video that waits for an admin', ko: '관리자 승인을 기다리는 동영상 승인' },
+      permission: 'member',
+      spendsMoney: false,
+      examples: ['/sora approve j_4k2m9x'],
+      options: [{ ...jobOption, required: true }],
+    },
+    {
+      name: 'deny',
+      description: { en: 'Deny a video that waits for an admin, releasing its budget', ko: '승인 대기 동영상 거절 (예산 반환)' },
+      permission: 'member',
+      spendsMoney: false,
+      examples: ['/sora deny j_4k2m9x --reason too long for a teaser'],
+      options: [
+        { ...jobOption, required: true },
+        { name: 'reason', type: 'string', freeText: true, maxLength: 300, description: { en: 'Why, shown to the requester', ko: '요청자에게 보일 사유' } },
+      ],
+    },
+    {
       name: 'remix',
       description: { en: 'Make a variation of a finished video', ko: '완성된 동영상 변형' },
       permission: 'member',
@@ -196,11 +215,15 @@ export const spec = {
   ],
 } as const satisfies CommandSpec;
 
+const GIVEN = ['seconds', 'orientation', 'resolution', 'backend'] as const;
+
 export const run: Runs<typeof spec> = {
   async generate(ctx, o) {
+    // What the user typed; the rest may come from the channel's defaults (/settings channel).
+    const given = GIVEN.filter((name) => o[name] !== undefined);
     const input = {
       ...{ prompt: o.prompt, seconds: o.seconds, orientation: o.orientation ?? 'landscape', resolution: resolutionOf(o), audio: o.audio },
-      ...{ backend: o.backend, imagePath: undefined, remixOf: undefined },
+      ...{ backend: o.backend, imagePath: undefined, remixOf: undefined, given },
     };
     const accepted = await ctx.studio.requestGenerationWithImage(ctx.actor, input, ctx.surface, await attachedFile(ctx, o.image, 'image'));
     return { kind: 'accepted', accepted };
@@ -214,6 +237,13 @@ export const run: Runs<typeof spec> = {
   },
   async cancel({ studio, actor }, o) {
     return { kind: 'cancelled', job: await studio.cancel(actor, o.job) };
+  },
+  // Who may decide depends on the job (never one's own, unless the only admin): the core checks it (team-rules.ts).
+  async approve({ studio, actor }, o) {
+    return { kind: 'decided', job: await studio.team.approve(actor, o.job) };
+  },
+  async deny({ studio, actor }, o) {
+    return { kind: 'decided', job: await studio.team.deny(actor, o.job, o.reason) };
   },
   async remix({ studio, actor, surface }, o) {
     return { kind: 'accepted', accepted: await studio.remix(actor, o.job, o.prompt, surface) };

@@ -281,6 +281,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
         output: options.output ?? process.stdout,
         interactive,
         userName: consoleUserName(),
+        reportsDir: path.join(config.dataDir, 'reports'),
         ...(logFile && { logFile, historyFile: path.join(config.dataDir, 'console-history') }),
       });
       notice = consoleAdapter.notice;

@@ -115,7 +115,7 @@ export function parseTextCommand(line: string, commandName?: string): TextComman
 }
 
 function isFlag(token: Token): boolean {
-  return !token.quoted && /^--[a-z_]+(=.*)?$/i.test(token.text);
+  return !token.quoted && /^--[a-z_][a-z_-]*(=.*)?$/i.test(token.text);
 }
 
 function truncate(text: string, max: number): string {

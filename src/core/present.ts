@@ -5,6 +5,7 @@
  * `*bold*` and backticks, and options in the syntax the user types there.
  */
 import { describeBoard, describeBoardAccepted } from './present-board.js';
+import { acceptanceNotes, describeAudit, describeDecision, describeSettings } from './present-team.js';
 import type { Reply } from './replies.js';
 import { formatUsd, type Micros } from './money.js';
 import type { DurationNotice } from './router.js';
@@ -97,6 +98,7 @@ export function describeAccepted(reply: Extract<Reply, { kind: 'accepted' }>, m:
     ...(duration ? [duration] : []),
     `Budget left this month: team ${formatUsd(a.tenantLeftMicros)}, you ${formatUsd(a.userLeftMicros)}.`,
     `Why this backend: ${a.reason}.`,
+    ...acceptanceNotes(a, m),
   ].join('\n');
 }
 
@@ -206,7 +208,13 @@ export function describeReply(reply: Reply, m: Markup = chatMarkdown): string {
     case 'board':
       return describeBoard(reply.board, reply.lines, m);
     case 'cost':
-      return describeCost(reply.report, m);
+      return [describeCost(reply.report, m), ...(reply.csv ? [`CSV: ${reply.csv.rows} job${reply.csv.rows === 1 ? '' : 's'} (${reply.csv.fileName}).`] : [])].join('\n');
+    case 'settings':
+      return describeSettings(reply, m);
+    case 'audit':
+      return describeAudit(reply.entries);
+    case 'decided':
+      return describeDecision(reply, m);
     case 'budget': {
       const v = reply.view;
       const out = [

@@ -4,7 +4,14 @@
  */
 import type { AcceptedBoard } from './storyboard-desk.js';
 import type { Accepted, BudgetView, CharacterView, CostReport } from './studio.js';
+import type { AuditEntry } from './audit-log.js';
+import type { SettingsView } from './team-desk.js';
 import type { BoardRecord, Character, JobRecord, ShotLine } from './types.js';
+
+export interface ReplyFile {
+  fileName: string;
+  bytes: Uint8Array;
+}
 
 export type Reply =
   | { kind: 'accepted'; accepted: Accepted }
@@ -14,7 +21,12 @@ export type Reply =
   | { kind: 'character'; view: CharacterView; created: boolean }
   | { kind: 'characters'; characters: Character[] }
   | { kind: 'character-deleted'; character: Character }
-  | { kind: 'cost'; report: CostReport }
+  /** `chart`: the month's spending as a PNG; `csv`: the month's jobs, when asked for. */
+  | { kind: 'cost'; report: CostReport; chart?: ReplyFile; csv?: { fileName: string; text: string; rows: number } }
+  | { kind: 'settings'; view: SettingsView; changed: boolean }
+  | { kind: 'audit'; entries: AuditEntry[] }
+  /** An approval or denial just made; the job's thread tells the requester. */
+  | { kind: 'decided'; job: JobRecord }
   | { kind: 'budget'; view: BudgetView; changed: boolean }
   | { kind: 'board-accepted'; accepted: AcceptedBoard }
   | { kind: 'board'; board: BoardRecord; lines: ShotLine[] };

@@ -6,7 +6,7 @@
  * with piped input it runs the script, waits for every job, and resolves
  * `finished`, so it is scriptable.
  */
-import { access } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
@@ -17,7 +17,8 @@ import { UserFacingError } from '../../core/errors.js';
 import { stageOf } from '../../core/job-lifecycle.js';
 import { formatUsd } from '../../core/money.js';
 import type { Surface } from '../../core/ports.js';
-import { describeDelivered, describeReply, elapsedProgress, plainText, progressBar } from '../../core/present.js';
+import { deniedText, describeDelivered, describeReply, elapsedProgress, plainText, progressBar } from '../../core/present.js';
+import type { Reply } from '../../core/replies.js';
 import type { Studio } from '../../core/studio.js';
 import type { Actor, JobEvent, JobRecord } from '../../core/types.js';
 import { consoleBoardView } from './console-board.js';
@@ -36,6 +37,8 @@ export interface ConsoleAdapterConfig {
   logFile?: string;
   /** Where a terminal session keeps its command history. */
   historyFile?: string;
+  /** Where `/cost` writes its chart and CSV, whose paths it prints. */
+  reportsDir: string;
 }
 
 export interface ConsoleAdapter {
@@ -50,6 +53,23 @@ export interface ConsoleAdapter {
 
 export const CONSOLE_TENANT = 'console:local';
 
+/** The console shows files by path: `/cost`'s chart (and CSV) are written under DATA_DIR/reports. */
+async function saveReportFiles(dir: string, reply: Extract<Reply, { kind: 'cost' }>): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const lines: string[] = [];
+  if (reply.chart) {
+    const file = path.join(dir, reply.chart.fileName);
+    await writeFile(file, reply.chart.bytes);
+    lines.push(`Chart: ${displayPath(file)}`);
+  }
+  if (reply.csv) {
+    const file = path.join(dir, reply.csv.fileName);
+    await writeFile(file, reply.csv.text);
+    lines.push(`CSV: ${displayPath(file)}`);
+  }
+  return lines.join('\n');
+}
+
 /** Relative to the working directory when the file is under it (the usual ./data), else absolute. */
 function displayPath(file: string): string {
   const relative = path.relative(process.cwd(), file);
@@ -59,7 +79,8 @@ function displayPath(file: string): string {
 export function createConsoleAdapter(config: ConsoleAdapterConfig): ConsoleAdapter {
   const { studio, output, interactive } = config;
   // One name everywhere: the id budgets and /cost key on is the name the console shows.
-  const actor: Actor = { tenant: CONSOLE_TENANT, userId: config.userName, displayName: config.userName, isAdmin: true };
+  // The console's one user is the team's only admin, so they may approve their own expensive videos.
+  const actor: Actor = { tenant: CONSOLE_TENANT, userId: config.userName, displayName: config.userName, isAdmin: true, soleAdmin: true };
   let screen: ConsoleScreen | undefined;
   const early: string[] = [];
   const print = (text: string) => (screen ? screen.print(text) : early.push(text));
@@ -93,6 +114,13 @@ export function createConsoleAdapter(config: ConsoleAdapterConfig): ConsoleAdapt
         case 'cancelled':
           progress(job, undefined);
           return void print(`[${job.id}] cancelled by ${event.byName}.`);
+        case 'awaiting-approval':
+          return void print(`[${job.id}] waiting for an admin's approval (above ${formatUsd(event.thresholdMicros)}): /sora approve ${job.id} or /sora deny ${job.id} --reason …`);
+        case 'approved':
+          return void print(`[${job.id}] approved by ${event.byName}.`);
+        case 'denied':
+          progress(job, undefined);
+          return void print(`[${job.id}] ${deniedText(event)} The reserved budget went back to the team.`);
       }
     },
     // Piped output gets a line per change of a shot's state; a terminal also gets the live percentages.
@@ -121,6 +149,7 @@ export function createConsoleAdapter(config: ConsoleAdapterConfig): ConsoleAdapt
       if (parsed.kind === 'help') return print(parsed.text);
       const reply = await runCommand(parsed.command, { studio, actor, surface: { platform: 'console' }, resolveAttachment, resolveMemberName });
       print(describeReply(reply, plainText));
+      if (reply.kind === 'cost') print(await saveReportFiles(config.reportsDir, reply));
       if (reply.kind === 'accepted') await studio.startJob(reply.accepted.job.id);
       if (reply.kind === 'board-accepted') await studio.boards.start(reply.accepted.board.id);
     } catch (error) {

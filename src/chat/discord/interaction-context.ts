@@ -56,9 +56,22 @@ export function actorOf(interaction: Interaction, places: DiscordPlaceAccess): A
     userId: interaction.user.id,
     displayName,
     isAdmin: isServerAdmin(interaction.memberPermissions),
+    groups: rolesOf(member),
     place: placeOf(interaction),
     canSee: places.forInteraction(interaction),
   };
+}
+
+/**
+ * The member's role ids, for `/settings access`: a cached GuildMember keeps them in a manager, the raw
+ * interaction member (discord.com/developers/docs/resources/guild#guild-member-object) as an array of ids.
+ */
+function rolesOf(member: Interaction['member']): string[] {
+  if (!member) return [];
+  const roles = member.roles as unknown;
+  if (Array.isArray(roles)) return roles.filter((r): r is string => typeof r === 'string');
+  const cache = (roles as { cache?: Map<string, unknown> } | undefined)?.cache;
+  return cache ? [...cache.keys()] : [];
 }
 
 export const NOT_IN_SERVER = 'This bot works in servers, where teams share budgets and characters. Use it in a server channel.';

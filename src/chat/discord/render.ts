@@ -77,7 +77,7 @@ function embed(title: string, description: string): APIEmbed {
 }
 
 /** A reply as a message body. Lists and reports become embeds; the rest is a sentence. */
-export function replyMessage(reply: Reply): { content?: string; embeds?: APIEmbed[] } {
+export function replyMessage(reply: Reply): { content?: string; embeds?: APIEmbed[]; files?: { attachment: Buffer; name: string }[] } {
   switch (reply.kind) {
     case 'characters':
       return { embeds: [embed('Characters', describeReply(reply).replace(/\*/g, ''))] };
@@ -85,7 +85,15 @@ export function replyMessage(reply: Reply): { content?: string; embeds?: APIEmbe
       return { embeds: [embed(`@${reply.view.character.name}`, describeReply(reply))] };
     case 'cost': {
       const [head, ...rest] = describeCost(reply.report).split('\n');
-      return { embeds: [embed((head ?? 'Spend').replace(/\*/g, ''), rest.join('\n').replace(/\*(.+?)\*/g, '**$1**'))] };
+      const report = embed((head ?? 'Spend').replace(/\*/g, ''), rest.join('\n').replace(/\*(.+?)\*/g, '**$1**'));
+      const files: { attachment: Buffer; name: string }[] = [];
+      // The chart shows inside the embed: an attachment named in the embed's image (discord.com/developers/docs/resources/message#embed-object-embed-image-structure).
+      if (reply.chart) {
+        files.push({ attachment: Buffer.from(reply.chart.bytes), name: reply.chart.fileName });
+        report.image = { url: `attachment://${reply.chart.fileName}` };
+      }
+      if (reply.csv) files.push({ attachment: Buffer.from(reply.csv.text), name: reply.csv.fileName });
+      return { embeds: [report], ...(files.length > 0 && { files }) };
     }
     case 'budget': {
       const [head, ...rest] = describeReply(reply).split('\n');

@@ -16,11 +16,13 @@ import { replyMessage } from './render.js';
 const ADMINS_ARE = 'members with the Manage Server permission';
 
 /** Answers only the asker sees: a job's status, a cancellation note, a deletion note. */
-const PRIVATE_ANSWERS = new Set(['sora status', 'sora cancel', 'character delete']);
+const PRIVATE_ANSWERS = new Set(['sora status', 'sora cancel', 'character delete', 'audit', 'settings show', 'settings channel', 'settings access', 'settings alerts', 'sora approve', 'sora deny']);
 const BOARD_COMMANDS = new Set(['sora storyboard', 'sora extend', 'sora retry']);
 const BOARDS_ELSEWHERE = 'Storyboards and extensions are not available on Discord yet. Nothing was reserved; use them from Slack or the console for now.';
 /** Answers that may take longer than Discord's 3 seconds (fetching and preparing a clip): defer, privately, as a refusal must stay private. */
 const SLOW_ANSWERS = new Set(['character create']);
+/** Slow but public: `/cost` renders its chart before answering. */
+const SLOW_PUBLIC_ANSWERS = new Set(['cost']);
 
 export async function onSlashCommand(deps: DiscordDeps, interaction: ChatInputCommandInteraction): Promise<void> {
   const { logger } = deps;
@@ -45,8 +47,8 @@ export async function onSlashCommand(deps: DiscordDeps, interaction: ChatInputCo
   if (BOARD_COMMANDS.has(name)) return answerEphemeral(interaction, BOARDS_ELSEWHERE, logger);
   try {
     if (name === 'sora generate' || name === 'sora remix') return await launchFromCommand(deps, interaction, command, actor, ctx);
-    const slow = SLOW_ANSWERS.has(name);
-    if (slow) await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    const slow = SLOW_ANSWERS.has(name) || SLOW_PUBLIC_ANSWERS.has(name);
+    if (slow) await interaction.deferReply(SLOW_ANSWERS.has(name) ? { flags: MessageFlags.Ephemeral } : {});
     const message = { ...replyMessage(await runCommand(command, ctx({ platform: 'discord' }))), allowedMentions: { parse: [] } };
     if (slow) await interaction.editReply(message);
     else await interaction.reply({ ...message, ...(PRIVATE_ANSWERS.has(name) ? { flags: MessageFlags.Ephemeral } : {}) });

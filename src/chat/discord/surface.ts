@@ -14,7 +14,7 @@ import type { Clock } from '../../core/clock.js';
 import { stageOf } from '../../core/job-lifecycle.js';
 import { formatUsd } from '../../core/money.js';
 import type { Surface } from '../../core/ports.js';
-import { elapsedProgress } from '../../core/present.js';
+import { deniedText, elapsedProgress } from '../../core/present.js';
 import type { BackendCapabilities, JobEvent, JobRecord, SurfaceRef } from '../../core/types.js';
 import type { Logger } from '../../log.js';
 import type { BotMediaStore } from '../../media/media-store.js';
@@ -130,6 +130,18 @@ export class DiscordSurface implements Surface {
       case 'cancelled':
         await this.showStatus(job, current, { stage: `cancelled by ${event.byName}`, progress: undefined, position: undefined, note: 'Its reserved budget went back to the team.' }, ['retry'], true, patch);
         await this.editOriginal(job, current, `Job \`${job.id}\` was cancelled by ${event.byName}; nothing was charged.`);
+        break;
+      case 'awaiting-approval': {
+        const note = `Estimated ${formatUsd(job.estimateMicros)}, above the ${formatUsd(event.thresholdMicros)} approval threshold; the money is held. An admin decides with \`/sora approve ${job.id}\` or \`/sora deny ${job.id}\`.`;
+        await this.showStatus(job, current, { stage: "awaiting an admin's approval", progress: undefined, position: undefined, note }, ['cancel'], false, patch);
+        break;
+      }
+      case 'approved':
+        await this.showStatus(job, current, { stage: `approved by ${event.byName}`, progress: undefined, position: undefined }, ['cancel'], false, patch);
+        break;
+      case 'denied':
+        await this.showStatus(job, current, { stage: 'not approved', progress: undefined, position: undefined, note: `${deniedText(event)} Its reserved budget went back to the team.` }, ['retry'], true, patch);
+        await this.tellRequester(job, current, `Your video \`${job.id}\`: ${deniedText(event)}`);
         break;
     }
     if (memory.tokenDead && ref.interactionToken) {

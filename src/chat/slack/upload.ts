@@ -7,7 +7,9 @@
  * files.completeUploadExternal with `channel_id` and `thread_ts`.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { webApi } from '@slack/bolt';
 import { request } from 'undici';
 import { z } from 'zod';
@@ -19,7 +21,8 @@ export interface ThreadUpload {
   filename: string;
   title: string;
   channel: string;
-  threadTs: string;
+  /** In a thread, or (undefined) in the channel itself. */
+  threadTs: string | undefined;
   comment: string;
 }
 
@@ -40,8 +43,20 @@ export async function uploadFileToThread(client: webApi.WebClient, upload: Threa
   await client.files.completeUploadExternal({
     files: [{ id: target.file_id, title: upload.title }],
     channel_id: upload.channel,
-    thread_ts: upload.threadTs,
+    ...(upload.threadTs && { thread_ts: upload.threadTs }),
     initial_comment: upload.comment,
   });
   return target.file_id;
+}
+
+/** Uploads bytes made in memory (the /cost chart, its CSV) through a temporary file. */
+export async function uploadBytes(client: webApi.WebClient, upload: Omit<ThreadUpload, 'path'> & { bytes: Uint8Array }): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'slack-upload-'));
+  try {
+    const file = path.join(dir, upload.filename);
+    await writeFile(file, upload.bytes);
+    return await uploadFileToThread(client, { ...upload, path: file });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -6,6 +6,7 @@ import type { SlackRuntime } from '../runtime.js';
 import { BOARD_ACTION } from '../board-surface.js';
 import { boardShotsListener, retryShotListener } from './actions/board-actions.js';
 import { cancelJobListener } from './actions/cancel-job.js';
+import { decideJobListener } from './actions/decide-job.js';
 import { remixJobListener } from './actions/remix-job.js';
 import { retryJobListener } from './actions/retry-job.js';
 import { slashCommandListener } from './slash-command.js';
@@ -16,6 +17,8 @@ export function register(app: App, rt: SlackRuntime): void {
   const onSlashCommand = slashCommandListener(rt);
   for (const command of COMMANDS) app.command(`/${command.name}`, onSlashCommand);
   app.action(ACTION.cancel, cancelJobListener(rt));
+  app.action(ACTION.approve, decideJobListener(rt, 'approve'));
+  app.action(ACTION.deny, decideJobListener(rt, 'deny'));
   app.action(ACTION.remix, remixJobListener(rt));
   app.action(ACTION.retry, retryJobListener(rt));
   app.action(BOARD_ACTION.retryShot, retryShotListener(rt));

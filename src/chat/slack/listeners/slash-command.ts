@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { CommandInputError, findCommand, findSubcommand, optionsOf } from '../../../command-line/options.js';
 import { parseTextCommand } from '../../../command-line/text-syntax.js';
 import { runCommand, type ParsedCommand } from '../../../../commands/index.js';
+import { uploadBytes } from '../upload.js';
 import type { Reply } from '../../../core/replies.js';
 import type { Actor } from '../../../core/types.js';
 import { costBlocks, replyText } from '../blocks.js';
@@ -117,9 +118,22 @@ async function present(rt: SlackRuntime, reply: Reply, actor: Actor, p: SlashCom
       if (problem) await respond(ephemeral(problem));
       return;
     }
-    case 'cost':
+    case 'cost': {
       await respond({ response_type: 'ephemeral', ...costBlocks(reply.report) });
+      // The chart (and the CSV when asked) as uploaded files in the channel: Block Kit images need a public URL.
+      const files = [...(reply.chart ? [reply.chart] : []), ...(reply.csv ? [{ fileName: reply.csv.fileName, bytes: Buffer.from(reply.csv.text) }] : [])];
+      for (const file of files) {
+        await uploadBytes(rt.client, {
+          bytes: file.bytes,
+          filename: file.fileName,
+          title: file.fileName,
+          channel: p.channel_id,
+          threadTs: undefined,
+          comment: `<@${actor.userId}> asked for /cost: ${file.fileName}`,
+        });
+      }
       return;
+    }
     case 'board-accepted':
       // The acceptance (price, budget left) goes to the requester; the board's thread is public.
       await respond(ephemeral(replyText(reply)));
