@@ -1,5 +1,4 @@
 /** `/cost`: what the team and each member spent, against the caps. */
-import { renderSpendChart } from '../src/media/spend-chart.js';
 import { memberId, type Runs } from './command-module.js';
 import type { CommandSpec } from './spec.js';
 
@@ -36,7 +35,9 @@ export const spec = {
 export const run: Runs<typeof spec> = async (ctx, o) => {
   const period = o.period ?? 'this-month';
   const report = await ctx.studio.costReport(ctx.actor, { period, userId: memberId(ctx, o.user) });
-  // The picture of the month goes with every /cost; the CSV when asked for.
+  // The picture of the month goes with every /cost; the CSV when asked for. Vega is loaded on first use, never at
+  // start: loaded before discord.js it breaks that library's start-up (test/media/spend-chart.test.ts).
+  const { renderSpendChart } = await import('../src/media/spend-chart.js');
   const chart = await renderSpendChart(await ctx.studio.spending(ctx.actor, period), { backendNames: report.backendNames });
   const csv = o.export === 'csv' ? await ctx.studio.exportCsv(ctx.actor, period) : undefined;
   return {
