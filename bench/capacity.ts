@@ -26,6 +26,7 @@ import { loadConfig } from '../src/config.js';
 import type { Actor } from '../src/core/types.js';
 import { silentLogger } from '../src/log.js';
 import { emitResult, MB, realWait, round, startPeer, until } from './lib.js';
+import { internalsOf } from '../src/core/studio-internals.js';
 
 const JOBS = Number(process.argv[2] ?? 10_000);
 const WINDOW_S = Number(process.argv[3] ?? 20);
@@ -73,8 +74,8 @@ for (let i = 0; i < JOBS; i += BATCH) {
   );
 }
 const accepted = Date.now();
-const submittedCount = async () => (await bot.studio.jobs.activeJobs()).filter((j) => j.providerJobId !== undefined).length;
-await until(async () => bot.studio.runner.inFlight >= JOBS && (await submittedCount()) >= JOBS, 'every job at the provider', 240_000, 500);
+const submittedCount = async () => (await internalsOf(bot.studio).jobs.activeJobs()).filter((j) => j.providerJobId !== undefined).length;
+await until(async () => internalsOf(bot.studio).runner.inFlight >= JOBS && (await submittedCount()) >= JOBS, 'every job at the provider', 240_000, 500);
 const rampS = (Date.now() - rampStarted) / 1000;
 
 const delay = monitorEventLoopDelay({ resolution: 1 });
@@ -94,7 +95,7 @@ while (Date.now() < windowEnd) {
   await realWait(100);
 }
 delay.disable();
-const inFlight = bot.studio.runner.inFlight;
+const inFlight = internalsOf(bot.studio).runner.inFlight;
 const memory = process.memoryUsage();
 // With --expose-gc: what is really alive after a full collection (the rest of heapUsed is garbage not yet collected).
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -33,6 +33,7 @@ import { startSimulator, type Simulator } from '../src/simulator/server.js';
 import { actor, startTestBot } from '../test/helpers/test-bot.js';
 import { runFixedIntervalJob, type FixedIntervalJob } from './fixed-interval-client.js';
 import { emitResult, median, realWait, round } from './lib.js';
+import { internalsOf } from '../src/core/studio-internals.js';
 
 const JOBS = Number(process.argv[2] ?? 10);
 const VIDEO_SECONDS = 4;
@@ -140,7 +141,7 @@ async function botVariant(variant: 'adaptive' | 'webhook'): Promise<VariantResul
   await drive(clock, tick, () => jobIds.length === JOBS && jobIds.every((id) => surface.postedAt.has(id)), () => surface.downloading.size > 0);
   const lags: number[] = [];
   for (const id of jobIds) {
-    const job = (await tb.bot.studio.jobs.get(id))!;
+    const job = (await internalsOf(tb.bot.studio).jobs.get(id))!;
     const completedAt = sim.jobs.get(job.providerJobId!)!.completedAt!;
     lags.push(surface.postedAt.get(id)! - completedAt);
   }

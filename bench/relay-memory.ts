@@ -16,6 +16,7 @@ import { loadConfig } from '../src/config.js';
 import { silentLogger } from '../src/log.js';
 import { postSigned, slashCommandPayload } from '../test/fakes/slack/fake-slack.js';
 import { emitResult, MB, realWait, round, startPeer, until } from './lib.js';
+import { internalsOf } from '../src/core/studio-internals.js';
 
 const SIZE_MB = Number(process.argv[2] ?? 200);
 const SIGNING_SECRET = 'bench-signing-secret';
@@ -62,8 +63,8 @@ const res = await postSigned(
   { secret: SIGNING_SECRET },
 );
 if (res.status !== 200) throw new Error(`slash command answered ${res.status}`);
-await until(async () => (await bot.studio.jobs.recent('slack:T0BENCH'))[0]?.state === 'delivered', 'the 200 MB video to be delivered', 120_000, 50);
-const job = (await bot.studio.jobs.recent('slack:T0BENCH'))[0]!;
+await until(async () => (await internalsOf(bot.studio).jobs.recent('slack:T0BENCH'))[0]?.state === 'delivered', 'the 200 MB video to be delivered', 120_000, 50);
+const job = (await internalsOf(bot.studio).jobs.recent('slack:T0BENCH'))[0]!;
 sampling = false;
 await sampler;
 

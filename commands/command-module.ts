@@ -7,7 +7,7 @@
  */
 import { UserFacingError } from '../src/core/errors.js';
 import type { Reply } from '../src/core/replies.js';
-import type { Studio } from '../src/core/studio.js';
+import type { OpenSurface, Studio } from '../src/core/studio.js';
 import type { Actor, SurfaceRef } from '../src/core/types.js';
 import type { CommandSpec, OptionSpec, OptionValues, SubcommandSpec } from './spec.js';
 
@@ -16,6 +16,11 @@ export interface CommandContext {
   actor: Actor;
   /** The surface reference a new job starts with (channel, requester, interaction token…). */
   surface: SurfaceRef;
+  /**
+   * Shows a job a command launches where it will live (a thread; a console line) before it runs
+   * (Studio.launch). Only commands that spend money call it; a surface that launches nothing may omit it.
+   */
+  openSurface?: OpenSurface;
   /** Fetches an attachment option's value (a platform file reference) to a local file. */
   resolveAttachment?: (value: string, kind: 'video' | 'image') => Promise<string>;
   /** Resolves a member typed as `@name` to a user id, on surfaces that know members by name (the console). */
@@ -47,6 +52,12 @@ export function memberId(ctx: CommandContext, ref: string | undefined): string |
     throw new UserFacingError('not_a_mention', `${ref} is not a member mention here. Type @ and pick the member from the list, so it becomes a mention.`);
   }
   return ctx.resolveMemberName(ref.slice(1));
+}
+
+/** How this surface shows a launched job; a surface without one cannot take jobs. */
+export function surfaceOpener(ctx: CommandContext): OpenSurface {
+  if (!ctx.openSurface) throw new Error('this surface launches no jobs (no openSurface in the command context)');
+  return ctx.openSurface;
 }
 
 /** An attachment option's local file, fetched by the surface that received it. */

@@ -1,6 +1,6 @@
 /** `/sora`: make, follow, cancel, remix and extend videos, and storyboards of several shots. */
 import { elapsedProgress } from '../src/core/present.js';
-import { attachedFile, type Runs } from './command-module.js';
+import { attachedFile, surfaceOpener, type Runs } from './command-module.js';
 import { parseShots } from './storyboard-shots.js';
 import type { CommandSpec } from './spec.js';
 import { audioOption, qualityOption, resolutionOf, resolutionOption } from './video-options.js';
@@ -217,6 +217,10 @@ export const spec = {
 
 const GIVEN = ['seconds', 'orientation', 'resolution', 'backend'] as const;
 
+/**
+ * `generate` and `remix` launch a job: by the time they return, the surface has shown the acceptance
+ * (`openSurface`) and the job runs, so adapters do not render their `accepted` reply again.
+ */
 export const run: Runs<typeof spec> = {
   async generate(ctx, o) {
     // What the user typed; the rest may come from the channel's defaults (/settings channel).
@@ -225,8 +229,8 @@ export const run: Runs<typeof spec> = {
       ...{ prompt: o.prompt, seconds: o.seconds, orientation: o.orientation ?? 'landscape', resolution: resolutionOf(o), audio: o.audio },
       ...{ backend: o.backend, imagePath: undefined, remixOf: undefined, given },
     };
-    const accepted = await ctx.studio.requestGenerationWithImage(ctx.actor, input, ctx.surface, await attachedFile(ctx, o.image, 'image'));
-    return { kind: 'accepted', accepted };
+    const request = { surface: ctx.surface, input, imageSource: await attachedFile(ctx, o.image, 'image') };
+    return { kind: 'accepted', accepted: await ctx.studio.launch(ctx.actor, request, surfaceOpener(ctx)) };
   },
   async status({ studio, actor }, o) {
     if (!o.job) return { kind: 'jobs', jobs: (await studio.recentJobs(actor)).slice(0, 10) };
@@ -245,8 +249,8 @@ export const run: Runs<typeof spec> = {
   async deny({ studio, actor }, o) {
     return { kind: 'decided', job: await studio.team.deny(actor, o.job, o.reason) };
   },
-  async remix({ studio, actor, surface }, o) {
-    return { kind: 'accepted', accepted: await studio.remix(actor, o.job, o.prompt, surface) };
+  async remix(ctx, o) {
+    return { kind: 'accepted', accepted: await ctx.studio.launch(ctx.actor, { surface: ctx.surface, remixOf: o.job, prompt: o.prompt }, surfaceOpener(ctx)) };
   },
   async storyboard({ studio, actor, surface }, o) {
     const request = {

@@ -5,7 +5,9 @@
  *   media, the command specs or infrastructure, and no platform, store or logging
  *   library: it talks to its ports only;
  * - chat adapters never import a backend or the simulator: they reach providers
- *   only through the core.
+ *   only through the core;
+ * - chat adapters and the command modules use the Studio's facade only, never
+ *   its parts (src/core/studio-internals.ts is the tests' and benches' port).
  */
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
@@ -66,8 +68,13 @@ const RULES: Rule[] = [
   },
   {
     scope: 'src/chat',
-    forbiddenPaths: ['src/backends', 'src/simulator'],
+    forbiddenPaths: ['src/backends', 'src/simulator', 'src/core/studio-internals.ts'],
     forbiddenPackages: /^$/,
+  },
+  {
+    scope: 'commands',
+    forbiddenPaths: ['src/chat', 'src/backends', 'src/simulator', 'src/core/studio-internals.ts'],
+    forbiddenPackages: /^(discord\.js|@discordjs\/.*|@slack\/.*)$/,
   },
 ];
 
@@ -115,5 +122,6 @@ describe('architecture', () => {
     assert.deepEqual(violations(scratch, `import { x } from './ports.js';\n// import { y } from '../chat/index.js';`, core), []);
     const adapter = path.join(src, 'chat', 'slack', 'scratch.ts');
     assert.deepEqual(violations(adapter, `import { createFalBackend } from '../../backends/fal.js';`, RULES[1]!), ['../../backends/fal.js (reaches src/backends)']);
+    assert.deepEqual(violations(adapter, `import { internalsOf } from '../../core/studio-internals.js';`, RULES[1]!), ['../../core/studio-internals.js (reaches src/core/studio-internals.ts)']);
   });
 });

@@ -1,8 +1,10 @@
 /**
- * The Studio: the platform-neutral use cases. Chat adapters call these and
- * render what comes back; backends, the store, media and surfaces are ports.
+ * The Studio: the platform-neutral use cases behind one narrow facade. Chat
+ * adapters and the console call these and render what comes back; backends,
+ * the store, media and surfaces are ports. Its parts (job store, ledger,
+ * runner…) are not on the facade: tests reach them through studio-internals.ts.
  */
-import { acceptJob, draftJob, reconcileAcceptance } from './acceptance.js';
+import { reconcileAcceptance } from './acceptance.js';
 import { BoardStore } from './board-store.js';
 import { AuditLog } from './audit-log.js';
 import { AuditedLedger } from './audited-ledger.js';
@@ -12,21 +14,22 @@ import { CharacterRegistry } from './characters.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
+import { JobIntake } from './job-intake.js';
 import { JobRunner } from './job-runner.js';
 import { JobStore } from './job-store.js';
 import { KeyValueLedger } from './ledger.js';
-import { filesInUse, requireHeldImage } from './media-ownership.js';
-import { resolveMentions } from './mentions.js';
+import { filesInUse } from './media-ownership.js';
 import type { Micros } from './money.js';
 import type { Backend, JobRepository, KeyValueStore, Ledger, Logger, MediaStore, Surface } from './ports.js';
 import { estimateFor, soundFor } from './pricing.js';
-import { routeJob, type DurationNotice } from './router.js';
+import type { DurationNotice } from './router.js';
 import { FairScheduler, type Scheduler } from './scheduler.js';
 import { reconcileBoards } from './storyboard-plan.js';
 import { StoryboardDesk } from './storyboard-desk.js';
 import { Sight } from './visibility.js';
 import { TeamDesk } from './team-desk.js';
 import type { AppliedDefault, CapWarning } from './team-rules.js';
+import { keepInternals } from './studio-internals.js';
 import { TenantSettingsRepository, type SettingsDefaults } from './tenant-settings.js';
 import {
   TERMINAL_STATES,
@@ -76,17 +79,30 @@ export interface Accepted {
   warnings?: CapWarning[];
 }
 
+/**
+ * What `launch` starts: a new generation (with an image file the surface fetched, if any), or a
+ * remix of a finished job; and the surface reference the job starts with.
+ */
+export type LaunchRequest = { surface: SurfaceRef } & ({ input: GenerationInput; imageSource?: string } | { remixOf: string; prompt: string });
+
+/**
+ * Shows an accepted job where it will live (a Discord or Slack thread, a console line) and returns
+ * what the job's SurfaceRef needs to find that place again. When it throws, the job is cancelled and
+ * its reservation released; a UserFacingError it throws is the sentence the person sees.
+ */
+export type OpenSurface = (accepted: Accepted) => Promise<Partial<SurfaceRef>>;
+
 export type { CharacterView } from './character-catalog.js';
 export type { BudgetView, CostReport } from './budget-desk.js';
 
 export class Studio {
-  readonly jobs: JobRepository;
-  readonly characters: CharacterRegistry;
-  readonly settings: TenantSettingsRepository;
-  readonly ledger: AuditedLedger;
-  readonly scheduler: Scheduler;
-  readonly breaker: CircuitBreaker;
-  readonly runner: JobRunner;
+  private readonly jobs: JobRepository;
+  private readonly characters: CharacterRegistry;
+  private readonly settings: TenantSettingsRepository;
+  private readonly ledger: AuditedLedger;
+  private readonly scheduler: Scheduler;
+  private readonly breaker: CircuitBreaker;
+  private readonly runner: JobRunner;
   /** Storyboards and extensions (storyboard-desk.ts). */
   readonly boards: StoryboardDesk;
   /** Approvals, access, channel defaults, warnings and the audit trail (team-desk.ts). */
@@ -95,6 +111,7 @@ export class Studio {
   private readonly backends: Map<string, Backend>;
   private readonly catalog: CharacterCatalog;
   private readonly desk: BudgetDesk;
+  private readonly intake: JobIntake;
   private accepting = true;
   private reconciled: Promise<unknown> | undefined;
 
@@ -164,6 +181,10 @@ export class Studio {
       audit: this.audit,
       jobs: this.jobs,
     });
+    const parts = { jobs: this.jobs, characters: this.characters, settings: this.settings, ledger: this.ledger, breaker: this.breaker };
+    const referencePrice = (seconds: number, resolution: Resolution, audio: Sound) => this.referencePrice(seconds, resolution, audio);
+    this.intake = new JobIntake({ ...parts, team: this.team, backends: this.backends, media, clock, logger, publicUrl: options.publicUrl, jobDeadlineMs, referencePrice });
+    keepInternals(this, { ...parts, scheduler: this.scheduler, runner: this.runner, accept: (...request) => this.accept(...request) });
   }
 
   get clock(): Clock {
@@ -209,6 +230,11 @@ export class Studio {
     return jobs + (await this.boards.runner.resume());
   }
 
+  /** Resolves once no job is running or waiting for a slot (the console's piped mode exits then). */
+  idle(): Promise<void> {
+    return this.runner.idle();
+  }
+
   /** Stops taking new jobs and stops the runner's loops; state is already persisted per transition. */
   async shutdown(): Promise<void> {
     this.accepting = false;
@@ -227,84 +253,36 @@ export class Studio {
   }
 
   /**
-   * Validates, routes, prices and reserves budget, then persists the job. The
-   * job runs once the adapter has posted its status message and calls
-   * `startJob` (or at once through `generate`). Everything here is local and
-   * fast, so adapters can call it before answering the platform.
+   * Starts a job in two phases that only the core may order: accept (validate, route, price, reserve
+   * and persist, all local and fast, so an adapter can do it before answering the platform), then
+   * `openSurface` shows the job where it will live, and only then does it run. When the surface cannot
+   * be opened the job is cancelled and its reservation released, so nothing is spent, and the error
+   * goes back to the adapter.
    */
-  async requestGeneration(actor: Actor, asked: GenerationInput, surface: SurfaceRef): Promise<Accepted> {
-    await this.ready();
-    const rules = await this.team.rulesFor(actor, asked);
-    const input = rules.input;
-    await requireHeldImage(this.options.media, input.imagePath);
-    const registry = await this.characters.all(actor.tenant);
-    const named = resolveMentions(input.prompt, registry);
-    let forced = input.backend;
-    if (input.remixOf) {
-      const original = await this.jobs.getForTenant(actor.tenant, input.remixOf);
-      if (!original) throw new UserFacingError('unknown_job', `There is no job ${input.remixOf} in this team.`);
-      if (original.state !== 'delivered') throw new UserFacingError('not_finished', `Job ${original.id} has not finished, so it cannot be remixed yet.`);
-      const originalBackend = this.backends.get(original.backend);
-      // A provider-side remix keeps the original's look; elsewhere the remix is a fresh generation.
-      if (!forced && originalBackend?.capabilities.remix) forced = original.backend;
-    }
-    const settings = await this.settings.routingFor(actor.tenant);
-    const route = routeJob(this.backendList(), {
-      characters: named,
-      seconds: input.seconds,
-      orientation: input.orientation,
-      resolution: input.resolution,
-      audio: input.audio ?? settings.audio,
-      audioChosen: input.audio !== undefined,
-      hasImage: input.imagePath !== undefined,
-      forced,
-      policy: rules.policy ?? settings.policy,
-      isOpen: (b) => this.breaker.isOpen(b),
-      filesReachable: this.options.publicUrl !== undefined,
-    });
-    const first = route.candidates[0]!;
-    const now = this.options.clock.now();
-    const job = draftJob({
-      actor,
-      input,
-      surface,
-      characterKeys: named.map((c) => c.key),
-      route,
-      officialMicros: this.referencePrice(first.seconds, input.resolution, first.audio),
-      now,
-      deadlineMs: this.options.jobDeadlineMs,
-    });
-    this.team.markForApproval(job, rules.threshold);
-    const caps = await this.settings.capsFor(actor.tenant, actor.userId);
-    const { logger } = this.options;
-    const reservation = await acceptJob({ jobs: this.jobs, ledger: this.ledger, logger, reservedElsewhere: (r, ok) => this.ledger.reserved(r, ok) }, job, actor, caps);
-    this.options.logger.info({ job: job.id, tenant: job.tenant, backend: job.backend, estimate: job.estimateMicros }, 'job accepted');
-    return {
-      job,
-      estimateMicros: job.estimateMicros,
-      tenantLeftMicros: reservation.tenantLeftMicros,
-      userLeftMicros: reservation.userLeftMicros,
-      backendName: first.backend.capabilities.displayName,
-      reason: route.reason,
-      ...(route.duration && { duration: route.duration }),
-      appliedDefaults: rules.applied,
-      warnings: await this.team.warningsAfter(actor, job, reservation, caps),
-    };
-  }
-
-  /**
-   * A generation with an `--image` the adapter fetched (or the console named): the image is checked and
-   * taken into the team's folder, owned by the job from then on, and dropped again if the request is refused.
-   */
-  async requestGenerationWithImage(actor: Actor, input: GenerationInput, surface: SurfaceRef, imageSource: string | undefined): Promise<Accepted> {
-    if (imageSource === undefined) return this.requestGeneration(actor, input, surface);
-    const image = await this.options.media.importFile(imageSource, 'image', actor.tenant);
+  async launch(actor: Actor, request: LaunchRequest, openSurface: OpenSurface): Promise<Accepted> {
+    const accepted =
+      'remixOf' in request
+        ? await this.remix(actor, request.remixOf, request.prompt, request.surface)
+        : await this.accept(actor, request.input, request.surface, request.imageSource);
+    const jobId = accepted.job.id;
     try {
-      return await this.requestGeneration(actor, { ...input, imagePath: image.path }, surface);
+      return { ...accepted, job: await this.runner.start(jobId, await openSurface(accepted)) };
     } catch (error) {
-      await this.options.media.discard([image.path]);
+      this.options.logger.info({ err: error, job: jobId }, 'the job could not be shown where it was asked for; cancelling it');
+      await this.runner.cancel(jobId, 'the bot').catch((e: unknown) => this.options.logger.warn({ err: e, job: jobId }, 'could not cancel a job that was not shown'));
       throw error;
     }
+  }
+
+  /** Accept and start at once, for a surface with nothing to open first (tests, scripts). */
+  generate(actor: Actor, input: GenerationInput, surface: SurfaceRef): Promise<Accepted> {
+    return this.launch(actor, { input, surface }, async () => ({}));
+  }
+
+  /** A generation, with an `--image` file the adapter fetched (or the console named). */
+  private async accept(actor: Actor, input: GenerationInput, surface: SurfaceRef, imageSource: string | undefined): Promise<Accepted> {
+    await this.ready();
+    return this.intake.accept(actor, input, surface, imageSource);
   }
 
   /** Every file a live character of these teams or a job in flight still needs (for the media sweep). */
@@ -312,21 +290,9 @@ export class Studio {
     return filesInUse(this.characters, this.jobs, tenants);
   }
 
-  /** Attaches the adapter's surface reference and lets the scheduler run the job. */
-  async startJob(jobId: string, surfacePatch: Partial<SurfaceRef> = {}): Promise<JobRecord> {
-    return this.runner.start(jobId, surfacePatch);
-  }
-
-  /** Accept and start in one step (console, tests). */
-  async generate(actor: Actor, input: GenerationInput, surface: SurfaceRef): Promise<Accepted> {
-    const accepted = await this.requestGeneration(actor, input, surface);
-    accepted.job = await this.startJob(accepted.job.id);
-    return accepted;
-  }
-
-  async remix(actor: Actor, jobId: string, prompt: string, surface: SurfaceRef): Promise<Accepted> {
+  private async remix(actor: Actor, jobId: string, prompt: string, surface: SurfaceRef): Promise<Accepted> {
     const original = await this.visibleJob(actor, jobId);
-    return this.requestGeneration(actor, { ...original.input, prompt, remixOf: original.id, backend: undefined }, surface);
+    return this.accept(actor, { ...original.input, prompt, remixOf: original.id, backend: undefined }, surface, undefined);
   }
 
   /** Cancels a job: the requester or an admin. Releases its reservation. */

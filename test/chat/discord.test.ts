@@ -21,6 +21,7 @@ import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { ADMIN_PERMISSIONS, FakeDiscord, snowflake, type FakeInteraction, type FakeUser, type InteractionTarget } from '../fakes/discord/fake-discord.js';
 import { driveUntil, realWait } from '../helpers/drive.js';
 import { LogCapture } from '../helpers/test-bot.js';
+import { internalsOf } from '../../src/core/studio-internals.js';
 
 const SNAPSHOT = fileURLToPath(new URL('./__snapshots__/discord-registration.json', import.meta.url));
 const GUILD = '900000000000000001';
@@ -119,7 +120,7 @@ async function generate(h: Harness, channelId: string, user: FakeUser, prompt: s
   const threadId = h.fake.interactions.get(i.id)!.originalMessageId!;
   const status = h.fake.messagesIn(threadId)[0]!;
   const jobId = /job:cancel:(j_[0-9a-z]+)/.exec(JSON.stringify(status.components))![1]!;
-  await until(() => h.bot.studio.jobs !== undefined, 'job');
+  await until(() => internalsOf(h.bot.studio).jobs !== undefined, 'job');
   return { interaction: i, threadId, statusId: status.id, jobId };
 }
 
@@ -157,7 +158,7 @@ describe('Discord adapter, end to end', { concurrency: false }, () => {
     assert.match(video!.content, /openai · 4s · 1280x720, with sound · \$0\.40/);
     await driveUntil(clock, () => /done/.test(fake.messages.get(statusId)!.content), { stepMs: 100, maxSteps: 50 });
     assert.match(JSON.stringify(fake.messages.get(statusId)!.components), /job:remix:/);
-    await driveUntil(clock, async () => (await h.bot.studio.jobs.get(jobId))?.state === 'delivered', { stepMs: 100, maxSteps: 50 });
+    await driveUntil(clock, async () => (await internalsOf(h.bot.studio).jobs.get(jobId))?.state === 'delivered', { stepMs: 100, maxSteps: 50 });
   });
 
   test('2 character create from an attachment and from a URL', async () => {
@@ -221,7 +222,7 @@ describe('Discord adapter, end to end', { concurrency: false }, () => {
     await until(answered(refused, fake), 'refusal');
     assert.equal(callbackOf(refused, fake).type, 4);
     assert.equal((callbackOf(refused, fake).data!.flags as number) & 64, 64);
-    assert.match(String(callbackOf(refused, fake).data!.content), /Manage Server/);
+    assert.equal(callbackOf(refused, fake).data!.content, 'Only members with the Manage Server permission can use /budget set.', 'the dispatcher\'s one check (test/command-line/dispatch.test.ts)');
 
     const set = fake.command(target(channel, admin, { memberPermissions: ADMIN_PERMISSIONS }), 'budget', 'set', [{ name: 'amount', type: 10, value: 0.5 }]);
     await until(answered(set, fake), 'budget set');
@@ -246,13 +247,13 @@ describe('Discord adapter, end to end', { concurrency: false }, () => {
     await until(answered(byBob, fake), 'bob answer');
     assert.equal((callbackOf(byBob, fake).data!.flags as number) & 64, 64);
     assert.match(String(callbackOf(byBob, fake).data!.content), /Only alice or an admin can cancel/);
-    assert.notEqual((await h.bot.studio.jobs.get(jobId))!.state, 'cancelled');
+    assert.notEqual((await internalsOf(h.bot.studio).jobs.get(jobId))!.state, 'cancelled');
 
     const byAlice = fake.button(target(threadId, alice), statusId, `job:cancel:${jobId}`);
     await until(answered(byAlice, fake), 'alice answer');
     assert.match(String(callbackOf(byAlice, fake).data!.content), /Cancelled job/);
     await until(() => /cancelled by alice/.test(fake.messages.get(statusId)!.content), 'status shows the cancellation');
-    assert.equal((await h.bot.studio.jobs.get(jobId))!.state, 'cancelled');
+    assert.equal((await internalsOf(h.bot.studio).jobs.get(jobId))!.state, 'cancelled');
     await driveUntil(h.clock, () => false, { stepMs: 5_000, maxSteps: 20 }).catch(() => undefined);
     assert.equal(videosIn(fake, threadId).length, 0, 'a cancelled job posts no video');
   });
@@ -269,7 +270,7 @@ describe('Discord adapter, end to end', { concurrency: false }, () => {
       assert.notEqual(cb.type, 9, `${customId} must not open a modal for another server's job`);
       assert.match(String(cb.data?.content ?? ''), /no job/i, `${customId}: ${JSON.stringify(cb.data)}`);
     }
-    const job = (await h.bot.studio.jobs.get(jobId))!;
+    const job = (await internalsOf(h.bot.studio).jobs.get(jobId))!;
     assert.notEqual(job.state, 'cancelled');
     assert.equal((await h.bot.studio.recentJobs({ tenant: `discord:${OTHER_GUILD}`, userId: alice.id, displayName: 'alice', isAdmin: true })).length, 0);
   });
@@ -334,20 +335,20 @@ describe('Discord adapter across token expiry and restarts', { concurrency: fals
     try {
       const channel = h.fake.addChannel(GUILD).id;
       const { threadId, statusId, jobId } = await generate(h, channel, alice, 'a kite over a windy hill');
-      await driveUntil(h.clock, async () => (await h.bot.studio.jobs.get(jobId))?.state === 'running', { stepMs: 1_000, maxSteps: 200 });
+      await driveUntil(h.clock, async () => (await internalsOf(h.bot.studio).jobs.get(jobId))?.state === 'running', { stepMs: 1_000, maxSteps: 200 });
       await h.bot.stop();
       assert.equal(h.fake.identifies, 1);
       await h.start();
       assert.equal(h.fake.identifies, 2, 'a new gateway session');
-      await driveUntil(h.clock, async () => (await h.bot.studio.jobs.get(jobId))?.state === 'delivered', { stepMs: 2_000, maxSteps: 400 });
+      await driveUntil(h.clock, async () => (await internalsOf(h.bot.studio).jobs.get(jobId))?.state === 'delivered', { stepMs: 2_000, maxSteps: 400 });
       await driveUntil(h.clock, () => false, { stepMs: 5_000, maxSteps: 10 }).catch(() => undefined);
       assert.equal(videosIn(h.fake, threadId).length, 1, 'delivered exactly once');
       await driveUntil(h.clock, () => /done/.test(h.fake.messages.get(statusId)!.content), { stepMs: 100, maxSteps: 50 });
       // The core may repeat `finished` after a crash: the surface finds the delivery instead of posting again.
-      const job = (await h.bot.studio.jobs.get(jobId))!;
+      const job = (await internalsOf(h.bot.studio).jobs.get(jobId))!;
       // Past Discord's nonce window, so only the surface's own look-up can prevent a second post.
       await h.clock.advance(10 * 60_000, 60_000);
-      const surface = h.bot.studio.runner.surfaces.get('discord')!;
+      const surface = internalsOf(h.bot.studio).runner.surfaces.get('discord')!;
       const { deliveryMessageId: _ignored, ...withoutDelivery } = job.surface as Record<string, unknown>;
       await surface.update({ ...job, surface: withoutDelivery as typeof job.surface }, { type: 'finished', path: job.resultPath!, bytes: job.resultBytes! });
       assert.equal(videosIn(h.fake, threadId).length, 1, 'a repeated finished event is harmless');
@@ -399,7 +400,7 @@ describe('Discord: a job is seen only where it was made', { concurrency: false }
     const original = cb.type === 5 ? originalOf(i, h.fake) : undefined;
     return JSON.stringify(original ? { content: original.content, embeds: original.embeds } : cb.data ?? {});
   };
-  const jobsWithPrompt = async (text: string) => (await h.bot.studio.jobs.recent(`discord:${GUILD}`)).filter((j) => j.input.prompt.includes(text));
+  const jobsWithPrompt = async (text: string) => (await internalsOf(h.bot.studio).jobs.recent(`discord:${GUILD}`)).filter((j) => j.input.prompt.includes(text));
 
   before(async () => {
     logs = new LogCapture();
@@ -413,7 +414,7 @@ describe('Discord: a job is seen only where it was made', { concurrency: false }
     ]).id;
     const made = await generate(h, secret, alice, 'SECRET merger plan with the rival studio', { roles: [secretRole] });
     secretJob = made.jobId;
-    await driveUntil(h.clock, async () => (await h.bot.studio.jobs.get(secretJob))?.state === 'delivered', { stepMs: 1_000, maxSteps: 400 });
+    await driveUntil(h.clock, async () => (await internalsOf(h.bot.studio).jobs.get(secretJob))?.state === 'delivered', { stepMs: 1_000, maxSteps: 400 });
   });
   after(async () => h.close());
 
@@ -433,7 +434,7 @@ describe('Discord: a job is seen only where it was made', { concurrency: false }
     const extract = asBob('create', [str('name', 'stolen'), str('from_job', secretJob)], 'character');
     await until(filled(extract, fake), 'from_job refusal');
     assert.match(content(extract), /no job/i);
-    assert.equal(await h.bot.studio.characters.get(`discord:${GUILD}`, 'stolen'), undefined, 'no character was taken from the private video');
+    assert.equal(await internalsOf(h.bot.studio).characters.get(`discord:${GUILD}`, 'stolen'), undefined, 'no character was taken from the private video');
 
     const remix = asBob('remix', [str('job', secretJob), str('prompt', 'the same plan, in public')]);
     await until(answered(remix, fake), 'remix refusal');

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FakeSlack } from '../fakes/slack/fake-slack.js';
 import { CHANNEL, messageText, startSlackBot, TEAM } from '../fakes/slack/harness.js';
+import { internalsOf } from '../../src/core/studio-internals.js';
 
 test('Socket Mode: the same generate flow over a WebSocket, and /healthz reports slack ready', async () => {
   const s = await startSlackBot({ socket: true });
@@ -73,7 +74,7 @@ test('a restart mid-job delivers exactly once, into the same thread and the same
     // The core may repeat `finished` after a crash that hit between the upload and recording it:
     // a third process, which never uploaded anything itself, must find the video in the thread.
     second = await second.restart();
-    const surface = second.tb.bot.studio.runner.surfaces.get('slack')!;
+    const surface = internalsOf(second.tb.bot.studio).runner.surfaces.get('slack')!;
     await surface.update({ ...after!, surface: { ...after!.surface, fileId: undefined } }, { type: 'finished', path: after!.resultPath!, bytes: after!.resultBytes! });
     assert.equal(fake.callsTo('files.completeUploadExternal').length, 1);
     assert.ok(fake.callsTo('files.list').some((c) => c.args.channel === CHANNEL));

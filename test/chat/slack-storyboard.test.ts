@@ -13,6 +13,7 @@ import type { BoardRecord, JobRecord } from '../../src/core/types.js';
 import { CHANNEL, messageText, startSlackBot, TENANT, type SlackBot } from '../fakes/slack/harness.js';
 import { actor } from '../helpers/test-bot.js';
 import { frameSizes, probeDuration } from '../helpers/video-probe.js';
+import { internalsOf } from '../../src/core/studio-internals.js';
 
 describe('slack: a three-shot storyboard with one character', () => {
   let s: SlackBot;
@@ -30,15 +31,15 @@ describe('slack: a three-shot storyboard with one character', () => {
     const studio = s.tb.bot.studio;
     let board: BoardRecord | undefined;
     await s.drive(async () => (board = (await studio.boards.boardStore.recent(TENANT))[0]) !== undefined);
-    const shots = (await Promise.all(board!.shots.map((id) => studio.jobs.get(id)))) as JobRecord[];
+    const shots = (await Promise.all(board!.shots.map((id) => internalsOf(studio).jobs.get(id)))) as JobRecord[];
     const sum = shots.reduce((total, j) => total + j.estimateMicros, 0);
     const month = shots[0]!.ledgerMonth;
     // Held before any shot was made; the simulator's clock has not moved far enough to finish one.
-    assert.equal((await studio.ledger.summary(TENANT, month)).total.reservedMicros + (await studio.ledger.summary(TENANT, month)).total.spentMicros, sum);
+    assert.equal((await internalsOf(studio).ledger.summary(TENANT, month)).total.reservedMicros + (await internalsOf(studio).ledger.summary(TENANT, month)).total.spentMicros, sum);
 
     await s.drive(async () => (await studio.boards.boardStore.get(board!.id))?.state === 'delivered', 2000);
     const done = (await studio.boards.boardStore.get(board!.id))!;
-    const summary = await studio.ledger.summary(TENANT, month);
+    const summary = await internalsOf(studio).ledger.summary(TENANT, month);
     assert.equal(summary.total.spentMicros, sum, 'settled: exactly the sum');
     assert.equal(summary.total.reservedMicros, 0);
 
@@ -55,7 +56,7 @@ describe('slack: a three-shot storyboard with one character', () => {
     const uploads = [...s.fake.uploads.values()].filter((u) => u.completed?.threadTs === parentTs);
     assert.deepEqual(uploads.map((u) => u.filename), [`${done.id}.mp4`], 'one joined video in the thread, no single shots');
     assert.equal(uploads[0]!.bytes, (await stat(done.resultPath!)).size);
-    const made = (await Promise.all(done.shots.map((id) => studio.jobs.get(id)))) as JobRecord[];
+    const made = (await Promise.all(done.shots.map((id) => internalsOf(studio).jobs.get(id)))) as JobRecord[];
     const total = (await Promise.all(made.map((j) => probeDuration(j.resultPath!)))).reduce((a, b) => a + b, 0);
     assert.ok(Math.abs((await probeDuration(done.resultPath!)) - total) <= 0.2);
     assert.equal((await frameSizes(done.resultPath!)).size, 1, 'one resolution throughout');

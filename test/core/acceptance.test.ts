@@ -16,6 +16,7 @@ import { UserFacingError } from '../../src/core/errors.js';
 import { JobStore } from '../../src/core/job-store.js';
 import { KeyValueLedger } from '../../src/core/ledger.js';
 import type { KeyValueStore, MediaStore } from '../../src/core/ports.js';
+import { internalsOf } from '../../src/core/studio-internals.js';
 import { Studio } from '../../src/core/studio.js';
 import type { JobRecord } from '../../src/core/types.js';
 import { createLogger, silentLogger } from '../../src/log.js';
@@ -97,7 +98,7 @@ describe('acceptance survives a kill after any store write', () => {
         const disk = new MemoryStore();
         const dying = dyingAfter(disk, writes);
         const first = studioOn(dying, silentLogger, refused ? 100_000 : 10_000_000);
-        const request = first.requestGeneration(actor(TENANT, 'u1'), generationInput('a kite over the dunes'), { platform: 'test' });
+        const request = internalsOf(first).accept(actor(TENANT, 'u1'), generationInput('a kite over the dunes'), { platform: 'test' });
         const outcome = await Promise.race([
           request.then(
             () => 'accepted',
@@ -147,7 +148,7 @@ describe('start-up reconciliation repairs each trace a crash can leave (SQLite)'
   async function withAcceptedJob(): Promise<{ job: JobRecord; jobs: JobStore; ledger: KeyValueLedger; reopen: () => Promise<{ jobs: JobStore; ledger: KeyValueLedger; logs: LogCapture; repairs: Awaited<ReturnType<typeof reconcileAcceptance>> }> }> {
     const file = path.join(dir, `bot-${n++}.sqlite`);
     store = await openStore(`sqlite://${file}`, { dataDir: dir, logger: silentLogger });
-    const accepted = await studioOn(store).requestGeneration(actor(TENANT, 'u1'), generationInput('a lantern festival'), { platform: 'test' });
+    const accepted = await internalsOf(studioOn(store)).accept(actor(TENANT, 'u1'), generationInput('a lantern festival'), { platform: 'test' });
     await store.close();
     store = await openStore(`sqlite://${file}`, { dataDir: dir, logger: silentLogger });
     const reopen = async () => {

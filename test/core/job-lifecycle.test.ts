@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { ManualClock, settleIo } from '../../src/core/clock.js';
-import { ProviderError } from '../../src/core/errors.js';
+import { ProviderError, UserFacingError } from '../../src/core/errors.js';
 import { canTransition, IllegalTransition, JOB_TRANSITIONS, JobClosed, JobLifecycle } from '../../src/core/job-lifecycle.js';
 import { JobStore } from '../../src/core/job-store.js';
 import { KeyValueLedger } from '../../src/core/ledger.js';
@@ -16,6 +16,7 @@ import type { Backend, GenerationRequest, JobRepository, KeyValueStore, Logger, 
 import { Studio } from '../../src/core/studio.js';
 import type { CharacterBinding, JobEvent, JobRecord, JobState } from '../../src/core/types.js';
 import { capabilities, character } from '../helpers/fixtures.js';
+import { internalsOf } from '../../src/core/studio-internals.js';
 
 const STATES = Object.keys(JOB_TRANSITIONS) as JobState[];
 /** A provider status with only the fields a test cares about. */
@@ -181,7 +182,7 @@ function setup(options: { store?: MemoryStore; backends?: FakeBackend[]; perBack
   const actor = { tenant: 'test:A', userId: 'u1', displayName: 'Alice', isAdmin: true };
   const generate = (prompt = 'a fox in the snow') =>
     studio.generate(actor, { prompt, seconds: 4, orientation: 'landscape', resolution: '720p', audio: undefined, backend: undefined, imagePath: undefined, remixOf: undefined }, { platform: 'test' });
-  const reserved = async () => (await ledger.summary('test:A', (await studio.jobs.recent('test:A'))[0]!.ledgerMonth)).total;
+  const reserved = async () => (await ledger.summary('test:A', (await internalsOf(studio).jobs.recent('test:A'))[0]!.ledgerMonth)).total;
   const until = async (entry: string) => {
     while (!log.includes(entry)) await clock.advance(5_000, 5_000);
   };
@@ -264,13 +265,13 @@ describe('the runner through the lifecycle', () => {
     const pollsBefore = t.backend.statuses.length;
     await t.clock.advance(120_000, 30_000);
     assert.equal(t.backend.statuses.length, pollsBefore, 'a cancelled job is not polled again');
-    assert.equal(t.studio.runner.inFlight, 0);
+    assert.equal(internalsOf(t.studio).runner.inFlight, 0);
   });
 
   it('refuses to cancel a job that is already downloading', async () => {
     const t = setup();
-    await storedJob(t.studio.jobs, 'downloading');
-    await assert.rejects(t.studio.runner.cancel('j_downloading', 'Bob'), IllegalTransition);
+    await storedJob(internalsOf(t.studio).jobs, 'downloading');
+    await assert.rejects(internalsOf(t.studio).runner.cancel('j_downloading', 'Bob'), IllegalTransition);
     assert.ok(!t.log.includes('release'), 'nothing released for a refused cancel');
   });
 
@@ -279,7 +280,7 @@ describe('the runner through the lifecycle', () => {
     t.backend.statuses = [st({ state: 'running', progress: 5 })];
     const { job } = await t.generate();
     while (!t.log.includes('state:running')) await t.clock.advance(1_000, 1_000);
-    const stored = await t.studio.jobs.get(job.id);
+    const stored = await internalsOf(t.studio).jobs.get(job.id);
     assert.equal(t.studio.providerEvent('fake', stored!.providerJobId!, st({ state: 'completed' })), true);
     const finished = t.surface.next(job.id, 'finished');
     await settleIo(10);
@@ -295,9 +296,9 @@ describe('the runner takes every other move in the table', () => {
     await t.generate('first');
     await t.until('state:running');
     const { job } = await t.generate('second');
-    assert.equal((await t.studio.jobs.get(job.id))?.state, 'queued');
+    assert.equal((await internalsOf(t.studio).jobs.get(job.id))?.state, 'queued');
     await t.studio.cancel(t.actor, job.id);
-    assert.equal((await t.studio.jobs.get(job.id))?.state, 'cancelled');
+    assert.equal((await internalsOf(t.studio).jobs.get(job.id))?.state, 'cancelled');
   });
 
   it('cancels a job while the provider is still taking it (submitting → cancelled)', async () => {
@@ -306,7 +307,7 @@ describe('the runner takes every other move in the table', () => {
     const { job } = await t.generate();
     await t.until('state:submitting');
     await t.studio.cancel(t.actor, job.id);
-    assert.equal((await t.studio.jobs.get(job.id))?.state, 'cancelled');
+    assert.equal((await internalsOf(t.studio).jobs.get(job.id))?.state, 'cancelled');
     assert.equal((await t.reserved()).reservedMicros, 0);
   });
 
@@ -326,7 +327,7 @@ describe('the runner takes every other move in the table', () => {
     const { job } = await t.generate();
     await t.until('state:delivered');
     assert.equal(spare.submitted.length, 1);
-    assert.equal((await t.studio.jobs.get(job.id))?.backend, 'spare');
+    assert.equal((await internalsOf(t.studio).jobs.get(job.id))?.backend, 'spare');
     assert.equal((await t.reserved()).spentMicros, 800_000, 'charged at the backend that made it');
   });
 
@@ -369,14 +370,49 @@ describe('the runner takes every other move in the table', () => {
     const after = setup({ store: before.store, backends: [new FakeBackend('other')] });
     await after.studio.resume();
     while (after.log.filter((l) => l === 'state:failed').length < 2) await after.clock.advance(1_000, 1_000);
-    const jobs = await after.studio.jobs.recent('test:A');
+    const jobs = await internalsOf(after.studio).jobs.recent('test:A');
     assert.deepEqual(jobs.map((j) => [j.state, j.error?.code]), [['failed', 'backend_gone'], ['failed', 'backend_gone']]);
+  });
+});
+
+describe('launch: reserve, open the surface, start', () => {
+  const input = { prompt: 'a fox in the snow', seconds: 4, orientation: 'landscape', resolution: '720p', audio: undefined, backend: undefined, imagePath: undefined, remixOf: undefined } as const;
+
+  it('releases the reservation and cancels the job when the surface cannot be opened', async () => {
+    const t = setup();
+    const noThread = new UserFacingError('no_thread', 'I could not open a thread here.');
+    let reservedWhileOpening = 0;
+    const launched = t.studio.launch(t.actor, { surface: { platform: 'test' }, input }, async (accepted) => {
+      reservedWhileOpening = (await t.reserved()).reservedMicros;
+      assert.equal(accepted.job.state, 'queued');
+      throw noThread;
+    });
+    await assert.rejects(launched, (error) => error === noThread, 'the adapter gets its own sentence back');
+    assert.equal(reservedWhileOpening, 400_000, 'the budget is reserved before the surface opens');
+    const [job] = await internalsOf(t.studio).jobs.recent('test:A');
+    assert.equal(job!.state, 'cancelled');
+    assert.equal((await t.reserved()).reservedMicros, 0, 'nothing stays reserved');
+    assert.ok(t.log.indexOf('release') !== -1 && t.log.indexOf('release') < t.log.indexOf('state:cancelled'), t.log.join(' '));
+    await t.clock.advance(60_000, 5_000);
+    assert.equal(t.backend.submitted.length, 0, 'the provider is never called');
+  });
+
+  it('starts the job only once the surface is open, with what the surface recorded', async () => {
+    const t = setup();
+    const { job } = await t.studio.launch(t.actor, { surface: { platform: 'test' }, input }, async () => {
+      await t.clock.advance(5_000, 1_000);
+      assert.equal(t.backend.submitted.length, 0, 'nothing is sent to the provider while the surface opens');
+      return { threadId: 'thread-1' };
+    });
+    assert.equal(job.surface.threadId, 'thread-1');
+    while (!t.log.includes('state:submitted')) await t.clock.advance(1_000, 1_000);
+    assert.equal(t.backend.submitted.length, 1);
   });
 });
 
 describe('healing a character the provider forgot', () => {
   async function withMascot(t: ReturnType<typeof setup>) {
-    await t.studio.characters.add(character('Mascot', { bindings: { fake: { kind: 'provider-character', id: 'char_forgotten', createdAt: 0 } } }));
+    await internalsOf(t.studio).characters.add(character('Mascot', { bindings: { fake: { kind: 'provider-character', id: 'char_forgotten', createdAt: 0 } } }));
   }
   const forgot = () => Promise.reject(new ProviderError({ kind: 'binding_missing', backend: 'fake', message: "Character 'char_forgotten' not found." }));
 
@@ -394,7 +430,7 @@ describe('healing a character the provider forgot', () => {
     const resent = t.backend.submitted[1]!.characters[0]!.binding;
     assert.equal(resent.kind === 'provider-character' && resent.id, 'char_1');
     assert.equal(t.backend.submitted[0]!.idempotencyKey, t.backend.submitted[1]!.idempotencyKey);
-    const stored = await t.studio.characters.get('test:A', 'mascot');
+    const stored = await internalsOf(t.studio).characters.get('test:A', 'mascot');
     assert.deepEqual(stored?.bindings.fake && 'id' in stored.bindings.fake ? stored.bindings.fake.id : undefined, 'char_1');
     assert.equal(t.log.filter((l) => l === 'settle').length, 1);
     const total = await t.reserved();

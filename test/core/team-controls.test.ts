@@ -12,6 +12,7 @@ import { monthOf } from '../../src/core/ledger.js';
 import type { Actor, GenerationInput, JobRecord } from '../../src/core/types.js';
 import { driveUntil } from '../helpers/drive.js';
 import { startTestBot, type TestBot } from '../helpers/test-bot.js';
+import { internalsOf } from '../../src/core/studio-internals.js';
 
 const input = (prompt: string, extra: Partial<GenerationInput> = {}): GenerationInput => ({
   prompt,
@@ -49,11 +50,11 @@ afterEach(async () => {
 });
 
 async function until(t: TestBot, jobId: string, states: JobRecord['state'][]): Promise<JobRecord> {
-  await driveUntil(t.clock, async () => states.includes((await t.bot.studio.jobs.get(jobId))!.state), { stepMs: 500, maxSteps: 4000 });
-  return (await t.bot.studio.jobs.get(jobId))!;
+  await driveUntil(t.clock, async () => states.includes((await internalsOf(t.bot.studio).jobs.get(jobId))!.state), { stepMs: 500, maxSteps: 4000 });
+  return (await internalsOf(t.bot.studio).jobs.get(jobId))!;
 }
 
-const held = async (t: TestBot) => (await t.bot.studio.ledger.summary(TEAM, monthOf(t.clock.now()))).total.reservedMicros;
+const held = async (t: TestBot) => (await internalsOf(t.bot.studio).ledger.summary(TEAM, monthOf(t.clock.now()))).total.reservedMicros;
 
 describe('approval for expensive videos', () => {
   it('waits holding its reservation; non-admins and the requester are refused; an admin approves and it is delivered', async () => {
@@ -63,10 +64,10 @@ describe('approval for expensive videos', () => {
     assert.equal(cheap.job.state, 'queued', '$0.40 is under the $1.00 threshold');
     const dear = await t.bot.studio.generate(alice, input('dear', { seconds: 12 }), { platform: 'test' });
     assert.equal(dear.job.state, 'awaiting_approval');
-    assert.equal(await t.bot.studio.ledger.held(TEAM, dear.job.ledgerMonth, dear.job.id), 1_200_000, 'the money is held');
+    assert.equal(await internalsOf(t.bot.studio).ledger.held(TEAM, dear.job.ledgerMonth, dear.job.id), 1_200_000, 'the money is held');
     assert.equal(t.surface.of(dear.job.id, 'awaiting-approval').length, 1);
     await until(t, cheap.job.id, ['delivered']);
-    assert.equal((await t.bot.studio.jobs.get(dear.job.id))!.state, 'awaiting_approval', 'it does not run while waiting');
+    assert.equal((await internalsOf(t.bot.studio).jobs.get(dear.job.id))!.state, 'awaiting_approval', 'it does not run while waiting');
     await assert.rejects(t.bot.studio.team.approve(member('bob'), dear.job.id), (e: UserFacingError) => /Only admins/.test(e.message));
     await assert.rejects(t.bot.studio.team.approve({ ...alice, isAdmin: true }, dear.job.id), (e: UserFacingError) => /your own request/.test(e.message));
     // Two admins click at once: one decision.
@@ -100,12 +101,12 @@ describe('approval for expensive videos', () => {
     await t.clock.advance(60 * 60_000);
     t = await t.restart();
     bots.splice(0, bots.length, t);
-    assert.equal((await t.bot.studio.jobs.get(dear.job.id))!.state, 'awaiting_approval', 'still waiting after the restart');
+    assert.equal((await internalsOf(t.bot.studio).jobs.get(dear.job.id))!.state, 'awaiting_approval', 'still waiting after the restart');
     assert.equal(await held(t), 1_200_000);
     await t.clock.advance(60 * 60_000 + 1);
     // The requester hears of it after the money is back.
     await driveUntil(t.clock, () => t.surface.of(dear.job.id, 'denied').length === 1, { stepMs: 1000 });
-    const expired = (await t.bot.studio.jobs.get(dear.job.id))!;
+    const expired = (await internalsOf(t.bot.studio).jobs.get(dear.job.id))!;
     assert.equal(expired.state, 'cancelled');
     assert.equal(expired.approval?.decision?.outcome, 'expired');
     assert.equal(await held(t), 0);
@@ -131,7 +132,7 @@ describe('who may spend and channel defaults', () => {
       (e: UserFacingError) => e.message === 'Only members of video-makers can make videos in this team. boss or another admin decides this with /settings access. Nothing was spent.',
     );
     assert.equal(await held(t), 0);
-    assert.deepEqual(await t.bot.studio.jobs.recent(TEAM), []);
+    assert.deepEqual(await internalsOf(t.bot.studio).jobs.recent(TEAM), []);
     await assert.rejects(t.bot.studio.generate(member('mallory', { groups: ['R1'] }), input('no'), { platform: 'test' }), /not allowed to make videos/);
     const ok = await t.bot.studio.generate(member('carol', { groups: ['R1'] }), input('yes'), { platform: 'test' });
     assert.equal(ok.job.state, 'queued');
@@ -185,7 +186,7 @@ describe('the audit trail', () => {
 
     const month = monthOf(t.clock.now());
     const entries = await t.bot.studio.audit.month(TEAM, month);
-    const summary = await t.bot.studio.ledger.summary(TEAM, month);
+    const summary = await internalsOf(t.bot.studio).ledger.summary(TEAM, month);
     assert.deepEqual(auditTotals(entries), { reservedMicros: summary.total.reservedMicros, spentMicros: summary.total.spentMicros });
     assert.equal(summary.total.reservedMicros, 1_200_000, "erin's job still holds its money");
     const money = (action: string) => entries.filter((e) => e.action === action).map((e) => e.jobId).sort();

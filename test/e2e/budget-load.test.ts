@@ -11,6 +11,7 @@ import type { Actor, JobRecord } from '../../src/core/types.js';
 import { finishJobs, generationInput } from '../helpers/jobs.js';
 import { driveUntil } from '../helpers/drive.js';
 import { actor, startTestBot, type TestBot } from '../helpers/test-bot.js';
+import { internalsOf } from '../../src/core/studio-internals.js';
 
 const bots: TestBot[] = [];
 afterEach(async () => {
@@ -57,14 +58,14 @@ describe('budget under load', { timeout: 180_000 }, () => {
 
     // Reserved while the jobs run: already within every cap.
     for (const team of teams) {
-      const s = await studio.ledger.summary(team.tenant, month);
+      const s = await internalsOf(studio).ledger.summary(team.tenant, month);
       assert.ok(s.total.spentMicros + s.total.reservedMicros <= team.capMicros, `${team.tenant} reserved past its cap`);
     }
 
     const jobs = await finishJobs(t, accepted.map((j) => j.id));
     assert.ok(jobs.every((j) => j.state === 'delivered'), JSON.stringify(jobs.filter((j) => j.state !== 'delivered').map((j) => j.error)));
     for (const team of teams) {
-      const s = await studio.ledger.summary(team.tenant, month);
+      const s = await internalsOf(studio).ledger.summary(team.tenant, month);
       const settled = jobs.filter((j) => j.tenant === team.tenant);
       assert.equal(s.total.reservedMicros, 0);
       assert.equal(s.total.spentMicros, settled.reduce((sum, j) => sum + j.priceMicros!, 0), 'ledger equals the sum of settled jobs');
@@ -91,8 +92,8 @@ describe('budget under load', { timeout: 180_000 }, () => {
     const [job] = await finishJobs(t, [late.job.id]);
     assert.equal(job!.state, 'delivered');
     assert.ok(job!.completedAt! >= Date.UTC(2026, 11, 1), 'finished in December');
-    const nov = await t.bot.studio.ledger.summary('test:A', '2026-11');
-    const dec = await t.bot.studio.ledger.summary('test:A', '2026-12');
+    const nov = await internalsOf(t.bot.studio).ledger.summary('test:A', '2026-11');
+    const dec = await internalsOf(t.bot.studio).ledger.summary('test:A', '2026-12');
     assert.equal(nov.total.spentMicros, 800_000);
     assert.equal(nov.total.reservedMicros, 0);
     assert.equal(dec.total.spentMicros, 0);
@@ -103,7 +104,7 @@ describe('budget under load', { timeout: 180_000 }, () => {
     assert.deepEqual([a.job.ledgerMonth, b.job.ledgerMonth], ['2026-12', '2026-12']);
     await assert.rejects(t.bot.studio.generate(alice, generationInput('December three', { backend: 'openai' }), { platform: 'test' }), /monthly cap/);
     await finishJobs(t, [a.job.id, b.job.id]);
-    assert.equal((await t.bot.studio.ledger.summary('test:A', '2026-12')).total.spentMicros, 800_000);
-    assert.equal((await t.bot.studio.ledger.summary('test:A', '2026-11')).total.spentMicros, 800_000);
+    assert.equal((await internalsOf(t.bot.studio).ledger.summary('test:A', '2026-12')).total.spentMicros, 800_000);
+    assert.equal((await internalsOf(t.bot.studio).ledger.summary('test:A', '2026-11')).total.spentMicros, 800_000);
   });
 });

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { driveUntil } from '../helpers/drive.js';
 import { actor, startTestBot } from '../helpers/test-bot.js';
+import { internalsOf } from '../../src/core/studio-internals.js';
 
 function mountTinyDisk(dir: string): boolean {
   try {
@@ -42,11 +43,11 @@ describe('a full disk', () => {
           { platform: 'test' },
         );
         await driveUntil(bot.clock, () => bot.surface.of(accepted.job.id, 'failed').length > 0, { stepMs: 500, maxSteps: 400 });
-        const job = await bot.bot.studio.jobs.get(accepted.job.id);
+        const job = await internalsOf(bot.bot.studio).jobs.get(accepted.job.id);
         assert.equal(job!.state, 'failed');
         const [failed] = bot.surface.of(accepted.job.id, 'failed') as { reason: string }[];
         assert.match(failed!.reason, /disk is full/);
-        const summary = await bot.bot.studio.ledger.summary('test:disk', job!.ledgerMonth);
+        const summary = await internalsOf(bot.bot.studio).ledger.summary('test:disk', job!.ledgerMonth);
         assert.equal(summary.total.reservedMicros, 0, 'reservation released');
         assert.equal(summary.total.spentMicros, 0, 'nothing charged');
         const leftovers = await readdir(path.join(disk, 'videos')).catch(() => []);

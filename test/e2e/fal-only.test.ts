@@ -18,6 +18,7 @@ import { locateFfmpegTools } from '../../src/media/ffmpeg.js';
 import { driveUntil } from '../helpers/drive.js';
 import { finishJobs } from '../helpers/jobs.js';
 import { actor, freePort, startTestBot, type TestBot } from '../helpers/test-bot.js';
+import { internalsOf } from '../../src/core/studio-internals.js';
 
 const FAL_KEY = 'fal-only-e2e-key';
 let clock: ManualClock;
@@ -130,10 +131,10 @@ describe('a team with only FAL_KEY', () => {
       const before = sim.stats.count('fal.status');
       await driveUntil(
         clock,
-        async () => ['delivered', 'failed'].includes((await t.bot.studio.jobs.get(accepted.job.id))!.state),
+        async () => ['delivered', 'failed'].includes((await internalsOf(t.bot.studio).jobs.get(accepted.job.id))!.state),
         { stepMs: 2_000, maxSteps: 450 }, // 15 minutes of clock: three safety polls, half the 30-minute deadline
       );
-      const job = (await t.bot.studio.jobs.get(accepted.job.id))!;
+      const job = (await internalsOf(t.bot.studio).jobs.get(accepted.job.id))!;
       assert.equal(job.state, 'failed');
       assert.match(job.error!.message, /Wan 2\.7 on fal is having trouble/);
       assert.ok(sim.stats.count('fal.status') - before <= 2, 'ended on the poll that saw COMPLETED');

@@ -18,6 +18,7 @@ import { readFile } from 'node:fs/promises';
 import { SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
 import { CHANNEL, messageText, startSlackBot, waitReal, type SlackBot } from '../fakes/slack/harness.js';
 import { actor, startTestBot, type TestBot } from '../helpers/test-bot.js';
+import { internalsOf } from '../../src/core/studio-internals.js';
 
 const HOSTILE: string[] = [
   'x'.repeat(40_000),
@@ -88,6 +89,10 @@ describe('hostile input through the Slack adapter and the text parser', { timeou
           resolveAttachment: async () => {
             throw new UserFacingError('no_file', 'Attachments are not part of this test.');
           },
+          // An accepted job is not shown or run here: launch cancels it and releases its budget.
+          openSurface: async () => {
+            throw new UserFacingError('not_shown', 'This test shows no jobs.');
+          },
         });
       } catch (error) {
         const sentence = error instanceof CommandInputError || error instanceof UserFacingError ? error.userMessage : undefined;
@@ -156,10 +161,10 @@ describe('numbers and member ids from members are plain data', { timeout: 60_000
     assert.doesNotMatch(await run('--user constructor', 'cost'), /NaN/);
     // A member literally called __proto__ gets a cap of their own, and no other object changes.
     await t.bot.studio.setBudget(admin, { amountMicros: 4_000_000, userId: '__proto__' });
-    assert.equal((await t.bot.studio.settings.capsFor('test:KEYS', '__proto__')).userCapMicros, 4_000_000);
+    assert.equal((await internalsOf(t.bot.studio).settings.capsFor('test:KEYS', '__proto__')).userCapMicros, 4_000_000);
     assert.equal(({} as Record<string, unknown>).userCapMicros, undefined);
-    assert.equal((await t.bot.studio.settings.capsFor('test:KEYS', 'someone')).userCapMicros, (await t.bot.studio.settings.capsFor('test:OTHER', 'someone')).userCapMicros);
-    const accepted = await t.bot.studio.requestGeneration(actor('test:KEYS', 'toString', false), { prompt: 'a cat', seconds: 4, orientation: 'landscape', resolution: '720p', audio: undefined, backend: 'openai', imagePath: undefined, remixOf: undefined }, { platform: 'test' });
+    assert.equal((await internalsOf(t.bot.studio).settings.capsFor('test:KEYS', 'someone')).userCapMicros, (await internalsOf(t.bot.studio).settings.capsFor('test:OTHER', 'someone')).userCapMicros);
+    const accepted = await internalsOf(t.bot.studio).accept(actor('test:KEYS', 'toString', false), { prompt: 'a cat', seconds: 4, orientation: 'landscape', resolution: '720p', audio: undefined, backend: 'openai', imagePath: undefined, remixOf: undefined }, { platform: 'test' });
     assert.ok(Number.isFinite(accepted.userLeftMicros), 'a member called toString has a real budget');
     await t.bot.studio.cancel(admin, accepted.job.id);
   });

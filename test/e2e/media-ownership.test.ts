@@ -18,6 +18,7 @@ import { SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
 import { startSimulator } from '../../src/simulator/server.js';
 import { driveUntil } from '../helpers/drive.js';
 import { actor, startTestBot, type TestBot } from '../helpers/test-bot.js';
+import { internalsOf } from '../../src/core/studio-internals.js';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 let sample: Buffer;
@@ -66,15 +67,15 @@ describe('media has an owner and an end', () => {
   it('deleting a character deletes its clip, its frames and its provider-side binding', async () => {
     const studio = t.bot.studio;
     await studio.createCharacter(team, { name: 'mascot', description: 'an orange fox', clipPath: SAMPLE_CLIP_PATH });
-    const created = (await studio.characters.get(team.tenant, 'mascot'))!;
+    const created = (await internalsOf(studio).characters.get(team.tenant, 'mascot'))!;
     assert.equal(path.dirname(created.clipPath!), path.join(t.dataDir, 'characters', teamFolderName(team.tenant)));
     // The bindings a first use would have made: frames cut for an image-based backend, an element on Kling.
     const framesDir = path.join(t.dataDir, 'frames', teamFolderName(team.tenant));
     await mkdir(framesDir, { recursive: true });
     const frames = [path.join(framesDir, 'f-0.jpg'), path.join(framesDir, 'f-1.jpg')];
     for (const f of frames) await writeFile(f, 'jpeg');
-    await studio.characters.setBinding(team.tenant, 'mascot', 'gemini', { kind: 'reference-images', frontal: frames[0]!, references: [frames[1]!], createdAt: 0 });
-    await studio.characters.setBinding(team.tenant, 'mascot', 'kling', { kind: 'element', id: '860012345', createdAt: 0 });
+    await internalsOf(studio).characters.setBinding(team.tenant, 'mascot', 'gemini', { kind: 'reference-images', frontal: frames[0]!, references: [frames[1]!], createdAt: 0 });
+    await internalsOf(studio).characters.setBinding(team.tenant, 'mascot', 'kling', { kind: 'element', id: '860012345', createdAt: 0 });
     assert.ok((await studio.filesInUse([team.tenant])).has(frames[1]!), 'a live binding keeps its frames from the sweep');
 
     await studio.deleteCharacter(team, 'mascot');
@@ -109,8 +110,8 @@ describe('media has an owner and an end', () => {
   it('--from_job obeys the source cap; under it, the clip is a link to the result, not a copy', async () => {
     const studio = t.bot.studio;
     const accepted = await studio.generate(team, input('a red fox runs through fresh snow'), { platform: 'test' });
-    await driveUntil(t.clock, async () => (await studio.jobs.get(accepted.job.id))?.state === 'delivered', { stepMs: 500, maxSteps: 400 });
-    const job = (await studio.jobs.get(accepted.job.id))!;
+    await driveUntil(t.clock, async () => (await internalsOf(studio).jobs.get(accepted.job.id))?.state === 'delivered', { stepMs: 500, maxSteps: 400 });
+    const job = (await internalsOf(studio).jobs.get(accepted.job.id))!;
     const fromJob = await studio.createCharacter(team, { name: 'fox', description: undefined, fromJob: job.id });
     assert.equal((await stat(fromJob.character.clipPath!)).ino, (await stat(job.resultPath!)).ino);
 
@@ -143,7 +144,7 @@ describe('media has an owner and an end', () => {
   it('--image must be an image, and a refused generation keeps none: /etc/passwd is refused and nothing is charged', async () => {
     const studio = t.bot.studio;
     const spentBefore = (await studio.budget(team)).userReservedMicros + (await studio.budget(team)).userSpentMicros;
-    const error = await studio.requestGenerationWithImage(team, input('a boat'), { platform: 'test' }, '/etc/passwd').catch((e: unknown) => e);
+    const error = await internalsOf(studio).accept(team, input('a boat'), { platform: 'test' }, '/etc/passwd').catch((e: unknown) => e);
     assert.ok(error instanceof UserFacingError && error.code === 'source_bad_type', String(error));
     assert.match(error.userMessage, /not a PNG, JPEG or WebP image/);
     const after = await studio.budget(team);
@@ -154,14 +155,14 @@ describe('media has an owner and an end', () => {
     await writeFile(png, PNG);
     const poor = actor('test:POOR', 'carol', true, 'Carol');
     await studio.setBudget(poor, { amountMicros: 1 });
-    const refused = await studio.requestGenerationWithImage(poor, input('a boat'), { platform: 'test' }, png).catch((e: unknown) => e);
+    const refused = await internalsOf(studio).accept(poor, input('a boat'), { platform: 'test' }, png).catch((e: unknown) => e);
     assert.ok(refused instanceof UserFacingError && refused.code === 'budget_exceeded', String(refused));
     assert.deepEqual((await files('images')).filter((f) => f.includes(teamFolderName(poor.tenant))), []);
     assert.equal(await exists(png), true, "the user's own file is never touched");
     await rm(png);
 
     // A Retry of a job whose image the sweep has since removed: a sentence, not a failure at the provider.
-    const gone = await studio.requestGeneration(team, { ...input('a boat'), imagePath: path.join(t.dataDir, 'images', teamFolderName(team.tenant), 'image-gone.png') }, { platform: 'test' }).catch((e: unknown) => e);
+    const gone = await internalsOf(studio).accept(team, { ...input('a boat'), imagePath: path.join(t.dataDir, 'images', teamFolderName(team.tenant), 'image-gone.png') }, { platform: 'test' }).catch((e: unknown) => e);
     assert.ok(gone instanceof UserFacingError && gone.code === 'image_gone', String(gone));
   });
 });

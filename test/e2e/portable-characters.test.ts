@@ -15,6 +15,7 @@ import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { driveUntil } from '../helpers/drive.js';
 import { finishJobs } from '../helpers/jobs.js';
 import { actor, freePort, startTestBot, type TestBot } from '../helpers/test-bot.js';
+import { internalsOf } from '../../src/core/studio-internals.js';
 
 const ACCESS = 'kling-ak-e2e';
 const SECRET = 'kling-sk-e2e-secret';
@@ -113,7 +114,7 @@ describe('portable characters on fal, Gemini and Kling', () => {
     assert.equal(firstJob.state, 'delivered', JSON.stringify(firstJob.error));
     assert.equal(firstJob.renderedPrompt, '<<<element_1>>> juggles');
     assert.equal(sim.stats.count('kling.element.create'), 1);
-    const character = await studio.characters.get(team.tenant, 'mascot');
+    const character = await internalsOf(studio).characters.get(team.tenant, 'mascot');
     const binding = character!.bindings.kling;
     assert.equal(binding?.kind, 'element');
 

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { finishJobs, generationInput } from '../helpers/jobs.js';
 import { actor, startTestBot, type TestBot } from '../helpers/test-bot.js';
+import { internalsOf } from '../../src/core/studio-internals.js';
 
 const bots: TestBot[] = [];
 async function bot(env: Record<string, string> = {}): Promise<TestBot> {
@@ -20,7 +21,7 @@ afterEach(async () => {
 });
 
 async function ledgerOf(t: TestBot, month: string) {
-  return (await t.bot.studio.ledger.summary('test:A', month)).total;
+  return (await internalsOf(t.bot.studio).ledger.summary('test:A', month)).total;
 }
 
 describe('provider faults: timeouts, resets and expired links', { timeout: 120_000 }, () => {
@@ -105,7 +106,7 @@ describe('provider faults: timeouts, resets and expired links', { timeout: 120_0
       assert.equal(j.state, 'failed');
       assert.match((t.surface.of(j.id, 'failed')[0] as { reason: string }).reason, /blocked/);
     }
-    const total = await t.bot.studio.ledger.summary('test:A', ja!.ledgerMonth);
+    const total = await internalsOf(t.bot.studio).ledger.summary('test:A', ja!.ledgerMonth);
     assert.equal(total.total.reservedMicros, 0);
     assert.equal(total.byBackend.openai?.spentMicros ?? 0, 0);
     assert.equal(total.byBackend.apiyi!.spentMicros, 120_000);

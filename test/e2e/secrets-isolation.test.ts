@@ -13,6 +13,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { FakeSlack } from '../fakes/slack/fake-slack.js';
 import { CHANNEL, startSlackBot, TENANT, waitReal, type SlackBot } from '../fakes/slack/harness.js';
+import { internalsOf } from '../../src/core/studio-internals.js';
 
 const SECRETS = {
   SLACK_SIGNING_SECRET: 'slack-signing-secret-for-tests', // the harness signs with this one
@@ -93,12 +94,12 @@ describe('secrets never reach logs or chat; other teams cannot touch a job', { t
     };
     const viewsBefore = other.callsTo('views.open').length;
     for (const action of ['sora_job_cancel', 'sora_job_retry', 'sora_job_remix']) await forged(action);
-    const after = await s.tb.bot.studio.jobs.get(victim.id);
+    const after = await internalsOf(s.tb.bot.studio).jobs.get(victim.id);
     assert.equal(after!.state, 'delivered');
     assert.equal(other.callsTo('views.open').length, viewsBefore, 'no remix dialog for a foreign job');
     const jobsOfVictimTeam = await s.jobs();
     assert.equal(jobsOfVictimTeam.filter((j) => j.input.remixOf === victim.id || (j.createdAt > victim.createdAt && j.input.prompt === victim.input.prompt && j.id !== victim.id)).length, 0, 'no retry or remix was started from the foreign job');
-    assert.deepEqual(await s.tb.bot.studio.jobs.recent('slack:T0EVIL'), []);
+    assert.deepEqual(await internalsOf(s.tb.bot.studio).jobs.recent('slack:T0EVIL'), []);
     for (const e of other.ephemerals.filter((x) => x.user === 'U0MALLORY')) assert.doesNotMatch(String(e.text), new RegExp(victim.input.prompt));
     assert.equal(TENANT, 'slack:T0TEAM');
   });

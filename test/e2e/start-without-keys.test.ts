@@ -17,6 +17,7 @@ import { silentLogger } from '../../src/log.js';
 import { SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
 import { driveUntil } from '../helpers/drive.js';
 import { actor, RecordingSurface } from '../helpers/test-bot.js';
+import { internalsOf } from '../../src/core/studio-internals.js';
 
 const LIVE = ['fal-kling-o3', 'fal-seedance2', 'fal-veo31', 'fal-wan27', 'gemini', 'kling', 'vidu'];
 
@@ -63,8 +64,8 @@ describe('start without provider keys', () => {
       const team = actor('console:local', 'me', true);
       await bot.studio.createCharacter(team, { name: 'mascot', description: 'a fox', clipPath: SAMPLE_CLIP_PATH });
       const accepted = await bot.studio.generate(team, { prompt: '@mascot waves', seconds: 5, orientation: 'landscape', resolution: '720p', audio: undefined, backend: 'kling', imagePath: undefined, remixOf: undefined }, { platform: 'test' });
-      await driveUntil(clock, async () => ['delivered', 'failed', 'cancelled'].includes((await bot.studio.jobs.get(accepted.job.id))!.state), { stepMs: 500, maxSteps: 2000 });
-      const job = (await bot.studio.jobs.get(accepted.job.id))!;
+      await driveUntil(clock, async () => ['delivered', 'failed', 'cancelled'].includes((await internalsOf(bot.studio).jobs.get(accepted.job.id))!.state), { stepMs: 500, maxSteps: 2000 });
+      const job = (await internalsOf(bot.studio).jobs.get(accepted.job.id))!;
       assert.equal(job.state, 'delivered', JSON.stringify(job.error));
       assert.equal(bot.simulator!.stats.count('kling.element.create'), 1);
     } finally {

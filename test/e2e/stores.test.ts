@@ -15,6 +15,7 @@ import { SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
 import { driveUntil } from '../helpers/drive.js';
 import { POSTGRES_URL, REDIS_URL, serviceAvailable } from '../helpers/services.js';
 import { actor, startTestBot, type TestBot } from '../helpers/test-bot.js';
+import { internalsOf } from '../../src/core/studio-internals.js';
 
 const POSTGRES_ADMIN_URL = POSTGRES_URL;
 const REDIS_BASE = REDIS_URL;
@@ -67,14 +68,14 @@ async function roundTrip(storeUrl: string): Promise<void> {
       imagePath: undefined,
       remixOf: undefined,
     }, { platform: 'test' });
-    await driveUntil(t.clock, async () => (await t.bot.studio.jobs.get(accepted.job.id))?.state === 'delivered', { stepMs: 500, maxSteps: 400 });
+    await driveUntil(t.clock, async () => (await internalsOf(t.bot.studio).jobs.get(accepted.job.id))?.state === 'delivered', { stepMs: 500, maxSteps: 400 });
     t = await t.restart();
     const job = await t.bot.studio.job(alice, accepted.job.id);
     assert.equal(job.state, 'delivered');
     assert.equal(job.priceMicros, 400_000);
     const view = await t.bot.studio.showCharacter(alice, 'mascot');
     assert.equal(view.readiness.find((r) => r.backend === 'openai')?.state, 'ready');
-    const summary = await t.bot.studio.ledger.summary('team:stores', job.ledgerMonth);
+    const summary = await internalsOf(t.bot.studio).ledger.summary('team:stores', job.ledgerMonth);
     assert.equal(summary.total.spentMicros, 400_000);
     assert.equal(summary.total.reservedMicros, 0);
     assert.equal(t.surface.of(job.id, 'finished').length, 0, 'the restarted bot does not deliver again');

@@ -15,6 +15,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import { driveUntil } from '../helpers/drive.js';
 import { actor, startTestBot, type TestBot } from '../helpers/test-bot.js';
 import { frameSizes, pictureMd5, probeDuration } from '../helpers/video-probe.js';
+import { internalsOf } from '../../src/core/studio-internals.js';
 
 const bots: TestBot[] = [];
 /** A bot whose simulator renders a real clip of each asked length (ffmpeg), so lengths add up for real. */
@@ -31,7 +32,7 @@ afterEach(async () => {
 
 const alice = actor('test:A', 'alice', true);
 const board = (t: TestBot, id: string) => t.bot.studio.boards.boardStore.get(id) as Promise<BoardRecord>;
-const shots = async (t: TestBot, b: BoardRecord) => (await Promise.all(b.shots.map((id) => t.bot.studio.jobs.get(id)))) as JobRecord[];
+const shots = async (t: TestBot, b: BoardRecord) => (await Promise.all(b.shots.map((id) => internalsOf(t.bot.studio).jobs.get(id)))) as JobRecord[];
 
 async function until(t: TestBot, boardId: string, states: BoardRecord['state'][]): Promise<BoardRecord> {
   await driveUntil(t.clock, async () => states.includes((await board(t, boardId)).state), { stepMs: 500, maxSteps: 2000 });
@@ -58,13 +59,13 @@ describe('storyboards end to end', () => {
     assert.equal(accepted.estimateMicros, sum);
     assert.equal(new Set(accepted.shots.map((j) => j.backend)).size, 1, 'one backend for the whole board');
     const month = accepted.shots[0]!.ledgerMonth;
-    let summary = await t.bot.studio.ledger.summary('test:A', month);
+    let summary = await internalsOf(t.bot.studio).ledger.summary('test:A', month);
     assert.equal(summary.total.reservedMicros, sum, 'the whole sum is held before anything runs');
 
     await t.bot.studio.boards.start(accepted.board.id);
     const done = await until(t, accepted.board.id, ['delivered', 'failed']);
     assert.equal(done.state, 'delivered');
-    summary = await t.bot.studio.ledger.summary('test:A', month);
+    summary = await internalsOf(t.bot.studio).ledger.summary('test:A', month);
     assert.equal(summary.total.spentMicros, sum, 'settled: exactly the sum');
     assert.equal(summary.total.reservedMicros, 0);
     assert.equal(t.surface.ofBoard(done.id, 'finished').length, 1, 'one joined video posted');
@@ -94,18 +95,18 @@ describe('storyboards end to end', () => {
     assert.equal(stuck.retries[1], 1, 'retried once automatically');
     const made = (await shots(t, stuck)).filter((j) => j.state === 'delivered');
     const month = made[0]!.ledgerMonth;
-    let summary = await t.bot.studio.ledger.summary('test:A', month);
+    let summary = await internalsOf(t.bot.studio).ledger.summary('test:A', month);
     assert.equal(summary.total.spentMicros, made.reduce((s, j) => s + j.priceMicros!, 0), 'only delivered shots are charged');
     assert.equal(summary.total.reservedMicros, 0, 'the failed shot was released');
 
     t.sim.faults.clear();
     await t.bot.studio.boards.retry(alice, stuck.id, 2);
-    summary = await t.bot.studio.ledger.summary('test:A', month);
+    summary = await internalsOf(t.bot.studio).ledger.summary('test:A', month);
     assert.ok(summary.total.reservedMicros > 0, 'the retry reserved again');
     const done = await until(t, stuck.id, ['delivered', 'failed']);
     assert.equal(done.state, 'delivered');
     const all = await shots(t, done);
-    summary = await t.bot.studio.ledger.summary('test:A', month);
+    summary = await internalsOf(t.bot.studio).ledger.summary('test:A', month);
     assert.equal(summary.total.spentMicros, all.reduce((s, j) => s + j.priceMicros!, 0));
     assert.equal(summary.total.reservedMicros, 0);
   });
@@ -136,8 +137,8 @@ describe('storyboards end to end', () => {
     const t = await bot();
     await withMascot(t);
     const first = await t.bot.studio.generate(alice, { prompt: '@mascot waves', seconds: 4, orientation: 'landscape', resolution: '720p', audio: undefined, backend: undefined, imagePath: undefined, remixOf: undefined }, { platform: 'test', thread: 'T1' });
-    await driveUntil(t.clock, async () => (await t.bot.studio.jobs.get(first.job.id))?.state === 'delivered', { stepMs: 500, maxSteps: 2000 });
-    const original = (await t.bot.studio.jobs.get(first.job.id))!;
+    await driveUntil(t.clock, async () => (await internalsOf(t.bot.studio).jobs.get(first.job.id))?.state === 'delivered', { stepMs: 500, maxSteps: 2000 });
+    const original = (await internalsOf(t.bot.studio).jobs.get(first.job.id))!;
     const accepted = await t.bot.studio.boards.extend(alice, original.id, { prompt: 'then it jumps', seconds: 8 });
     assert.equal(accepted.board.surface.thread, 'T1', 'posted in the original thread');
     assert.match(accepted.shots[0]!.input.prompt, /@mascot/, 'with the same characters');
@@ -163,7 +164,7 @@ describe('storyboards end to end', () => {
     await assert.rejects(boards.request(alice, request(['@mascot a', '@nobody b']), { platform: 'test' }), /nobody/);
     await t.bot.studio.setBudget(alice, { amountMicros: 1_000_000 });
     await assert.rejects(boards.request(alice, request(['@mascot a', '@mascot b', '@mascot c']), { platform: 'test' }), /These 3 shots are estimated at \$1\.20 together, but .* \$1\.00 left/);
-    const summary = await t.bot.studio.ledger.summary('test:A', new Date(t.clock.now()).toISOString().slice(0, 7));
+    const summary = await internalsOf(t.bot.studio).ledger.summary('test:A', new Date(t.clock.now()).toISOString().slice(0, 7));
     assert.equal(summary.total.reservedMicros, 0);
   });
 });

@@ -12,6 +12,7 @@ import { SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
 import { driveUntil } from '../helpers/drive.js';
 import { finishJobs } from '../helpers/jobs.js';
 import { actor, startTestBot, type TestBot } from '../helpers/test-bot.js';
+import { internalsOf } from '../../src/core/studio-internals.js';
 
 const input = (prompt: string, extra: Partial<GenerationInput> = {}): GenerationInput => ({
   prompt,
@@ -60,7 +61,7 @@ describe('generation end to end', () => {
     const progress = t.surface.of(job!.id, 'progress') as { progress: number }[];
     assert.ok(progress.some((p) => p.progress > 0 && p.progress < 100), 'intermediate progress was shown');
     assert.equal(t.surface.of(job!.id, 'finished').length, 1);
-    const summary = await t.bot.studio.ledger.summary('test:A', job!.ledgerMonth);
+    const summary = await internalsOf(t.bot.studio).ledger.summary('test:A', job!.ledgerMonth);
     assert.equal(summary.total.spentMicros, 1_200_000);
     assert.equal(summary.total.reservedMicros, 0);
     assert.equal(summary.byUser.alice!.jobs, 1);
@@ -107,7 +108,7 @@ describe('generation end to end', () => {
     assert.ok(refused.every((r) => r.reason instanceof UserFacingError && /left of the team's \$4\.00 monthly cap\. Nothing was spent/.test(r.reason.userMessage)));
     const ids = accepted.map((o) => (o as PromiseFulfilledResult<{ job: JobRecord }>).value.job.id);
     const jobs = await finishJobs(t, ids);
-    const summary = await t.bot.studio.ledger.summary('test:A', jobs[0]!.ledgerMonth);
+    const summary = await internalsOf(t.bot.studio).ledger.summary('test:A', jobs[0]!.ledgerMonth);
     assert.equal(summary.total.spentMicros, jobs.reduce((sum, j) => sum + (j.priceMicros ?? 0), 0));
     assert.equal(summary.total.spentMicros, 4_000_000);
     assert.equal(summary.total.reservedMicros, 0);
@@ -116,21 +117,21 @@ describe('generation end to end', () => {
   it('resumes after a restart mid-job: delivers exactly once, submits once, charges once', async () => {
     const first = await startTestBot();
     const accepted = await first.bot.studio.generate(actor('test:A', 'alice'), input('a lighthouse at dusk', { seconds: 8, backend: 'openai' }), { platform: 'test' });
-    await driveUntil(first.clock, async () => (await first.bot.studio.jobs.get(accepted.job.id))?.state === 'running', { stepMs: 500 });
+    await driveUntil(first.clock, async () => (await internalsOf(first.bot.studio).jobs.get(accepted.job.id))?.state === 'running', { stepMs: 500 });
     const second = await first.restart();
     bots.push(second);
     const [job] = await finishJobs(second, [accepted.job.id]);
     assert.equal(job!.state, 'delivered');
     assert.equal(first.surface.of(job!.id, 'finished').length + second.surface.of(job!.id, 'finished').length, 1);
     assert.equal(second.sim.stats.jobsCreated, 1);
-    const summary = await second.bot.studio.ledger.summary('test:A', job!.ledgerMonth);
+    const summary = await internalsOf(second.bot.studio).ledger.summary('test:A', job!.ledgerMonth);
     assert.equal(summary.total.spentMicros, 800_000);
     assert.equal(summary.total.jobs, 1);
   });
 
   it('resubmits a job that crashed mid-submission with the same idempotency key, creating no second provider job', async () => {
     const first = await startTestBot();
-    const accepted = await first.bot.studio.requestGeneration(actor('test:A', 'alice'), input('a kite', { backend: 'openai' }), { platform: 'test' });
+    const accepted = await internalsOf(first.bot.studio).accept(actor('test:A', 'alice'), input('a kite', { backend: 'openai' }), { platform: 'test' });
     // Simulate a crash after the provider accepted the job but before its id was stored.
     const key = `${accepted.job.submissionKey}-openai`;
     const response = await fetch(`${first.sim.openaiBaseUrl}/videos`, {
@@ -139,7 +140,7 @@ describe('generation end to end', () => {
       body: JSON.stringify({ prompt: 'a kite', seconds: '4', size: '1280x720' }),
     });
     assert.equal(response.status, 200);
-    await first.bot.studio.jobs.save({ ...accepted.job, state: 'submitting', started: true });
+    await internalsOf(first.bot.studio).jobs.save({ ...accepted.job, state: 'submitting', started: true });
     const second = await first.restart();
     bots.push(second);
     const [job] = await finishJobs(second, [accepted.job.id]);
@@ -167,7 +168,7 @@ describe('provider failures end in a clear message and release the reservation',
       assert.equal(failed.length, 1);
       assert.match(failed[0]!.reason, c.expect);
       assert.doesNotMatch(failed[0]!.reason, /sk-|Bearer|stack|at \w+ \(/);
-      const summary = await t.bot.studio.ledger.summary('test:A', job!.ledgerMonth);
+      const summary = await internalsOf(t.bot.studio).ledger.summary('test:A', job!.ledgerMonth);
       assert.equal(summary.total.reservedMicros, 0, 'no leaked reservation');
       assert.equal(summary.total.spentMicros, 0, 'OpenAI-shaped failures are not charged');
     });
@@ -185,7 +186,7 @@ describe('provider failures end in a clear message and release the reservation',
     assert.deepEqual(job!.triedBackends, ['openai']);
     assert.match(job!.routeReason, /OpenAI.*failed \(transient\), so the next backend ran/);
     // The ledger follows the backend that ran: the per-video price, not the estimate on openai.
-    const summary = await t.bot.studio.ledger.summary('test:A', job!.ledgerMonth);
+    const summary = await internalsOf(t.bot.studio).ledger.summary('test:A', job!.ledgerMonth);
     assert.equal(summary.byBackend.apiyi!.spentMicros, 120_000);
     // Two more failures open the circuit: the next job is routed past openai up front.
     for (let i = 0; i < 2; i++) {
@@ -212,7 +213,7 @@ describe('provider failures end in a clear message and release the reservation',
     const accepted = await t.bot.studio.generate(actor('test:A', 'alice'), input('something', { backend: 'apiyi', seconds: 10 }), { platform: 'test' });
     const [job] = await finishJobs(t, [accepted.job.id]);
     assert.equal(job!.state, 'failed');
-    const summary = await t.bot.studio.ledger.summary('test:A', job!.ledgerMonth);
+    const summary = await internalsOf(t.bot.studio).ledger.summary('test:A', job!.ledgerMonth);
     assert.equal(summary.total.spentMicros, 120_000);
     assert.equal(summary.total.reservedMicros, 0);
   });
@@ -221,7 +222,7 @@ describe('provider failures end in a clear message and release the reservation',
     const t = await bot();
     const alice = actor('test:A', 'alice');
     const accepted = await t.bot.studio.generate(alice, input('a slow sunrise', { backend: 'openai', seconds: 12 }), { platform: 'test' });
-    await driveUntil(t.clock, async () => (await t.bot.studio.jobs.get(accepted.job.id))?.state === 'running', { stepMs: 500 });
+    await driveUntil(t.clock, async () => (await internalsOf(t.bot.studio).jobs.get(accepted.job.id))?.state === 'running', { stepMs: 500 });
     await assert.rejects(t.bot.studio.cancel(actor('test:A', 'bob'), accepted.job.id), /Only alice or an admin can cancel/);
     const cancelled = await t.bot.studio.cancel(alice, accepted.job.id);
     assert.equal(cancelled.state, 'cancelled');
@@ -231,8 +232,8 @@ describe('provider failures end in a clear message and release the reservation',
     await driveUntil(t.clock, () => t.sim.jobs.get(providerJob.id)?.status === 'completed', { stepMs: 500 });
     assert.equal(t.sim.stats.count('openai.delete'), 0);
     assert.equal(t.sim.stats.count('openai.content'), 0);
-    assert.equal((await t.bot.studio.jobs.get(accepted.job.id))!.state, 'cancelled');
-    const summary = await t.bot.studio.ledger.summary('test:A', cancelled.ledgerMonth);
+    assert.equal((await internalsOf(t.bot.studio).jobs.get(accepted.job.id))!.state, 'cancelled');
+    const summary = await internalsOf(t.bot.studio).ledger.summary('test:A', cancelled.ledgerMonth);
     assert.equal(summary.total.reservedMicros, 0);
     assert.equal(summary.total.spentMicros, 0);
     assert.equal(t.surface.of(accepted.job.id, 'cancelled').length, 1);
@@ -255,7 +256,7 @@ describe('tenant isolation', () => {
     assert.deepEqual(await t.bot.studio.listCharacters(b), []);
     await assert.rejects(t.bot.studio.job(b, accepted.job.id), /no job/);
     await assert.rejects(t.bot.studio.cancel(b, accepted.job.id), /no job/);
-    await assert.rejects(t.bot.studio.remix(b, accepted.job.id, 'again', { platform: 'test' }), /no job/);
+    await assert.rejects(t.bot.studio.launch(b, { surface: { platform: 'test' }, remixOf: accepted.job.id, prompt: 'again' }, async () => ({})), /no job/);
     await assert.rejects(t.bot.studio.createCharacter(b, { name: 'stolen', description: '', fromJob: accepted.job.id }), /no job/);
     assert.deepEqual(await t.bot.studio.recentJobs(b), []);
     const cost = await t.bot.studio.costReport(b, { period: 'this-month' });

@@ -13,6 +13,7 @@ import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { driveUntil } from '../helpers/drive.js';
 import { finishJobs } from '../helpers/jobs.js';
 import { actor, freePort, startTestBot, type TestBot } from '../helpers/test-bot.js';
+import { internalsOf } from '../../src/core/studio-internals.js';
 
 const VIDU_KEY = 'vda_e2e_key_0001';
 
@@ -65,7 +66,7 @@ describe('a Vidu character end to end', () => {
     const images = (created.json as { images: string[] }).images;
     assert.ok(images.length >= 1 && images.length <= 3);
     assert.match(images[0]!, /^data:image\/(jpeg|png);base64,/);
-    const binding = (await studio.characters.get(team.tenant, 'mascot'))!.bindings.vidu;
+    const binding = (await internalsOf(studio).characters.get(team.tenant, 'mascot'))!.bindings.vidu;
     assert.equal(binding?.kind, 'element');
     const subjectId = (binding as { id: string }).id;
 

@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import type { Surface } from '../../src/core/ports.js';
 import type { GenerationInput } from '../../src/core/types.js';
 import { createLogger } from '../../src/log.js';
+import { internalsOf } from '../../src/core/studio-internals.js';
 
 export type ClusterCommand =
   | { type: 'accept'; requests: Array<{ userId: string; input: GenerationInput }> }
@@ -42,7 +43,7 @@ const bot = await startBot(config, { logger, surfaces: [surface] });
 process.on('message', (command: ClusterCommand) => {
   void (async () => {
     if (command.type === 'accept') {
-      const outcomes = await Promise.allSettled(command.requests.map((r) => bot.studio.requestGeneration(actorOf(r.userId), r.input, { platform: 'test' })));
+      const outcomes = await Promise.allSettled(command.requests.map((r) => internalsOf(bot.studio).accept(actorOf(r.userId), r.input, { platform: 'test' })));
       send({
         type: 'accepted',
         jobIds: outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value.job.id] : [])),

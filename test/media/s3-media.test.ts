@@ -24,6 +24,7 @@ import { SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
 import { driveUntil } from '../helpers/drive.js';
 import { startTestS3, type TestS3 } from '../helpers/s3-server.js';
 import { actor, startTestBot } from '../helpers/test-bot.js';
+import { internalsOf } from '../../src/core/studio-internals.js';
 
 const MB = 1024 * 1024;
 const TENANT = 'test:S3TEAM';
@@ -134,7 +135,7 @@ describe('media on S3-compatible storage', () => {
       const team = actor(TENANT, 'alice', false, 'Alice');
       const input: GenerationInput = { prompt: 'a red fox in fresh snow', seconds: 4, orientation: 'landscape', resolution: '720p', audio: undefined, backend: 'openai', imagePath: undefined, remixOf: undefined };
       const accepted = await t.bot.studio.generate(team, input, { platform: 'test' });
-      await driveUntil(t.clock, async () => (await t.bot.studio.jobs.get(accepted.job.id))?.state === 'delivered', { stepMs: 500, maxSteps: 400 });
+      await driveUntil(t.clock, async () => (await internalsOf(t.bot.studio).jobs.get(accepted.job.id))?.state === 'delivered', { stepMs: 500, maxSteps: 400 });
       assert.deepEqual(await keys('bot/videos/'), [`bot/videos/${accepted.job.id}.mp4`]);
       await t.bot.studio.createCharacter(team, { name: 'fox', description: undefined, fromJob: accepted.job.id });
       assert.equal((await keys(`bot/characters/${teamFolderName(TENANT)}/`)).length, 1);

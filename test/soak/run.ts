@@ -10,6 +10,7 @@ import type { FaultSpec } from '../../src/simulator/faults.js';
 import { driveUntil } from '../helpers/drive.js';
 import { generationInput } from '../helpers/jobs.js';
 import { actor, startTestBot, type TestBot } from '../helpers/test-bot.js';
+import { internalsOf } from '../../src/core/studio-internals.js';
 
 const seconds = Math.min(600, Number(process.env.SOAK_SECONDS ?? 150));
 let seed = Number(process.env.SOAK_SEED ?? Date.now() % 1_000_000);
@@ -70,10 +71,10 @@ async function main(): Promise<void> {
   }
   // Let everything finish: faults off, time moves on.
   t.sim.faults.clear();
-  const terminal = async () => (await Promise.all([...jobIds.keys()].map((id) => t.bot.studio.jobs.get(id)))).every((j) => j && ['delivered', 'failed', 'cancelled'].includes(j.state));
+  const terminal = async () => (await Promise.all([...jobIds.keys()].map((id) => internalsOf(t.bot.studio).jobs.get(id)))).every((j) => j && ['delivered', 'failed', 'cancelled'].includes(j.state));
   await driveUntil(t.clock, terminal, { stepMs: 1000, maxSteps: 20_000 }).catch(() => undefined);
 
-  const jobs = await Promise.all([...jobIds.keys()].map((id) => t.bot.studio.jobs.get(id)));
+  const jobs = await Promise.all([...jobIds.keys()].map((id) => internalsOf(t.bot.studio).jobs.get(id)));
   const lost = jobs.filter((j) => !j || !['delivered', 'failed', 'cancelled'].includes(j.state)).length;
   let doubleCharges = 0;
   let overspend = 0;
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
   const months = new Set(jobs.map((j) => j?.ledgerMonth).filter(Boolean) as string[]);
   for (const { tenant, capMicros } of TENANTS) {
     for (const month of months) {
-      const s = await t.bot.studio.ledger.summary(tenant, month);
+      const s = await internalsOf(t.bot.studio).ledger.summary(tenant, month);
       const mine = jobs.filter((j) => j && j.tenant === tenant && j.ledgerMonth === month);
       const charged = mine.filter((j) => j!.state === 'delivered' || (j!.state === 'failed' && j!.error?.code === 'moderation' && j!.backend === 'apiyi'));
       if (s.total.jobs > charged.length) doubleCharges += s.total.jobs - charged.length;

@@ -19,7 +19,7 @@ import { formatUsd } from '../../core/money.js';
 import type { Surface } from '../../core/ports.js';
 import { deniedText, describeDelivered, describeReply, elapsedProgress, plainText, progressBar } from '../../core/present.js';
 import type { Reply } from '../../core/replies.js';
-import type { Studio } from '../../core/studio.js';
+import type { OpenSurface, Studio } from '../../core/studio.js';
 import type { Actor, JobEvent, JobRecord } from '../../core/types.js';
 import { consoleBoardView } from './console-board.js';
 import { pipedScreen, terminalScreen, type ConsoleScreen } from './console-screen.js';
@@ -138,6 +138,11 @@ export function createConsoleAdapter(config: ConsoleAdapterConfig): ConsoleAdapt
     }
     return file;
   };
+  // A job's place on the console is the lines that follow its acceptance.
+  const openSurface: OpenSurface = async (accepted) => {
+    print(describeReply({ kind: 'accepted', accepted }, plainText));
+    return {};
+  };
   // The console knows its members by name: `--user @alice` is alice, and `@you`/`@me` is the console's user.
   const resolveMemberName = (name: string) => (['you', 'me'].includes(name.toLowerCase()) ? config.userName : name);
 
@@ -147,10 +152,10 @@ export function createConsoleAdapter(config: ConsoleAdapterConfig): ConsoleAdapt
     try {
       const parsed = parseTextCommand(trimmed);
       if (parsed.kind === 'help') return print(parsed.text);
-      const reply = await runCommand(parsed.command, { studio, actor, surface: { platform: 'console' }, resolveAttachment, resolveMemberName });
-      print(describeReply(reply, plainText));
+      const reply = await runCommand(parsed.command, { studio, actor, surface: { platform: 'console' }, openSurface, resolveAttachment, resolveMemberName });
+      // A launched job's acceptance was printed as its surface opened, before it ran.
+      if (reply.kind !== 'accepted') print(describeReply(reply, plainText));
       if (reply.kind === 'cost') print(await saveReportFiles(config.reportsDir, reply));
-      if (reply.kind === 'accepted') await studio.startJob(reply.accepted.job.id);
       if (reply.kind === 'board-accepted') await studio.boards.start(reply.accepted.board.id);
     } catch (error) {
       if (error instanceof CommandInputError) print(`${error.userMessage}${error.usage ? `\nUsage:\n${error.usage}` : ''}`);
@@ -183,7 +188,7 @@ export function createConsoleAdapter(config: ConsoleAdapterConfig): ConsoleAdapt
     lines.once('close', () => {
       void chain.then(async () => {
         if (interactive) output.write('\nWaiting for running videos to finish; Ctrl+C stops now (they resume on the next start).\n');
-        await studio.runner.idle();
+        await studio.idle();
         resolveFinished();
       });
     });

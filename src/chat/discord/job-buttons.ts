@@ -58,7 +58,7 @@ export async function handleJobButton(deps: DiscordDeps, interaction: ButtonInte
         const job = await studio.job(actor, parsed.jobId);
         return launchJob(deps, interaction, {
           threadId: threadToJoin(job, interaction),
-          request: (surface) => studio.requestGeneration(actor, { ...job.input, remixOf: undefined }, surface),
+          launch: (surface, openSurface) => studio.launch(actor, { surface, input: { ...job.input, remixOf: undefined } }, openSurface),
         });
       }
     }
@@ -78,7 +78,7 @@ export async function handleRemixModal(deps: DiscordDeps, interaction: ModalSubm
     const original = await studio.job(actor, parsed.jobId);
     return launchJob(deps, interaction, {
       threadId: threadToJoin(original, interaction),
-      request: (surface) => studio.remix(actor, parsed.jobId, String(command.options.prompt), surface),
+      launch: (surface, openSurface) => studio.launch(actor, { surface, remixOf: parsed.jobId, prompt: String(command.options.prompt) }, openSurface),
     });
   } catch (error) {
     await answerEphemeral(interaction, sentenceFor(error, logger, { modal: interaction.customId }), logger);

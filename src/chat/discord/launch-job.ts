@@ -1,17 +1,18 @@
 /**
  * Starting a job from an interaction (slash command, Retry button, Remix
- * modal) in the order Discord needs:
+ * modal) in the order Discord needs; the Studio's `launch` owns the order of
+ * reserve → open → start and undoes the reservation when opening fails:
  *  1. local checks (permissions, options, budget) decide whether the answer is
  *     a public reply or an ephemeral refusal, before anything is sent;
  *  2. the acknowledgement (defer) goes out with no other REST call before it;
- *  3. the reply, the thread and the status message are posted, their ids go
- *     into the job's SurfaceRef, and only then does the job run.
+ *  3. the reply, the thread and the status message are posted (`openThread`),
+ *     their ids go into the job's SurfaceRef, and only then does the job run.
  */
 import { MessageFlags, Routes, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction, type ModalSubmitInteraction } from 'discord.js';
 import { z } from 'zod';
 import { UserFacingError } from '../../core/errors.js';
 import { describeAccepted, discordMarkdown } from '../../core/present.js';
-import type { Accepted } from '../../core/studio.js';
+import type { Accepted, OpenSurface } from '../../core/studio.js';
 import type { JobRecord, SurfaceRef } from '../../core/types.js';
 import { answerEphemeral, sentenceFor, type DiscordDeps } from './interaction-context.js';
 import { JOB_IN_CHANNEL, JOB_IN_THREAD, missingPermissionSentence, missingPermissions } from './permissions.js';
@@ -27,7 +28,8 @@ export interface LaunchOptions {
   threadId?: string;
   /** The request does slow work (downloading an attached image): defer first, ephemerally. */
   slow?: boolean;
-  request: (surface: SurfaceRef) => Promise<Accepted>;
+  /** Launches the job through the Studio (a command's run, a retry, a remix) with this surface and opener. */
+  launch: (surface: SurfaceRef, openSurface: OpenSurface) => Promise<unknown>;
 }
 
 /**
@@ -45,7 +47,7 @@ export function threadToJoin(original: JobRecord, interaction: Interaction): str
 }
 
 export async function launchJob(deps: DiscordDeps, interaction: JobInteraction, options: LaunchOptions): Promise<void> {
-  const { logger, studio, rest } = deps;
+  const { logger } = deps;
   const inThread = options.threadId !== undefined || (interaction.channel?.isThread() ?? false);
   const threadId = options.threadId ?? (inThread ? interaction.channelId! : undefined);
   const missing = missingPermissions(interaction.appPermissions, inThread ? JOB_IN_THREAD : JOB_IN_CHANNEL);
@@ -64,20 +66,25 @@ export async function launchJob(deps: DiscordDeps, interaction: JobInteraction, 
   } as DiscordRef;
 
   if (options.slow) await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-  let accepted: Accepted;
   try {
-    accepted = await options.request(ref as SurfaceRef);
+    await options.launch(ref as SurfaceRef, (accepted) => openThread(deps, interaction, ref, options.slow === true, accepted));
   } catch (error) {
-    return answerEphemeral(interaction, sentenceFor(error, logger, { interaction: interaction.id }), logger);
+    await answerEphemeral(interaction, sentenceFor(error, logger, { interaction: interaction.id }), logger);
   }
-  const job = accepted.job;
+}
+
+/** The public acknowledgement, the job's thread and its status message; their ids, for the job's SurfaceRef. */
+async function openThread(deps: DiscordDeps, interaction: JobInteraction, ref: DiscordRef, slow: boolean, accepted: Accepted): Promise<Partial<SurfaceRef>> {
+  const { logger, studio, rest } = deps;
+  const { job } = accepted;
+  const threadId = ref.threadId;
   try {
     // The public defer on its own; what follows waits its turn behind other interactions' defers (after-ack.ts).
-    if (!options.slow) await interaction.deferReply();
-    await deps.afterAck.run(async () => {
+    if (!slow) await interaction.deferReply();
+    return await deps.afterAck.run(async () => {
       const summary = clip(`<@${interaction.user.id}> ${describeAccepted({ kind: 'accepted', accepted }, discordMarkdown)}`);
       let anchorId: string;
-      if (options.slow) {
+      if (slow) {
         // The ephemeral defer cannot become public: confirm privately and post the public message with the bot token.
         await interaction.editReply({ content: `Job \`${job.id}\` accepted; follow it in the thread.` });
         anchorId = idSchema.parse(
@@ -102,18 +109,15 @@ export async function launchJob(deps: DiscordDeps, interaction: JobInteraction, 
           },
         }),
       );
-      await studio.startJob(job.id, { threadId: thread, statusMessageId: status.id, replyMessageId: anchorId });
+      return { threadId: thread, statusMessageId: status.id, replyMessageId: anchorId };
     });
   } catch (error) {
-    // Budget is reserved but the job has nowhere to show itself: cancel it so nothing is charged.
-    logger.error({ err: error, job: job.id }, 'could not open the thread for a job; cancelling it');
-    await studio.runner.cancel(job.id, 'the bot').catch(() => undefined);
-    await answerEphemeral(
-      interaction,
-      error instanceof UserFacingError
-        ? error.userMessage
-        : `I couldn't open a thread for job \`${job.id}\`, so it was cancelled and nothing was charged. Check the bot's permissions in this channel and try again.`,
-      logger,
+    // The Studio cancels the job and releases its budget; the person learns why in a sentence.
+    if (error instanceof UserFacingError) throw error;
+    logger.error({ err: error, job: job.id }, 'could not open the thread for a job; it is cancelled');
+    throw new UserFacingError(
+      'no_thread',
+      `I couldn't open a thread for job \`${job.id}\`, so it was cancelled and nothing was charged. Check the bot's permissions in this channel and try again.`,
     );
   }
 }

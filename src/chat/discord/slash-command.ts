@@ -74,10 +74,6 @@ async function launchFromCommand(
     threadId,
     // An attached image must be downloaded first, which may take longer than Discord's 3 seconds.
     slow: command.options.image !== undefined,
-    request: async (surface) => {
-      const reply = await runCommand(command, ctx(surface));
-      if (reply.kind !== 'accepted') throw new Error(`unexpected reply ${reply.kind}`);
-      return reply.accepted;
-    },
+    launch: (surface, openSurface) => runCommand(command, { ...ctx(surface), openSurface }),
   });
 }

@@ -7,8 +7,7 @@ import type { webApi } from '@slack/bolt';
 import { z } from 'zod';
 import { CommandInputError } from '../../command-line/options.js';
 import { UserFacingError } from '../../core/errors.js';
-import type { Accepted, Studio } from '../../core/studio.js';
-import type { Actor } from '../../core/types.js';
+import type { OpenSurface, Studio } from '../../core/studio.js';
 import type { Logger } from '../../log.js';
 import type { AfterAckGate } from '../after-ack.js';
 import { parentMessageForAccepted, statusMessage, statusView } from './blocks.js';
@@ -35,30 +34,32 @@ export interface SlackRuntime {
 const postedSchema = z.object({ ts: z.string().min(1) });
 
 /**
- * Posts the parent message and the status message in its thread, then lets
- * the job run. Slash commands cannot be used inside threads, so the bot opens
- * the thread itself. Returns an error sentence when Slack refused the post;
- * the job is then cancelled so its reserved budget goes back at once.
+ * A job's place on Slack (the Studio's `launch` calls this between reserving
+ * and starting): the parent message and the status message in its thread.
+ * Slash commands cannot be used inside threads, so the bot opens the thread
+ * itself. When Slack refuses the post this throws the sentence to show, and
+ * the Studio cancels the job so its reserved budget goes back at once.
  */
-export async function openJobThread(rt: SlackRuntime, actor: Actor, accepted: Accepted, channel: string): Promise<string | undefined> {
-  const job = accepted.job;
-  let parentTs: string;
-  let statusTs: string;
-  try {
-    // Both carry the job id, so a process killed before `startJob` records them finds them again (job-messages.ts).
-    parentTs = postedSchema.parse(await rt.client.chat.postMessage({ channel, ...parentMessageForAccepted(accepted), metadata: jobMetadata(PARENT_EVENT, job.id) })).ts;
-    const status = statusMessage(job, statusView(job, undefined, accepted.backendName));
-    statusTs = postedSchema.parse(await rt.client.chat.postMessage({ channel, thread_ts: parentTs, ...status, metadata: jobMetadata(STATUS_EVENT, job.id) })).ts;
-  } catch (error) {
-    rt.logger.warn({ err: error, job: job.id, channel }, 'could not open the slack thread for a job');
-    await rt.studio.cancel(actor, job.id).catch((e: unknown) => rt.logger.warn({ err: e, job: job.id }, 'could not cancel an unposted job'));
-    const code = slackErrorCode(error);
-    return code === 'not_in_channel' || code === 'channel_not_found' || code === 'is_archived'
-      ? "I can't post in this conversation, so the video was not started and nothing was spent. Add me to the channel (/invite) or use a channel I'm in."
-      : 'Slack did not accept my message, so the video was not started and nothing was spent. Try again in a moment.';
-  }
-  await rt.studio.startJob(job.id, { parentTs, statusTs });
-  return undefined;
+export function jobThreadOpener(rt: SlackRuntime, channel: string): OpenSurface {
+  return async (accepted) => {
+    const job = accepted.job;
+    try {
+      // Both carry the job id, so a process killed before the job starts finds them again (job-messages.ts).
+      const parentTs = postedSchema.parse(await rt.client.chat.postMessage({ channel, ...parentMessageForAccepted(accepted), metadata: jobMetadata(PARENT_EVENT, job.id) })).ts;
+      const status = statusMessage(job, statusView(job, undefined, accepted.backendName));
+      const statusTs = postedSchema.parse(await rt.client.chat.postMessage({ channel, thread_ts: parentTs, ...status, metadata: jobMetadata(STATUS_EVENT, job.id) })).ts;
+      return { parentTs, statusTs };
+    } catch (error) {
+      rt.logger.warn({ err: error, job: job.id, channel }, 'could not open the slack thread for a job');
+      const code = slackErrorCode(error);
+      throw new UserFacingError(
+        'no_thread',
+        code === 'not_in_channel' || code === 'channel_not_found' || code === 'is_archived'
+          ? "I can't post in this conversation, so the video was not started and nothing was spent. Add me to the channel (/invite) or use a channel I'm in."
+          : 'Slack did not accept my message, so the video was not started and nothing was spent. Try again in a moment.',
+      );
+    }
+  };
 }
 
 /** The sentence a person sees for an error; internals go to the log only. */

@@ -11,6 +11,7 @@ import type { Simulator } from '../../../src/simulator/server.js';
 import { driveUntil, realWait } from '../../helpers/drive.js';
 import { startTestBot, type TestBot } from '../../helpers/test-bot.js';
 import { blockActionPayload, FakeSlack, postSigned, slashCommandPayload, type BlockActionInput, type SignOptions } from './fake-slack.js';
+import { internalsOf } from '../../../src/core/studio-internals.js';
 
 export const SIGNING_SECRET = 'slack-signing-secret-for-tests';
 export const TEAM = 'T0TEAM';
@@ -78,7 +79,7 @@ export async function startSlackBot(
       return (await post({ payload: JSON.stringify(payload) })).status;
     },
     drive: (predicate, maxSteps = 600) => driveUntil(tb.clock, predicate, { stepMs: 200, maxSteps }),
-    jobs: () => tb.bot.studio.jobs.recent(TENANT),
+    jobs: () => internalsOf(tb.bot.studio).jobs.recent(TENANT),
     async restart() {
       await tb.bot.stop();
       return startSlackBot({ socket, env: options.env, fake, shared: { clock: tb.clock, sim: tb.sim, dataDir: tb.dataDir } });

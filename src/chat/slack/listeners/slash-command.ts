@@ -14,7 +14,7 @@ import { uploadBytes } from '../upload.js';
 import type { Reply } from '../../../core/replies.js';
 import type { Actor } from '../../../core/types.js';
 import { costBlocks, replyText } from '../blocks.js';
-import { openJobThread, userMessageFor, type SlackRuntime } from '../runtime.js';
+import { jobThreadOpener, userMessageFor, type SlackRuntime } from '../runtime.js';
 import { downloadSharedFile, slackFileId } from '../shared-files.js';
 import { escapeSlackText, mentionsToNames, unescapeSlackText, unlabelledMentions } from '../slack-text.js';
 import { slackRef } from '../surface.js';
@@ -69,6 +69,7 @@ async function answerCommand(rt: SlackRuntime, p: SlashCommand, parsed: ParsedCo
       studio: rt.studio,
       actor,
       surface: slackRef(p.team_id, p.channel_id),
+      openSurface: jobThreadOpener(rt, p.channel_id),
       resolveAttachment: async (value, kind) => {
         const file = await downloadSharedFile(value, kind, rt.sharedFiles);
         downloaded.push(file);
@@ -113,11 +114,8 @@ async function normalizeSlackValues(rt: SlackRuntime, team: string, parsed: Pars
 
 async function present(rt: SlackRuntime, reply: Reply, actor: Actor, p: SlashCommand, respond: RespondFn): Promise<void> {
   switch (reply.kind) {
-    case 'accepted': {
-      const problem = await openJobThread(rt, actor, reply.accepted, p.channel_id);
-      if (problem) await respond(ephemeral(problem));
-      return;
-    }
+    case 'accepted':
+      return; // the job's thread, opened as it launched, is the answer
     case 'cost': {
       await respond({ response_type: 'ephemeral', ...costBlocks(reply.report) });
       // The chart (and the CSV when asked) as uploaded files in the channel: Block Kit images need a public URL.

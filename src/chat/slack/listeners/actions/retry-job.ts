@@ -3,7 +3,7 @@
  * clicked (it is their budget that pays), in a new thread.
  */
 import type { AllMiddlewareArgs, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { openJobThread, tellPrivately, userMessageFor, type SlackRuntime } from '../../runtime.js';
+import { jobThreadOpener, tellPrivately, userMessageFor, type SlackRuntime } from '../../runtime.js';
 import { slackRef } from '../../surface.js';
 import { jobActionSchema, where } from './job-action.js';
 
@@ -16,9 +16,7 @@ export function retryJobListener(rt: SlackRuntime) {
     try {
       const actor = rt.places.actorIn(await rt.members.actor(action.team.id, action.user.id, action.user.name), action.channel.id);
       const original = await rt.studio.job(actor, action.actions[0]!.value);
-      const accepted = await rt.studio.requestGeneration(actor, original.input, slackRef(action.team.id, action.channel.id));
-      const problem = await openJobThread(rt, actor, accepted, action.channel.id);
-      if (problem) await tellPrivately(rt, where(action), problem);
+      await rt.studio.launch(actor, { surface: slackRef(action.team.id, action.channel.id), input: original.input }, jobThreadOpener(rt, action.channel.id));
     } catch (error) {
       await tellPrivately(rt, where(action), userMessageFor(error, rt.logger, { action: 'retry' }));
     }

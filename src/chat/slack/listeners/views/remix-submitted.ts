@@ -7,7 +7,7 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
 import { CommandInputError, validateCommand } from '../../../../command-line/options.js';
 import { REMIX_BLOCK, REMIX_INPUT } from '../../blocks.js';
-import { openJobThread, tellPrivately, userMessageFor, type SlackRuntime } from '../../runtime.js';
+import { jobThreadOpener, tellPrivately, userMessageFor, type SlackRuntime } from '../../runtime.js';
 import { mentionsToNames, unescapeSlackText } from '../../slack-text.js';
 import { slackRef } from '../../surface.js';
 
@@ -46,9 +46,7 @@ export function remixSubmittedListener(rt: SlackRuntime) {
     const here = { channel, user: user.id, ...(threadTs ? { threadTs } : {}) };
     try {
       const actor = rt.places.actorIn(await rt.members.actor(team.id, user.id, user.name), channel);
-      const accepted = await rt.studio.remix(actor, jobId, prompt, slackRef(team.id, channel));
-      const problem = await openJobThread(rt, actor, accepted, channel);
-      if (problem) await tellPrivately(rt, here, problem);
+      await rt.studio.launch(actor, { surface: slackRef(team.id, channel), remixOf: jobId, prompt }, jobThreadOpener(rt, channel));
     } catch (error) {
       await tellPrivately(rt, here, userMessageFor(error, rt.logger, { action: 'remix-submit' }));
     }
