@@ -311,7 +311,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
           await tables.jobs.heartbeat();
           const orphans = await tables.jobs.claimOrphans();
           if (orphans.length > 0) logger.warn({ jobs: orphans.map((j) => j.id) }, 'took over the jobs of a replica that is no longer seen');
-          await studio.runner.resume(orphans);
+          await studio.takeOver(orphans);
         } catch (error) {
           logger.warn({ err: error }, 'replica heartbeat or takeover failed');
         }

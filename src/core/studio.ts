@@ -127,63 +127,23 @@ export class Studio {
     this.scheduler =
       options.scheduler ??
       new FairScheduler({ perBackend: () => options.concurrency.perBackend, perTenant: options.concurrency.perTenant });
-    this.runner = new JobRunner({
-      jobs: this.jobs,
-      characters: this.characters,
-      ledger: this.ledger,
-      scheduler: this.scheduler,
-      breaker: this.breaker,
-      backends: this.backends,
-      media: options.media,
-      clock: options.clock,
-      logger: options.logger,
-      publicUrl: options.publicUrl,
-      referencePrice: (seconds, resolution, audio) => this.referencePrice(seconds, resolution, audio),
-      capsFor: (tenant, userId) => this.settings.capsFor(tenant, userId),
-      audit: this.audit,
-    });
-    this.team = new TeamDesk({
-      settings: this.settings,
-      audit: this.audit,
-      approvals: this.runner.approvals,
-      backends: this.backends,
-      clock: options.clock,
-      logger: options.logger,
-      approvalTimeoutMs: options.approvalTimeoutMs ?? 24 * 60 * 60_000,
-      visibleJob: (actor, jobId) => this.visibleJob(actor, jobId),
-    });
-    const { clock, logger, media, jobDeadlineMs } = options;
+    const { clock, logger, media, jobDeadlineMs, publicUrl } = options;
+    const parts = { jobs: this.jobs, characters: this.characters, settings: this.settings, ledger: this.ledger, breaker: this.breaker, audit: this.audit };
+    const referencePrice = (seconds: number, resolution: Resolution, audio: Sound) => this.referencePrice(seconds, resolution, audio);
+    const capsFor = (tenant: TenantId, userId: string) => this.settings.capsFor(tenant, userId);
+    this.runner = new JobRunner({ ...parts, scheduler: this.scheduler, backends: this.backends, media, clock, logger, publicUrl, referencePrice, capsFor });
+    const visibleJob = (actor: Actor, jobId: string) => this.visibleJob(actor, jobId);
+    const approvalTimeoutMs = options.approvalTimeoutMs ?? 24 * 60 * 60_000;
+    this.team = new TeamDesk({ ...parts, approvals: this.runner.approvals, backends: this.backends, clock, logger, approvalTimeoutMs, visibleJob });
     this.boards = new StoryboardDesk({
-      ...{ boards: new BoardStore(options.store), jobs: this.jobs, characters: this.characters, ledger: this.ledger, settings: this.settings },
-      ...{ breaker: this.breaker, backends: () => this.backendList(), media, clock, logger, runner: this.runner, jobDeadlineMs },
-      filesReachable: options.publicUrl !== undefined,
-      referencePrice: (seconds, resolution, audio) => this.referencePrice(seconds, resolution, audio),
+      ...{ ...parts, boards: new BoardStore(options.store), backends: () => this.backendList(), media, clock, logger, runner: this.runner, jobDeadlineMs },
+      filesReachable: publicUrl !== undefined,
+      referencePrice,
       ready: () => this.ready(),
     });
-    this.catalog = new CharacterCatalog({
-      characters: this.characters,
-      jobs: this.jobs,
-      backends: this.backends,
-      media: options.media,
-      clock: options.clock,
-      logger: options.logger,
-      publicUrl: options.publicUrl,
-      visibleJob: (actor, jobId) => this.visibleJob(actor, jobId),
-    });
-    this.desk = new BudgetDesk({
-      ledger: this.ledger,
-      settings: this.settings,
-      backends: this.backends,
-      clock: options.clock,
-      logger: options.logger,
-      defaults: options.defaults,
-      referencePriceBackend: options.referencePriceBackend,
-      audit: this.audit,
-      jobs: this.jobs,
-    });
-    const parts = { jobs: this.jobs, characters: this.characters, settings: this.settings, ledger: this.ledger, breaker: this.breaker };
-    const referencePrice = (seconds: number, resolution: Resolution, audio: Sound) => this.referencePrice(seconds, resolution, audio);
-    this.intake = new JobIntake({ ...parts, team: this.team, backends: this.backends, media, clock, logger, publicUrl: options.publicUrl, jobDeadlineMs, referencePrice });
+    this.catalog = new CharacterCatalog({ ...parts, backends: this.backends, media, clock, logger, publicUrl, visibleJob });
+    this.desk = new BudgetDesk({ ...parts, backends: this.backends, clock, logger, defaults: options.defaults, referencePriceBackend: options.referencePriceBackend });
+    this.intake = new JobIntake({ ...parts, team: this.team, backends: this.backends, media, clock, logger, publicUrl, jobDeadlineMs, referencePrice });
     keepInternals(this, { ...parts, scheduler: this.scheduler, runner: this.runner, accept: (...request) => this.accept(...request) });
   }
 
@@ -228,6 +188,11 @@ export class Studio {
     await this.reconcile();
     const jobs = await this.runner.resume();
     return jobs + (await this.boards.runner.resume());
+  }
+
+  /** Resumes jobs this replica took over from one that is no longer seen (their records, already claimed). */
+  takeOver(jobs: JobRecord[]): Promise<number> {
+    return this.runner.resume(jobs);
   }
 
   /** Resolves once no job is running or waiting for a slot (the console's piped mode exits then). */
