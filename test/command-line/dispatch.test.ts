@@ -67,6 +67,6 @@ describe('the one permission check', () => {
     } as unknown as Studio;
     await runCommand(parsed('/budget set 12.5 --policy stability'), { studio, actor: admin, surface: { platform: 'test' } });
     await runCommand(parsed('/budget show'), { studio, actor: member, surface: { platform: 'test' } });
-    assert.deepEqual(calls, [{ who: 'alice', change: { amountMicros: 12_500_000, userId: undefined, policy: 'stability' } }, { who: 'bob' }]);
+    assert.deepEqual(calls, [{ who: 'alice', change: { amountMicros: 12_500_000, userId: undefined, policy: 'stability', audio: undefined } }, { who: 'bob' }]);
   });
 });
