@@ -31,9 +31,9 @@ const parsed = (line: string) => {
 };
 
 describe('the one permission check', () => {
-  it('the specs name at least one admin-only subcommand (/budget set)', () => {
+  it('the specs name admin-only subcommands, /budget set among them', () => {
     const adminOnly = COMMAND_MODULES.flatMap((m) => (m.spec.subcommands ?? []).filter((s) => s.permission === 'admin').map((s) => `${m.spec.name} ${s.name}`));
-    assert.deepEqual(adminOnly, ['budget set']);
+    assert.ok(adminOnly.includes('budget set'), adminOnly.join(', '));
   });
 
   it("a member's /budget set is refused by the dispatcher from each platform's input, before any use case", async () => {
@@ -62,11 +62,11 @@ describe('the one permission check', () => {
   it("an admin's /budget set and a member's /budget show reach the use case, with options typed from the spec", async () => {
     const calls: unknown[] = [];
     const studio = {
-      setBudget: async (actor: Actor, change: unknown) => (calls.push({ who: actor.userId, change }), {}),
+      setBudget: async (actor: Actor, change: { amountMicros?: number; policy?: string }) => (calls.push({ who: actor.userId, change: { amountMicros: change.amountMicros, policy: change.policy } }), {}),
       budget: async (actor: Actor) => (calls.push({ who: actor.userId }), {}),
     } as unknown as Studio;
     await runCommand(parsed('/budget set 12.5 --policy stability'), { studio, actor: admin, surface: { platform: 'test' } });
     await runCommand(parsed('/budget show'), { studio, actor: member, surface: { platform: 'test' } });
-    assert.deepEqual(calls, [{ who: 'alice', change: { amountMicros: 12_500_000, userId: undefined, policy: 'stability', audio: undefined } }, { who: 'bob' }]);
+    assert.deepEqual(calls, [{ who: 'alice', change: { amountMicros: 12_500_000, policy: 'stability' } }, { who: 'bob' }]);
   });
 });
