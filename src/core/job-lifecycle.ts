@@ -36,7 +36,7 @@ import {
 /** Every allowed move. A state missing from a list cannot follow it. */
 export const JOB_TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
   // Reserved but above the team's approval threshold: an admin approves (into line) or denies; expiry denies.
-  awaiting_approval: ['queued', 'cancelled', 'failed'],
+  awaiting_approval: ['queued', 'cancelled'],
   // Waiting for a slot: the scheduler dispatches it, or it is refused/cancelled while waiting.
   queued: ['submitting', 'failed', 'cancelled'],
   // Characters bound and the provider called; a fallback puts it back in line for the next backend.

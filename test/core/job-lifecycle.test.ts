@@ -375,6 +375,33 @@ describe('the runner takes every other move in the table', () => {
   });
 });
 
+describe('approval: a job above the team threshold waits for an admin', () => {
+  const bob = { tenant: 'test:A', userId: 'u2', displayName: 'Bob', isAdmin: true };
+
+  it('an approved job moves into line and is delivered (awaiting_approval → queued)', async () => {
+    const t = setup();
+    await t.studio.setBudget(t.actor, { approveAboveMicros: 100_000 });
+    const { job } = await t.generate();
+    assert.equal(job.state, 'awaiting_approval');
+    assert.equal((await t.reserved()).reservedMicros, job.estimateMicros, 'the money is held while it waits');
+    await t.clock.advance(60_000, 5_000);
+    assert.equal(t.backend.submitted.length, 0, 'nothing reaches the provider before the decision');
+    await t.studio.team.approve(bob, job.id);
+    await t.until('state:delivered');
+    assert.equal(t.backend.submitted.length, 1);
+  });
+
+  it('a denied job ends cancelled and its money is released (awaiting_approval → cancelled)', async () => {
+    const t = setup();
+    await t.studio.setBudget(t.actor, { approveAboveMicros: 100_000 });
+    const { job } = await t.generate();
+    await t.studio.team.deny(bob, job.id, 'too long');
+    assert.equal((await internalsOf(t.studio).jobs.get(job.id))?.state, 'cancelled');
+    assert.equal((await t.reserved()).reservedMicros, 0);
+    assert.equal(t.backend.submitted.length, 0);
+  });
+});
+
 describe('launch: reserve, open the surface, start', () => {
   const input = { prompt: 'a fox in the snow', seconds: 4, orientation: 'landscape', resolution: '720p', audio: undefined, backend: undefined, imagePath: undefined, remixOf: undefined } as const;
 
