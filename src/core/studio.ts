@@ -147,17 +147,11 @@ export class Studio {
     keepInternals(this, { ...parts, scheduler: this.scheduler, runner: this.runner, accept: (...request) => this.accept(...request) });
   }
 
-  get clock(): Clock {
-    return this.options.clock;
-  }
+  get clock(): Clock { return this.options.clock; }
 
-  backendList(): Backend[] {
-    return [...this.backends.values()];
-  }
+  backendList(): Backend[] { return [...this.backends.values()]; }
 
-  backend(id: string): Backend | undefined {
-    return this.backends.get(id);
-  }
+  backend(id: string): Backend | undefined { return this.backends.get(id); }
 
   attachSurface(surface: Surface): void {
     this.runner.surfaces.set(surface.platform, surface);
@@ -191,14 +185,10 @@ export class Studio {
   }
 
   /** Resumes jobs this replica took over from one that is no longer seen (their records, already claimed). */
-  takeOver(jobs: JobRecord[]): Promise<number> {
-    return this.runner.resume(jobs);
-  }
+  takeOver(jobs: JobRecord[]): Promise<number> { return this.runner.resume(jobs); }
 
   /** Resolves once no job is running or waiting for a slot (the console's piped mode exits then). */
-  idle(): Promise<void> {
-    return this.runner.idle();
-  }
+  idle(): Promise<void> { return this.runner.idle(); }
 
   /** Stops taking new jobs and stops the runner's loops; state is already persisted per transition. */
   async shutdown(): Promise<void> {
