@@ -4,103 +4,25 @@
  * provider simulator, on an injected clock. No module of ours is mocked.
  */
 import assert from 'node:assert/strict';
-import { readdir, readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startBot, type RunningBot } from '../../src/app.js';
 import { applicationCommandsPayload, commandPayload } from '../../src/chat/discord/registration.js';
 import { registerCommands } from '../../src/chat/discord/register.js';
 import { STATUS_EDIT_GAP_MS } from '../../src/chat/discord/surface.js';
-import { loadConfig } from '../../src/config.js';
 import { ManualClock } from '../../src/core/clock.js';
-import { createLogger, silentLogger } from '../../src/log.js';
 import { SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
-import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { ADMIN_PERMISSIONS, FakeDiscord, snowflake, type FakeInteraction, type FakeUser, type InteractionTarget } from '../fakes/discord/fake-discord.js';
-import { driveUntil, realWait } from '../helpers/drive.js';
+import { driveUntil } from '../helpers/drive.js';
+import { alice, GUILD, harness, int, str, target, until, videosIn, type Harness } from '../fakes/discord/harness.js';
 import { LogCapture } from '../helpers/test-bot.js';
 import { internalsOf } from '../../src/core/studio-internals.js';
 
 const SNAPSHOT = fileURLToPath(new URL('./__snapshots__/discord-registration.json', import.meta.url));
-const GUILD = '900000000000000001';
 const OTHER_GUILD = '900000000000000002';
-const alice: FakeUser = { id: '800000000000000001', username: 'alice' };
 const bob: FakeUser = { id: '800000000000000002', username: 'bob' };
 const admin: FakeUser = { id: '800000000000000003', username: 'ada' };
-
-interface Harness {
-  clock: ManualClock;
-  fake: FakeDiscord;
-  sim: Simulator;
-  dataDir: string;
-  bot: RunningBot;
-  start(): Promise<RunningBot>;
-  close(): Promise<void>;
-}
-
-/** One bot + fake Discord + simulator; `msPerVideoSecond` sets how long (on the clock) a video takes. */
-async function harness(options: { msPerVideoSecond: number; tokenLifetimeMs?: number; env?: Record<string, string>; logs?: LogCapture }): Promise<Harness> {
-  const clock = new ManualClock();
-  const sim = await startSimulator({ clock, renderMsPerVideoSecond: options.msPerVideoSecond });
-  const fake = new FakeDiscord({ clock, ...(options.tokenLifetimeMs ? { tokenLifetimeMs: options.tokenLifetimeMs } : {}) });
-  await fake.start();
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'discord-test-'));
-  const env = {
-    PORT: '0',
-    HTTP_HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
-    CONSOLE: 'off',
-    SIMULATOR: 'off',
-    LOG_LEVEL: 'silent',
-    OPENAI_API_KEY: 'sk-test-key-123456',
-    OPENAI_BASE_URL: sim.openaiBaseUrl,
-    PUBLIC_URL: 'http://127.0.0.1:9',
-    DISCORD_TOKEN: 'discord-bot-token-test',
-    DISCORD_APPLICATION_ID: fake.applicationId,
-    DISCORD_API_URL: fake.apiUrl,
-    ...options.env,
-  };
-  const h: Harness = {
-    clock,
-    fake,
-    sim,
-    dataDir,
-    bot: undefined as unknown as RunningBot,
-    async start() {
-      const logger = options.logs
-        ? createLogger({ level: 'info', secrets: [], destination: options.logs })
-        : process.env.DISCORD_TEST_LOG
-          ? createLogger({ level: process.env.DISCORD_TEST_LOG, secrets: [] })
-          : silentLogger;
-      h.bot = await startBot(loadConfig(env), { clock, logger, allowPrivateSourceUrls: true });
-      return h.bot;
-    },
-    async close() {
-      await h.bot?.stop();
-      await fake.stop();
-      await sim.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-  await h.start();
-  return h;
-}
-
-const target = (channelId: string, user: FakeUser, extra: Partial<InteractionTarget> = {}): InteractionTarget => ({ guildId: GUILD, channelId, user, ...extra });
-const str = (name: string, value: string) => ({ name, type: 3, value });
-const int = (name: string, value: number) => ({ name, type: 4, value });
-
-/** Waits in real time for the bot to answer something that needs no clock movement. */
-async function until(predicate: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (predicate()) return;
-    await realWait(5);
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 const answered = (i: FakeInteraction, fake: FakeDiscord) => () => fake.interactions.get(i.id)!.callback !== undefined;
 const callbackOf = (i: FakeInteraction, fake: FakeDiscord) => fake.interactions.get(i.id)!.callback!;
@@ -111,7 +33,6 @@ const filled = (i: FakeInteraction, fake: FakeDiscord) => () => {
   const m = id ? fake.messages.get(id) : undefined;
   return m !== undefined && (m.embeds.length > 0 || m.content !== '');
 };
-const videosIn = (fake: FakeDiscord, threadId: string) => fake.messagesIn(threadId).filter((m) => m.attachments.some((a) => a.name.endsWith('.mp4')));
 
 /** Starts a generation and waits until its thread and status message exist. */
 async function generate(h: Harness, channelId: string, user: FakeUser, prompt: string, extra: Partial<InteractionTarget> = {}) {

@@ -27,3 +27,21 @@ export function parseJobCustomId(customId: string): { action: JobAction; jobId: 
 
 /** The text field of the remix modal. */
 export const REMIX_PROMPT_FIELD = 'prompt';
+
+/** A storyboard's buttons: "Retry shot N" (`board:retry:b_…:N`) and "Shots" (`board:shots:b_…`). */
+const boardCustomIdSchema = z
+  .string()
+  .max(100)
+  .regex(/^board:(retry:b_[0-9a-z]{4,32}:[1-5]|shots:b_[0-9a-z]{4,32})$/)
+  .transform((v) => {
+    const [, action, boardId, shot] = v.split(':');
+    return action === 'retry' ? { action: 'retry' as const, boardId: boardId!, shot: Number(shot) } : { action: 'shots' as const, boardId: boardId! };
+  });
+
+export const boardRetryCustomId = (boardId: string, shot: number) => `board:retry:${boardId}:${shot}`;
+export const boardShotsCustomId = (boardId: string) => `board:shots:${boardId}`;
+
+export function parseBoardCustomId(customId: string) {
+  const parsed = boardCustomIdSchema.safeParse(customId);
+  return parsed.success ? parsed.data : undefined;
+}

@@ -13,6 +13,7 @@ import type { ChatAdapterContext, ChatAdapterHandle } from '../index.js';
 import { handleAutocomplete } from './autocomplete.js';
 import type { DiscordDeps } from './interaction-context.js';
 import { createHttpInteractions } from './http-interactions.js';
+import { handleBoardButton } from './board-commands.js';
 import { handleJobButton, handleRemixModal } from './job-buttons.js';
 import { DiscordPlaceAccess } from './place-access.js';
 import { onSlashCommand } from './slash-command.js';
@@ -78,7 +79,7 @@ export async function startDiscordAdapter(ctx: DiscordAdapterConfig): Promise<Ch
       if (!(await seen.first(interaction.id))) return void log.info({ interaction: interaction.id }, 'interaction delivered again; ignored');
       if (interaction.isAutocomplete()) return handleAutocomplete(deps, interaction);
       if (interaction.isChatInputCommand()) return onSlashCommand(deps, interaction);
-      if (interaction.isButton()) return handleJobButton(deps, interaction);
+      if (interaction.isButton()) return (await handleBoardButton(deps, interaction)) ? undefined : handleJobButton(deps, interaction);
       if (interaction.isModalSubmit()) return handleRemixModal(deps, interaction);
     })().catch((error: unknown) => log.error({ err: error, interaction: interaction.id }, 'unhandled error in a Discord interaction'));
     inFlight.add(task);

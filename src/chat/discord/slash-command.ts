@@ -9,6 +9,7 @@ import { MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
 import { runCommand, type CommandContext, type ParsedCommand } from '../../../commands/index.js';
 import type { Actor, SurfaceRef } from '../../core/types.js';
 import { actorOf, answerEphemeral, attachmentResolver, NOT_IN_SERVER, parseCommand, sentenceFor, type DiscordDeps } from './interaction-context.js';
+import { BOARD_LAUNCHES, launchBoard } from './board-commands.js';
 import { launchJob, threadToJoin } from './launch-job.js';
 import { replyMessage } from './render.js';
 
@@ -16,9 +17,7 @@ import { replyMessage } from './render.js';
 const ADMINS_ARE = 'members with the Manage Server permission';
 
 /** Answers only the asker sees: a job's status, a cancellation note, a deletion note. */
-const PRIVATE_ANSWERS = new Set(['sora status', 'sora cancel', 'character delete', 'audit', 'settings show', 'settings channel', 'settings access', 'settings alerts', 'sora approve', 'sora deny']);
-const BOARD_COMMANDS = new Set(['sora storyboard', 'sora extend', 'sora retry']);
-const BOARDS_ELSEWHERE = 'Storyboards and extensions are not available on Discord yet. Nothing was reserved; use them from Slack or the console for now.';
+const PRIVATE_ANSWERS = new Set(['sora status', 'sora cancel', 'character delete', 'audit', 'settings show', 'settings channel', 'settings access', 'settings alerts', 'sora approve', 'sora deny', 'sora retry']);
 /** Answers that may take longer than Discord's 3 seconds (fetching and preparing a clip): defer, privately, as a refusal must stay private. */
 const SLOW_ANSWERS = new Set(['character create']);
 /** Slow but public: `/cost` renders its chart before answering. */
@@ -43,8 +42,8 @@ export async function onSlashCommand(deps: DiscordDeps, interaction: ChatInputCo
     adminsAre: ADMINS_ARE,
     resolveAttachment: attachmentResolver(deps, interaction, handedOver),
   });
-  // Discord does not show storyboards yet (no board surface, no shot modal): refused before anything is reserved.
-  if (BOARD_COMMANDS.has(name)) return answerEphemeral(interaction, BOARDS_ELSEWHERE, logger);
+  // Storyboards and extensions show themselves in a board thread (board-commands.ts, board-surface.ts).
+  if (BOARD_LAUNCHES.has(name)) return launchBoard(deps, interaction, command, ctx);
   try {
     if (name === 'sora generate' || name === 'sora remix') return await launchFromCommand(deps, interaction, command, actor, ctx);
     const slow = SLOW_ANSWERS.has(name) || SLOW_PUBLIC_ANSWERS.has(name);

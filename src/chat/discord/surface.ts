@@ -18,17 +18,14 @@ import { deniedText, elapsedProgress } from '../../core/present.js';
 import type { BackendCapabilities, JobEvent, JobRecord, SurfaceRef } from '../../core/types.js';
 import type { Logger } from '../../log.js';
 import type { BotMediaStore } from '../../media/media-store.js';
-import { transcodeToFit } from '../../media/transcode.js';
+import { discordBoardView } from './board-surface.js';
+import { fitToUpload } from './fit-upload.js';
 import { discordCode, isDeadToken, UNKNOWN_MESSAGE } from './api-errors.js';
 import { clip, deliveryText, jobButtons, statusText, threadName, type StatusView } from './render.js';
 import { parseDiscordRef, tokenUsable, type DiscordRef } from './surface-ref.js';
 
 /** Discord allows about 5 message edits per 5 s per channel; one edit per job every 3 s leaves room. */
 export const STATUS_EDIT_GAP_MS = 3_000;
-/** Signed links to videos too big to attach. */
-const LINK_TTL_MS = 7 * 24 * 60 * 60_000;
-/** Room for the JSON part of a multipart upload inside the per-file limit. */
-const UPLOAD_OVERHEAD_BYTES = 16 * 1024;
 
 const messageSchema = z.object({ id: z.string(), content: z.string().optional(), nonce: z.union([z.string(), z.number()]).optional(), author: z.object({ id: z.string() }).passthrough().optional() }).passthrough();
 const messageListSchema = z.array(messageSchema);
@@ -83,8 +80,12 @@ export class DiscordSurface implements Surface {
   readonly platform = 'discord';
   readonly progressIntervalMs = STATUS_EDIT_GAP_MS;
   private readonly memory = new Map<string, JobMemory>();
+  /** Storyboards and extensions (board-surface.ts). */
+  readonly updateBoard: NonNullable<Surface['updateBoard']>;
 
-  constructor(private readonly options: DiscordSurfaceOptions) {}
+  constructor(private readonly options: DiscordSurfaceOptions) {
+    this.updateBoard = discordBoardView(options);
+  }
 
   private get rest(): REST {
     return this.options.rest;
@@ -209,24 +210,7 @@ export class DiscordSurface implements Surface {
       patch.deliveryMessageId = existing;
       return;
     }
-    const limit = Math.max(1, ref.attachmentSizeLimit - UPLOAD_OVERHEAD_BYTES);
-    let file: { path: string; bytes: number } | undefined = event.bytes <= limit ? { path: event.path, bytes: event.bytes } : undefined;
-    let note: string | undefined;
-    let link: string | undefined;
-    const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-    if (!file && this.options.media.ffmpegAvailable) {
-      file = await transcodeToFit(event.path, limit, job.seconds).catch((error: unknown) => {
-        this.options.logger.warn({ err: error, job: job.id }, 're-encoding to fit the upload limit failed');
-        return undefined;
-      });
-      if (file) note = `Re-encoded from ${mib(event.bytes)} to ${mib(file.bytes)} to fit this server's ${mib(ref.attachmentSizeLimit)} upload limit.`;
-    }
-    if (!file) {
-      link = await this.options.media.publicUrlFor(event.path, LINK_TTL_MS);
-      note = link
-        ? `The video is ${mib(event.bytes)}, over this server's ${mib(ref.attachmentSizeLimit)} upload limit, and could not be shrunk to fit without ruining it, so here is a link (valid 7 days).`
-        : `The video is ${mib(event.bytes)}, over this server's ${mib(ref.attachmentSizeLimit)} upload limit, and the bot has no public address (PUBLIC_URL) to link it from. An admin can find it as ${job.id}.mp4 in the bot's data folder.`;
-    }
+    const { file, note, link } = await fitToUpload(this.options, { id: job.id, path: event.path, bytes: event.bytes, seconds: job.seconds }, ref.attachmentSizeLimit);
     const body = {
       content: deliveryText(job, note, link),
       nonce: deliveryNonce(job.id),

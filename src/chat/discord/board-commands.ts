@@ -1,0 +1,74 @@
+/**
+ * Storyboards from Discord: `/sora storyboard` and `/sora extend` answer the
+ * requester privately with the acceptance (price, budget left) and start the
+ * board, whose thread and status message board-surface.ts posts; the board's
+ * buttons ("Retry shot N", "Shots") act for a board the clicker can see.
+ * `/sora retry` is a plain private answer (slash-command.ts).
+ */
+import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction } from 'discord.js';
+import { runCommand, type CommandContext, type ParsedCommand } from '../../../commands/index.js';
+import { describeReply } from '../../core/present.js';
+import type { SurfaceRef } from '../../core/types.js';
+import { uploadShots } from './board-surface.js';
+import { parseBoardCustomId } from './custom-ids.js';
+import { actorOf, answerEphemeral, NOT_IN_SERVER, sentenceFor, type DiscordDeps } from './interaction-context.js';
+import { JOB_IN_CHANNEL, JOB_IN_THREAD, missingPermissionSentence, missingPermissions } from './permissions.js';
+import { replyMessage } from './render.js';
+import { DEFAULT_ATTACHMENT_LIMIT } from './surface-ref.js';
+
+export const BOARD_LAUNCHES = new Set(['sora storyboard', 'sora extend']);
+
+/** `/sora storyboard` and `/sora extend`: the acceptance privately, then the board starts in its thread. */
+export async function launchBoard(deps: DiscordDeps, interaction: ChatInputCommandInteraction, command: ParsedCommand, ctx: (surface: SurfaceRef) => CommandContext): Promise<void> {
+  const { logger } = deps;
+  const inThread = interaction.channel?.isThread() ?? false;
+  // Checked before anything is reserved: a board the bot cannot show would hold money for nothing.
+  const missing = missingPermissions(interaction.appPermissions, inThread ? JOB_IN_THREAD : JOB_IN_CHANNEL);
+  if (missing.length > 0) return answerEphemeral(interaction, missingPermissionSentence(missing), logger);
+  // Planning and reserving several shots may take longer than Discord's 3 seconds; the acceptance is private anyway.
+  await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+  const surface = {
+    platform: 'discord',
+    guildId: interaction.guildId!,
+    channelId: interaction.channelId!,
+    applicationId: deps.applicationId,
+    requesterId: interaction.user.id,
+    // Asked for inside a thread, the board shows itself there (a thread cannot hold a thread).
+    ...(inThread && { threadId: interaction.channelId! }),
+    attachmentSizeLimit: interaction.attachmentSizeLimit ?? DEFAULT_ATTACHMENT_LIMIT,
+  } as SurfaceRef;
+  try {
+    const reply = await runCommand(command, ctx(surface));
+    await interaction.editReply({ ...replyMessage(reply), allowedMentions: { parse: [] } });
+    if (reply.kind === 'board-accepted') await deps.studio.boards.start(reply.accepted.board.id);
+  } catch (error) {
+    await answerEphemeral(interaction, sentenceFor(error, logger, { command: command.subcommand }), logger);
+  }
+}
+
+/** True when the click was a storyboard's button (and was answered). */
+export async function handleBoardButton(deps: DiscordDeps, interaction: ButtonInteraction): Promise<boolean> {
+  const parsed = parseBoardCustomId(interaction.customId);
+  if (!parsed) return false;
+  const { studio, logger } = deps;
+  const actor = actorOf(interaction, deps.places);
+  if (!actor) {
+    await answerEphemeral(interaction, NOT_IN_SERVER, logger);
+    return true;
+  }
+  try {
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    if (parsed.action === 'retry') {
+      // Reserved again, from the budget of whoever clicked; the status message follows the new shot.
+      const board = await studio.boards.retry(actor, parsed.boardId, parsed.shot);
+      await interaction.editReply({ content: describeReply({ kind: 'board', ...(await studio.boards.view(actor, board.id)) }), allowedMentions: { parse: [] } });
+    } else {
+      const { board } = await studio.boards.view(actor, parsed.boardId);
+      await uploadShots(deps, board, await studio.boards.shotFiles(actor, parsed.boardId));
+      await interaction.editReply({ content: `The single shots of \`${board.id}\` are in its thread.` });
+    }
+  } catch (error) {
+    await answerEphemeral(interaction, sentenceFor(error, logger, { button: interaction.customId }), logger);
+  }
+  return true;
+}
