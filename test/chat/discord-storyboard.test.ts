@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { internalsOf } from '../../src/core/studio-internals.js';
 import type { BoardRecord, JobRecord } from '../../src/core/types.js';
 import { SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
 import { alice, GUILD, harness, int, str, target, until, videosIn, type Harness } from '../fakes/discord/harness.js';
@@ -34,16 +35,16 @@ describe('discord: a three-shot storyboard with one character', () => {
     assert.equal((fake.interactions.get(i.id)!.callback!.data?.flags as number) & 64, 64, 'the acceptance is private');
 
     const board = (await studio.boards.boardStore.recent(TENANT))[0] as BoardRecord;
-    const shots = (await Promise.all(board.shots.map((id) => studio.jobs.get(id)))) as JobRecord[];
+    const shots = (await Promise.all(board.shots.map((id) => internalsOf(studio).jobs.get(id)))) as JobRecord[];
     const sum = shots.reduce((total, j) => total + j.estimateMicros, 0);
     const month = shots[0]!.ledgerMonth;
-    const held = await studio.ledger.summary(TENANT, month);
+    const held = await internalsOf(studio).ledger.summary(TENANT, month);
     assert.equal(held.total.reservedMicros + held.total.spentMicros, sum, 'the sum is held before any shot is made');
 
     // Joining the shots takes real time (ffmpeg): each step waits a little for it.
     await driveUntil(clock, async () => (await studio.boards.boardStore.get(board.id))?.state === 'delivered', { stepMs: 1_000, maxSteps: 3_000, realWaitMs: 10 });
     const done = (await studio.boards.boardStore.get(board.id))!;
-    const settled = await studio.ledger.summary(TENANT, month);
+    const settled = await internalsOf(studio).ledger.summary(TENANT, month);
     assert.equal(settled.total.spentMicros, sum, 'settled: exactly the sum');
     assert.equal(settled.total.reservedMicros, 0);
 
