@@ -19,10 +19,9 @@ import type { Logger } from '../../log.js';
 import type { BotMediaStore } from '../../media/media-store.js';
 import { discordCode, UNKNOWN_MESSAGE } from './api-errors.js';
 import { boardRetryCustomId, boardShotsCustomId } from './custom-ids.js';
-import { fitToUpload } from './fit-upload.js';
+import { fitToUpload, multipartMessage } from './fit-upload.js';
 import { clip } from './render.js';
 import { discordRefSchema } from './surface-ref.js';
-import { multipartMessage } from './surface.js';
 
 const snowflake = z.string().regex(/^\d{5,25}$/);
 const boardRefSchema = discordRefSchema.extend({

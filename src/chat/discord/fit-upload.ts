@@ -1,8 +1,9 @@
 /**
- * A video sized for this server's upload limit: attached as is, re-encoded
- * smaller when ffmpeg can, or else a signed link. Single jobs and storyboards
+ * Posting a video on Discord: sized for this server's upload limit (attached as is, re-encoded
+ * smaller when ffmpeg can, or else a signed link) and sent as one multipart message. Single jobs and storyboards
  * are posted the same way.
  */
+import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../log.js';
 import type { BotMediaStore } from '../../media/media-store.js';
 import { transcodeToFit } from '../../media/transcode.js';
@@ -39,4 +40,27 @@ export async function fitToUpload(
     ? `The video is ${mib(video.bytes)}, over this server's ${mib(sizeLimit)} upload limit, and could not be shrunk to fit without ruining it, so here is a link (valid 7 days).`
     : `The video is ${mib(video.bytes)}, over this server's ${mib(sizeLimit)} upload limit, and the bot has no public address (PUBLIC_URL) to link it from. An admin can find it as ${video.id}.mp4 in the bot's data folder.`;
   return { file: undefined, note, link };
+}
+
+/**
+ * A message with one file as a ready-made multipart body. @discordjs/rest's own
+ * `files` option builds a global FormData, which the undici 7 dispatcher this
+ * project installs cannot serialize ("action is not a function"); bytes
+ * passed through untouched work with any dispatcher.
+ */
+export function multipartMessage(payload: unknown, fileName: string, contentType: string, data: Buffer) {
+  const boundary = `----sora-bot-${randomBytes(12).toString('hex')}`;
+  const safeName = fileName.replace(/["\r\n]/g, '_');
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="payload_json"\r\nContent-Type: application/json\r\n\r\n${JSON.stringify({
+      ...(payload as object),
+      attachments: [{ id: 0, filename: safeName }],
+    })}\r\n--${boundary}\r\nContent-Disposition: form-data; name="files[0]"; filename="${safeName}"\r\nContent-Type: ${contentType}\r\n\r\n`,
+  );
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  return {
+    body: Buffer.concat([head, data, tail]),
+    passThroughBody: true,
+    headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+  };
 }

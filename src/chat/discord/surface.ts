@@ -6,7 +6,6 @@
  * token is only used, while it lives, for what only it can do: edit the
  * original reply and send the requester an ephemeral note.
  */
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { MessageFlags, Routes, type REST } from 'discord.js';
 import { z } from 'zod';
@@ -19,7 +18,7 @@ import type { BackendCapabilities, JobEvent, JobRecord, SurfaceRef } from '../..
 import type { Logger } from '../../log.js';
 import type { BotMediaStore } from '../../media/media-store.js';
 import { discordBoardView } from './board-surface.js';
-import { fitToUpload } from './fit-upload.js';
+import { fitToUpload, multipartMessage } from './fit-upload.js';
 import { discordCode, isDeadToken, UNKNOWN_MESSAGE } from './api-errors.js';
 import { clip, deliveryText, jobButtons, statusText, threadName, type StatusView } from './render.js';
 import { parseDiscordRef, tokenUsable, type DiscordRef } from './surface-ref.js';
@@ -46,29 +45,6 @@ interface JobMemory {
   statusMessageId: string | undefined;
   threadId: string | undefined;
   tokenDead: boolean;
-}
-
-/**
- * A message with one file as a ready-made multipart body. @discordjs/rest's own
- * `files` option builds a global FormData, which the undici 7 dispatcher this
- * project installs cannot serialize ("action is not a function"); bytes
- * passed through untouched work with any dispatcher.
- */
-export function multipartMessage(payload: unknown, fileName: string, contentType: string, data: Buffer) {
-  const boundary = `----sora-bot-${randomBytes(12).toString('hex')}`;
-  const safeName = fileName.replace(/["\r\n]/g, '_');
-  const head = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="payload_json"\r\nContent-Type: application/json\r\n\r\n${JSON.stringify({
-      ...(payload as object),
-      attachments: [{ id: 0, filename: safeName }],
-    })}\r\n--${boundary}\r\nContent-Disposition: form-data; name="files[0]"; filename="${safeName}"\r\nContent-Type: ${contentType}\r\n\r\n`,
-  );
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-  return {
-    body: Buffer.concat([head, data, tail]),
-    passThroughBody: true,
-    headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` },
-  };
 }
 
 /** The nonce Discord deduplicates a delivery on (`enforce_nonce`), at most 25 characters. */
