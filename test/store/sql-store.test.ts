@@ -73,7 +73,7 @@ for (const [engine, open] of engines) {
       const { store, close } = await open();
       try {
         const ok = await store.jobs.createReserved!(job('j_ok'), reservation('j_ok', 700_000, 1_000_000));
-        assert.deepEqual(ok, { ok: true, tenantLeftMicros: 300_000, userLeftMicros: 300_000 });
+        assert.deepEqual(ok, { ok: true, tenantLeftMicros: 300_000, userLeftMicros: 300_000, previousMicros: 0 });
         const refused = await store.jobs.createReserved!(job('j_no'), reservation('j_no', 300_001, 1_000_000));
         assert.deepEqual(refused, { ok: false, scope: 'tenant', leftMicros: 300_000, capMicros: 1_000_000 });
         assert.equal(await store.jobs.get('j_no'), undefined, 'the refused job was rolled back with its reservation');
