@@ -2,6 +2,9 @@
  * Wiring only: config → log → store → backends → core → HTTP → adapters.
  * `main.ts` runs this for the process; tests run it in-process with an injected
  * clock and loopback fakes.
+ *
+ * Slightly over 350 lines on purpose: it holds one concern, the order in which
+ * the parts start and stop, and splitting it would scatter that order.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';

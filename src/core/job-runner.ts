@@ -6,6 +6,9 @@
  * a timer of its own. Every state change goes through `JobLifecycle.transition`,
  * which persists it before the side effect that follows, so a restarted
  * process picks up each job where it stood.
+ *
+ * Slightly over 350 lines: the scheduler hand-off, resume and the money-first
+ * ends (fail, cancel) are one concern; the steps themselves live beside it.
  */
 import { CharacterBinder } from './job-binding.js';
 import { backendOrRefuse, DONE, LiveJob, type JobRunnerDeps, type StepContext, type StepResult } from './job-context.js';

@@ -1,3 +1,8 @@
+/**
+ * The domain's shared records (tenants, jobs, characters, capabilities). One
+ * concern, slightly over 350 lines: splitting the job record from the types it
+ * names would only add imports.
+ */
 import type { Micros } from './money.js';
 
 /** `discord:123`, `slack:T123`, `console:local`: the platform plus the server or workspace id. */

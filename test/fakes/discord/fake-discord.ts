@@ -1,5 +1,5 @@
 /**
- * A local Discord for the real discord.js client (field guide §4): the REST
+ * A local Discord for the real discord.js client (https://discord.com/developers/docs/reference): the REST
  * routes the bot uses, a gateway WebSocket that says HELLO/READY and delivers
  * INTERACTION_CREATE, message/thread state the tests can read, and an
  * injected clock for the 15-minute interaction-token lifetime: a callback or

@@ -1,5 +1,5 @@
 /**
- * A fake Slack for the real Bolt app (field guide §4): the Web API under
+ * A fake Slack for the real Bolt app (https://api.slack.com/web): the Web API under
  * `/api/{method}`, the pre-signed upload URLs of files.uploadV2, private file
  * downloads that need the bot token, response_url endpoints, and a Socket
  * Mode WebSocket. Loopback only. Everything the bot sent is recorded so tests
