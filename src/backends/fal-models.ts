@@ -14,7 +14,8 @@
  */
 import { z } from 'zod';
 import { usdToMicros } from '../core/money.js';
-import { RESOLUTIONS, type Resolution, type SoundPrices } from '../core/types.js';
+import type { SoundPrices } from '../core/capabilities.js';
+import { RESOLUTIONS, type Resolution } from '../core/types.js';
 
 const sizeSchema = z.string().regex(/^\d+x\d+$/);
 

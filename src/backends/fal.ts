@@ -14,7 +14,8 @@
 import { z } from 'zod';
 import { ProviderError } from '../core/errors.js';
 import type { Backend, GenerationRequest, ProviderStatus, ResultStream } from '../core/ports.js';
-import { RESOLUTIONS, type BackendCapabilities, type Orientation, type PriceModel, type Resolution } from '../core/types.js';
+import type { BackendCapabilities, PriceModel } from '../core/capabilities.js';
+import { RESOLUTIONS, type Orientation, type Resolution } from '../core/types.js';
 import { falClassifier } from './fal-errors.js';
 import { falPriceTable, type FalModel } from './fal-models.js';
 import { applyPriceOverride } from '../core/pricing.js';

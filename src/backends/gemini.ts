@@ -9,7 +9,8 @@
 import { z } from 'zod';
 import { ProviderError } from '../core/errors.js';
 import type { Backend, GenerationRequest, ProviderStatus, ResultStream } from '../core/ports.js';
-import type { BackendCapabilities, Orientation, PriceModel } from '../core/types.js';
+import type { BackendCapabilities, PriceModel } from '../core/capabilities.js';
+import type { Orientation } from '../core/types.js';
 import type { UserChosenField } from '../core/errors.js';
 import { applyPriceOverride } from '../core/pricing.js';
 import { backendHttp, downloadResult, type BackendHttpOptions } from './http/backend.js';

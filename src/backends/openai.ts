@@ -7,7 +7,8 @@
 import { z } from 'zod';
 import { ProviderError } from '../core/errors.js';
 import type { Backend, CharacterSourceForBackend, GenerationRequest, ProviderJobState, ProviderStatus, ResultStream } from '../core/ports.js';
-import type { BackendCapabilities, CharacterBinding, PriceModel } from '../core/types.js';
+import type { BackendCapabilities, PriceModel } from '../core/capabilities.js';
+import type { CharacterBinding } from '../core/types.js';
 import { applyPriceOverride } from '../core/pricing.js';
 import { backendHttp, downloadResult, type BackendHttpOptions } from './http/backend.js';
 import { fileBlob, FormData, type ProviderHttp } from './http/client.js';

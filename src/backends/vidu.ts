@@ -12,7 +12,8 @@
 import { z } from 'zod';
 import { ProviderError, type ProviderErrorKind } from '../core/errors.js';
 import type { Backend, CharacterSourceForBackend, GenerationRequest, ProviderStatus, ResultStream } from '../core/ports.js';
-import type { BackendCapabilities, CharacterBinding, PriceModel } from '../core/types.js';
+import type { BackendCapabilities, PriceModel } from '../core/capabilities.js';
+import type { CharacterBinding } from '../core/types.js';
 import { applyPriceOverride } from '../core/pricing.js';
 import { backendHttp, downloadResult, type BackendHttpOptions } from './http/backend.js';
 import { imageDataUri } from './reference-frames.js';

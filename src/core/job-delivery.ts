@@ -8,7 +8,8 @@ import { describeProviderFailure, ProviderError, UserFacingError } from './error
 import { DONE, NOW, wait, type LiveJob, type StepContext, type StepResult } from './job-context.js';
 import { priceFor, soundFor } from './pricing.js';
 import type { Micros } from './money.js';
-import type { BackendCapabilities, DeliveredVideo, JobRecord, Sound, SurfaceRef } from './types.js';
+import type { BackendCapabilities } from './capabilities.js';
+import type { DeliveredVideo, JobRecord, Sound, SurfaceRef } from './types.js';
 
 const DOWNLOAD_ATTEMPTS = 4;
 

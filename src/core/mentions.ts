@@ -3,7 +3,8 @@
  * registry, and rendering the prompt in a backend's own syntax.
  */
 import { UserFacingError } from './errors.js';
-import type { Character, CharacterBinding, MentionStyle } from './types.js';
+import type { MentionStyle } from './capabilities.js';
+import type { Character, CharacterBinding } from './types.js';
 
 /** Character names: 2–32 letters, digits, `_` or `-`; compared case-insensitively. */
 export const CHARACTER_NAME = /^[\p{L}\p{N}_-]{2,32}$/u;

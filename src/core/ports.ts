@@ -5,8 +5,8 @@
  */
 import type { Readable } from 'node:stream';
 import type { Micros } from './money.js';
+import type { BackendCapabilities } from './capabilities.js';
 import type {
-  BackendCapabilities,
   BoardEvent,
   BoardRecord,
   Character,

@@ -10,7 +10,8 @@ import type { Reply } from './replies.js';
 import { formatUsd, type Micros } from './money.js';
 import type { DurationNotice } from './router.js';
 import type { CostReport } from './studio.js';
-import type { BackendCapabilities, JobEvent, JobRecord } from './types.js';
+import type { BackendCapabilities } from './capabilities.js';
+import type { JobEvent, JobRecord } from './types.js';
 
 export interface Markup {
   bold(text: string): string;

@@ -4,7 +4,8 @@
  * integer micro-dollars.
  */
 import type { Micros } from './money.js';
-import { RESOLUTIONS, type BackendCapabilities, type PriceModel, type Resolution, type Sound, type SoundPrices } from './types.js';
+import type { BackendCapabilities, PriceModel, SoundPrices } from './capabilities.js';
+import { RESOLUTIONS, type Resolution, type Sound } from './types.js';
 
 /** Length used when the user names none: long enough to show a motion, cheap enough to iterate. */
 export const DEFAULT_SECONDS = 8;

@@ -5,7 +5,8 @@
  * the real HTTP backends against the simulator.
  */
 import type { Backend } from '../../src/core/ports.js';
-import type { BackendCapabilities, Character } from '../../src/core/types.js';
+import type { BackendCapabilities } from '../../src/core/capabilities.js';
+import type { Character } from '../../src/core/types.js';
 
 export function character(name: string, extra: Partial<Character> = {}): Character {
   return {
