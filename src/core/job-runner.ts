@@ -6,21 +6,20 @@
  * a timer of its own. Every state change goes through `JobLifecycle.transition`,
  * which persists it before the side effect that follows, so a restarted
  * process picks up each job where it stood.
- *
- * Slightly over 350 lines: the scheduler hand-off, resume and the money-first
- * ends (fail, cancel) are one concern; the steps themselves live beside it.
+ * How a job ends early (failed, cancelled) is in job-ends.ts.
  */
 import { CharacterBinder } from './job-binding.js';
 import { backendOrRefuse, DONE, LiveJob, type JobRunnerDeps, type StepContext, type StepResult } from './job-context.js';
-import { deliverStep, downloadStep, settlementPrice } from './job-delivery.js';
+import { deliverStep, downloadStep } from './job-delivery.js';
+import { JobEnds } from './job-ends.js';
 import { firstPollDelay, pollStep } from './job-follow.js';
-import { canTransition, IllegalTransition, JobClosed, JobLifecycle } from './job-lifecycle.js';
+import { JobClosed, JobLifecycle } from './job-lifecycle.js';
 import { JobApprovals } from './job-approval.js';
 import { JobNotifier } from './job-notifier.js';
 import { QueuePositions } from './queue-positions.js';
 import { submitStep } from './job-submit.js';
 import { StepSlots } from './step-slots.js';
-import type { Backend, Logger, ProviderStatus, Surface } from './ports.js';
+import type { Logger, ProviderStatus, Surface } from './ports.js';
 import { TimerQueue } from './timer-queue.js';
 import { TERMINAL_STATES, type JobRecord, type SurfaceRef } from './types.js';
 
@@ -43,6 +42,7 @@ export class JobRunner {
   private readonly tasks = new Set<Promise<void>>();
   private idleWaiters: (() => void)[] = [];
   private readonly positions: QueuePositions;
+  private readonly ends: JobEnds;
   private stopped = false;
 
   constructor(private readonly deps: JobRunnerDeps) {
@@ -53,6 +53,7 @@ export class JobRunner {
     this.slots = new StepSlots(deps.stepLimit ?? STEP_LIMIT, (jobId) => this.begin(jobId));
     const { scheduler, ledger, clock, logger, audit } = deps;
     this.approvals = new JobApprovals({ lifecycle: this.lifecycle, notifier: this.notifier, scheduler, ledger, clock, logger, audit });
+    this.ends = new JobEnds({ deps, lifecycle: this.lifecycle, notifier: this.notifier, positions: this.positions, stopLive: (jobId) => this.stopLive(jobId) });
     this.ctx = {
       deps,
       lifecycle: this.lifecycle,
@@ -284,70 +285,29 @@ export class JobRunner {
     this.signalIdle();
   }
 
-  private signalIdle(): void {
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const resolve of waiters) resolve();
-  }
-
-  // -------------------------------------------------------------------------
-  // Ends: money first, then the terminal state (a crash between the two is retried on resume)
-  // -------------------------------------------------------------------------
-
-  /** Ends a job as failed; its reservation is released unless the provider's policy bills it. */
-  async fail(jobId: string, userMessage: string, code: string, charge = false): Promise<void> {
-    const current = await this.lifecycle.get(jobId);
-    if (!current || TERMINAL_STATES.has(current.state)) return;
-    // The ledger goes first: a crash between the two writes then leaves an active job that the
-    // next process fails again (release and settle are idempotent), never a failed job whose
-    // reservation stays held for ever (found by test/e2e/crash-safety.test.ts).
-    if (charge) {
-      const backend = this.deps.backends.get(current.backend);
-      const price = backend ? settlementPrice(backend.capabilities, current) : current.estimateMicros;
-      await this.deps.ledger.settle({ tenant: current.tenant, jobId, month: current.ledgerMonth, backend: current.backend, priceMicros: price, officialMicros: 0 });
-    } else {
-      await this.deps.ledger.release(current.tenant, current.ledgerMonth, jobId);
-    }
-    let job: JobRecord;
-    try {
-      job = await this.lifecycle.transition(jobId, 'failed', { error: { code, message: userMessage } });
-    } catch (error) {
-      if (error instanceof JobClosed) return;
-      throw error;
-    }
-    this.deps.scheduler.remove(jobId);
-    this.positions.forget(jobId);
-    this.log.info({ job: jobId, code, charged: charge }, 'job failed');
-    await this.notifier.notify(job, { type: 'failed', reason: userMessage });
-  }
-
-  async cancel(jobId: string, byName: string): Promise<JobRecord> {
-    const current = await this.lifecycle.get(jobId);
-    if (!current) throw new Error(`job ${jobId} vanished from the store`);
-    if (TERMINAL_STATES.has(current.state)) throw new JobClosed(current);
-    if (!canTransition(current.state, 'cancelled')) throw new IllegalTransition(jobId, current.state, 'cancelled');
-    this.deps.scheduler.remove(jobId);
-    // Stop the job's own step first, so it cannot settle after the release below.
+  /** Stops the job's own step first, so it cannot settle after a cancel releases its money. */
+  private stopLive(jobId: string): void {
     const live = this.live.get(jobId);
     if (live) {
       live.cancelled = true;
       live.abort?.abort(new Error('cancelled'));
       if (!live.abort) this.forget(live);
     }
-    // Money before state, as in `fail`: a crash between the two leaves a job that
-    // resumes without a reservation, never a reservation no job will release.
-    await this.deps.ledger.release(current.tenant, current.ledgerMonth, jobId);
-    const job = await this.lifecycle.transition(jobId, 'cancelled');
-    const backend: Backend | undefined = this.deps.backends.get(job.backend);
-    if (job.providerJobId && backend?.cancel) {
-      backend.cancel(job.providerJobId).catch((error: unknown) => this.log.warn({ err: error, job: jobId }, 'provider cancel failed'));
-    }
-    this.deps.scheduler.finish(jobId);
-    this.positions.forget(jobId);
-    this.positions.moved();
-    this.log.info({ job: jobId, by: byName }, 'job cancelled');
-    await this.notifier.notify(job, { type: 'cancelled', byName });
-    return job;
+  }
+
+  private signalIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /** Ends a job as failed; its reservation is released unless the provider's policy bills it (job-ends.ts). */
+  fail(jobId: string, userMessage: string, code: string, charge = false): Promise<void> {
+    return this.ends.fail(jobId, userMessage, code, charge);
+  }
+
+  cancel(jobId: string, byName: string): Promise<JobRecord> {
+    return this.ends.cancel(jobId, byName);
   }
 
   /** A verified webhook: the job's next poll takes this status, and happens now. */
