@@ -3,6 +3,9 @@
  * own media code: its length, and the size of every decoded frame.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { locateFfmpegTools, runTool } from '../../src/media/ffmpeg.js';
 
 export async function probeDuration(file: string): Promise<number> {
@@ -30,4 +33,16 @@ export async function pictureMd5(file: string, lastFrame = false): Promise<strin
   assert.equal(result.code, 0, result.stderrTail);
   const sums = result.stdout.trim().split('\n').filter((l) => !l.startsWith('#')).map((l) => l.split(',').pop()!.trim());
   return sums[sums.length - 1]!;
+}
+
+/** The length of a video given as bytes (what a fake platform received), probed from a temporary copy. */
+export async function probeBytesDuration(bytes: Buffer): Promise<number> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'probe-'));
+  try {
+    const file = path.join(dir, 'video.mp4');
+    await writeFile(file, bytes);
+    return await probeDuration(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -1,16 +1,19 @@
 /**
  * Storyboards from Discord: `/sora storyboard` and `/sora extend` answer the
  * requester privately with the acceptance (price, budget left) and start the
- * board, whose thread and status message board-surface.ts posts; the board's
- * buttons ("Retry shot N", "Shots") act for a board the clicker can see.
+ * board, whose thread and status message board-surface.ts posts. The same
+ * happens for their forms (board-forms.ts): `/sora storyboard` without shots
+ * and a delivered video's Extend button open one. The board's buttons
+ * ("Retry shot N", "Shots") act for a board the clicker can see.
  * `/sora retry` is a plain private answer (slash-command.ts).
  */
-import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction } from 'discord.js';
+import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type ModalSubmitInteraction } from 'discord.js';
 import { runCommand, type CommandContext, type ParsedCommand } from '../../../commands/index.js';
 import { describeReply } from '../../core/present.js';
 import type { SurfaceRef } from '../../core/types.js';
+import { extendFromForm, isStoryboardForm, storyboardFormId, storyboardFromForm, storyboardModal } from './board-forms.js';
 import { uploadShots } from './board-surface.js';
-import { parseBoardCustomId } from './custom-ids.js';
+import { parseBoardCustomId, parseJobCustomId } from './custom-ids.js';
 import { actorOf, answerEphemeral, NOT_IN_SERVER, sentenceFor, type DiscordDeps } from './interaction-context.js';
 import { JOB_IN_CHANNEL, JOB_IN_THREAD, missingPermissionSentence, missingPermissions } from './permissions.js';
 import { replyMessage } from './render.js';
@@ -19,12 +22,20 @@ import { DEFAULT_ATTACHMENT_LIMIT } from './surface-ref.js';
 export const BOARD_LAUNCHES = new Set(['sora storyboard', 'sora extend']);
 
 /** `/sora storyboard` and `/sora extend`: the acceptance privately, then the board starts in its thread. */
-export async function launchBoard(deps: DiscordDeps, interaction: ChatInputCommandInteraction, command: ParsedCommand, ctx: (surface: SurfaceRef) => CommandContext): Promise<void> {
+export async function launchBoard(
+  deps: DiscordDeps,
+  interaction: ChatInputCommandInteraction | ModalSubmitInteraction,
+  command: ParsedCommand,
+  ctx: (surface: SurfaceRef) => CommandContext,
+): Promise<void> {
   const { logger } = deps;
   const inThread = interaction.channel?.isThread() ?? false;
   // Checked before anything is reserved: a board the bot cannot show would hold money for nothing.
   const missing = missingPermissions(interaction.appPermissions, inThread ? JOB_IN_THREAD : JOB_IN_CHANNEL);
   if (missing.length > 0) return answerEphemeral(interaction, missingPermissionSentence(missing), logger);
+  // No shots typed: the form with a field per shot, which must be the first answer (no defer before it).
+  const formId = command.subcommand === 'storyboard' && command.options.shots === undefined ? storyboardFormId(command.options) : undefined;
+  if (formId && interaction.isChatInputCommand()) return void (await interaction.showModal(storyboardModal(formId)));
   // Planning and reserving several shots may take longer than Discord's 3 seconds; the acceptance is private anyway.
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const surface = {
@@ -44,6 +55,26 @@ export async function launchBoard(deps: DiscordDeps, interaction: ChatInputComma
   } catch (error) {
     await answerEphemeral(interaction, sentenceFor(error, logger, { command: command.subcommand }), logger);
   }
+}
+
+/** True when the form was a storyboard's or an extension's (and was answered). */
+export async function handleBoardForm(deps: DiscordDeps, interaction: ModalSubmitInteraction): Promise<boolean> {
+  const job = parseJobCustomId(interaction.customId);
+  if (!isStoryboardForm(interaction.customId) && job?.action !== 'extend') return false;
+  const actor = actorOf(interaction, deps.places);
+  if (!actor) {
+    await answerEphemeral(interaction, NOT_IN_SERVER, deps.logger);
+    return true;
+  }
+  let command: ParsedCommand;
+  try {
+    command = job ? extendFromForm(interaction, job.jobId) : storyboardFromForm(interaction);
+  } catch (error) {
+    await answerEphemeral(interaction, sentenceFor(error, deps.logger, { modal: interaction.customId }), deps.logger);
+    return true;
+  }
+  await launchBoard(deps, interaction, command, (surface) => ({ studio: deps.studio, actor, surface }));
+  return true;
 }
 
 /** True when the click was a storyboard's button (and was answered). */

@@ -5,12 +5,12 @@
  */
 import { z } from 'zod';
 
-export type JobAction = 'cancel' | 'remix' | 'retry';
+export type JobAction = 'cancel' | 'remix' | 'retry' | 'extend';
 
 const customIdSchema = z
   .string()
   .max(100)
-  .regex(/^job:(cancel|remix|retry):(j_[0-9a-z]{4,32})$/)
+  .regex(/^job:(cancel|remix|retry|extend):(j_[0-9a-z]{4,32})$/)
   .transform((v) => {
     const [, action, jobId] = v.split(':');
     return { action: action as JobAction, jobId: jobId! };
@@ -27,6 +27,8 @@ export function parseJobCustomId(customId: string): { action: JobAction; jobId: 
 
 /** The text field of the remix modal. */
 export const REMIX_PROMPT_FIELD = 'prompt';
+/** The fields of the extend modal: what happens next, and for how long. */
+export const EXTEND_FIELDS = { prompt: 'prompt', seconds: 'seconds' } as const;
 
 /** A storyboard's buttons: "Retry shot N" (`board:retry:b_…:N`) and "Shots" (`board:shots:b_…`). */
 const boardCustomIdSchema = z

@@ -13,7 +13,7 @@ import type { ChatAdapterContext, ChatAdapterHandle } from '../index.js';
 import { handleAutocomplete } from './autocomplete.js';
 import type { DiscordDeps } from './interaction-context.js';
 import { createHttpInteractions } from './http-interactions.js';
-import { handleBoardButton } from './board-commands.js';
+import { handleBoardButton, handleBoardForm } from './board-commands.js';
 import { handleJobButton, handleRemixModal } from './job-buttons.js';
 import { DiscordPlaceAccess } from './place-access.js';
 import { onSlashCommand } from './slash-command.js';
@@ -80,7 +80,7 @@ export async function startDiscordAdapter(ctx: DiscordAdapterConfig): Promise<Ch
       if (interaction.isAutocomplete()) return handleAutocomplete(deps, interaction);
       if (interaction.isChatInputCommand()) return onSlashCommand(deps, interaction);
       if (interaction.isButton()) return (await handleBoardButton(deps, interaction)) ? undefined : handleJobButton(deps, interaction);
-      if (interaction.isModalSubmit()) return handleRemixModal(deps, interaction);
+      if (interaction.isModalSubmit()) return (await handleBoardForm(deps, interaction)) ? undefined : handleRemixModal(deps, interaction);
     })().catch((error: unknown) => log.error({ err: error, interaction: interaction.id }, 'unhandled error in a Discord interaction'));
     inFlight.add(task);
     void task.finally(() => inFlight.delete(task));

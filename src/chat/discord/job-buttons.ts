@@ -1,6 +1,6 @@
 /**
- * The buttons on a job's status message and the Remix modal. Ids carry the
- * job id only (see custom-ids.ts), so they work after a restart; who may do
+ * The buttons on a job's status message and the Remix modal (Extend's form
+ * is in board-forms.ts). Ids carry the job id only (see custom-ids.ts), so they work after a restart; who may do
  * what is decided by the core against the clicker's server and rights.
  */
 import {
@@ -15,6 +15,7 @@ import {
 import { validateCommand } from '../../command-line/options.js';
 import { UserFacingError } from '../../core/errors.js';
 import { describeReply } from '../../core/present.js';
+import { extendModal } from './board-forms.js';
 import { jobCustomId, parseJobCustomId, REMIX_PROMPT_FIELD } from './custom-ids.js';
 import { actorOf, answerEphemeral, NOT_IN_SERVER, sentenceFor, type DiscordDeps } from './interaction-context.js';
 import { launchJob, threadToJoin } from './launch-job.js';
@@ -52,6 +53,13 @@ export async function handleJobButton(deps: DiscordDeps, interaction: ButtonInte
             ),
           );
         await interaction.showModal(modal);
+        return;
+      }
+      case 'extend': {
+        const job = await studio.job(actor, parsed.jobId);
+        if (job.state !== 'delivered') throw new UserFacingError('not_finished', `Job ${job.id} has not finished, so it cannot be extended yet.`);
+        // As for Remix: the form is the first answer; /sora extend's checks run on its submit.
+        await interaction.showModal(extendModal(job));
         return;
       }
       case 'retry': {

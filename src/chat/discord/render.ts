@@ -21,6 +21,7 @@ const BUTTON_LABELS: Record<JobAction, { label: string; style: ButtonStyle }> = 
   cancel: { label: 'Cancel', style: ButtonStyle.Danger },
   remix: { label: 'Remix', style: ButtonStyle.Primary },
   retry: { label: 'Retry', style: ButtonStyle.Secondary },
+  extend: { label: 'Extend', style: ButtonStyle.Secondary },
 };
 
 export function jobButtons(jobId: string, actions: JobAction[]): APIActionRowComponent<APIButtonComponent>[] {

@@ -199,7 +199,7 @@ export class DiscordSurface implements Surface {
     const posted = messageSchema.parse(await this.rest.post(Routes.channelMessages(threadId), request));
     patch.deliveryMessageId = posted.id;
     this.options.logger.info({ job: job.id, attached: file !== undefined, bytes: file?.bytes ?? event.bytes }, 'video posted to Discord');
-    await this.showStatus(job, ref, { stage: `done · ${formatUsd(job.priceMicros ?? job.estimateMicros)}`, progress: 100, position: undefined, note: 'The video is below.' }, ['remix', 'retry'], true, patch).catch((error: unknown) =>
+    await this.showStatus(job, ref, { stage: `done · ${formatUsd(job.priceMicros ?? job.estimateMicros)}`, progress: 100, position: undefined, note: 'The video is below.' }, ['remix', 'extend', 'retry'], true, patch).catch((error: unknown) =>
       this.options.logger.warn({ err: error, job: job.id }, 'could not mark the status message done'),
     );
     await this.editOriginal(job, ref, `Job \`${job.id}\` is done (${formatUsd(job.priceMicros ?? job.estimateMicros)}); the video is in the thread.`);

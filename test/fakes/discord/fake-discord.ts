@@ -28,6 +28,8 @@ export interface FakeFile {
   name: string;
   size: number;
   contentType: string;
+  /** The bytes Discord received, so a test can probe the very file a member would download. */
+  data: Buffer;
 }
 
 export interface FakeMessage {
@@ -284,7 +286,7 @@ export class FakeDiscord {
       let json: unknown;
       for (const [field, value] of form.entries()) {
         if (typeof value === 'string') json = field === 'payload_json' ? JSON.parse(value) : json;
-        else files.push({ field, name: value.name, size: value.size, contentType: value.type });
+        else files.push({ field, name: value.name, size: value.size, contentType: value.type, data: Buffer.from(await value.arrayBuffer()) });
       }
       return { status: res.status, body: { ...(json as object), files }, contentType };
     }
@@ -535,7 +537,7 @@ export class FakeDiscord {
         if (typeof value === 'string') {
           if (field === 'payload_json') json = JSON.parse(value);
         } else {
-          files.push({ field, name: value.name, size: value.size, contentType: value.type });
+          files.push({ field, name: value.name, size: value.size, contentType: value.type, data: Buffer.from(await value.arrayBuffer()) });
         }
       }
       return { json, files };
