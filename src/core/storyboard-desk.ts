@@ -104,8 +104,10 @@ export class StoryboardDesk {
         seconds: change.seconds ?? original.input.seconds,
         orientation: original.input.orientation,
         resolution: original.input.resolution,
-        // Unless asked otherwise, the extension sounds like the original: the sound it was made with.
-        audio: change.audio ?? original.audio,
+        // Unless asked otherwise, the extension prefers the original's sound; a backend that takes a start
+        // image but not that sound still makes it (the join gives a silent part a silent track).
+        audio: change.audio,
+        preferredAudio: original.audio,
         continuous: true,
       };
       const lead = { jobId: original.id, path: original.resultPath, seconds: original.seconds };

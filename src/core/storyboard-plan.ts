@@ -35,6 +35,8 @@ export interface StoryboardRequest {
   resolution: Resolution;
   /** `--audio`; undefined leaves it to the team's default (preferred, not required, as for one video). */
   audio: Sound | undefined;
+  /** The sound preferred over the team's default when `audio` is not given (an extension: its original's). */
+  preferredAudio?: Sound;
   backend?: string;
   continuous: boolean;
 }
@@ -65,7 +67,7 @@ export function planShots(
   const everyone = [...new Map(named.flat().map((c) => [c.key, c])).values()];
   // A continuous board's shots after the first start from an image; the first goes to the same kind of backend.
   const { defaultAudio, ...policy } = routing;
-  const sound = { audio: request.audio ?? defaultAudio, audioChosen: request.audio !== undefined };
+  const sound = { audio: request.audio ?? request.preferredAudio ?? defaultAudio, audioChosen: request.audio !== undefined };
   const base = { orientation, resolution: request.resolution, ...sound, hasImage: request.continuous, forced: request.backend, ...policy };
   const inputs: GenerationInput[] = request.shots.map((s, i) => ({
     prompt: s.prompt,

@@ -40,7 +40,7 @@ describe('discord: extending a delivered video', { concurrency: false }, () => {
     const threadId = fake.interactions.get(i.id)!.originalMessageId!;
     const status = fake.messagesIn(threadId)[0]!;
     const jobId = /job:cancel:(j_[0-9a-z]+)/.exec(JSON.stringify(status.components))![1]!;
-    await driveUntil(clock, () => JSON.stringify(fake.messages.get(status.id)!.components).includes(`job:extend:${jobId}`), { stepMs: 1_000, maxSteps: 400 });
+    await driveUntil(clock, () => JSON.stringify(fake.messages.get(status.id)!.components).includes(`job:extend:${jobId}`), { stepMs: 1_000, maxSteps: 400, realWaitMs: 25 });
     return { threadId, statusId: status.id, original: (await jobs().get(jobId))! };
   }
 
@@ -51,7 +51,7 @@ describe('discord: extending a delivered video', { concurrency: false }, () => {
     await driveUntil(clock, async () => {
       board = (await h.bot.studio.boards.boardStore.recent(TENANT)).find((b) => !before.has(b.id));
       return board !== undefined && (await h.bot.studio.boards.boardStore.get(board.id))?.state === 'delivered';
-    }, { stepMs: 1_000, maxSteps: 3_000, realWaitMs: 10 });
+    }, { stepMs: 1_000, maxSteps: 1_500, realWaitMs: 25 });
     board = (await h.bot.studio.boards.boardStore.get(board!.id))!;
     const videos = fake.messagesIn(threadId).flatMap((m) => m.attachments.filter((a) => a.name === `${board!.id}.mp4`));
     assert.equal(videos.length, 1, 'one longer video in the original thread');

@@ -13,7 +13,7 @@ import { internalsOf } from '../../src/core/studio-internals.js';
 import type { BoardRecord, JobRecord } from '../../src/core/types.js';
 import { SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
 import { alice, GUILD, harness, int, str, target, until, videosIn, type Harness } from '../fakes/discord/harness.js';
-import { driveUntil } from '../helpers/drive.js';
+import { driveUntil, waitFor } from '../helpers/drive.js';
 import { actor } from '../helpers/test-bot.js';
 
 const TENANT = `discord:${GUILD}`;
@@ -44,7 +44,7 @@ describe('discord: a three-shot storyboard with one character', () => {
     assert.equal(held.total.reservedMicros + held.total.spentMicros, sum, 'the sum is held before any shot is made');
 
     // Joining the shots takes real time (ffmpeg): each step waits a little for it.
-    await driveUntil(clock, async () => (await studio.boards.boardStore.get(board.id))?.state === 'delivered', { stepMs: 1_000, maxSteps: 3_000, realWaitMs: 10 });
+    await driveUntil(clock, async () => (await studio.boards.boardStore.get(board.id))?.state === 'delivered', { stepMs: 1_000, maxSteps: 1_500, realWaitMs: 25 });
     const done = (await studio.boards.boardStore.get(board.id))!;
     const settled = await internalsOf(studio).ledger.summary(TENANT, month);
     assert.equal(settled.total.spentMicros, sum, 'settled: exactly the sum');
@@ -65,11 +65,11 @@ describe('discord: a three-shot storyboard with one character', () => {
 
   const newBoard = async (known: Set<string>) => {
     let board: BoardRecord | undefined;
-    await driveUntil(h.clock, async () => (board = (await h.bot.studio.boards.boardStore.recent(TENANT)).find((b) => !known.has(b.id))) !== undefined, { stepMs: 10, maxSteps: 500 });
+    await waitFor(async () => (board = (await h.bot.studio.boards.boardStore.recent(TENANT)).find((b) => !known.has(b.id))) !== undefined, 'the new board');
     return board!;
   };
   const boardIds = async () => new Set((await h.bot.studio.boards.boardStore.recent(TENANT)).map((b) => b.id));
-  const delivered = (id: string) => driveUntil(h.clock, async () => (await h.bot.studio.boards.boardStore.get(id))?.state === 'delivered', { stepMs: 1_000, maxSteps: 3_000, realWaitMs: 10 });
+  const delivered = (id: string) => driveUntil(h.clock, async () => (await h.bot.studio.boards.boardStore.get(id))?.state === 'delivered', { stepMs: 1_000, maxSteps: 1_500, realWaitMs: 25 });
 
   test('without shots, /sora storyboard opens a form with five shot fields; its submit makes the board with the options typed', async () => {
     const { fake } = h;
@@ -103,7 +103,7 @@ describe('discord: a three-shot storyboard with one character', () => {
     sim.faults.inject({ fault: 'moderation', bodyIncludes: 'spills the coffee' });
     fake.command(target(channel, alice), 'sora', 'storyboard', [str('shots', '@mascot wakes up | @mascot spills the coffee | @mascot walks out'), int('seconds', 4)]);
     const board = await newBoard(known);
-    await driveUntil(h.clock, async () => (await studio.boards.boardStore.get(board.id))?.state === 'incomplete', { stepMs: 1_000, maxSteps: 3_000, realWaitMs: 10 });
+    await driveUntil(h.clock, async () => (await studio.boards.boardStore.get(board.id))?.state === 'incomplete', { stepMs: 1_000, maxSteps: 1_500, realWaitMs: 25 });
     const stuck = (await studio.boards.boardStore.get(board.id))!;
     const threadId = String(stuck.surface.boardThreadId);
     const statusId = String(stuck.surface.boardStatusMessageId);

@@ -69,3 +69,51 @@ describe('console: a three-shot storyboard with one character', () => {
     }
   });
 });
+
+describe('console: /sora extend', () => {
+  it('continues a video made in an earlier run from its last frame and saves one MP4 as long as both, charging the extension like a generate', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'console-extend-'));
+    const env = { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', USER: 'alice', SIMULATOR_SECONDS_PER_VIDEO_SECOND: '0.05' };
+    try {
+      const first = await runPipedBot(
+        ['/character create mascot --video src/simulator/assets/sample.mp4 --description "a round orange robot"', '/sora generate @mascot waves at the camera --seconds 4'].join('\n'),
+        env,
+      );
+      assert.equal(first.code, 0, first.stderr);
+      const made = /\[(j_\w+)\] done: (\S+\.mp4)/.exec(first.stdout);
+      assert.ok(made, first.stdout);
+      const [, jobId, originalFile] = made;
+
+      // A second run over the same DATA_DIR, as a user would come back to it the next day.
+      const second = await runPipedBot([`/sora extend ${jobId} --prompt then it jumps into the sea --seconds 8`, '/cost'].join('\n'), env);
+      assert.equal(second.code, 0, second.stderr);
+      const out = second.stdout;
+      const accepted = new RegExp(`Extension (b_\\w+) accepted: 8s more after ${jobId} \\(4s\\) on .+, estimated (\\$\\d+\\.\\d{2})\\.`).exec(out);
+      assert.ok(accepted, out);
+      const [, boardId, estimate] = accepted;
+      assert.match(out, new RegExp(`alice: \\$\\d+\\.\\d{2} \\(\\+\\${estimate} reserved\\)`), 'the extension is held before it runs');
+      const done = new RegExp(`\\[${boardId}\\] done: (\\S+\\.mp4) \\(\\d+ KiB, 12s, extended ${jobId}, (\\$\\d+\\.\\d{2})\\)`).exec(out);
+      assert.ok(done, out);
+      assert.equal(done[2], estimate, 'charged what was estimated');
+
+      const store = await openStore(`sqlite://${path.join(dataDir, 'bot.sqlite')}`, { dataDir, logger: createLogger({ level: 'silent', secrets: [], destination: new LogCapture() }) });
+      try {
+        const extension = (await new JobStore(store).recent('console:local')).find((j) => j.board?.id === boardId)!;
+        assert.ok(extension.input.imagePath, 'started from an image: the last frame');
+        assert.match(extension.input.prompt, /@mascot/, 'with the same character');
+        const summary = await new KeyValueLedger(store).summary('console:local', monthOf(extension.createdAt));
+        assert.equal(summary.total.reservedMicros, 0);
+        const original = (await new JobStore(store).get(jobId!))!;
+        assert.equal(summary.total.spentMicros, original.priceMicros! + extension.priceMicros!, 'the original and the extension, each once');
+        const expected = (await probeDuration(path.resolve(originalFile!))) + (await probeDuration(extension.resultPath!));
+        const length = await probeDuration(path.resolve(done[1]!));
+        assert.ok(Math.abs(length - expected) <= 0.2, `saved ${length}s, original + extension = ${expected}s`);
+        assert.ok(Math.abs(length - 12) <= 0.2, `4s + 8s, got ${length}s`);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -34,8 +34,9 @@ const alice = actor('test:A', 'alice', true);
 const board = (t: TestBot, id: string) => t.bot.studio.boards.boardStore.get(id) as Promise<BoardRecord>;
 const shots = async (t: TestBot, b: BoardRecord) => (await Promise.all(b.shots.map((id) => internalsOf(t.bot.studio).jobs.get(id)))) as JobRecord[];
 
+/** The clock moves in steps; each waits a little real time for ffmpeg (the simulator's and the join), which a busy machine slows. */
 async function until(t: TestBot, boardId: string, states: BoardRecord['state'][]): Promise<BoardRecord> {
-  await driveUntil(t.clock, async () => states.includes((await board(t, boardId)).state), { stepMs: 500, maxSteps: 2000 });
+  await driveUntil(t.clock, async () => states.includes((await board(t, boardId)).state), { stepMs: 500, maxSteps: 2000, realWaitMs: 25 });
   return board(t, boardId);
 }
 
@@ -137,7 +138,7 @@ describe('storyboards end to end', () => {
     const t = await bot();
     await withMascot(t);
     const first = await t.bot.studio.generate(alice, { prompt: '@mascot waves', seconds: 4, orientation: 'landscape', resolution: '720p', audio: undefined, backend: undefined, imagePath: undefined, remixOf: undefined }, { platform: 'test', thread: 'T1' });
-    await driveUntil(t.clock, async () => (await internalsOf(t.bot.studio).jobs.get(first.job.id))?.state === 'delivered', { stepMs: 500, maxSteps: 2000 });
+    await driveUntil(t.clock, async () => (await internalsOf(t.bot.studio).jobs.get(first.job.id))?.state === 'delivered', { stepMs: 500, maxSteps: 2000, realWaitMs: 25 });
     const original = (await internalsOf(t.bot.studio).jobs.get(first.job.id))!;
     const accepted = await t.bot.studio.boards.extend(alice, original.id, { prompt: 'then it jumps', seconds: 8 });
     assert.equal(accepted.board.surface.thread, 'T1', 'posted in the original thread');
