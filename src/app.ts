@@ -2,11 +2,10 @@
  * Wiring only: config → log → store → backends → core → HTTP → adapters.
  * `main.ts` runs this for the process; tests run it in-process with an injected
  * clock and loopback fakes.
- *
- * Slightly over 350 lines on purpose: it holds one concern, the order in which
- * the parts start and stop, and splitting it would scatter that order.
+ * This file keeps the order in which the parts start and stop; how each part
+ * is opened from the configuration lives with the part (src/store/open-stores.ts,
+ * src/media/open-media.ts, src/webhooks/mount.ts, src/http/readiness.ts).
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,17 +14,18 @@ import { createBackends, noProviderKeys, type ClosableBackend } from './backends
 import { createConsoleAdapter, type ConsoleAdapter } from './chat/console/console-adapter.js';
 import { ConfigError, type Config } from './config.js';
 import { repeatEvery, systemClock, type Clock } from './core/clock.js';
-import type { KeyValueStore, ProviderStatus, Surface } from './core/ports.js';
+import type { KeyValueStore, Surface } from './core/ports.js';
 import { Studio } from './core/studio.js';
 import { startChatAdapters, type ChatAdapterHandle } from './chat/index.js';
+import { readinessOf } from './http/readiness.js';
 import { createBotHttpServer, type BotHttpServer } from './http/server.js';
 import { createLogger, type Logger } from './log.js';
-import { createMediaStore, type BotMediaStore, type MediaStoreOptions } from './media/media-store.js';
-import { parseMediaUrl } from './media/s3-storage.js';
+import type { BotMediaStore } from './media/media-store.js';
+import { openMediaStore } from './media/open-media.js';
 import type { Simulator } from './simulator/server.js';
-import { openStore } from './store/keyv-store.js';
+import { openStores, replicaTakeovers } from './store/open-stores.js';
 import type { ProviderEventBus } from './store/pg-events.js';
-import { createWebhookHandler, webhookReceivers } from './webhooks/index.js';
+import { mountWebhooks } from './webhooks/mount.js';
 
 /** How often DATA_DIR is swept for files past FILE_RETENTION_DAYS. */
 export const FILE_SWEEP_INTERVAL_MS = 60 * 60_000;
@@ -81,39 +81,6 @@ function simulatorWanted(config: Config): boolean {
   return noProviderKeys(config);
 }
 
-/** How long one readiness probe may take before it counts as failed. */
-const READINESS_PROBE_MS = 2_000;
-
-function withinMs(probe: Promise<boolean>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  // Real time on purpose: this bounds a network round trip for an outside health checker.
-  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  return Promise.race([probe.catch(() => false), timeout]).finally(() => clearTimeout(timer));
-}
-
-/** MEDIA_URL=s3://… and the SDK's AWS_* variables, or undefined for media in DATA_DIR. */
-function s3Options(config: Config): MediaStoreOptions['s3'] {
-  const location = config.MEDIA_URL ? parseMediaUrl(config.MEDIA_URL) : undefined;
-  if (!location) return undefined;
-  return {
-    ...location,
-    endpoint: config.AWS_ENDPOINT_URL_S3,
-    region: config.AWS_REGION,
-    credentials:
-      config.AWS_ACCESS_KEY_ID && config.AWS_SECRET_ACCESS_KEY ? { accessKeyId: config.AWS_ACCESS_KEY_ID, secretAccessKey: config.AWS_SECRET_ACCESS_KEY } : undefined,
-  };
-}
-
-/** A signing key for file links that survives restarts (links in chat stay valid until they expire). */
-async function fileSigningKey(config: Config, store: KeyValueStore): Promise<string> {
-  if (config.FILE_SIGNING_KEY) return config.FILE_SIGNING_KEY;
-  const existing = await store.get<string>('secrets:file-signing-key');
-  if (existing) return existing;
-  const key = randomBytes(32).toString('base64url');
-  await store.set('secrets:file-signing-key', key);
-  return key;
-}
-
 export async function startBot(config: Config, options: BotOptions = {}): Promise<RunningBot> {
   const clock = options.clock ?? systemClock;
   // With the console adapter on, stdout belongs to the conversation: logs go to stderr, or, while the console
@@ -139,23 +106,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   };
   try {
     await mkdir(config.dataDir, { recursive: true });
-    const store = await openStore(config.storeUrl, { dataDir: config.dataDir, logger });
-    cleanups.push(() => store.close());
-    // On Postgres the ledger and jobs live in tables (src/store/sql), so several replicas can share them;
-    // keyv keeps the expiring keys (webhook replay ids) and the documents not yet moved to tables.
-    // Stable across restarts, so a restarted replica picks its own jobs up at once; replicas differ by host or DATA_DIR.
-    const replicaId = config.REPLICA_ID ?? `${os.hostname()}:${path.resolve(config.dataDir)}`;
-    // The tables' module loads only for Postgres (sqlEngineOf's test), so a bot on SQLite does not carry `pg`.
-    const tables = /^postgres(ql)?:/i.test(config.storeUrl)
-      ? await (await import('./store/sql/index.js')).openSqlStore(config.storeUrl, {
-          dataDir: config.dataDir,
-          logger,
-          replica: { id: replicaId, now: () => clock.now(), timeoutMs: config.REPLICA_TIMEOUT_SECONDS * 1000 },
-        })
-      : undefined;
-    if (tables) cleanups.push(() => tables.close());
-    // Runs after the runner has stopped (cleanups run in reverse): the other replicas take this one's jobs at once.
-    if (tables) cleanups.push(() => tables.jobs.forget());
+    const { store, tables, replicaId } = await openStores(config, clock, logger, cleanups);
 
     let simulator: Simulator | undefined;
     if (simulatorWanted(config)) {
@@ -178,26 +129,19 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     }
 
     let ready = false;
-    // What /healthz asks on each call, by check name; more engines (a queue) add theirs here.
-    const readinessProbes: Record<string, () => Promise<boolean>> = {
-      store: () => store.get('health:probe').then(() => true),
-      media: async () => mediaRef !== undefined && mediaRef.storage.check(),
-    };
     let mediaRef: BotMediaStore | undefined;
     let adaptersRef: ChatAdapterHandle[] = [];
     let events: ProviderEventBus | undefined;
     const http = createBotHttpServer({
       logger,
-      readiness: async () => {
-        const checks: Record<string, boolean> = { started: ready };
-        // Each probe is a real round trip (a store read, a HEAD on the bucket), bounded so a hung
-        // dependency shows as not ready instead of a hung health check.
-        const probed = await Promise.all(Object.entries(readinessProbes).map(async ([name, probe]) => [name, await withinMs(probe(), READINESS_PROBE_MS)] as const));
-        for (const [name, ok] of probed) checks[name] = ok;
-        if (events) checks.providerEvents = events.listening();
-        for (const a of adaptersRef) checks[a.name] = a.ready();
-        return { ready: ready && Object.values(checks).every(Boolean), checks };
-      },
+      readiness: readinessOf({
+        started: () => ready,
+        probes: {
+          store: () => store.get('health:probe').then(() => true),
+          media: async () => mediaRef !== undefined && mediaRef.storage.check(),
+        },
+        flags: () => ({ ...(events && { providerEvents: events.listening() }), ...Object.fromEntries(adaptersRef.map((a) => [a.name, a.ready()])) }),
+      }),
       resolveFileToken: (token) => mediaRef?.verifySignedPath(token),
     });
     const port = await http.listen(config.PORT, config.HTTP_HOST);
@@ -205,23 +149,14 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     // Providers can only fetch our files through a public URL; the simulator runs beside us.
     const publicUrl = config.PUBLIC_URL ?? (simulator ? `http://127.0.0.1:${port}` : undefined);
 
-    const media = createMediaStore({
-      dataDir: config.dataDir,
+    const media = await openMediaStore(config, {
       logger,
       clock,
-      maxResultBytes: config.MAX_RESULT_MB * 1024 * 1024,
-      maxSourceBytes: config.MAX_SOURCE_MB * 1024 * 1024,
-      teamQuotaBytes: config.TEAM_DISK_QUOTA_MB > 0 ? config.TEAM_DISK_QUOTA_MB * 1024 * 1024 : undefined,
+      store,
       publicUrl,
-      signingKey: await fileSigningKey(config, store),
-      fetchTimeoutMs: 60_000,
       allowPrivateAddresses: options.allowPrivateSourceUrls ?? false,
-      s3: s3Options(config),
+      created: (opened) => (mediaRef = opened),
     });
-    mediaRef = media;
-    if (media.storage.kind === 's3' && !(await media.storage.check())) {
-      throw new ConfigError([`MEDIA_URL ${config.MEDIA_URL} cannot be reached: check the bucket, AWS_ENDPOINT_URL_S3 and the credentials.`]);
-    }
     cleanups.push(async () => media.close());
 
     const studio = new Studio({
@@ -246,32 +181,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     // Before any adapter can accept a command: what a killed process left half-accepted is settled first.
     await studio.reconcile();
 
-    // --- Provider webhooks (src/webhooks): POST /webhooks/{backend} -------------------
-    // A verified delivery wakes the job's loop; the slow safety poll covers lost ones.
-    const webhooks = webhookReceivers(
-      backends,
-      { falJwksUrl: simulator?.falJwksUrl ?? config.FAL_WEBHOOK_JWKS_URL, openaiWebhookSecret: config.OPENAI_WEBHOOK_SECRET },
-      clock,
-    );
-    // With replicas, the job may be followed by another one: tell them all (src/store/pg-events.ts).
-    if (tables?.database.pool) {
-      const { startPgEventBus } = await import('./store/pg-events.js');
-      events = await startPgEventBus({
-        url: config.storeUrl,
-        pool: tables.database.pool,
-        logger,
-        origin: replicaId,
-        onEvent: (event) => studio.providerEvent(event.backend, event.providerJobId),
-      });
-      cleanups.push(() => events!.close());
-    }
-    const onProviderEvent = (backend: string, id: string, status: ProviderStatus | undefined): boolean => {
-      if (studio.providerEvent(backend, id, status)) return true;
-      events?.publish({ backend, providerJobId: id }).catch((error: unknown) => logger.warn({ err: error, backend, providerJobId: id }, 'could not relay a provider event'));
-      return false;
-    };
-    http.route('POST', '/webhooks/', createWebhookHandler({ receivers: webhooks, store, clock, logger, onEvent: onProviderEvent }));
-    // ------------------------------------------------------------------------------------
+    events = await mountWebhooks({ config, backends, simulator, store, tables, replicaId, studio, http, clock, logger, cleanups });
     for (const surface of options.surfaces ?? []) studio.attachSurface(surface);
 
     let consoleAdapter: ConsoleAdapter | undefined;
@@ -306,21 +216,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     );
     cleanups.push(sweeps);
 
-    if (tables) {
-      // Replicas: say this one is alive, and take over the jobs of any that stopped saying so
-      // (README "Running several replicas"). A dead replica's jobs move within REPLICA_TIMEOUT_SECONDS plus a third.
-      const takeovers = repeatEvery(clock, (config.REPLICA_TIMEOUT_SECONDS * 1000) / 3, async () => {
-        try {
-          await tables.jobs.heartbeat();
-          const orphans = await tables.jobs.claimOrphans();
-          if (orphans.length > 0) logger.warn({ jobs: orphans.map((j) => j.id) }, 'took over the jobs of a replica that is no longer seen');
-          await studio.takeOver(orphans);
-        } catch (error) {
-          logger.warn({ err: error }, 'replica heartbeat or takeover failed');
-        }
-      });
-      cleanups.push(takeovers);
-    }
+    if (tables) cleanups.push(replicaTakeovers(config, tables, clock, logger, (orphans) => studio.takeOver(orphans)));
 
     ready = true;
     if (adapters.length === 0 && !consoleAdapter) {

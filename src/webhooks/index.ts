@@ -1,5 +1,5 @@
 /**
- * Which backends take webhooks, and how each is verified. Mounted by app.ts on
+ * Which backends take webhooks, and how each is verified. Mounted by mount.ts on
  * the bot's HTTP server at `/webhooks/{backend}`.
  */
 import type { Clock } from '../core/clock.js';

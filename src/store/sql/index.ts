@@ -1,6 +1,6 @@
 /**
  * The ledger and jobs in tables (Postgres for several replicas; the same code
- * on SQLite). app.ts opens this when STORE_URL is postgres://.
+ * on SQLite). open-stores.ts opens this when STORE_URL is postgres://.
  */
 import type { JobRepository, Ledger } from '../../core/ports.js';
 import { openSqlDatabase, type SqlDatabase, type SqlOptions } from './database.js';

@@ -1,0 +1,69 @@
+/**
+ * The bot's stores, chosen by STORE_URL. keyv always (src/store/keyv-store.ts);
+ * on Postgres also the tables (src/store/sql) that let several replicas share
+ * the ledger and jobs, with the heartbeat by which a replica takes over the
+ * jobs of one that stopped.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { repeatEvery, type Clock } from '../core/clock.js';
+import type { KeyValueStore } from '../core/ports.js';
+import type { JobRecord } from '../core/types.js';
+import type { Logger } from '../log.js';
+import { openStore } from './keyv-store.js';
+import type { SqlStore } from './sql/index.js';
+
+export interface BotStores {
+  store: KeyValueStore;
+  /** The ledger and jobs in tables, on Postgres only. */
+  tables: SqlStore | undefined;
+  /** This replica's name in the jobs table. */
+  replicaId: string;
+}
+
+/** Opens the stores; each one's close joins `cleanups` as soon as it is open. */
+export async function openStores(config: Config, clock: Clock, logger: Logger, cleanups: (() => Promise<unknown>)[]): Promise<BotStores> {
+  const store = await openStore(config.storeUrl, { dataDir: config.dataDir, logger });
+  cleanups.push(() => store.close());
+  // On Postgres the ledger and jobs live in tables (src/store/sql), so several replicas can share them;
+  // keyv keeps the expiring keys (webhook replay ids) and the documents not yet moved to tables.
+  // Stable across restarts, so a restarted replica picks its own jobs up at once; replicas differ by host or DATA_DIR.
+  const replicaId = config.REPLICA_ID ?? `${os.hostname()}:${path.resolve(config.dataDir)}`;
+  // The tables' module loads only for Postgres (sqlEngineOf's test), so a bot on SQLite does not carry `pg`.
+  const tables = /^postgres(ql)?:/i.test(config.storeUrl)
+    ? await (await import('./sql/index.js')).openSqlStore(config.storeUrl, {
+        dataDir: config.dataDir,
+        logger,
+        replica: { id: replicaId, now: () => clock.now(), timeoutMs: config.REPLICA_TIMEOUT_SECONDS * 1000 },
+      })
+    : undefined;
+  if (tables) cleanups.push(() => tables.close());
+  // Runs after the runner has stopped (cleanups run in reverse): the other replicas take this one's jobs at once.
+  if (tables) cleanups.push(() => tables.jobs.forget());
+  return { store, tables, replicaId };
+}
+
+/**
+ * Replicas: say this one is alive, and take over the jobs of any that stopped saying so
+ * (README "Running several replicas"). A dead replica's jobs move within REPLICA_TIMEOUT_SECONDS plus a third.
+ * Returns the stop function.
+ */
+export function replicaTakeovers(
+  config: Config,
+  tables: SqlStore,
+  clock: Clock,
+  logger: Logger,
+  takeOver: (orphans: JobRecord[]) => Promise<unknown>,
+): () => Promise<void> {
+  return repeatEvery(clock, (config.REPLICA_TIMEOUT_SECONDS * 1000) / 3, async () => {
+    try {
+      await tables.jobs.heartbeat();
+      const orphans = await tables.jobs.claimOrphans();
+      if (orphans.length > 0) logger.warn({ jobs: orphans.map((j) => j.id) }, 'took over the jobs of a replica that is no longer seen');
+      await takeOver(orphans);
+    } catch (error) {
+      logger.warn({ err: error }, 'replica heartbeat or takeover failed');
+    }
+  });
+}
