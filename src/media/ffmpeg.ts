@@ -57,12 +57,22 @@ export function resolveFfmpegTools(ffmpegPath?: string, ffprobePath?: string): F
   return { ffmpeg, ffprobe: ffprobePath ?? (ffmpeg.includes('/') ? derived : 'ffprobe') };
 }
 
-/** Synchronous on purpose: answered once at start-up so `ffmpegAvailable` is a plain boolean. */
+const availability = new Map<string, boolean>();
+
+/**
+ * Synchronous on purpose: answered at start-up so `ffmpegAvailable` is a plain boolean. Remembered per
+ * pair of paths for the life of the process: each `-version` run costs a few hundred milliseconds of
+ * CPU (ffmpeg loads every codec library), and `locateFfmpegTools` plus the media store used to ask
+ * twice per start, again on every in-process restart.
+ */
 export function toolsAvailable(tools: FfmpegTools): boolean {
-  return [tools.ffmpeg, tools.ffprobe].every((tool) => {
-    const result = spawnSync(tool, ['-version'], { stdio: 'ignore', timeout: 5_000 });
-    return result.status === 0;
-  });
+  const key = `${tools.ffmpeg}\0${tools.ffprobe}`;
+  let available = availability.get(key);
+  if (available === undefined) {
+    available = [tools.ffmpeg, tools.ffprobe].every((tool) => spawnSync(tool, ['-version'], { stdio: 'ignore', timeout: 5_000 }).status === 0);
+    availability.set(key, available);
+  }
+  return available;
 }
 
 export interface ProcessResult {
