@@ -24,7 +24,6 @@ import { createLocalStorage, keyOf, type MediaStorage } from './media-storage.js
 import { createOwnedFiles, isDiskFull } from './owned-files.js';
 import { fetchUserFile, type ResolvedAddress, type SourceKind } from './safe-fetch.js';
 import { extractLastFrame, joinClips } from './sequence.js';
-import { createS3Storage, type S3StorageOptions } from './s3-storage.js';
 import { createPathSigner } from './signed-paths.js';
 
 export interface MediaStoreOptions {
@@ -54,8 +53,11 @@ export interface MediaStoreOptions {
   /** Test seams for the address policy and DNS; see safe-fetch.ts. */
   allowAddress?: (address: string) => boolean;
   resolve?: (hostname: string) => Promise<ResolvedAddress[]>;
-  /** MEDIA_URL=s3://…: keep media in this bucket instead of DATA_DIR alone. */
-  s3?: Omit<S3StorageOptions, 'dataDir' | 'now'>;
+  /**
+   * MEDIA_URL=s3://…: makes the storage that keeps media for good instead of DATA_DIR alone
+   * (s3-storage.ts). The caller builds it, so the AWS SDK loads only when a bucket is configured.
+   */
+  shared?: (place: { dataDir: string; now: () => number }) => MediaStorage;
 }
 
 export interface BotMediaStore extends MediaStore {
@@ -115,7 +117,7 @@ export function createMediaStore(options: MediaStoreOptions): BotMediaStore {
   });
   const publicUrl = options.publicUrl?.replace(/\/+$/, '');
   const local = createLocalStorage(dataDir, signer, publicUrl);
-  const storage: MediaStorage = options.s3 ? createS3Storage({ ...options.s3, dataDir, now: () => options.clock.now() }) : local;
+  const storage: MediaStorage = options.shared ? options.shared({ dataDir, now: () => options.clock.now() }) : local;
   const key = (file: string) => keyOf(dataDir, file);
 
   /** The saved file's real size and sound, for the done line and the paid-for check; undefined without ffprobe. */

@@ -20,6 +20,7 @@ import type { GenerationInput } from '../../src/core/types.js';
 import { silentLogger } from '../../src/log.js';
 import { teamFolderName } from '../../src/media/media-layout.js';
 import { createMediaStore, type BotMediaStore } from '../../src/media/media-store.js';
+import { createS3Storage } from '../../src/media/s3-storage.js';
 import { SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
 import { driveUntil } from '../helpers/drive.js';
 import { startTestS3, type TestS3 } from '../helpers/s3-server.js';
@@ -51,7 +52,8 @@ describe('media on S3-compatible storage', () => {
       ffmpegPath: '/nonexistent/ffmpeg',
       ffprobePath: '/nonexistent/ffprobe',
       ...(quotaMb ? { teamQuotaBytes: quotaMb * MB } : {}),
-      s3: { bucket: s3.bucket, prefix, endpoint: env.AWS_ENDPOINT_URL_S3!, region: 'us-east-1', credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! } },
+      shared: (place) =>
+        createS3Storage({ ...place, bucket: s3.bucket, prefix, endpoint: env.AWS_ENDPOINT_URL_S3!, region: 'us-east-1', credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! } }),
     });
   }
   const head = (key: string) => s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key })).then((h) => h, () => undefined);
