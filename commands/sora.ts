@@ -3,7 +3,7 @@ import { elapsedProgress } from '../src/core/present.js';
 import { attachedFile, surfaceOpener, type Runs } from './command-module.js';
 import { parseShots } from './storyboard-shots.js';
 import type { CommandSpec } from './spec.js';
-import { audioOption, qualityOption, resolutionOf, resolutionOption } from './video-options.js';
+import { audioOption, qualityOption, resolutionOf, resolutionOption, takesOption } from './video-options.js';
 
 /** A job id typed after the subcommand (`/sora cancel j_4k2m9x`), completed from the team's recent jobs. */
 const jobOption = {
@@ -61,6 +61,7 @@ export const spec = {
         '/sora generate @mascot walks along a beach at sunset',
         '/sora generate a paper boat drifting down a rainy street --seconds 8 --orientation portrait',
         '/sora generate @mascot sings in the rain --audio on --resolution 1080p',
+        '/sora generate a red kite over the dunes --takes 3',
       ],
       options: [
         {
@@ -82,6 +83,7 @@ export const spec = {
         audioOption,
         qualityOption,
         backendOption,
+        takesOption,
         {
           name: 'image',
           type: 'attachment',
@@ -129,7 +131,7 @@ export const spec = {
       description: { en: 'Make a variation of a finished video', ko: '완성된 동영상 변형' },
       permission: 'member',
       spendsMoney: true,
-      examples: ['/sora remix j_4k2m9x --prompt same scene, but at night'],
+      examples: ['/sora remix j_4k2m9x --prompt same scene, but at night', '/sora remix j_4k2m9x --takes 2 --prompt same scene, but at night'],
       options: [
         { ...jobOption, required: true, description: { en: 'The finished job to vary', ko: '변형할 완료된 작업' } },
         {
@@ -142,7 +144,16 @@ export const spec = {
           autocomplete: 'character-mention',
           description: { en: 'What to change', ko: '바꿀 내용' },
         },
+        takesOption,
       ],
+    },
+    {
+      name: 'keep',
+      description: { en: 'Keep one take of a request made with --takes as its result', ko: '--takes 요청의 테이크 하나를 결과로 선택' },
+      permission: 'member',
+      spendsMoney: false,
+      examples: ['/sora keep j_4k2m9x'],
+      options: [{ ...jobOption, required: true, description: { en: 'The take to keep', ko: '선택할 테이크' } }],
     },
     {
       name: 'storyboard',
@@ -229,7 +240,7 @@ export const run: Runs<typeof spec> = {
       ...{ prompt: o.prompt, seconds: o.seconds, orientation: o.orientation ?? 'landscape', resolution: resolutionOf(o), audio: o.audio },
       ...{ backend: o.backend, imagePath: undefined, remixOf: undefined, given },
     };
-    const request = { surface: ctx.surface, input, imageSource: await attachedFile(ctx, o.image, 'image') };
+    const request = { surface: ctx.surface, input, imageSource: await attachedFile(ctx, o.image, 'image'), takes: o.takes };
     return { kind: 'accepted', accepted: await ctx.studio.launch(ctx.actor, request, surfaceOpener(ctx)) };
   },
   async status({ studio, actor }, o) {
@@ -238,6 +249,10 @@ export const run: Runs<typeof spec> = {
     const job = await studio.job(actor, o.job);
     const elapsed = job.state === 'running' ? elapsedProgress(job, job.progress, studio.backend(job.backend)?.capabilities, studio.clock.now()) : undefined;
     return { kind: 'job', job, position: studio.queuePosition(job.id), ...(elapsed && { elapsed }) };
+  },
+  // Only the requester or an admin may keep; the core checks it (takes.ts).
+  async keep({ studio, actor }, o) {
+    return { kind: 'kept', job: await studio.keep(actor, o.job) };
   },
   async cancel({ studio, actor }, o) {
     return { kind: 'cancelled', job: await studio.cancel(actor, o.job) };
@@ -250,7 +265,7 @@ export const run: Runs<typeof spec> = {
     return { kind: 'decided', job: await studio.team.deny(actor, o.job, o.reason) };
   },
   async remix(ctx, o) {
-    return { kind: 'accepted', accepted: await ctx.studio.launch(ctx.actor, { surface: ctx.surface, remixOf: o.job, prompt: o.prompt }, surfaceOpener(ctx)) };
+    return { kind: 'accepted', accepted: await ctx.studio.launch(ctx.actor, { surface: ctx.surface, remixOf: o.job, prompt: o.prompt, takes: o.takes }, surfaceOpener(ctx)) };
   },
   async storyboard({ studio, actor, surface }, o) {
     const request = {

@@ -37,6 +37,21 @@ export const audioOption = {
   description: { en: "Sound on or off (default: the team's setting)", ko: '소리 켜기/끄기 (기본: 팀 설정)' },
 } as const;
 
+/** `--takes N`: N renders of the same request side by side, each its own job; N× the price is held up front. */
+export const takesOption = {
+  name: 'takes',
+  type: 'integer',
+  min: 1,
+  max: 4,
+  choices: [
+    { value: 1, label: { en: '1 video (default)', ko: '1개 (기본)' } },
+    { value: 2, label: { en: '2 takes (2× the price)', ko: '2개 테이크 (가격 2배)' } },
+    { value: 3, label: { en: '3 takes (3× the price)', ko: '3개 테이크 (가격 3배)' } },
+    { value: 4, label: { en: '4 takes (4× the price)', ko: '4개 테이크 (가격 4배)' } },
+  ],
+  description: { en: 'How many variants to render at once, to keep the best (1-4; each is charged)', ko: '한 번에 만들 변형 수, 가장 좋은 것을 선택 (1-4, 각각 과금)' },
+} as const;
+
 /**
  * The resolution asked for: `--resolution`, else `--quality`, else 720p. Both naming different
  * ones is refused rather than guessed.

@@ -140,6 +140,55 @@ export async function acceptJob(
   return reservation;
 }
 
+/**
+ * Several jobs of one request (a storyboard's shots, the takes of `--takes N`) accepted together:
+ * their intents, then every reservation in one write (the commit point), then listed; or, with a
+ * store that has transactions, all of it in one. Either every job holds its money or none exists.
+ * A refusal comes back (not thrown) so the caller can say what it refused in its own words.
+ */
+export async function acceptJobs(
+  deps: {
+    jobs: JobRepository;
+    ledger: Ledger;
+    logger: Logger;
+    reservedElsewhere?: (request: ReservationRequest, result: Extract<ReservationResult, { ok: true }>) => Promise<void>;
+  },
+  jobs: JobRecord[],
+  actor: Actor,
+  caps: BudgetCaps,
+): Promise<ReservationResult> {
+  const requests = jobs.map((job) => ({ tenant: actor.tenant, userId: actor.userId, userName: actor.displayName, jobId: job.id, month: job.ledgerMonth, micros: job.estimateMicros, caps }));
+  if (deps.jobs.createReservedAll) {
+    // Tables (src/store/sql): the jobs and their money in one transaction.
+    const result = await deps.jobs.createReservedAll(jobs, requests);
+    if (result.ok) for (const request of requests) await deps.reservedElsewhere?.(request, { ...result, previousMicros: 0 });
+    return result;
+  }
+  for (const job of jobs) await deps.jobs.create(job);
+  const undo = async () => {
+    for (const job of jobs) await deps.jobs.discard(job).catch((e: unknown) => deps.logger.warn({ err: e, job: job.id }, 'could not remove an unaccepted job; the next start will'));
+  };
+  let reservation: ReservationResult;
+  try {
+    reservation = await deps.ledger.reserveAll(requests);
+  } catch (error) {
+    await undo();
+    throw error;
+  }
+  if (!reservation.ok) {
+    await undo();
+    return reservation;
+  }
+  try {
+    for (const job of jobs) await deps.jobs.publish(job);
+  } catch (error) {
+    for (const job of jobs) await deps.ledger.release(job.tenant, job.ledgerMonth, job.id);
+    await undo();
+    throw error;
+  }
+  return reservation;
+}
+
 /** The remaining budget after a reservation, or the sentence that says which cap refused it. */
 function refusedOrLeft(job: JobRecord, reservation: ReservationResult): { tenantLeftMicros: Micros; userLeftMicros: Micros } {
   if (reservation.ok) return reservation;

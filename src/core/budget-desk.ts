@@ -11,6 +11,8 @@ import { formatUsd, type Micros } from './money.js';
 import { monthCsv, spendSeries, type MonthCsv, type SpendSeries } from './month-report.js';
 import type { Backend, JobRepository, Ledger, Logger, MonthSummary } from './ports.js';
 import { DEFAULT_AUDIO, type RoutingPolicy, type SettingsDefaults, type TenantSettingsRepository } from './tenant-settings.js';
+import { takesPerRequest, type TakesLine } from './takes.js';
+import { Sight } from './visibility.js';
 import type { Actor, JobRecord, Sound, TenantId } from './types.js';
 
 export interface CostReport {
@@ -23,6 +25,8 @@ export interface CostReport {
   user: { id: string; name: string; capMicros: Micros } | undefined;
   referenceBackendName: string;
   backendNames: Record<string, string>;
+  /** The month's requests made with `--takes` that the asker can see (of the one member, when asked for one). */
+  takes: TakesLine[];
 }
 
 export interface BudgetView {
@@ -106,7 +110,14 @@ export class BudgetDesk {
       user,
       referenceBackendName: reference?.capabilities.displayName ?? this.deps.referencePriceBackend,
       backendNames,
+      takes: await this.takes(actor, month, request.userId),
     };
+  }
+
+  /** Takes per request, from the recent jobs this actor can see (a request in a channel they cannot see is not theirs to count). */
+  private async takes(actor: Actor, month: string, userId: string | undefined): Promise<TakesLine[]> {
+    const jobs = await new Sight(actor).filter(await this.deps.jobs.recent(actor.tenant));
+    return takesPerRequest(userId === undefined ? jobs : jobs.filter((j) => j.requesterId === userId), month);
   }
 
   async budget(actor: Actor): Promise<BudgetView> {

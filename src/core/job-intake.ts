@@ -3,22 +3,22 @@
  * route, price, reserve and persist the job (acceptance.ts), once the Studio is ready (reconciled). All local and fast, so an adapter can do it
  * before answering its platform; the Studio's `launch` then shows the job and starts it.
  */
-import { acceptJob, draftJob } from './acceptance.js';
+import { acceptJob, acceptJobs, draftJob } from './acceptance.js';
 import type { AuditedLedger } from './audited-ledger.js';
 import type { CharacterRegistry } from './characters.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
-import type { JobRepository } from './ports.js';
 import { requireHeldImage } from './media-ownership.js';
 import { resolveMentions } from './mentions.js';
-import type { Micros } from './money.js';
-import type { Backend, Logger, MediaStore } from './ports.js';
+import { formatUsd, type Micros } from './money.js';
+import type { Backend, JobRepository, Logger, MediaStore, ReservationResult } from './ports.js';
 import { routeJob } from './router.js';
 import type { Accepted } from './studio.js';
 import type { TeamDesk } from './team-desk.js';
 import type { TenantSettingsRepository } from './tenant-settings.js';
-import type { Actor, GenerationInput, Resolution, Sound, SurfaceRef } from './types.js';
+import { draftTakes } from './takes.js';
+import type { Actor, GenerationInput, JobRecord, Resolution, Sound, SurfaceRef } from './types.js';
 
 export interface JobIntakeDeps {
   jobs: JobRepository;
@@ -43,18 +43,18 @@ export class JobIntake {
    * A generation, with an `--image` the adapter fetched (or the console named): the image is checked and
    * taken into the team's folder, owned by the job from then on, and dropped again if the request is refused.
    */
-  async accept(actor: Actor, input: GenerationInput, surface: SurfaceRef, imageSource: string | undefined): Promise<Accepted> {
-    if (imageSource === undefined) return this.request(actor, input, surface);
+  async accept(actor: Actor, input: GenerationInput, surface: SurfaceRef, imageSource: string | undefined, takes = 1): Promise<Accepted> {
+    if (imageSource === undefined) return this.request(actor, input, surface, takes);
     const image = await this.deps.media.importFile(imageSource, 'image', actor.tenant);
     try {
-      return await this.request(actor, { ...input, imagePath: image.path }, surface);
+      return await this.request(actor, { ...input, imagePath: image.path }, surface, takes);
     } catch (error) {
       await this.deps.media.discard([image.path]);
       throw error;
     }
   }
 
-  private async request(actor: Actor, asked: GenerationInput, surface: SurfaceRef): Promise<Accepted> {
+  private async request(actor: Actor, asked: GenerationInput, surface: SurfaceRef, count: number): Promise<Accepted> {
     const rules = await this.deps.team.rulesFor(actor, asked);
     const input = rules.input;
     await requireHeldImage(this.deps.media, input.imagePath);
@@ -95,14 +95,18 @@ export class JobIntake {
       now,
       deadlineMs: this.deps.jobDeadlineMs,
     });
-    this.deps.team.markForApproval(job, rules.threshold);
+    // The takes of one request wait for one decision when together they cost more than the threshold.
+    this.deps.team.markForApproval(job, rules.threshold, count);
+    const takes = draftTakes(job, count);
     const caps = await this.deps.settings.capsFor(actor.tenant, actor.userId);
-    const { logger } = this.deps;
-    const reservation = await acceptJob({ jobs: this.deps.jobs, ledger: this.deps.ledger, logger, reservedElsewhere: (r, ok) => this.deps.ledger.reserved(r, ok) }, job, actor, caps);
-    this.deps.logger.info({ job: job.id, tenant: job.tenant, backend: job.backend, estimate: job.estimateMicros }, 'job accepted');
+    const deps = { jobs: this.deps.jobs, ledger: this.deps.ledger, logger: this.deps.logger, reservedElsewhere: this.deps.ledger.reserved.bind(this.deps.ledger) };
+    const reservation = count === 1 ? await acceptJob(deps, job, actor, caps) : refusedTakesOrLeft(takes, await acceptJobs(deps, takes, actor, caps));
+    const estimateMicros = takes.reduce((sum, j) => sum + j.estimateMicros, 0);
+    this.deps.logger.info({ job: job.id, tenant: job.tenant, backend: job.backend, estimate: estimateMicros, takes: count }, 'job accepted');
     return {
-      job,
-      estimateMicros: job.estimateMicros,
+      job: takes[0]!,
+      ...(count > 1 && { takes }),
+      estimateMicros,
       tenantLeftMicros: reservation.tenantLeftMicros,
       userLeftMicros: reservation.userLeftMicros,
       backendName: first.backend.capabilities.displayName,
@@ -112,4 +116,16 @@ export class JobIntake {
       warnings: await this.deps.team.warningsAfter(actor, job, reservation, caps),
     };
   }
+}
+
+/** What is left after the takes were reserved, or the sentence naming the cap that refused all of them. */
+function refusedTakesOrLeft(takes: JobRecord[], reservation: ReservationResult): { tenantLeftMicros: Micros; userLeftMicros: Micros } {
+  if (reservation.ok) return reservation;
+  const each = takes[0]!.estimateMicros;
+  const who = reservation.scope === 'tenant' ? 'the team has' : 'you have';
+  const whose = reservation.scope === 'tenant' ? "the team's" : 'your';
+  throw new UserFacingError(
+    'budget_exceeded',
+    `${takes.length} takes of this video are estimated at ${formatUsd(each * takes.length)} together (${formatUsd(each)} each), but ${who} ${formatUsd(reservation.leftMicros)} left of ${whose} ${formatUsd(reservation.capMicros)} monthly cap. Nothing was spent. Ask for fewer takes or a shorter video, or ask an admin to raise the cap with /budget set.`,
+  );
 }

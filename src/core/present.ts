@@ -9,6 +9,7 @@ import { acceptanceNotes, describeAudit, describeDecision, describeSettings } fr
 import type { Reply } from './replies.js';
 import { formatUsd, type Micros } from './money.js';
 import type { DurationNotice } from './router.js';
+import { takeLabel, type TakesLine } from './takes.js';
 import type { CostReport } from './studio.js';
 import type { BackendCapabilities } from './capabilities.js';
 import type { JobEvent, JobRecord } from './types.js';
@@ -94,8 +95,12 @@ export function describeDelivered(job: JobRecord): string {
 export function describeAccepted(reply: Extract<Reply, { kind: 'accepted' }>, m: Markup = chatMarkdown): string {
   const a = reply.accepted;
   const duration = a.duration ? describeDuration(a.duration, m) : '';
+  const takes = a.takes && a.takes.length > 1 ? a.takes : undefined;
+  const what = takes ? `${takes.length} takes of a ` : '';
+  const price = takes ? `estimated ${formatUsd(a.estimateMicros)} together (${formatUsd(a.job.estimateMicros)} each)` : `estimated ${formatUsd(a.estimateMicros)}`;
   return [
-    `Job ${m.code(a.job.id)} accepted: ${a.job.seconds}s ${a.job.input.orientation} ${describeMade(a.job)}, on ${a.backendName}, estimated ${formatUsd(a.estimateMicros)}.`,
+    `Job ${m.code(a.job.id)} accepted: ${what}${a.job.seconds}s ${a.job.input.orientation} ${describeMade(a.job)}, on ${a.backendName}, ${price}.`,
+    ...(takes ? [`Takes: ${takes.map((t, i) => `${i + 1}. ${m.code(t.id)}`).join(', ')}. Each is its own job; keep the one you like with Keep or /sora keep <job>.`] : []),
     ...(duration ? [duration] : []),
     `Budget left this month: team ${formatUsd(a.tenantLeftMicros)}, you ${formatUsd(a.userLeftMicros)}.`,
     `Why this backend: ${a.reason}.`,
@@ -140,13 +145,24 @@ export function describeJobStatus(job: JobRecord, position?: number, elapsed?: s
 
 export function jobLine(job: JobRecord, position?: number, m: Markup = chatMarkdown, elapsed?: string): string {
   const prompt = job.input.prompt.length > 60 ? `${job.input.prompt.slice(0, 59)}…` : job.input.prompt;
-  return `${m.code(job.id)} ${job.requesterName}: "${prompt}" on ${job.backend}, ${describeJobStatus(job, position, elapsed)}`;
+  const take = job.take ? ` (${takeLabel(job).toLowerCase()}${job.take.kept ? ', kept' : ''})` : '';
+  return `${m.code(job.id)}${take} ${job.requesterName}: "${prompt}" on ${job.backend}, ${describeJobStatus(job, position, elapsed)}`;
 }
 
 function line(label: string, spent: Micros, reserved: Micros, cap?: Micros): string {
   const capText = cap !== undefined ? ` of ${formatUsd(cap)}` : '';
   const reservedText = reserved > 0 ? ` (+${formatUsd(reserved)} reserved)` : '';
   return `${label}: ${formatUsd(spent)}${reservedText}${capText}`;
+}
+
+/** `j_abc (alice): 3 takes, 2 delivered, 1 failed, $0.80 charged, take 2 kept`. */
+function takesLine(t: TakesLine, m: Markup): string {
+  const parts = [`${t.takes} takes`, `${t.delivered} delivered`];
+  if (t.failed > 0) parts.push(`${t.failed} failed (not charged)`);
+  parts.push(`${formatUsd(t.chargedMicros)} charged`);
+  if (t.heldMicros > 0) parts.push(`${formatUsd(t.heldMicros)} held`);
+  parts.push(t.kept === undefined ? 'none kept yet' : `take ${t.kept} kept`);
+  return `${m.code(t.requestId)} (${t.requesterName}): ${parts.join(', ')}`;
 }
 
 export function describeCost(report: CostReport, m: Markup = chatMarkdown): string {
@@ -156,6 +172,7 @@ export function describeCost(report: CostReport, m: Markup = chatMarkdown): stri
     const u = summary.byUser[report.user.id];
     out.push(line(report.user.name, u?.spentMicros ?? 0, u?.reservedMicros ?? 0, report.user.capMicros), `Videos: ${u?.jobs ?? 0}`);
     if (u && u.officialMicros > 0) out.push(`At ${report.referenceBackendName} official prices: ${formatUsd(u.officialMicros)}`);
+    for (const t of report.takes.slice(0, 10)) out.push(`• ${takesLine(t, m)}`);
     return out.join('\n');
   }
   out.push(line('Team', summary.total.spentMicros, summary.total.reservedMicros, report.tenantCapMicros));
@@ -169,6 +186,10 @@ export function describeCost(report: CostReport, m: Markup = chatMarkdown): stri
   if (backends.length > 0) {
     out.push('', m.bold('By backend'));
     for (const [id, b] of backends) out.push(`• ${report.backendNames[id] ?? id}: ${formatUsd(b.spentMicros)} · ${b.jobs} video${b.jobs === 1 ? '' : 's'}`);
+  }
+  if (report.takes.length > 0) {
+    out.push('', m.bold('Takes per request'));
+    for (const t of report.takes.slice(0, 10)) out.push(`• ${takesLine(t, m)}`);
   }
   if (summary.total.jobs > 0) {
     const official = summary.total.officialMicros;
@@ -190,6 +211,8 @@ export function describeReply(reply: Reply, m: Markup = chatMarkdown): string {
       return [jobLine(reply.job, reply.position, m, reply.elapsed), reply.job.routeReason ? `Why this backend: ${reply.job.routeReason}.` : ''].filter(Boolean).join('\n');
     case 'jobs':
       return reply.jobs.length === 0 ? 'No videos yet. Start one with /sora generate.' : reply.jobs.map((j) => jobLine(j, undefined, m)).join('\n');
+    case 'kept':
+      return `Kept ${takeLabel(reply.job).toLowerCase()} (job ${m.code(reply.job.id)}) of request ${m.code(reply.job.take?.ids[0] ?? reply.job.id)}: remix, extend and --from_job of any of its takes now use it.`;
     case 'cancelled':
       return `Cancelled job ${m.code(reply.job.id)}; its reserved ${formatUsd(reply.job.estimateMicros)} went back to the budget.`;
     case 'character': {

@@ -18,6 +18,8 @@ export type Reply =
   | { kind: 'job'; job: JobRecord; position: number | undefined; elapsed?: string }
   | { kind: 'jobs'; jobs: JobRecord[] }
   | { kind: 'cancelled'; job: JobRecord }
+  /** A take just kept as its request's result (`--takes`). */
+  | { kind: 'kept'; job: JobRecord }
   | { kind: 'character'; view: CharacterView; created: boolean }
   | { kind: 'characters'; characters: Character[] }
   | { kind: 'character-deleted'; character: Character }

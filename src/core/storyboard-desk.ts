@@ -39,6 +39,8 @@ export interface StoryboardDeskDeps {
   filesReachable: boolean;
   jobDeadlineMs: number;
   referencePrice: (seconds: number, resolution: Resolution, audio: Sound) => Micros;
+  /** The job that stands for `job`'s request: its kept take, if another take is kept (takes.ts). */
+  resultOf: (job: JobRecord) => Promise<JobRecord>;
   /** Settles an unclean stop and refuses while shutting down, as for single jobs. */
   ready: () => Promise<void>;
 }
@@ -88,7 +90,7 @@ export class StoryboardDesk {
    */
   async extend(actor: Actor, jobId: string, change: { prompt?: string; seconds?: number; audio?: Sound | undefined }): Promise<AcceptedBoard> {
     await this.deps.ready();
-    const original = await this.visibleJob(actor, jobId);
+    const original = await this.deps.resultOf(await this.visibleJob(actor, jobId));
     if (original.state !== 'delivered' || !original.resultPath || !(await this.deps.media.holds(original.resultPath))) {
       throw new UserFacingError('not_finished', `Job ${original.id} has no finished video the bot still holds, so it cannot be extended.`);
     }

@@ -9,7 +9,7 @@
  * then they are listed. `reconcileBoards` removes a board whose shots never
  * reserved, after `reconcileAcceptance` removed those shots.
  */
-import { draftJob } from './acceptance.js';
+import { acceptJobs, draftJob } from './acceptance.js';
 import type { BoardStore } from './board-store.js';
 import { UserFacingError } from './errors.js';
 import { newBoardId } from './ids.js';
@@ -174,47 +174,21 @@ interface AcceptDeps {
   logger: Logger;
 }
 
-/** Intents, then every shot reserved in one ledger write (the commit point), then listed. Undoes its writes when refused. */
+/** The board, then its shots accepted together (acceptJobs), then the board listed. Undoes its writes when refused. */
 export async function acceptBoard(deps: AcceptDeps, board: BoardRecord, jobs: JobRecord[], actor: Actor, caps: BudgetCaps): Promise<{ tenantLeftMicros: Micros; userLeftMicros: Micros }> {
-  const requests = jobs.map((job) => ({ tenant: actor.tenant, userId: actor.userId, userName: actor.displayName, jobId: job.id, month: job.ledgerMonth, micros: job.estimateMicros, caps }));
   await deps.boards.create(board);
   const undoBoard = () => deps.boards.discard(board).catch((e: unknown) => deps.logger.warn({ err: e, board: board.id }, 'could not remove an unaccepted board; the next start will'));
-  if (deps.jobs.createReservedAll) {
-    // Tables (src/store/sql): the shots and their money in one transaction.
-    let reservation: ReservationResult;
-    try {
-      reservation = await deps.jobs.createReservedAll(jobs, requests);
-    } catch (error) {
-      await undoBoard();
-      throw error;
-    }
-    if (!reservation.ok) await undoBoard();
-    const left = refusedOrLeft(board, jobs, reservation);
-    await deps.boards.publish(board);
-    return left;
-  }
-  for (const job of jobs) await deps.jobs.create(job);
-  const undo = async () => {
-    for (const job of jobs) await deps.jobs.discard(job).catch((e: unknown) => deps.logger.warn({ err: e, job: job.id }, 'could not remove an unaccepted shot; the next start will'));
-    await undoBoard();
-  };
   let reservation: ReservationResult;
   try {
-    reservation = await deps.ledger.reserveAll(requests);
+    reservation = await acceptJobs(deps, jobs, actor, caps);
   } catch (error) {
-    await undo();
+    await undoBoard();
     throw error;
   }
-  if (!reservation.ok) await undo();
+  if (!reservation.ok) await undoBoard();
   const left = refusedOrLeft(board, jobs, reservation);
-  try {
-    for (const job of jobs) await deps.jobs.publish(job);
-    await deps.boards.publish(board);
-  } catch (error) {
-    for (const job of jobs) await deps.ledger.release(job.tenant, job.ledgerMonth, job.id);
-    await undo();
-    throw error;
-  }
+  // A crash before this line leaves an unlisted board whose shots hold money: reconcileBoards lists it.
+  await deps.boards.publish(board);
   return left;
 }
 

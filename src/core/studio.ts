@@ -27,6 +27,7 @@ import { FairScheduler, type Scheduler } from './scheduler.js';
 import { reconcileBoards } from './storyboard-plan.js';
 import { StoryboardDesk } from './storyboard-desk.js';
 import { Sight } from './visibility.js';
+import { TakeDesk } from './takes.js';
 import { TeamDesk } from './team-desk.js';
 import type { AppliedDefault, CapWarning } from './team-rules.js';
 import { keepInternals } from './studio-internals.js';
@@ -77,20 +78,23 @@ export interface Accepted {
   appliedDefaults?: AppliedDefault[];
   /** Caps this request took past 80% (said once a month). */
   warnings?: CapWarning[];
+  /** With `--takes N` (N > 1): every take in order, `job` being the first; `estimateMicros` is their sum. */
+  takes?: JobRecord[];
 }
 
 /**
  * What `launch` starts: a new generation (with an image file the surface fetched, if any), or a
  * remix of a finished job; and the surface reference the job starts with.
  */
-export type LaunchRequest = { surface: SurfaceRef } & ({ input: GenerationInput; imageSource?: string } | { remixOf: string; prompt: string });
+export type LaunchRequest = { surface: SurfaceRef; takes?: number } & ({ input: GenerationInput; imageSource?: string } | { remixOf: string; prompt: string });
 
 /**
  * Shows an accepted job where it will live (a Discord or Slack thread, a console line) and returns
- * what the job's SurfaceRef needs to find that place again. When it throws, the job is cancelled and
- * its reservation released; a UserFacingError it throws is the sentence the person sees.
+ * what the job's SurfaceRef needs to find that place again: one patch for every job, or one per take
+ * in order (each take has its own status message in the shared thread). When it throws, the jobs are
+ * cancelled and their reservations released; a UserFacingError it throws is the sentence the person sees.
  */
-export type OpenSurface = (accepted: Accepted) => Promise<Partial<SurfaceRef>>;
+export type OpenSurface = (accepted: Accepted) => Promise<Partial<SurfaceRef> | Partial<SurfaceRef>[]>;
 
 export type { CharacterView } from './character-catalog.js';
 export type { BudgetView, CostReport } from './budget-desk.js';
@@ -108,6 +112,8 @@ export class Studio {
   /** Approvals, access, channel defaults, warnings and the audit trail (team-desk.ts). */
   readonly team: TeamDesk;
   readonly audit: AuditLog;
+  /** `--takes`: the kept take of a request (takes.ts). */
+  readonly takes: TakeDesk;
   private readonly backends: Map<string, Backend>;
   private readonly catalog: CharacterCatalog;
   private readonly desk: BudgetDesk;
@@ -133,15 +139,20 @@ export class Studio {
     const capsFor = (tenant: TenantId, userId: string) => this.settings.capsFor(tenant, userId);
     this.runner = new JobRunner({ ...parts, scheduler: this.scheduler, backends: this.backends, media, clock, logger, publicUrl, referencePrice, capsFor });
     const visibleJob = (actor: Actor, jobId: string) => this.visibleJob(actor, jobId);
+    this.takes = new TakeDesk({ jobs: this.jobs, lifecycle: this.runner.lifecycle });
+    const resultOf = (job: JobRecord) => this.takes.resultOf(job);
     const approvalTimeoutMs = options.approvalTimeoutMs ?? 24 * 60 * 60_000;
     this.team = new TeamDesk({ ...parts, approvals: this.runner.approvals, backends: this.backends, clock, logger, approvalTimeoutMs, visibleJob });
     this.boards = new StoryboardDesk({
       ...{ ...parts, boards: new BoardStore(options.store), backends: () => this.backendList(), media, clock, logger, runner: this.runner, jobDeadlineMs },
       filesReachable: publicUrl !== undefined,
       referencePrice,
+      resultOf,
       ready: () => this.ready(),
     });
-    this.catalog = new CharacterCatalog({ ...parts, backends: this.backends, media, clock, logger, publicUrl, visibleJob });
+    // `--from_job` of a request made with takes takes its kept one.
+    const visibleResult = async (actor: Actor, jobId: string) => resultOf(await visibleJob(actor, jobId));
+    this.catalog = new CharacterCatalog({ ...parts, backends: this.backends, media, clock, logger, publicUrl, visibleJob: visibleResult });
     this.desk = new BudgetDesk({ ...parts, backends: this.backends, clock, logger, defaults: options.defaults, referencePriceBackend: options.referencePriceBackend });
     this.intake = new JobIntake({ ...parts, team: this.team, backends: this.backends, media, clock, logger, publicUrl, jobDeadlineMs, referencePrice });
     keepInternals(this, { ...parts, scheduler: this.scheduler, runner: this.runner, accept: (...request) => this.accept(...request) });
@@ -215,16 +226,20 @@ export class Studio {
    * goes back to the adapter.
    */
   async launch(actor: Actor, request: LaunchRequest, openSurface: OpenSurface): Promise<Accepted> {
+    const takes = request.takes ?? 1;
     const accepted =
       'remixOf' in request
-        ? await this.remix(actor, request.remixOf, request.prompt, request.surface)
-        : await this.accept(actor, request.input, request.surface, request.imageSource);
-    const jobId = accepted.job.id;
+        ? await this.remix(actor, request.remixOf, request.prompt, request.surface, takes)
+        : await this.accept(actor, request.input, request.surface, request.imageSource, takes);
+    const jobs = accepted.takes ?? [accepted.job];
     try {
-      return { ...accepted, job: await this.runner.start(jobId, await openSurface(accepted)) };
+      const opened = await openSurface(accepted);
+      const started: JobRecord[] = [];
+      for (const [i, job] of jobs.entries()) started.push(await this.runner.start(job.id, Array.isArray(opened) ? (opened[i] ?? {}) : opened));
+      return { ...accepted, job: started[0]!, ...(accepted.takes && { takes: started }) };
     } catch (error) {
-      this.options.logger.info({ err: error, job: jobId }, 'the job could not be shown where it was asked for; cancelling it');
-      await this.runner.cancel(jobId, 'the bot').catch((e: unknown) => this.options.logger.warn({ err: e, job: jobId }, 'could not cancel a job that was not shown'));
+      this.options.logger.info({ err: error, jobs: jobs.map((j) => j.id) }, 'the job could not be shown where it was asked for; cancelling it');
+      for (const { id } of jobs) await this.runner.cancel(id, 'the bot').catch((e: unknown) => this.options.logger.warn({ err: e, job: id }, 'could not cancel a job that was not shown'));
       throw error;
     }
   }
@@ -235,9 +250,9 @@ export class Studio {
   }
 
   /** A generation, with an `--image` file the adapter fetched (or the console named). */
-  private async accept(actor: Actor, input: GenerationInput, surface: SurfaceRef, imageSource: string | undefined): Promise<Accepted> {
+  private async accept(actor: Actor, input: GenerationInput, surface: SurfaceRef, imageSource: string | undefined, takes = 1): Promise<Accepted> {
     await this.ready();
-    return this.intake.accept(actor, input, surface, imageSource);
+    return this.intake.accept(actor, input, surface, imageSource, takes);
   }
 
   /** Every file a live character of these teams or a job in flight still needs (for the media sweep). */
@@ -245,10 +260,14 @@ export class Studio {
     return filesInUse(this.characters, this.jobs, tenants);
   }
 
-  private async remix(actor: Actor, jobId: string, prompt: string, surface: SurfaceRef): Promise<Accepted> {
-    const original = await this.visibleJob(actor, jobId);
-    return this.accept(actor, { ...original.input, prompt, remixOf: original.id, backend: undefined }, surface, undefined);
+  /** A remix of a request made with `--takes` varies its kept take. */
+  private async remix(actor: Actor, jobId: string, prompt: string, surface: SurfaceRef, takes: number): Promise<Accepted> {
+    const original = await this.takes.resultOf(await this.visibleJob(actor, jobId));
+    return this.accept(actor, { ...original.input, prompt, remixOf: original.id, backend: undefined }, surface, undefined, takes);
   }
+
+  /** "Keep" on a take: it becomes its request's result (takes.ts). */
+  async keep(actor: Actor, jobId: string): Promise<JobRecord> { return this.takes.keep(actor, await this.visibleJob(actor, jobId)); }
 
   /** Cancels a job: the requester or an admin. Releases its reservation. */
   async cancel(actor: Actor, jobId: string): Promise<JobRecord> {
@@ -267,9 +286,7 @@ export class Studio {
     return cancelled;
   }
 
-  async job(actor: Actor, jobId: string): Promise<JobRecord> {
-    return this.visibleJob(actor, jobId);
-  }
+  async job(actor: Actor, jobId: string): Promise<JobRecord> { return this.visibleJob(actor, jobId); }
 
   /** The tenant's recent jobs that this actor can see (see visibility.ts). */
   async recentJobs(actor: Actor): Promise<JobRecord[]> {
@@ -284,25 +301,17 @@ export class Studio {
   }
 
   /** Current queue position of a waiting job. */
-  queuePosition(jobId: string): number | undefined {
-    return this.scheduler.position(jobId);
-  }
+  queuePosition(jobId: string): number | undefined { return this.scheduler.position(jobId); }
 
   // -------------------------------------------------------------------------
   // Characters (src/core/character-catalog.ts) and money (src/core/budget-desk.ts)
   // -------------------------------------------------------------------------
 
-  createCharacter(actor: Actor, request: Parameters<CharacterCatalog['createCharacter']>[1]): Promise<CharacterView> {
-    return this.catalog.createCharacter(actor, request);
-  }
+  createCharacter(actor: Actor, request: Parameters<CharacterCatalog['createCharacter']>[1]): Promise<CharacterView> { return this.catalog.createCharacter(actor, request); }
 
-  listCharacters(actor: Actor): Promise<Character[]> {
-    return this.catalog.listCharacters(actor);
-  }
+  listCharacters(actor: Actor): Promise<Character[]> { return this.catalog.listCharacters(actor); }
 
-  showCharacter(actor: Actor, name: string): Promise<CharacterView> {
-    return this.catalog.showCharacter(actor, name);
-  }
+  showCharacter(actor: Actor, name: string): Promise<CharacterView> { return this.catalog.showCharacter(actor, name); }
 
   async deleteCharacter(actor: Actor, name: string): Promise<Character> {
     const deleted = await this.catalog.deleteCharacter(actor, name);
@@ -310,37 +319,21 @@ export class Studio {
     return deleted;
   }
 
-  viewCharacter(character: Character): CharacterView {
-    return this.catalog.viewCharacter(character);
-  }
+  viewCharacter(character: Character): CharacterView { return this.catalog.viewCharacter(character); }
 
-  suggestCharacters(tenant: TenantId, typed: string, limit?: number): Promise<string[]> {
-    return this.catalog.suggestCharacters(tenant, typed, limit);
-  }
+  suggestCharacters(tenant: TenantId, typed: string, limit?: number): Promise<string[]> { return this.catalog.suggestCharacters(tenant, typed, limit); }
 
-  suggestJobs(actor: Actor, typed: string, limit?: number): Promise<JobRecord[]> {
-    return this.catalog.suggestJobs(actor, typed, limit);
-  }
+  suggestJobs(actor: Actor, typed: string, limit?: number): Promise<JobRecord[]> { return this.catalog.suggestJobs(actor, typed, limit); }
 
-  costReport(actor: Actor, request: Parameters<BudgetDesk['costReport']>[1]): Promise<CostReport> {
-    return this.desk.costReport(actor, request);
-  }
+  costReport(actor: Actor, request: Parameters<BudgetDesk['costReport']>[1]): Promise<CostReport> { return this.desk.costReport(actor, request); }
 
-  exportCsv(actor: Actor, period: Parameters<BudgetDesk['exportCsv']>[1]): ReturnType<BudgetDesk['exportCsv']> {
-    return this.desk.exportCsv(actor, period);
-  }
+  exportCsv(actor: Actor, period: Parameters<BudgetDesk['exportCsv']>[1]): ReturnType<BudgetDesk['exportCsv']> { return this.desk.exportCsv(actor, period); }
 
-  spending(actor: Actor, period: Parameters<BudgetDesk['spending']>[1]): ReturnType<BudgetDesk['spending']> {
-    return this.desk.spending(actor, period);
-  }
+  spending(actor: Actor, period: Parameters<BudgetDesk['spending']>[1]): ReturnType<BudgetDesk['spending']> { return this.desk.spending(actor, period); }
 
-  budget(actor: Actor): Promise<BudgetView> {
-    return this.desk.budget(actor);
-  }
+  budget(actor: Actor): Promise<BudgetView> { return this.desk.budget(actor); }
 
-  setBudget(actor: Actor, change: Parameters<BudgetDesk['setBudget']>[1]): Promise<BudgetView> {
-    return this.desk.setBudget(actor, change);
-  }
+  setBudget(actor: Actor, change: Parameters<BudgetDesk['setBudget']>[1]): Promise<BudgetView> { return this.desk.setBudget(actor, change); }
 
   /** A verified provider event (webhook) for a job: wakes its loop at once. */
   providerEvent(backend: string, providerJobId: string, status?: import('./ports.js').ProviderStatus): boolean {

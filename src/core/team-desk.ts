@@ -12,7 +12,7 @@ import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
 import type { JobApprovals } from './job-approval.js';
 import { formatUsd, type Micros } from './money.js';
-import type { Backend, BudgetCaps, Logger } from './ports.js';
+import type { Backend, BudgetCaps, JobRepository, Logger } from './ports.js';
 import {
   applyChannelDefaults,
   approvalThreshold,
@@ -33,6 +33,7 @@ export interface TeamDeskDeps {
   clock: Clock;
   logger: Logger;
   approvalTimeoutMs: number;
+  jobs: JobRepository;
   /** A job the actor can see (visibility.ts); one they cannot see reads as missing. */
   visibleJob: (actor: Actor, jobId: string) => Promise<JobRecord>;
 }
@@ -67,9 +68,9 @@ export class TeamDesk {
     return { ...applyChannelDefaults(input, channel), threshold: approvalThreshold(settings, actor) };
   }
 
-  /** A draft above the threshold starts in `awaiting_approval` (reserved all the same). */
-  markForApproval(job: JobRecord, threshold: Micros | undefined): void {
-    if (threshold === undefined || job.estimateMicros <= threshold) return;
+  /** A draft above the threshold starts in `awaiting_approval` (reserved all the same); `takes` copies of it are weighed together. */
+  markForApproval(job: JobRecord, threshold: Micros | undefined, takes = 1): void {
+    if (threshold === undefined || job.estimateMicros * takes <= threshold) return;
     job.state = 'awaiting_approval';
     job.approval = { thresholdMicros: threshold, expiresAt: job.createdAt + this.deps.approvalTimeoutMs };
   }
@@ -99,13 +100,25 @@ export class TeamDesk {
   async approve(actor: Actor, jobId: string): Promise<JobRecord> {
     const job = await this.deps.visibleJob(actor, jobId);
     requireMayDecide(await this.deps.settings.get(actor.tenant), actor, job);
-    return this.deps.approvals.approve(job.id, who(actor));
+    const decided = await this.deps.approvals.approve(job.id, who(actor));
+    await this.decideOtherTakes(job, (id) => this.deps.approvals.approve(id, who(actor)));
+    return decided;
   }
 
   async deny(actor: Actor, jobId: string, reason: string | undefined): Promise<JobRecord> {
     const job = await this.deps.visibleJob(actor, jobId);
     requireMayDecide(await this.deps.settings.get(actor.tenant), actor, job);
-    return this.deps.approvals.deny(job.id, who(actor), reason?.trim() || undefined);
+    const decided = await this.deps.approvals.deny(job.id, who(actor), reason?.trim() || undefined);
+    await this.decideOtherTakes(job, (id) => this.deps.approvals.deny(id, who(actor), reason?.trim() || undefined));
+    return decided;
+  }
+
+  /** The takes of one request were weighed together (markForApproval), so one decision covers those still waiting. */
+  private async decideOtherTakes(job: JobRecord, decide: (jobId: string) => Promise<unknown>): Promise<void> {
+    for (const id of job.take?.ids ?? []) {
+      if (id === job.id || (await this.deps.jobs.get(id))?.state !== 'awaiting_approval') continue;
+      await decide(id).catch((error: unknown) => this.deps.logger.warn({ err: error, job: id }, 'could not decide another take of an approved or denied request'));
+    }
   }
 
   /** Whether this member may decide on this job (adapters show Approve and Deny only to them). */

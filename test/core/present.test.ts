@@ -41,6 +41,7 @@ describe('money on screen', () => {
       user: undefined,
       referenceBackendName: 'OpenAI',
       backendNames: { kling: 'Kling' },
+      takes: [],
     };
     const text = describeCost(report, plainText);
     assert.match(text, /^Spend for 2026-12\nTeam: \$1\.51 of \$50\.00\nLeft: \$48\.49\./);
