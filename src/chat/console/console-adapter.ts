@@ -20,6 +20,7 @@ import type { Surface } from '../../core/ports.js';
 import { deniedText, describeDelivered, describeReply, elapsedProgress, plainText, progressBar } from '../../core/present.js';
 import type { Reply } from '../../core/replies.js';
 import type { OpenSurface, Studio } from '../../core/studio.js';
+import { takeLabel } from '../../core/takes.js';
 import type { Actor, JobEvent, JobRecord } from '../../core/types.js';
 import { consoleBoardView } from './console-board.js';
 import { pipedScreen, terminalScreen, type ConsoleScreen } from './console-screen.js';
@@ -84,7 +85,9 @@ export function createConsoleAdapter(config: ConsoleAdapterConfig): ConsoleAdapt
   let screen: ConsoleScreen | undefined;
   const early: string[] = [];
   const print = (text: string) => (screen ? screen.print(text) : early.push(text));
-  const progress = (job: JobRecord, text: string | undefined) => (screen ? screen.progress(job.id, text === undefined ? undefined : `[${job.id}] ${text}`) : undefined);
+  // `[j_abc]`, or `[j_abc take 2/3]` for one of several takes.
+  const label = (job: JobRecord) => `[${job.id}${job.take ? ` ${takeLabel(job).toLowerCase()}` : ''}]`;
+  const progress = (job: JobRecord, text: string | undefined) => (screen ? screen.progress(job.id, text === undefined ? undefined : `${label(job)} ${text}`) : undefined);
 
   const surface: Surface = {
     platform: 'console',
@@ -106,21 +109,21 @@ export function createConsoleAdapter(config: ConsoleAdapterConfig): ConsoleAdapt
         }
         case 'finished':
           progress(job, undefined);
-          print(`[${job.id}] done: ${displayPath(event.path)} (${(event.bytes / 1024).toFixed(0)} KiB, ${job.seconds}s ${describeDelivered(job)} on ${job.backend}, ${formatUsd(job.priceMicros ?? 0)})`);
+          print(`${label(job)} done: ${displayPath(event.path)} (${(event.bytes / 1024).toFixed(0)} KiB, ${job.seconds}s ${describeDelivered(job)} on ${job.backend}, ${formatUsd(job.priceMicros ?? 0)})`);
           return { printedAt: Date.now() };
         case 'failed':
           progress(job, undefined);
-          return void print(`[${job.id}] failed: ${event.reason}`);
+          return void print(`${label(job)} failed: ${event.reason}`);
         case 'cancelled':
           progress(job, undefined);
-          return void print(`[${job.id}] cancelled by ${event.byName}.`);
+          return void print(`${label(job)} cancelled by ${event.byName}.`);
         case 'awaiting-approval':
-          return void print(`[${job.id}] waiting for an admin's approval (above ${formatUsd(event.thresholdMicros)}): /sora approve ${job.id} or /sora deny ${job.id} --reason …`);
+          return void print(`${label(job)} waiting for an admin's approval (above ${formatUsd(event.thresholdMicros)}): /sora approve ${job.id} or /sora deny ${job.id} --reason …`);
         case 'approved':
-          return void print(`[${job.id}] approved by ${event.byName}.`);
+          return void print(`${label(job)} approved by ${event.byName}.`);
         case 'denied':
           progress(job, undefined);
-          return void print(`[${job.id}] ${deniedText(event)} The reserved budget went back to the team.`);
+          return void print(`${label(job)} ${deniedText(event)} The reserved budget went back to the team.`);
       }
     },
     // Piped output gets a line per change of a shot's state; a terminal also gets the live percentages.

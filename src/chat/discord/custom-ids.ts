@@ -5,12 +5,12 @@
  */
 import { z } from 'zod';
 
-export type JobAction = 'cancel' | 'remix' | 'retry' | 'extend';
+export type JobAction = 'cancel' | 'remix' | 'retry' | 'extend' | 'keep';
 
 const customIdSchema = z
   .string()
   .max(100)
-  .regex(/^job:(cancel|remix|retry|extend):(j_[0-9a-z]{4,32})$/)
+  .regex(/^job:(cancel|remix|retry|extend|keep):(j_[0-9a-z]{4,32})$/)
   .transform((v) => {
     const [, action, jobId] = v.split(':');
     return { action: action as JobAction, jobId: jobId! };

@@ -62,6 +62,12 @@ export async function handleJobButton(deps: DiscordDeps, interaction: ButtonInte
         await interaction.showModal(extendModal(job));
         return;
       }
+      case 'keep': {
+        // Public in the thread: everyone following the takes sees which one is kept.
+        const job = await studio.keep(actor, parsed.jobId);
+        await interaction.reply({ content: describeReply({ kind: 'kept', job }), allowedMentions: { parse: [] } });
+        return;
+      }
       case 'retry': {
         const job = await studio.job(actor, parsed.jobId);
         return launchJob(deps, interaction, {

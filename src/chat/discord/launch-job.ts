@@ -74,7 +74,7 @@ export async function launchJob(deps: DiscordDeps, interaction: JobInteraction, 
 }
 
 /** The public acknowledgement, the job's thread and its status message; their ids, for the job's SurfaceRef. */
-async function openThread(deps: DiscordDeps, interaction: JobInteraction, ref: DiscordRef, slow: boolean, accepted: Accepted): Promise<Partial<SurfaceRef>> {
+async function openThread(deps: DiscordDeps, interaction: JobInteraction, ref: DiscordRef, slow: boolean, accepted: Accepted): Promise<Partial<SurfaceRef>[]> {
   const { logger, studio, rest } = deps;
   const { job } = accepted;
   const threadId = ref.threadId;
@@ -100,16 +100,21 @@ async function openThread(deps: DiscordDeps, interaction: JobInteraction, ref: D
           await rest.post(Routes.threads(ref.channelId, anchorId), { body: { name: threadName(job), auto_archive_duration: 1440 } }),
         ).id;
       }
-      const status = idSchema.parse(
-        await rest.post(Routes.channelMessages(thread), {
-          body: {
-            content: statusText(job, { stage: 'queued', progress: undefined, position: studio.queuePosition(job.id) }),
-            components: jobButtons(job.id, ['cancel']),
-            allowed_mentions: { parse: [] },
-          },
-        }),
-      );
-      return { threadId: thread, statusMessageId: status.id, replyMessageId: anchorId };
+      // One status message per take (one for a single video), each edited in place by the surface.
+      const patches: Partial<SurfaceRef>[] = [];
+      for (const take of accepted.takes ?? [job]) {
+        const status = idSchema.parse(
+          await rest.post(Routes.channelMessages(thread), {
+            body: {
+              content: statusText(take, { stage: 'queued', progress: undefined, position: studio.queuePosition(take.id) }),
+              components: jobButtons(take.id, ['cancel']),
+              allowed_mentions: { parse: [] },
+            },
+          }),
+        );
+        patches.push({ threadId: thread, statusMessageId: status.id, replyMessageId: anchorId });
+      }
+      return patches;
     });
   } catch (error) {
     // The Studio cancels the job and releases its budget; the person learns why in a sentence.

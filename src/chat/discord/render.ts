@@ -7,6 +7,7 @@ import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonC
 import type { Reply } from '../../core/replies.js';
 import { formatUsd } from '../../core/money.js';
 import { describeCost, describeDelivered, describeReply, progressBar } from '../../core/present.js';
+import { takeLabel } from '../../core/takes.js';
 import type { JobRecord } from '../../core/types.js';
 import { jobCustomId, type JobAction } from './custom-ids.js';
 
@@ -22,6 +23,7 @@ const BUTTON_LABELS: Record<JobAction, { label: string; style: ButtonStyle }> = 
   remix: { label: 'Remix', style: ButtonStyle.Primary },
   retry: { label: 'Retry', style: ButtonStyle.Secondary },
   extend: { label: 'Extend', style: ButtonStyle.Secondary },
+  keep: { label: 'Keep', style: ButtonStyle.Success },
 };
 
 export function jobButtons(jobId: string, actions: JobAction[]): APIActionRowComponent<APIButtonComponent>[] {
@@ -47,7 +49,7 @@ export interface StatusView {
 }
 
 export function statusText(job: JobRecord, view: StatusView): string {
-  const lines = [`**Status:** ${view.stage}`];
+  const lines = [job.take ? `**${takeLabel(job)}** · **Status:** ${view.stage}` : `**Status:** ${view.stage}`];
   if (view.progress !== undefined) lines.push(`\`${progressBar(view.progress)}\``);
   if (view.position !== undefined) lines.push(`Queue position: ${view.position}`);
   if (view.note) lines.push(view.note);
@@ -64,7 +66,7 @@ export function threadName(job: JobRecord): string {
 export function deliveryText(job: JobRecord, note: string | undefined, link: string | undefined): string {
   const quoted = job.input.prompt.split('\n').map((l) => `> ${l}`).join('\n');
   const lines = [
-    `<@${job.requesterId}> your video is ready.`,
+    `<@${job.requesterId}> your video is ready${job.take ? ` (${takeLabel(job).toLowerCase()})` : ''}.`,
     clip(quoted, 1200),
     `${job.backend} · ${job.seconds}s · ${describeDelivered(job)} · ${formatUsd(job.priceMicros ?? job.estimateMicros)} · job \`${job.id}\``,
   ];

@@ -15,6 +15,7 @@ import { formatUsd } from '../../core/money.js';
 import type { Surface } from '../../core/ports.js';
 import { deniedText, elapsedProgress } from '../../core/present.js';
 import type { BackendCapabilities } from '../../core/capabilities.js';
+import { takeLabel } from '../../core/takes.js';
 import type { JobEvent, JobRecord, SurfaceRef } from '../../core/types.js';
 import type { Logger } from '../../log.js';
 import type { BotMediaStore } from '../../media/media-store.js';
@@ -102,7 +103,7 @@ export class DiscordSurface implements Surface {
         break;
       case 'failed':
         await this.showStatus(job, current, { stage: 'failed', progress: undefined, position: undefined, note: event.reason }, ['retry'], true, patch);
-        await this.tellRequester(job, current, `Your video \`${job.id}\` failed: ${event.reason}`);
+        await this.tellRequester(job, current, `Your video \`${job.id}\`${job.take ? ` (${takeLabel(job).toLowerCase()}; the other takes go on)` : ''} failed: ${event.reason}`);
         await this.editOriginal(job, current, `Job \`${job.id}\` failed: ${event.reason}`);
         break;
       case 'cancelled':
@@ -194,6 +195,8 @@ export class DiscordSurface implements Surface {
       // Discord returns the earlier message instead of posting a second one with the same nonce.
       enforce_nonce: true,
       allowed_mentions: { users: [job.requesterId] },
+      // Each take's video carries its own Keep button (job-buttons.ts).
+      ...(job.take && { components: jobButtons(job.id, ['keep']) }),
     };
     const request = file ? multipartMessage(body, `${job.id}.mp4`, 'video/mp4', await readFile(file.path)) : { body };
     const posted = messageSchema.parse(await this.rest.post(Routes.channelMessages(threadId), request));
@@ -218,6 +221,8 @@ export class DiscordSurface implements Surface {
 
   /** Edits the reply the thread hangs from, only while the interaction token lives. */
   private async editOriginal(job: JobRecord, ref: DiscordRef, content: string): Promise<void> {
+    // The reply of a request with takes lists them all; one take's ending must not overwrite it.
+    if (job.take) return;
     const memory = this.remember(job.id);
     if (memory.tokenDead || !tokenUsable(ref, this.options.clock)) return;
     try {

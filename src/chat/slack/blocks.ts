@@ -9,6 +9,7 @@ import { stageOf } from '../../core/job-lifecycle.js';
 import { formatUsd } from '../../core/money.js';
 import { chatMarkdown, deniedText, describeDuration, describeReply, progressBar } from '../../core/present.js';
 import type { Reply } from '../../core/replies.js';
+import { takeLabel } from '../../core/takes.js';
 import type { JobEvent, JobRecord } from '../../core/types.js';
 import { escapeSlackText } from './slack-text.js';
 
@@ -20,6 +21,7 @@ export const ACTION = {
   retry: 'sora_job_retry',
   approve: 'sora_job_approve',
   deny: 'sora_job_deny',
+  keep: 'sora_job_keep',
 } as const;
 export const REMIX_VIEW = 'sora_remix_submit';
 export const REMIX_BLOCK = 'remix_prompt';
@@ -123,14 +125,16 @@ export function statusMessage(job: JobRecord, view: StatusView): { text: string;
       : view.buttons === 'retry'
         ? [button(ACTION.retry, 'Retry', job.id, 'primary')]
         : view.final
-          ? [button(ACTION.remix, 'Remix', job.id, 'primary'), button(ACTION.retry, 'Retry', job.id)]
+          ? [...(job.take ? [button(ACTION.keep, 'Keep', job.id, 'primary')] : []), button(ACTION.remix, 'Remix', job.id, job.take ? undefined : 'primary'), button(ACTION.retry, 'Retry', job.id)]
           : [];
+  // A take says which one it is first: `*Take 2/3*`, so the thread reads as numbered results.
+  const line = job.take ? `*${takeLabel(job)}* · ${view.line}` : view.line;
   const blocks: Block[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: clip(view.line) } },
+    { type: 'section', text: { type: 'mrkdwn', text: clip(line) } },
     { type: 'context', elements: [{ type: 'mrkdwn', text: `Job \`${job.id}\`` }] },
   ];
   if (elements.length > 0) blocks.push({ type: 'actions', block_id: `job_${job.id}`, elements });
-  return { text: view.line.split('\n')[0]!, blocks };
+  return { text: line.split('\n')[0]!, blocks };
 }
 
 export function remixModal(job: JobRecord, metadata: string): types.ModalView {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { CommandInputError } from '../../command-line/options.js';
 import { UserFacingError } from '../../core/errors.js';
 import type { OpenSurface, Studio } from '../../core/studio.js';
+import type { SurfaceRef } from '../../core/types.js';
 import type { Logger } from '../../log.js';
 import type { AfterAckGate } from '../after-ack.js';
 import { parentMessageForAccepted, statusMessage, statusView } from './blocks.js';
@@ -46,9 +47,14 @@ export function jobThreadOpener(rt: SlackRuntime, channel: string): OpenSurface 
     try {
       // Both carry the job id, so a process killed before the job starts finds them again (job-messages.ts).
       const parentTs = postedSchema.parse(await rt.client.chat.postMessage({ channel, ...parentMessageForAccepted(accepted), metadata: jobMetadata(PARENT_EVENT, job.id) })).ts;
-      const status = statusMessage(job, statusView(job, undefined, accepted.backendName));
-      const statusTs = postedSchema.parse(await rt.client.chat.postMessage({ channel, thread_ts: parentTs, ...status, metadata: jobMetadata(STATUS_EVENT, job.id) })).ts;
-      return { parentTs, statusTs };
+      // One status message per take (one for a single video), all in the one thread.
+      const patches: Partial<SurfaceRef>[] = [];
+      for (const take of accepted.takes ?? [job]) {
+        const status = statusMessage(take, statusView(take, undefined, accepted.backendName));
+        const statusTs = postedSchema.parse(await rt.client.chat.postMessage({ channel, thread_ts: parentTs, ...status, metadata: jobMetadata(STATUS_EVENT, take.id) })).ts;
+        patches.push({ parentTs, statusTs });
+      }
+      return patches;
     } catch (error) {
       rt.logger.warn({ err: error, job: job.id, channel }, 'could not open the slack thread for a job');
       const code = slackErrorCode(error);

@@ -16,6 +16,7 @@ import { uploadFileToThread } from './upload.js';
 import { slackBoardView } from './board-surface.js';
 import { formatUsd } from '../../core/money.js';
 import { describeDelivered, elapsedProgress } from '../../core/present.js';
+import { takeLabel } from '../../core/takes.js';
 
 export const SLACK_PLATFORM = 'slack';
 
@@ -110,7 +111,7 @@ export class SlackSurface implements Surface {
           title: job.input.prompt.slice(0, 200),
           channel: ref.channel,
           threadTs: parentTs,
-          comment: `<@${job.requesterId}>, your video: ${job.seconds}s, ${describeDelivered(job)}, on ${this.backendName(job)}, ${formatUsd(job.priceMicros ?? job.estimateMicros)}.`,
+          comment: `<@${job.requesterId}>, your video${job.take ? ` (${takeLabel(job).toLowerCase()})` : ''}: ${job.seconds}s, ${describeDelivered(job)}, on ${this.backendName(job)}, ${formatUsd(job.priceMicros ?? job.estimateMicros)}.`,
         });
         this.uploaded.set(job.id, uploadedId);
         patch.fileId = uploadedId;

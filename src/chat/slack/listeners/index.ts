@@ -7,6 +7,7 @@ import { BOARD_ACTION } from '../board-surface.js';
 import { boardShotsListener, retryShotListener } from './actions/board-actions.js';
 import { cancelJobListener } from './actions/cancel-job.js';
 import { decideJobListener } from './actions/decide-job.js';
+import { keepJobListener } from './actions/keep-job.js';
 import { remixJobListener } from './actions/remix-job.js';
 import { retryJobListener } from './actions/retry-job.js';
 import { slashCommandListener } from './slash-command.js';
@@ -21,6 +22,7 @@ export function register(app: App, rt: SlackRuntime): void {
   app.action(ACTION.deny, decideJobListener(rt, 'deny'));
   app.action(ACTION.remix, remixJobListener(rt));
   app.action(ACTION.retry, retryJobListener(rt));
+  app.action(ACTION.keep, keepJobListener(rt));
   app.action(BOARD_ACTION.retryShot, retryShotListener(rt));
   app.action(BOARD_ACTION.shots, boardShotsListener(rt));
   app.view(REMIX_VIEW, remixSubmittedListener(rt));
