@@ -71,6 +71,12 @@ export function parentMessageForAccepted(accepted: Accepted): { text: string; bl
   const duration = accepted.duration ? describeDuration(accepted.duration, chatMarkdown) : '';
   // The length notice goes right under the estimate: it says what will be made and what another backend would make.
   if (duration) message.blocks.splice(2, 0, { type: 'context', elements: [{ type: 'mrkdwn', text: escapeMrkdwn(duration) }] });
+  if (accepted.takes) {
+    // The estimate above is one take's: say how many there are and what they hold together.
+    const takes = `*${accepted.takes.length} takes*, estimated ${formatUsd(accepted.estimateMicros)} together (${formatUsd(accepted.job.estimateMicros)} each): ${accepted.takes.map((t, i) => `${i + 1}. \`${t.id}\``).join(', ')}. Keep the one you like with its Keep button.`;
+    message.blocks.splice(2, 0, { type: 'context', elements: [{ type: 'mrkdwn', text: takes }] });
+    message.text = `${message.text} ${accepted.takes.length} takes.`;
+  }
   return message;
 }
 
