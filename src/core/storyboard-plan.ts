@@ -187,8 +187,16 @@ export async function acceptBoard(deps: AcceptDeps, board: BoardRecord, jobs: Jo
   }
   if (!reservation.ok) await undoBoard();
   const left = refusedOrLeft(board, jobs, reservation);
-  // A crash before this line leaves an unlisted board whose shots hold money: reconcileBoards lists it.
-  await deps.boards.publish(board);
+  try {
+    // A crash before this write leaves an unlisted board whose shots hold money: reconcileBoards lists it.
+    await deps.boards.publish(board);
+  } catch (error) {
+    // A write that failed in a live process: nothing the person was told about may run, so undo it all, money first.
+    for (const job of jobs) await deps.ledger.release(job.tenant, job.ledgerMonth, job.id);
+    for (const job of jobs) await deps.jobs.discard(job).catch((e: unknown) => deps.logger.warn({ err: e, job: job.id }, 'could not remove an unaccepted shot; the next start will'));
+    await undoBoard();
+    throw error;
+  }
   return left;
 }
 
