@@ -11,7 +11,7 @@ import { startBot, type RunningBot } from '../../../src/app.js';
 import { loadConfig } from '../../../src/config.js';
 import { ManualClock } from '../../../src/core/clock.js';
 import { createLogger, silentLogger } from '../../../src/log.js';
-import { startSimulator, type Simulator } from '../../../src/simulator/server.js';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../../src/simulator/server.js';
 import { realWait } from '../../helpers/drive.js';
 import type { LogCapture } from '../../helpers/test-bot.js';
 import { FakeDiscord, type FakeUser, type InteractionTarget } from './fake-discord.js';
@@ -29,10 +29,20 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+export interface HarnessOptions {
+  msPerVideoSecond: number;
+  tokenLifetimeMs?: number;
+  /** Overrides of the bot's environment (e.g. DISCORD_PUBLIC_KEY and DISCORD_GATEWAY=off for HTTP interactions). */
+  env?: Record<string, string>;
+  logs?: LogCapture;
+  /** How the simulator renders (`{ ffmpegPath: false }`: no ffmpeg, for tests that never look at the video). */
+  render?: SimulatorOptions['render'];
+}
+
 /** One bot + fake Discord + simulator; `msPerVideoSecond` sets how long (on the clock) a video takes. */
-export async function harness(options: { msPerVideoSecond: number; tokenLifetimeMs?: number; env?: Record<string, string>; logs?: LogCapture }): Promise<Harness> {
+export async function harness(options: HarnessOptions): Promise<Harness> {
   const clock = new ManualClock();
-  const sim = await startSimulator({ clock, renderMsPerVideoSecond: options.msPerVideoSecond });
+  const sim = await startSimulator({ clock, renderMsPerVideoSecond: options.msPerVideoSecond, ...(options.render && { render: options.render }) });
   const fake = new FakeDiscord({ clock, ...(options.tokenLifetimeMs ? { tokenLifetimeMs: options.tokenLifetimeMs } : {}) });
   await fake.start();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'discord-test-'));
