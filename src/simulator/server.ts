@@ -108,6 +108,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const renderer = createRenderer({ logger: log, ...options.render });
   const lastRequests = new Map<SimRoute, RecordedRequest>();
   const stopping = new AbortController();
+  // Each request's own signal aborts when its client goes away or the simulator stops. They are
+  // kept here rather than listening on `stopping`: one listener per request in flight on that one
+  // signal passed Node's limit of 10 under a burst (MaxListenersExceededWarning in acceptance-crash).
+  const inFlight = new Set<AbortController>();
   const sockets = new Set<Socket>();
   let baseUrl = '';
 
@@ -160,11 +164,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return sendError({ res, protocol }, new HttpFailure(404, 'not_found', `No route for ${req.method} ${url.pathname}.`));
     }
     const closed = new AbortController();
-    const onStop = () => closed.abort();
-    stopping.signal.addEventListener('abort', onStop, { once: true });
+    inFlight.add(closed);
     res.once('close', () => {
+      inFlight.delete(closed);
       closed.abort();
-      stopping.signal.removeEventListener('abort', onStop);
     });
     const ctx: Context = {
       req,
@@ -250,6 +253,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     lastRequest: (route) => lastRequests.get(route),
     async stop() {
       stopping.abort();
+      for (const request of inFlight) request.abort();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();
