@@ -1,7 +1,8 @@
 /** `/budget`: the monthly caps and the routing policy; changing them is for admins (the spec's `permission`). */
 import { usdToMicros } from '../src/core/money.js';
 import { memberId, type Runs } from './command-module.js';
-import type { CommandSpec } from './spec.js';
+import { ADMIN_ONLY, type CommandSpec } from './spec.js';
+import { approveAboveOption, policyOption } from './team-rule-options.js';
 
 export const spec = {
   name: 'budget',
@@ -21,8 +22,7 @@ export const spec = {
     {
       name: 'set',
       description: { en: 'Set a monthly cap in USD (admins)', ko: '월 한도 설정 (관리자)' },
-      permission: 'admin',
-      spendsMoney: false,
+      ...ADMIN_ONLY,
       examples: ['/budget set 20', '/budget set 5 --user @alice', '/budget set --policy cost', '/budget set --audio on'],
       options: [
         {
@@ -39,24 +39,8 @@ export const spec = {
           type: 'user',
           description: { en: 'Set this member’s cap instead of the team’s', ko: '팀 대신 이 구성원의 한도 설정' },
         },
-        {
-          name: 'approve-above',
-          type: 'number',
-          min: 0,
-          max: 100000,
-          decimals: 2,
-          placeholder: 'USD',
-          description: { en: 'Videos estimated above this many USD wait for an admin', ko: '이 금액(USD)을 넘는 동영상은 관리자 승인 필요' },
-        },
-        {
-          name: 'policy',
-          type: 'string',
-          choices: [
-            { value: 'cost', label: { en: 'Cheapest backend first', ko: '가장 저렴한 백엔드 우선' } },
-            { value: 'stability', label: { en: 'Most stable backend first', ko: '가장 안정적인 백엔드 우선' } },
-          ],
-          description: { en: 'How to pick a backend when no character decides it', ko: '백엔드 선택 정책' },
-        },
+        approveAboveOption({ en: 'Videos estimated above this many USD wait for an admin', ko: '이 금액(USD)을 넘는 동영상은 관리자 승인 필요' }),
+        policyOption({ en: 'How to pick a backend when no character decides it', ko: '백엔드 선택 정책' }),
         {
           name: 'audio',
           type: 'string',

@@ -5,7 +5,8 @@
 import { usdToMicros } from '../src/core/money.js';
 import type { NamedGroup } from '../src/core/tenant-settings.js';
 import type { Runs } from './command-module.js';
-import type { CommandSpec } from './spec.js';
+import { ADMIN_ONLY, type CommandSpec } from './spec.js';
+import { approveAboveOption, policyOption } from './team-rule-options.js';
 
 /**
  * A role, user group, member or channel as each platform writes it in text: Discord `<@&id>` (role), `<@id>`
@@ -48,24 +49,8 @@ const channelOptions = [
     description: { en: 'Default resolution here', ko: '이 채널의 기본 해상도' },
   },
   { name: 'backend', type: 'string', maxLength: 32, autocomplete: 'backend', placeholder: 'id|provider', description: { en: 'Default backend or provider here', ko: '이 채널의 기본 백엔드' } },
-  {
-    name: 'policy',
-    type: 'string',
-    choices: [
-      { value: 'cost', label: { en: 'Cheapest backend first', ko: '가장 저렴한 백엔드 우선' } },
-      { value: 'stability', label: { en: 'Most stable backend first', ko: '가장 안정적인 백엔드 우선' } },
-    ],
-    description: { en: 'Routing policy here', ko: '이 채널의 라우팅 정책' },
-  },
-  {
-    name: 'approve-above',
-    type: 'number',
-    min: 0,
-    max: 100000,
-    decimals: 2,
-    placeholder: 'USD',
-    description: { en: 'Videos estimated above this many USD here wait for an admin', ko: '이 금액(USD)을 넘는 동영상은 관리자 승인 필요' },
-  },
+  policyOption({ en: 'Routing policy here', ko: '이 채널의 라우팅 정책' }),
+  approveAboveOption({ en: 'Videos estimated above this many USD here wait for an admin', ko: '이 금액(USD)을 넘는 동영상은 관리자 승인 필요' }),
 ] as const;
 
 export const spec = {
@@ -86,16 +71,14 @@ export const spec = {
     {
       name: 'channel',
       description: { en: "Set this channel's defaults (admins)", ko: '이 채널의 기본값 설정 (관리자)' },
-      permission: 'admin',
-      spendsMoney: false,
+      ...ADMIN_ONLY,
       examples: ['/settings channel --orientation portrait --seconds 8', '/settings channel --approve-above 2'],
       options: channelOptions,
     },
     {
       name: 'access',
       description: { en: 'Who may make videos, and who may approve (admins)', ko: '동영상을 만들고 승인할 수 있는 사람 (관리자)' },
-      permission: 'admin',
-      spendsMoney: false,
+      ...ADMIN_ONLY,
       examples: ['/settings access --allow @video-makers', '/settings access --block @mallory', '/settings access --everyone'],
       options: [
         { name: 'allow', type: 'string', maxLength: 500, description: { en: 'Only these roles or user groups may make videos', ko: '이 역할/그룹만 동영상 생성 가능' } },
@@ -108,8 +91,7 @@ export const spec = {
     {
       name: 'alerts',
       description: { en: 'Where 80% budget warnings also go (admins)', ko: '예산 80% 경고를 보낼 채널 (관리자)' },
-      permission: 'admin',
-      spendsMoney: false,
+      ...ADMIN_ONLY,
       examples: ['/settings alerts --channel #budget'],
       options: [{ name: 'channel', type: 'string', required: true, maxLength: 100, description: { en: 'The channel, e.g. #budget', ko: '채널 (예: #budget)' } }],
     },

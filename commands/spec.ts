@@ -53,6 +53,9 @@ export interface OptionSpec {
 
 export type Permission = 'member' | 'admin';
 
+/** The head of a command that changes the team's rules or reads its records: admins only, and it spends nothing. */
+export const ADMIN_ONLY = { permission: 'admin', spendsMoney: false } as const;
+
 export interface SubcommandSpec {
   name: string;
   description: Localized;
