@@ -16,11 +16,11 @@
  */
 import { UserFacingError } from './errors.js';
 import { formatUsd, type Micros } from './money.js';
-import type { BudgetCaps, JobRepository, Ledger, Logger, ReservationRequest, ReservationResult } from './ports.js';
+import type { Backend, BudgetCaps, JobRepository, Ledger, Logger, ReservationRequest, ReservationResult } from './ports.js';
 import { newJobId, newSubmissionKey } from './ids.js';
 import { monthOf } from './ledger.js';
-import type { Route } from './router.js';
-import { TERMINAL_STATES, type Actor, type GenerationInput, type JobRecord, type SurfaceRef } from './types.js';
+import { routeJob, type Route, type RouteRequest } from './router.js';
+import { TERMINAL_STATES, type Actor, type Character, type GenerationInput, type JobRecord, type Resolution, type Sound, type SurfaceRef } from './types.js';
 
 export interface AcceptanceRepairs {
   /** Active-index entries that named no record (killed between the two intent writes). */
@@ -249,4 +249,52 @@ export function draftJob(draft: {
     deadlineAt: now + draft.deadlineMs,
     polls: 0,
   };
+}
+
+/** What placing one video needs besides the request itself. */
+export interface PlacingParts {
+  backends: readonly Backend[];
+  isOpen: (backend: string) => boolean;
+  /** The bot's files can be fetched from outside (PUBLIC_URL is set). */
+  filesReachable: boolean;
+  /** The same video at the reference price list, for /cost's comparison. */
+  referencePrice: (seconds: number, resolution: Resolution, audio: Sound) => Micros;
+  now: number;
+  deadlineMs: number;
+}
+
+/**
+ * Routes one video (its input gives the length, shape and resolution, and whether the user chose
+ * the sound) and drafts its job at the first candidate: a new request and a retried storyboard shot.
+ */
+export function routeAndDraft(
+  parts: PlacingParts,
+  request: { actor: Actor; input: GenerationInput; surface: SurfaceRef; characters: Character[]; audio: Sound; hasImage: boolean; forced: string | undefined; policy: RouteRequest['policy'] },
+): { job: JobRecord; route: Route } {
+  const { input } = request;
+  const route = routeJob(parts.backends, {
+    characters: request.characters,
+    seconds: input.seconds,
+    orientation: input.orientation,
+    resolution: input.resolution,
+    audio: request.audio,
+    audioChosen: input.audio !== undefined,
+    hasImage: request.hasImage,
+    forced: request.forced,
+    policy: request.policy,
+    isOpen: parts.isOpen,
+    filesReachable: parts.filesReachable,
+  });
+  const first = route.candidates[0]!;
+  const job = draftJob({
+    actor: request.actor,
+    input,
+    surface: request.surface,
+    characterKeys: request.characters.map((c) => c.key),
+    route,
+    officialMicros: parts.referencePrice(first.seconds, input.resolution, first.audio),
+    now: parts.now,
+    deadlineMs: parts.deadlineMs,
+  });
+  return { job, route };
 }

@@ -3,7 +3,7 @@
  * route, price, reserve and persist the job (acceptance.ts), once the Studio is ready (reconciled). All local and fast, so an adapter can do it
  * before answering its platform; the Studio's `launch` then shows the job and starts it.
  */
-import { acceptJob, acceptJobs, draftJob } from './acceptance.js';
+import { acceptJob, acceptJobs, routeAndDraft } from './acceptance.js';
 import type { AuditedLedger } from './audited-ledger.js';
 import type { CharacterRegistry } from './characters.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
@@ -13,7 +13,6 @@ import { requireHeldImage } from './media-ownership.js';
 import { resolveMentions } from './mentions.js';
 import { formatUsd, type Micros } from './money.js';
 import type { Backend, JobRepository, Logger, MediaStore, ReservationResult } from './ports.js';
-import { routeJob } from './router.js';
 import type { Accepted } from './studio.js';
 import type { TeamDesk } from './team-desk.js';
 import type { TenantSettingsRepository } from './tenant-settings.js';
@@ -70,31 +69,18 @@ export class JobIntake {
       if (!forced && originalBackend?.capabilities.remix) forced = original.backend;
     }
     const settings = await this.deps.settings.routingFor(actor.tenant);
-    const route = routeJob([...this.deps.backends.values()], {
-      characters: named,
-      seconds: input.seconds,
-      orientation: input.orientation,
-      resolution: input.resolution,
-      audio: input.audio ?? settings.audio,
-      audioChosen: input.audio !== undefined,
-      hasImage: input.imagePath !== undefined,
-      forced,
-      policy: rules.policy ?? settings.policy,
-      isOpen: (b) => this.deps.breaker.isOpen(b),
+    const placing = {
+      backends: [...this.deps.backends.values()],
+      isOpen: (b: string) => this.deps.breaker.isOpen(b),
       filesReachable: this.deps.publicUrl !== undefined,
-    });
-    const first = route.candidates[0]!;
-    const now = this.deps.clock.now();
-    const job = draftJob({
-      actor,
-      input,
-      surface,
-      characterKeys: named.map((c) => c.key),
-      route,
-      officialMicros: this.deps.referencePrice(first.seconds, input.resolution, first.audio),
-      now,
+      referencePrice: this.deps.referencePrice,
+      now: this.deps.clock.now(),
       deadlineMs: this.deps.jobDeadlineMs,
-    });
+    };
+    const audio = input.audio ?? settings.audio;
+    const policy = rules.policy ?? settings.policy;
+    const { job, route } = routeAndDraft(placing, { actor, input, surface, characters: named, audio, hasImage: input.imagePath !== undefined, forced, policy });
+    const first = route.candidates[0]!;
     // The takes of one request wait for one decision when together they cost more than the threshold.
     this.deps.team.markForApproval(job, rules.threshold, count);
     const takes = draftTakes(job, count);

@@ -4,7 +4,7 @@
  * retry a failed shot, and show a board with its shots. The board's life after
  * acceptance is BoardRunner's (board-runner.ts).
  */
-import { acceptJob, draftJob } from './acceptance.js';
+import { acceptJob, routeAndDraft } from './acceptance.js';
 import { BoardRunner } from './board-runner.js';
 import type { BoardStore } from './board-store.js';
 import type { CharacterRegistry } from './characters.js';
@@ -16,7 +16,6 @@ import type { JobRunner } from './job-runner.js';
 import { resolveMentions } from './mentions.js';
 import type { Micros } from './money.js';
 import type { Backend, JobRepository, Ledger, Logger, MediaStore } from './ports.js';
-import { routeJob } from './router.js';
 import { acceptBoard, draftBoard, planShots, type StoryboardRequest } from './storyboard-plan.js';
 import type { TenantSettingsRepository } from './tenant-settings.js';
 import { Sight } from './visibility.js';
@@ -205,30 +204,24 @@ export class StoryboardDesk {
     const named = resolveMentions(old.input.prompt, registry);
     const { policy } = await this.deps.settings.routingFor(board.tenant);
     const input = { ...old.input, imagePath: index === 0 ? old.input.imagePath : undefined };
-    const route = routeJob(this.deps.backends(), {
-      characters: named,
-      seconds: input.seconds,
-      orientation: input.orientation,
-      resolution: input.resolution,
-      // The retried shot keeps the sound the failed one was priced with (the user's choice, or what the board made).
-      audio: input.audio ?? old.audio,
-      audioChosen: input.audio !== undefined,
-      hasImage: board.continuous,
-      forced: input.backend,
-      policy,
-      isOpen: (b) => this.deps.breaker.isOpen(b),
+    const placing = {
+      backends: this.deps.backends(),
+      isOpen: (b: string) => this.deps.breaker.isOpen(b),
       filesReachable: this.deps.filesReachable,
-    });
-    const first = route.candidates[0]!;
-    const draft = draftJob({
+      referencePrice: this.deps.referencePrice,
+      now: this.deps.clock.now(),
+      deadlineMs: this.deps.jobDeadlineMs,
+    };
+    const { job: draft } = routeAndDraft(placing, {
       actor,
       input,
       surface: board.surface,
-      characterKeys: named.map((c) => c.key),
-      route,
-      officialMicros: this.deps.referencePrice(first.seconds, input.resolution, first.audio),
-      now: this.deps.clock.now(),
-      deadlineMs: this.deps.jobDeadlineMs,
+      characters: named,
+      // The retried shot keeps the sound the failed one was priced with (the user's choice, or what the board made).
+      audio: input.audio ?? old.audio,
+      hasImage: board.continuous,
+      forced: input.backend,
+      policy,
     });
     const job: JobRecord = { ...draft, board: { id: board.id, shot: index } };
     const swap = (b: BoardRecord, id: string, retries: number) => ({ shots: b.shots.map((s, k) => (k === index ? id : s)), retries: b.retries.map((n, k) => (k === index ? n + retries : n)) });
