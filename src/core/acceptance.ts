@@ -192,11 +192,16 @@ export async function acceptJobs(
 /** The remaining budget after a reservation, or the sentence that says which cap refused it. */
 function refusedOrLeft(job: JobRecord, reservation: ReservationResult): { tenantLeftMicros: Micros; userLeftMicros: Micros } {
   if (reservation.ok) return reservation;
+  throw capRefusal(reservation, `This video is estimated at ${formatUsd(job.estimateMicros)}`, 'Try a shorter video, or ask an admin to raise the cap with /budget set.');
+}
+
+/** What every refusal by the caps says: `what` was estimated at…, but who has how much left of which cap; nothing was spent; `advice`. */
+export function capRefusal(reservation: Extract<ReservationResult, { ok: false }>, what: string, advice: string): UserFacingError {
   const who = reservation.scope === 'tenant' ? 'the team has' : 'you have';
   const whose = reservation.scope === 'tenant' ? "the team's" : 'your';
-  throw new UserFacingError(
+  return new UserFacingError(
     'budget_exceeded',
-    `This video is estimated at ${formatUsd(job.estimateMicros)}, but ${who} ${formatUsd(reservation.leftMicros)} left of ${whose} ${formatUsd(reservation.capMicros)} monthly cap. Nothing was spent. Try a shorter video, or ask an admin to raise the cap with /budget set.`,
+    `${what}, but ${who} ${formatUsd(reservation.leftMicros)} left of ${whose} ${formatUsd(reservation.capMicros)} monthly cap. Nothing was spent. ${advice}`,
   );
 }
 

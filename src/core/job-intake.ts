@@ -3,7 +3,7 @@
  * route, price, reserve and persist the job (acceptance.ts), once the Studio is ready (reconciled). All local and fast, so an adapter can do it
  * before answering its platform; the Studio's `launch` then shows the job and starts it.
  */
-import { acceptJob, acceptJobs, routeAndDraft } from './acceptance.js';
+import { acceptJob, acceptJobs, capRefusal, routeAndDraft } from './acceptance.js';
 import type { AuditedLedger } from './audited-ledger.js';
 import type { CharacterRegistry } from './characters.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
@@ -108,10 +108,6 @@ export class JobIntake {
 function refusedTakesOrLeft(takes: JobRecord[], reservation: ReservationResult): { tenantLeftMicros: Micros; userLeftMicros: Micros } {
   if (reservation.ok) return reservation;
   const each = takes[0]!.estimateMicros;
-  const who = reservation.scope === 'tenant' ? 'the team has' : 'you have';
-  const whose = reservation.scope === 'tenant' ? "the team's" : 'your';
-  throw new UserFacingError(
-    'budget_exceeded',
-    `${takes.length} takes of this video are estimated at ${formatUsd(each * takes.length)} together (${formatUsd(each)} each), but ${who} ${formatUsd(reservation.leftMicros)} left of ${whose} ${formatUsd(reservation.capMicros)} monthly cap. Nothing was spent. Ask for fewer takes or a shorter video, or ask an admin to raise the cap with /budget set.`,
-  );
+  const what = `${takes.length} takes of this video are estimated at ${formatUsd(each * takes.length)} together (${formatUsd(each)} each)`;
+  throw capRefusal(reservation, what, 'Ask for fewer takes or a shorter video, or ask an admin to raise the cap with /budget set.');
 }

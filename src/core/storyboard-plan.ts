@@ -9,7 +9,7 @@
  * then they are listed. `reconcileBoards` removes a board whose shots never
  * reserved, after `reconcileAcceptance` removed those shots.
  */
-import { acceptJobs, draftJob } from './acceptance.js';
+import { acceptJobs, capRefusal, draftJob } from './acceptance.js';
 import type { BoardStore } from './board-store.js';
 import { UserFacingError } from './errors.js';
 import { newBoardId } from './ids.js';
@@ -204,13 +204,8 @@ export async function acceptBoard(deps: AcceptDeps, board: BoardRecord, jobs: Jo
 function refusedOrLeft(board: BoardRecord, jobs: JobRecord[], reservation: ReservationResult): { tenantLeftMicros: Micros; userLeftMicros: Micros } {
   if (reservation.ok) return reservation;
   const total = jobs.reduce((sum, j) => sum + j.estimateMicros, 0);
-  const who = reservation.scope === 'tenant' ? 'the team has' : 'you have';
-  const whose = reservation.scope === 'tenant' ? "the team's" : 'your';
   const what = board.kind === 'extension' ? 'This extension is' : `These ${jobs.length} shots are`;
-  throw new UserFacingError(
-    'budget_exceeded',
-    `${what} estimated at ${formatUsd(total)} together, but ${who} ${formatUsd(reservation.leftMicros)} left of ${whose} ${formatUsd(reservation.capMicros)} monthly cap. Nothing was spent. Try fewer or shorter shots, or ask an admin to raise the cap with /budget set.`,
-  );
+  throw capRefusal(reservation, `${what} estimated at ${formatUsd(total)} together`, 'Try fewer or shorter shots, or ask an admin to raise the cap with /budget set.');
 }
 
 /**

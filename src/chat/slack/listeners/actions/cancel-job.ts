@@ -4,10 +4,8 @@
  * workspace; the status message then shows who cancelled.
  */
 import type { AllMiddlewareArgs, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { UserFacingError } from '../../../../core/errors.js';
 import { tellPrivately, userMessageFor, type SlackRuntime } from '../../runtime.js';
-import { slackRefSchema } from '../../surface.js';
-import { jobActionSchema, where } from './job-action.js';
+import { actionJob, jobActionSchema, where } from './job-action.js';
 
 export function cancelJobListener(rt: SlackRuntime) {
   return async function onCancelJob({ ack, body }: SlackActionMiddlewareArgs & AllMiddlewareArgs): Promise<void> {
@@ -16,10 +14,7 @@ export function cancelJobListener(rt: SlackRuntime) {
     if (!parsed.success) return void rt.logger.warn({ issues: parsed.error.issues }, 'malformed slack cancel action');
     const action = parsed.data;
     try {
-      const actor = rt.places.actorIn(await rt.members.actor(action.team.id, action.user.id, action.user.name), action.channel.id);
-      const job = await rt.studio.job(actor, action.actions[0]!.value);
-      const ref = slackRefSchema.safeParse(job.surface);
-      if (!ref.success || ref.data.channel !== action.channel.id) throw new UserFacingError('unknown_job', 'That button does not belong to a job in this channel.');
+      const { actor, job } = await actionJob(rt, action);
       await rt.studio.cancel(actor, job.id);
     } catch (error) {
       await tellPrivately(rt, where(action), userMessageFor(error, rt.logger, { action: 'cancel' }));

@@ -3,6 +3,10 @@
  * (zod at the edge), the tenant it came from and the job it names.
  */
 import { z } from 'zod';
+import { UserFacingError } from '../../../../core/errors.js';
+import type { Actor, JobRecord } from '../../../../core/types.js';
+import type { SlackRuntime } from '../../runtime.js';
+import { slackRefSchema, type SlackRef } from '../../surface.js';
 
 export const jobActionSchema = z.object({
   type: z.literal('block_actions'),
@@ -18,4 +22,13 @@ export type JobAction = z.infer<typeof jobActionSchema>;
 export function where(action: JobAction): { channel: string; user: string; threadTs?: string } {
   const threadTs = action.message?.thread_ts;
   return { channel: action.channel.id, user: action.user.id, ...(threadTs ? { threadTs } : {}) };
+}
+
+/** The clicking member (as seen in this channel) and the job the button names, which must live in that channel. */
+export async function actionJob(rt: SlackRuntime, action: JobAction): Promise<{ actor: Actor; job: JobRecord; ref: SlackRef }> {
+  const actor = rt.places.actorIn(await rt.members.actor(action.team.id, action.user.id, action.user.name), action.channel.id);
+  const job = await rt.studio.job(actor, action.actions[0]!.value);
+  const ref = slackRefSchema.safeParse(job.surface);
+  if (!ref.success || ref.data.channel !== action.channel.id) throw new UserFacingError('unknown_job', 'That button does not belong to a job in this channel.');
+  return { actor, job, ref: ref.data };
 }
