@@ -13,11 +13,30 @@ import { requireHeldImage } from './media-ownership.js';
 import { resolveMentions } from './mentions.js';
 import { formatUsd, type Micros } from './money.js';
 import type { Backend, JobRepository, Logger, MediaStore, ReservationResult } from './ports.js';
-import type { Accepted } from './studio.js';
+import type { DurationNotice } from './router.js';
 import type { TeamDesk } from './team-desk.js';
+import type { AppliedDefault, CapWarning } from './team-rules.js';
 import type { TenantSettingsRepository } from './tenant-settings.js';
 import { draftTakes } from './takes.js';
 import type { Actor, GenerationInput, JobRecord, Resolution, Sound, SurfaceRef } from './types.js';
+
+/** A request accepted: its job (reserved and durable), what it costs, and why it went where it did. */
+export interface Accepted {
+  job: JobRecord;
+  estimateMicros: Micros;
+  tenantLeftMicros: Micros;
+  userLeftMicros: Micros;
+  backendName: string;
+  reason: string;
+  /** What the acceptance says about the length asked for (see router). */
+  duration?: DurationNotice;
+  /** The channel's defaults used because the user left those options open. */
+  appliedDefaults?: AppliedDefault[];
+  /** Caps this request took past 80% (said once a month). */
+  warnings?: CapWarning[];
+  /** With `--takes N` (N > 1): every take in order, `job` being the first; `estimateMicros` is their sum. */
+  takes?: JobRecord[];
+}
 
 export interface JobIntakeDeps {
   jobs: JobRepository;

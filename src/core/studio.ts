@@ -14,7 +14,7 @@ import { CharacterRegistry } from './characters.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
-import { JobIntake } from './job-intake.js';
+import { JobIntake, type Accepted } from './job-intake.js';
 import { JobRunner } from './job-runner.js';
 import { JobStore } from './job-store.js';
 import { KeyValueLedger } from './ledger.js';
@@ -22,14 +22,12 @@ import { filesInUse } from './media-ownership.js';
 import type { Micros } from './money.js';
 import type { Backend, JobRepository, KeyValueStore, Ledger, Logger, MediaStore, Surface } from './ports.js';
 import { estimateFor, soundFor } from './pricing.js';
-import type { DurationNotice } from './router.js';
 import { FairScheduler, type Scheduler } from './scheduler.js';
 import { reconcileBoards } from './storyboard-plan.js';
 import { StoryboardDesk } from './storyboard-desk.js';
 import { Sight } from './visibility.js';
 import { TakeDesk } from './takes.js';
 import { TeamDesk } from './team-desk.js';
-import type { AppliedDefault, CapWarning } from './team-rules.js';
 import { keepInternals } from './studio-internals.js';
 import { TenantSettingsRepository, type SettingsDefaults } from './tenant-settings.js';
 import {
@@ -65,23 +63,6 @@ export interface StudioOptions {
   scheduler?: Scheduler;
 }
 
-export interface Accepted {
-  job: JobRecord;
-  estimateMicros: Micros;
-  tenantLeftMicros: Micros;
-  userLeftMicros: Micros;
-  backendName: string;
-  reason: string;
-  /** What the acceptance says about the length asked for (see router). */
-  duration?: DurationNotice;
-  /** The channel's defaults used because the user left those options open. */
-  appliedDefaults?: AppliedDefault[];
-  /** Caps this request took past 80% (said once a month). */
-  warnings?: CapWarning[];
-  /** With `--takes N` (N > 1): every take in order, `job` being the first; `estimateMicros` is their sum. */
-  takes?: JobRecord[];
-}
-
 /**
  * What `launch` starts: a new generation (with an image file the surface fetched, if any), or a
  * remix of a finished job; and the surface reference the job starts with.
@@ -96,6 +77,7 @@ export type LaunchRequest = { surface: SurfaceRef; takes?: number } & ({ input: 
  */
 export type OpenSurface = (accepted: Accepted) => Promise<Partial<SurfaceRef> | Partial<SurfaceRef>[]>;
 
+export type { Accepted } from './job-intake.js';
 export type { CharacterView } from './character-catalog.js';
 export type { BudgetView, CostReport } from './budget-desk.js';
 
