@@ -132,8 +132,15 @@ export class JobLifecycle {
       if (to !== undefined && !canTransition(job.state, to)) throw new IllegalTransition(jobId, job.state, to);
       const changes = typeof patch === 'function' ? patch(job) : patch;
       const next: JobRecord = { ...job, ...changes, state: to ?? job.state, updatedAt: this.clock.now() };
-      await this.jobs.save(next);
-      return next;
+      if (to === undefined || !this.jobs.saveIf) {
+        await this.jobs.save(next);
+        return next;
+      }
+      // The mutex orders this process's moves; the conditional write orders them against other replicas'.
+      if (await this.jobs.saveIf(next, job.state)) return next;
+      const now = await this.jobs.get(jobId);
+      if (now && TERMINAL_STATES.has(now.state)) throw new JobClosed(now);
+      throw new IllegalTransition(jobId, now?.state ?? job.state, to);
     });
   }
 }

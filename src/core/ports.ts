@@ -14,6 +14,7 @@ import type {
   DeliveredVideo,
   JobEvent,
   JobRecord,
+  JobState,
   Orientation,
   Resolution,
   Sound,
@@ -167,6 +168,12 @@ export interface JobRepository {
   isRecent(job: JobRecord): Promise<boolean>;
   /** Persists a transition; a terminal state leaves the active set. */
   save(job: JobRecord): Promise<void>;
+  /**
+   * Persists a transition only if the stored job is still in state `from`, in one conditional write;
+   * false when it was not (another replica moved it first). A store shared by several processes
+   * implements it, so a decision such as an approval is taken once across replicas, not per process.
+   */
+  saveIf?(job: JobRecord, from: JobState): Promise<boolean>;
   /** Unfinished jobs, oldest first. */
   activeJobs(): Promise<JobRecord[]>;
   recent(tenant: string): Promise<JobRecord[]>;

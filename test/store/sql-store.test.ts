@@ -10,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
+import type { Clock } from '../../src/core/clock.js';
+import { IllegalTransition, JobClosed, JobLifecycle } from '../../src/core/job-lifecycle.js';
 import type { ReservationRequest } from '../../src/core/ports.js';
 import type { JobRecord } from '../../src/core/types.js';
 import { silentLogger } from '../../src/log.js';
@@ -117,6 +119,30 @@ describe('Postgres: several processes on one database', { skip: !hasPostgres && 
       assert.equal((await pools[1]!.jobs.activeIds()).length, 10, 'exactly the accepted jobs exist');
     } finally {
       for (const p of pools) await p.close();
+    }
+  });
+
+  it('two replicas deciding the same waiting job at once: the conditional write lets exactly one move it', async () => {
+    const { url } = await postgresSchema();
+    const open = (id: string) => openSqlStore(url, { dataDir: os.tmpdir(), logger: silentLogger, replica: replica(id) });
+    const [a, b] = await Promise.all([open('a'), open('b')]);
+    try {
+      // Each replica has its own lifecycle (and its own in-process lock): only the store can order them.
+      const clock = { now: () => 2 } as Clock;
+      const [la, lb] = [new JobLifecycle(a.jobs, clock), new JobLifecycle(b.jobs, clock)];
+      for (let round = 0; round < 5; round++) {
+        const id = `j_w${round}`;
+        await a.jobs.createReserved!({ ...job(id), state: 'awaiting_approval' }, reservation(id, 1, 1_000_000));
+        const outcomes = await Promise.allSettled([la.transition(id, 'queued', { routeReason: 'by a' }), lb.transition(id, 'cancelled', { routeReason: 'by b' })]);
+        const won = outcomes.filter((o) => o.status === 'fulfilled');
+        assert.equal(won.length, 1, `round ${round}: one decision`);
+        const lost = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+        assert.ok(lost.reason instanceof IllegalTransition || lost.reason instanceof JobClosed, String(lost.reason));
+        const stored = (await a.jobs.get(id))!;
+        assert.equal(stored.state, (won[0] as PromiseFulfilledResult<JobRecord>).value.state, 'the store holds the winner, not a later overwrite');
+      }
+    } finally {
+      for (const s of [a, b]) await s.close();
     }
   });
 

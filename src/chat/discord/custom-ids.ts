@@ -5,12 +5,13 @@
  */
 import { z } from 'zod';
 
-export type JobAction = 'cancel' | 'remix' | 'retry' | 'extend' | 'keep';
+/** `approve` and `deny` sit on a job awaiting an admin's approval; the core decides who may use them. */
+export type JobAction = 'cancel' | 'remix' | 'retry' | 'extend' | 'keep' | 'approve' | 'deny';
 
 const customIdSchema = z
   .string()
   .max(100)
-  .regex(/^job:(cancel|remix|retry|extend|keep):(j_[0-9a-z]{4,32})$/)
+  .regex(/^job:(cancel|remix|retry|extend|keep|approve|deny):(j_[0-9a-z]{4,32})$/)
   .transform((v) => {
     const [, action, jobId] = v.split(':');
     return { action: action as JobAction, jobId: jobId! };

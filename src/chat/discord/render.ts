@@ -24,6 +24,8 @@ const BUTTON_LABELS: Record<JobAction, { label: string; style: ButtonStyle }> = 
   retry: { label: 'Retry', style: ButtonStyle.Secondary },
   extend: { label: 'Extend', style: ButtonStyle.Secondary },
   keep: { label: 'Keep', style: ButtonStyle.Success },
+  approve: { label: 'Approve', style: ButtonStyle.Success },
+  deny: { label: 'Deny', style: ButtonStyle.Danger },
 };
 
 export function jobButtons(jobId: string, actions: JobAction[]): APIActionRowComponent<APIButtonComponent>[] {

@@ -111,12 +111,13 @@ export class DiscordSurface implements Surface {
         await this.editOriginal(job, current, `Job \`${job.id}\` was cancelled by ${event.byName}; nothing was charged.`);
         break;
       case 'awaiting-approval': {
-        const note = `Estimated ${formatUsd(job.estimateMicros)}, above the ${formatUsd(event.thresholdMicros)} approval threshold; the money is held. An admin decides with \`/sora approve ${job.id}\` or \`/sora deny ${job.id}\`.`;
-        await this.showStatus(job, current, { stage: "awaiting an admin's approval", progress: undefined, position: undefined, note }, ['cancel'], false, patch);
+        const note = `Estimated ${formatUsd(job.estimateMicros)}, above the ${formatUsd(event.thresholdMicros)} approval threshold; the money is held. An admin decides with the buttons below (or \`/sora approve ${job.id}\`, \`/sora deny ${job.id}\`).`;
+        await this.showStatus(job, current, { stage: "awaiting an admin's approval", progress: undefined, position: undefined, note }, ['approve', 'deny', 'cancel'], false, patch);
         break;
       }
       case 'approved':
         await this.showStatus(job, current, { stage: `approved by ${event.byName}`, progress: undefined, position: undefined }, ['cancel'], false, patch);
+        await this.tellRequester(job, current, `Your video \`${job.id}\` was approved by ${event.byName}; it is in line now.`);
         break;
       case 'denied':
         await this.showStatus(job, current, { stage: 'not approved', progress: undefined, position: undefined, note: `${deniedText(event)} Its reserved budget went back to the team.` }, ['retry'], true, patch);

@@ -6,7 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { JobRepository, ReservationRequest, ReservationResult } from '../../core/ports.js';
-import { TERMINAL_STATES, type JobRecord, type TenantId } from '../../core/types.js';
+import { TERMINAL_STATES, type JobRecord, type JobState, type TenantId } from '../../core/types.js';
 import type { Tables } from './schema.js';
 import { ReservationRefused, type SqlLedger } from './sql-ledger.js';
 
@@ -120,6 +120,14 @@ export class SqlJobStore implements JobRepository {
     const change = { record: JSON.stringify(job), state: job.state, updated_at: job.updatedAt, ...(terminal && { active: 0 }) };
     const updated = await this.db.updateTable('jobs').set(change).where('id', '=', job.id).executeTakeFirst();
     if (updated.numUpdatedRows === 0n) await this.db.insertInto('jobs').values(this.row(job, false, false)).onConflict((c) => c.column('id').doUpdateSet(change)).execute();
+  }
+
+  /** One UPDATE … WHERE state = from: of two replicas moving the same job at once, Postgres lets only the first match. */
+  async saveIf(job: JobRecord, from: JobState): Promise<boolean> {
+    const terminal = TERMINAL_STATES.has(job.state);
+    const change = { record: JSON.stringify(job), state: job.state, updated_at: job.updatedAt, ...(terminal && { active: 0 }) };
+    const updated = await this.db.updateTable('jobs').set(change).where('id', '=', job.id).where('state', '=', from).executeTakeFirst();
+    return updated.numUpdatedRows > 0n;
   }
 
   async activeJobs(): Promise<JobRecord[]> {

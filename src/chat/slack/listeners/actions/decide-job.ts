@@ -5,6 +5,7 @@
  * then shows the decision and who made it.
  */
 import type { AllMiddlewareArgs, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { replyText } from '../../blocks.js';
 import { tellPrivately, userMessageFor, type SlackRuntime } from '../../runtime.js';
 import { actionJob, jobActionSchema, where } from './job-action.js';
 
@@ -16,8 +17,9 @@ export function decideJobListener(rt: SlackRuntime, outcome: 'approve' | 'deny')
     const action = parsed.data;
     try {
       const { actor, job } = await actionJob(rt, action);
-      if (outcome === 'approve') await rt.studio.team.approve(actor, job.id);
-      else await rt.studio.team.deny(actor, job.id, undefined);
+      const decided = outcome === 'approve' ? await rt.studio.team.approve(actor, job.id) : await rt.studio.team.deny(actor, job.id, undefined);
+      // The thread's status shows the decision to everyone; the clicker also hears that it was theirs.
+      await tellPrivately(rt, where(action), replyText({ kind: 'decided', job: decided }));
     } catch (error) {
       await tellPrivately(rt, where(action), userMessageFor(error, rt.logger, { action: outcome }));
     }
