@@ -123,6 +123,11 @@ export interface Surface {
    * A surface without it takes no storyboards.
    */
   updateBoard?(board: BoardRecord, event: BoardEvent): Promise<Partial<SurfaceRef> | void>;
+  /**
+   * Posts a notice for the team's admins in one of the team's channels (an 80% budget warning in the
+   * channel `/settings alerts` named). A surface without it shows warnings only in the reply.
+   */
+  postAlert?(tenant: string, channelId: string, text: string): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------

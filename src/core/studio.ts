@@ -124,7 +124,7 @@ export class Studio {
     this.takes = new TakeDesk({ jobs: this.jobs, lifecycle: this.runner.lifecycle });
     const resultOf = (job: JobRecord) => this.takes.resultOf(job);
     const approvalTimeoutMs = options.approvalTimeoutMs ?? 24 * 60 * 60_000;
-    this.team = new TeamDesk({ ...parts, approvals: this.runner.approvals, backends: this.backends, clock, logger, approvalTimeoutMs, visibleJob });
+    this.team = new TeamDesk({ ...parts, approvals: this.runner.approvals, backends: this.backends, surfaces: this.runner.surfaces, clock, logger, approvalTimeoutMs, visibleJob });
     this.boards = new StoryboardDesk({
       ...{ ...parts, boards: new BoardStore(options.store), backends: () => this.backendList(), media, clock, logger, runner: this.runner, jobDeadlineMs },
       filesReachable: publicUrl !== undefined,

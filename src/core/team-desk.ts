@@ -12,10 +12,11 @@ import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
 import type { JobApprovals } from './job-approval.js';
 import { formatUsd, type Micros } from './money.js';
-import type { Backend, BudgetCaps, JobRepository, Logger } from './ports.js';
+import type { Backend, BudgetCaps, JobRepository, Logger, Surface } from './ports.js';
 import {
   applyChannelDefaults,
   approvalThreshold,
+  describeWarning,
   dueWarnings,
   requireMayDecide,
   requireMaySpend,
@@ -23,7 +24,7 @@ import {
   type CapWarning,
 } from './team-rules.js';
 import type { AccessRules, ChannelDefaults, NamedGroup, RoutingPolicy, TenantSettings, TenantSettingsRepository } from './tenant-settings.js';
-import type { Actor, GenerationInput, JobRecord } from './types.js';
+import type { Actor, GenerationInput, JobRecord, TenantId } from './types.js';
 
 export interface TeamDeskDeps {
   settings: TenantSettingsRepository;
@@ -36,6 +37,8 @@ export interface TeamDeskDeps {
   jobs: JobRepository;
   /** A job the actor can see (visibility.ts); one they cannot see reads as missing. */
   visibleJob: (actor: Actor, jobId: string) => Promise<JobRecord>;
+  /** The chat surfaces by platform: a warning also goes to the team's alerts channel through one. */
+  surfaces: ReadonlyMap<string, Surface>;
 }
 
 export interface SettingsView {
@@ -92,7 +95,23 @@ export class TeamDesk {
       due = warnings;
       s.alertsGiven = { [job.ledgerMonth]: [...(s.alertsGiven?.[job.ledgerMonth] ?? []), ...keys] };
     });
+    this.postAlerts(actor, job, due);
     return due;
+  }
+
+  /**
+   * Each warning also goes to the alerts channel, naming whose cap it is. Not awaited: the acceptance
+   * answers the platform first, and a channel the bot cannot post in must not refuse the video.
+   */
+  private postAlerts(actor: Actor, job: JobRecord, due: CapWarning[]): void {
+    const surface = this.deps.surfaces.get(job.surface.platform);
+    for (const w of due) {
+      if (!w.alertsChannel || !surface?.postAlert) continue;
+      const text = `${describeWarning(w, actor.displayName)} (job ${job.id})`;
+      surface.postAlert(job.tenant, w.alertsChannel, text).catch((error: unknown) => {
+        this.deps.logger.warn({ err: error, tenant: job.tenant, channel: w.alertsChannel }, 'could not post a budget warning in the alerts channel');
+      });
+    }
   }
 
   // -- approvals -------------------------------------------------------------
@@ -119,6 +138,12 @@ export class TeamDesk {
       if (id === job.id || (await this.deps.jobs.get(id))?.state !== 'awaiting_approval') continue;
       await decide(id).catch((error: unknown) => this.deps.logger.warn({ err: error, job: id }, 'could not decide another take of an approved or denied request'));
     }
+  }
+
+  /** The groups the team's access rules name, so an adapter looks up only those memberships (Slack user groups). */
+  async groupsInUse(tenant: TenantId): Promise<string[]> {
+    const access = (await this.deps.settings.get(tenant)).access;
+    return [...new Set([...(access?.allowedGroups ?? []), ...(access?.approverGroups ?? [])].map((g) => g.id))];
   }
 
   /** Whether this member may decide on this job (adapters show Approve and Deny only to them). */

@@ -134,6 +134,11 @@ export class DiscordSurface implements Surface {
     return Object.keys(patch).length > 0 ? (patch as Partial<SurfaceRef>) : undefined;
   }
 
+  /** An 80% warning in the channel `/settings alerts` named; it mentions nobody (allowed_mentions). */
+  async postAlert(_tenant: string, channelId: string, text: string): Promise<void> {
+    await this.rest.post(Routes.channelMessages(channelId), { body: { content: clip(text), allowed_mentions: { parse: [] } } });
+  }
+
   /**
    * A job accepted just before a crash may have no thread yet: the core runs it
    * anyway on resume, so open one from a fresh message in the original channel.

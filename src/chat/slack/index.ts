@@ -63,7 +63,7 @@ export async function startSlackAdapter(ctx: ChatAdapterContext): Promise<ChatAd
   }
 
   const app = new App({ token, receiver, logger: bolt, clientOptions });
-  const members = new SlackMembers(app.client, config.SLACK_ADMIN_USER_IDS, ctx.clock, logger);
+  const members = new SlackMembers(app.client, config.SLACK_ADMIN_USER_IDS, ctx.clock, logger, (tenant) => ctx.studio.team.groupsInUse(tenant));
   const surface = new SlackSurface(app.client, ctx.studio, logger);
   const apiHost = slackApiUrl ? new URL(slackApiUrl).host : undefined;
   const runtime: SlackRuntime = {

@@ -19,6 +19,7 @@ import { SLACK_EVENTS_PATH } from './index.js';
  * invited to), files:write (files.uploadV2), files:read (files.info and the
  * url_private_download of shared clips, files.list to avoid a double upload after
  * a crash), users:read (users.info: display names and is_admin/is_owner for /budget set),
+ * usergroups:read (usergroups.users.list: the user groups `/settings access` allows or makes approvers),
  * channels:history, groups:history, im:history, mpim:history (conversations.history and
  * conversations.replies, only after a crash: to find a job's thread by its message
  * metadata instead of posting it twice).
@@ -30,6 +31,7 @@ export const SLACK_BOT_SCOPES = [
   'files:write',
   'files:read',
   'users:read',
+  'usergroups:read',
   'channels:history',
   'groups:history',
   'im:history',

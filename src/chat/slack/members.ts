@@ -2,12 +2,14 @@
  * Who a Slack member is: display name and whether they may administer the
  * bot. Workspace admins and owners come from `users.info` (`is_admin`,
  * `is_owner`, `is_primary_owner`); SLACK_ADMIN_USER_IDS adds people who are
- * neither, e.g. a team lead in a large workspace.
+ * neither, e.g. a team lead in a large workspace. The user groups that
+ * `/settings access` names (who may generate or approve) are looked up with
+ * `usergroups.users.list` (https://api.slack.com/methods/usergroups.users.list).
  */
 import type { webApi } from '@slack/bolt';
 import { z } from 'zod';
 import type { Clock } from '../../core/clock.js';
-import { tenantId, type Actor } from '../../core/types.js';
+import { tenantId, type Actor, type TenantId } from '../../core/types.js';
 import type { Logger } from '../../log.js';
 
 const usersInfoSchema = z.object({
@@ -32,14 +34,19 @@ interface Member {
 /** A promotion or demotion takes effect within this long without a restart. */
 const MEMBER_TTL_MS = 5 * 60_000;
 
+const groupUsersSchema = z.object({ users: z.array(z.string()).default([]) });
+
 export class SlackMembers {
   private readonly cache = new Map<string, Member>();
+  private readonly groupCache = new Map<string, { users: readonly string[]; fetchedAt: number }>();
 
   constructor(
     private readonly client: webApi.WebClient,
     private readonly adminIds: readonly string[],
     private readonly clock: Clock,
     private readonly logger: Logger,
+    /** The user group ids the team's rules name (`/settings access --allow`/`--approvers`): only these are looked up. */
+    private readonly groupsInUse: (tenant: TenantId) => Promise<readonly string[]> = async () => [],
   ) {}
 
   async member(teamId: string, userId: string, fallbackName?: string): Promise<Member> {
@@ -67,7 +74,29 @@ export class SlackMembers {
 
   async actor(teamId: string, userId: string, fallbackName?: string): Promise<Actor> {
     const m = await this.member(teamId, userId, fallbackName);
-    return { tenant: tenantId('slack', teamId), userId, displayName: m.name, isAdmin: m.isAdmin };
+    const tenant = tenantId('slack', teamId);
+    return { tenant, userId, displayName: m.name, isAdmin: m.isAdmin, groups: await this.groupsOf(tenant, userId) };
+  }
+
+  /** The named user groups this member is in. A group Slack cannot list counts as not joined: failing closed. */
+  private async groupsOf(tenant: TenantId, userId: string): Promise<string[]> {
+    const ids = await this.groupsInUse(tenant);
+    const mine: string[] = [];
+    for (const id of ids) if ((await this.groupUsers(id)).includes(userId)) mine.push(id);
+    return mine;
+  }
+
+  private async groupUsers(groupId: string): Promise<readonly string[]> {
+    const cached = this.groupCache.get(groupId);
+    if (cached && this.clock.now() - cached.fetchedAt < MEMBER_TTL_MS) return cached.users;
+    try {
+      const { users } = groupUsersSchema.parse(await this.client.usergroups.users.list({ usergroup: groupId }));
+      this.groupCache.set(groupId, { users, fetchedAt: this.clock.now() });
+      return users;
+    } catch (error) {
+      this.logger.warn({ err: error, usergroup: groupId }, 'slack usergroups.users.list failed');
+      return [];
+    }
   }
 
   /** The member's handle, for turning a bare `<@U…>` back into the word that was typed. */

@@ -13,6 +13,7 @@ import type { Logger } from '../../log.js';
 import { parentMessage, statusMessage, statusView } from './blocks.js';
 import { findJobThread, jobMetadata, PARENT_EVENT, STATUS_EVENT } from './job-messages.js';
 import { uploadFileToThread } from './upload.js';
+import { escapeSlackText } from './slack-text.js';
 import { slackBoardView } from './board-surface.js';
 import { formatUsd } from '../../core/money.js';
 import { describeDelivered, elapsedProgress } from '../../core/present.js';
@@ -64,6 +65,11 @@ export class SlackSurface implements Surface {
     private readonly logger: Logger,
   ) {
     this.updateBoard = slackBoardView(client, logger);
+  }
+
+  /** An 80% warning in the channel `/settings alerts` named (https://api.slack.com/methods/chat.postMessage). */
+  async postAlert(_tenant: string, channelId: string, text: string): Promise<void> {
+    await this.client.chat.postMessage({ channel: channelId, text: escapeSlackText(text) });
   }
 
   private backendName(job: JobRecord): string {

@@ -50,6 +50,8 @@ export interface UploadedFile {
   filename: string;
   declaredLength: number;
   bytes: number | undefined;
+  /** The file's first bytes as sent to the upload URL (its magic number). */
+  head?: Buffer;
   contentType: string | undefined;
   completed: { channel: string; threadTs: string | undefined; title: string | undefined; comment: string | undefined } | undefined;
 }
@@ -77,6 +79,8 @@ export class FakeSlack {
   readonly publicFiles = new Map<string, { mimetype: string; content: Buffer }>();
   /** Who is in each conversation, for conversations.members; a conversation not listed is `channel_not_found`. */
   readonly channelMembers = new Map<string, string[]>();
+  /** User groups and their members, for usergroups.users.list; a group not listed is `no_such_subteam`. */
+  readonly userGroups = new Map<string, string[]>();
   /** Channels where chat.postMessage answers `not_in_channel`. */
   readonly closedChannels = new Set<string>();
   private server!: Server;
@@ -242,6 +246,7 @@ export class FakeSlack {
       const upload = this.uploads.get(id);
       if (!upload) return void res.writeHead(404).end();
       upload.bytes = body.length;
+      upload.head = body.subarray(0, 16);
       upload.contentType = req.headers['content-type'];
       res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${body.length}`);
       return;
@@ -349,6 +354,11 @@ export class FakeSlack {
         const limit = Math.min(Number(args.limit ?? 100), 1000);
         const next = start + limit < members.length ? String(start + limit) : '';
         return { ok: true, members: members.slice(start, start + limit), response_metadata: { next_cursor: next } };
+      }
+      case 'usergroups.users.list': {
+        // https://api.slack.com/methods/usergroups.users.list: the member ids of one user group.
+        const users = this.userGroups.get(str('usergroup') ?? '');
+        return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
       }
       case 'views.open':
         return { ok: true, view: { id: `V${++this.seq}` } };

@@ -64,7 +64,7 @@ async function answerCommand(rt: SlackRuntime, p: SlashCommand, parsed: ParsedCo
   const downloaded: string[] = [];
   try {
     const actor = rt.places.actorIn(await rt.members.actor(p.team_id, p.user_id, p.user_name), p.channel_id);
-    const command = await normalizeSlackValues(rt, p.team_id, parsed);
+    const command = await normalizeSlackValues(rt, p.team_id, parsed, p.text);
     const reply = await runCommand(command, {
       studio: rt.studio,
       actor,
@@ -93,7 +93,7 @@ async function answerCommand(rt: SlackRuntime, p: SlashCommand, parsed: ParsedCo
  * that Slack made a user mention in a prompt or a character name, and a
  * Slack file link given as `--video_url` (which only the bot token can read).
  */
-async function normalizeSlackValues(rt: SlackRuntime, team: string, parsed: ParsedCommand): Promise<ParsedCommand> {
+async function normalizeSlackValues(rt: SlackRuntime, team: string, parsed: ParsedCommand, rawText: string): Promise<ParsedCommand> {
   const spec = findCommand(parsed.command);
   const specs = spec ? optionsOf(spec, parsed.subcommand ? findSubcommand(spec, parsed.subcommand) : undefined) : [];
   const options = { ...parsed.options };
@@ -104,6 +104,10 @@ async function normalizeSlackValues(rt: SlackRuntime, team: string, parsed: Pars
     for (const id of unlabelledMentions(value)) handles.set(id, await rt.members.handle(team, id));
     options[option.name] = mentionsToNames(value, (id) => handles.get(id));
   }
+  // A `--channel #budget` (/settings alerts) names the channel by the id Slack escaped it to (`<#C…|budget>`),
+  // which unescaping turned into `#budget` for the parser: the id is what chat.postMessage needs.
+  const channelRef = /<#([A-Z0-9]+)(?:\|([^>]*))?>/.exec(rawText);
+  if (typeof options.channel === 'string' && channelRef) options.channel = `<#${channelRef[1]}|${channelRef[2] || channelRef[1]}>`;
   const url = options.video_url;
   if (typeof url === 'string' && options.video === undefined && slackFileId(url) && !/^F/.test(url)) {
     options.video = url;
