@@ -43,24 +43,29 @@ export async function fitToUpload(
 }
 
 /**
- * A message with one file as a ready-made multipart body. @discordjs/rest's own
+ * A message with files as a ready-made multipart body
+ * (https://discord.com/developers/docs/reference#uploading-files). @discordjs/rest's own
  * `files` option builds a global FormData, which the undici 7 dispatcher this
  * project installs cannot serialize ("action is not a function"); bytes
  * passed through untouched work with any dispatcher.
  */
-export function multipartMessage(payload: unknown, fileName: string, contentType: string, data: Buffer) {
+export function multipartFiles(payload: unknown, files: { name: string; contentType: string; data: Buffer }[]) {
   const boundary = `----sora-bot-${randomBytes(12).toString('hex')}`;
-  const safeName = fileName.replace(/["\r\n]/g, '_');
-  const head = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="payload_json"\r\nContent-Type: application/json\r\n\r\n${JSON.stringify({
-      ...(payload as object),
-      attachments: [{ id: 0, filename: safeName }],
-    })}\r\n--${boundary}\r\nContent-Disposition: form-data; name="files[0]"; filename="${safeName}"\r\nContent-Type: ${contentType}\r\n\r\n`,
-  );
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const safe = files.map((f) => ({ ...f, name: f.name.replace(/["\r\n]/g, '_') }));
+  const json = JSON.stringify({ ...(payload as object), attachments: safe.map((f, id) => ({ id, filename: f.name })) });
+  const parts: Buffer[] = [Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="payload_json"\r\nContent-Type: application/json\r\n\r\n${json}\r\n`)];
+  safe.forEach((f, i) => {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="files[${i}]"; filename="${f.name}"\r\nContent-Type: ${f.contentType}\r\n\r\n`), f.data, Buffer.from('\r\n'));
+  });
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
   return {
-    body: Buffer.concat([head, data, tail]),
+    body: Buffer.concat(parts),
     passThroughBody: true,
     headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` },
   };
+}
+
+/** A message with one file (a delivered video). */
+export function multipartMessage(payload: unknown, fileName: string, contentType: string, data: Buffer) {
+  return multipartFiles(payload, [{ name: fileName, contentType, data }]);
 }

@@ -5,12 +5,13 @@
  * own is only how each answer is shown: a command that spends money opens a
  * job thread (launch-job.ts); private answers are ephemeral; slow work defers.
  */
-import { MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
+import { MessageFlags, Routes, type ChatInputCommandInteraction } from 'discord.js';
 import { runCommand, type CommandContext, type ParsedCommand } from '../../../commands/index.js';
 import type { Actor, SurfaceRef } from '../../core/types.js';
 import { actorOf, answerEphemeral, attachmentResolver, NOT_IN_SERVER, parseCommand, sentenceFor, type DiscordDeps } from './interaction-context.js';
 import { BOARD_LAUNCHES, launchBoard } from './board-commands.js';
 import { launchJob, threadToJoin } from './launch-job.js';
+import { multipartFiles } from './fit-upload.js';
 import { replyMessage } from './render.js';
 
 /** How Discord names the members the specs call admins (see permissions.ts isServerAdmin). */
@@ -49,7 +50,8 @@ export async function onSlashCommand(deps: DiscordDeps, interaction: ChatInputCo
     const slow = SLOW_ANSWERS.has(name) || SLOW_PUBLIC_ANSWERS.has(name);
     if (slow) await interaction.deferReply(SLOW_ANSWERS.has(name) ? { flags: MessageFlags.Ephemeral } : {});
     const message = { ...replyMessage(await runCommand(command, ctx({ platform: 'discord' }))), allowedMentions: { parse: [] } };
-    if (slow) await interaction.editReply(message);
+    if (slow && message.files) await editReplyWithFiles(deps, interaction, message);
+    else if (slow) await interaction.editReply(message);
     else await interaction.reply({ ...message, ...(PRIVATE_ANSWERS.has(name) ? { flags: MessageFlags.Ephemeral } : {}) });
   } catch (error) {
     await answerEphemeral(interaction, sentenceFor(error, logger, { command: name }), logger);
@@ -75,4 +77,16 @@ async function launchFromCommand(
     slow: command.options.image !== undefined,
     launch: (surface, openSurface) => runCommand(command, { ...ctx(surface), openSurface }),
   });
+}
+
+/**
+ * Fills in a deferred reply that carries files (/cost's chart and CSV) as a ready-made multipart body:
+ * discord.js's own `files` cannot pass this project's dispatcher (see multipartFiles).
+ */
+async function editReplyWithFiles(deps: DiscordDeps, interaction: ChatInputCommandInteraction, message: ReturnType<typeof replyMessage>): Promise<void> {
+  const { files = [], content, embeds } = message;
+  const typeOf = (name: string) => (name.endsWith('.png') ? 'image/png' : name.endsWith('.csv') ? 'text/csv' : 'application/octet-stream');
+  const payload = { ...(content !== undefined && { content }), ...(embeds && { embeds }), allowed_mentions: { parse: [] } };
+  const body = multipartFiles(payload, files.map((f) => ({ name: f.name, contentType: typeOf(f.name), data: f.attachment })));
+  await deps.rest.patch(Routes.webhookMessage(deps.applicationId, interaction.token), { ...body, auth: false });
 }
