@@ -14,10 +14,11 @@ import { UserFacingError } from './errors.js';
 import { BoardLifecycle } from './job-lifecycle.js';
 import type { JobRunner } from './job-runner.js';
 import { resolveMentions } from './mentions.js';
-import type { Micros } from './money.js';
+import { formatUsd, type Micros } from './money.js';
 import type { Backend, JobRepository, Ledger, Logger, MediaStore } from './ports.js';
 import { acceptBoard, draftBoard, planShots, type StoryboardRequest } from './storyboard-plan.js';
 import type { TenantSettingsRepository } from './tenant-settings.js';
+import { approvalThreshold, requireMaySpend } from './team-rules.js';
 import { Sight } from './visibility.js';
 import type { Actor, BoardRecord, JobRecord, Resolution, ShotLine, Sound, SurfaceRef } from './types.js';
 
@@ -126,6 +127,9 @@ export class StoryboardDesk {
     kind: BoardRecord['kind'],
     extension?: { lead: NonNullable<BoardRecord['lead']>; startImage: string },
   ): Promise<AcceptedBoard> {
+    // The team's rules before anything is reserved: who may spend, and the approval threshold on the sum.
+    const rules = await this.deps.settings.get(actor.tenant);
+    requireMaySpend(rules, actor);
     const registry = await this.deps.characters.all(actor.tenant);
     const { policy, audio } = await this.deps.settings.routingFor(actor.tenant);
     const routing = { policy, defaultAudio: audio, isOpen: (b: string) => this.deps.breaker.isOpen(b), filesReachable: this.deps.filesReachable };
@@ -141,6 +145,7 @@ export class StoryboardDesk {
       now: this.deps.clock.now(),
       deadlineMs: this.deps.jobDeadlineMs,
     });
+    requireSumBelowThreshold(jobs, approvalThreshold(rules, actor), kind);
     const caps = await this.deps.settings.capsFor(actor.tenant, actor.userId);
     const reservation = await acceptBoard({ boards: this.deps.boards, jobs: this.deps.jobs, ledger: this.deps.ledger, logger: this.deps.logger }, board, jobs, actor, caps);
     const estimateMicros = jobs.reduce((sum, j) => sum + j.estimateMicros, 0);
@@ -200,6 +205,8 @@ export class StoryboardDesk {
   private async redo(board: BoardRecord, index: number, actor: Actor): Promise<void> {
     const old = await this.deps.jobs.get(board.shots[index]!);
     if (!old) throw new UserFacingError('shot_lost', `Shot ${index + 1} of ${board.id} can no longer be retried; start a new storyboard.`);
+    // Whoever retries spends: a member blocked since the board began cannot.
+    requireMaySpend(await this.deps.settings.get(board.tenant), actor);
     const registry = await this.deps.characters.all(board.tenant);
     const named = resolveMentions(old.input.prompt, registry);
     const { policy } = await this.deps.settings.routingFor(board.tenant);
@@ -263,3 +270,17 @@ function requesterOf(board: BoardRecord): Actor {
   return { tenant: board.tenant, userId: board.requesterId, displayName: board.requesterName, isAdmin: false, ...(board.place && { place: board.place }) };
 }
 
+/**
+ * The team's approval threshold applies to a storyboard's (or extension's) whole sum, so splitting a video into
+ * shots cannot bypass it. A board cannot wait for an admin yet (only single videos can), so one above the
+ * threshold is refused before anything is reserved, saying what would let it through.
+ */
+function requireSumBelowThreshold(shots: JobRecord[], threshold: Micros | undefined, kind: BoardRecord['kind']): void {
+  const sum = shots.reduce((total, j) => total + j.estimateMicros, 0);
+  if (threshold === undefined || sum <= threshold) return;
+  const what = kind === 'extension' ? 'This extension' : `This storyboard (${shots.length} shots)`;
+  throw new UserFacingError(
+    'needs_approval',
+    `${what} is estimated at ${formatUsd(sum)} in all, above the team's ${formatUsd(threshold)} approval threshold. Storyboards cannot wait for an admin's approval, so nothing was reserved: use fewer or shorter shots, or ask an admin to raise the threshold with /budget set.`,
+  );
+}

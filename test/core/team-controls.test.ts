@@ -217,3 +217,42 @@ describe('the audit trail', () => {
     assert.ok(trail[0]!.at >= trail[2]!.at, 'newest first');
   });
 });
+
+describe('storyboards under the team rules', () => {
+  const board = (prompts: string[]) => ({
+    shots: prompts.map((prompt) => ({ prompt, seconds: 4 })),
+    orientation: 'landscape' as const,
+    resolution: '720p' as const,
+    audio: undefined,
+    continuous: false,
+  });
+
+  it('the approval threshold applies to the sum of the shots: above it, refused before anything is reserved', async () => {
+    const t = await bot();
+    const one = await t.bot.studio.boards.request(alice, board(['a fox wakes']), { platform: 'test' });
+    const shot = one.estimateMicros;
+    const before = await held(t);
+    // Every shot is under the threshold; two of them together are not.
+    await t.bot.studio.setBudget(admin, { approveAboveMicros: Math.round(shot * 1.5) });
+    await assert.rejects(
+      t.bot.studio.boards.request(alice, board(['a fox wakes', 'a fox yawns']), { platform: 'test' }),
+      (e: UserFacingError) => e.code === 'needs_approval' && /This storyboard \(2 shots\) is estimated at \$\d+\.\d\d in all, above the team's \$\d+\.\d\d approval threshold\. .*nothing was reserved/.test(e.message),
+    );
+    assert.equal(await held(t), before, 'nothing more is held');
+    assert.equal((await t.bot.studio.boards.boardStore.recent(TEAM)).length, 1, 'no second board');
+    const under = await t.bot.studio.boards.request(alice, board(['a fox sleeps']), { platform: 'test' });
+    assert.equal(under.estimateMicros, shot, 'a board whose sum is under the threshold is accepted');
+  });
+
+  it('an unlisted or blocked member is refused a storyboard before anything is reserved; a listed one gets it', async () => {
+    const t = await bot();
+    await t.bot.studio.team.setAccess(admin, { allow: [{ id: 'R1', name: 'video-makers' }], block: [{ id: 'mallory', name: 'mallory' }] });
+    await assert.rejects(t.bot.studio.boards.request(alice, board(['a heron', 'a crane']), { platform: 'test' }), /Only members of video-makers can make videos in this team\..*Nothing was spent\./);
+    await assert.rejects(t.bot.studio.boards.request(member('mallory', { groups: ['R1'] }), board(['a heron']), { platform: 'test' }), /not allowed to make videos/);
+    assert.equal(await held(t), 0);
+    assert.deepEqual(await t.bot.studio.boards.boardStore.recent(TEAM), []);
+    const ok = await t.bot.studio.boards.request(member('carol', { groups: ['R1'] }), board(['a heron', 'a crane']), { platform: 'test' });
+    assert.equal(ok.shots.length, 2);
+    assert.equal(await held(t), ok.estimateMicros);
+  });
+});
