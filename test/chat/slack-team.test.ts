@@ -71,7 +71,7 @@ describe('slack: team controls', { concurrency: false }, () => {
   test('/cost uploads the month chart as a PNG', async () => {
     const before = s.fake.uploads.size;
     await s.slash('/cost', '', 'U0ADMIN');
-    await waitReal(() => [...s.fake.uploads.values()].slice(before).some((u) => u.filename.endsWith('.png') && u.completed), 'the chart upload');
+    await waitReal(() => [...s.fake.uploads.values()].slice(before).some((u) => u.filename.endsWith('.png') && u.completed), 'the chart upload', 120_000);
     const chart = [...s.fake.uploads.values()].slice(before).find((u) => u.filename.endsWith('.png'))!;
     assert.deepEqual([...chart.head!.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG magic bytes');
     assert.ok(chart.bytes! > 0 && chart.bytes === chart.declaredLength);
