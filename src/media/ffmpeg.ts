@@ -170,25 +170,13 @@ export interface MediaProbe {
 
 /** Reads duration and stream kinds; undefined when ffprobe cannot read the file. */
 export async function probeMedia(tools: FfmpegTools, file: string, timeoutMs: number): Promise<MediaProbe | undefined> {
-  const result = await runTool(
-    tools.ffprobe,
-    ['-v', 'error', ...FILE_ONLY, '-show_entries', 'format=format_name,duration,size:stream=codec_type,duration,width,height', '-of', 'json', asFileInput(file)],
-    timeoutMs,
-  );
-  if (result.code !== 0) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(result.stdout);
-  } catch {
-    return undefined;
-  }
-  const parsed = ProbeOutput.safeParse(json);
-  if (!parsed.success) return undefined;
-  const streams = parsed.data.streams ?? [];
-  const candidates = [parsed.data.format?.duration, ...streams.map((s) => s.duration)].map(Number).filter((n) => Number.isFinite(n) && n > 0);
+  const probed = await probeJson(tools, file, ['-show_entries', 'format=format_name,duration,size:stream=codec_type,duration,width,height'], ProbeOutput, timeoutMs);
+  if (!probed) return undefined;
+  const streams = probed.streams ?? [];
+  const candidates = [probed.format?.duration, ...streams.map((s) => s.duration)].map(Number).filter((n) => Number.isFinite(n) && n > 0);
   const video = streams.find((s) => s.codec_type === 'video');
   return {
-    formatName: parsed.data.format?.format_name,
+    formatName: probed.format?.format_name,
     durationSeconds: candidates[0],
     hasAudio: streams.some((s) => s.codec_type === 'audio'),
     hasVideo: video !== undefined,
