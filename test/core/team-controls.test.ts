@@ -11,20 +11,12 @@ import { UserFacingError } from '../../src/core/errors.js';
 import { monthOf } from '../../src/core/ledger.js';
 import type { Actor, GenerationInput, JobRecord } from '../../src/core/types.js';
 import { driveUntil } from '../helpers/drive.js';
+import { finishJobs, generationInput } from '../helpers/jobs.js';
 import { startTestBot, type TestBot } from '../helpers/test-bot.js';
 import { internalsOf } from '../../src/core/studio-internals.js';
 
-const input = (prompt: string, extra: Partial<GenerationInput> = {}): GenerationInput => ({
-  prompt,
-  seconds: 4,
-  orientation: 'landscape',
-  resolution: '720p',
-  audio: undefined,
-  backend: 'openai',
-  imagePath: undefined,
-  remixOf: undefined,
-  ...extra,
-});
+/** The team controls are checked on one backend, so every estimate is the same known price. */
+const input = (prompt: string, extra: Partial<GenerationInput> = {}) => generationInput(prompt, { backend: 'openai', ...extra });
 
 const TEAM = 'test:T';
 const member = (userId: string, extra: Partial<Actor> = {}): Actor => ({
@@ -49,9 +41,11 @@ afterEach(async () => {
   while (bots.length) await bots.pop()!.stop();
 });
 
-async function until(t: TestBot, jobId: string, states: JobRecord['state'][]): Promise<JobRecord> {
-  await driveUntil(t.clock, async () => states.includes((await internalsOf(t.bot.studio).jobs.get(jobId))!.state), { stepMs: 500, maxSteps: 4000 });
-  return (await internalsOf(t.bot.studio).jobs.get(jobId))!;
+/** Drives the job to its end with the shared finishJobs and checks that it was delivered. */
+async function untilDelivered(t: TestBot, jobId: string): Promise<JobRecord> {
+  const [job] = await finishJobs(t, [jobId]);
+  assert.equal(job!.state, 'delivered', `job ${jobId} ended ${job!.state}`);
+  return job!;
 }
 
 const held = async (t: TestBot) => (await internalsOf(t.bot.studio).ledger.summary(TEAM, monthOf(t.clock.now()))).total.reservedMicros;
@@ -66,7 +60,7 @@ describe('approval for expensive videos', () => {
     assert.equal(dear.job.state, 'awaiting_approval');
     assert.equal(await internalsOf(t.bot.studio).ledger.held(TEAM, dear.job.ledgerMonth, dear.job.id), 1_200_000, 'the money is held');
     assert.equal(t.surface.of(dear.job.id, 'awaiting-approval').length, 1);
-    await until(t, cheap.job.id, ['delivered']);
+    await untilDelivered(t, cheap.job.id);
     assert.equal((await internalsOf(t.bot.studio).jobs.get(dear.job.id))!.state, 'awaiting_approval', 'it does not run while waiting');
     await assert.rejects(t.bot.studio.team.approve(member('bob'), dear.job.id), (e: UserFacingError) => /Only admins/.test(e.message));
     await assert.rejects(t.bot.studio.team.approve({ ...alice, isAdmin: true }, dear.job.id), (e: UserFacingError) => /your own request/.test(e.message));
@@ -76,7 +70,7 @@ describe('approval for expensive videos', () => {
     const refused = clicks.find((c) => c.status === 'rejected') as PromiseRejectedResult;
     assert.match((refused.reason as Error).message, /already approved by (boss|chief)/);
     assert.equal(t.surface.of(dear.job.id, 'approved').length, 1);
-    const done = await until(t, dear.job.id, ['delivered']);
+    const done = await untilDelivered(t, dear.job.id);
     assert.equal(done.approval?.decision?.outcome, 'approved');
     const audit = await t.bot.studio.audit.month(TEAM, dear.job.ledgerMonth);
     assert.equal(audit.filter((e) => e.action === 'approve').length, 1);
@@ -119,7 +113,7 @@ describe('approval for expensive videos', () => {
     t = await t.restart();
     bots.splice(0, bots.length, t);
     await t.bot.studio.team.approve(admin, dear.job.id);
-    assert.equal((await until(t, dear.job.id, ['delivered'])).priceMicros, 1_200_000);
+    assert.equal((await untilDelivered(t, dear.job.id)).priceMicros, 1_200_000);
   });
 });
 
@@ -182,7 +176,7 @@ describe('the audit trail', () => {
     const denied = await t.bot.studio.generate(member('dave'), input('three', { seconds: 12 }), { platform: 'test' });
     await t.bot.studio.team.deny(admin, denied.job.id, undefined);
     const open = await t.bot.studio.generate(member('erin'), input('four', { seconds: 12 }), { platform: 'test' });
-    await until(t, delivered.job.id, ['delivered']);
+    await untilDelivered(t, delivered.job.id);
 
     const month = monthOf(t.clock.now());
     const entries = await t.bot.studio.audit.month(TEAM, month);
