@@ -1,6 +1,6 @@
 /**
- * Acceptance under random kills, with the real process: `node --import tsx
- * src/main.ts` takes bursts of 40 `/sora generate` commands over Slack's
+ * Acceptance under random kills, with the real process: `node src/main.js`
+ * (transpiled once, test/helpers/bot-build.ts, as the Dockerfile runs it) takes bursts of 40 `/sora generate` commands over Slack's
  * signed HTTP (fake Slack on 127.0.0.1) and is killed with SIGKILL at a random
  * point of each burst, at least 20 times, on the same DATA_DIR and SQLite
  * store. A last process then finishes every job. It passes only when `/cost`
@@ -30,6 +30,7 @@ import { createLogger } from '../../src/log.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { openStore } from '../../src/store/keyv-store.js';
 import { FakeSlack, postSigned, slashCommandPayload } from '../fakes/slack/fake-slack.js';
+import { compiledEntry } from '../helpers/bot-build.js';
 import { freePort, LogCapture } from '../helpers/test-bot.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -65,9 +66,11 @@ describe(`acceptance survives ${KILLS} SIGKILLs at random points of ${BURST}-com
   let dataDir: string;
   let port: number;
   let current: BotProcess | undefined;
+  let main: string;
   const outputs: string[] = [];
 
   before(async () => {
+    main = await compiledEntry('src/main.ts');
     // Real time, fast renders: jobs from earlier bursts finish (and are killed) while later bursts arrive.
     sim = await startSimulator({ renderMsPerVideoSecond: 100, concurrency: 10_000, render: { ffmpegPath: false } });
     fake = await new FakeSlack({ teamId: teamOf(0), botToken: 'xoxb-acceptance-crash' }).start();
@@ -83,7 +86,7 @@ describe(`acceptance survives ${KILLS} SIGKILLs at random points of ${BURST}-com
   });
 
   function startBotProcess(): Promise<BotProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, [main], {
       cwd: root,
       env: {
         PATH: process.env.PATH ?? '',

@@ -1,5 +1,6 @@
 /**
- * Crash safety with a real process: `node --import tsx src/main.ts` runs the
+ * Crash safety with a real process: `node src/main.js` (transpiled once,
+ * test/helpers/bot-build.ts, as the Dockerfile runs it) runs the
  * bot against a provider simulator and a fake Slack that this test hosts on
  * 127.0.0.1, and is killed with SIGKILL (no shutdown code runs) at each stage
  * of a job, then started again on the same DATA_DIR and SQLite store.
@@ -24,6 +25,7 @@ import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import type { JobRecord } from '../../src/core/types.js';
 import { openStore } from '../../src/store/keyv-store.js';
 import { FakeSlack, postSigned, slashCommandPayload } from '../fakes/slack/fake-slack.js';
+import { compiledEntry } from '../helpers/bot-build.js';
 import { realWait } from '../helpers/drive.js';
 import { freePort, LogCapture } from '../helpers/test-bot.js';
 
@@ -71,7 +73,7 @@ describe('crash safety: SIGKILL at every stage of a job, restart on the same sto
   });
 
   async function startBotProcess(): Promise<BotProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, [await compiledEntry('src/main.ts')], {
       cwd: root,
       env: {
         PATH: process.env.PATH ?? '',

@@ -1,6 +1,6 @@
 /**
- * A storyboard survives SIGKILL: the console bot (`node --import tsx
- * src/main.ts`, its script on stdin) accepts a three-shot board against a
+ * A storyboard survives SIGKILL: the console bot (`node src/main.js`,
+ * transpiled once by test/helpers/bot-build.ts, its script on stdin) accepts a three-shot board against a
  * provider simulator this test hosts, and is killed with SIGKILL (no shutdown
  * code runs) while the shots render, which they do until this test moves the
  * simulator's ManualClock. A second process on the same DATA_DIR and SQLite
@@ -19,6 +19,7 @@ import { KeyValueLedger, monthOf } from '../../src/core/ledger.js';
 import { createLogger } from '../../src/log.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { openStore } from '../../src/store/keyv-store.js';
+import { compiledEntry } from '../helpers/bot-build.js';
 import { realWait, waitFor } from '../helpers/drive.js';
 import { LogCapture } from '../helpers/test-bot.js';
 import { probeDuration } from '../helpers/video-probe.js';
@@ -36,8 +37,10 @@ describe('storyboard crash safety: SIGKILL mid-board, restart on the same store'
   let sim: Simulator;
   let dataDir: string;
   let current: BotProcess | undefined;
+  let main: string;
 
   before(async () => {
+    main = await compiledEntry('src/main.ts');
     sim = await startSimulator({ clock: simClock, renderMsPerVideoSecond: 1000, render: { ffmpegPath: false } });
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'board-crash-'));
   });
@@ -49,7 +52,7 @@ describe('storyboard crash safety: SIGKILL mid-board, restart on the same store'
   });
 
   function startBot(script: string): BotProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, [main], {
       cwd: root,
       env: {
         PATH: process.env.PATH ?? '',

@@ -8,12 +8,11 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ClusterCommand, ClusterMessage } from './cluster-node.js';
+import { compiledEntry } from './bot-build.js';
 import { waitFor } from './drive.js';
 import { freePort } from './test-bot.js';
 
-const NODE_SCRIPT = fileURLToPath(new URL('./cluster-node.ts', import.meta.url));
 
 export class ClusterNode {
   readonly messages: ClusterMessage[] = [];
@@ -32,8 +31,9 @@ export class ClusterNode {
   /** Starts a bot process; `env` adds to a minimal environment (no provider keys leak in from the test's own). */
   static async start(env: Record<string, string>): Promise<ClusterNode> {
     const port = Number(env.PORT ?? (await freePort()));
-    const child = fork(NODE_SCRIPT, [], {
-      execArgv: ['--import', 'tsx'],
+    // Plain node on the transpiled tree (bot-build.ts): a cluster test starts up to six processes.
+    const child = fork(await compiledEntry('test/helpers/cluster-node.ts'), [], {
+      execArgv: [],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: {
         PATH: process.env.PATH ?? '',
