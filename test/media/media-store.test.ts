@@ -5,6 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import fsp, { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
@@ -172,11 +173,13 @@ describe('saveResult', () => {
 
   test('an undici provider body over the cap is released without crashing the process', async () => {
     const { store } = newStore(await freshDir('save-cap-undici'));
+    const released: Promise<unknown>[] = [];
     const server = http.createServer((req, res) => {
       // /declared announces its size (refused before reading); / streams without one (refused mid-stream).
       res.writeHead(200, { 'content-type': 'video/mp4', ...(req.url === '/declared' ? { 'content-length': 1_000_000 } : {}) });
       const timer = setInterval(() => res.write(Buffer.alloc(4096)), 1);
       res.on('close', () => clearInterval(timer));
+      released.push(once(res, 'close'));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
@@ -185,9 +188,13 @@ describe('saveResult', () => {
         const contentLength = Number(response.headers['content-length']) || undefined;
         const error = await store.saveResult('j_undici', { body: response.body, contentLength, contentType: 'video/mp4' }).catch((e: unknown) => e);
         assert.ok(error instanceof ProviderError && error.kind === 'too_large', `${route}: ${String(error)}`);
+        // undici emits RequestAbortedError when the body is destroyed, before its 'close'; an unhandled one
+        // would end the process. Wait for the close itself rather than a pause, with a listener for 'close'
+        // only (events.once would also take the 'error' and so hide a missing handler).
+        if (!response.body.closed) await new Promise((resolve) => response.body.once('close', resolve));
       }
-      // undici emits RequestAbortedError on destroy; an unhandled one would end the process during this pause.
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // Released: the provider's side sees both connections end.
+      await Promise.all(released);
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
