@@ -7,23 +7,14 @@ import assert from 'node:assert/strict';
 import { open, rm } from 'node:fs/promises';
 import { after, afterEach, describe, it } from 'node:test';
 import { UserFacingError } from '../../src/core/errors.js';
-import type { GenerationInput, JobRecord } from '../../src/core/types.js';
+import type { JobRecord } from '../../src/core/types.js';
 import { SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
 import { driveUntil } from '../helpers/drive.js';
-import { finishJobs } from '../helpers/jobs.js';
+import { finishJobs, generationInput } from '../helpers/jobs.js';
 import { actor, startTestBot, type TestBot } from '../helpers/test-bot.js';
 import { internalsOf } from '../../src/core/studio-internals.js';
 
-const input = (prompt: string, extra: Partial<GenerationInput> = {}): GenerationInput => ({
-  prompt,
-  seconds: 4,
-  orientation: 'landscape',
-  resolution: '720p', audio: undefined,
-  backend: undefined,
-  imagePath: undefined,
-  remixOf: undefined,
-  ...extra,
-});
+const input = generationInput;
 
 async function isMp4(path: string): Promise<boolean> {
   const handle = await open(path, 'r');
