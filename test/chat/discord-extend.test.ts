@@ -36,7 +36,7 @@ describe('discord: extending a delivered video', { concurrency: false }, () => {
   async function delivered(): Promise<{ threadId: string; statusId: string; original: JobRecord }> {
     const { fake, clock } = h;
     const i = fake.command(target(channel, alice), 'sora', 'generate', [str('prompt', '@mascot waves at the camera'), int('seconds', 4)]);
-    await until(() => fake.messagesIn(fake.interactions.get(i.id)!.originalMessageId ?? '').length > 0, 'thread and status message');
+    await until(() => fake.messagesIn(fake.interactions.get(i.id)!.originalMessageId ?? '').length > 0, 'thread and status message', 60_000);
     const threadId = fake.interactions.get(i.id)!.originalMessageId!;
     const status = fake.messagesIn(threadId)[0]!;
     const jobId = /job:cancel:(j_[0-9a-z]+)/.exec(JSON.stringify(status.components))![1]!;
@@ -69,7 +69,7 @@ describe('discord: extending a delivered video', { concurrency: false }, () => {
     const known = await boardIds();
 
     const i = fake.command(target(channel, alice), 'sora', 'extend', [str('job', original.id), str('prompt', 'then it jumps into the sea'), int('seconds', 8)]);
-    await until(() => /accepted/.test(reply(i)), 'the acceptance');
+    await until(() => /accepted/.test(reply(i)), 'the acceptance', 60_000);
     assert.match(reply(i), new RegExp(`Extension \`b_[0-9a-z]+\` accepted: 8s more after \`${original.id}\` \\(4s\\)`));
     assert.equal((fake.interactions.get(i.id)!.callback!.data?.flags as number) & 64, 64, 'the acceptance is private');
     const accepted = (await h.bot.studio.boards.boardStore.recent(TENANT)).find((b) => !known.has(b.id))!;
@@ -93,14 +93,14 @@ describe('discord: extending a delivered video', { concurrency: false }, () => {
     const { threadId, statusId, original } = await delivered();
     const known = await boardIds();
     const click = fake.button(target(threadId, alice), statusId, `job:extend:${original.id}`);
-    await until(() => fake.interactions.get(click.id)!.callback !== undefined, 'the form');
+    await until(() => fake.interactions.get(click.id)!.callback !== undefined, 'the form', 60_000);
     const form = fake.interactions.get(click.id)!.callback!;
     assert.equal(form.type, 9, 'a modal is the answer to the click');
     assert.equal(form.data?.custom_id, `job:extend:${original.id}`);
     assert.deepEqual(JSON.stringify(form.data?.components).match(/"custom_id":"(\w+)"/g), ['"custom_id":"prompt"', '"custom_id":"seconds"']);
 
     const submit = fake.modalSubmit(target(threadId, alice), `job:extend:${original.id}`, { prompt: 'then it takes a bow', seconds: '4' });
-    await until(() => /accepted/.test(reply(submit)), 'the acceptance');
+    await until(() => /accepted/.test(reply(submit)), 'the acceptance', 60_000);
     assert.match(reply(submit), new RegExp(`4s more after \`${original.id}\``));
     const { board, seconds } = await deliveredBoard(threadId, known);
     assert.equal(board.lead?.jobId, original.id);
@@ -112,7 +112,7 @@ describe('discord: extending a delivered video', { concurrency: false }, () => {
     const { threadId, original } = await delivered();
     const reserved = (await internalsOf(h.bot.studio).ledger.summary(TENANT, original.ledgerMonth)).total.reservedMicros;
     const submit = fake.modalSubmit(target(threadId, alice), `job:extend:${original.id}`, { prompt: '', seconds: 'ten' });
-    await until(() => fake.interactions.get(submit.id)!.callback !== undefined, 'the refusal');
+    await until(() => fake.interactions.get(submit.id)!.callback !== undefined, 'the refusal', 60_000);
     const answer = fake.interactions.get(submit.id)!.callback!;
     assert.equal(answer.type, 4);
     assert.equal((answer.data!.flags as number) & 64, 64);

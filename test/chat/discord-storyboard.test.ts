@@ -32,7 +32,7 @@ describe('discord: a three-shot storyboard with one character', () => {
     const channel = fake.addChannel(GUILD).id;
     const i = fake.command(target(channel, alice), 'sora', 'storyboard', [str('shots', '@mascot wakes up | @mascot makes coffee | @mascot walks to the beach'), int('seconds', 4)]);
     const reply = () => fake.messages.get(fake.interactions.get(i.id)!.originalMessageId ?? '')?.content ?? '';
-    await until(() => /accepted/.test(reply()), 'the acceptance');
+    await until(() => /accepted/.test(reply()), 'the acceptance', 60_000);
     assert.match(reply(), /Storyboard `b_[0-9a-z]+` accepted: 3 shots/);
     assert.equal((fake.interactions.get(i.id)!.callback!.data?.flags as number) & 64, 64, 'the acceptance is private');
 
@@ -76,7 +76,7 @@ describe('discord: a three-shot storyboard with one character', () => {
     const channel = fake.addChannel(GUILD).id;
     const known = await boardIds();
     const i = fake.command(target(channel, alice), 'sora', 'storyboard', [int('seconds', 4), str('orientation', 'portrait')]);
-    await until(() => fake.interactions.get(i.id)!.callback !== undefined, 'the form');
+    await until(() => fake.interactions.get(i.id)!.callback !== undefined, 'the form', 60_000);
     const form = fake.interactions.get(i.id)!.callback!;
     assert.equal(form.type, 9, 'a modal is the first answer');
     const fields = JSON.stringify(form.data?.components).match(/"custom_id":"(\w+)"/g);
@@ -86,7 +86,7 @@ describe('discord: a three-shot storyboard with one character', () => {
     const customId = String(form.data?.custom_id);
     const submit = fake.modalSubmit(target(channel, alice), customId, { shot1: '@mascot wakes up', shot2: '@mascot stretches --seconds 8', shot3: '', shot4: '', shot5: '' });
     const reply = () => fake.messages.get(fake.interactions.get(submit.id)!.originalMessageId ?? '')?.content ?? '';
-    await until(() => /accepted/.test(reply()), 'the acceptance');
+    await until(() => /accepted/.test(reply()), 'the acceptance', 60_000);
     assert.match(reply(), /Storyboard `b_[0-9a-z]+` accepted: 2 shots, 12s portrait/, "the command's options and a shot's own length");
     const board = await newBoard(known);
     await delivered(board.id);
@@ -107,30 +107,30 @@ describe('discord: a three-shot storyboard with one character', () => {
     const stuck = (await studio.boards.boardStore.get(board.id))!;
     const threadId = String(stuck.surface.boardThreadId);
     const statusId = String(stuck.surface.boardStatusMessageId);
-    await until(() => /Retry shot 2/.test(JSON.stringify(fake.messages.get(statusId)!.components)), 'the retry button');
+    await until(() => /Retry shot 2/.test(JSON.stringify(fake.messages.get(statusId)!.components)), 'the retry button', 60_000);
     const buttons = JSON.stringify(fake.messages.get(statusId)!.components);
     assert.match(buttons, new RegExp(`board:retry:${board.id}:2`));
     assert.doesNotMatch(buttons, /board:retry:[^"]+:[13]"/, 'only the failed shot has a retry');
     assert.match(fake.messages.get(statusId)!.content, /Shot 2 could not be made/);
     const names = () => videosIn(fake, threadId).flatMap((m) => m.attachments.map((a) => a.name));
-    await until(() => names().length === 2, 'the shots that worked');
+    await until(() => names().length === 2, 'the shots that worked', 60_000);
     assert.deepEqual(names(), [`${board.id}-shot-1.mp4`, `${board.id}-shot-3.mp4`], 'the shots that worked are in the thread');
 
     sim.faults.clear();
     const retry = fake.button(target(threadId, alice), statusId, `board:retry:${board.id}:2`);
     const answer = () => fake.messages.get(fake.interactions.get(retry.id)!.originalMessageId ?? '')?.content ?? '';
-    await until(() => /Shot 2/.test(answer()), 'the retry answer');
+    await until(() => /Shot 2/.test(answer()), 'the retry answer', 60_000);
     assert.equal((fake.interactions.get(retry.id)!.callback!.data?.flags as number) & 64, 64, 'answered privately');
     await delivered(board.id);
-    await until(() => names().includes(`${board.id}.mp4`), 'the joined video');
+    await until(() => names().includes(`${board.id}.mp4`), 'the joined video', 60_000);
     const done = (await studio.boards.boardStore.get(board.id))!;
     assert.equal(done.retries[1], 2, 'the automatic retry and the button');
     const status = fake.messages.get(statusId)!;
     for (const shot of [1, 2, 3]) assert.match(status.content, new RegExp(`Shot ${shot}: done`));
 
     const shots = fake.button(target(threadId, alice), statusId, `board:shots:${board.id}`);
-    await until(() => /single shots/.test(fake.messages.get(fake.interactions.get(shots.id)!.originalMessageId ?? '')?.content ?? ''), 'the Shots answer');
-    await until(() => names().length === 6, 'three single shots more');
+    await until(() => /single shots/.test(fake.messages.get(fake.interactions.get(shots.id)!.originalMessageId ?? '')?.content ?? ''), 'the Shots answer', 60_000);
+    await until(() => names().length === 6, 'three single shots more', 60_000);
     assert.deepEqual(names().slice(3).sort(), [1, 2, 3].map((n) => `${board.id}-shot-${n}.mp4`), 'every shot, the retried one included');
   });
 });

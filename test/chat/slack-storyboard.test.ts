@@ -17,12 +17,20 @@ import { internalsOf } from '../../src/core/studio-internals.js';
 
 describe('slack: a three-shot storyboard with one character', () => {
   let s: SlackBot;
+  let first: SlackBot;
   before(async () => {
-    s = await startSlackBot();
+    s = first = await startSlackBot();
     s.fake.users.set('U0ALICE', { id: 'U0ALICE', name: 'alice', real_name: 'Alice' });
     await s.tb.bot.studio.createCharacter(actor(TENANT, 'U0ALICE', true, 'alice'), { name: 'mascot', description: 'a round orange robot', clipPath: SAMPLE_CLIP_PATH });
   });
-  after(async () => s.stop());
+  after(async () => {
+    await s.stop();
+    // A restarted bot shares the first one's simulator and fake Slack, which stop with the first.
+    if (s !== first) {
+      await first.tb.sim.stop();
+      await first.fake.stop();
+    }
+  });
 
   test('holds the sum, shows a line per shot in one thread, uploads one joined MP4 there and charges the sum', async () => {
     const { status, ms } = await s.slash('/sora', 'storyboard @mascot wakes up | @mascot makes coffee | @mascot walks to the beach --seconds 4');
@@ -64,5 +72,19 @@ describe('slack: a three-shot storyboard with one character', () => {
     // "Shots" uploads the single shots into the same thread.
     assert.equal(await s.click({ user: 'U0ALICE', actionId: 'sora_board_shots', value: done.id, messageTs: statusMessage.ts, threadTs: parentTs }), 200);
     await s.drive(() => [...s.fake.uploads.values()].filter((u) => u.completed?.threadTs === parentTs).length === 4);
+  });
+
+  test('a restarted process that lost what it posted finds the parent, the status and the joined video instead of posting them again', async () => {
+    const board = (await s.tb.bot.studio.boards.boardStore.recent(TENANT))[0]!;
+    const counts = () => ({ parents: s.fake.topLevel(CHANNEL).length, thread: s.fake.thread(CHANNEL, String(board.surface.boardParentTs)).length, uploads: s.fake.uploads.size });
+    const before = counts();
+    s = await s.restart();
+    // As if the process had stopped right after posting each, before recording it: the stored ref knows none of them.
+    const { boardParentTs: _p, boardStatusTs: _s, boardFileId: _f, ...forgotten } = board.surface as Record<string, unknown>;
+    const surface = internalsOf(s.tb.bot.studio).runner.surfaces.get('slack')!;
+    const lines = await s.tb.bot.studio.boards.view(actor(TENANT, 'U0ALICE', true, 'alice'), board.id).then((v) => v.lines);
+    const patch = await surface.updateBoard!({ ...board, surface: forgotten as typeof board.surface }, { type: 'finished', path: board.resultPath!, bytes: board.resultBytes!, lines, totalMicros: 0 });
+    assert.deepEqual(counts(), before, 'no second parent, status message or upload');
+    assert.deepEqual(patch, { boardParentTs: board.surface.boardParentTs, boardStatusTs: board.surface.boardStatusTs, boardFileId: board.surface.boardFileId }, 'what was posted is found again');
   });
 });

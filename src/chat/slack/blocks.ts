@@ -19,6 +19,7 @@ export const ACTION = {
   cancel: 'sora_job_cancel',
   remix: 'sora_job_remix',
   retry: 'sora_job_retry',
+  extend: 'sora_job_extend',
   approve: 'sora_job_approve',
   deny: 'sora_job_deny',
   keep: 'sora_job_keep',
@@ -131,7 +132,7 @@ export function statusMessage(job: JobRecord, view: StatusView): { text: string;
       : view.buttons === 'retry'
         ? [button(ACTION.retry, 'Retry', job.id, 'primary')]
         : view.final
-          ? [...(job.take ? [button(ACTION.keep, 'Keep', job.id, 'primary')] : []), button(ACTION.remix, 'Remix', job.id, job.take ? undefined : 'primary'), button(ACTION.retry, 'Retry', job.id)]
+          ? [...(job.take ? [button(ACTION.keep, 'Keep', job.id, 'primary')] : []), button(ACTION.remix, 'Remix', job.id, job.take ? undefined : 'primary'), button(ACTION.extend, 'Extend', job.id), button(ACTION.retry, 'Retry', job.id)]
           : [];
   // A take says which one it is first: `*Take 2/3*`, so the thread reads as numbered results.
   const line = job.take ? `*${takeLabel(job)}* · ${view.line}` : view.line;

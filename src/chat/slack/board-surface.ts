@@ -5,7 +5,10 @@
  * thread. A shot that still fails leaves the shots that worked in the thread
  * with a "Retry shot N" button; "Shots" uploads the single shots on request.
  * The board's own message ids live under `board*` keys of its SurfaceRef,
- * because an extension's ref starts as a copy of the original job's.
+ * because an extension's ref starts as a copy of the original job's. Each
+ * message carries the board id in its metadata and the joined file its
+ * name, so a repeated event, or a process that stopped before recording
+ * what it posted, finds them instead of posting them twice.
  */
 import type { webApi } from '@slack/bolt';
 import { z } from 'zod';
@@ -14,6 +17,7 @@ import { shotLineText } from '../../core/present-board.js';
 import type { BoardEvent, BoardRecord, SurfaceRef } from '../../core/types.js';
 import type { Logger } from '../../log.js';
 import { escapeSlackText as escapeMrkdwn } from './slack-text.js';
+import { boardMetadata, BOARD_EVENTS, findInThread, findJobThread } from './job-messages.js';
 import { uploadFileToThread } from './upload.js';
 
 export const BOARD_ACTION = { retryShot: 'sora_board_retry_shot', shots: 'sora_board_shots' } as const;
@@ -62,29 +66,40 @@ function statusText(board: BoardRecord, event: BoardEvent): { text: string; butt
 }
 
 export function slackBoardView(client: webApi.WebClient, logger: Logger): (board: BoardRecord, event: BoardEvent) => Promise<Partial<SurfaceRef> | void> {
-  const uploaded = new Map<string, string>();
+  /** What this process posted per board, in case the stored ref is a step behind (its patch not saved yet). */
+  const posted = new Map<string, { parentTs?: string; statusTs?: string; fileId?: string }>();
   return async (board, event) => {
     const parsed = boardRefSchema.safeParse(board.surface);
     if (!parsed.success) return void logger.warn({ board: board.id }, 'slack storyboard without a channel; nothing to show');
     const ref = parsed.data;
+    const mine = posted.get(board.id) ?? {};
+    posted.set(board.id, mine);
     const patch: Record<string, string> = {};
-    let threadTs = ref.boardParentTs ?? ref.parentTs;
+    let threadTs = ref.boardParentTs ?? mine.parentTs ?? ref.parentTs;
+    let statusTs = ref.boardStatusTs ?? mine.statusTs;
     if (!threadTs) {
+      // chat.postMessage has no idempotency key: a parent posted by a process that stopped before
+      // recording it carries the board id in its metadata, and is found instead of posted again.
+      const found = await findJobThread(client, ref.channel, board, logger, BOARD_EVENTS);
       const text = `<@${board.requesterId}> asked for a storyboard of ${board.shots.length} shots (${board.id}).`;
-      threadTs = postedSchema.parse(await client.chat.postMessage({ channel: ref.channel, text })).ts;
-      patch.boardParentTs = threadTs;
+      threadTs = found?.parentTs ?? postedSchema.parse(await client.chat.postMessage({ channel: ref.channel, text, metadata: boardMetadata(BOARD_EVENTS.parent, board.id) })).ts;
+      statusTs ??= found?.statusTs;
+      patch.boardParentTs = mine.parentTs = threadTs;
+    } else if (!statusTs) {
+      statusTs = await findInThread(client, ref.channel, threadTs, BOARD_EVENTS.status, board.id).catch((error: unknown) => void logger.warn({ err: error, board: board.id }, 'could not look for an earlier storyboard status'));
     }
-    if (event.type === 'finished' && !ref.boardFileId && !uploaded.has(board.id)) {
-      const fileId = await uploadFileToThread(client, {
-        path: event.path,
-        filename: `${board.id}.mp4`,
-        title: `${board.id}: ${board.shots.length} shots`,
-        channel: ref.channel,
-        threadTs,
-        comment: `<@${board.requesterId}>, your ${board.kind === 'extension' ? 'longer video' : 'storyboard'}: ${board.seconds}s, ${formatUsd(event.totalMicros)}.`,
-      });
-      uploaded.set(board.id, fileId);
-      patch.boardFileId = fileId;
+    if (event.type === 'finished') {
+      const fileId = ref.boardFileId ?? mine.fileId ?? (await findUploaded(client, ref.channel, board, logger));
+      patch.boardFileId = mine.fileId =
+        fileId ??
+        (await uploadFileToThread(client, {
+          path: event.path,
+          filename: joinedFileName(board),
+          title: `${board.id}: ${board.shots.length} shots`,
+          channel: ref.channel,
+          threadTs,
+          comment: `<@${board.requesterId}>, your ${board.kind === 'extension' ? 'longer video' : 'storyboard'}: ${board.seconds}s, ${formatUsd(event.totalMicros)}.`,
+        }));
     }
     if (event.type === 'incomplete') {
       for (const shot of event.delivered) {
@@ -93,10 +108,25 @@ export function slackBoardView(client: webApi.WebClient, logger: Logger): (board
     }
     const view = statusText(board, event);
     const message = { text: view.text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: view.text } }, ...(view.buttons.length > 0 ? [{ type: 'actions', elements: view.buttons }] : [])] };
-    if (ref.boardStatusTs) await client.chat.update({ channel: ref.channel, ts: ref.boardStatusTs, ...message });
-    else patch.boardStatusTs = postedSchema.parse(await client.chat.postMessage({ channel: ref.channel, thread_ts: threadTs, ...message })).ts;
+    if (statusTs) await client.chat.update({ channel: ref.channel, ts: statusTs, ...message });
+    else statusTs = postedSchema.parse(await client.chat.postMessage({ channel: ref.channel, thread_ts: threadTs, ...message, metadata: boardMetadata(BOARD_EVENTS.status, board.id) })).ts;
+    if (statusTs !== ref.boardStatusTs) patch.boardStatusTs = mine.statusTs = statusTs;
     return Object.keys(patch).length > 0 ? patch : undefined;
   };
+}
+
+const joinedFileName = (board: BoardRecord) => `${board.id}.mp4`;
+const filesListSchema = z.object({ files: z.array(z.object({ id: z.string(), name: z.string().optional() })).default([]) });
+
+/** The joined video an earlier process uploaded (and stopped before recording), from the channel's files. */
+async function findUploaded(client: webApi.WebClient, channel: string, board: BoardRecord, logger: Logger): Promise<string | undefined> {
+  try {
+    const listed = filesListSchema.parse(await client.files.list({ channel, ts_from: String(Math.floor(board.createdAt / 1000) - 60), count: 100 }));
+    return listed.files.find((f) => f.name === joinedFileName(board))?.id;
+  } catch (error) {
+    logger.warn({ err: error, board: board.id }, 'could not check the thread for an earlier upload of the storyboard');
+    return undefined;
+  }
 }
 
 /** "Shots": the single shots uploaded into the board's thread. */

@@ -15,9 +15,16 @@ import type { Logger } from '../../log.js';
 
 export const PARENT_EVENT = 'sora_video_job';
 export const STATUS_EVENT = 'sora_video_job_status';
+/** A storyboard's parent and status messages, found again the same way (board-surface.ts). */
+export const BOARD_EVENTS = { parent: 'sora_storyboard', status: 'sora_storyboard_status' } as const;
+const JOB_EVENTS = { parent: PARENT_EVENT, status: STATUS_EVENT };
 
 export function jobMetadata(event: typeof PARENT_EVENT | typeof STATUS_EVENT, jobId: string): { event_type: string; event_payload: { job_id: string } } {
   return { event_type: event, event_payload: { job_id: jobId } };
+}
+
+export function boardMetadata(event: (typeof BOARD_EVENTS)[keyof typeof BOARD_EVENTS], boardId: string): { event_type: string; event_payload: { board_id: string } } {
+  return { event_type: event, event_payload: { board_id: boardId } };
 }
 
 const messagesSchema = z.object({
@@ -37,8 +44,8 @@ const messagesSchema = z.object({
 const SKEW_SECONDS = 300;
 const PAGES = 5;
 
-const matches = (event: string, jobId: string) => (m: z.infer<typeof messagesSchema>['messages'][number]) =>
-  m.metadata?.event_type === event && m.metadata.event_payload?.job_id === jobId;
+const matches = (event: string, id: string) => (m: z.infer<typeof messagesSchema>['messages'][number]) =>
+  m.metadata?.event_type === event && (m.metadata.event_payload?.job_id ?? m.metadata.event_payload?.board_id) === id;
 
 /**
  * The thread an earlier process opened for this job, if Slack has it.
@@ -48,8 +55,9 @@ const matches = (event: string, jobId: string) => (m: z.infer<typeof messagesSch
 export async function findJobThread(
   client: webApi.WebClient,
   channel: string,
-  job: JobRecord,
+  job: Pick<JobRecord, 'id' | 'createdAt'>,
   logger: Logger,
+  events: { parent: string; status: string } = JOB_EVENTS,
 ): Promise<{ parentTs: string; statusTs: string | undefined } | undefined> {
   try {
     let cursor: string | undefined;
@@ -64,17 +72,22 @@ export async function findJobThread(
           ...(cursor ? { cursor } : {}),
         }),
       );
-      parentTs = listed.messages.find(matches(PARENT_EVENT, job.id))?.ts;
+      parentTs = listed.messages.find(matches(events.parent, job.id))?.ts;
       cursor = listed.response_metadata?.next_cursor;
       if (!listed.has_more || !cursor) break;
     }
     if (!parentTs) return undefined;
-    const replies = messagesSchema.parse(await client.conversations.replies({ channel, ts: parentTs, limit: 200, include_all_metadata: true }));
-    const statusTs = replies.messages.find(matches(STATUS_EVENT, job.id))?.ts;
+    const statusTs = await findInThread(client, channel, parentTs, events.status, job.id);
     logger.info({ job: job.id, parentTs, statusTs }, 'found the thread an earlier process opened for this job');
     return { parentTs, statusTs };
   } catch (error) {
     logger.warn({ err: error, job: job.id, channel }, 'could not look for an earlier thread of this job; opening one');
     return undefined;
   }
+}
+
+/** The message of `event` for `id` in a thread (a board's status in the thread of the video it extends). */
+export async function findInThread(client: webApi.WebClient, channel: string, threadTs: string, event: string, id: string): Promise<string | undefined> {
+  const replies = messagesSchema.parse(await client.conversations.replies({ channel, ts: threadTs, limit: 200, include_all_metadata: true }));
+  return replies.messages.find((m) => m.ts !== threadTs && matches(event, id)(m))?.ts;
 }

@@ -52,6 +52,8 @@ export interface UploadedFile {
   bytes: number | undefined;
   /** The file's first bytes as sent to the upload URL (its magic number). */
   head?: Buffer;
+  /** What was uploaded, so a test can probe the very file a member would download. */
+  content: Buffer | undefined;
   contentType: string | undefined;
   completed: { channel: string; threadTs: string | undefined; title: string | undefined; comment: string | undefined } | undefined;
 }
@@ -247,6 +249,7 @@ export class FakeSlack {
       if (!upload) return void res.writeHead(404).end();
       upload.bytes = body.length;
       upload.head = body.subarray(0, 16);
+      upload.content = body;
       upload.contentType = req.headers['content-type'];
       res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${body.length}`);
       return;
@@ -364,7 +367,7 @@ export class FakeSlack {
         return { ok: true, view: { id: `V${++this.seq}` } };
       case 'files.getUploadURLExternal': {
         const id = `F0UP${++this.seq}`;
-        this.uploads.set(id, { id, filename: str('filename')!, declaredLength: Number(args.length), bytes: undefined, contentType: undefined, completed: undefined });
+        this.uploads.set(id, { id, filename: str('filename')!, declaredLength: Number(args.length), bytes: undefined, content: undefined, contentType: undefined, completed: undefined });
         return { ok: true, upload_url: `${this.url}/upload/${id}`, file_id: id };
       }
       case 'files.completeUploadExternal': {
@@ -526,5 +529,30 @@ export function blockActionPayload(input: BlockActionInput): Json {
     trigger_id: `trigger-${Math.random().toString(36).slice(2)}`,
     response_url: `http://127.0.0.1:1/unused`,
     actions: [{ type: 'button', action_id: input.actionId, block_id: `job_${input.value}`, value: input.value, action_ts: '1764000000.000001' }],
+  };
+}
+
+export interface ViewSubmissionInput {
+  team: string;
+  user: string;
+  callbackId: string;
+  privateMetadata: string;
+  /** block_id → action_id → the text typed in that input. */
+  values: Record<string, Record<string, string>>;
+}
+
+/** A modal's submit (https://api.slack.com/reference/interaction-payloads/views#view_submission). */
+export function viewSubmissionPayload(input: ViewSubmissionInput): Json {
+  const values = Object.fromEntries(
+    Object.entries(input.values).map(([block, actions]) => [block, Object.fromEntries(Object.entries(actions).map(([action, value]) => [action, { type: 'plain_text_input', value }]))]),
+  );
+  return {
+    type: 'view_submission',
+    api_app_id: 'A0APP',
+    token: 'deprecated-verification-token',
+    team: { id: input.team, domain: 'fake-team' },
+    user: { id: input.user, username: input.user.toLowerCase(), name: input.user.toLowerCase(), team_id: input.team },
+    trigger_id: `trigger-${Math.random().toString(36).slice(2)}`,
+    view: { id: 'V0VIEW', type: 'modal', team_id: input.team, callback_id: input.callbackId, private_metadata: input.privateMetadata, state: { values }, hash: '1.abc' },
   };
 }

@@ -10,7 +10,7 @@ import type { JobRecord } from '../../../src/core/types.js';
 import type { Simulator } from '../../../src/simulator/server.js';
 import { driveUntil, realWait } from '../../helpers/drive.js';
 import { startTestBot, type TestBot } from '../../helpers/test-bot.js';
-import { blockActionPayload, FakeSlack, postSigned, slashCommandPayload, type BlockActionInput, type SignOptions } from './fake-slack.js';
+import { blockActionPayload, FakeSlack, postSigned, slashCommandPayload, viewSubmissionPayload, type BlockActionInput, type SignOptions, type ViewSubmissionInput } from './fake-slack.js';
 import { internalsOf } from '../../../src/core/studio-internals.js';
 
 export const SIGNING_SECRET = 'slack-signing-secret-for-tests';
@@ -28,6 +28,10 @@ export interface SlackBot {
   /** Sends a slash command (signed HTTP POST or Socket Mode envelope); returns the ack and how long it took. */
   slash(command: string, text: string, user?: string, channel?: string): Promise<{ status: number; ack: Record<string, unknown> | undefined; ms: number; responseUrl: string }>;
   click(input: Omit<BlockActionInput, 'team' | 'channel'> & { channel?: string }): Promise<number>;
+  /** Submits a modal; returns the ack's body (`response_action: 'errors'` keeps the form open). */
+  submitView(input: Omit<ViewSubmissionInput, 'team'>): Promise<Record<string, unknown> | undefined>;
+  /** The views the bot opened, newest last. */
+  openedViews(): Array<{ callback_id: string; private_metadata: string; blocks: Array<{ block_id?: string; type: string }> }>;
   post(form: Record<string, string>, sign?: Partial<SignOptions>): ReturnType<typeof postSigned>;
   drive(predicate: () => boolean | Promise<boolean>, maxSteps?: number): Promise<void>;
   jobs(): Promise<JobRecord[]>;
@@ -78,6 +82,16 @@ export async function startSlackBot(
       }
       return (await post({ payload: JSON.stringify(payload) })).status;
     },
+    async submitView(input) {
+      const payload = viewSubmissionPayload({ team: TEAM, ...input });
+      if (socket) {
+        const acked = (await fake.sendEnvelope('interactive', payload)).payload as Record<string, unknown> | undefined;
+        return acked && Object.keys(acked).length > 0 ? acked : undefined;
+      }
+      const res = await post({ payload: JSON.stringify(payload) });
+      return res.body ? (JSON.parse(res.body) as Record<string, unknown>) : undefined;
+    },
+    openedViews: () => fake.callsTo('views.open').map((c) => (typeof c.args.view === 'string' ? JSON.parse(c.args.view) : c.args.view)),
     drive: (predicate, maxSteps = 600) => driveUntil(tb.clock, predicate, { stepMs: 200, maxSteps }),
     jobs: () => internalsOf(tb.bot.studio).jobs.recent(TENANT),
     async restart() {

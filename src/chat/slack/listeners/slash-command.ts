@@ -13,6 +13,7 @@ import { runCommand, type ParsedCommand } from '../../../../commands/index.js';
 import { uploadBytes } from '../upload.js';
 import type { Reply } from '../../../core/replies.js';
 import type { Actor } from '../../../core/types.js';
+import { storyboardModal } from '../board-forms.js';
 import { costBlocks, replyText } from '../blocks.js';
 import { jobThreadOpener, userMessageFor, type SlackRuntime } from '../runtime.js';
 import { downloadSharedFile, slackFileId } from '../shared-files.js';
@@ -28,6 +29,8 @@ export const slashCommandSchema = z.object({
   user_id: z.string().min(1),
   user_name: z.string().optional(),
   response_url: z.string().url(),
+  /** Opens a form within 3 s of the command (https://api.slack.com/methods/views.open). */
+  trigger_id: z.string().min(1).optional(),
 });
 type SlashCommand = z.infer<typeof slashCommandSchema>;
 
@@ -56,8 +59,20 @@ export function slashCommandListener(rt: SlackRuntime) {
       return;
     }
     await ack();
+    const { command: name, subcommand, options } = parsed.command;
+    // No shots typed: the storyboard form, with a field per shot and the options typed here riding along.
+    if (name === 'sora' && subcommand === 'storyboard' && options.shots === undefined && p.trigger_id) return openStoryboardForm(rt, p, options, respond);
     await rt.afterAck.run(() => answerCommand(rt, p, parsed.command, respond));
   };
+}
+
+async function openStoryboardForm(rt: SlackRuntime, p: SlashCommand, options: ParsedCommand['options'], respond: RespondFn): Promise<void> {
+  const typed = Object.fromEntries(Object.entries(options).filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined));
+  try {
+    await rt.client.views.open({ trigger_id: p.trigger_id!, view: storyboardModal({ channel: p.channel_id, options: typed }) });
+  } catch (error) {
+    await respond(ephemeral(userMessageFor(error, rt.logger, { command: p.command, form: 'storyboard' }))).catch(() => undefined);
+  }
 }
 
 async function answerCommand(rt: SlackRuntime, p: SlashCommand, parsed: ParsedCommand, respond: RespondFn): Promise<void> {
