@@ -28,7 +28,14 @@ export const SIGNATURE_MAX_AGE_MS = 5 * 60_000;
 export const ANSWER_DEADLINE_MS = 2_500;
 
 const PING = 1;
+const CHANNEL_MESSAGE = 4;
 const DEFERRED_CHANNEL_MESSAGE = 5;
+const EPHEMERAL = 1 << 6;
+/** An interaction token works for 15 minutes (the follow-up page below); a late answer after that is moot. */
+const INTERACTION_TOKEN_MS = 15 * 60_000;
+
+/** A handler's first answer, read only to see whether it can follow the deadline's defer. */
+const LateAnswer = z.object({ type: z.number().int(), data: z.object({ flags: z.number().int().optional() }).passthrough().optional() });
 
 /** The fields the transport itself reads; the rest is discord.js's to parse. */
 const InteractionEnvelope = z.object({
@@ -39,6 +46,7 @@ const InteractionEnvelope = z.object({
 }).passthrough();
 
 const CALLBACK_PATH = /\/interactions\/(\d{1,25})\/[^/]+\/callback(?:\?|$)/;
+const CALLBACK_TAIL = /\/interactions\/\d{1,25}\/([^/]+)\/callback(?:\?.*)?$/;
 
 /** The key in the Developer Portal is 32 raw bytes in hex; node:crypto takes Ed25519 keys as DER SPKI. */
 export function interactionPublicKey(hex: string): KeyObject {
@@ -86,6 +94,8 @@ export function createHttpInteractions(options: HttpInteractionsOptions): HttpIn
   const key = interactionPublicKey(options.publicKey);
   const { logger, clock } = options;
   const pending = new Map<string, Pending>();
+  /** Interactions the deadline deferred whose handler has not answered yet. */
+  const deadlineDeferred = new Set<string>();
 
   function answer(id: string, status: number, contentType: string, body: Buffer): boolean {
     const p = pending.get(id);
@@ -127,6 +137,8 @@ export function createHttpInteractions(options: HttpInteractionsOptions): HttpIn
     clock.sleep(ANSWER_DEADLINE_MS, entry.stopGuard.signal).then(
       () => {
         if (answer(interaction.id, 200, 'application/json', Buffer.from(JSON.stringify({ type: DEFERRED_CHANNEL_MESSAGE })))) {
+          deadlineDeferred.add(interaction.id);
+          clock.sleep(INTERACTION_TOKEN_MS).then(() => deadlineDeferred.delete(interaction.id), () => undefined);
           logger.warn({ interaction: interaction.id }, 'no answer within the deadline; deferred by the HTTP transport');
         }
       },
@@ -137,18 +149,47 @@ export function createHttpInteractions(options: HttpInteractionsOptions): HttpIn
 
   const makeRequest = (send: MakeRequest): MakeRequest => async (url, init) => {
     const id = CALLBACK_PATH.exec(url)?.[1];
-    if (id === undefined || !pending.has(id)) return send(url, init);
+    if (id === undefined || (!pending.has(id) && !deadlineDeferred.has(id))) return send(url, init);
     // JSON, or multipart when the first answer carries files: both are valid interaction responses.
     const asResponse = new Response(init.body as ConstructorParameters<typeof Response>[0]);
     const contentType = typeof init.body === 'string' ? 'application/json' : (asResponse.headers.get('content-type') ?? 'application/json');
     const bytes = Buffer.from(await asResponse.arrayBuffer());
     if (answer(id, 200, contentType, bytes)) return new Response(null, { status: 204 });
-    // The deadline's defer went first: the handler sees what Discord would say to a second answer.
+    if (deadlineDeferred.delete(id)) {
+      const late = await answerAfterDeadline(send, url, init, contentType, bytes);
+      if (late) return late;
+    }
+    // What Discord says to a second answer the transport cannot turn into a follow-up.
     return new Response(JSON.stringify({ message: 'Interaction has already been acknowledged.', code: 40060 }), {
       status: 400,
       headers: { 'content-type': 'application/json' },
     });
   };
+
+  /**
+   * The handler answers after the deadline's public defer went out (a busy process). A public defer
+   * is already what Discord shows; a reply becomes a follow-up, ephemeral flag kept, and the
+   * "thinking" placeholder is deleted
+   * (https://discord.com/developers/docs/interactions/receiving-and-responding#followup-messages).
+   * Anything else (an ephemeral defer, a modal, a reply with files) cannot follow a public defer.
+   */
+  async function answerAfterDeadline(send: MakeRequest, url: string, init: RequestInit, contentType: string, bytes: Buffer): Promise<ResponseLike | undefined> {
+    if (!contentType.startsWith('application/json')) return undefined;
+    const parsed = LateAnswer.safeParse(JSON.parse(bytes.toString('utf8')));
+    if (!parsed.success) return undefined;
+    const { type, data } = parsed.data;
+    const ephemeral = ((data?.flags ?? 0) & EPHEMERAL) !== 0;
+    if (type === DEFERRED_CHANNEL_MESSAGE && !ephemeral) return new Response(null, { status: 204 });
+    if (type !== CHANNEL_MESSAGE || !data) return undefined;
+    const webhook = url.replace(CALLBACK_TAIL, `/webhooks/${options.applicationId}/$1`);
+    const headers = { ...(init.headers as Record<string, string>), 'content-type': 'application/json' };
+    const followUp = await send(webhook, { ...init, method: 'POST', headers, body: JSON.stringify(data) });
+    if (followUp.status >= 300) return undefined;
+    await send(`${webhook}/messages/@original`, { ...init, method: 'DELETE', headers, body: undefined }).catch((error: unknown) =>
+      logger.warn({ err: error }, 'could not remove the deferred placeholder after a late reply'),
+    );
+    return new Response(null, { status: 204 });
+  }
 
   return { handle, makeRequest };
 }

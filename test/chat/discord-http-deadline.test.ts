@@ -1,0 +1,106 @@
+/**
+ * The Discord HTTP transport's own answer when a handler is late: past the
+ * 2.5 s deadline it answers the POST with a public defer, and the handler's
+ * answer, when it comes, must still reach the person instead of failing with
+ * 40060 ("already acknowledged") and cancelling their job. Found by the
+ * three-replica burst test on a loaded machine (test/e2e/cluster-burst.test.ts).
+ *
+ * Real HTTP: signed POSTs to the transport on 127.0.0.1; the REST side is the
+ * `send` function discord.js would call, recorded here.
+ */
+import assert from 'node:assert/strict';
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { ANSWER_DEADLINE_MS, createHttpInteractions, type HttpInteractions } from '../../src/chat/discord/http-interactions.js';
+import { ManualClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/log.js';
+
+const APP = '1100000000000000001';
+const API = 'http://127.0.0.1:9/api/v10';
+
+describe('Discord HTTP interactions: the deadline defer and a late answer', () => {
+  const clock = new ManualClock();
+  const keys = generateKeyPairSync('ed25519');
+  const publicKey = keys.publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('hex');
+  const dispatched: string[] = [];
+  const sent: { url: string; method: string; body: unknown }[] = [];
+  let transport: HttpInteractions;
+  let server: Server;
+  let url: string;
+  const send = transportSend();
+
+  function transportSend() {
+    return (async (target: string, init: RequestInit) => {
+      sent.push({ url: target, method: init.method ?? 'GET', body: typeof init.body === 'string' ? JSON.parse(init.body) : init.body });
+      return new Response(init.method === 'DELETE' ? null : JSON.stringify({ id: '1' }), { status: init.method === 'DELETE' ? 204 : 200 });
+    }) as Parameters<HttpInteractions['makeRequest']>[0];
+  }
+
+  before(async () => {
+    transport = createHttpInteractions({ publicKey, applicationId: APP, clock, logger: silentLogger, dispatch: (p) => void dispatched.push(String(p.id)) });
+    server = createServer((req, res) => void transport.handle(req, res, new URL(req.url ?? '/', 'http://x')));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/discord/interactions`;
+  });
+  after(() => new Promise((resolve) => server.close(resolve)));
+
+  /** Posts an interaction signed as Discord signs it; resolves with the HTTP answer. */
+  async function post(id: string): Promise<{ status: number; body: unknown }> {
+    const body = JSON.stringify({ id, type: 2, token: `tok${id}`, application_id: APP, version: 1, data: { name: 'sora' } });
+    const timestamp = String(Math.floor(clock.now() / 1000));
+    const signature = sign(null, Buffer.from(timestamp + body), keys.privateKey).toString('hex');
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-signature-ed25519': signature, 'x-signature-timestamp': timestamp }, body });
+    return { status: res.status, body: await res.json() };
+  }
+
+  /** A handler that answered nothing before the deadline; the POST gets the transport's public defer. */
+  async function lateInteraction(id: string): Promise<void> {
+    const answer = post(id);
+    while (!dispatched.includes(id)) await new Promise((resolve) => setImmediate(resolve));
+    await clock.advance(ANSWER_DEADLINE_MS);
+    assert.deepEqual(await answer, { status: 200, body: { type: 5 } }, 'the transport deferred, publicly');
+  }
+
+  const callback = (id: string, body: unknown) => transport.makeRequest(send)(`${API}/interactions/${id}/tok${id}/callback?with_response=false`, { method: 'POST', headers: {}, body: JSON.stringify(body) });
+
+  test('an answer in time is the HTTP response, and nothing goes over REST', async () => {
+    const answer = post('101');
+    while (!dispatched.includes('101')) await new Promise((resolve) => setImmediate(resolve));
+    const res = await callback('101', { type: 5 });
+    assert.equal(res.status, 204);
+    assert.deepEqual(await answer, { status: 200, body: { type: 5 } });
+    assert.equal(sent.length, 0);
+  });
+
+  test("a late public defer is what Discord already shows: accepted, nothing sent", async () => {
+    await lateInteraction('102');
+    const res = await callback('102', { type: 5 });
+    assert.equal(res.status, 204, 'the handler goes on to open its thread and edit the reply');
+    assert.equal(sent.length, 0);
+  });
+
+  test('a late ephemeral reply becomes an ephemeral follow-up, and the placeholder goes', async () => {
+    await lateInteraction('103');
+    const res = await callback('103', { type: 4, data: { content: 'Only you can see this', flags: 64 } });
+    assert.equal(res.status, 204);
+    assert.deepEqual(sent.map((s) => [s.method, s.url]), [
+      ['POST', `${API}/webhooks/${APP}/tok103`],
+      ['DELETE', `${API}/webhooks/${APP}/tok103/messages/@original`],
+    ]);
+    assert.deepEqual(sent[0]!.body, { content: 'Only you can see this', flags: 64 }, 'still ephemeral: private words never become public');
+  });
+
+  test('a late ephemeral defer or a modal cannot follow a public defer: Discord\'s 40060, so the handler knows', async () => {
+    sent.length = 0;
+    await lateInteraction('104');
+    const ephemeralDefer = await callback('104', { type: 5, data: { flags: 64 } });
+    assert.equal(ephemeralDefer.status, 400);
+    assert.equal(((await ephemeralDefer.json()) as { code: number }).code, 40060);
+    await lateInteraction('105');
+    const modal = await callback('105', { type: 9, data: { custom_id: 'm', title: 't', components: [] } });
+    assert.equal(modal.status, 400);
+    assert.equal(sent.length, 0);
+  });
+});
