@@ -65,6 +65,9 @@ export async function startDiscordAdapter(ctx: DiscordAdapterConfig): Promise<Ch
       ...(httpInteractions ? { makeRequest: httpInteractions.makeRequest(DefaultRestOptions.makeRequest) } : {}),
     },
   });
+  // The token is set before the surface is attached: a job another replica hands over, or one resumed,
+  // may update its Discord message before login (gateway) or the REST lookup below (HTTP) completes.
+  client.rest.setToken(token);
   let botUserId: string | undefined;
   const deps: DiscordDeps = { studio: ctx.studio, rest: client.rest, clock: ctx.clock, logger: log, media: ctx.media, config, applicationId, places: new DiscordPlaceAccess(client.rest, ctx.clock, log), afterAck: new AfterAckGate(AFTER_ACK_CONCURRENCY) };
   const surface = new DiscordSurface({ rest: client.rest, clock: ctx.clock, logger: log, media: ctx.media, botUserId: () => client.user?.id ?? botUserId, capabilities: (id) => ctx.studio.backend(id)?.capabilities });
@@ -98,7 +101,6 @@ export async function startDiscordAdapter(ctx: DiscordAdapterConfig): Promise<Ch
     await readyOnce;
     log.info({ user: client.user?.tag }, 'connected to the Discord gateway');
   } else {
-    client.rest.setToken(token);
     // Without READY the bot learns its own user id from REST (the surface finds its own messages by it).
     botUserId = CurrentUser.parse(await client.rest.get(Routes.user())).id;
   }
