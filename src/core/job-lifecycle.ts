@@ -76,7 +76,20 @@ export class JobClosed extends Error {
   }
 }
 
-/** A move the table does not allow: a bug in the caller, never a user's doing. */
+/** Another writer (another replica) changed the job between this one's read and its write. */
+export class JobMovedOn extends Error {
+  constructor(readonly jobId: string) {
+    super(`job ${jobId} changed in the store while this process was moving it`);
+  }
+}
+
+/** How often a write re-reads a job another replica changed under it before giving up. */
+const WRITE_ATTEMPTS = 5;
+
+/**
+ * A move the table does not allow. In one process it is a bug in the caller; across replicas it
+ * also means another one moved the job first (a replica taken for dead that was only slow).
+ */
 export class IllegalTransition extends Error {
   constructor(
     readonly jobId: string,
@@ -125,22 +138,22 @@ export class JobLifecycle {
   }
 
   private write(jobId: string, to: JobState | undefined, patch: JobPatch | ((job: JobRecord) => JobPatch)): Promise<JobRecord> {
+    // The mutex orders this process's writes; the compare-and-set in `save` orders the replicas'.
     return this.mutex.run(jobId, async () => {
-      const job = await this.jobs.get(jobId);
-      if (!job) throw new Error(`job ${jobId} vanished from the store`);
-      if (TERMINAL_STATES.has(job.state)) throw new JobClosed(job);
-      if (to !== undefined && !canTransition(job.state, to)) throw new IllegalTransition(jobId, job.state, to);
-      const changes = typeof patch === 'function' ? patch(job) : patch;
-      const next: JobRecord = { ...job, ...changes, state: to ?? job.state, updatedAt: this.clock.now() };
-      if (to === undefined || !this.jobs.saveIf) {
-        await this.jobs.save(next);
-        return next;
+      for (let attempt = 1; ; attempt++) {
+        const job = await this.jobs.get(jobId);
+        if (!job) throw new Error(`job ${jobId} vanished from the store`);
+        if (TERMINAL_STATES.has(job.state)) throw new JobClosed(job);
+        if (to !== undefined && !canTransition(job.state, to)) throw new IllegalTransition(jobId, job.state, to);
+        const changes = typeof patch === 'function' ? patch(job) : patch;
+        const next: JobRecord = { ...job, ...changes, state: to ?? job.state, updatedAt: this.clock.now() };
+        try {
+          await this.jobs.save(next, job);
+          return next;
+        } catch (error) {
+          if (!(error instanceof JobMovedOn) || attempt >= WRITE_ATTEMPTS) throw error;
+        }
       }
-      // The mutex orders this process's moves; the conditional write orders them against other replicas'.
-      if (await this.jobs.saveIf(next, job.state)) return next;
-      const now = await this.jobs.get(jobId);
-      if (now && TERMINAL_STATES.has(now.state)) throw new JobClosed(now);
-      throw new IllegalTransition(jobId, now?.state ?? job.state, to);
     });
   }
 }

@@ -13,7 +13,7 @@ import { backendOrRefuse, DONE, LiveJob, type JobRunnerDeps, type StepContext, t
 import { deliverStep, downloadStep } from './job-delivery.js';
 import { JobEnds } from './job-ends.js';
 import { firstPollDelay, pollStep } from './job-follow.js';
-import { JobClosed, JobLifecycle } from './job-lifecycle.js';
+import { IllegalTransition, JobClosed, JobLifecycle, JobMovedOn } from './job-lifecycle.js';
 import { JobApprovals } from './job-approval.js';
 import { JobNotifier } from './job-notifier.js';
 import { QueuePositions } from './queue-positions.js';
@@ -193,7 +193,11 @@ export class JobRunner {
         result = await this.take(live, abort.signal);
       } catch (error) {
         result = DONE;
-        if (!(error instanceof JobClosed) && !live.cancelled && !this.stopped) {
+        if (error instanceof IllegalTransition || error instanceof JobMovedOn) {
+          // Another replica moved the job on (it took this one for dead): it drives the job now, and
+          // this process stops without touching its money or its messages.
+          this.log.warn({ job: live.id, err: error }, 'another process moved this job on; this one stops driving it');
+        } else if (!(error instanceof JobClosed) && !live.cancelled && !this.stopped) {
           this.log.error({ err: error, job: live.id }, 'job failed unexpectedly');
           await this.fail(live.id, INTERNAL_FAILURE, 'internal').catch((e: unknown) => this.log.error({ err: e, job: live.id }, 'could not record the failure'));
         }

@@ -14,7 +14,6 @@ import type {
   DeliveredVideo,
   JobEvent,
   JobRecord,
-  JobState,
   Orientation,
   Resolution,
   Sound,
@@ -171,14 +170,12 @@ export interface JobRepository {
   activeIds(): Promise<string[]>;
   isActive(jobId: string): Promise<boolean>;
   isRecent(job: JobRecord): Promise<boolean>;
-  /** Persists a transition; a terminal state leaves the active set. */
-  save(job: JobRecord): Promise<void>;
   /**
-   * Persists a transition only if the stored job is still in state `from`, in one conditional write;
-   * false when it was not (another replica moved it first). A store shared by several processes
-   * implements it, so a decision such as an approval is taken once across replicas, not per process.
+   * Persists a transition; a terminal state leaves the active set. With `previous`, it writes only
+   * if the stored record is still `previous` and throws JobMovedOn otherwise: replicas sharing a
+   * database then cannot both make the same move. A store one process owns may ignore it.
    */
-  saveIf?(job: JobRecord, from: JobState): Promise<boolean>;
+  save(job: JobRecord, previous?: JobRecord): Promise<void>;
   /** Unfinished jobs, oldest first. */
   activeJobs(): Promise<JobRecord[]>;
   recent(tenant: string): Promise<JobRecord[]>;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../src/core/clock.js';
-import { IllegalTransition, JobClosed, JobLifecycle } from '../../src/core/job-lifecycle.js';
+import { IllegalTransition, JobClosed, JobLifecycle, JobMovedOn } from '../../src/core/job-lifecycle.js';
 import type { ReservationRequest } from '../../src/core/ports.js';
 import type { JobRecord } from '../../src/core/types.js';
 import { silentLogger } from '../../src/log.js';
@@ -164,6 +164,28 @@ describe('Postgres: several processes on one database', { skip: !hasPostgres && 
       assert.deepEqual(await a.jobs.claimActive!(), []);
     } finally {
       for (const s of [a, b, c]) await s.close();
+    }
+  });
+
+  it('two replicas making the same move from the same read: exactly one writes, the other is told the job moved on', async () => {
+    const { url } = await postgresSchema();
+    const open = (id: string) => openSqlStore(url, { dataDir: os.tmpdir(), logger: silentLogger, replica: replica(id) });
+    const [a, b] = await Promise.all([open('a'), open('b')]);
+    try {
+      await a.jobs.createReserved!(job('j_race'), reservation('j_race', 1, 1_000_000));
+      // Both drive the job (b took a for dead while a was only slow): each submits from the same stored record.
+      const clock = { now: () => 2 };
+      const outcomes = await Promise.allSettled([a, b].map((s) => new JobLifecycle(s.jobs, clock as never).transition('j_race', 'submitting')));
+      assert.deepEqual(outcomes.map((o) => o.status).sort(), ['fulfilled', 'rejected']);
+      const refused = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+      assert.ok(refused.reason instanceof IllegalTransition, `the loser re-read the job and found it already moved: ${String(refused.reason)}`);
+      assert.equal((await a.jobs.get('j_race'))!.state, 'submitting');
+      // A write from a stale read is refused outright.
+      const stale = (await b.jobs.get('j_race'))!;
+      await a.jobs.save({ ...stale, progress: 10 } as JobRecord);
+      await assert.rejects(b.jobs.save({ ...stale, state: 'submitted' } as JobRecord, stale), JobMovedOn);
+    } finally {
+      for (const s of [a, b]) await s.close();
     }
   });
 });

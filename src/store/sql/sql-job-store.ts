@@ -5,8 +5,9 @@
  * half-accepted job exists for another process to trip over.
  */
 import type { Kysely } from 'kysely';
+import { JobMovedOn } from '../../core/job-lifecycle.js';
 import type { JobRepository, ReservationRequest, ReservationResult } from '../../core/ports.js';
-import { TERMINAL_STATES, type JobRecord, type JobState, type TenantId } from '../../core/types.js';
+import { TERMINAL_STATES, type JobRecord, type TenantId } from '../../core/types.js';
 import type { Tables } from './schema.js';
 import { ReservationRefused, type SqlLedger } from './sql-ledger.js';
 
@@ -115,19 +116,18 @@ export class SqlJobStore implements JobRepository {
     return (await this.db.selectFrom('jobs').select('id').where('id', '=', job.id).where('listed', '=', 1).executeTakeFirst()) !== undefined;
   }
 
-  async save(job: JobRecord): Promise<void> {
+  async save(job: JobRecord, previous?: JobRecord): Promise<void> {
     const terminal = TERMINAL_STATES.has(job.state);
     const change = { record: JSON.stringify(job), state: job.state, updated_at: job.updatedAt, ...(terminal && { active: 0 }) };
+    if (previous) {
+      // Compare-and-set on the whole stored record (it is JSON.stringify of what `get` parsed, byte for
+      // byte): of two replicas making the same move from the same read, exactly one writes.
+      const updated = await this.db.updateTable('jobs').set(change).where('id', '=', job.id).where('record', '=', JSON.stringify(previous)).executeTakeFirst();
+      if (updated.numUpdatedRows === 0n) throw new JobMovedOn(job.id);
+      return;
+    }
     const updated = await this.db.updateTable('jobs').set(change).where('id', '=', job.id).executeTakeFirst();
     if (updated.numUpdatedRows === 0n) await this.db.insertInto('jobs').values(this.row(job, false, false)).onConflict((c) => c.column('id').doUpdateSet(change)).execute();
-  }
-
-  /** One UPDATE … WHERE state = from: of two replicas moving the same job at once, Postgres lets only the first match. */
-  async saveIf(job: JobRecord, from: JobState): Promise<boolean> {
-    const terminal = TERMINAL_STATES.has(job.state);
-    const change = { record: JSON.stringify(job), state: job.state, updated_at: job.updatedAt, ...(terminal && { active: 0 }) };
-    const updated = await this.db.updateTable('jobs').set(change).where('id', '=', job.id).where('state', '=', from).executeTakeFirst();
-    return updated.numUpdatedRows > 0n;
   }
 
   async activeJobs(): Promise<JobRecord[]> {
