@@ -140,10 +140,15 @@ export class JobLifecycle {
   private write(jobId: string, to: JobState | undefined, patch: JobPatch | ((job: JobRecord) => JobPatch)): Promise<JobRecord> {
     // The mutex orders this process's writes; the compare-and-set in `save` orders the replicas'.
     return this.mutex.run(jobId, async () => {
+      let seenState: JobState | undefined;
       for (let attempt = 1; ; attempt++) {
         const job = await this.jobs.get(jobId);
         if (!job) throw new Error(`job ${jobId} vanished from the store`);
         if (TERMINAL_STATES.has(job.state)) throw new JobClosed(job);
+        // A move decided on one state is not made from another: of an approval and a denial racing on
+        // two replicas, the second finds the job no longer waiting. Only a field change is re-applied.
+        if (to !== undefined && seenState !== undefined && job.state !== seenState) throw new IllegalTransition(jobId, job.state, to);
+        seenState = job.state;
         if (to !== undefined && !canTransition(job.state, to)) throw new IllegalTransition(jobId, job.state, to);
         const changes = typeof patch === 'function' ? patch(job) : patch;
         const next: JobRecord = { ...job, ...changes, state: to ?? job.state, updatedAt: this.clock.now() };
