@@ -6,6 +6,7 @@
  * renders the Reply its own way.
  */
 import { UserFacingError } from '../src/core/errors.js';
+import { msg } from '../src/core/messages.js';
 import type { Reply } from '../src/core/replies.js';
 import type { OpenSurface, Studio } from '../src/core/studio.js';
 import type { Actor, SurfaceRef } from '../src/core/types.js';
@@ -49,7 +50,7 @@ export interface CommandModule {
 export function memberId(ctx: CommandContext, ref: string | undefined): string | undefined {
   if (!ref?.startsWith('@')) return ref;
   if (!ctx.resolveMemberName) {
-    throw new UserFacingError('not_a_mention', `${ref} is not a member mention here. Type @ and pick the member from the list, so it becomes a mention.`);
+    throw new UserFacingError(msg('not_a_mention', { ref }));
   }
   return ctx.resolveMemberName(ref.slice(1));
 }
@@ -63,6 +64,6 @@ export function surfaceOpener(ctx: CommandContext): OpenSurface {
 /** An attachment option's local file, fetched by the surface that received it. */
 export async function attachedFile(ctx: CommandContext, ref: string | undefined, kind: 'video' | 'image'): Promise<string | undefined> {
   if (!ref) return undefined;
-  if (!ctx.resolveAttachment) throw new UserFacingError('no_attachments', 'Attachments are not supported here.');
+  if (!ctx.resolveAttachment) throw new UserFacingError(msg('no_attachments'));
   return ctx.resolveAttachment(ref, kind);
 }

@@ -6,6 +6,7 @@
  * adapter and no use case repeats it.
  */
 import { UserFacingError } from '../src/core/errors.js';
+import { msg } from '../src/core/messages.js';
 import type { Reply } from '../src/core/replies.js';
 import * as audit from './audit.js';
 import * as budget from './budget.js';
@@ -32,9 +33,9 @@ export async function runCommand(command: ParsedCommand, ctx: CommandContext): P
   const module = COMMAND_MODULES.find((m) => m.spec.name === command.command);
   const sub = command.subcommand === undefined ? undefined : module?.spec.subcommands?.find((s) => s.name === command.subcommand);
   const run: AnyRun | undefined = !module ? undefined : typeof module.run === 'function' ? module.run : sub && module.run[sub.name];
-  if (!module || !run) throw new UserFacingError('unknown_command', `The bot does not know ${name}.`);
+  if (!module || !run) throw new UserFacingError(msg('unknown_command', { name }));
   if ((sub ?? module.spec).permission === 'admin' && !ctx.actor.isAdmin) {
-    throw new UserFacingError('admin_only', `Only ${ctx.adminsAre ?? 'admins'} can use ${name}.`);
+    throw new UserFacingError(msg('admin_only', { name, ...(ctx.adminsAre !== undefined && { adminsAre: ctx.adminsAre }) }));
   }
   // Validation skips unset options but keeps text that cleaned down to nothing, which is no value either.
   const options = Object.fromEntries(Object.entries(command.options).filter(([, v]) => v !== undefined && v !== ''));

@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { createBackends, noProviderKeys, type ClosableBackend } from './backends/index.js';
 import { createConsoleAdapter, type ConsoleAdapter } from './chat/console/console-adapter.js';
+import { localeFromEnv } from './core/messages.js';
 import { ConfigError, type Config } from './config.js';
 import { repeatEvery, systemClock, type Clock } from './core/clock.js';
 import type { KeyValueStore, Surface } from './core/ports.js';
@@ -194,6 +195,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
         output: options.output ?? process.stdout,
         interactive,
         userName: consoleUserName(),
+        locale: localeFromEnv(process.env),
         reportsDir: path.join(config.dataDir, 'reports'),
         ...(logFile && { logFile, historyFile: path.join(config.dataDir, 'console-history') }),
       });

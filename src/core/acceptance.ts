@@ -15,7 +15,9 @@
  * reservation.
  */
 import { UserFacingError } from './errors.js';
-import { formatUsd, type Micros } from './money.js';
+import type { CapSubject } from './message-codes-errors.js';
+import { msg } from './messages.js';
+import type { Micros } from './money.js';
 import type { Backend, BudgetCaps, JobRepository, Ledger, Logger, ReservationRequest, ReservationResult } from './ports.js';
 import { newJobId, newSubmissionKey } from './ids.js';
 import { monthOf } from './ledger.js';
@@ -192,16 +194,13 @@ export async function acceptJobs(
 /** The remaining budget after a reservation, or the sentence that says which cap refused it. */
 function refusedOrLeft(job: JobRecord, reservation: ReservationResult): { tenantLeftMicros: Micros; userLeftMicros: Micros } {
   if (reservation.ok) return reservation;
-  throw capRefusal(reservation, `This video is estimated at ${formatUsd(job.estimateMicros)}`, 'Try a shorter video, or ask an admin to raise the cap with /budget set.');
+  throw capRefusal(reservation, { kind: 'video', estimateMicros: job.estimateMicros });
 }
 
-/** What every refusal by the caps says: `what` was estimated at…, but who has how much left of which cap; nothing was spent; `advice`. */
-export function capRefusal(reservation: Extract<ReservationResult, { ok: false }>, what: string, advice: string): UserFacingError {
-  const who = reservation.scope === 'tenant' ? 'the team has' : 'you have';
-  const whose = reservation.scope === 'tenant' ? "the team's" : 'your';
+/** What every refusal by the caps says: what was estimated at how much, but who has how much left of which cap; nothing was spent; what to try. */
+export function capRefusal(reservation: Extract<ReservationResult, { ok: false }>, subject: CapSubject): UserFacingError {
   return new UserFacingError(
-    'budget_exceeded',
-    `${what}, but ${who} ${formatUsd(reservation.leftMicros)} left of ${whose} ${formatUsd(reservation.capMicros)} monthly cap. Nothing was spent. ${advice}`,
+    msg('budget_exceeded', { subject, scope: reservation.scope === 'tenant' ? 'tenant' : 'user', leftMicros: reservation.leftMicros, capMicros: reservation.capMicros }),
   );
 }
 

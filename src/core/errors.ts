@@ -6,6 +6,9 @@
  *   carries provider internals; those go to the log through `cause`.
  */
 
+import { plainText, type Markup } from './markup.js';
+import { render, type Message } from './messages.js';
+
 export type ProviderErrorKind =
   | 'auth' // key missing, expired or revoked (401/403)
   | 'quota' // account out of credit or over a hard limit
@@ -66,16 +69,37 @@ export class ProviderError extends Error {
   }
 }
 
+/**
+ * A refusal or failure for the person who asked, as a message (code and
+ * parameters) each surface renders in the reader's language and syntax.
+ * `code` is the failure's kind, kept with a failed job; it is the message's
+ * code unless given. The English text is the Error's message, for the log.
+ */
 export class UserFacingError extends Error {
-  /** The sentence shown in chat. */
-  readonly userMessage: string;
+  readonly said: Message;
   readonly code: string;
 
-  constructor(code: string, userMessage: string, options?: { cause?: unknown }) {
-    super(userMessage, options);
+  constructor(said: Message, options?: { code?: string; cause?: unknown });
+  /** A sentence not yet given a message code (English only). */
+  constructor(code: string, userMessage: string, options?: { cause?: unknown });
+  constructor(first: Message | string, second?: string | { code?: string; cause?: unknown }, third?: { cause?: unknown }) {
+    const said: Message = typeof first === 'string' ? { code: 'text', params: { en: String(second) } } : first;
+    const options = typeof second === 'object' ? second : third;
+    const english = render(said, plainText);
+    super(english, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = 'UserFacingError';
-    this.code = code;
-    this.userMessage = userMessage;
+    this.said = said;
+    this.code = typeof first === 'string' ? first : ((second as { code?: string } | undefined)?.code ?? said.code);
+  }
+
+  /** The sentence in English plain text (logs, and tests that read it). */
+  get userMessage(): string {
+    return this.message;
+  }
+
+  /** The sentence for a reader, in their language and their platform's syntax. */
+  sentence(m: Markup): string {
+    return render(this.said, m);
   }
 }
 

@@ -14,6 +14,7 @@
 import { BOT, type AuditLog } from './audit-log.js';
 import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
+import { msg } from './messages.js';
 import { IllegalTransition, JobClosed, type JobLifecycle } from './job-lifecycle.js';
 import type { JobNotifier } from './job-notifier.js';
 import { formatUsd } from './money.js';
@@ -113,8 +114,9 @@ export class JobApprovals {
       if (!(error instanceof JobClosed) && !(error instanceof IllegalTransition)) throw error;
       const job = error instanceof JobClosed ? error.job : await this.deps.lifecycle.get(jobId);
       const d = job?.approval?.decision;
-      const already = d ? (d.outcome === 'expired' ? 'expired without a decision' : `already ${d.outcome} by ${d.byName}`) : `not waiting for approval (it is ${job?.state ?? 'gone'})`;
-      throw new UserFacingError('already_decided', `Job ${jobId} is ${already}.`);
+      throw new UserFacingError(
+        msg('already_decided', d ? { jobId, outcome: d.outcome, ...(d.byName !== undefined && { byName: d.byName }) } : { jobId, outcome: 'undecided', ...(job && { state: job.state }) }),
+      );
     }
   }
 }

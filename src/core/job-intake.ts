@@ -9,9 +9,10 @@ import type { CharacterRegistry } from './characters.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
+import { msg } from './messages.js';
 import { requireHeldImage } from './media-ownership.js';
 import { resolveMentions } from './mentions.js';
-import { formatUsd, type Micros } from './money.js';
+import type { Micros } from './money.js';
 import type { Backend, JobRepository, Logger, MediaStore, ReservationResult } from './ports.js';
 import type { DurationNotice } from './router.js';
 import type { TeamDesk } from './team-desk.js';
@@ -81,8 +82,8 @@ export class JobIntake {
     let forced = input.backend;
     if (input.remixOf) {
       const original = await this.deps.jobs.getForTenant(actor.tenant, input.remixOf);
-      if (!original) throw new UserFacingError('unknown_job', `There is no job ${input.remixOf} in this team.`);
-      if (original.state !== 'delivered') throw new UserFacingError('not_finished', `Job ${original.id} has not finished, so it cannot be remixed yet.`);
+      if (!original) throw new UserFacingError(msg('unknown_job', { jobId: input.remixOf, visible: false }));
+      if (original.state !== 'delivered') throw new UserFacingError(msg('remix.not_finished', { jobId: original.id }), { code: 'not_finished' });
       const originalBackend = this.deps.backends.get(original.backend);
       // A provider-side remix keeps the original's look; elsewhere the remix is a fresh generation.
       if (!forced && originalBackend?.capabilities.remix) forced = original.backend;
@@ -126,7 +127,5 @@ export class JobIntake {
 /** What is left after the takes were reserved, or the sentence naming the cap that refused all of them. */
 function refusedTakesOrLeft(takes: JobRecord[], reservation: ReservationResult): { tenantLeftMicros: Micros; userLeftMicros: Micros } {
   if (reservation.ok) return reservation;
-  const each = takes[0]!.estimateMicros;
-  const what = `${takes.length} takes of this video are estimated at ${formatUsd(each * takes.length)} together (${formatUsd(each)} each)`;
-  throw capRefusal(reservation, what, 'Ask for fewer takes or a shorter video, or ask an admin to raise the cap with /budget set.');
+  throw capRefusal(reservation, { kind: 'takes', count: takes.length, eachMicros: takes[0]!.estimateMicros });
 }

@@ -14,7 +14,7 @@ import type { BoardStore } from './board-store.js';
 import { UserFacingError } from './errors.js';
 import { newBoardId } from './ids.js';
 import { resolveMentions } from './mentions.js';
-import { formatUsd, type Micros } from './money.js';
+import type { Micros } from './money.js';
 import type { Backend, BudgetCaps, JobRepository, Ledger, Logger, ReservationResult } from './ports.js';
 import { routeJob, type Route, type RouteRequest } from './router.js';
 import type { Actor, BoardRecord, Character, GenerationInput, JobRecord, Orientation, Resolution, Sound, SurfaceRef } from './types.js';
@@ -204,8 +204,7 @@ export async function acceptBoard(deps: AcceptDeps, board: BoardRecord, jobs: Jo
 function refusedOrLeft(board: BoardRecord, jobs: JobRecord[], reservation: ReservationResult): { tenantLeftMicros: Micros; userLeftMicros: Micros } {
   if (reservation.ok) return reservation;
   const total = jobs.reduce((sum, j) => sum + j.estimateMicros, 0);
-  const what = board.kind === 'extension' ? 'This extension is' : `These ${jobs.length} shots are`;
-  throw capRefusal(reservation, `${what} estimated at ${formatUsd(total)} together`, 'Try fewer or shorter shots, or ask an admin to raise the cap with /budget set.');
+  throw capRefusal(reservation, board.kind === 'extension' ? { kind: 'extension', totalMicros: total } : { kind: 'shots', count: jobs.length, totalMicros: total });
 }
 
 /**

@@ -15,6 +15,7 @@ import { CircuitBreaker } from './circuit-breaker.js';
 import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
 import { JobIntake, type Accepted } from './job-intake.js';
+import { msg } from './messages.js';
 import { JobRunner } from './job-runner.js';
 import { JobStore } from './job-store.js';
 import { KeyValueLedger } from './ledger.js';
@@ -166,7 +167,7 @@ export class Studio {
   }
 
   private async ready(): Promise<void> {
-    if (!this.accepting) throw new UserFacingError('shutting_down', 'The bot is restarting and not taking new videos for a moment. Try again shortly.');
+    if (!this.accepting) throw new UserFacingError(msg('shutting_down'));
     await this.reconcile();
   }
 
@@ -255,11 +256,11 @@ export class Studio {
   async cancel(actor: Actor, jobId: string): Promise<JobRecord> {
     const job = await this.visibleJob(actor, jobId);
     if (job.requesterId !== actor.userId && !actor.isAdmin) {
-      throw new UserFacingError('not_allowed', `Only ${job.requesterName} or an admin can cancel job ${job.id}.`);
+      throw new UserFacingError(msg('cancel.not_allowed', { jobId: job.id, requesterName: job.requesterName }), { code: 'not_allowed' });
     }
-    if (TERMINAL_STATES.has(job.state)) throw new UserFacingError('already_finished', `Job ${job.id} is already ${job.state}.`);
+    if (TERMINAL_STATES.has(job.state)) throw new UserFacingError(msg('cancel.already_finished', { jobId: job.id, state: job.state }), { code: 'already_finished' });
     if (job.state === 'downloading' || job.state === 'delivering') {
-      throw new UserFacingError('too_late', `Job ${job.id} has already been made and is being posted, so it can no longer be cancelled.`);
+      throw new UserFacingError(msg('cancel.too_late', { jobId: job.id }), { code: 'too_late' });
     }
     const cancelled = await this.runner.cancel(job.id, actor.displayName);
     if (job.requesterId !== actor.userId) {
@@ -278,7 +279,7 @@ export class Studio {
   /** A job the actor can see; one that exists elsewhere reads exactly like one that does not. */
   private async visibleJob(actor: Actor, jobId: string): Promise<JobRecord> {
     const job = await this.jobs.getForTenant(actor.tenant, jobId);
-    if (!job || !(await new Sight(actor).sees(job))) throw new UserFacingError('unknown_job', `There is no job ${jobId} in this team that you can see.`);
+    if (!job || !(await new Sight(actor).sees(job))) throw new UserFacingError(msg('unknown_job', { jobId, visible: true }));
     return job;
   }
 

@@ -17,7 +17,8 @@ import { UserFacingError } from '../../core/errors.js';
 import { stageOf } from '../../core/job-lifecycle.js';
 import { formatUsd } from '../../core/money.js';
 import type { Surface } from '../../core/ports.js';
-import { deniedText, describeDelivered, describeReply, elapsedProgress, plainText, progressBar } from '../../core/present.js';
+import { msg, render, type Locale } from '../../core/messages.js';
+import { deniedText, describeDelivered, describeReply, elapsedProgress, inLocale, plainText, progressBar } from '../../core/present.js';
 import type { Reply } from '../../core/replies.js';
 import type { OpenSurface, Studio } from '../../core/studio.js';
 import { takeLabel } from '../../core/takes.js';
@@ -40,6 +41,8 @@ export interface ConsoleAdapterConfig {
   historyFile?: string;
   /** Where `/cost` writes its chart and CSV, whose paths it prints. */
   reportsDir: string;
+  /** The language of the replies (from LC_ALL, LC_MESSAGES or LANG: `localeFromEnv`); English when unset. */
+  locale?: Locale;
 }
 
 export interface ConsoleAdapter {
@@ -82,6 +85,8 @@ export function createConsoleAdapter(config: ConsoleAdapterConfig): ConsoleAdapt
   // One name everywhere: the id budgets and /cost key on is the name the console shows.
   // The console's one user is the team's only admin, so they may approve their own expensive videos.
   const actor: Actor = { tenant: CONSOLE_TENANT, userId: config.userName, displayName: config.userName, isAdmin: true, soleAdmin: true };
+  // Plain text in the language of the console's environment.
+  const m = inLocale(plainText, config.locale ?? 'en');
   let screen: ConsoleScreen | undefined;
   const early: string[] = [];
   const print = (text: string) => (screen ? screen.print(text) : early.push(text));
@@ -143,7 +148,7 @@ export function createConsoleAdapter(config: ConsoleAdapterConfig): ConsoleAdapt
   };
   // A job's place on the console is the lines that follow its acceptance.
   const openSurface: OpenSurface = async (accepted) => {
-    print(describeReply({ kind: 'accepted', accepted }, plainText));
+    print(describeReply({ kind: 'accepted', accepted }, m));
     return {};
   };
   // The console knows its members by name: `--user @alice` is alice, and `@you`/`@me` is the console's user.
@@ -157,15 +162,15 @@ export function createConsoleAdapter(config: ConsoleAdapterConfig): ConsoleAdapt
       if (parsed.kind === 'help') return print(parsed.text);
       const reply = await runCommand(parsed.command, { studio, actor, surface: { platform: 'console' }, openSurface, resolveAttachment, resolveMemberName });
       // A launched job's acceptance was printed as its surface opened, before it ran.
-      if (reply.kind !== 'accepted') print(describeReply(reply, plainText));
+      if (reply.kind !== 'accepted') print(describeReply(reply, m));
       if (reply.kind === 'cost') print(await saveReportFiles(config.reportsDir, reply));
       if (reply.kind === 'board-accepted') await studio.boards.start(reply.accepted.board.id);
     } catch (error) {
       if (error instanceof CommandInputError) print(`${error.userMessage}${error.usage ? `\nUsage:\n${error.usage}` : ''}`);
-      else if (error instanceof UserFacingError) print(error.userMessage);
+      else if (error instanceof UserFacingError) print(error.sentence(m));
       else {
         config.logger.error({ err: error, line: trimmed }, 'console command failed');
-        print('Something went wrong running that command; details are in the log.');
+        print(render(msg('internal'), m));
       }
     }
   };

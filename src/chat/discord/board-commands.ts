@@ -14,7 +14,7 @@ import type { SurfaceRef } from '../../core/types.js';
 import { extendFromForm, isStoryboardForm, storyboardFormId, storyboardFromForm, storyboardModal } from './board-forms.js';
 import { uploadShots } from './board-surface.js';
 import { parseBoardCustomId, parseJobCustomId } from './custom-ids.js';
-import { actorOf, answerEphemeral, NOT_IN_SERVER, sentenceFor, type DiscordDeps } from './interaction-context.js';
+import { actorOf, answerEphemeral, markupFor, notInServer, sentenceFor, type DiscordDeps } from './interaction-context.js';
 import { JOB_IN_CHANNEL, JOB_IN_THREAD, missingPermissionSentence, missingPermissions } from './permissions.js';
 import { replyMessage } from './render.js';
 import { DEFAULT_ATTACHMENT_LIMIT } from './surface-ref.js';
@@ -50,10 +50,10 @@ export async function launchBoard(
   } as SurfaceRef;
   try {
     const reply = await runCommand(command, ctx(surface));
-    await interaction.editReply({ ...replyMessage(reply), allowedMentions: { parse: [] } });
+    await interaction.editReply({ ...replyMessage(reply, markupFor(interaction)), allowedMentions: { parse: [] } });
     if (reply.kind === 'board-accepted') await deps.studio.boards.start(reply.accepted.board.id);
   } catch (error) {
-    await answerEphemeral(interaction, sentenceFor(error, logger, { command: command.subcommand }), logger);
+    await answerEphemeral(interaction, sentenceFor(error, logger, { command: command.subcommand }, markupFor(interaction)), logger);
   }
 }
 
@@ -63,14 +63,14 @@ export async function handleBoardForm(deps: DiscordDeps, interaction: ModalSubmi
   if (!isStoryboardForm(interaction.customId) && job?.action !== 'extend') return false;
   const actor = actorOf(interaction, deps.places);
   if (!actor) {
-    await answerEphemeral(interaction, NOT_IN_SERVER, deps.logger);
+    await answerEphemeral(interaction, notInServer(interaction), deps.logger);
     return true;
   }
   let command: ParsedCommand;
   try {
     command = job ? extendFromForm(interaction, job.jobId) : storyboardFromForm(interaction);
   } catch (error) {
-    await answerEphemeral(interaction, sentenceFor(error, deps.logger, { modal: interaction.customId }), deps.logger);
+    await answerEphemeral(interaction, sentenceFor(error, deps.logger, { modal: interaction.customId }, markupFor(interaction)), deps.logger);
     return true;
   }
   await launchBoard(deps, interaction, command, (surface) => ({ studio: deps.studio, actor, surface }));
@@ -84,7 +84,7 @@ export async function handleBoardButton(deps: DiscordDeps, interaction: ButtonIn
   const { studio, logger } = deps;
   const actor = actorOf(interaction, deps.places);
   if (!actor) {
-    await answerEphemeral(interaction, NOT_IN_SERVER, logger);
+    await answerEphemeral(interaction, notInServer(interaction), logger);
     return true;
   }
   try {
@@ -92,14 +92,14 @@ export async function handleBoardButton(deps: DiscordDeps, interaction: ButtonIn
     if (parsed.action === 'retry') {
       // Reserved again, from the budget of whoever clicked; the status message follows the new shot.
       const board = await studio.boards.retry(actor, parsed.boardId, parsed.shot);
-      await interaction.editReply({ content: describeReply({ kind: 'board', ...(await studio.boards.view(actor, board.id)) }), allowedMentions: { parse: [] } });
+      await interaction.editReply({ content: describeReply({ kind: 'board', ...(await studio.boards.view(actor, board.id)) }, markupFor(interaction)), allowedMentions: { parse: [] } });
     } else {
       const { board } = await studio.boards.view(actor, parsed.boardId);
       await uploadShots(deps, board, await studio.boards.shotFiles(actor, parsed.boardId));
       await interaction.editReply({ content: `The single shots of \`${board.id}\` are in its thread.` });
     }
   } catch (error) {
-    await answerEphemeral(interaction, sentenceFor(error, logger, { button: interaction.customId }), logger);
+    await answerEphemeral(interaction, sentenceFor(error, logger, { button: interaction.customId }, markupFor(interaction)), logger);
   }
   return true;
 }

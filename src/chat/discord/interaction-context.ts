@@ -16,6 +16,8 @@ import type { Config } from '../../config.js';
 import { CommandInputError, validateCommand } from '../../command-line/options.js';
 import type { Clock } from '../../core/clock.js';
 import { UserFacingError } from '../../core/errors.js';
+import { discordMarkdown, inLocale, type Markup } from '../../core/markup.js';
+import { msg, render, resolveLocale } from '../../core/messages.js';
 import type { Studio } from '../../core/studio.js';
 import { tenantId, type Actor } from '../../core/types.js';
 import type { Logger } from '../../log.js';
@@ -74,7 +76,19 @@ function rolesOf(member: Interaction['member']): string[] {
   return cache ? [...cache.keys()] : [];
 }
 
-export const NOT_IN_SERVER = 'This bot works in servers, where teams share budgets and characters. Use it in a server channel.';
+/**
+ * Discord's markup in the language of the person who interacted: Discord sends
+ * their client's locale with every interaction (`locale`, e.g. `ko`;
+ * discord.com/developers/docs/interactions/receiving-and-responding#interaction-object).
+ */
+export function markupFor(interaction: Interaction): Markup {
+  return inLocale(discordMarkdown, resolveLocale(interaction.locale));
+}
+
+/** The answer outside a server (a DM), in the asker's language. */
+export function notInServer(interaction: Interaction): string {
+  return render(msg('not_in_server'), markupFor(interaction));
+}
 
 /** Discord's typed option values, flattened to `{name: value}` for `validateCommand`. */
 export function rawOptions(options: readonly CommandInteractionOption[]): { subcommand: string | undefined; raw: Record<string, unknown> } {
@@ -100,10 +114,10 @@ export function parseCommand(interaction: ChatInputCommandInteraction): ParsedCo
 export function attachmentResolver(deps: DiscordDeps, interaction: ChatInputCommandInteraction, handedOver: string[]) {
   return async (value: string, kind: 'video' | 'image'): Promise<string> => {
     const attachment = interaction.options.resolved?.attachments?.get(value);
-    if (!attachment) throw new UserFacingError('no_attachment', 'The attached file did not reach the bot. Attach it again.');
+    if (!attachment) throw new UserFacingError(msg('attachment.missing'), { code: 'no_attachment' });
     const max = deps.config.MAX_SOURCE_MB * 1024 * 1024;
     if (attachment.size > max) {
-      throw new UserFacingError('too_big', `The attached file is ${(attachment.size / 1024 / 1024).toFixed(1)} MiB; the bot takes files up to ${deps.config.MAX_SOURCE_MB} MiB.`);
+      throw new UserFacingError(msg('attachment.too_big', { sizeMiB: attachment.size / 1024 / 1024, maxMiB: deps.config.MAX_SOURCE_MB }), { code: 'too_big' });
     }
     const saved = await deps.media.fetchSource(attachment.url, kind);
     handedOver.push(saved.path);
@@ -111,12 +125,12 @@ export function attachmentResolver(deps: DiscordDeps, interaction: ChatInputComm
   };
 }
 
-/** The sentence a person sees for a failure: never a stack trace or provider wording. */
-export function sentenceFor(error: unknown, logger: Logger, context: Record<string, unknown>): string {
+/** The sentence a person sees for a failure, in their language (`markupFor`): never a stack trace or provider wording. */
+export function sentenceFor(error: unknown, logger: Logger, context: Record<string, unknown>, m: Markup): string {
   if (error instanceof CommandInputError) return error.usage ? `${error.userMessage}\nUsage: ${error.usage.split('\n')[0]}` : error.userMessage;
-  if (error instanceof UserFacingError) return error.userMessage;
+  if (error instanceof UserFacingError) return error.sentence(m);
   logger.error({ err: error, ...context }, 'Discord interaction failed');
-  return "Something went wrong on the bot's side. Nothing was charged; try again, and if it keeps happening tell the bot's admin (details are in its log).";
+  return render(msg('internal'), m);
 }
 
 type Answerable = Extract<Interaction, { reply: unknown }>;

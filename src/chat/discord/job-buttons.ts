@@ -17,7 +17,7 @@ import { UserFacingError } from '../../core/errors.js';
 import { describeReply } from '../../core/present.js';
 import { extendModal } from './board-forms.js';
 import { jobCustomId, parseJobCustomId, REMIX_PROMPT_FIELD } from './custom-ids.js';
-import { actorOf, answerEphemeral, NOT_IN_SERVER, sentenceFor, type DiscordDeps } from './interaction-context.js';
+import { actorOf, answerEphemeral, markupFor, notInServer, sentenceFor, type DiscordDeps } from './interaction-context.js';
 import { launchJob, threadToJoin } from './launch-job.js';
 
 export async function handleJobButton(deps: DiscordDeps, interaction: ButtonInteraction): Promise<void> {
@@ -25,12 +25,12 @@ export async function handleJobButton(deps: DiscordDeps, interaction: ButtonInte
   const parsed = parseJobCustomId(interaction.customId);
   if (!parsed) return answerEphemeral(interaction, 'This button is no longer supported. Use /sora status instead.', logger);
   const actor = actorOf(interaction, deps.places);
-  if (!actor) return answerEphemeral(interaction, NOT_IN_SERVER, logger);
+  if (!actor) return answerEphemeral(interaction, notInServer(interaction), logger);
   try {
     switch (parsed.action) {
       case 'cancel': {
         const job = await studio.cancel(actor, parsed.jobId);
-        await interaction.reply({ content: describeReply({ kind: 'cancelled', job }), flags: MessageFlags.Ephemeral });
+        await interaction.reply({ content: describeReply({ kind: 'cancelled', job }, markupFor(interaction)), flags: MessageFlags.Ephemeral });
         return;
       }
       case 'remix': {
@@ -65,7 +65,7 @@ export async function handleJobButton(deps: DiscordDeps, interaction: ButtonInte
       case 'keep': {
         // Public in the thread: everyone following the takes sees which one is kept.
         const job = await studio.keep(actor, parsed.jobId);
-        await interaction.reply({ content: describeReply({ kind: 'kept', job }), allowedMentions: { parse: [] } });
+        await interaction.reply({ content: describeReply({ kind: 'kept', job }, markupFor(interaction)), allowedMentions: { parse: [] } });
         return;
       }
       case 'approve':
@@ -85,7 +85,7 @@ export async function handleJobButton(deps: DiscordDeps, interaction: ButtonInte
       }
     }
   } catch (error) {
-    await answerEphemeral(interaction, sentenceFor(error, logger, { button: interaction.customId }), logger);
+    await answerEphemeral(interaction, sentenceFor(error, logger, { button: interaction.customId }, markupFor(interaction)), logger);
   }
 }
 
@@ -103,6 +103,6 @@ export async function handleRemixModal(deps: DiscordDeps, interaction: ModalSubm
       launch: (surface, openSurface) => studio.launch(actor, { surface, remixOf: parsed.jobId, prompt: String(command.options.prompt) }, openSurface),
     });
   } catch (error) {
-    await answerEphemeral(interaction, sentenceFor(error, logger, { modal: interaction.customId }), logger);
+    await answerEphemeral(interaction, sentenceFor(error, logger, { modal: interaction.customId }, markupFor(interaction)), logger);
   }
 }

@@ -11,10 +11,11 @@
 import { MessageFlags, Routes, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction, type ModalSubmitInteraction } from 'discord.js';
 import { z } from 'zod';
 import { UserFacingError } from '../../core/errors.js';
-import { describeAccepted, discordMarkdown } from '../../core/present.js';
+import { msg } from '../../core/messages.js';
+import { describeAccepted } from '../../core/present.js';
 import type { Accepted, OpenSurface } from '../../core/studio.js';
 import type { JobRecord, SurfaceRef } from '../../core/types.js';
-import { answerEphemeral, sentenceFor, type DiscordDeps } from './interaction-context.js';
+import { answerEphemeral, markupFor, sentenceFor, type DiscordDeps } from './interaction-context.js';
 import { JOB_IN_CHANNEL, JOB_IN_THREAD, missingPermissionSentence, missingPermissions } from './permissions.js';
 import { clip, jobButtons, statusText, threadName } from './render.js';
 import { DEFAULT_ATTACHMENT_LIMIT, parseDiscordRef, tokenExpiry, type DiscordRef } from './surface-ref.js';
@@ -69,7 +70,7 @@ export async function launchJob(deps: DiscordDeps, interaction: JobInteraction, 
   try {
     await options.launch(ref as SurfaceRef, (accepted) => openThread(deps, interaction, ref, options.slow === true, accepted));
   } catch (error) {
-    await answerEphemeral(interaction, sentenceFor(error, logger, { interaction: interaction.id }), logger);
+    await answerEphemeral(interaction, sentenceFor(error, logger, { interaction: interaction.id }, markupFor(interaction)), logger);
   }
 }
 
@@ -82,7 +83,7 @@ async function openThread(deps: DiscordDeps, interaction: JobInteraction, ref: D
     // The public defer on its own; what follows waits its turn behind other interactions' defers (after-ack.ts).
     if (!slow) await interaction.deferReply();
     return await deps.afterAck.run(async () => {
-      const summary = clip(`<@${interaction.user.id}> ${describeAccepted({ kind: 'accepted', accepted }, discordMarkdown)}`);
+      const summary = clip(`<@${interaction.user.id}> ${describeAccepted({ kind: 'accepted', accepted }, markupFor(interaction))}`);
       let anchorId: string;
       if (slow) {
         // The ephemeral defer cannot become public: confirm privately and post the public message with the bot token.
@@ -120,9 +121,6 @@ async function openThread(deps: DiscordDeps, interaction: JobInteraction, ref: D
     // The Studio cancels the job and releases its budget; the person learns why in a sentence.
     if (error instanceof UserFacingError) throw error;
     logger.error({ err: error, job: job.id }, 'could not open the thread for a job; it is cancelled');
-    throw new UserFacingError(
-      'no_thread',
-      `I couldn't open a thread for job \`${job.id}\`, so it was cancelled and nothing was charged. Check the bot's permissions in this channel and try again.`,
-    );
+    throw new UserFacingError(msg('thread.discord', { jobId: job.id }), { code: 'no_thread' });
   }
 }

@@ -6,7 +6,7 @@
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIEmbed } from 'discord.js';
 import type { Reply } from '../../core/replies.js';
 import { formatUsd } from '../../core/money.js';
-import { describeCost, describeDelivered, describeReply, progressBar } from '../../core/present.js';
+import { describeCost, describeDelivered, describeReply, discordMarkdown, progressBar, type Markup } from '../../core/present.js';
 import { takeLabel } from '../../core/takes.js';
 import type { JobRecord } from '../../core/types.js';
 import { jobCustomId, type JobAction } from './custom-ids.js';
@@ -81,15 +81,15 @@ function embed(title: string, description: string): APIEmbed {
   return { title: clip(title, 256), description: clip(description, 4096), color: COLOR };
 }
 
-/** A reply as a message body. Lists and reports become embeds; the rest is a sentence. */
-export function replyMessage(reply: Reply): { content?: string; embeds?: APIEmbed[]; files?: { attachment: Buffer; name: string }[] } {
+/** A reply as a message body, in `m`'s language. Lists and reports become embeds; the rest is a sentence. */
+export function replyMessage(reply: Reply, m: Markup = discordMarkdown): { content?: string; embeds?: APIEmbed[]; files?: { attachment: Buffer; name: string }[] } {
   switch (reply.kind) {
     case 'characters':
-      return { embeds: [embed('Characters', describeReply(reply).replace(/\*/g, ''))] };
+      return { embeds: [embed('Characters', describeReply(reply, m).replace(/\*/g, ''))] };
     case 'character':
-      return { embeds: [embed(`@${reply.view.character.name}`, describeReply(reply))] };
+      return { embeds: [embed(`@${reply.view.character.name}`, describeReply(reply, m))] };
     case 'cost': {
-      const [head, ...rest] = describeCost(reply.report).split('\n');
+      const [head, ...rest] = describeCost(reply.report, m).split('\n');
       const report = embed((head ?? 'Spend').replace(/\*/g, ''), rest.join('\n').replace(/\*(.+?)\*/g, '**$1**'));
       const files: { attachment: Buffer; name: string }[] = [];
       // The chart shows inside the embed: an attachment named in the embed's image (discord.com/developers/docs/resources/message#embed-object-embed-image-structure).
@@ -101,10 +101,10 @@ export function replyMessage(reply: Reply): { content?: string; embeds?: APIEmbe
       return { embeds: [report], ...(files.length > 0 && { files }) };
     }
     case 'budget': {
-      const [head, ...rest] = describeReply(reply).split('\n');
+      const [head, ...rest] = describeReply(reply, m).split('\n');
       return { embeds: [embed((head ?? 'Budget').replace(/\*/g, ''), rest.join('\n'))] };
     }
     default:
-      return { content: clip(describeReply(reply)) };
+      return { content: clip(describeReply(reply, m)) };
   }
 }

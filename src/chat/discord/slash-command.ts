@@ -8,14 +8,12 @@
 import { MessageFlags, Routes, type ChatInputCommandInteraction } from 'discord.js';
 import { runCommand, type CommandContext, type ParsedCommand } from '../../../commands/index.js';
 import type { Actor, SurfaceRef } from '../../core/types.js';
-import { actorOf, answerEphemeral, attachmentResolver, NOT_IN_SERVER, parseCommand, sentenceFor, type DiscordDeps } from './interaction-context.js';
+import { msg, render } from '../../core/messages.js';
+import { actorOf, answerEphemeral, attachmentResolver, markupFor, notInServer, parseCommand, sentenceFor, type DiscordDeps } from './interaction-context.js';
 import { BOARD_LAUNCHES, launchBoard } from './board-commands.js';
 import { launchJob, threadToJoin } from './launch-job.js';
 import { multipartFiles } from './fit-upload.js';
 import { replyMessage } from './render.js';
-
-/** How Discord names the members the specs call admins (see permissions.ts isServerAdmin). */
-const ADMINS_ARE = 'members with the Manage Server permission';
 
 /** Answers only the asker sees: a job's status, a cancellation note, a deletion note. */
 const PRIVATE_ANSWERS = new Set(['sora status', 'sora cancel', 'character delete', 'audit', 'settings show', 'settings channel', 'settings access', 'settings alerts', 'sora approve', 'sora deny', 'sora retry']);
@@ -27,12 +25,13 @@ const SLOW_PUBLIC_ANSWERS = new Set(['cost']);
 export async function onSlashCommand(deps: DiscordDeps, interaction: ChatInputCommandInteraction): Promise<void> {
   const { logger } = deps;
   const actor = actorOf(interaction, deps.places);
-  if (!actor) return answerEphemeral(interaction, NOT_IN_SERVER, logger);
+  const m = markupFor(interaction);
+  if (!actor) return answerEphemeral(interaction, notInServer(interaction), logger);
   let command: ParsedCommand;
   try {
     command = parseCommand(interaction);
   } catch (error) {
-    return answerEphemeral(interaction, sentenceFor(error, logger, { command: interaction.commandName }), logger);
+    return answerEphemeral(interaction, sentenceFor(error, logger, { command: interaction.commandName }, m), logger);
   }
   const name = `${command.command} ${command.subcommand ?? ''}`.trim();
   const handedOver: string[] = [];
@@ -40,7 +39,8 @@ export async function onSlashCommand(deps: DiscordDeps, interaction: ChatInputCo
     studio: deps.studio,
     actor,
     surface,
-    adminsAre: ADMINS_ARE,
+    // How Discord names the members the specs call admins (see permissions.ts isServerAdmin).
+    adminsAre: render(msg('admins.discord'), m),
     resolveAttachment: attachmentResolver(deps, interaction, handedOver),
   });
   // Storyboards and extensions show themselves in a board thread (board-commands.ts, board-surface.ts).
@@ -49,12 +49,12 @@ export async function onSlashCommand(deps: DiscordDeps, interaction: ChatInputCo
     if (name === 'sora generate' || name === 'sora remix') return await launchFromCommand(deps, interaction, command, actor, ctx);
     const slow = SLOW_ANSWERS.has(name) || SLOW_PUBLIC_ANSWERS.has(name);
     if (slow) await interaction.deferReply(SLOW_ANSWERS.has(name) ? { flags: MessageFlags.Ephemeral } : {});
-    const message = { ...replyMessage(await runCommand(command, ctx({ platform: 'discord' }))), allowedMentions: { parse: [] } };
+    const message = { ...replyMessage(await runCommand(command, ctx({ platform: 'discord' })), m), allowedMentions: { parse: [] } };
     if (slow && message.files) await editReplyWithFiles(deps, interaction, message);
     else if (slow) await interaction.editReply(message);
     else await interaction.reply({ ...message, ...(PRIVATE_ANSWERS.has(name) ? { flags: MessageFlags.Ephemeral } : {}) });
   } catch (error) {
-    await answerEphemeral(interaction, sentenceFor(error, logger, { command: name }), logger);
+    await answerEphemeral(interaction, sentenceFor(error, logger, { command: name }, m), logger);
   } finally {
     // What the core kept it moved into the team's folder; a refused request keeps nothing.
     await deps.media.discard(handedOver);

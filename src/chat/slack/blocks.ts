@@ -7,7 +7,8 @@ import type { types } from '@slack/bolt';
 import type { Accepted, CostReport } from '../../core/studio.js';
 import { stageOf } from '../../core/job-lifecycle.js';
 import { formatUsd } from '../../core/money.js';
-import { chatMarkdown, deniedText, describeDuration, describeReply, progressBar } from '../../core/present.js';
+import { words } from '../../core/messages.js';
+import { chatMarkdown, deniedText, describeDuration, describeReply, progressBar, type Markup } from '../../core/present.js';
 import type { Reply } from '../../core/replies.js';
 import { takeLabel } from '../../core/takes.js';
 import type { JobEvent, JobRecord } from '../../core/types.js';
@@ -50,26 +51,28 @@ export interface BudgetLeft {
   userLeftMicros: number;
 }
 
-/** The message that opens a job's thread. `left` is unknown when a restarted process reopens the thread. */
-export function parentMessage(job: JobRecord, backendName: string, left: BudgetLeft | undefined): { text: string; blocks: Block[] } {
+/** The message that opens a job's thread, in the requester's language. `left` is unknown when a restarted process reopens the thread. */
+export function parentMessage(job: JobRecord, backendName: string, left: BudgetLeft | undefined, m: Markup = chatMarkdown): { text: string; blocks: Block[] } {
+  const t = words(m);
   const who = `<@${job.requesterId}>`;
   // Display names are user-chosen: unescaped, a name like `<!channel>` would ping the whole channel.
-  const text = `${escapeMrkdwn(job.requesterName)} asked for a ${job.seconds}s video (estimated ${formatUsd(job.estimateMicros)}).`;
-  const fields: types.MrkdwnElement[] = [{ type: 'mrkdwn', text: `*Estimate*\n${formatUsd(job.estimateMicros)} · ${job.seconds}s ${job.input.orientation} on ${escapeMrkdwn(backendName)}` }];
-  if (left) fields.push({ type: 'mrkdwn', text: `*Budget left this month*\nteam ${formatUsd(left.tenantLeftMicros)} · ${who} ${formatUsd(left.userLeftMicros)}` });
+  const text = t('thread.asked', { requesterName: escapeMrkdwn(job.requesterName), seconds: job.seconds, estimateMicros: job.estimateMicros });
+  const estimate = t('thread.estimate', { estimateMicros: job.estimateMicros, seconds: job.seconds, orientation: job.input.orientation, backendName: escapeMrkdwn(backendName) });
+  const fields: types.MrkdwnElement[] = [{ type: 'mrkdwn', text: `${m.bold(t('thread.estimate-label'))}\n${estimate}` }];
+  if (left) fields.push({ type: 'mrkdwn', text: `${m.bold(t('thread.budget-label'))}\n${t('thread.budget', { who, tenantLeftMicros: left.tenantLeftMicros, userLeftMicros: left.userLeftMicros })}` });
   return {
     text,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `${who} asked for a video${job.input.remixOf ? ` (a remix of \`${job.input.remixOf}\`)` : ''}:\n${quote(escapeMrkdwn(job.input.prompt))}` } },
+      { type: 'section', text: { type: 'mrkdwn', text: `${t('thread.request', { who, ...(job.input.remixOf && { remixOf: job.input.remixOf }) })}\n${quote(escapeMrkdwn(job.input.prompt))}` } },
       { type: 'section', fields },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `Job \`${job.id}\` · progress and the video follow in the thread.` }] },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: t('thread.follow', { jobId: job.id }) }] },
     ],
   };
 }
 
-export function parentMessageForAccepted(accepted: Accepted): { text: string; blocks: Block[] } {
-  const message = parentMessage(accepted.job, accepted.backendName, accepted);
-  const duration = accepted.duration ? describeDuration(accepted.duration, chatMarkdown) : '';
+export function parentMessageForAccepted(accepted: Accepted, m: Markup = chatMarkdown): { text: string; blocks: Block[] } {
+  const message = parentMessage(accepted.job, accepted.backendName, accepted, m);
+  const duration = accepted.duration ? describeDuration(accepted.duration, m) : '';
   // The length notice goes right under the estimate: it says what will be made and what another backend would make.
   if (duration) message.blocks.splice(2, 0, { type: 'context', elements: [{ type: 'mrkdwn', text: escapeMrkdwn(duration) }] });
   if (accepted.takes) {
@@ -169,7 +172,7 @@ function spendLine(spent: number, reserved: number, cap?: number): string {
 }
 
 /** `/cost` as sections: the totals, then per member and per backend, then the comparison. */
-export function costBlocks(report: CostReport): { text: string; blocks: Block[] } {
+export function costBlocks(report: CostReport, m: Markup = chatMarkdown): { text: string; blocks: Block[] } {
   const { summary } = report;
   const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: `Spend for ${report.month}` } }];
   if (report.user) {
@@ -210,10 +213,10 @@ export function costBlocks(report: CostReport): { text: string; blocks: Block[] 
       elements: [{ type: 'mrkdwn', text: `At ${escapeMrkdwn(report.referenceBackendName)} official prices: ${formatUsd(official)}${diff > 0 ? ` (saved ${formatUsd(diff)})` : ''}.` }],
     });
   }
-  return { text: escapeMrkdwn(describeReply({ kind: 'cost', report })), blocks };
+  return { text: escapeMrkdwn(describeReply({ kind: 'cost', report }, m)), blocks };
 }
 
-/** Any other reply: the shared plain text, which reads well as mrkdwn once the members' words in it are escaped. */
-export function replyText(reply: Reply): string {
-  return clip(escapeMrkdwn(describeReply(reply)), 3900);
+/** Any other reply: the shared text in the member's language, which reads well as mrkdwn once the members' words in it are escaped. */
+export function replyText(reply: Reply, m: Markup = chatMarkdown): string {
+  return clip(escapeMrkdwn(describeReply(reply, m)), 3900);
 }

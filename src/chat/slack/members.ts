@@ -2,13 +2,17 @@
  * Who a Slack member is: display name and whether they may administer the
  * bot. Workspace admins and owners come from `users.info` (`is_admin`,
  * `is_owner`, `is_primary_owner`); SLACK_ADMIN_USER_IDS adds people who are
- * neither, e.g. a team lead in a large workspace. The user groups that
- * `/settings access` names (who may generate or approve) are looked up with
- * `usergroups.users.list` (https://api.slack.com/methods/usergroups.users.list).
+ * neither, e.g. a team lead in a large workspace. The same call, with
+ * `include_locale`, gives the member's language (`user.locale`, e.g. `ko-KR`;
+ * api.slack.com/methods/users.info), which replies are written in. The user
+ * groups that `/settings access` names (who may generate or approve) are
+ * looked up with `usergroups.users.list` (https://api.slack.com/methods/usergroups.users.list).
  */
 import type { webApi } from '@slack/bolt';
 import { z } from 'zod';
 import type { Clock } from '../../core/clock.js';
+import { chatMarkdown, inLocale, type Markup } from '../../core/markup.js';
+import { resolveLocale, type Locale } from '../../core/messages.js';
 import { tenantId, type Actor, type TenantId } from '../../core/types.js';
 import type { Logger } from '../../log.js';
 
@@ -20,6 +24,8 @@ const usersInfoSchema = z.object({
     is_admin: z.boolean().optional(),
     is_owner: z.boolean().optional(),
     is_primary_owner: z.boolean().optional(),
+    /** Present only when asked for with `include_locale`: an IETF tag such as `en-US` or `ko-KR`. */
+    locale: z.string().optional(),
     profile: z.object({ display_name: z.string().optional(), real_name: z.string().optional() }).optional(),
   }),
 });
@@ -28,10 +34,11 @@ interface Member {
   name: string;
   handle: string | undefined;
   isAdmin: boolean;
+  locale: Locale;
   fetchedAt: number;
 }
 
-/** A promotion or demotion takes effect within this long without a restart. */
+/** A promotion or demotion (or a change of language) takes effect within this long without a restart. */
 const MEMBER_TTL_MS = 5 * 60_000;
 
 const groupUsersSchema = z.object({ users: z.array(z.string()).default([]) });
@@ -55,17 +62,18 @@ export class SlackMembers {
     if (cached && this.clock.now() - cached.fetchedAt < MEMBER_TTL_MS) return cached;
     let member: Member;
     try {
-      const { user } = usersInfoSchema.parse(await this.client.users.info({ user: userId }));
+      const { user } = usersInfoSchema.parse(await this.client.users.info({ user: userId, include_locale: true }));
       member = {
         name: user.profile?.display_name || user.profile?.real_name || user.real_name || user.name || fallbackName || userId,
         handle: user.name,
         isAdmin: Boolean(user.is_admin || user.is_owner || user.is_primary_owner),
+        locale: resolveLocale(user.locale),
         fetchedAt: this.clock.now(),
       };
     } catch (error) {
       // Without users.info nobody is promoted to admin: failing closed is the safe side.
       this.logger.warn({ err: error, user: userId }, 'slack users.info failed');
-      return { name: fallbackName ?? userId, handle: undefined, isAdmin: this.adminIds.includes(userId), fetchedAt: 0 };
+      return { name: fallbackName ?? userId, handle: undefined, isAdmin: this.adminIds.includes(userId), locale: 'en', fetchedAt: 0 };
     }
     if (this.adminIds.includes(userId)) member.isAdmin = true;
     this.cache.set(key, member);
@@ -97,6 +105,11 @@ export class SlackMembers {
       this.logger.warn({ err: error, usergroup: groupId }, 'slack usergroups.users.list failed');
       return [];
     }
+  }
+
+  /** Slack's markup in the member's language (English when Slack does not say). */
+  async markup(teamId: string, userId: string): Promise<Markup> {
+    return inLocale(chatMarkdown, (await this.member(teamId, userId)).locale);
   }
 
   /** The member's handle, for turning a bare `<@U…>` back into the word that was typed. */

@@ -7,6 +7,8 @@ import type { webApi } from '@slack/bolt';
 import { z } from 'zod';
 import { CommandInputError } from '../../command-line/options.js';
 import { UserFacingError } from '../../core/errors.js';
+import type { Markup } from '../../core/markup.js';
+import { msg, render } from '../../core/messages.js';
 import type { OpenSurface, Studio } from '../../core/studio.js';
 import type { SurfaceRef } from '../../core/types.js';
 import type { Logger } from '../../log.js';
@@ -41,12 +43,12 @@ const postedSchema = z.object({ ts: z.string().min(1) });
  * itself. When Slack refuses the post this throws the sentence to show, and
  * the Studio cancels the job so its reserved budget goes back at once.
  */
-export function jobThreadOpener(rt: SlackRuntime, channel: string): OpenSurface {
+export function jobThreadOpener(rt: SlackRuntime, channel: string, m: Markup): OpenSurface {
   return async (accepted) => {
     const job = accepted.job;
     try {
       // Both carry the job id, so a process killed before the job starts finds them again (job-messages.ts).
-      const parentTs = postedSchema.parse(await rt.client.chat.postMessage({ channel, ...parentMessageForAccepted(accepted), metadata: jobMetadata(PARENT_EVENT, job.id) })).ts;
+      const parentTs = postedSchema.parse(await rt.client.chat.postMessage({ channel, ...parentMessageForAccepted(accepted, m), metadata: jobMetadata(PARENT_EVENT, job.id) })).ts;
       // One status message per take (one for a single video), all in the one thread.
       const patches: Partial<SurfaceRef>[] = [];
       for (const take of accepted.takes ?? [job]) {
@@ -58,23 +60,19 @@ export function jobThreadOpener(rt: SlackRuntime, channel: string): OpenSurface 
     } catch (error) {
       rt.logger.warn({ err: error, job: job.id, channel }, 'could not open the slack thread for a job');
       const code = slackErrorCode(error);
-      throw new UserFacingError(
-        'no_thread',
-        code === 'not_in_channel' || code === 'channel_not_found' || code === 'is_archived'
-          ? "I can't post in this conversation, so the video was not started and nothing was spent. Add me to the channel (/invite) or use a channel I'm in."
-          : 'Slack did not accept my message, so the video was not started and nothing was spent. Try again in a moment.',
-      );
+      const notIn = code === 'not_in_channel' || code === 'channel_not_found' || code === 'is_archived';
+      throw new UserFacingError(msg(notIn ? 'thread.slack_not_in_channel' : 'thread.slack_refused'), { code: 'no_thread' });
     }
   };
 }
 
-/** The sentence a person sees for an error; internals go to the log only. */
-export function userMessageFor(error: unknown, logger: Logger, context: Record<string, unknown>): string {
+/** The sentence a person sees for an error, in their language (`members.markup`); internals go to the log only. */
+export function userMessageFor(error: unknown, logger: Logger, context: Record<string, unknown>, m: Markup): string {
   // Refusals often echo what the member typed (a name, a value): escaped, it cannot become a link or a ping.
   if (error instanceof CommandInputError) return escapeSlackText(`${error.userMessage}${error.usage ? `\nUsage:\n\`\`\`${error.usage}\`\`\`` : ''}`);
-  if (error instanceof UserFacingError) return escapeSlackText(error.userMessage);
+  if (error instanceof UserFacingError) return escapeSlackText(error.sentence(m));
   logger.error({ err: error, ...context }, 'slack request failed');
-  return 'Something went wrong on my side while handling that. Nothing new was charged; please try again, and tell an admin if it keeps happening.';
+  return render(msg('internal'), m);
 }
 
 /** Private note to one member, in the thread when there is one (block actions have no reliable response_url). */

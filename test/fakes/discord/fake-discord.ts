@@ -119,6 +119,8 @@ export interface InteractionTarget {
   /** The bot's permissions in the channel. */
   appPermissions?: string;
   attachmentSizeLimit?: number;
+  /** The member's client language (discord.com/developers/docs/reference#locales); `en-US` when not set. */
+  locale?: string;
 }
 
 export interface FakeDiscordOptions {
@@ -363,7 +365,7 @@ export class FakeDiscord {
         flags: 0,
       },
       app_permissions: target.appPermissions ?? ALL_BOT_PERMISSIONS,
-      locale: 'en-US',
+      locale: target.locale ?? 'en-US',
       guild_locale: 'en-US',
       entitlements: [],
       authorizing_integration_owners: { '0': target.guildId },

@@ -36,6 +36,8 @@ export interface FakeUser {
   real_name?: string;
   is_admin?: boolean;
   is_owner?: boolean;
+  /** The member's language as Slack reports it (`en-US`, `ko-KR`); `en-US` when not set. */
+  locale?: string;
 }
 
 export interface SharedFile {
@@ -346,8 +348,10 @@ export class FakeSlack {
         return { ok: true, message_ts: this.nextTs() };
       case 'users.info': {
         const id = str('user')!;
-        const user = this.users.get(id) ?? { id, name: id.toLowerCase() };
-        return { ok: true, user: { ...user, profile: { display_name: user.real_name ?? user.name, real_name: user.real_name ?? user.name } } };
+        const { locale, ...user } = this.users.get(id) ?? { id, name: id.toLowerCase() };
+        // https://api.slack.com/methods/users.info: `locale` is in the user object only when asked for with `include_locale`.
+        const withLocale = args.include_locale === true || args.include_locale === 'true' ? { locale: locale ?? 'en-US' } : {};
+        return { ok: true, user: { ...user, ...withLocale, profile: { display_name: user.real_name ?? user.name, real_name: user.real_name ?? user.name } } };
       }
       case 'conversations.members': {
         // https://api.slack.com/methods/conversations.members: cursor pagination, `limit` up to 1000.

@@ -11,6 +11,8 @@ import { CommandInputError, findCommand, findSubcommand, optionsOf } from '../..
 import { parseTextCommand } from '../../../command-line/text-syntax.js';
 import { runCommand, type ParsedCommand } from '../../../../commands/index.js';
 import { uploadBytes } from '../upload.js';
+import { chatMarkdown, type Markup } from '../../../core/markup.js';
+import { msg, render } from '../../../core/messages.js';
 import type { Reply } from '../../../core/replies.js';
 import type { Actor } from '../../../core/types.js';
 import { storyboardModal } from '../board-forms.js';
@@ -41,7 +43,7 @@ export function slashCommandListener(rt: SlackRuntime) {
     const payload = slashCommandSchema.safeParse(command);
     if (!payload.success) {
       rt.logger.warn({ issues: payload.error.issues }, 'malformed slack slash command');
-      await ack(ephemeral('Slack sent that command in a form I could not read. Please try again.'));
+      await ack(ephemeral(render(msg('slack.unreadable_command'), chatMarkdown)));
       return;
     }
     const p = payload.data;
@@ -50,7 +52,8 @@ export function slashCommandListener(rt: SlackRuntime) {
       parsed = parseTextCommand(unescapeSlackText(p.text), p.command.slice(1));
     } catch (error) {
       if (!(error instanceof CommandInputError)) throw error;
-      await ack(ephemeral(userMessageFor(error, rt.logger, {})));
+      // The ack must leave within 3 s, before any users.info call: the member's language is not known yet.
+      await ack(ephemeral(userMessageFor(error, rt.logger, {}, chatMarkdown)));
       return;
     }
     if (parsed.kind === 'help') {
@@ -77,6 +80,7 @@ async function openStoryboardForm(rt: SlackRuntime, p: SlashCommand, options: Pa
 
 async function answerCommand(rt: SlackRuntime, p: SlashCommand, parsed: ParsedCommand, respond: RespondFn): Promise<void> {
   const downloaded: string[] = [];
+  const m = await rt.members.markup(p.team_id, p.user_id);
   try {
     const actor = rt.places.actorIn(await rt.members.actor(p.team_id, p.user_id, p.user_name), p.channel_id);
     const command = await normalizeSlackValues(rt, p.team_id, parsed, p.text);
@@ -84,16 +88,16 @@ async function answerCommand(rt: SlackRuntime, p: SlashCommand, parsed: ParsedCo
       studio: rt.studio,
       actor,
       surface: slackRef(p.team_id, p.channel_id),
-      openSurface: jobThreadOpener(rt, p.channel_id),
+      openSurface: jobThreadOpener(rt, p.channel_id, m),
       resolveAttachment: async (value, kind) => {
         const file = await downloadSharedFile(value, kind, rt.sharedFiles);
         downloaded.push(file);
         return file;
       },
     });
-    await present(rt, reply, actor, p, respond);
+    await present(rt, reply, actor, p, respond, m);
   } catch (error) {
-    await respond(ephemeral(userMessageFor(error, rt.logger, { command: p.command, team: p.team_id }))).catch((e: unknown) =>
+    await respond(ephemeral(userMessageFor(error, rt.logger, { command: p.command, team: p.team_id }, m))).catch((e: unknown) =>
       rt.logger.warn({ err: e }, 'could not answer a slack command through response_url'),
     );
   } finally {
@@ -131,12 +135,12 @@ async function normalizeSlackValues(rt: SlackRuntime, team: string, parsed: Pars
   return { ...parsed, options };
 }
 
-async function present(rt: SlackRuntime, reply: Reply, actor: Actor, p: SlashCommand, respond: RespondFn): Promise<void> {
+async function present(rt: SlackRuntime, reply: Reply, actor: Actor, p: SlashCommand, respond: RespondFn, m: Markup): Promise<void> {
   switch (reply.kind) {
     case 'accepted':
       return; // the job's thread, opened as it launched, is the answer
     case 'cost': {
-      await respond({ response_type: 'ephemeral', ...costBlocks(reply.report) });
+      await respond({ response_type: 'ephemeral', ...costBlocks(reply.report, m) });
       // The chart (and the CSV when asked) as uploaded files in the channel: Block Kit images need a public URL.
       const files = [...(reply.chart ? [reply.chart] : []), ...(reply.csv ? [{ fileName: reply.csv.fileName, bytes: Buffer.from(reply.csv.text) }] : [])];
       for (const file of files) {
@@ -153,10 +157,10 @@ async function present(rt: SlackRuntime, reply: Reply, actor: Actor, p: SlashCom
     }
     case 'board-accepted':
       // The acceptance (price, budget left) goes to the requester; the board's thread is public.
-      await respond(ephemeral(replyText(reply)));
+      await respond(ephemeral(replyText(reply, m)));
       await rt.studio.boards.start(reply.accepted.board.id);
       return;
     default:
-      await respond(ephemeral(replyText(reply)));
+      await respond(ephemeral(replyText(reply, m)));
   }
 }

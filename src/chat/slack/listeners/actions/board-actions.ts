@@ -21,7 +21,7 @@ export function retryShotListener(rt: SlackRuntime) {
     try {
       await rt.studio.boards.retry(await actorOf(rt, parsed.data), value[1]!, Number(value[2]));
     } catch (error) {
-      await tellPrivately(rt, where(parsed.data), userMessageFor(error, rt.logger, { action: 'retry-shot' }));
+      await tellPrivately(rt, where(parsed.data), userMessageFor(error, rt.logger, { action: 'retry-shot' }, await rt.members.markup(parsed.data.team.id, parsed.data.user.id)));
     }
   };
 }
@@ -37,7 +37,7 @@ export function boardShotsListener(rt: SlackRuntime) {
       const { board } = await rt.studio.boards.view(actor, boardId);
       await uploadShots(rt.client, board, await rt.studio.boards.shotFiles(actor, boardId));
     } catch (error) {
-      await tellPrivately(rt, where(parsed.data), userMessageFor(error, rt.logger, { action: 'shots' }));
+      await tellPrivately(rt, where(parsed.data), userMessageFor(error, rt.logger, { action: 'shots' }, await rt.members.markup(parsed.data.team.id, parsed.data.user.id)));
     }
   };
 }

@@ -17,7 +17,7 @@ export function cancelJobListener(rt: SlackRuntime) {
       const { actor, job } = await actionJob(rt, action);
       await rt.studio.cancel(actor, job.id);
     } catch (error) {
-      await tellPrivately(rt, where(action), userMessageFor(error, rt.logger, { action: 'cancel' }));
+      await tellPrivately(rt, where(action), userMessageFor(error, rt.logger, { action: 'cancel' }, await rt.members.markup(action.team.id, action.user.id)));
     }
   };
 }

@@ -21,7 +21,7 @@ export function decideJobListener(rt: SlackRuntime, outcome: 'approve' | 'deny')
       // The thread's status shows the decision to everyone; the clicker also hears that it was theirs.
       await tellPrivately(rt, where(action), replyText({ kind: 'decided', job: decided }));
     } catch (error) {
-      await tellPrivately(rt, where(action), userMessageFor(error, rt.logger, { action: outcome }));
+      await tellPrivately(rt, where(action), userMessageFor(error, rt.logger, { action: outcome }, await rt.members.markup(action.team.id, action.user.id)));
     }
   };
 }

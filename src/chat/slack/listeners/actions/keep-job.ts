@@ -17,10 +17,10 @@ export function keepJobListener(rt: SlackRuntime) {
     try {
       const { actor, job: found, ref } = await actionJob(rt, action);
       const job = await rt.studio.keep(actor, found.id);
-      const text = describeReply({ kind: 'kept', job });
+      const text = describeReply({ kind: 'kept', job }, await rt.members.markup(action.team.id, action.user.id));
       await rt.client.chat.postMessage({ channel: action.channel.id, ...(ref.parentTs && { thread_ts: ref.parentTs }), text });
     } catch (error) {
-      await tellPrivately(rt, where(action), userMessageFor(error, rt.logger, { action: 'keep' }));
+      await tellPrivately(rt, where(action), userMessageFor(error, rt.logger, { action: 'keep' }, await rt.members.markup(action.team.id, action.user.id)));
     }
   };
 }

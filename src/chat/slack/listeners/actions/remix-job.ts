@@ -23,7 +23,7 @@ export function remixJobListener(rt: SlackRuntime) {
       const metadata = JSON.stringify({ jobId: job.id, channel: action.channel.id, threadTs: action.message?.thread_ts });
       await rt.client.views.open({ trigger_id: action.trigger_id, view: remixModal(job, metadata) });
     } catch (error) {
-      await tellPrivately(rt, where(action), userMessageFor(error, rt.logger, { action: 'remix' }));
+      await tellPrivately(rt, where(action), userMessageFor(error, rt.logger, { action: 'remix' }, await rt.members.markup(action.team.id, action.user.id)));
     }
   };
 }

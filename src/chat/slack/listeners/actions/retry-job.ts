@@ -16,9 +16,9 @@ export function retryJobListener(rt: SlackRuntime) {
     try {
       const actor = rt.places.actorIn(await rt.members.actor(action.team.id, action.user.id, action.user.name), action.channel.id);
       const original = await rt.studio.job(actor, action.actions[0]!.value);
-      await rt.studio.launch(actor, { surface: slackRef(action.team.id, action.channel.id), input: original.input }, jobThreadOpener(rt, action.channel.id));
+      await rt.studio.launch(actor, { surface: slackRef(action.team.id, action.channel.id), input: original.input }, jobThreadOpener(rt, action.channel.id, await rt.members.markup(action.team.id, action.user.id)));
     } catch (error) {
-      await tellPrivately(rt, where(action), userMessageFor(error, rt.logger, { action: 'retry' }));
+      await tellPrivately(rt, where(action), userMessageFor(error, rt.logger, { action: 'retry' }, await rt.members.markup(action.team.id, action.user.id)));
     }
   };
 }

@@ -46,9 +46,9 @@ export function remixSubmittedListener(rt: SlackRuntime) {
     const here = { channel, user: user.id, ...(threadTs ? { threadTs } : {}) };
     try {
       const actor = rt.places.actorIn(await rt.members.actor(team.id, user.id, user.name), channel);
-      await rt.studio.launch(actor, { surface: slackRef(team.id, channel), remixOf: jobId, prompt }, jobThreadOpener(rt, channel));
+      await rt.studio.launch(actor, { surface: slackRef(team.id, channel), remixOf: jobId, prompt }, jobThreadOpener(rt, channel, await rt.members.markup(team.id, user.id)));
     } catch (error) {
-      await tellPrivately(rt, here, userMessageFor(error, rt.logger, { action: 'remix-submit' }));
+      await tellPrivately(rt, here, userMessageFor(error, rt.logger, { action: 'remix-submit' }, await rt.members.markup(team.id, user.id)));
     }
   };
 }

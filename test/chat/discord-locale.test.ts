@@ -1,0 +1,64 @@
+/**
+ * Discord sends each person's client language with every interaction
+ * (`locale`): a member whose Discord is in Korean (`ko`) gets Korean replies,
+ * with Discord's own option syntax, while everyone else keeps English. Real
+ * bot wiring and discord.js against the fake Discord; no module of ours mocked.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { FakeInteraction, FakeUser } from '../fakes/discord/fake-discord.js';
+import { alice, GUILD, harness, int, str, target, until, type Harness } from '../fakes/discord/harness.js';
+
+const kim: FakeUser = { id: '800000000000000042', username: 'kim' };
+const HANGUL = /[\uAC00-\uD7A3]/;
+
+describe('Discord replies in the member’s language', { concurrency: false }, () => {
+  let h: Harness;
+  let channel: string;
+  before(async () => {
+    h = await harness({ msPerVideoSecond: 10_000 });
+    channel = h.fake.addChannel(GUILD).id;
+  });
+  after(async () => h.close());
+
+  const callback = (i: FakeInteraction) => h.fake.interactions.get(i.id)!.callback;
+  const answer = async (i: FakeInteraction, what: string): Promise<string> => {
+    await until(() => callback(i) !== undefined, what);
+    return String(callback(i)!.data?.content ?? '');
+  };
+
+  test('a refusal from the one permission check, in Korean for `ko` and English for `en-US`', async () => {
+    const ko = h.fake.command(target(channel, kim, { locale: 'ko' }), 'budget', 'set', [{ name: 'amount', type: 10, value: 5 }]);
+    assert.equal(await answer(ko, 'Korean refusal'), '/budget set은(는) 서버 관리 권한이 있는 멤버만 쓸 수 있습니다.');
+    const en = h.fake.command(target(channel, alice), 'budget', 'set', [{ name: 'amount', type: 10, value: 5 }]);
+    assert.equal(await answer(en, 'English refusal'), 'Only members with the Manage Server permission can use /budget set.');
+  });
+
+  test('the acceptance of a video, in Korean in the public reply', async () => {
+    const i = h.fake.command(target(channel, kim, { locale: 'ko' }), 'sora', 'generate', [str('prompt', 'a paper boat on a rainy street'), int('seconds', 4)]);
+    await until(() => {
+      const id = h.fake.interactions.get(i.id)!.originalMessageId;
+      return id !== undefined && (h.fake.messages.get(id)?.content ?? '') !== '';
+    }, 'the acceptance');
+    const accepted = h.fake.messages.get(h.fake.interactions.get(i.id)!.originalMessageId!)!.content;
+    assert.match(accepted, /작업 `j_[0-9a-z]+` 접수: 4초 가로 720p, (무음|소리 있음), .+에서, 예상 비용 \$\d+\.\d{2}\./);
+    assert.match(accepted, /이번 달 남은 예산: 팀 \$\d+\.\d{2}, 내 예산 \$\d+\.\d{2}\./);
+    assert.match(accepted, /이 백엔드를 고른 이유: /);
+    const jobId = /`(j_[0-9a-z]+)`/.exec(accepted)![1]!;
+
+    const status = h.fake.command(target(channel, kim, { locale: 'ko' }), 'sora', 'status', [str('job', jobId)]);
+    const line = await answer(status, 'Korean status');
+    assert.ok(line.startsWith(`\`${jobId}\` kim: "a paper boat on a rainy street" (`), line);
+    assert.match(line, /(대기 중|제출|생성 중)/);
+  });
+
+  test('a job nobody can see: the core’s refusal rendered in each reader’s language', async () => {
+    const ko = h.fake.command(target(channel, kim, { locale: 'ko' }), 'sora', 'status', [str('job', 'j_nope')]);
+    assert.equal(await answer(ko, 'Korean unknown job'), '이 팀에 내가 볼 수 있는 작업 j_nope이(가) 없습니다.');
+    // A language the bot does not speak falls back to English.
+    const ja = h.fake.command(target(channel, alice, { locale: 'ja' }), 'sora', 'status', [str('job', 'j_nope')]);
+    const english = await answer(ja, 'English unknown job');
+    assert.equal(english, 'There is no job j_nope in this team that you can see.');
+    assert.doesNotMatch(english, HANGUL);
+  });
+});

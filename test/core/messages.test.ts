@@ -1,0 +1,64 @@
+/**
+ * The message catalogs: every language has a sentence for every code (the
+ * types insist; this checks the objects the bot actually loads), the Korean
+ * ones are Korean, and platform language tags resolve as each platform sends them.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { UserFacingError } from '../../src/core/errors.js';
+import { chatMarkdown, discordMarkdown, inLocale, plainText } from '../../src/core/markup.js';
+import { LOCALES, localeFromEnv, msg, render, resolveLocale } from '../../src/core/messages.js';
+import { CATALOGS } from '../../src/messages/index.js';
+
+const HANGUL = /[\uAC00-\uD7A3]/;
+
+describe('message catalogs', () => {
+  it('every language covers exactly the English codes, each with a sentence', () => {
+    const codes = Object.keys(CATALOGS.en).sort();
+    assert.ok(codes.length > 50, `only ${codes.length} codes`);
+    for (const locale of LOCALES) {
+      assert.deepEqual(Object.keys(CATALOGS[locale]).sort(), codes, locale);
+      for (const code of codes) assert.equal(typeof (CATALOGS[locale] as Record<string, unknown>)[code], 'function', `${locale} ${code}`);
+    }
+  });
+
+  it('the Korean sentences are Korean, not English copies', () => {
+    // Sample parameters shaped loosely: every sentence must render without throwing and, but for the
+    // untranslated pass-through, contain Hangul or differ from the English.
+    const loose = new Proxy({}, { get: (_t, key) => (key === 'state' ? 'queued' : key === 'source' ? { kind: 'job', jobId: 'j_1' } : key === 'subject' ? { kind: 'video', estimateMicros: 3 } : key === 'options' ? [] : key === 'exact' ? undefined : typeof key === 'string' && /Micros|Ms|Seconds|seconds|count|rows|position|width|height|MiB/.test(key) ? 3 : 'x') });
+    const untranslated: string[] = [];
+    for (const code of Object.keys(CATALOGS.en)) {
+      if (code === 'text') continue;
+      const ko = (CATALOGS.ko as Record<string, (p: unknown, m: unknown) => string>)[code]!(loose, inLocale(plainText, 'ko'));
+      const en = (CATALOGS.en as Record<string, (p: unknown, m: unknown) => string>)[code]!(loose, plainText);
+      if (!HANGUL.test(ko) && ko === en) untranslated.push(code);
+    }
+    assert.deepEqual(untranslated, []);
+  });
+
+  it('resolves Discord, Slack and POSIX language tags, English for anything unknown', () => {
+    assert.equal(resolveLocale('ko'), 'ko'); // Discord
+    assert.equal(resolveLocale('ko-KR'), 'ko'); // Slack users.info
+    assert.equal(resolveLocale('ko_KR.UTF-8'), 'ko'); // LANG
+    assert.equal(resolveLocale('en-US'), 'en');
+    assert.equal(resolveLocale('ja'), 'en');
+    assert.equal(resolveLocale(undefined), 'en');
+    assert.equal(resolveLocale('C.UTF-8'), 'en');
+    assert.equal(localeFromEnv({ LANG: 'ko_KR.UTF-8' }), 'ko');
+    assert.equal(localeFromEnv({ LANG: 'ko_KR.UTF-8', LC_ALL: 'C' }), 'en', 'LC_ALL wins');
+    assert.equal(localeFromEnv({ LANG: 'en_US.UTF-8', LC_MESSAGES: 'ko_KR.UTF-8' }), 'ko', 'LC_MESSAGES over LANG');
+    assert.equal(localeFromEnv({ LC_ALL: '', LANG: 'ko_KR' }), 'ko', 'an empty LC_ALL is unset');
+  });
+
+  it('renders one refusal per reader: language and option syntax', () => {
+    const refusal = new UserFacingError(msg('budget_exceeded', { subject: { kind: 'video', estimateMicros: 1_200_000 }, scope: 'user', leftMicros: 500_000, capMicros: 5_000_000 }));
+    assert.equal(refusal.code, 'budget_exceeded');
+    assert.match(refusal.userMessage, /^This video is estimated at \$1\.20, but you have \$0\.50 left of your \$5\.00 monthly cap\./);
+    assert.match(refusal.sentence(inLocale(discordMarkdown, 'ko')), /예상 비용은 \$1\.20.*\$0\.50만 남았습니다/);
+    const option = { code: 'budget.sound', params: { audio: 'off' } } as const;
+    assert.match(render(option, plainText), /--audio on asks for sound/);
+    assert.match(render(option, chatMarkdown), /`--audio on` asks for sound/);
+    assert.match(render(option, discordMarkdown), /`audio:on` asks for sound/);
+    assert.match(render(option, inLocale(discordMarkdown, 'ko')), /`audio:on`/);
+  });
+});

@@ -1,0 +1,37 @@
+/**
+ * The console speaks the language of its environment (LC_ALL, LC_MESSAGES,
+ * LANG): `npm start` under LANG=ko_KR.UTF-8 answers in Korean, plain text
+ * with the console's `--option` syntax. A real child process with a piped
+ * script, the simulator over real HTTP, SQLite in a temp DATA_DIR.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { runPipedBot } from '../helpers/piped-bot.js';
+
+describe('console adapter in Korean', () => {
+  it('LANG=ko_KR.UTF-8: the acceptance, a refusal and /cost come in Korean', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'console-ko-'));
+    try {
+      const result = await runPipedBot(['/sora generate a paper boat on a rainy street --seconds 4', '/sora status j_nope', '/cost'].join('\n'), {
+        DATA_DIR: dataDir,
+        PORT: '0',
+        LOG_LEVEL: 'warn',
+        SIMULATOR_SECONDS_PER_VIDEO_SECOND: '0.05',
+        LANG: 'ko_KR.UTF-8',
+      });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /작업 j_\w+ 접수: 4초 가로 720p, (무음|소리 있음), .+에서, 예상 비용 \$\d+\.\d{2}\./);
+      assert.match(result.stdout, /이번 달 남은 예산: 팀 \$\d+\.\d{2}, 내 예산 \$\d+\.\d{2}\./);
+      assert.match(result.stdout, /\n이 팀에 내가 볼 수 있는 작업 j_nope이\(가\) 없습니다\.\n/);
+      assert.match(result.stdout, /\n\d{4}-\d{2} 지출\n팀: \$\d/);
+      // Plain text still: no markup.
+      assert.doesNotMatch(result.stdout, /[`*]/);
+      assert.doesNotMatch(result.stdout, /There is no job|accepted:|Spend for/);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
