@@ -25,7 +25,15 @@ describe('message catalogs', () => {
   it('the Korean sentences are Korean, not English copies', () => {
     // Sample parameters shaped loosely: every sentence must render without throwing and, but for the
     // untranslated pass-through, contain Hangul or differ from the English.
-    const loose = new Proxy({}, { get: (_t, key) => (key === 'state' ? 'queued' : key === 'source' ? { kind: 'job', jobId: 'j_1' } : key === 'subject' ? { kind: 'video', estimateMicros: 3 } : key === 'options' ? [] : key === 'exact' ? undefined : typeof key === 'string' && /Micros|Ms|Seconds|seconds|count|rows|position|width|height|MiB/.test(key) ? 3 : 'x') });
+    const sample = (key: string | symbol): unknown => {
+      if (key === 'state') return 'queued';
+      if (key === 'source') return { kind: 'job', jobId: 'j_1' };
+      if (key === 'subject') return { kind: 'video', estimateMicros: 3 };
+      if (key === 'options' || key === 'ids') return ['j_1'];
+      if (key === 'exact' || key === 'take' || key === 'kept') return undefined;
+      return typeof key === 'string' && /Micros|Ms|Seconds|seconds|count|rows|position|width|height|MiB|index|of|takes|delivered|failed/.test(key) ? 3 : 'x';
+    };
+    const loose = new Proxy({}, { get: (_t, key) => sample(key) });
     const untranslated: string[] = [];
     for (const code of Object.keys(CATALOGS.en)) {
       if (code === 'text') continue;
