@@ -73,7 +73,7 @@ export async function handleJobButton(deps: DiscordDeps, interaction: ButtonInte
         // Anyone in the thread sees the buttons (Discord shows a message's buttons to all); the core refuses
         // whoever may not decide, and of two clicks at once only the first decides (job-approval.ts).
         const job = parsed.action === 'approve' ? await studio.team.approve(actor, parsed.jobId) : await studio.team.deny(actor, parsed.jobId, undefined);
-        await interaction.reply({ content: describeReply({ kind: 'decided', job }), flags: MessageFlags.Ephemeral });
+        await interaction.reply({ content: describeReply({ kind: 'decided', job }, markupFor(interaction)), flags: MessageFlags.Ephemeral });
         return;
       }
       case 'retry': {

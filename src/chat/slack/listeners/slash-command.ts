@@ -74,7 +74,7 @@ async function openStoryboardForm(rt: SlackRuntime, p: SlashCommand, options: Pa
   try {
     await rt.client.views.open({ trigger_id: p.trigger_id!, view: storyboardModal({ channel: p.channel_id, options: typed }) });
   } catch (error) {
-    await respond(ephemeral(userMessageFor(error, rt.logger, { command: p.command, form: 'storyboard' }))).catch(() => undefined);
+    await respond(ephemeral(userMessageFor(error, rt.logger, { command: p.command, form: 'storyboard' }, await rt.members.markup(p.team_id, p.user_id)))).catch(() => undefined);
   }
 }
 

@@ -19,7 +19,7 @@ export function decideJobListener(rt: SlackRuntime, outcome: 'approve' | 'deny')
       const { actor, job } = await actionJob(rt, action);
       const decided = outcome === 'approve' ? await rt.studio.team.approve(actor, job.id) : await rt.studio.team.deny(actor, job.id, undefined);
       // The thread's status shows the decision to everyone; the clicker also hears that it was theirs.
-      await tellPrivately(rt, where(action), replyText({ kind: 'decided', job: decided }));
+      await tellPrivately(rt, where(action), replyText({ kind: 'decided', job: decided }, await rt.members.markup(action.team.id, action.user.id)));
     } catch (error) {
       await tellPrivately(rt, where(action), userMessageFor(error, rt.logger, { action: outcome }, await rt.members.markup(action.team.id, action.user.id)));
     }

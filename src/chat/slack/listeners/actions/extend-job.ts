@@ -23,7 +23,7 @@ export function extendJobListener(rt: SlackRuntime) {
       const threadTs = action.message?.thread_ts;
       await rt.client.views.open({ trigger_id: action.trigger_id, view: extendModal(job, { channel: action.channel.id, jobId: job.id, ...(threadTs && { threadTs }) }) });
     } catch (error) {
-      await tellPrivately(rt, where(action), userMessageFor(error, rt.logger, { action: 'extend' }));
+      await tellPrivately(rt, where(action), userMessageFor(error, rt.logger, { action: 'extend' }, await rt.members.markup(action.team.id, action.user.id)));
     }
   };
 }

@@ -55,10 +55,10 @@ async function launch(rt: SlackRuntime, team: string, user: { id: string; name?:
   try {
     const actor = rt.places.actorIn(await rt.members.actor(team, user.id, user.name), meta.channel);
     const reply = await runCommand(command, { studio: rt.studio, actor, surface: slackRef(team, meta.channel) });
-    await tellPrivately(rt, here, replyText(reply));
+    await tellPrivately(rt, here, replyText(reply, await rt.members.markup(team, user.id)));
     if (reply.kind === 'board-accepted') await rt.studio.boards.start(reply.accepted.board.id);
   } catch (error) {
-    await tellPrivately(rt, here, userMessageFor(error, rt.logger, { action: `${command.subcommand}-submit` }));
+    await tellPrivately(rt, here, userMessageFor(error, rt.logger, { action: `${command.subcommand}-submit` }, await rt.members.markup(team, user.id)));
   }
 }
 
