@@ -38,14 +38,24 @@ export async function openStores(config: Config, clock: Clock, logger: Logger, c
         replica: { id: replicaId, now: () => clock.now(), timeoutMs: config.REPLICA_TIMEOUT_SECONDS * 1000 },
       })
     : undefined;
-  if (tables) cleanups.push(() => tables.close());
-  // Runs after the runner has stopped (cleanups run in reverse): the other replicas take this one's jobs at once.
-  if (tables) cleanups.push(() => tables.jobs.forget());
+  if (tables) {
+    cleanups.push(() => tables.close());
+    // Runs after the runner has stopped (cleanups run in reverse): the other replicas take this one's jobs at once.
+    cleanups.push(() => tables.jobs.forget());
+    // Alive from the moment the tables open, on a beat of its own: a replica that is still starting, or busy
+    // taking jobs over, must not look dead, or the others would claim back the jobs it just claimed.
+    await tables.jobs.heartbeat();
+    cleanups.push(
+      repeatEvery(clock, (config.REPLICA_TIMEOUT_SECONDS * 1000) / 3, () =>
+        tables.jobs.heartbeat().catch((error: unknown) => logger.warn({ err: error }, 'replica heartbeat failed')),
+      ),
+    );
+  }
   return { store, tables, replicaId };
 }
 
 /**
- * Replicas: say this one is alive, and take over the jobs of any that stopped saying so
+ * Replicas: take over the jobs of any that stopped saying they are alive (the heartbeat in openStores)
  * (README "Running several replicas"). A dead replica's jobs move within REPLICA_TIMEOUT_SECONDS plus a third.
  * Returns the stop function.
  */
@@ -58,12 +68,11 @@ export function replicaTakeovers(
 ): () => Promise<void> {
   return repeatEvery(clock, (config.REPLICA_TIMEOUT_SECONDS * 1000) / 3, async () => {
     try {
-      await tables.jobs.heartbeat();
       const orphans = await tables.jobs.claimOrphans();
       if (orphans.length > 0) logger.warn({ jobs: orphans.map((j) => j.id) }, 'took over the jobs of a replica that is no longer seen');
       await takeOver(orphans);
     } catch (error) {
-      logger.warn({ err: error }, 'replica heartbeat or takeover failed');
+      logger.warn({ err: error }, 'replica takeover failed');
     }
   });
 }
