@@ -155,6 +155,12 @@ export class FakeDiscord {
   /** Every signed POST's answer, in order: what a test asserts on for the HTTP transport. */
   readonly httpAnswers: { interactionId: string; status: number; body: unknown }[] = [];
   private readonly httpInFlight = new Set<Promise<void>>();
+  /**
+   * Each interaction's signed POST until its answer is read. Discord registers the response before it
+   * serves the interaction's webhook, so an edit of @original sent right after the answer finds the
+   * message; the fake reads the answer in this process and must not let such an edit overtake it.
+   */
+  private readonly answering = new Map<string, Promise<void>>();
   /** Each interaction's gateway payload, so a test can deliver it again. */
   private readonly payloads = new Map<string, unknown>();
   /** Files served as attachment/CDN URLs. */
@@ -307,7 +313,11 @@ export class FakeDiscord {
       this.acknowledge(interaction, callback, files);
     })().catch((error: unknown) => void this.httpAnswers.push({ interactionId: payload.id, status: 0, body: String(error) }));
     this.httpInFlight.add(task);
-    void task.finally(() => this.httpInFlight.delete(task));
+    this.answering.set(payload.id, task);
+    void task.finally(() => {
+      this.httpInFlight.delete(task);
+      this.answering.delete(payload.id);
+    });
   }
 
   /** An interaction's first answer, whether it came as the POST's response or on the callback route. */
@@ -639,6 +649,7 @@ export class FakeDiscord {
     if ((m = /^\/api\/v10\/webhooks\/(\d+)\/([^/]+)\/messages\/@original$/.exec(path))) {
       const interaction = this.liveInteraction(m[2]!);
       if (!interaction) return unknownWebhook();
+      await this.answering.get(interaction.id);
       const original = interaction.originalMessageId ? this.messages.get(interaction.originalMessageId) : undefined;
       if (!original || original.deleted) return reply(404, { message: 'Unknown Message', code: 10008 });
       if (method === 'PATCH') this.editMessage(original, body, files);
