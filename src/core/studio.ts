@@ -31,6 +31,7 @@ import { TakeDesk } from './takes.js';
 import { TeamDesk } from './team-desk.js';
 import { keepInternals } from './studio-internals.js';
 import { TenantSettingsRepository, type SettingsDefaults } from './tenant-settings.js';
+import { JobClosed } from './job-lifecycle.js';
 import {
   TERMINAL_STATES,
   type Actor,
@@ -81,6 +82,9 @@ export type OpenSurface = (accepted: Accepted) => Promise<Partial<SurfaceRef> | 
 export type { Accepted } from './job-intake.js';
 export type { CharacterView } from './character-catalog.js';
 export type { BudgetView, CostReport } from './budget-desk.js';
+
+/** How often a job that could not be shown is asked to cancel before the next start is left to run it. */
+const CANCEL_ATTEMPTS = 3;
 
 export class Studio {
   private readonly jobs: JobRepository;
@@ -222,8 +226,26 @@ export class Studio {
       return { ...accepted, job: started[0]!, ...(accepted.takes && { takes: started }) };
     } catch (error) {
       this.options.logger.info({ err: error, jobs: jobs.map((j) => j.id) }, 'the job could not be shown where it was asked for; cancelling it');
-      for (const { id } of jobs) await this.runner.cancel(id, 'the bot').catch((e: unknown) => this.options.logger.warn({ err: e, job: id }, 'could not cancel a job that was not shown'));
+      for (const { id } of jobs) await this.cancelUnshown(id);
       throw error;
+    }
+  }
+
+  /**
+   * A job nobody can see must not keep its money: a store that fails once (a query timeout under load)
+   * is asked again, and a job still left holding its reservation is run by the next start, as one whose
+   * adapter died before it was shown.
+   */
+  private async cancelUnshown(jobId: string): Promise<void> {
+    for (let attempt = 1; attempt <= CANCEL_ATTEMPTS; attempt++) {
+      try {
+        await this.runner.cancel(jobId, 'the bot');
+        return;
+      } catch (error) {
+        if (error instanceof JobClosed) return;
+        this.options.logger.warn({ err: error, job: jobId, attempt }, 'could not cancel a job that was not shown');
+        if (attempt < CANCEL_ATTEMPTS) await this.options.clock.sleep(attempt * 1_000);
+      }
     }
   }
 
