@@ -124,6 +124,8 @@ export const envSchema = z.object({
   FILE_RETENTION_DAYS: positiveInt(14, 3650),
   /** With several replicas on Postgres: a replica not seen for this long has its jobs taken over. */
   REPLICA_TIMEOUT_SECONDS: positiveInt(30, 3600),
+  /** Connections per Postgres pool (a replica has two: keyv's and the tables'); Postgres allows 100 in all by default. */
+  STORE_POOL_SIZE: positiveInt(10, 100),
   /** Names this replica among those sharing one Postgres; default: host name and DATA_DIR. */
   REPLICA_ID: optionalText,
   // Disk one team may fill with character clips, reference frames and input images; 0 means no limit.

@@ -34,6 +34,8 @@ export interface StoreOptions {
   connectTimeoutMs?: number;
   /** Upper bound for one Postgres query, so a hung server fails the operation instead of stalling a job. */
   queryTimeoutMs?: number;
+  /** Connections in the Postgres pool (pg's default is 10). */
+  poolSize?: number;
 }
 
 export const DEFAULT_NAMESPACE = 'bot';
@@ -283,6 +285,7 @@ async function openPostgres(url: string, namespace: string, options: StoreOption
       connectionTimeoutMillis: connectTimeoutMs,
       query_timeout: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
       application_name: 'sora-team-bot',
+      ...(options.poolSize !== undefined && { max: options.poolSize }),
     },
     onPoolError: (error: Error) => logger.warn({ err: error }, 'postgres dropped an idle connection; the pool will reconnect'),
   } as never);

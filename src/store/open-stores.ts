@@ -24,7 +24,7 @@ export interface BotStores {
 
 /** Opens the stores; each one's close joins `cleanups` as soon as it is open. */
 export async function openStores(config: Config, clock: Clock, logger: Logger, cleanups: (() => Promise<unknown>)[]): Promise<BotStores> {
-  const store = await openStore(config.storeUrl, { dataDir: config.dataDir, logger });
+  const store = await openStore(config.storeUrl, { dataDir: config.dataDir, logger, poolSize: config.STORE_POOL_SIZE });
   cleanups.push(() => store.close());
   // On Postgres the ledger and jobs live in tables (src/store/sql), so several replicas can share them;
   // keyv keeps the expiring keys (webhook replay ids) and the documents not yet moved to tables.
@@ -35,6 +35,7 @@ export async function openStores(config: Config, clock: Clock, logger: Logger, c
     ? await (await import('./sql/index.js')).openSqlStore(config.storeUrl, {
         dataDir: config.dataDir,
         logger,
+        poolSize: config.STORE_POOL_SIZE,
         replica: { id: replicaId, now: () => clock.now(), timeoutMs: config.REPLICA_TIMEOUT_SECONDS * 1000 },
       })
     : undefined;
