@@ -43,11 +43,17 @@ export class ClusterNode {
         CONSOLE: 'off',
         LOG_LEVEL: 'warn',
         DATA_DIR: await mkdtemp(path.join(os.tmpdir(), 'cluster-node-')),
+        // Several processes, and other test files, share one Postgres and its 100 connections.
+        STORE_POOL_SIZE: '4',
         ...env,
       },
     });
     const node = new ClusterNode(child, port);
-    await waitFor(() => node.first('ready') !== undefined || node.exited, 'a cluster bot process to start', 120_000);
+    // A start takes 20-45 s of a machine shared by a dozen busy processes, more while other replicas work.
+    await waitFor(() => node.first('ready') !== undefined || node.exited, 'a cluster bot process to start', 480_000).catch((error: Error) => {
+      child.kill('SIGKILL');
+      throw new Error(`${error.message}; its log ends:\n${node.stderr.slice(-4000)}`);
+    });
     if (node.exited) throw new Error(`the bot process exited before it was ready:\n${node.stderr.slice(-4000)}`);
     return node;
   }
