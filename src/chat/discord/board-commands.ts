@@ -95,7 +95,7 @@ export async function handleBoardButton(deps: DiscordDeps, interaction: ButtonIn
       await interaction.editReply({ content: describeReply({ kind: 'board', ...(await studio.boards.view(actor, board.id)) }, markupFor(interaction)), allowedMentions: { parse: [] } });
     } else {
       const { board } = await studio.boards.view(actor, parsed.boardId);
-      await uploadShots(deps, board, await studio.boards.shotFiles(actor, parsed.boardId));
+      await uploadShots(deps, board, await studio.boards.shotFiles(actor, parsed.boardId), interaction.id);
       await interaction.editReply({ content: `The single shots of \`${board.id}\` are in its thread.` });
     }
   } catch (error) {

@@ -121,13 +121,13 @@ async function postVideo(
   deps: DiscordBoardDeps,
   threadId: string,
   ref: BoardRef,
-  video: { id: string; path: string; bytes: number; seconds: number; content: string; mention: string },
+  video: { id: string; path: string; bytes: number; seconds: number; content: string; mention: string; nonce?: string | undefined },
 ): Promise<string> {
   const { file, note, link } = await fitToUpload(deps, video, ref.attachmentSizeLimit);
   const body = {
     content: clip([video.content, note, link].filter(Boolean).join('\n')),
     // Discord returns the earlier message instead of posting a second one with the same nonce.
-    nonce: `v${video.id}`.slice(0, 25),
+    nonce: (video.nonce ?? `v${video.id}`).slice(0, 25),
     enforce_nonce: true,
     allowed_mentions: { users: [video.mention] },
   };
@@ -137,19 +137,21 @@ async function postVideo(
   return posted.id;
 }
 
-async function uploadShotFiles(deps: DiscordBoardDeps, board: BoardRecord, threadId: string, ref: BoardRef, shots: { shot: number; path: string }[]): Promise<void> {
+async function uploadShotFiles(deps: DiscordBoardDeps, board: BoardRecord, threadId: string, ref: BoardRef, shots: { shot: number; path: string }[], request?: string): Promise<void> {
   for (const shot of shots) {
     const { size } = await stat(shot.path);
     // The shots share the board's length about evenly; the re-encoder only needs it for a bitrate.
     const seconds = Math.max(1, (board.seconds || 4 * board.shots.length) / board.shots.length);
-    await postVideo(deps, threadId, ref, { id: `${board.id}-shot-${shot.shot}`, path: shot.path, bytes: size, seconds, content: `Shot ${shot.shot} of \`${board.id}\``, mention: board.requesterId });
+    // A click on Shots is a request of its own: its posts must not be taken for repeats of the partial delivery's.
+    const nonce = request ? `s${request.slice(-20)}${shot.shot}` : undefined;
+    await postVideo(deps, threadId, ref, { id: `${board.id}-shot-${shot.shot}`, path: shot.path, bytes: size, seconds, content: `Shot ${shot.shot} of \`${board.id}\``, mention: board.requesterId, nonce });
   }
 }
 
 /** "Shots": the single shots uploaded into the board's thread. */
-export async function uploadShots(deps: DiscordBoardDeps, board: BoardRecord, shots: { shot: number; path: string }[]): Promise<void> {
+export async function uploadShots(deps: DiscordBoardDeps, board: BoardRecord, shots: { shot: number; path: string }[], request: string): Promise<void> {
   const ref = boardRefSchema.parse(board.surface);
   const threadId = ref.boardThreadId ?? ref.threadId;
   if (!threadId) throw new Error(`storyboard ${board.id} has no thread yet`);
-  await uploadShotFiles(deps, board, threadId, ref, shots);
+  await uploadShotFiles(deps, board, threadId, ref, shots, request);
 }
