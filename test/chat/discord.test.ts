@@ -65,7 +65,8 @@ describe('Discord adapter, end to end', { concurrency: false }, () => {
     assert.match(originalOf(interaction, fake).content, /estimated \$0\.40/);
     assert.ok(fake.channels.get(threadId)!.parent_id === channel);
 
-    await driveUntil(clock, () => videosIn(fake, threadId).length > 0, { stepMs: 1_000, maxSteps: 400 });
+    // 25 ms of real time per clock second: a busy machine must not see the clock outrun the job's real HTTP.
+    await driveUntil(clock, () => videosIn(fake, threadId).length > 0, { stepMs: 1_000, maxSteps: 400, realWaitMs: 25 });
     const edits = fake.callsFor(`/channels/${threadId}/messages/${statusId}`).filter((c) => c.method === 'PATCH');
     const progress = edits.filter((c) => /%/.test(String((c.json as { content?: string }).content)) && !/done/.test(String((c.json as { content?: string }).content)));
     assert.ok(progress.length >= 2, `progress edits: ${progress.length}`);
@@ -243,8 +244,8 @@ describe('Discord adapter across token expiry and restarts', { concurrency: fals
     try {
       const channel = h.fake.addChannel(GUILD).id;
       const { interaction, threadId } = await generate(h, channel, alice, 'rain on a window');
-      await driveUntil(h.clock, () => videosIn(h.fake, threadId).length > 0, { stepMs: 2_000, maxSteps: 600 });
-      await driveUntil(h.clock, () => h.fake.calls.some((c) => c.path.includes(interaction.token) && c.status === 404), { stepMs: 100, maxSteps: 100 });
+      await driveUntil(h.clock, () => videosIn(h.fake, threadId).length > 0, { stepMs: 2_000, maxSteps: 600, realWaitMs: 25 });
+      await driveUntil(h.clock, () => h.fake.calls.some((c) => c.path.includes(interaction.token) && c.status === 404), { stepMs: 100, maxSteps: 100, realWaitMs: 25 });
       assert.equal(videosIn(h.fake, threadId).length, 1);
     } finally {
       await h.close();
