@@ -15,4 +15,6 @@ export interface SurfaceParams {
   'thread.budget-label': Record<string, never>;
   'thread.budget': { who: string; tenantLeftMicros: Micros; userLeftMicros: Micros };
   'thread.follow': { jobId: string };
+  /** Slack's /cost: its chart (and CSV) went to the asker's direct messages, not the channel. */
+  'cost.files-sent': { fileNames: string[] };
 }

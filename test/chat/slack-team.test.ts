@@ -5,7 +5,7 @@
  * `/settings access --allow @group` refuses an unlisted member before anything
  * is reserved and lets a member of the group generate; channel defaults fill
  * what the user left open and lose to what they typed; an 80% warning is posted
- * in the channel `/settings alerts` named; `/cost` uploads its chart as a PNG.
+ * in the channel `/settings alerts` named; `/cost` sends its chart as a PNG to the asker's direct messages.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -68,13 +68,18 @@ describe('slack: team controls', { concurrency: false }, () => {
     assert.match(warning.text, /j_[0-9a-z]+/, 'names the job that crossed it');
   });
 
-  test('/cost uploads the month chart as a PNG', async () => {
+  test("/cost sends the month chart as a PNG, and the CSV, to the asker's direct messages, never the channel", async () => {
     const before = s.fake.uploads.size;
-    await s.slash('/cost', '', 'U0ADMIN');
-    await waitReal(() => [...s.fake.uploads.values()].slice(before).some((u) => u.filename.endsWith('.png') && u.completed), 'the chart upload', 120_000);
-    const chart = [...s.fake.uploads.values()].slice(before).find((u) => u.filename.endsWith('.png'))!;
+    const r = await s.slash('/cost', '--export csv', 'U0ALICE');
+    const uploads = () => [...s.fake.uploads.values()].slice(before);
+    await waitReal(() => uploads().filter((u) => u.completed).length === 2, 'the chart and CSV uploads', 120_000);
+    const chart = uploads().find((u) => u.filename.endsWith('.png'))!;
     assert.deepEqual([...chart.head!.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG magic bytes');
     assert.ok(chart.bytes! > 0 && chart.bytes === chart.declaredLength);
-    assert.equal(chart.completed!.channel, CHANNEL);
+    // The CSV names members and channels: both files go to Alice's DM with the bot (the fake's `D` + user id).
+    for (const upload of uploads()) assert.equal(upload.completed!.channel, 'DU0ALICE', `${upload.filename} went to ${upload.completed!.channel}`);
+    assert.ok(!s.fake.messages.some((m) => m.channel === CHANNEL && m.files.some((id) => uploads().some((u) => u.id === id))), 'nothing uploaded in the channel');
+    await waitReal(() => s.fake.responsesTo(r.responseUrl).length >= 2, 'the private note saying where the files went');
+    assert.match(String(s.fake.responsesTo(r.responseUrl)[1]!.text), /spend-\d{4}-\d\d\.png.*jobs-\d{4}-\d\d\.csv.*direct messages/);
   });
 });

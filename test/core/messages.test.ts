@@ -29,7 +29,7 @@ describe('message catalogs', () => {
       if (key === 'state') return 'queued';
       if (key === 'source') return { kind: 'job', jobId: 'j_1' };
       if (key === 'subject') return { kind: 'video', estimateMicros: 3 };
-      if (key === 'options' || key === 'ids') return ['j_1'];
+      if (key === 'options' || key === 'ids' || key === 'fileNames') return ['j_1'];
       if (key === 'exact' || key === 'take' || key === 'kept') return undefined;
       return typeof key === 'string' && /Micros|Ms|Seconds|seconds|count|rows|position|width|height|MiB|index|of|takes|delivered|failed/.test(key) ? 3 : 'x';
     };

@@ -20,6 +20,7 @@ import { SLACK_EVENTS_PATH } from './index.js';
  * url_private_download of shared clips, files.list to avoid a double upload after
  * a crash), users:read (users.info: display names and is_admin/is_owner for /budget set),
  * usergroups:read (usergroups.users.list: the user groups `/settings access` allows or makes approvers),
+ * im:write (conversations.open: /cost sends its chart and CSV to the asker's direct messages),
  * channels:history, groups:history, im:history, mpim:history (conversations.history and
  * conversations.replies, only after a crash: to find a job's thread by its message
  * metadata instead of posting it twice).
@@ -32,6 +33,7 @@ export const SLACK_BOT_SCOPES = [
   'files:read',
   'users:read',
   'usergroups:read',
+  'im:write',
   'channels:history',
   'groups:history',
   'im:history',

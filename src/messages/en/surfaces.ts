@@ -11,4 +11,5 @@ export const surfaces: Sentences<SurfaceParams> = {
   'thread.budget-label': () => 'Budget left this month',
   'thread.budget': (p) => `team ${usd(p.tenantLeftMicros)} · ${p.who} ${usd(p.userLeftMicros)}`,
   'thread.follow': (p, m) => `Job ${m.code(p.jobId)} · progress and the video follow in the thread.`,
+  'cost.files-sent': (p, m) => `${p.fileNames.map((f) => m.code(f)).join(' and ')} ${p.fileNames.length > 1 ? 'are' : 'is'} in your direct messages with the bot, where only you see ${p.fileNames.length > 1 ? 'them' : 'it'}.`,
 };

@@ -13,4 +13,5 @@ export const surfaces: Sentences<SurfaceParams> = {
   'thread.budget-label': () => '이번 달 남은 예산',
   'thread.budget': (p) => `팀 ${usd(p.tenantLeftMicros)} · ${p.who} ${usd(p.userLeftMicros)}`,
   'thread.follow': (p, m) => `작업 ${m.code(p.jobId)} · 진행 상황과 영상은 스레드에 올라옵니다.`,
+  'cost.files-sent': (p, m) => `${p.fileNames.map((f) => m.code(f)).join(', ')} 파일은 봇과의 개인 메시지로 보냈습니다. 본인만 볼 수 있습니다.`,
 };

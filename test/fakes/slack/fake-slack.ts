@@ -367,6 +367,12 @@ export class FakeSlack {
         const users = this.userGroups.get(str('usergroup') ?? '');
         return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
       }
+      case 'conversations.open': {
+        // https://api.slack.com/methods/conversations.open: `users` opens (or returns) the bot's DM with that member.
+        const users = (str('users') ?? '').split(',').filter(Boolean);
+        if (users.length !== 1) return { ok: false, error: users.length === 0 ? 'users_list_not_supplied' : 'not_implemented' };
+        return { ok: true, channel: { id: `D${users[0]}` } };
+      }
       case 'views.open':
         return { ok: true, view: { id: `V${++this.seq}` } };
       case 'files.getUploadURLExternal': {

@@ -141,18 +141,17 @@ async function present(rt: SlackRuntime, reply: Reply, actor: Actor, p: SlashCom
       return; // the job's thread, opened as it launched, is the answer
     case 'cost': {
       await respond({ response_type: 'ephemeral', ...costBlocks(reply.report, m) });
-      // The chart (and the CSV when asked) as uploaded files in the channel: Block Kit images need a public URL.
+      // The chart (and the CSV when asked) go to the asker's direct messages with the bot: an ephemeral reply
+      // cannot carry a file, and a Block Kit image of a file must be shared somewhere the viewer can see
+      // (https://docs.slack.dev/reference/block-kit/composition-objects/slack-file-object). The channel is the
+      // wrong place: the CSV names members and private channels, and /cost is a private question.
       const files = [...(reply.chart ? [reply.chart] : []), ...(reply.csv ? [{ fileName: reply.csv.fileName, bytes: Buffer.from(reply.csv.text) }] : [])];
+      if (files.length === 0) return;
+      const dm = await directMessageChannel(rt, actor.userId);
       for (const file of files) {
-        await uploadBytes(rt.client, {
-          bytes: file.bytes,
-          filename: file.fileName,
-          title: file.fileName,
-          channel: p.channel_id,
-          threadTs: undefined,
-          comment: `<@${actor.userId}> asked for /cost: ${file.fileName}`,
-        });
+        await uploadBytes(rt.client, { bytes: file.bytes, filename: file.fileName, title: file.fileName, channel: dm, threadTs: undefined, comment: `/cost: ${file.fileName}` });
       }
+      await respond({ response_type: 'ephemeral', text: render(msg('cost.files-sent', { fileNames: files.map((f) => f.fileName) }), m) });
       return;
     }
     case 'board-accepted':
@@ -163,4 +162,11 @@ async function present(rt: SlackRuntime, reply: Reply, actor: Actor, p: SlashCom
     default:
       await respond(ephemeral(replyText(reply, m)));
   }
+}
+
+const conversationOpenSchema = z.object({ channel: z.object({ id: z.string().min(1) }) });
+
+/** The bot's direct-message channel with a member (https://api.slack.com/methods/conversations.open, scope im:write). */
+async function directMessageChannel(rt: SlackRuntime, userId: string): Promise<string> {
+  return conversationOpenSchema.parse(await rt.client.conversations.open({ users: userId })).channel.id;
 }
