@@ -213,8 +213,13 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     // The retention sweep runs on the injected clock (not setInterval) so tests can move time across
     // the retention period; it also runs once at start, so a bot restarted often still cleans up.
     const retentionMs = config.FILE_RETENTION_DAYS * 24 * 60 * 60_000;
+    // With replicas sharing the tables, one of them sweeps the shared storage per interval (sql-chores.ts) and
+    // each sweeps its own copies; alone, this one sweeps everything.
+    const sweepTurn = (): Promise<boolean> => (tables ? tables.chores.claim('media-retention-sweep', clock.now(), FILE_SWEEP_INTERVAL_MS) : Promise.resolve(true));
     const sweeps = repeatEvery(clock, FILE_SWEEP_INTERVAL_MS, () =>
-      media.removeExpiredFiles(retentionMs, (tenants) => studio.filesInUse(tenants)).catch((error: unknown) => logger.warn({ err: error }, 'file retention sweep failed')),
+      sweepTurn()
+        .then((mine) => media.removeExpiredFiles(retentionMs, (tenants) => studio.filesInUse(tenants), mine ? 'shared and local' : 'local copies'))
+        .catch((error: unknown) => logger.warn({ err: error }, 'file retention sweep failed')),
     );
     cleanups.push(sweeps);
 

@@ -74,9 +74,12 @@ export interface BotMediaStore extends MediaStore {
    * `retentionMs` on the injected clock, and team files nothing needs any
    * more. `needed` names the files the core still uses; returns how many went.
    */
-  removeExpiredFiles(retentionMs: number, needed?: NeededFiles): Promise<number>;
+  removeExpiredFiles(retentionMs: number, needed?: NeededFiles, scope?: SweepScope): Promise<number>;
   close(): Promise<void>;
 }
+
+/** What a sweep covers: the storage and this replica's copies, or (another replica swept the shared bucket) the copies only. */
+export type SweepScope = 'shared and local' | 'local copies';
 
 /** Job ids become file names: anything beyond this alphabet could climb out of the directory. */
 const SAFE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
@@ -283,10 +286,11 @@ export function createMediaStore(options: MediaStoreOptions): BotMediaStore {
     return storage.link(key(file), ttlMs);
   }
 
-  async function removeExpiredFiles(retentionMs: number, needed: NeededFiles = async () => new Set()): Promise<number> {
+  async function removeExpiredFiles(retentionMs: number, needed: NeededFiles = async () => new Set(), scope: SweepScope = 'shared and local'): Promise<number> {
     const sweep = (over: MediaStorage) => sweepMediaFolders({ dirs, storage: over, now: options.clock.now(), retentionMs, needed, logger });
-    // With shared storage, this disk's copies follow the same rules (a copy something needs stays).
-    const removed = (await sweep(storage)) + (storage === local ? 0 : await sweep(local));
+    // With shared storage, this disk's copies follow the same rules (a copy something needs stays); the
+    // shared bucket is swept by one replica per interval (app.ts), each replica's own copies by that replica.
+    const removed = (scope === 'shared and local' ? await sweep(storage) : 0) + (storage === local ? 0 : await sweep(local));
     if (removed > 0) logger.info({ removed }, 'expired files removed');
     return removed;
   }

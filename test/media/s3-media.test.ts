@@ -8,6 +8,7 @@
  * the storage.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -122,8 +123,14 @@ describe('media on S3-compatible storage', () => {
     const again = await a.importFile(SAMPLE_CLIP_PATH, 'video', TENANT);
     clock.set(clock.now() + 2 * 24 * 3600_000);
     const needed = path.join(a.dataDir, 'characters', teamFolderName(TENANT), path.basename(again.path));
+    // Another replica had the sweep's turn this hour: this one clears only its own copy of the old video.
+    const oldCopy = path.join(a.dataDir, 'videos', 'j_old.mp4');
+    assert.ok(existsSync(oldCopy), 'A holds a copy of the old video');
+    await a.removeExpiredFiles(24 * 3600_000, async () => new Set([needed]), 'local copies');
+    assert.equal(existsSync(oldCopy), false, 'its own expired copy went');
+    assert.equal((await keys('quota/videos/')).length, 1, 'the bucket is left to the replica whose turn it is');
     const removed = await a.removeExpiredFiles(24 * 3600_000, async () => new Set([needed]));
-   
+
     assert.ok(removed >= 1);
     assert.deepEqual(await keys('quota/videos/'), [], 'the expired video went from the bucket');
     assert.equal((await keys('quota/characters/')).length, 1, 'the clip a character needs stayed');

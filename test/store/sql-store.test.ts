@@ -167,6 +167,26 @@ describe('Postgres: several processes on one database', { skip: !hasPostgres && 
     }
   });
 
+  it('three replicas asking for the retention sweep at once: exactly one sweeps per interval, and another takes over when it stops asking', async () => {
+    const { url } = await postgresSchema();
+    const replicas = await Promise.all(['a', 'b', 'c'].map((id) => openSqlStore(url, { dataDir: os.tmpdir(), logger: silentLogger, replica: replica(id) })));
+    const hour = 3_600_000;
+    const ask = (now: number, who = replicas) => Promise.all(who.map((r) => r.chores.claim('media-retention-sweep', now, hour)));
+    try {
+      for (let round = 0; round < 20; round++) {
+        const turns = await ask(1_000_000 + round * hour);
+        assert.equal(turns.filter(Boolean).length, 1, `round ${round}: ${JSON.stringify(turns)}`);
+      }
+      assert.deepEqual(await ask(1_000_000 + 19 * hour + hour / 2), [false, false, false], 'nobody sweeps again within the interval');
+      // The holder stops asking (it died): the next to ask after the interval sweeps.
+      const survivors = replicas.slice(1);
+      const turns = await ask(1_000_000 + 21 * hour, survivors);
+      assert.equal(turns.filter(Boolean).length, 1);
+    } finally {
+      for (const r of replicas) await r.close();
+    }
+  });
+
   it('two replicas making the same move from the same read: exactly one writes, the other is told the job moved on', async () => {
     const { url } = await postgresSchema();
     const open = (id: string) => openSqlStore(url, { dataDir: os.tmpdir(), logger: silentLogger, replica: replica(id) });

@@ -4,6 +4,7 @@
  */
 import type { JobRepository, Ledger } from '../../core/ports.js';
 import { openSqlDatabase, type SqlDatabase, type SqlOptions } from './database.js';
+import { SqlChores } from './sql-chores.js';
 import { SqlJobStore, type Replica } from './sql-job-store.js';
 import { SqlLedger } from './sql-ledger.js';
 
@@ -13,6 +14,8 @@ export interface SqlStore {
   database: SqlDatabase;
   ledger: Ledger;
   jobs: JobRepository & Pick<SqlJobStore, 'heartbeat' | 'forget' | 'claimOrphans'>;
+  /** Work done once across the replicas per interval. */
+  chores: SqlChores;
   close(): Promise<void>;
 }
 
@@ -21,5 +24,5 @@ export async function openSqlStore(url: string, options: SqlOptions & { replica:
   const ledger = new SqlLedger(database.db);
   const jobs = new SqlJobStore(database.db, ledger, options.replica);
   await jobs.heartbeat();
-  return { database, ledger, jobs, close: () => database.close() };
+  return { database, ledger, jobs, chores: new SqlChores(database.db, options.replica.id), close: () => database.close() };
 }

@@ -77,6 +77,17 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_chores': {
+    // Work that runs once across the cluster per interval, and which replica last did it (sql-chores.ts).
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('chores')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('due_at', money, (c) => c.notNull())
+        .addColumn('holder', 'text')
+        .execute();
+    },
+  },
 };
 
 /**

@@ -64,6 +64,13 @@ export interface ReplicasTable {
   seen_at: number | string;
 }
 
+/** Cluster-wide chores: when each may next run, and who ran it last (migration 0003). */
+export interface ChoresTable {
+  name: string;
+  due_at: number | string;
+  holder: string | null;
+}
+
 export interface Tables {
   ledger_months: LedgerMonthsTable;
   ledger_members: LedgerMembersTable;
@@ -71,4 +78,5 @@ export interface Tables {
   settlements: SettlementsTable;
   jobs: JobsTable;
   replicas: ReplicasTable;
+  chores: ChoresTable;
 }
