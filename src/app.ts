@@ -160,6 +160,10 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     });
     cleanups.push(async () => media.close());
 
+    // With replicas sharing the tables, the concurrency limits and queue positions hold across all of them.
+    const concurrency = { perBackend: config.BACKEND_CONCURRENCY, perTenant: config.TENANT_CONCURRENCY };
+    const scheduler = tables?.scheduler({ perBackend: () => concurrency.perBackend, perTenant: concurrency.perTenant }, clock, logger);
+    if (scheduler) cleanups.push(() => scheduler.close());
     const studio = new Studio({
       store,
       clock,
@@ -174,9 +178,10 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       referencePriceBackend: config.REFERENCE_PRICE_BACKEND,
       jobDeadlineMs: config.JOB_DEADLINE_MINUTES * 60_000,
       approvalTimeoutMs: config.APPROVAL_TIMEOUT_HOURS * 60 * 60_000,
-      concurrency: { perBackend: config.BACKEND_CONCURRENCY, perTenant: config.TENANT_CONCURRENCY },
+      concurrency,
       publicUrl,
       ...(tables && { ledger: tables.ledger, jobs: tables.jobs }),
+      ...(scheduler && { scheduler }),
     });
     cleanups.push(() => studio.shutdown());
     // Before any adapter can accept a command: what a killed process left half-accepted is settled first.

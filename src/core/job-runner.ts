@@ -68,6 +68,7 @@ export class JobRunner {
       this.positions.moved();
       this.dispatch(entry.jobId);
     });
+    deps.scheduler.onLineMoved?.(() => this.positions.moved());
   }
 
   private get log(): Logger {

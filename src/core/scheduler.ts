@@ -2,8 +2,8 @@
  * A fair scheduler: jobs wait per backend, tenants take turns (round-robin),
  * and concurrency is capped per backend and per tenant. It reports each
  * waiting job's honest queue position. It lives in memory; the job store is
- * the source of truth, and a restarted process re-enqueues from it. A
- * multi-process deployment would implement the same port on Redis.
+ * the source of truth, and a restarted process re-enqueues from it. Replicas
+ * sharing Postgres use the same port on tables (src/store/sql/cluster-scheduler.ts).
  */
 
 export interface SchedulerEntry {
@@ -23,6 +23,8 @@ export interface Scheduler {
   /** All waiting jobs' positions, computed in one pass. */
   positions(): Map<string, number>;
   onDispatch(handler: (entry: SchedulerEntry) => void): void;
+  /** Positions changed without a dispatch here (another replica took a slot or joined the line). */
+  onLineMoved?(handler: () => void): void;
   readonly waiting: number;
   readonly running: number;
 }
@@ -110,19 +112,7 @@ export class FairScheduler implements Scheduler {
   private order(backend: string): string[] {
     const byTenant = this.queues.get(backend);
     if (!byTenant) return [];
-    const tenants = this.rotation(backend, byTenant);
-    const out: string[] = [];
-    for (let round = 0; ; round++) {
-      let any = false;
-      for (const t of tenants) {
-        const e = byTenant.get(t)![round];
-        if (e) {
-          out.push(e.jobId);
-          any = true;
-        }
-      }
-      if (!any) return out;
-    }
+    return takingTurns(byTenant, this.rotation(backend, byTenant)).map((e) => e.jobId);
   }
 
   /** Tenants with waiting jobs on this backend, least recently served first (never served: first). */
@@ -160,5 +150,24 @@ export class FairScheduler implements Scheduler {
     } finally {
       this.pumping = false;
     }
+  }
+}
+
+/**
+ * Waiting entries in the order they would run: one per tenant per round, tenants in the given order.
+ * Shared with the cluster scheduler (src/store/sql/cluster-scheduler.ts), so both lines read alike.
+ */
+export function takingTurns<T>(byTenant: ReadonlyMap<string, readonly T[]>, tenants: readonly string[]): T[] {
+  const out: T[] = [];
+  for (let round = 0; ; round++) {
+    let any = false;
+    for (const t of tenants) {
+      const e = byTenant.get(t)?.[round];
+      if (e !== undefined) {
+        out.push(e);
+        any = true;
+      }
+    }
+    if (!any) return out;
   }
 }

@@ -4,6 +4,9 @@
  */
 import type { JobRepository, Ledger } from '../../core/ports.js';
 import { openSqlDatabase, type SqlDatabase, type SqlOptions } from './database.js';
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/ports.js';
+import { ClusterScheduler, type ClusterSchedulerOptions } from './cluster-scheduler.js';
 import { SqlChores } from './sql-chores.js';
 import { SqlJobStore, type Replica } from './sql-job-store.js';
 import { SqlLedger } from './sql-ledger.js';
@@ -16,6 +19,8 @@ export interface SqlStore {
   jobs: JobRepository & Pick<SqlJobStore, 'heartbeat' | 'forget' | 'claimOrphans'>;
   /** Work done once across the replicas per interval. */
   chores: SqlChores;
+  /** The scheduler whose limits and line hold across the replicas (cluster-scheduler.ts). */
+  scheduler(limits: ClusterSchedulerOptions['limits'], clock: Clock, logger: Logger): ClusterScheduler;
   close(): Promise<void>;
 }
 
@@ -24,5 +29,12 @@ export async function openSqlStore(url: string, options: SqlOptions & { replica:
   const ledger = new SqlLedger(database.db);
   const jobs = new SqlJobStore(database.db, ledger, options.replica);
   await jobs.heartbeat();
-  return { database, ledger, jobs, chores: new SqlChores(database.db, options.replica.id), close: () => database.close() };
+  return {
+    database,
+    ledger,
+    jobs,
+    chores: new SqlChores(database.db, options.replica.id),
+    scheduler: (limits, clock, logger) => new ClusterScheduler({ db: database.db, replica: options.replica, limits, clock, logger }),
+    close: () => database.close(),
+  };
 }

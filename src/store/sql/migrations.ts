@@ -88,6 +88,27 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0004_cluster_line': {
+    // The scheduler's line and running slots shared by the replicas (cluster-scheduler.ts).
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('queue_line')
+        .addColumn('job_id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant', 'text', (c) => c.notNull())
+        .addColumn('backend', 'text', (c) => c.notNull())
+        .addColumn('owner', 'text', (c) => c.notNull())
+        .addColumn('joined_at', money, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('run_slots')
+        .addColumn('job_id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant', 'text', (c) => c.notNull())
+        .addColumn('backend', 'text', (c) => c.notNull())
+        .addColumn('owner', 'text', (c) => c.notNull())
+        .addColumn('since', money, (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 /**

@@ -71,6 +71,24 @@ export interface ChoresTable {
   holder: string | null;
 }
 
+/** A job waiting for a provider slot, on any replica (migration 0004). */
+export interface QueueLineTable {
+  job_id: string;
+  tenant: string;
+  backend: string;
+  owner: string;
+  joined_at: number | string;
+}
+
+/** A job holding a provider slot, on any replica (migration 0004). */
+export interface RunSlotsTable {
+  job_id: string;
+  tenant: string;
+  backend: string;
+  owner: string;
+  since: number | string;
+}
+
 export interface Tables {
   ledger_months: LedgerMonthsTable;
   ledger_members: LedgerMembersTable;
@@ -79,4 +97,6 @@ export interface Tables {
   jobs: JobsTable;
   replicas: ReplicasTable;
   chores: ChoresTable;
+  queue_line: QueueLineTable;
+  run_slots: RunSlotsTable;
 }
