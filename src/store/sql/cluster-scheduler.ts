@@ -110,16 +110,16 @@ export class ClusterScheduler implements Scheduler {
     void this.pass();
   }
 
+  /**
+   * The job's place as of the last pass; undefined until a pass has placed it (it may well get a slot in
+   * that pass: the runner then shows no "queued" line for a job that never waited, as with the in-memory line).
+   */
   position(jobId: string): number | undefined {
-    const entry = this.waitingHere.get(jobId);
-    if (!entry) return undefined;
-    return this.linePositions.get(jobId) ?? this.endOfLine(entry.backend);
+    return this.waitingHere.has(jobId) ? this.linePositions.get(jobId) : undefined;
   }
 
   positions(): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const [jobId, entry] of this.waitingHere) out.set(jobId, this.linePositions.get(jobId) ?? this.endOfLine(entry.backend));
-    return out;
+    return new Map([...this.linePositions].filter(([jobId]) => this.waitingHere.has(jobId)));
   }
 
   /** Resolves when every write and pass asked for so far is done (tests, shutdown). */
@@ -151,13 +151,6 @@ export class ClusterScheduler implements Scheduler {
 
   private write(op: (db: Kysely<Tables>) => Promise<unknown>): void {
     this.chain = this.chain.then(() => op(this.options.db)).catch((error: unknown) => this.options.logger.warn({ err: error }, 'cluster queue write failed'));
-  }
-
-  /** A job not yet in a pass's view waits behind everything this replica knows of on its backend. */
-  private endOfLine(backend: string): number {
-    let last = 0;
-    for (const [jobId, position] of this.linePositions) if (this.waitingHere.get(jobId)?.backend === backend) last = Math.max(last, position);
-    return last + 1;
   }
 
   private async takeSlots(): Promise<SchedulerEntry[]> {
@@ -204,7 +197,7 @@ export class ClusterScheduler implements Scheduler {
       }
       const before = this.linePositions;
       this.linePositions = new Map([...positions].filter(([jobId]) => this.waitingHere.has(jobId)));
-      if (mine.length === 0 && [...this.linePositions].some(([jobId, p]) => before.get(jobId) !== p)) this.lineMoved();
+      if ([...this.linePositions].some(([jobId, p]) => before.get(jobId) !== p)) this.lineMoved();
       return mine;
     });
   }
