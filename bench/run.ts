@@ -77,6 +77,8 @@ const built = spawnSync(process.execPath, [`${REPO_DIR}node_modules/typescript/b
 const capacityBuild = built.status === 0 ? await runMeasurement('dist/bench/capacity.js', ['10000', '20']) : undefined;
 const relay = await runMeasurement('relay-memory.ts', ['200'], ['--expose-gc']);
 const cold = await runMeasurement('cold-start.ts', ['3']);
+// One bot process, then two, on the same Postgres: accepted and delivered jobs per second (issue 13).
+const throughput = [await runMeasurement('cluster-throughput.ts', ['1', '200']), await runMeasurement('cluster-throughput.ts', ['2', '200'])];
 
 const variant = (v: string): Json => lag.variants.find((x: Json) => x.variant === v);
 const fixed5 = variant('fixed-5s');
@@ -122,12 +124,22 @@ coldRow('Discord (fake), node --import tsx src/main.ts', cold.tsxDiscord);
 coldRow('console, node dist/src/main.js', cold.compiledConsole);
 coldRow('Discord (fake), node dist/src/main.js', cold.compiledDiscord);
 
+for (const t of throughput) {
+  const one = throughput[0]!;
+  rows.push({
+    measurement: `6 throughput, ${t.processes} bot process${t.processes > 1 ? 'es' : ''} on one Postgres (${t.requests} Slack commands, 20 at a time)`,
+    figure: `${t.acceptedPerSecond} accepted/s · ${t.deliveredPerSecond} delivered/s (${t.delivered}/${t.accepted} delivered, ${t.posted} posted)${t === one ? '' : ` · ×${(t.acceptedPerSecond / one.acceptedPerSecond).toFixed(2)} / ×${(t.deliveredPerSecond / one.deliveredPerSecond).toFixed(2)} of one process`}`,
+    target: 'every accepted job delivered and posted once',
+    ok: t.delivered === t.accepted && t.posted === t.delivered,
+  });
+}
+
 const totalS = (Date.now() - benchStarted) / 1000;
 const table = tableOf(rows);
 process.stdout.write(`\n${table}\n\nMachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}. Whole run: ${totalS.toFixed(0)} s.\n`);
 
 await writeFile(
   `${BENCH_DIR}results.json`,
-  `${JSON.stringify({ ranAt: new Date().toISOString(), node: process.version, cpus: os.cpus().length, totalSeconds: Math.round(totalS), rows, raw: { ack, lag, capacity, capacityBuild, relay, cold } }, null, 2)}\n`,
+  `${JSON.stringify({ ranAt: new Date().toISOString(), node: process.version, cpus: os.cpus().length, totalSeconds: Math.round(totalS), rows, raw: { ack, lag, capacity, capacityBuild, relay, cold, throughput } }, null, 2)}\n`,
 );
 process.stdout.write('Wrote bench/results.json\n');
