@@ -97,7 +97,7 @@ describe('two bot processes on one Postgres', { skip: !hasPostgres && 'Postgres 
     assert.equal(received.length, 1);
     assert.equal(received[0]!.taken, false, 'B does not follow the job: it relayed the event');
     const state = async () => (await query<{ state: string }>(url, `SELECT state FROM jobs WHERE id = '${jobId}'`))[0]?.state;
-    await waitFor(async () => (await state()) === 'delivered', 'the delivered state to be stored', 10_000);
+    await waitFor(async () => (await state()) === 'delivered', 'the delivered state to be stored', 60_000);
     // The job's own safety poll is minutes away; the relayed event made it ask the provider once, now.
     assert.ok(WEBHOOK_SAFETY_POLL_MS >= 60_000);
     assert.ok(sim.stats.count('fal.status') <= 1, `${sim.stats.count('fal.status')} status polls`);
@@ -120,7 +120,7 @@ describe('two bot processes on one Postgres', { skip: !hasPostgres && 'Postgres 
     const killedAt = Date.now();
     await waitFor(() => b!.first('event', (e) => e.jobId === jobId && e.event === 'finished') !== undefined, 'the other process to deliver the job', 90_000);
     const tookOverMs = Date.now() - killedAt;
-    await waitFor(async () => (await stored())?.state === 'delivered', 'the delivered state to be stored', 10_000);
+    await waitFor(async () => (await stored())?.state === 'delivered', 'the delivered state to be stored', 60_000);
 
     assert.notEqual((await stored())!.owner, ownerBefore, 'the job changed owner');
     assert.equal(b!.logs('took over the jobs of a replica that is no longer seen').length, 1);

@@ -91,8 +91,9 @@ export const target = (channelId: string, user: FakeUser, extra: Partial<Interac
 export const str = (name: string, value: string) => ({ name, type: 3, value });
 export const int = (name: string, value: number) => ({ name, type: 4, value });
 
-/** Waits in real time for the bot to answer something that needs no clock movement. */
-export async function until(predicate: () => boolean, what: string, ms = 5_000): Promise<void> {
+/** Waits in real time for the bot to answer something that needs no clock movement. The timeout only names a hang; a machine
+ * kept busy by other work can take many seconds to answer, so it is generous (it was 5 s, red under load). */
+export async function until(predicate: () => boolean, what: string, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (predicate()) return;

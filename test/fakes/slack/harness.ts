@@ -107,8 +107,9 @@ export async function startSlackBot(
   return bot;
 }
 
-/** Waits in real time (no clock movement) for work that follows an ack. */
-export async function waitReal(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
+/** Waits in real time (no clock movement) for work that follows an ack. The timeout only names a hang; a machine
+ * kept busy by other work can take many seconds to answer, so it is generous (it was 5 s, red under load). */
+export async function waitReal(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await predicate()) return;
