@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   // Let everything finish: faults off, time moves on.
   t.sim.faults.clear();
   const terminal = async () => (await Promise.all([...jobIds.keys()].map((id) => internalsOf(t.bot.studio).jobs.get(id)))).every((j) => j && ['delivered', 'failed', 'cancelled'].includes(j.state));
-  await driveUntil(t.clock, terminal, { stepMs: 1000, maxSteps: 20_000 }).catch(() => undefined);
+  await driveUntil(t.clock, terminal, { stepMs: 1000, maxSteps: 20_000, patienceMs: 0 }).catch(() => undefined);
 
   const jobs = await Promise.all([...jobIds.keys()].map((id) => internalsOf(t.bot.studio).jobs.get(id)));
   const lost = jobs.filter((j) => !j || !['delivered', 'failed', 'cancelled'].includes(j.state)).length;
