@@ -30,6 +30,8 @@ export interface ErrorParams {
   'cancel.already_finished': { jobId: string; state: JobState };
   'cancel.too_late': { jobId: string };
   'remix.not_finished': { jobId: string };
+  /** `/sora extend` of a job or board (`board`) with no delivered video the bot still holds. */
+  'extend.not_finished': { id: string; board: boolean };
   'already_decided': { jobId: string; outcome: 'approved' | 'denied' | 'expired' | 'undecided'; byName?: string; state?: JobState };
   'attachment.missing': None;
   'attachment.too_big': { sizeMiB: number; maxMiB: number };

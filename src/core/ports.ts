@@ -123,6 +123,12 @@ export interface Surface {
    */
   updateBoard?(board: BoardRecord, event: BoardEvent): Promise<Partial<SurfaceRef> | void>;
   /**
+   * The ref a new board (an extension of `ref`'s delivered board) starts with: the same thread, without
+   * the ids of that board's own status and delivery messages, which the new board must not edit or take
+   * for its own delivery. A surface without it gives the board's ref as it is.
+   */
+  threadOfBoard?(ref: SurfaceRef): SurfaceRef;
+  /**
    * Posts a notice for the team's admins in one of the team's channels (an 80% budget warning in the
    * channel `/settings alerts` named). A surface without it shows warnings only in the reply.
    */

@@ -11,6 +11,7 @@ import type { CharacterRegistry } from './characters.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
+import { boardSource, isBoardId, jobSource } from './extension-source.js';
 import { BoardLifecycle } from './job-lifecycle.js';
 import type { JobRunner } from './job-runner.js';
 import { resolveMentions } from './mentions.js';
@@ -86,33 +87,34 @@ export class StoryboardDesk {
 
   /**
    * Continues a delivered video from its last frame, with its characters, on a backend that takes a
-   * start image; the original and the new part are joined and posted in the original's thread.
+   * start image; the original and the new part are joined and posted in the original's thread. The
+   * original is a job (its kept take) or a board: a storyboard's joined video, or an earlier extension.
    */
-  async extend(actor: Actor, jobId: string, change: { prompt?: string; seconds?: number; audio?: Sound | undefined }): Promise<AcceptedBoard> {
+  async extend(actor: Actor, id: string, change: { prompt?: string; seconds?: number; audio?: Sound | undefined }): Promise<AcceptedBoard> {
     await this.deps.ready();
-    const original = await this.deps.resultOf(await this.visibleJob(actor, jobId));
-    if (original.state !== 'delivered' || !original.resultPath || !(await this.deps.media.holds(original.resultPath))) {
-      throw new UserFacingError('not_finished', `Job ${original.id} has no finished video the bot still holds, so it cannot be extended.`);
-    }
+    const original = isBoardId(id)
+      ? await boardSource(await this.visibleBoard(actor, id), { jobs: this.deps.jobs, media: this.deps.media, surfaces: this.deps.runner.surfaces })
+      : await jobSource(await this.deps.resultOf(await this.visibleJob(actor, id)), this.deps.media);
     const registry = await this.deps.characters.all(actor.tenant);
-    let prompt = change.prompt ?? original.input.prompt;
+    let prompt = change.prompt ?? original.prompt;
     // The same characters: any the new prompt leaves out are named again so the backend holds them.
     const missing = original.characterKeys.filter((key) => registry.has(key) && !resolveMentions(prompt, registry).some((c) => c.key === key));
     if (missing.length > 0) prompt += `, with ${missing.map((key) => `@${registry.get(key)!.name}`).join(' and ')}`;
-    const frame = await this.deps.media.lastFrame(original.resultPath, actor.tenant);
+    const frame = await this.deps.media.lastFrame(original.path, actor.tenant);
     try {
+      const seconds = change.seconds ?? original.defaultSeconds;
       const request: StoryboardRequest = {
         shots: [{ prompt, ...(change.seconds !== undefined && { seconds: change.seconds }) }],
-        seconds: change.seconds ?? original.input.seconds,
-        orientation: original.input.orientation,
-        resolution: original.input.resolution,
+        seconds,
+        orientation: original.orientation,
+        resolution: original.resolution,
         // Unless asked otherwise, the extension prefers the original's sound; a backend that takes a start
         // image but not that sound still makes it (the join gives a silent part a silent track).
         audio: change.audio,
         preferredAudio: original.audio,
         continuous: true,
       };
-      const lead = { jobId: original.id, path: original.resultPath, seconds: original.seconds };
+      const lead = { jobId: original.id, path: original.path, seconds: original.seconds };
       return await this.accept(actor, request, { ...original.surface, extensionOf: original.id }, 'extension', { lead, startImage: frame.path });
     } catch (error) {
       await this.deps.media.discard([frame.path]);

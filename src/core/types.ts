@@ -245,7 +245,10 @@ export interface BoardRecord {
   shots: string[];
   /** Retries made per shot (index), the automatic one included. */
   retries: number[];
-  /** An extension: the delivered video that comes first in the joined result, and the job it came from. */
+  /**
+   * An extension: the delivered video that comes first in the joined result, and the job it came from,
+   * or the board (`b_…`: a storyboard or an earlier extension) despite the key's name, kept for stored records.
+   */
   lead?: { jobId: string; path: string; seconds: number };
   state: BoardState;
   resultPath: string | undefined;

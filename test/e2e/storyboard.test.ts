@@ -154,6 +154,51 @@ describe('storyboards end to end', () => {
     assert.ok(Math.abs(joined - 12) <= 0.2);
   });
 
+  it('/sora extend of a delivered storyboard, then of that extension: reserved and settled exactly, each one longer by its new part, in the board\'s thread', async () => {
+    const t = await bot();
+    await withMascot(t);
+    const here = { ...alice, place: { kind: 'channel' as const, id: 'C1' } };
+    const accepted = await t.bot.studio.boards.request(here, request(['@mascot wakes up', '@mascot makes coffee']), { platform: 'test', thread: 'T1' });
+    await t.bot.studio.boards.start(accepted.board.id);
+    const storyboard = await until(t, accepted.board.id, ['delivered', 'failed']);
+    assert.equal(storyboard.state, 'delivered');
+
+    // A member of another channel cannot extend what they cannot see, and nothing is reserved for them.
+    const outsider = { ...actor('test:A', 'bob'), place: { kind: 'channel' as const, id: 'C2' }, canSee: async () => false };
+    await assert.rejects(t.bot.studio.boards.extend(outsider, storyboard.id, { seconds: 4 }), /no storyboard b_\w+ in this team that you can see/);
+
+    let previous = storyboard;
+    for (const prompt of ['then it jumps', undefined]) {
+      const ledger = internalsOf(t.bot.studio).ledger;
+      const month = accepted.shots[0]!.ledgerMonth;
+      const before = (await ledger.summary('test:A', month)).total;
+      const extension = await t.bot.studio.boards.extend(here, previous.id, { ...(prompt && { prompt }), seconds: 4 });
+      assert.equal(extension.board.lead?.jobId, previous.id);
+      assert.equal(extension.board.surface.thread, 'T1', "posted in the board's thread");
+      assert.match(extension.shots[0]!.input.prompt, /@mascot/, 'with the characters of its shots');
+      assert.equal(extension.shots[0]!.input.orientation, 'landscape');
+      assert.equal(extension.shots[0]!.input.resolution, '720p');
+      const held = (await ledger.summary('test:A', month)).total;
+      assert.equal(held.reservedMicros - before.reservedMicros, extension.estimateMicros, 'the extension is held before it runs, exactly');
+      assert.equal(held.spentMicros, before.spentMicros);
+
+      await t.bot.studio.boards.start(extension.board.id);
+      const done = await until(t, extension.board.id, ['delivered', 'failed']);
+      assert.equal(done.state, 'delivered');
+      const part = (await shots(t, done))[0]!;
+      assert.equal(await pictureMd5(part.input.imagePath!), await pictureMd5(previous.resultPath!, true), "the new part starts from the joined video's last frame");
+      const settled = (await ledger.summary('test:A', month)).total;
+      assert.equal(settled.reservedMicros, before.reservedMicros, 'nothing left held');
+      assert.equal(settled.spentMicros - before.spentMicros, part.priceMicros, 'charged the new part, once');
+      const expected = (await probeDuration(previous.resultPath!)) + (await probeDuration(part.resultPath!));
+      const joined = await probeDuration(done.resultPath!);
+      assert.ok(Math.abs(joined - expected) <= 0.2, `joined ${joined}s, original + extension = ${expected}s`);
+      assert.ok(Math.abs(joined - (previous === storyboard ? 12 : 16)) <= 0.2, `got ${joined}s`);
+      assert.equal(t.surface.ofBoard(done.id, 'finished').length, 1, 'one longer video posted');
+      previous = done;
+    }
+  });
+
   it('refuses mixed orientations, unknown characters and a sum over the budget before reserving anything', async () => {
     const t = await bot();
     await withMascot(t);
