@@ -107,6 +107,46 @@ describe('discord: extending a delivered video', { concurrency: false }, () => {
     assert.ok(Math.abs(seconds - 8) <= 0.2, `4s + 4s, got ${seconds}s`);
   });
 
+  test("a delivered storyboard's Extend button, then the extension's: each longer video arrives in the board's thread, the earlier status messages untouched", async () => {
+    const { fake, clock } = h;
+    const known = await boardIds();
+    const i = fake.command(target(channel, alice), 'sora', 'storyboard', [str('shots', '@mascot wakes up | @mascot makes coffee'), int('seconds', 4)]);
+    await until(() => /accepted/.test(reply(i)), 'the acceptance', 60_000);
+    let storyboard: BoardRecord | undefined;
+    await driveUntil(clock, async () => {
+      storyboard = (await h.bot.studio.boards.boardStore.recent(TENANT)).find((b) => !known.has(b.id));
+      return storyboard !== undefined && (await h.bot.studio.boards.boardStore.get(storyboard.id))?.state === 'delivered';
+    }, { stepMs: 1_000, maxSteps: 1_500, realWaitMs: 25 });
+    storyboard = (await h.bot.studio.boards.boardStore.get(storyboard!.id))!;
+    const threadId = String(storyboard.surface.boardThreadId);
+    const threads = fake.threadsFrom(channel).length;
+
+    let previous = storyboard;
+    for (const expected of [12, 16]) {
+      const statusId = String(previous.surface.boardStatusMessageId);
+      const statusBefore = fake.messages.get(statusId)!.content;
+      const customId = `board:extend:${previous.id}`;
+      assert.match(JSON.stringify(fake.messages.get(statusId)!.components), new RegExp(customId), 'an Extend button on the delivered video');
+      const before = await boardIds();
+      const click = fake.button(target(threadId, alice), statusId, customId);
+      await until(() => fake.interactions.get(click.id)!.callback !== undefined, 'the form', 60_000);
+      const form = fake.interactions.get(click.id)!.callback!;
+      assert.equal(form.type, 9, 'a modal is the answer to the click');
+      assert.equal(form.data?.custom_id, customId);
+
+      const submit = fake.modalSubmit(target(threadId, alice), customId, { prompt: 'then it dances', seconds: '4' });
+      await until(() => /accepted/.test(reply(submit)), 'the acceptance', 60_000);
+      assert.match(reply(submit), new RegExp(`4s more after \`${previous.id}\``));
+      const { board, seconds } = await deliveredBoard(threadId, before);
+      assert.equal(board.lead?.jobId, previous.id);
+      assert.ok(Math.abs(seconds - expected) <= 0.2, `${expected - 4}s + 4s, got ${seconds}s`);
+      assert.notEqual(board.surface.boardStatusMessageId, statusId, 'a status message of its own');
+      assert.equal(fake.messages.get(statusId)!.content, statusBefore, "the earlier board's status is left as it was");
+      assert.equal(fake.threadsFrom(channel).length, threads, "no new thread: the board's");
+      previous = board;
+    }
+  });
+
   test('a form with a bad length is refused with a sentence naming the field, and nothing is reserved', async () => {
     const { fake } = h;
     const { threadId, original } = await delivered();

@@ -14,6 +14,8 @@ export const UNKNOWN_INTERACTION = 10062;
 export const ALREADY_ACKNOWLEDGED = 40060;
 export const INVALID_WEBHOOK_TOKEN = 50027;
 export const MISSING_PERMISSIONS = 50013;
+/** A thread was already started from this message (a board's anchor, by a process that stopped before recording it). */
+export const THREAD_ALREADY_CREATED = 160004;
 
 export function discordCode(error: unknown): number | undefined {
   return error instanceof DiscordAPIError && typeof error.code === 'number' ? error.code : undefined;

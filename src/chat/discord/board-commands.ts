@@ -4,16 +4,18 @@
  * board, whose thread and status message board-surface.ts posts. The same
  * happens for their forms (board-forms.ts): `/sora storyboard` without shots
  * and a delivered video's Extend button open one. The board's buttons
- * ("Retry shot N", "Shots") act for a board the clicker can see.
+ * ("Retry shot N", "Shots", "Extend") act for a board the clicker can see.
  * `/sora retry` is a plain private answer (slash-command.ts).
  */
 import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type ModalSubmitInteraction } from 'discord.js';
 import { runCommand, type CommandContext, type ParsedCommand } from '../../../commands/index.js';
+import { UserFacingError } from '../../core/errors.js';
+import { msg } from '../../core/messages.js';
 import { describeReply } from '../../core/present.js';
 import type { SurfaceRef } from '../../core/types.js';
-import { extendFromForm, isStoryboardForm, storyboardFormId, storyboardFromForm, storyboardModal } from './board-forms.js';
+import { extendFromForm, extendModal, isStoryboardForm, storyboardFormId, storyboardFromForm, storyboardModal } from './board-forms.js';
 import { uploadShots } from './board-surface.js';
-import { parseBoardCustomId, parseJobCustomId } from './custom-ids.js';
+import { boardExtendCustomId, parseBoardCustomId, parseJobCustomId } from './custom-ids.js';
 import { actorOf, answerEphemeral, markupFor, notInServer, sentenceFor, type DiscordDeps } from './interaction-context.js';
 import { JOB_IN_CHANNEL, JOB_IN_THREAD, missingPermissionSentence, missingPermissions } from './permissions.js';
 import { replyMessage } from './render.js';
@@ -60,7 +62,9 @@ export async function launchBoard(
 /** True when the form was a storyboard's or an extension's (and was answered). */
 export async function handleBoardForm(deps: DiscordDeps, interaction: ModalSubmitInteraction): Promise<boolean> {
   const job = parseJobCustomId(interaction.customId);
-  if (!isStoryboardForm(interaction.customId) && job?.action !== 'extend') return false;
+  const board = parseBoardCustomId(interaction.customId);
+  const extended = job?.action === 'extend' ? job.jobId : board?.action === 'extend' ? board.boardId : undefined;
+  if (!isStoryboardForm(interaction.customId) && extended === undefined) return false;
   const actor = actorOf(interaction, deps.places);
   if (!actor) {
     await answerEphemeral(interaction, notInServer(interaction), deps.logger);
@@ -68,7 +72,7 @@ export async function handleBoardForm(deps: DiscordDeps, interaction: ModalSubmi
   }
   let command: ParsedCommand;
   try {
-    command = job ? extendFromForm(interaction, job.jobId) : storyboardFromForm(interaction);
+    command = extended !== undefined ? extendFromForm(interaction, extended) : storyboardFromForm(interaction);
   } catch (error) {
     await answerEphemeral(interaction, sentenceFor(error, deps.logger, { modal: interaction.customId }, markupFor(interaction)), deps.logger);
     return true;
@@ -88,6 +92,13 @@ export async function handleBoardButton(deps: DiscordDeps, interaction: ButtonIn
     return true;
   }
   try {
+    if (parsed.action === 'extend') {
+      // As for a job's Extend: the form is the first answer to the click; /sora extend's checks run on its submit.
+      const { board, lines } = await studio.boards.view(actor, parsed.boardId);
+      if (board.state !== 'delivered') throw new UserFacingError(msg('extend.not_finished', { id: board.id, board: true }), { code: 'not_finished' });
+      await interaction.showModal(extendModal(boardExtendCustomId(board.id), lines.at(-1)?.seconds ?? board.seconds));
+      return true;
+    }
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     if (parsed.action === 'retry') {
       // Reserved again, from the budget of whoever clicked; the status message follows the new shot.

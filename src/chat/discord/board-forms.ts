@@ -2,10 +2,10 @@
  * The two Discord forms of boards (modals,
  * https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-response-object-modal):
  * `/sora storyboard` without shots opens one with five shot fields, and the
- * Extend button of a delivered video opens one for what happens next. A form
+ * Extend button of a delivered video (a job's or a board's) opens one for what happens next. A form
  * is the first answer to its interaction (no defer before it). Its custom id
  * carries everything the submit needs (the options typed with the command,
- * or the job id), so a form opened before a restart still works after it;
+ * or the job or board id), so a form opened before a restart still works after it;
  * what comes back passes the same option schemas as the typed command.
  */
 import { ActionRowBuilder, ModalBuilder, TextInputBuilder, TextInputStyle, type ModalSubmitInteraction } from 'discord.js';
@@ -13,8 +13,7 @@ import { z } from 'zod';
 import type { ParsedCommand } from '../../../commands/spec.js';
 import { validateCommand } from '../../command-line/options.js';
 import { MAX_SHOTS } from '../../core/storyboard-plan.js';
-import type { JobRecord } from '../../core/types.js';
-import { EXTEND_FIELDS, jobCustomId } from './custom-ids.js';
+import { EXTEND_FIELDS } from './custom-ids.js';
 
 const FORM_PREFIX = 'board:form:';
 /** The storyboard options a form carries, by short key (a custom id holds at most 100 characters). */
@@ -80,10 +79,13 @@ export function storyboardFromForm(interaction: ModalSubmitInteraction): ParsedC
   return validateCommand('sora', 'storyboard', { ...raw, shots: shots.join(' | ') }, 'form');
 }
 
-/** What happens next (empty: the same prompt) and for how long (empty: as long as the original). */
-export function extendModal(job: JobRecord): ModalBuilder {
+/**
+ * What happens next (empty: the same prompt) and for how long (empty: `defaultSeconds`, as long as the
+ * original or a board's last shot). `customId` names the job (`job:extend:j_…`) or board (`board:extend:b_…`).
+ */
+export function extendModal(customId: string, defaultSeconds: number): ModalBuilder {
   return new ModalBuilder()
-    .setCustomId(jobCustomId('extend', job.id))
+    .setCustomId(customId)
     .setTitle('Extend this video')
     .addComponents(
       new ActionRowBuilder<TextInputBuilder>().addComponents(
@@ -97,7 +99,7 @@ export function extendModal(job: JobRecord): ModalBuilder {
       new ActionRowBuilder<TextInputBuilder>().addComponents(
         new TextInputBuilder()
           .setCustomId(EXTEND_FIELDS.seconds)
-          .setLabel(`Seconds to add (empty: ${job.seconds})`)
+          .setLabel(`Seconds to add (empty: ${defaultSeconds})`)
           .setStyle(TextInputStyle.Short)
           .setMaxLength(2)
           .setRequired(false),
@@ -105,7 +107,7 @@ export function extendModal(job: JobRecord): ModalBuilder {
     );
 }
 
-/** The submitted extend form as `/sora extend <job> [--prompt …] [--seconds N]`. */
+/** The submitted extend form as `/sora extend <job or board> [--prompt …] [--seconds N]`. */
 export function extendFromForm(interaction: ModalSubmitInteraction, jobId: string): ParsedCommand {
   // Typed text, as on Slack and the console: the integer option's schema reads it or says what is wrong.
   const field = (id: string) => textOf(interaction, id).trim() || undefined;

@@ -31,18 +31,22 @@ export const REMIX_PROMPT_FIELD = 'prompt';
 /** The fields of the extend modal: what happens next, and for how long. */
 export const EXTEND_FIELDS = { prompt: 'prompt', seconds: 'seconds' } as const;
 
-/** A storyboard's buttons: "Retry shot N" (`board:retry:b_…:N`) and "Shots" (`board:shots:b_…`). */
+/**
+ * A storyboard's buttons: "Retry shot N" (`board:retry:b_…:N`), "Shots" (`board:shots:b_…`), and "Extend"
+ * (`board:extend:b_…`) on a delivered board, whose form carries the same id.
+ */
 const boardCustomIdSchema = z
   .string()
   .max(100)
-  .regex(/^board:(retry:b_[0-9a-z]{4,32}:[1-5]|shots:b_[0-9a-z]{4,32})$/)
+  .regex(/^board:(retry:b_[0-9a-z]{4,32}:[1-5]|(shots|extend):b_[0-9a-z]{4,32})$/)
   .transform((v) => {
     const [, action, boardId, shot] = v.split(':');
-    return action === 'retry' ? { action: 'retry' as const, boardId: boardId!, shot: Number(shot) } : { action: 'shots' as const, boardId: boardId! };
+    return action === 'retry' ? { action: 'retry' as const, boardId: boardId!, shot: Number(shot) } : { action: action as 'shots' | 'extend', boardId: boardId! };
   });
 
 export const boardRetryCustomId = (boardId: string, shot: number) => `board:retry:${boardId}:${shot}`;
 export const boardShotsCustomId = (boardId: string) => `board:shots:${boardId}`;
+export const boardExtendCustomId = (boardId: string) => `board:extend:${boardId}`;
 
 export function parseBoardCustomId(customId: string) {
   const parsed = boardCustomIdSchema.safeParse(customId);

@@ -59,7 +59,7 @@ export async function handleJobButton(deps: DiscordDeps, interaction: ButtonInte
         const job = await studio.job(actor, parsed.jobId);
         if (job.state !== 'delivered') throw new UserFacingError('not_finished', `Job ${job.id} has not finished, so it cannot be extended yet.`);
         // As for Remix: the form is the first answer; /sora extend's checks run on its submit.
-        await interaction.showModal(extendModal(job));
+        await interaction.showModal(extendModal(jobCustomId('extend', job.id), job.seconds));
         return;
       }
       case 'keep': {

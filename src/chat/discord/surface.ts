@@ -19,7 +19,7 @@ import { takeLabel } from '../../core/takes.js';
 import type { JobEvent, JobRecord, SurfaceRef } from '../../core/types.js';
 import type { Logger } from '../../log.js';
 import type { BotMediaStore } from '../../media/media-store.js';
-import { discordBoardView } from './board-surface.js';
+import { discordBoardView, threadOfBoard } from './board-surface.js';
 import { fitToUpload, multipartMessage } from './fit-upload.js';
 import { discordCode, isDeadToken, UNKNOWN_MESSAGE } from './api-errors.js';
 import { clip, deliveryText, jobButtons, statusText, threadName, type StatusView } from './render.js';
@@ -63,6 +63,10 @@ export class DiscordSurface implements Surface {
 
   constructor(private readonly options: DiscordSurfaceOptions) {
     this.updateBoard = discordBoardView(options);
+  }
+
+  threadOfBoard(ref: SurfaceRef): SurfaceRef {
+    return threadOfBoard(ref);
   }
 
   private get rest(): REST {
