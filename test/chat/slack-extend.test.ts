@@ -114,6 +114,40 @@ describe('slack: extensions and the board forms', { concurrency: false }, () => 
     assert.ok(Math.abs(seconds - 8) <= 0.2, `4s + 4s, got ${seconds}s`);
   });
 
+  test("a delivered storyboard's Extend button, then the extension's: each longer video arrives in the board's thread, the earlier status left as it was", async () => {
+    const known = await boardIds();
+    await s.slash('/sora', 'storyboard @mascot wakes up | @mascot makes coffee --seconds 4');
+    const { board: storyboard } = await deliveredBoard(known, (board) => String(board.surface.boardParentTs));
+    const parentTs = String(storyboard.surface.boardParentTs);
+    const topLevel = s.fake.topLevel(CHANNEL).length;
+
+    let previous = storyboard;
+    for (const expected of [12, 16]) {
+      const statusTs = String(previous.surface.boardStatusTs);
+      const status = () => messageText(s.fake.messages.find((m) => m.ts === statusTs));
+      assert.match(status(), new RegExp(`sora_job_extend.*${previous.id}|${previous.id}.*sora_job_extend`), 'an Extend button on the delivered video');
+      const statusBefore = status();
+      const before = await boardIds();
+      const opened = s.openedViews().length;
+      assert.equal(await s.click({ user: 'U0ALICE', actionId: 'sora_job_extend', value: previous.id, messageTs: statusTs, threadTs: parentTs }), 200);
+      await waitReal(() => s.openedViews().length > opened, 'the form', 60_000);
+      const form = s.openedViews().at(-1)!;
+      assert.equal(form.callback_id, EXTEND_VIEW);
+      assert.match(JSON.stringify(form.blocks), new RegExp(`Continues storyboard \`${previous.id}\``));
+
+      const values = { extend_prompt: { value: 'then it dances' }, extend_seconds: { value: '4' } };
+      assert.equal(await s.submitView({ user: 'U0ALICE', callbackId: EXTEND_VIEW, privateMetadata: form.private_metadata, values }), undefined);
+      await waitReal(() => ephemeralsTo(new RegExp(`4s more after \`${previous.id}\``)).length > 0, 'the private acceptance', 60_000);
+      const { board, seconds } = await deliveredBoard(before, parentTs);
+      assert.equal(board.lead?.jobId, previous.id);
+      assert.ok(Math.abs(seconds - expected) <= 0.2, `${expected - 4}s + 4s, got ${seconds}s`);
+      assert.notEqual(board.surface.boardStatusTs, statusTs, 'a status message of its own');
+      assert.equal(status(), statusBefore, "the earlier board's status is left as it was");
+      assert.equal(s.fake.topLevel(CHANNEL).length, topLevel, "no new parent message: the board's thread");
+      previous = board;
+    }
+  });
+
   test('without shots, /sora storyboard opens a form with five shot fields; its submit makes the board with the options typed', async () => {
     const known = await boardIds();
     const opened = s.openedViews().length;

@@ -4,7 +4,7 @@
  * without shots opens one with five shot fields, and a delivered video's
  * Extend button one for what happens next. private_metadata carries what the
  * submit needs (channel, thread, the options typed with the command, or the
- * job id); what comes back passes the same option schemas as the typed
+ * job or board id); what comes back passes the same option schemas as the typed
  * command, and a bad value keeps the form open with the error under its field.
  */
 import type { types } from '@slack/bolt';
@@ -12,7 +12,6 @@ import { z } from 'zod';
 import type { ParsedCommand } from '../../../commands/spec.js';
 import { validateCommand } from '../../command-line/options.js';
 import { MAX_SHOTS } from '../../core/storyboard-plan.js';
-import type { JobRecord } from '../../core/types.js';
 
 export const STORYBOARD_VIEW = 'sora_storyboard_submit';
 export const EXTEND_VIEW = 'sora_extend_submit';
@@ -25,7 +24,7 @@ export const shotBlock = (n: number) => `shot_${n}`;
 export const formMetadataSchema = z.object({
   channel: z.string().min(1),
   threadTs: z.string().optional(),
-  /** The extended job. */
+  /** The extended job or board. */
   jobId: z.string().min(1).max(40).optional(),
   /** The options typed with `/sora storyboard`, as text. */
   options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
@@ -52,7 +51,14 @@ export function storyboardModal(metadata: FormMetadata): types.ModalView {
   };
 }
 
-export function extendModal(job: JobRecord, metadata: FormMetadata): types.ModalView {
+/** What the Extend form continues: a job, or a board (its default length is its last shot's). */
+export interface ExtendTarget {
+  id: string;
+  board: boolean;
+  defaultSeconds: number;
+}
+
+export function extendModal(target: ExtendTarget, metadata: FormMetadata): types.ModalView {
   return {
     type: 'modal',
     callback_id: EXTEND_VIEW,
@@ -61,9 +67,9 @@ export function extendModal(job: JobRecord, metadata: FormMetadata): types.Modal
     submit: { type: 'plain_text', text: 'Extend' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `Continues job \`${job.id}\` from its last frame; the longer video is posted in its thread. The price is shown before anything is spent.` }] },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `Continues ${target.board ? 'storyboard' : 'job'} \`${target.id}\` from its last frame; the longer video is posted in its thread. The price is shown before anything is spent.` }] },
       input(EXTEND_BLOCKS.prompt, 'What happens next? (empty: the same prompt)', { multiline: true, max_length: 2000 }, true),
-      input(EXTEND_BLOCKS.seconds, `Seconds to add (empty: ${job.seconds})`, { max_length: 2 }, true),
+      input(EXTEND_BLOCKS.seconds, `Seconds to add (empty: ${target.defaultSeconds})`, { max_length: 2 }, true),
     ],
   };
 }

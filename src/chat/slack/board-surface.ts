@@ -3,7 +3,8 @@
  * extension, the original video's thread), one status message in the thread
  * with a line per shot and the total, then the joined video uploaded into the
  * thread. A shot that still fails leaves the shots that worked in the thread
- * with a "Retry shot N" button; "Shots" uploads the single shots on request.
+ * with a "Retry shot N" button; "Shots" uploads the single shots on request;
+ * "Extend" (the job's Extend action, with the board id) continues the video.
  * The board's own message ids live under `board*` keys of its SurfaceRef,
  * because an extension's ref starts as a copy of the original job's. Each
  * message carries the board id in its metadata and the joined file its
@@ -17,6 +18,7 @@ import { shotLineText } from '../../core/present-board.js';
 import type { BoardEvent, BoardRecord, SurfaceRef } from '../../core/types.js';
 import type { Logger } from '../../log.js';
 import { escapeSlackText as escapeMrkdwn } from './slack-text.js';
+import { ACTION } from './blocks.js';
 import { boardMetadata, BOARD_EVENTS, findInThread, findJobThread } from './job-messages.js';
 import { uploadFileToThread } from './upload.js';
 
@@ -44,7 +46,7 @@ const button = (actionId: string, text: string, value: string, style?: 'primary'
 });
 
 function statusText(board: BoardRecord, event: BoardEvent): { text: string; buttons: object[] } {
-  const what = board.kind === 'extension' ? `Extension of ${board.lead!.jobId}` : `Storyboard ${board.id}`;
+  const what = board.kind === 'extension' ? `Extension ${board.id} of ${board.lead!.jobId}` : `Storyboard ${board.id}`;
   switch (event.type) {
     case 'status':
       return { text: [`*${what}*${board.continuous ? ' (shots in turn)' : ''}`, ...event.lines.map(shotLineText), `Total: ${formatUsd(event.totalMicros)}`].join('\n'), buttons: [] };
@@ -58,7 +60,7 @@ function statusText(board: BoardRecord, event: BoardEvent): { text: string; butt
     case 'finished':
       return {
         text: [`*${what}*: done, ${board.seconds}s for ${formatUsd(event.totalMicros)}`, ...event.lines.map(shotLineText)].join('\n'),
-        buttons: board.kind === 'extension' ? [] : [button(BOARD_ACTION.shots, 'Shots', board.id)],
+        buttons: [button(ACTION.extend, 'Extend', board.id), ...(board.kind === 'extension' ? [] : [button(BOARD_ACTION.shots, 'Shots', board.id)])],
       };
     case 'failed':
       return { text: `*${what}*: ${escapeMrkdwn(event.reason)}`, buttons: [button(BOARD_ACTION.shots, 'Shots', board.id)] };
@@ -113,6 +115,12 @@ export function slackBoardView(client: webApi.WebClient, logger: Logger): (board
     if (statusTs !== ref.boardStatusTs) patch.boardStatusTs = mine.statusTs = statusTs;
     return Object.keys(patch).length > 0 ? patch : undefined;
   };
+}
+
+/** The ref an extension of this board starts with: the board's thread, none of its own message or file ids. */
+export function threadOfBoard(ref: SurfaceRef): SurfaceRef {
+  const { boardParentTs, boardStatusTs: _s, boardFileId: _f, ...rest } = ref;
+  return { ...rest, ...(typeof boardParentTs === 'string' && { parentTs: boardParentTs }) } as SurfaceRef;
 }
 
 const joinedFileName = (board: BoardRecord) => `${board.id}.mp4`;

@@ -14,7 +14,7 @@ import { parentMessage, statusMessage, statusView } from './blocks.js';
 import { findJobThread, jobMetadata, PARENT_EVENT, STATUS_EVENT } from './job-messages.js';
 import { uploadFileToThread } from './upload.js';
 import { escapeSlackText } from './slack-text.js';
-import { slackBoardView } from './board-surface.js';
+import { slackBoardView, threadOfBoard } from './board-surface.js';
 import { formatUsd } from '../../core/money.js';
 import { describeDelivered, elapsedProgress } from '../../core/present.js';
 import { takeLabel } from '../../core/takes.js';
@@ -65,6 +65,10 @@ export class SlackSurface implements Surface {
     private readonly logger: Logger,
   ) {
     this.updateBoard = slackBoardView(client, logger);
+  }
+
+  threadOfBoard(ref: SurfaceRef): SurfaceRef {
+    return threadOfBoard(ref);
   }
 
   /** An 80% warning in the channel `/settings alerts` named (https://api.slack.com/methods/chat.postMessage). */
