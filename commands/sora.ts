@@ -196,9 +196,9 @@ export const spec = {
       description: { en: 'Continue a finished video from its last frame', ko: '완성된 동영상을 마지막 프레임에서 이어 만들기' },
       permission: 'member',
       spendsMoney: true,
-      examples: ['/sora extend j_4k2m9x --prompt the robot jumps into the sea --seconds 8'],
+      examples: ['/sora extend j_4k2m9x --prompt the robot jumps into the sea --seconds 8', '/sora extend b_7q2w9d4k --prompt they wave goodbye --seconds 4'],
       options: [
-        { ...jobOption, required: true, description: { en: 'The finished job to continue', ko: '이어 만들 완료된 작업' } },
+        { ...jobOption, required: true, description: { en: 'The finished job or storyboard (b_…) to continue', ko: '이어 만들 완료된 작업 또는 스토리보드(b_…)' } },
         {
           name: 'prompt',
           type: 'string',
