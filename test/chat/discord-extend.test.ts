@@ -44,8 +44,8 @@ describe('discord: extending a delivered video', { concurrency: false }, () => {
     return { threadId, statusId: status.id, original: (await jobs().get(jobId))! };
   }
 
-  /** Drives the newest board to delivery and returns it with the joined video Discord received in `threadId`. */
-  async function deliveredBoard(threadId: string, before: Set<string>): Promise<{ board: BoardRecord; seconds: number }> {
+  /** Drives the newest board to delivery and returns it with the joined video Discord received in `threadId` (or the board's own). */
+  async function deliveredBoard(thread: string | ((board: BoardRecord) => string), before: Set<string>): Promise<{ board: BoardRecord; seconds: number }> {
     const { fake, clock } = h;
     let board: BoardRecord | undefined;
     await driveUntil(clock, async () => {
@@ -53,6 +53,7 @@ describe('discord: extending a delivered video', { concurrency: false }, () => {
       return board !== undefined && (await h.bot.studio.boards.boardStore.get(board.id))?.state === 'delivered';
     }, { stepMs: 1_000, maxSteps: 1_500, realWaitMs: 25 });
     board = (await h.bot.studio.boards.boardStore.get(board!.id))!;
+    const threadId = typeof thread === 'string' ? thread : thread(board);
     const videos = fake.messagesIn(threadId).flatMap((m) => m.attachments.filter((a) => a.name === `${board!.id}.mp4`));
     assert.equal(videos.length, 1, 'one longer video in the original thread');
     return { board, seconds: await probeBytesDuration(videos[0]!.data) };
@@ -108,16 +109,11 @@ describe('discord: extending a delivered video', { concurrency: false }, () => {
   });
 
   test("a delivered storyboard's Extend button, then the extension's: each longer video arrives in the board's thread, the earlier status messages untouched", async () => {
-    const { fake, clock } = h;
+    const { fake } = h;
     const known = await boardIds();
     const i = fake.command(target(channel, alice), 'sora', 'storyboard', [str('shots', '@mascot wakes up | @mascot makes coffee'), int('seconds', 4)]);
     await until(() => /accepted/.test(reply(i)), 'the acceptance', 60_000);
-    let storyboard: BoardRecord | undefined;
-    await driveUntil(clock, async () => {
-      storyboard = (await h.bot.studio.boards.boardStore.recent(TENANT)).find((b) => !known.has(b.id));
-      return storyboard !== undefined && (await h.bot.studio.boards.boardStore.get(storyboard.id))?.state === 'delivered';
-    }, { stepMs: 1_000, maxSteps: 1_500, realWaitMs: 25 });
-    storyboard = (await h.bot.studio.boards.boardStore.get(storyboard!.id))!;
+    const { board: storyboard } = await deliveredBoard((board) => String(board.surface.boardThreadId), known);
     const threadId = String(storyboard.surface.boardThreadId);
     const threads = fake.threadsFrom(channel).length;
 
