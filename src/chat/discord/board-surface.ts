@@ -130,7 +130,7 @@ export function discordBoardView(deps: DiscordBoardDeps): (board: BoardRecord, e
       } catch (error) {
         if (discordCode(error) !== UNKNOWN_MESSAGE) throw error;
         deps.logger.info({ board: board.id }, 'storyboard status message was deleted; posting a new one');
-        // Its replacement needs a nonce of its own: Discord would hand back the deleted message for the first.
+        // Its replacement gets a nonce of its own, so it is never taken for a repeat of the deleted one.
         nonce = `r${statusId}`.slice(0, 25);
         statusId = undefined;
       }
