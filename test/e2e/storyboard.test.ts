@@ -13,22 +13,27 @@ import { SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
 import { startSimulator } from '../../src/simulator/server.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { driveUntil } from '../helpers/drive.js';
+import { freshSchema, type TestSchema } from '../helpers/pg-schema.js';
+import { serviceAvailable } from '../helpers/services.js';
 import { actor, startTestBot, type TestBot } from '../helpers/test-bot.js';
 import { frameSizes, pictureMd5, probeDuration } from '../helpers/video-probe.js';
 import { internalsOf } from '../../src/core/studio-internals.js';
 
 const bots: TestBot[] = [];
 /** A bot whose simulator renders a real clip of each asked length (ffmpeg), so lengths add up for real. */
-async function bot(): Promise<TestBot> {
+async function bot(env: Record<string, string> = {}): Promise<TestBot> {
   const clock = new ManualClock();
   const sim = await startSimulator({ clock, renderMsPerVideoSecond: 1000 });
-  const t = await startTestBot({}, { clock, sim, ownsSim: true });
+  const t = await startTestBot(env, { clock, sim, ownsSim: true });
   bots.push(t);
   return t;
 }
+const schemas: TestSchema[] = [];
 afterEach(async () => {
   while (bots.length) await bots.pop()!.stop();
+  while (schemas.length) await schemas.pop()!.drop();
 });
+const hasPostgres = await serviceAvailable('postgres', 'a storyboard on the Postgres tables (test/e2e/storyboard.test.ts)');
 
 const alice = actor('test:A', 'alice', true);
 const board = (t: TestBot, id: string) => t.bot.studio.boards.boardStore.get(id) as Promise<BoardRecord>;
@@ -51,9 +56,22 @@ const request = (prompts: string[], extra: { continuous?: boolean; seconds?: num
   continuous: extra.continuous ?? false,
 });
 
+/** The embedded default, and Postgres as replicas run it: ledger and jobs in tables, the cluster's line for slots. */
+const engines: Array<[string, () => Promise<TestBot>]> = [['SQLite', () => bot()]];
+if (hasPostgres) {
+  engines.push([
+    'Postgres',
+    async () => {
+      const schema = await freshSchema('board');
+      schemas.push(schema);
+      return bot({ STORE_URL: schema.url, TENANT_CONCURRENCY: '2' });
+    },
+  ]);
+}
+
 describe('storyboards end to end', () => {
-  it('reserves exactly the sum at once, renders three shots of one character, joins them into one MP4 and charges the sum', async () => {
-    const t = await bot();
+  for (const [engine, start] of engines) it(`on ${engine}: reserves exactly the sum at once, renders three shots of one character, joins them into one MP4 and charges the sum`, async () => {
+    const t = await start();
     await withMascot(t);
     const accepted = await t.bot.studio.boards.request(alice, request(['@mascot wakes up', '@mascot makes coffee', '@mascot walks to the beach']), { platform: 'test' });
     const sum = accepted.shots.reduce((s, j) => s + j.estimateMicros, 0);
