@@ -6,6 +6,7 @@
  * send the same text.
  */
 import { UserFacingError } from '../src/core/errors.js';
+import { msg } from '../src/core/messages.js';
 import type { ShotRequest } from '../src/core/storyboard-desk.js';
 
 const MAX_SHOTS = 5;
@@ -14,25 +15,25 @@ const FLAG = /(^|\s)--(seconds|orientation)(?:=|\s+)(\S+)/gi;
 export function parseShots(text: string | undefined): ShotRequest[] {
   const parts = (text ?? '').split('|').map((p) => p.trim());
   if (parts.length === 1 && parts[0] === '') {
-    throw new UserFacingError('no_shots', 'Give the shots separated by |, e.g. /sora storyboard @mascot wakes up | @mascot makes coffee.');
+    throw new UserFacingError(msg('storyboard.no_shots'), { code: 'no_shots' });
   }
-  if (parts.length > MAX_SHOTS) throw new UserFacingError('shot_count', `A storyboard has at most ${MAX_SHOTS} shots; this one has ${parts.length}.`);
+  if (parts.length > MAX_SHOTS) throw new UserFacingError(msg('storyboard.too_many_shots', { count: parts.length, max: MAX_SHOTS }), { code: 'shot_count' });
   return parts.map((part, i) => {
     const shot: ShotRequest = { prompt: '' };
     const prompt = part.replace(FLAG, (_all, lead: string, name: string, value: string) => {
       if (name.toLowerCase() === 'seconds') {
         const seconds = Number(value);
-        if (!Number.isInteger(seconds) || seconds < 1 || seconds > 20) throw new UserFacingError('invalid_option', `Shot ${i + 1}: --seconds must be a whole number from 1 to 20.`);
+        if (!Number.isInteger(seconds) || seconds < 1 || seconds > 20) throw new UserFacingError(msg('storyboard.shot_seconds', { shot: i + 1 }), { code: 'invalid_option' });
         shot.seconds = seconds;
       } else {
         const orientation = value.toLowerCase();
-        if (orientation !== 'landscape' && orientation !== 'portrait') throw new UserFacingError('invalid_option', `Shot ${i + 1}: --orientation must be landscape or portrait.`);
+        if (orientation !== 'landscape' && orientation !== 'portrait') throw new UserFacingError(msg('storyboard.shot_orientation', { shot: i + 1 }), { code: 'invalid_option' });
         shot.orientation = orientation;
       }
       return lead;
     });
     shot.prompt = prompt.replace(/\s+/g, ' ').trim();
-    if (shot.prompt.length < 3) throw new UserFacingError('empty_shot', `Shot ${i + 1} needs a prompt of at least 3 characters.`);
+    if (shot.prompt.length < 3) throw new UserFacingError(msg('storyboard.empty_shot', { shot: i + 1 }), { code: 'empty_shot' });
     return shot;
   });
 }

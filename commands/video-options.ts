@@ -1,5 +1,6 @@
 /** The options every command that makes video shares: its resolution (and `--quality`, its old name) and its sound. */
 import { UserFacingError } from '../src/core/errors.js';
+import { msg } from '../src/core/messages.js';
 import { DEFAULT_RESOLUTION } from '../src/core/pricing.js';
 import type { Resolution } from '../src/core/types.js';
 
@@ -59,7 +60,7 @@ export const takesOption = {
 export function resolutionOf(o: { resolution?: Resolution | undefined; quality?: 'standard' | 'high' | undefined }): Resolution {
   const fromQuality = o.quality === undefined ? undefined : o.quality === 'high' ? '1080p' : '720p';
   if (o.resolution !== undefined && fromQuality !== undefined && o.resolution !== fromQuality) {
-    throw new UserFacingError('conflicting_options', `--quality ${o.quality} means ${fromQuality}, but --resolution says ${o.resolution}. Give just --resolution.`);
+    throw new UserFacingError(msg('options.quality_conflict', { quality: o.quality!, means: fromQuality, resolution: o.resolution }), { code: 'conflicting_options' });
   }
   return o.resolution ?? fromQuality ?? DEFAULT_RESOLUTION;
 }

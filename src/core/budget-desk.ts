@@ -6,6 +6,7 @@
 import type { AuditLog } from './audit-log.js';
 import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
+import { msg } from './messages.js';
 import { monthOf, previousMonth } from './ledger.js';
 import { formatUsd, type Micros } from './money.js';
 import { monthCsv, spendSeries, type MonthCsv, type SpendSeries } from './month-report.js';
@@ -147,10 +148,10 @@ export class BudgetDesk {
    */
   async setBudget(actor: Actor, change: { amountMicros?: Micros; userId?: string; policy?: RoutingPolicy; audio?: Sound; approveAboveMicros?: Micros }): Promise<BudgetView> {
     if (change.amountMicros === undefined && change.policy === undefined && change.audio === undefined && change.approveAboveMicros === undefined) {
-      throw new UserFacingError('nothing_to_set', 'Say what to set: an amount in USD (e.g. /budget set 20), --policy cost|stability, --audio on|off, and/or --approve-above USD.');
+      throw new UserFacingError(msg('budget.nothing_to_set'), { code: 'nothing_to_set' });
     }
     if (change.userId !== undefined && change.amountMicros === undefined) {
-      throw new UserFacingError('nothing_to_set', 'Give the amount for that member, e.g. /budget set 5 --user @alice.');
+      throw new UserFacingError(msg('budget.member_amount'), { code: 'nothing_to_set' });
     }
     await this.deps.settings.update(actor.tenant, (s) => {
       if (change.amountMicros !== undefined) {

@@ -6,6 +6,7 @@
 import type { CharacterRegistry } from './characters.js';
 import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
+import { msg } from './messages.js';
 import { filesOfCharacter, takeClip } from './media-ownership.js';
 import { CHARACTER_NAME, characterKey, closestNames } from './mentions.js';
 import type { Backend, JobRepository, Logger, MediaStore } from './ports.js';
@@ -41,15 +42,15 @@ export class CharacterCatalog {
   ): Promise<CharacterView> {
     const name = request.name.trim().replace(/^@/, '');
     if (!CHARACTER_NAME.test(name)) {
-      throw new UserFacingError('bad_name', 'Character names are 2–32 letters, digits, _ or -, with no spaces (e.g. mascot or team_robot).');
+      throw new UserFacingError(msg('character.bad_name'), { code: 'bad_name' });
     }
     const key = characterKey(name);
     const sources = [request.clipPath, request.url, request.fromJob].filter((s) => s !== undefined && s !== '');
     if (sources.length !== 1) {
-      throw new UserFacingError('bad_source', 'Give exactly one source for the character: a video clip, --video_url, or --from_job.');
+      throw new UserFacingError(msg('character.bad_source'), { code: 'bad_source' });
     }
     if (await this.deps.characters.get(actor.tenant, key)) {
-      throw new UserFacingError('name_taken', `This team already has a character called @${name}. Pick another name or delete the old one first.`);
+      throw new UserFacingError(msg('character.name_taken', { name, advice: true }), { code: 'name_taken' });
     }
     const media = this.deps.media;
     let clipPath: string;
@@ -63,7 +64,7 @@ export class CharacterCatalog {
     } else {
       const job = await this.deps.visibleJob(actor, request.fromJob!);
       if (job.state !== 'delivered' || !job.resultPath) {
-        throw new UserFacingError('not_finished', `Job ${job.id} has no finished video to take the character from.`);
+        throw new UserFacingError(msg('character.job_not_finished', { jobId: job.id }), { code: 'not_finished' });
       }
       try {
         clipPath = await takeClip(media, actor.tenant, { resultPath: job.resultPath });
@@ -71,7 +72,7 @@ export class CharacterCatalog {
         // Too large, over the quota or not a video: the sentence says so. Only a missing file means "gone".
         if (error instanceof UserFacingError && error.code !== 'source_missing') throw error;
         this.deps.logger.warn({ err: error, job: job.id }, 'source video of job is gone');
-        throw new UserFacingError('source_gone', `The video of job ${job.id} is no longer stored. Use a clip or a link instead.`);
+        throw new UserFacingError(msg('character.source_gone', { jobId: job.id }), { code: 'source_gone' });
       }
       source = { kind: 'job', jobId: job.id };
     }
@@ -89,7 +90,7 @@ export class CharacterCatalog {
     };
     if (!(await this.deps.characters.add(character))) {
       await media.discard([clipPath]);
-      throw new UserFacingError('name_taken', `This team already has a character called @${name}.`);
+      throw new UserFacingError(msg('character.name_taken', { name, advice: false }), { code: 'name_taken' });
     }
     this.deps.logger.info({ tenant: actor.tenant, character: key, source: source.kind }, 'character created');
     return this.viewCharacter(character);
@@ -106,7 +107,7 @@ export class CharacterCatalog {
   async deleteCharacter(actor: Actor, name: string): Promise<Character> {
     const character = await this.requireCharacter(actor, name);
     if (character.ownerId !== actor.userId && !actor.isAdmin) {
-      throw new UserFacingError('not_allowed', `Only ${character.ownerName} (who created @${character.name}) or an admin can delete it.`);
+      throw new UserFacingError(msg('character.not_allowed', { ownerName: character.ownerName, name: character.name }), { code: 'not_allowed' });
     }
     await this.deps.characters.remove(actor.tenant, character.key);
     await this.deps.media.discard(filesOfCharacter(character));
@@ -124,10 +125,7 @@ export class CharacterCatalog {
     const character = registry.get(characterKey(name.replace(/^@/, '')));
     if (!character) {
       const close = closestNames(name.replace(/^@/, ''), [...registry.values()].map((c) => c.name));
-      throw new UserFacingError(
-        'unknown_character',
-        `There is no character called @${name.replace(/^@/, '')} in this team.${close.length ? ` Did you mean ${close.map((c) => `@${c}`).join(' or ')}?` : ''}`,
-      );
+      throw new UserFacingError(msg('unknown_character', { name: name.replace(/^@/, ''), suggestions: close, otherwise: 'nothing' }));
     }
     return character;
   }

@@ -8,6 +8,7 @@
 import type { CharacterRegistry } from './characters.js';
 import type { Clock } from './clock.js';
 import { ProviderError, UserFacingError } from './errors.js';
+import { msg } from './messages.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import type { Backend, BoundCharacter, JobRepository, Logger, MediaStore } from './ports.js';
 import type { Character, CharacterBinding, JobRecord } from './types.js';
@@ -30,7 +31,7 @@ export class CharacterBinder {
     const registry = await this.deps.characters.all(job.tenant);
     const characters = job.characterKeys.map((key) => registry.get(key)).filter((c): c is Character => c !== undefined);
     if (characters.length !== job.characterKeys.length) {
-      throw new UserFacingError('character_deleted', 'A character named in this prompt was deleted before the video started.');
+      throw new UserFacingError(msg('character.gone_before_start'), { code: 'character_deleted' });
     }
     return characters;
   }
@@ -73,10 +74,7 @@ export class CharacterBinder {
       } catch (error) {
         if (signal.aborted) throw error;
         this.deps.logger.warn({ err: error, job: job.id, character: character.key, backend: backend.id }, 'recreating a character binding failed');
-        throw new UserFacingError(
-          'binding_lost',
-          `${backend.capabilities.displayName} no longer knew the character @${character.name}, and setting it up there again failed. Nothing was charged; try again, or pick another backend.`,
-        );
+        throw new UserFacingError(msg('binding.lost', { backendName: backend.capabilities.displayName, name: character.name }), { code: 'binding_lost' });
       }
     }
     return out;
@@ -88,12 +86,12 @@ export class CharacterBinder {
     const frames = needsFrames && character.clipPath ? await this.deps.media.extractFrames(character.clipPath, 4) : [];
     if (kind === 'reference-images') {
       if (frames.length === 0) {
-        throw new UserFacingError('no_frames', `Reference frames for @${character.name} could not be cut from its clip, so ${backend.capabilities.displayName} cannot use it.`);
+        throw new UserFacingError(msg('binding.no_frames', { name: character.name, backendName: backend.capabilities.displayName }), { code: 'no_frames' });
       }
       return { kind: 'reference-images', frontal: frames[0]!, references: frames.slice(1), createdAt: this.deps.clock.now() };
     }
     if (!backend.createCharacter) {
-      throw new UserFacingError('no_binding', `${backend.capabilities.displayName} cannot hold characters.`);
+      throw new UserFacingError(msg('binding.unsupported', { backendName: backend.capabilities.displayName }), { code: 'no_binding' });
     }
     let providerJobId: string | undefined;
     // A provider that forgot a character has likely forgotten the source job too: heal from the kept clip.

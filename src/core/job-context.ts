@@ -9,6 +9,7 @@ import type { CharacterRegistry } from './characters.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
+import { msg } from './messages.js';
 import type { CharacterBinder } from './job-binding.js';
 import type { JobLifecycle } from './job-lifecycle.js';
 import type { JobNotifier } from './job-notifier.js';
@@ -109,6 +110,6 @@ export interface StepContext {
 
 export function backendOrRefuse(backends: ReadonlyMap<string, Backend>, backendId: string): Backend {
   const backend = backends.get(backendId);
-  if (!backend) throw new UserFacingError('backend_gone', `The backend this job was sent to (${backendId}) is no longer configured.`);
+  if (!backend) throw new UserFacingError(msg('backend.gone', { backendId }), { code: 'backend_gone' });
   return backend;
 }

@@ -6,6 +6,7 @@
  * forgot a character is healed once here; a failing backend falls back.
  */
 import { describeProviderFailure, ProviderError, UserFacingError } from './errors.js';
+import { msg } from './messages.js';
 import { isBindingMissing } from './job-binding.js';
 import { DONE, wait, type LiveJob, type StepContext, type StepResult } from './job-context.js';
 import { fallBack } from './job-fallback.js';
@@ -38,8 +39,7 @@ export async function submitStep(ctx: StepContext, live: LiveJob, signal: AbortS
         sent = await send(ctx, job, backend, characters, bound, signal);
       } catch (again) {
         if (!isBindingMissing(again)) throw again;
-        const names = characters.map((c) => `@${c.name}`).join(', ');
-        throw new UserFacingError('binding_lost', `${backend.capabilities.displayName} still did not know ${names} after it was set up again. Nothing was charged; try again, or pick another backend.`);
+        throw new UserFacingError(msg('binding.still_lost', { backendName: backend.capabilities.displayName, names: characters.map((c) => c.name) }), { code: 'binding_lost' });
       }
     }
     ctx.deps.breaker.recordSuccess(backend.id);

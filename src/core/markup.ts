@@ -11,18 +11,20 @@ export interface Markup {
   code(text: string): string;
   /** How the user names an option with a value on this surface: `--backend kling`, `backend:kling`. */
   option(name: string, value: string): string;
+  /** How the user names an option without its value: `--backend`, `backend`. */
+  flag(name: string): string;
   /** The language of the reader. */
   locale: Locale;
 }
 
 /** The console: no markup at all. */
-export const plainText: Markup = { bold: (t) => t, code: (t) => t, option: (n, v) => `--${n} ${v}`, locale: 'en' };
+export const plainText: Markup = { bold: (t) => t, code: (t) => t, option: (n, v) => `--${n} ${v}`, flag: (n) => `--${n}`, locale: 'en' };
 
 /** Slack's mrkdwn, with the shared text syntax. */
-export const chatMarkdown: Markup = { bold: (t) => `*${t}*`, code: (t) => `\`${t}\``, option: (n, v) => `\`--${n} ${v}\``, locale: 'en' };
+export const chatMarkdown: Markup = { bold: (t) => `*${t}*`, code: (t) => `\`${t}\``, option: (n, v) => `\`--${n} ${v}\``, flag: (n) => `\`--${n}\``, locale: 'en' };
 
 /** Discord: the same marks, with options as Discord's command form shows them (`backend:kling`). */
-export const discordMarkdown: Markup = { ...chatMarkdown, option: (n, v) => `\`${n}:${v}\`` };
+export const discordMarkdown: Markup = { ...chatMarkdown, option: (n, v) => `\`${n}:${v}\``, flag: (n) => `\`${n}\`` };
 
 /** The same markup for a reader of another language. */
 export function inLocale(m: Markup, locale: Locale): Markup {

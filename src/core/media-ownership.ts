@@ -6,6 +6,7 @@
  */
 import type { CharacterRegistry } from './characters.js';
 import { UserFacingError } from './errors.js';
+import { msg } from './messages.js';
 import type { JobRepository, MediaStore } from './ports.js';
 import type { Character, TenantId } from './types.js';
 
@@ -52,5 +53,5 @@ export async function takeClip(media: MediaStore, tenant: TenantId, source: { cl
 /** Refuses a request that names an image the bot no longer holds (a retry after the image was cleaned up). */
 export async function requireHeldImage(media: MediaStore, imagePath: string | undefined): Promise<void> {
   if (imagePath === undefined || (await media.holds(imagePath))) return;
-  throw new UserFacingError('image_gone', 'The image for that video is no longer kept by the bot. Start a new video with /sora generate and attach the image again.');
+  throw new UserFacingError(msg('image_gone'));
 }

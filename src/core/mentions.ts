@@ -3,6 +3,7 @@
  * registry, and rendering the prompt in a backend's own syntax.
  */
 import { UserFacingError } from './errors.js';
+import { msg } from './messages.js';
 import type { MentionStyle } from './capabilities.js';
 import type { Character, CharacterBinding } from './types.js';
 
@@ -47,8 +48,7 @@ export function resolveMentions(prompt: string, registry: ReadonlyMap<string, Ch
   if (unknown.length > 0) {
     const first = unknown[0]!;
     const suggestions = closestNames(first, [...registry.values()].map((c) => c.name));
-    const hint = suggestions.length > 0 ? ` Did you mean ${suggestions.map((s) => `@${s}`).join(' or ')}?` : registry.size === 0 ? ' This team has no characters yet: create one with /character create.' : ' See /character list.';
-    throw new UserFacingError('unknown_character', `There is no character called @${first} in this team.${hint}`);
+    throw new UserFacingError(msg('unknown_character', { name: first, suggestions, otherwise: registry.size === 0 ? 'create' : 'list' }));
   }
   return keys.map((k) => registry.get(k)!);
 }

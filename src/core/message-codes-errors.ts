@@ -13,6 +13,21 @@ export type CapSubject =
   | { kind: 'shots'; count: number; totalMicros: Micros }
   | { kind: 'extension'; totalMicros: Micros };
 
+/** Why one backend cannot take a request (router.ts); each language says it as a clause after the backend's name. */
+export type Unsuitability =
+  | { kind: 'no_characters' }
+  | { kind: 'too_many_characters'; max: number }
+  | { kind: 'no_frames_source' }
+  | { kind: 'needs_public_url' }
+  | { kind: 'no_size'; resolution: string; orientation: 'landscape' | 'portrait' }
+  | { kind: 'no_price'; resolution: string }
+  | { kind: 'no_sound' }
+  | { kind: 'no_silence' }
+  | { kind: 'no_image' };
+
+/** One backend and why it cannot take the request. */
+export type BackendRefusal = { backendName: string; why: Unsuitability };
+
 export interface ErrorParams {
   /** Any failure that was not the person's doing; the details are in the log. */
   'internal': None;
@@ -41,4 +56,56 @@ export interface ErrorParams {
   'thread.slack_not_in_channel': None;
   'thread.slack_refused': None;
   'slack.unreadable_command': None;
+  /** `suggestions`: close names; else `otherwise` says where to look (nothing, the list, or how to create one). */
+  'unknown_character': { name: string; suggestions: string[]; otherwise: 'nothing' | 'list' | 'create' };
+  'character.bad_name': None;
+  'character.bad_source': None;
+  /** `advice`: tell them to pick another name or delete the old one. */
+  'character.name_taken': { name: string; advice: boolean };
+  'character.job_not_finished': { jobId: string };
+  'character.source_gone': { jobId: string };
+  'character.not_allowed': { ownerName: string; name: string };
+  'character.gone_before_start': None;
+  'binding.lost': { backendName: string; name: string };
+  'binding.still_lost': { backendName: string; names: string[] };
+  'binding.no_frames': { name: string; backendName: string };
+  'binding.unsupported': { backendName: string };
+  'image_gone': None;
+  'budget.nothing_to_set': None;
+  'budget.member_amount': None;
+  'settings.no_channel': None;
+  'settings.nothing_to_set': None;
+  'settings.unknown_backend': { backend: string };
+  /** The clause alone, for the character view's readiness notes. */
+  'backend.why': { why: Unsuitability };
+  'backend.unsuitable': BackendRefusal;
+  'backend.provider_unsuitable': { provider: string; refusals: BackendRefusal[] };
+  'backend.none_suitable': { refusals: BackendRefusal[] };
+  'backend.unknown': { name: string; available: string[]; providers: string[] };
+  'backend.gone': { backendId: string };
+  'storyboard.shot_count': { count: number; max: number };
+  'storyboard.too_many_shots': { count: number; max: number };
+  'storyboard.mixed_orientation': None;
+  'storyboard.no_shots': None;
+  'storyboard.shot_seconds': { shot: number };
+  'storyboard.shot_orientation': { shot: number };
+  'storyboard.empty_shot': { shot: number };
+  'options.quality_conflict': { quality: string; means: string; resolution: string };
+  'no_ffmpeg.continue': None;
+  'no_ffmpeg.join': None;
+  /** What could not be saved: a finished video or a source file. */
+  'disk_full': { what: 'video' | 'file' };
+  /** `from`: a file handed to the bot or a web link. */
+  'source.bad_type': { kind: 'video' | 'image'; from: 'file' | 'link' };
+  'source.missing': { fileName: string };
+  'source.too_large': { kind: 'video' | 'image'; maxBytes: number };
+  'source.disk_quota': { usedBytes: number; incomingBytes: number; quotaBytes: number };
+  'console.no_file': { path: string };
+  'slack_file.bad_ref': None;
+  'slack_file.cannot_open': { fileId: string };
+  /** `missingScope`: Slack refused the download itself, so the app likely lacks files:read. */
+  'slack_file.cannot_download': { fileId: string; missingScope: boolean };
+  'slack_file.wrong_type': { name: string; kind: 'video' | 'image' };
+  'slack_file.too_large': { name: string; limitMb: number };
+  'slack_file.download_failed': { name: string };
 }

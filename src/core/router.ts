@@ -7,6 +7,9 @@
  * (`fal`, `gemini`, …: the cheapest of that provider's backends that can take it).
  */
 import { UserFacingError } from './errors.js';
+import { plainText } from './markup.js';
+import type { BackendRefusal, Unsuitability } from './message-codes-errors.js';
+import { msg, render } from './messages.js';
 import type { Micros } from './money.js';
 import type { Backend } from './ports.js';
 import { estimateFor, fitSeconds, soundFor } from './pricing.js';
@@ -67,14 +70,22 @@ export interface DurationNotice {
   cheaper?: { backendId: string; seconds: number; estimateMicros: Micros };
 }
 
-/** Why a backend cannot take a job, as a short clause; undefined when it can. */
-export function unsuitability(backend: Backend, request: Omit<RouteRequest, 'forced' | 'policy' | 'isOpen'>): string | undefined {
+/** Why a backend cannot take a job, as a short English clause (logs, the character view); undefined when it can. */
+export function unsuitability(backend: Backend, request: UnsuitabilityRequest): string | undefined {
+  const why = unsuitable(backend, request);
+  return why && render(msg('backend.why', { why }), plainText);
+}
+
+type UnsuitabilityRequest = Omit<RouteRequest, 'forced' | 'policy' | 'isOpen'>;
+
+/** Why a backend cannot take a job, as data each language words; undefined when it can. */
+export function unsuitable(backend: Backend, request: UnsuitabilityRequest): Unsuitability | undefined {
   const caps = backend.capabilities;
   const n = request.characters.length;
-  if (n > 0 && !caps.characters.binding) return 'cannot hold characters';
-  if (n > caps.characters.max) return `holds at most ${caps.characters.max} character${caps.characters.max === 1 ? '' : 's'} per video`;
+  if (n > 0 && !caps.characters.binding) return { kind: 'no_characters' };
+  if (n > caps.characters.max) return { kind: 'too_many_characters', max: caps.characters.max };
   if (n > 0 && caps.characters.binding === 'reference-images' && request.characters.some((c) => !c.clipPath && !c.bindings[backend.id])) {
-    return 'needs reference frames, and a named character has no clip to cut them from';
+    return { kind: 'no_frames_source' };
   }
   if (
     n > 0 &&
@@ -82,15 +93,20 @@ export function unsuitability(backend: Backend, request: Omit<RouteRequest, 'for
     request.filesReachable === false &&
     request.characters.some((c) => !c.bindings[backend.id] && c.source.kind !== 'url')
   ) {
-    return "needs PUBLIC_URL set so it can fetch the character's clip";
+    return { kind: 'needs_public_url' };
   }
-  if (!caps.sizes[request.orientation][request.resolution]) return `has no ${request.resolution} ${request.orientation} size`;
+  if (!caps.sizes[request.orientation][request.resolution]) return { kind: 'no_size', resolution: request.resolution, orientation: request.orientation };
   if (!soundFor(caps, request.resolution, request.audio, request.audioChosen)) {
-    if (!request.audioChosen) return `has no ${request.resolution} price`;
-    return request.audio === 'on' ? 'makes no sound' : 'cannot make a silent video';
+    if (!request.audioChosen) return { kind: 'no_price', resolution: request.resolution };
+    return { kind: request.audio === 'on' ? 'no_sound' : 'no_silence' };
   }
-  if (request.hasImage && !caps.imageInput) return 'does not accept a starting image';
+  if (request.hasImage && !caps.imageInput) return { kind: 'no_image' };
   return undefined;
+}
+
+/** Each backend with why it cannot take the request (called when none of them can). */
+function refusalsOf(backends: readonly Backend[], request: UnsuitabilityRequest): BackendRefusal[] {
+  return backends.map((b) => ({ backendName: b.capabilities.displayName, why: unsuitable(b, request)! }));
 }
 
 /** The provider a backend belongs to: declared in its capabilities, else its own id. */
@@ -100,10 +116,9 @@ export function providerOf(backend: Backend): string {
 
 /** `--backend <provider>`: the cheapest of that provider's suitable backends first, the others as fallbacks. */
 function routeWithinProvider(family: Backend[], provider: string, request: RouteRequest, candidateFor: (b: Backend) => Candidate): Route {
-  const suitable = family.filter((b) => !unsuitability(b, request)).map(candidateFor);
+  const suitable = family.filter((b) => !unsuitable(b, request)).map(candidateFor);
   if (suitable.length === 0) {
-    const reasons = family.map((b) => `${b.capabilities.displayName} ${unsuitability(b, request)}`).join('; ');
-    throw new UserFacingError('backend_unsuitable', `No ${provider} backend can make this video: ${reasons}. Leave out --backend to let the bot choose.`);
+    throw new UserFacingError(msg('backend.provider_unsuitable', { provider, refusals: refusalsOf(family, request) }), { code: 'backend_unsuitable' });
   }
   const cheapest = (a: Candidate, b: Candidate) =>
     Number(a.audio !== request.audio) - Number(b.audio !== request.audio) ||
@@ -134,22 +149,16 @@ export function routeJob(backends: readonly Backend[], request: RouteRequest): R
     if (family.length > 0) return routeWithinProvider(family, wanted, request, candidateFor);
     if (!backend) {
       const providers = [...new Set(backends.map(providerOf))].filter((p) => !backends.some((b) => b.id === p));
-      throw new UserFacingError(
-        'unknown_backend',
-        `There is no backend called "${request.forced}". Available: ${backends.map((b) => b.id).join(', ')}${providers.length > 0 ? `, or a provider: ${providers.join(', ')}` : ''}.`,
-      );
+      throw new UserFacingError(msg('backend.unknown', { name: request.forced, available: backends.map((b) => b.id), providers }), { code: 'unknown_backend' });
     }
-    const why = unsuitability(backend, request);
-    if (why) throw new UserFacingError('backend_unsuitable', `${backend.capabilities.displayName} ${why}. Leave out --backend to let the bot choose.`);
+    const why = unsuitable(backend, request);
+    if (why) throw new UserFacingError(msg('backend.unsuitable', { backendName: backend.capabilities.displayName, why }), { code: 'backend_unsuitable' });
     const chosen = candidateFor(backend);
-    return { candidates: [chosen], reason: `${backend.capabilities.displayName}, as requested`, duration: durationNotice(chosen, backends.filter((b) => !unsuitability(b, request)).map(candidateFor), request, true) };
+    return { candidates: [chosen], reason: `${backend.capabilities.displayName}, as requested`, duration: durationNotice(chosen, backends.filter((b) => !unsuitable(b, request)).map(candidateFor), request, true) };
   }
 
-  const suitable = backends.filter((b) => !unsuitability(b, request)).map(candidateFor);
-  if (suitable.length === 0) {
-    const reasons = backends.map((b) => `${b.capabilities.displayName} ${unsuitability(b, request)}`).join('; ');
-    throw new UserFacingError('no_backend', `No configured backend can make this video: ${reasons}.`);
-  }
+  const suitable = backends.filter((b) => !unsuitable(b, request)).map(candidateFor);
+  if (suitable.length === 0) throw new UserFacingError(msg('backend.none_suitable', { refusals: refusalsOf(backends, request) }), { code: 'no_backend' });
 
   // The team's default sound is kept when any suitable backend can make it: those come first. Then a
   // length the user asked for is kept when any suitable backend can make it exactly; then the policy.

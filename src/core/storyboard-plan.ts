@@ -12,6 +12,7 @@
 import { acceptJobs, capRefusal, draftJob } from './acceptance.js';
 import type { BoardStore } from './board-store.js';
 import { UserFacingError } from './errors.js';
+import { msg } from './messages.js';
 import { newBoardId } from './ids.js';
 import { resolveMentions } from './mentions.js';
 import type { Micros } from './money.js';
@@ -56,10 +57,10 @@ export function planShots(
   startImage?: string,
 ): { shots: PlannedShot[]; reason: string } {
   const count = request.shots.length;
-  if (count === 0 || count > MAX_SHOTS) throw new UserFacingError('shot_count', `A storyboard has 1 to ${MAX_SHOTS} shots; this one has ${count}.`);
+  if (count === 0 || count > MAX_SHOTS) throw new UserFacingError(msg('storyboard.shot_count', { count, max: MAX_SHOTS }), { code: 'shot_count' });
   const orientations = new Set(request.shots.map((s) => s.orientation ?? request.orientation));
   if (orientations.size > 1) {
-    throw new UserFacingError('mixed_orientation', 'The shots mix portrait and landscape. One video has one shape: give every shot the same orientation.');
+    throw new UserFacingError(msg('storyboard.mixed_orientation'), { code: 'mixed_orientation' });
   }
   const orientation = [...orientations][0]!;
   // Every shot's characters first: an unknown @name refuses the board before anything is priced.

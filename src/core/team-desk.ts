@@ -10,6 +10,7 @@
 import type { AuditEntry, AuditLog } from './audit-log.js';
 import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
+import { msg } from './messages.js';
 import type { JobApprovals } from './job-approval.js';
 import { formatUsd, type Micros } from './money.js';
 import type { Backend, BudgetCaps, JobRepository, Logger, Surface } from './ports.js';
@@ -167,12 +168,12 @@ export class TeamDesk {
 
   async setChannel(actor: Actor, channelId: string | undefined, defaults: ChannelDefaults): Promise<SettingsView> {
     const id = channelId ?? (actor.place?.kind === 'channel' ? actor.place.id : undefined);
-    if (!id) throw new UserFacingError('no_channel', 'Run /settings channel in the channel whose defaults you want to set.');
+    if (!id) throw new UserFacingError(msg('settings.no_channel'), { code: 'no_channel' });
     if (Object.values(defaults).every((v) => v === undefined)) {
-      throw new UserFacingError('nothing_to_set', 'Say what to set, e.g. /settings channel --orientation portrait --seconds 8.');
+      throw new UserFacingError(msg('settings.nothing_to_set'), { code: 'nothing_to_set' });
     }
     if (defaults.backend && !this.knowsBackend(defaults.backend)) {
-      throw new UserFacingError('unknown_backend', `There is no backend or provider called ${defaults.backend} here.`);
+      throw new UserFacingError(msg('settings.unknown_backend', { backend: defaults.backend }), { code: 'unknown_backend' });
     }
     await this.deps.settings.update(actor.tenant, (s) => {
       s.channels ??= {};

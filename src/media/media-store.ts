@@ -14,6 +14,7 @@ import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { isAbortError, ProviderError, UserFacingError } from '../core/errors.js';
+import { msg } from '../core/messages.js';
 import type { MediaStore, ResultStream } from '../core/ports.js';
 import type { DeliveredVideo } from '../core/types.js';
 import type { Logger } from '../log.js';
@@ -83,7 +84,6 @@ export type SweepScope = 'shared and local' | 'local copies';
 
 /** Job ids become file names: anything beyond this alphabet could climb out of the directory. */
 const SAFE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
-const DISK_FULL = "The bot's disk is full, so the video could not be saved. An admin needs to free space.";
 
 function tempName(dir: string, stem: string): string {
   return path.join(dir, `.${stem}.${randomBytes(6).toString('hex')}.part`);
@@ -184,7 +184,7 @@ export function createMediaStore(options: MediaStoreOptions): BotMediaStore {
       await rm(temp, { force: true });
       if (isDiskFull(error)) {
         logger.error({ err: error, jobId }, 'disk full while saving a result');
-        throw new UserFacingError('disk_full', DISK_FULL, { cause: error });
+        throw new UserFacingError(msg('disk_full', { what: 'video' }), { cause: error });
       }
       if (signal?.aborted && !(error instanceof ProviderError)) throw isAbortError(error) ? error : signal.reason;
       throw error;
@@ -260,7 +260,7 @@ export function createMediaStore(options: MediaStoreOptions): BotMediaStore {
 
   /** Cut into tmp/, then adopted into the team's images like an `--image` (quota, ownership, sweep). */
   async function lastFrame(videoPath: string, tenant: string): Promise<{ path: string; bytes: number }> {
-    if (!ffmpegAvailable) throw new UserFacingError('no_ffmpeg', 'The bot cannot cut frames from videos here (ffmpeg is not installed), so it cannot continue a video.');
+    if (!ffmpegAvailable) throw new UserFacingError(msg('no_ffmpeg.continue'), { code: 'no_ffmpeg' });
     await bringLocal([videoPath]);
     const frame = await extractLastFrame(videoPath, path.join(dirs.tmp, `${uniqueStem(options.clock, 'last-frame')}.png`), { tools, timeoutMs: ffmpegTimeoutMs });
     return owned.adopt(frame.path, 'image', tenant);
@@ -268,7 +268,7 @@ export function createMediaStore(options: MediaStoreOptions): BotMediaStore {
 
   async function joinVideos(name: string, paths: string[]): Promise<{ path: string; bytes: number; seconds: number }> {
     if (!SAFE_NAME.test(name)) throw new Error(`Refusing to write a joined video under the unsafe name ${JSON.stringify(name)}.`);
-    if (!ffmpegAvailable) throw new UserFacingError('no_ffmpeg', 'The bot cannot join videos here (ffmpeg is not installed).');
+    if (!ffmpegAvailable) throw new UserFacingError(msg('no_ffmpeg.join'), { code: 'no_ffmpeg' });
     await bringLocal(paths);
     // A join re-encodes every second of every shot: allow it time in proportion.
     const joined = await joinClips(paths, path.join(dirs.videos, `${name}.mp4`), { tools, timeoutMs: ffmpegTimeoutMs * Math.max(1, paths.length) });

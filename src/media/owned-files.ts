@@ -10,11 +10,12 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, link, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserFacingError } from '../core/errors.js';
+import { msg } from '../core/messages.js';
 import type { Logger } from '../log.js';
 import { isSingleFileContainer, probeMedia, type FfmpegTools } from './ffmpeg.js';
 import { teamFolderName, teamUsageBytes, type MediaDirs } from './media-layout.js';
 import { keyOf, type MediaStorage } from './media-storage.js';
-import { formatByteSize, sniffVideoContainer, type SourceKind } from './safe-fetch.js';
+import { sniffVideoContainer, type SourceKind } from './safe-fetch.js';
 
 const IMAGE_SIGNATURES: Array<{ extension: string; matches: (head: Buffer) => boolean }> = [
   { extension: 'png', matches: (h) => h.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) },
@@ -55,8 +56,7 @@ async function readHead(file: string, length: number): Promise<Buffer> {
 const inside = (dir: string, file: string) => path.resolve(file).startsWith(dir + path.sep);
 
 function notOfKind(kind: SourceKind, cause: string): UserFacingError {
-  const wanted = kind === 'video' ? 'a video file (MP4, MOV or WebM)' : 'a PNG, JPEG or WebP image';
-  return new UserFacingError('source_bad_type', `That file is not ${wanted}, so the bot cannot use it.`, { cause: new Error(cause) });
+  return new UserFacingError(msg('source.bad_type', { kind, from: 'file' }), { code: 'source_bad_type', cause: new Error(cause) });
 }
 
 export function createOwnedFiles(options: OwnedFilesOptions) {
@@ -89,10 +89,7 @@ export function createOwnedFiles(options: OwnedFilesOptions) {
     const used = await teamUsageBytes(options.storage, tenant);
     if (used + incoming <= options.teamQuotaBytes) return;
     logger.info({ tenant, used, incoming, quota: options.teamQuotaBytes }, 'team disk quota reached');
-    throw new UserFacingError(
-      'disk_quota',
-      `Your team already keeps ${formatByteSize(used)} of clips and images on this bot, and this file (${formatByteSize(incoming)}) would pass the team's ${formatByteSize(options.teamQuotaBytes)} limit. Delete a character you no longer use with /character delete, then try again.`,
-    );
+    throw new UserFacingError(msg('source.disk_quota', { usedBytes: used, incomingBytes: incoming, quotaBytes: options.teamQuotaBytes }), { code: 'disk_quota' });
   }
 
   /**
@@ -109,11 +106,10 @@ export function createOwnedFiles(options: OwnedFilesOptions) {
       if (!info.isFile()) throw new Error('not a regular file');
       size = info.size;
     } catch (error) {
-      throw new UserFacingError('source_missing', `The bot cannot read the file ${path.basename(source)}. Check the path.`, { cause: error });
+      throw new UserFacingError(msg('source.missing', { fileName: path.basename(source) }), { code: 'source_missing', cause: error });
     }
     if (size > options.maxSourceBytes) {
-      const purpose = kind === 'video' ? 'character clips' : 'reference images';
-      throw new UserFacingError('source_too_large', `That file is larger than the ${formatByteSize(options.maxSourceBytes)} the bot accepts for ${purpose}.`);
+      throw new UserFacingError(msg('source.too_large', { kind, maxBytes: options.maxSourceBytes }), { code: 'source_too_large' });
     }
     const extension = await sniff(absolute, kind);
     await checkQuota(tenant, size);
@@ -132,7 +128,7 @@ export function createOwnedFiles(options: OwnedFilesOptions) {
     } catch (error) {
       await rm(temp, { force: true });
       await rm(finalPath, { force: true });
-      if (isDiskFull(error)) throw new UserFacingError('disk_full', "The bot's disk is full, so the file could not be saved. An admin needs to free space.", { cause: error });
+      if (isDiskFull(error)) throw new UserFacingError(msg('disk_full', { what: 'file' }), { cause: error });
       throw error;
     }
     logger.info({ tenant, kind, bytes: size }, 'source file taken into the team folder');

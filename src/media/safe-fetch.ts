@@ -22,6 +22,7 @@ import type { LookupAddress } from 'node:dns';
 import { open, rm } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { Agent, request } from 'undici';
+import { formatByteSize } from '../core/byte-size.js';
 import { UserFacingError } from '../core/errors.js';
 import { isPublicAddress } from './address-policy.js';
 
@@ -69,12 +70,8 @@ const VIDEO_EXTENSIONS: Record<string, string> = { 'video/mp4': 'mp4', 'video/qu
 /** Enough bytes to see an ISO BMFF `ftyp` box or the EBML magic. */
 const SNIFF_BYTES = 12;
 
-export function formatByteSize(bytes: number): string {
-  const mib = 1024 * 1024;
-  if (bytes >= mib) return `${Number((bytes / mib).toFixed(1))} MB`;
-  if (bytes >= 1024) return `${Number((bytes / 1024).toFixed(1))} KB`;
-  return `${bytes} bytes`;
-}
+// The catalogs format sizes too, and they may only use the core.
+export { formatByteSize } from '../core/byte-size.js';
 
 /** MP4 and MOV are ISO BMFF: bytes 4–7 are `ftyp`. WebM/Matroska starts with the EBML magic 1A 45 DF A3. */
 export function sniffVideoContainer(head: Uint8Array): { contentType: string; extension: string } | undefined {

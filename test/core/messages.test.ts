@@ -29,9 +29,11 @@ describe('message catalogs', () => {
       if (key === 'state') return 'queued';
       if (key === 'source') return { kind: 'job', jobId: 'j_1' };
       if (key === 'subject') return { kind: 'video', estimateMicros: 3 };
-      if (key === 'options' || key === 'ids' || key === 'fileNames') return ['j_1'];
+      if (key === 'options' || key === 'ids' || key === 'fileNames' || key === 'names' || key === 'suggestions' || key === 'available' || key === 'providers') return ['j_1'];
+      if (key === 'why') return { kind: 'no_image' };
+      if (key === 'refusals') return [{ backendName: 'x', why: { kind: 'no_sound' } }];
       if (key === 'exact' || key === 'take' || key === 'kept') return undefined;
-      return typeof key === 'string' && /Micros|Ms|Seconds|seconds|count|rows|position|width|height|MiB|index|of|takes|delivered|failed/.test(key) ? 3 : 'x';
+      return typeof key === 'string' && /Micros|Ms|Seconds|seconds|count|rows|position|width|height|MiB|Bytes|Mb|index|of|takes|delivered|failed|shot|max/.test(key) ? 3 : 'x';
     };
     const loose = new Proxy({}, { get: (_t, key) => sample(key) });
     const untranslated: string[] = [];

@@ -142,7 +142,7 @@ export function createConsoleAdapter(config: ConsoleAdapterConfig): ConsoleAdapt
     try {
       await access(file);
     } catch {
-      throw new UserFacingError('no_file', `There is no file at ${value}.`);
+      throw new UserFacingError(msg('console.no_file', { path: value }), { code: 'no_file' });
     }
     return file;
   };

@@ -15,6 +15,7 @@ import type { webApi } from '@slack/bolt';
 import { request } from 'undici';
 import { z } from 'zod';
 import { UserFacingError } from '../../core/errors.js';
+import { msg } from '../../core/messages.js';
 
 /** A file id, or the id inside a permalink like https://team.slack.com/files/U123/F0123ABCD/clip.mp4. */
 const FILE_ID = /^F[A-Z0-9]{6,}$/;
@@ -49,22 +50,22 @@ export interface SharedFileOptions {
 export async function downloadSharedFile(reference: string, kind: 'video' | 'image', options: SharedFileOptions): Promise<string> {
   const fileId = slackFileId(reference);
   if (!fileId) {
-    throw new UserFacingError('bad_file', 'Name a file shared in Slack by its link (More actions → Copy link) or its id, like F0123ABCD. To use a web link, pass it with --video_url.');
+    throw new UserFacingError(msg('slack_file.bad_ref'), { code: 'bad_file' });
   }
   let info: z.infer<typeof fileInfoSchema>['file'];
   try {
     info = fileInfoSchema.parse(await options.client.files.info({ file: fileId })).file;
   } catch (error) {
-    throw new UserFacingError('file_not_found', `I can't open Slack file ${fileId}. Share it in a channel I'm in and try again.`, { cause: error });
+    throw new UserFacingError(msg('slack_file.cannot_open', { fileId }), { code: 'file_not_found', cause: error });
   }
   if (info.mimetype && !info.mimetype.startsWith(`${kind}/`)) {
-    throw new UserFacingError('wrong_file_type', `${info.name ?? fileId} is not a ${kind} file.`);
+    throw new UserFacingError(msg('slack_file.wrong_type', { name: info.name ?? fileId, kind }), { code: 'wrong_file_type' });
   }
-  const limitMb = Math.round(options.maxBytes / 1024 / 1024);
-  if (info.size > options.maxBytes) throw new UserFacingError('file_too_large', `${info.name ?? fileId} is larger than the ${limitMb} MB limit for sources.`);
+  const tooLarge = () => new UserFacingError(msg('slack_file.too_large', { name: info.name ?? fileId, limitMb: Math.round(options.maxBytes / 1024 / 1024) }), { code: 'file_too_large' });
+  if (info.size > options.maxBytes) throw tooLarge();
   const url = info.url_private_download ?? info.url_private;
   if (!url || !options.trustedHosts.includes(new URL(url).host)) {
-    throw new UserFacingError('file_not_found', `I can't download Slack file ${fileId}.`);
+    throw new UserFacingError(msg('slack_file.cannot_download', { fileId, missingScope: false }), { code: 'file_not_found' });
   }
   await mkdir(options.tmpDir, { recursive: true });
   const target = path.join(options.tmpDir, `slack-${fileId}-${randomBytes(4).toString('hex')}${path.extname(info.name ?? '') || (kind === 'video' ? '.mp4' : '.png')}`);
@@ -74,13 +75,13 @@ export async function downloadSharedFile(reference: string, kind: 'video' | 'ima
   if (res.statusCode !== 200 || type.startsWith('text/html')) {
     // Slack answers a token without files:read with its HTML login page and 200.
     await res.body.dump();
-    throw new UserFacingError('file_not_found', `I can't download Slack file ${fileId}. The app may be missing the files:read permission.`);
+    throw new UserFacingError(msg('slack_file.cannot_download', { fileId, missingScope: true }), { code: 'file_not_found' });
   }
   let seen = 0;
   const cap = new Transform({
     transform(chunk: Buffer, _enc, done) {
       seen += chunk.length;
-      if (seen > options.maxBytes) return done(new UserFacingError('file_too_large', `${info.name ?? fileId} is larger than the ${limitMb} MB limit for sources.`));
+      if (seen > options.maxBytes) return done(tooLarge());
       done(null, chunk);
     },
   });
@@ -89,7 +90,7 @@ export async function downloadSharedFile(reference: string, kind: 'video' | 'ima
   } catch (error) {
     await rm(target, { force: true });
     if (error instanceof UserFacingError) throw error;
-    throw new UserFacingError('download_failed', `Downloading ${info.name ?? fileId} from Slack failed. Try again.`, { cause: error });
+    throw new UserFacingError(msg('slack_file.download_failed', { name: info.name ?? fileId }), { code: 'download_failed', cause: error });
   }
   return target;
 }

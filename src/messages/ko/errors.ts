@@ -1,5 +1,6 @@
 /** 거절과 실패 (src/core/message-codes-errors.ts): Korean refusals and failures. */
-import type { ErrorParams } from '../../core/message-codes-errors.js';
+import { formatByteSize as size } from '../../core/byte-size.js';
+import type { BackendRefusal, ErrorParams, Unsuitability } from '../../core/message-codes-errors.js';
 import type { Sentences } from '../../core/messages.js';
 import { formatUsd as usd } from '../../core/money.js';
 import type { JobState } from '../../core/types.js';
@@ -16,6 +17,33 @@ export const JOB_STATE: Record<JobState, string> = {
   failed: '실패',
   cancelled: '취소됨',
 };
+
+/** Why a backend cannot take a request, as a clause after its name. */
+function why(u: Unsuitability): string {
+  switch (u.kind) {
+    case 'no_characters':
+      return '캐릭터를 쓸 수 없습니다';
+    case 'too_many_characters':
+      return `영상 하나에 캐릭터를 ${u.max}개까지만 쓸 수 있습니다`;
+    case 'no_frames_source':
+      return '참조 프레임이 필요한데, 지정한 캐릭터에 프레임을 자를 클립이 없습니다';
+    case 'needs_public_url':
+      return '캐릭터 클립을 가져오려면 PUBLIC_URL 설정이 필요합니다';
+    case 'no_size':
+      return `${u.resolution} ${u.orientation === 'portrait' ? '세로' : '가로'} 크기를 지원하지 않습니다`;
+    case 'no_price':
+      return `${u.resolution} 가격이 없습니다`;
+    case 'no_sound':
+      return '소리를 만들 수 없습니다';
+    case 'no_silence':
+      return '무음 영상을 만들 수 없습니다';
+    case 'no_image':
+      return '시작 이미지를 받지 않습니다';
+  }
+}
+
+const refusals = (list: BackendRefusal[]) => list.map((r) => `${r.backendName}: ${why(r.why)}`).join('; ');
+const kindOf = (kind: 'video' | 'image') => (kind === 'video' ? '영상 파일 (MP4, MOV, WebM)' : 'PNG, JPEG, WebP 이미지');
 
 export const errors: Sentences<ErrorParams> = {
   'internal': () => '봇 쪽에서 문제가 생겼습니다. 요금은 청구되지 않았습니다. 다시 시도해 보시고, 계속되면 봇 관리자에게 알려 주세요 (자세한 내용은 로그에 있습니다).',
@@ -57,4 +85,63 @@ export const errors: Sentences<ErrorParams> = {
   'thread.slack_not_in_channel': () => '이 대화에 글을 올릴 수 없어 영상을 시작하지 않았고, 비용도 나가지 않았습니다. 저를 채널에 추가하거나 (/invite) 제가 있는 채널을 이용해 주세요.',
   'thread.slack_refused': () => 'Slack이 메시지를 받지 않아 영상을 시작하지 않았고, 비용도 나가지 않았습니다. 잠시 뒤에 다시 시도해 주세요.',
   'slack.unreadable_command': () => 'Slack이 보낸 명령을 읽을 수 없었습니다. 다시 시도해 주세요.',
+  'unknown_character': (p) =>
+    `이 팀에 @${p.name} 캐릭터가 없습니다.${
+      p.suggestions.length > 0
+        ? ` 혹시 ${p.suggestions.map((s) => `@${s}`).join(' 또는 ')}을(를) 찾으셨나요?`
+        : p.otherwise === 'create'
+          ? ' 이 팀에는 아직 캐릭터가 없습니다. /character create 로 만들어 보세요.'
+          : p.otherwise === 'list'
+            ? ' /character list 에서 확인해 보세요.'
+            : ''
+    }`,
+  'character.bad_name': () => '캐릭터 이름은 공백 없이 2–32자의 문자, 숫자, _ 또는 - 입니다 (예: mascot, team_robot).',
+  'character.bad_source': (_p, m) => `캐릭터의 소스를 하나만 주세요: 영상 클립, ${m.flag('video_url')}, ${m.flag('from_job')} 중 하나.`,
+  'character.name_taken': (p) => `이 팀에는 이미 @${p.name} 캐릭터가 있습니다.${p.advice ? ' 다른 이름을 고르거나 기존 캐릭터를 먼저 삭제하세요.' : ''}`,
+  'character.job_not_finished': (p) => `작업 ${p.jobId}에는 캐릭터를 가져올 완성된 영상이 없습니다.`,
+  'character.source_gone': (p) => `작업 ${p.jobId}의 영상은 더 이상 보관되어 있지 않습니다. 클립이나 링크를 대신 사용하세요.`,
+  'character.not_allowed': (p) => `@${p.name}은(는) 만든 사람(${p.ownerName} 님)이나 관리자만 삭제할 수 있습니다.`,
+  'character.gone_before_start': () => '이 프롬프트에 나온 캐릭터가 영상이 시작되기 전에 삭제되었습니다.',
+  'binding.lost': (p) => `${p.backendName}이(가) @${p.name} 캐릭터를 더 이상 알지 못하고, 다시 등록하는 데도 실패했습니다. 요금은 청구되지 않았습니다. 다시 시도하거나 다른 백엔드를 고르세요.`,
+  'binding.still_lost': (p) =>
+    `${p.backendName}이(가) 다시 등록한 뒤에도 ${p.names.map((n) => `@${n}`).join(', ')}을(를) 알지 못했습니다. 요금은 청구되지 않았습니다. 다시 시도하거나 다른 백엔드를 고르세요.`,
+  'binding.no_frames': (p) => `@${p.name}의 클립에서 참조 프레임을 잘라낼 수 없어 ${p.backendName}에서 쓸 수 없습니다.`,
+  'binding.unsupported': (p) => `${p.backendName}은(는) 캐릭터를 쓸 수 없습니다.`,
+  'image_gone': () => '그 영상의 이미지는 봇에 더 이상 보관되어 있지 않습니다. /sora generate 로 새 영상을 시작하고 이미지를 다시 첨부하세요.',
+  'budget.nothing_to_set': (_p, m) =>
+    `무엇을 설정할지 알려 주세요: USD 금액 (예: /budget set 20), ${m.option('policy', 'cost|stability')}, ${m.option('audio', 'on|off')}, ${m.option('approve-above', 'USD')}.`,
+  'budget.member_amount': (_p, m) => `그 멤버의 금액을 주세요. 예: /budget set 5 ${m.option('user', '@alice')}.`,
+  'settings.no_channel': () => '기본값을 정할 채널에서 /settings channel 을 실행하세요.',
+  'settings.nothing_to_set': (_p, m) => `무엇을 설정할지 알려 주세요. 예: /settings channel ${m.option('orientation', 'portrait')} ${m.option('seconds', '8')}.`,
+  'settings.unknown_backend': (p) => `여기에는 ${p.backend}(이)라는 백엔드나 제공자가 없습니다.`,
+  'backend.why': (p) => why(p.why),
+  'backend.unsuitable': (p, m) => `${p.backendName}: ${why(p.why)}. ${m.flag('backend')}를 빼면 봇이 고릅니다.`,
+  'backend.provider_unsuitable': (p, m) => `이 영상을 만들 수 있는 ${p.provider} 백엔드가 없습니다: ${refusals(p.refusals)}. ${m.flag('backend')}를 빼면 봇이 고릅니다.`,
+  'backend.none_suitable': (p) => `설정된 백엔드 중 이 영상을 만들 수 있는 것이 없습니다: ${refusals(p.refusals)}.`,
+  'backend.unknown': (p) => `"${p.name}"(이)라는 백엔드가 없습니다. 사용 가능: ${p.available.join(', ')}${p.providers.length > 0 ? `, 또는 제공자: ${p.providers.join(', ')}` : ''}.`,
+  'backend.gone': (p) => `이 작업을 보낸 백엔드(${p.backendId})가 더 이상 설정되어 있지 않습니다.`,
+  'storyboard.shot_count': (p) => `스토리보드는 샷이 1–${p.max}개입니다. 이 스토리보드는 ${p.count}개입니다.`,
+  'storyboard.too_many_shots': (p) => `스토리보드는 샷이 최대 ${p.max}개입니다. 이 스토리보드는 ${p.count}개입니다.`,
+  'storyboard.mixed_orientation': () => '샷에 세로와 가로가 섞여 있습니다. 영상 하나는 한 가지 모양이니, 모든 샷의 방향을 같게 해 주세요.',
+  'storyboard.no_shots': () => '샷을 | 로 나누어 주세요. 예: /sora storyboard @mascot wakes up | @mascot makes coffee.',
+  'storyboard.shot_seconds': (p, m) => `샷 ${p.shot}: ${m.flag('seconds')}는 1에서 20 사이의 정수여야 합니다.`,
+  'storyboard.shot_orientation': (p, m) => `샷 ${p.shot}: ${m.flag('orientation')}는 landscape 또는 portrait 여야 합니다.`,
+  'storyboard.empty_shot': (p) => `샷 ${p.shot}에는 3자 이상의 프롬프트가 필요합니다.`,
+  'options.quality_conflict': (p, m) => `${m.option('quality', p.quality)}는 ${p.means}인데 ${m.flag('resolution')}는 ${p.resolution}입니다. ${m.flag('resolution')}만 주세요.`,
+  'no_ffmpeg.continue': () => '여기서는 봇이 영상에서 프레임을 잘라낼 수 없어 (ffmpeg 미설치) 영상을 이어 만들 수 없습니다.',
+  'no_ffmpeg.join': () => '여기서는 봇이 영상을 이어 붙일 수 없습니다 (ffmpeg 미설치).',
+  'disk_full': (p) => `봇의 디스크가 가득 차서 ${p.what === 'video' ? '영상' : '파일'}을 저장하지 못했습니다. 관리자가 공간을 비워야 합니다.`,
+  'source.bad_type': (p) => `그 ${p.from === 'link' ? '링크' : '파일'}은(는) ${kindOf(p.kind)}이(가) 아니라서 봇이 쓸 수 없습니다.`,
+  'source.missing': (p) => `봇이 ${p.fileName} 파일을 읽을 수 없습니다. 경로를 확인하세요.`,
+  'source.too_large': (p) => `그 파일은 봇이 ${p.kind === 'video' ? '캐릭터 클립' : '참조 이미지'}으로 받는 ${size(p.maxBytes)}보다 큽니다.`,
+  'source.disk_quota': (p) =>
+    `팀이 이미 이 봇에 클립과 이미지 ${size(p.usedBytes)}를 보관 중이라, 이 파일(${size(p.incomingBytes)})을 더하면 팀 한도 ${size(p.quotaBytes)}를 넘습니다. /character delete 로 쓰지 않는 캐릭터를 지운 뒤 다시 시도하세요.`,
+  'console.no_file': (p) => `${p.path}에 파일이 없습니다.`,
+  'slack_file.bad_ref': (_p, m) =>
+    `Slack에 공유된 파일을 링크 (더 보기 → 링크 복사)나 F0123ABCD 같은 id로 알려 주세요. 웹 링크는 ${m.flag('video_url')}로 주세요.`,
+  'slack_file.cannot_open': (p) => `Slack 파일 ${p.fileId}을(를) 열 수 없습니다. 제가 있는 채널에 공유한 뒤 다시 시도하세요.`,
+  'slack_file.cannot_download': (p) => `Slack 파일 ${p.fileId}을(를) 내려받을 수 없습니다.${p.missingScope ? ' 앱에 files:read 권한이 없을 수 있습니다.' : ''}`,
+  'slack_file.wrong_type': (p) => `${p.name}은(는) ${p.kind === 'video' ? '영상' : '이미지'} 파일이 아닙니다.`,
+  'slack_file.too_large': (p) => `${p.name}은(는) 소스 한도 ${p.limitMb} MB보다 큽니다.`,
+  'slack_file.download_failed': (p) => `Slack에서 ${p.name}을(를) 내려받지 못했습니다. 다시 시도하세요.`,
 };
