@@ -15,7 +15,14 @@ describe('console adapter in Korean', () => {
   it('LANG=ko_KR.UTF-8: the acceptance, a refusal and /cost come in Korean', async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'console-ko-'));
     try {
-      const result = await runPipedBot(['/sora generate a paper boat on a rainy street --seconds 4', '/sora status j_nope', '/cost'].join('\n'), {
+      const script = [
+        '/sora generate a paper boat on a rainy street --seconds 4',
+        '/sora status j_nope',
+        '/cost',
+        '/sora generate @nobody dances on the roof',
+        '/sora generate a paper boat --quality high --resolution 720p',
+      ];
+      const result = await runPipedBot(script.join('\n'), {
         DATA_DIR: dataDir,
         PORT: '0',
         LOG_LEVEL: 'warn',
@@ -27,9 +34,12 @@ describe('console adapter in Korean', () => {
       assert.match(result.stdout, /이번 달 남은 예산: 팀 \$\d+\.\d{2}, 내 예산 \$\d+\.\d{2}\./);
       assert.match(result.stdout, /\n이 팀에 내가 볼 수 있는 작업 j_nope이\(가\) 없습니다\.\n/);
       assert.match(result.stdout, /\n\d{4}-\d{2} 지출\n팀: \$\d/);
+      // Refusals the core words as codes: a character and the console's own option syntax.
+      assert.match(result.stdout, /\n이 팀에 @nobody 캐릭터가 없습니다\. 이 팀에는 아직 캐릭터가 없습니다\. \/character create 로 만들어 보세요\.\n/);
+      assert.match(result.stdout, /\n--quality high는 1080p인데 --resolution는 720p입니다\. --resolution만 주세요\.\n/);
       // Plain text still: no markup.
       assert.doesNotMatch(result.stdout, /[`*]/);
-      assert.doesNotMatch(result.stdout, /There is no job|accepted:|Spend for/);
+      assert.doesNotMatch(result.stdout, /There is no job|accepted:|Spend for|There is no character|means 1080p/);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

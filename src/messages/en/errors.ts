@@ -110,8 +110,9 @@ export const errors: Sentences<ErrorParams> = {
   'storyboard.too_many_shots': (p) => `A storyboard has at most ${p.max} shots; this one has ${p.count}.`,
   'storyboard.mixed_orientation': () => 'The shots mix portrait and landscape. One video has one shape: give every shot the same orientation.',
   'storyboard.no_shots': () => 'Give the shots separated by |, e.g. /sora storyboard @mascot wakes up | @mascot makes coffee.',
-  'storyboard.shot_seconds': (p, m) => `Shot ${p.shot}: ${m.flag('seconds')} must be a whole number from 1 to 20.`,
-  'storyboard.shot_orientation': (p, m) => `Shot ${p.shot}: ${m.flag('orientation')} must be landscape or portrait.`,
+  // A shot's own flags are typed in the shots text on every platform (commands/storyboard-shots.ts), so they read as typed.
+  'storyboard.shot_seconds': (p) => `Shot ${p.shot}: --seconds must be a whole number from 1 to 20.`,
+  'storyboard.shot_orientation': (p) => `Shot ${p.shot}: --orientation must be landscape or portrait.`,
   'storyboard.empty_shot': (p) => `Shot ${p.shot} needs a prompt of at least 3 characters.`,
   'options.quality_conflict': (p, m) => `${m.option('quality', p.quality)} means ${p.means}, but ${m.flag('resolution')} says ${p.resolution}. Give just ${m.flag('resolution')}.`,
   'no_ffmpeg.continue': () => 'The bot cannot cut frames from videos here (ffmpeg is not installed), so it cannot continue a video.',

@@ -124,8 +124,9 @@ export const errors: Sentences<ErrorParams> = {
   'storyboard.too_many_shots': (p) => `스토리보드는 샷이 최대 ${p.max}개입니다. 이 스토리보드는 ${p.count}개입니다.`,
   'storyboard.mixed_orientation': () => '샷에 세로와 가로가 섞여 있습니다. 영상 하나는 한 가지 모양이니, 모든 샷의 방향을 같게 해 주세요.',
   'storyboard.no_shots': () => '샷을 | 로 나누어 주세요. 예: /sora storyboard @mascot wakes up | @mascot makes coffee.',
-  'storyboard.shot_seconds': (p, m) => `샷 ${p.shot}: ${m.flag('seconds')}는 1에서 20 사이의 정수여야 합니다.`,
-  'storyboard.shot_orientation': (p, m) => `샷 ${p.shot}: ${m.flag('orientation')}는 landscape 또는 portrait 여야 합니다.`,
+  // A shot's own flags are typed in the shots text on every platform, so they read as typed.
+  'storyboard.shot_seconds': (p) => `샷 ${p.shot}: --seconds는 1에서 20 사이의 정수여야 합니다.`,
+  'storyboard.shot_orientation': (p) => `샷 ${p.shot}: --orientation은 landscape 또는 portrait 여야 합니다.`,
   'storyboard.empty_shot': (p) => `샷 ${p.shot}에는 3자 이상의 프롬프트가 필요합니다.`,
   'options.quality_conflict': (p, m) => `${m.option('quality', p.quality)}는 ${p.means}인데 ${m.flag('resolution')}는 ${p.resolution}입니다. ${m.flag('resolution')}만 주세요.`,
   'no_ffmpeg.continue': () => '여기서는 봇이 영상에서 프레임을 잘라낼 수 없어 (ffmpeg 미설치) 영상을 이어 만들 수 없습니다.',
