@@ -67,7 +67,7 @@ describe('Discord replies in the member’s language', { concurrency: false }, (
     assert.equal(await answer(unknown, 'Korean unknown character'), '이 팀에 @nobody 캐릭터가 없습니다. 이 팀에는 아직 캐릭터가 없습니다. /character create 로 만들어 보세요.');
     const options = [str('prompt', 'a paper boat on a rainy street'), str('quality', 'high'), str('resolution', '720p')];
     const ko = h.fake.command(target(channel, kim, { locale: 'ko' }), 'sora', 'generate', options);
-    assert.equal(await answer(ko, 'Korean option conflict'), '`quality:high`는 1080p인데 `resolution`는 720p입니다. `resolution`만 주세요.');
+    assert.equal(await answer(ko, 'Korean option conflict'), '`quality:high`은(는) 1080p인데 `resolution`은(는) 720p입니다. `resolution`만 주세요.');
     const en = h.fake.command(target(channel, alice), 'sora', 'generate', options);
     assert.equal(await answer(en, 'English option conflict'), '`quality:high` means 1080p, but `resolution` says 720p. Give just `resolution`.');
   });

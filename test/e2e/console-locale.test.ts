@@ -36,7 +36,7 @@ describe('console adapter in Korean', () => {
       assert.match(result.stdout, /\n\d{4}-\d{2} 지출\n팀: \$\d/);
       // Refusals the core words as codes: a character and the console's own option syntax.
       assert.match(result.stdout, /\n이 팀에 @nobody 캐릭터가 없습니다\. 이 팀에는 아직 캐릭터가 없습니다\. \/character create 로 만들어 보세요\.\n/);
-      assert.match(result.stdout, /\n--quality high는 1080p인데 --resolution는 720p입니다\. --resolution만 주세요\.\n/);
+      assert.match(result.stdout, /\n--quality high은\(는\) 1080p인데 --resolution은\(는\) 720p입니다\. --resolution만 주세요\.\n/);
       // Plain text still: no markup.
       assert.doesNotMatch(result.stdout, /[`*]/);
       assert.doesNotMatch(result.stdout, /There is no job|accepted:|Spend for|There is no character|means 1080p/);
