@@ -75,11 +75,22 @@ describe('the cluster scheduler on Postgres', { skip: !hasPostgres && 'Postgres 
       assert.deepEqual(started.b, ['B1', 'B2']);
       assert.equal(b.position('A4'), 1);
 
-      // Replica a stops being seen: its two slots are freed, and team A's job on b runs.
+      // Replica a stops being seen (a heartbeat late on a busy machine): its two slots and its waiting A5 are
+      // dropped, and team A's job on b runs.
+      await enqueue(a, job('A5', 'A'));
       now += 31_000;
       await stores[1]!.jobs.heartbeat();
       await b.pass();
       assert.deepEqual(started.b, ['B1', 'B2', 'A4']);
+      // a was alive after all: its next pass puts its rows back, so A5 is still in line (behind the slots
+      // a holds) instead of waiting forever for a row that no longer exists.
+      await stores[0]!.jobs.heartbeat();
+      await a.pass();
+      assert.equal(a.position('A5'), 1);
+      a.finish('A2');
+      a.finish('A3');
+      await a.settled();
+      assert.deepEqual(started.a, ['A1', 'A2', 'A3', 'A5'], 'A5 runs once a slot of team A is free');
     } finally {
       for (const s of [a, b]) await s.close();
       for (const s of stores) await s.close();

@@ -51,6 +51,8 @@ interface LineRow {
 
 export class ClusterScheduler implements Scheduler {
   private readonly waitingHere = new Map<string, SchedulerEntry>();
+  /** When each waiting job joined, to put back a row another replica dropped (below). */
+  private readonly joinedAt = new Map<string, number>();
   private readonly runningHere = new Map<string, SchedulerEntry>();
   /** Positions of this replica's waiting jobs in the cluster's line, as of the last pass. */
   private linePositions = new Map<string, number>();
@@ -86,6 +88,7 @@ export class ClusterScheduler implements Scheduler {
     if (this.waitingHere.has(entry.jobId) || this.runningHere.has(entry.jobId)) return;
     this.waitingHere.set(entry.jobId, entry);
     const joinedAt = this.options.replica.now();
+    this.joinedAt.set(entry.jobId, joinedAt);
     this.write(async (db) => {
       // A job taken over from a dead replica joins under its new owner, keeping no stale row.
       await db
@@ -99,6 +102,7 @@ export class ClusterScheduler implements Scheduler {
 
   remove(jobId: string): boolean {
     if (!this.waitingHere.delete(jobId)) return false;
+    this.joinedAt.delete(jobId);
     this.linePositions.delete(jobId);
     this.write((db) => db.deleteFrom('queue_line').where('job_id', '=', jobId).execute());
     return true;
@@ -150,6 +154,8 @@ export class ClusterScheduler implements Scheduler {
   }
 
   private write(op: (db: Kysely<Tables>) => Promise<unknown>): void {
+    // A pass already queued runs before this write: the next pass asked for must come after it.
+    this.passQueued = false;
     this.chain = this.chain.then(() => op(this.options.db)).catch((error: unknown) => this.options.logger.warn({ err: error }, 'cluster queue write failed'));
   }
 
@@ -161,6 +167,7 @@ export class ClusterScheduler implements Scheduler {
       const alive = trx.selectFrom('replicas').select('id').where('seen_at', '>=', now - replica.timeoutMs);
       await trx.deleteFrom('run_slots').where('owner', 'not in', alive).execute();
       await trx.deleteFrom('queue_line').where('owner', 'not in', alive).execute();
+      await this.restoreDropped(trx);
       const line = await trx.selectFrom('queue_line').select(['job_id', 'tenant', 'backend', 'owner']).orderBy('joined_at').orderBy('job_id').execute();
       const slots = await trx.selectFrom('run_slots').select(['tenant', 'backend']).execute();
       const byBackend = count(slots.map((s) => s.backend));
@@ -193,6 +200,7 @@ export class ClusterScheduler implements Scheduler {
       }
       for (const entry of mine) {
         this.waitingHere.delete(entry.jobId);
+        this.joinedAt.delete(entry.jobId);
         this.runningHere.set(entry.jobId, entry);
       }
       const before = this.linePositions;
@@ -200,6 +208,33 @@ export class ClusterScheduler implements Scheduler {
       if ([...this.linePositions].some(([jobId, p]) => before.get(jobId) !== p)) this.lineMoved();
       return mine;
     });
+  }
+
+  /**
+   * Puts back this replica's rows that another replica dropped because this one looked dead (a heartbeat
+   * late on a busy machine): without them its waiting jobs would never be dispatched and its slots would
+   * not be counted. A job another replica has really taken over is refused to this one at its next write
+   * (the jobs table's compare-and-set), which then finishes or removes it here.
+   */
+  private async restoreDropped(trx: Kysely<Tables>): Promise<void> {
+    const { replica } = this.options;
+    if (this.waitingHere.size > 0) {
+      const present = new Set((await trx.selectFrom('queue_line').select('job_id').where('owner', '=', replica.id).execute()).map((r) => r.job_id));
+      const lost = [...this.waitingHere.values()].filter((e) => !present.has(e.jobId));
+      if (lost.length > 0) {
+        const rows = lost.map((e) => ({ job_id: e.jobId, tenant: e.tenant, backend: e.backend, owner: replica.id, joined_at: this.joinedAt.get(e.jobId) ?? replica.now() }));
+        await trx.insertInto('queue_line').values(rows).onConflict((c) => c.column('job_id').doNothing()).execute();
+        this.options.logger.warn({ jobs: lost.map((e) => e.jobId) }, 'put back waiting jobs another replica dropped from the line');
+      }
+    }
+    if (this.runningHere.size > 0) {
+      const held = new Set((await trx.selectFrom('run_slots').select('job_id').where('owner', '=', replica.id).execute()).map((r) => r.job_id));
+      const lost = [...this.runningHere.values()].filter((e) => !held.has(e.jobId));
+      if (lost.length > 0) {
+        const rows = lost.map((e) => ({ job_id: e.jobId, tenant: e.tenant, backend: e.backend, owner: replica.id, since: replica.now() }));
+        await trx.insertInto('run_slots').values(rows).onConflict((c) => c.column('job_id').doNothing()).execute();
+      }
+    }
   }
 }
 
