@@ -100,6 +100,15 @@ export interface ErrorParams {
   'source.missing': { fileName: string };
   'source.too_large': { kind: 'video' | 'image'; maxBytes: number };
   'source.disk_quota': { usedBytes: number; incomingBytes: number; quotaBytes: number };
+  'link.bad_url': None;
+  'link.bad_scheme': None;
+  'link.unresolvable': { host: string };
+  'link.private_address': None;
+  'link.redirects_nowhere': None;
+  'link.too_many_redirects': { max: number };
+  'link.http_error': { status: number };
+  'link.timeout': { seconds: number };
+  'link.unreachable': None;
   'console.no_file': { path: string };
   'slack_file.bad_ref': None;
   'slack_file.cannot_open': { fileId: string };

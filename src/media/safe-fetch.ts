@@ -22,8 +22,8 @@ import type { LookupAddress } from 'node:dns';
 import { open, rm } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { Agent, request } from 'undici';
-import { formatByteSize } from '../core/byte-size.js';
 import { UserFacingError } from '../core/errors.js';
+import { msg, type Message } from '../core/messages.js';
 import { isPublicAddress } from './address-policy.js';
 
 export type SourceKind = 'video' | 'image';
@@ -49,8 +49,6 @@ export interface SafeFetchOptions {
   allowAddress?: (address: string) => boolean;
   /** Name resolution. Default: the system resolver (`dns.lookup`, all addresses). */
   resolve?: (hostname: string) => Promise<ResolvedAddress[]>;
-  /** How the size refusal names the thing, e.g. "character clips". */
-  purpose?: string;
 }
 
 export interface FetchedSource {
@@ -90,8 +88,8 @@ async function systemResolve(hostname: string): Promise<ResolvedAddress[]> {
   return answers.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 }
 
-function refuse(code: string, sentence: string, cause?: unknown): UserFacingError {
-  return new UserFacingError(code, sentence, { cause });
+function refuse(code: string, said: Message, cause?: unknown): UserFacingError {
+  return new UserFacingError(said, { code, cause });
 }
 
 function parseUserUrl(raw: string, base?: URL): URL {
@@ -99,10 +97,10 @@ function parseUserUrl(raw: string, base?: URL): URL {
   try {
     url = new URL(raw, base);
   } catch (error) {
-    throw refuse('source_bad_url', 'That does not look like a web link. Paste a full http:// or https:// address.', error);
+    throw refuse('source_bad_url', msg('link.bad_url'), error);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw refuse('source_bad_scheme', 'Only http:// and https:// links can be fetched.', new Error(`scheme ${url.protocol}`));
+    throw refuse('source_bad_scheme', msg('link.bad_scheme'), new Error(`scheme ${url.protocol}`));
   }
   return url;
 }
@@ -118,10 +116,10 @@ async function checkedAddresses(url: URL, options: SafeFetchOptions): Promise<Re
     try {
       addresses = await (options.resolve ?? systemResolve)(host);
     } catch (error) {
-      throw refuse('source_unresolvable', `The bot could not find the server ${host}. Check the link.`, error);
+      throw refuse('source_unresolvable', msg('link.unresolvable', { host }), error);
     }
     if (addresses.length === 0) {
-      throw refuse('source_unresolvable', `The bot could not find the server ${host}. Check the link.`, new Error('no addresses'));
+      throw refuse('source_unresolvable', msg('link.unresolvable', { host }), new Error('no addresses'));
     }
   }
   if (options.allowPrivateAddresses) return addresses;
@@ -130,11 +128,7 @@ async function checkedAddresses(url: URL, options: SafeFetchOptions): Promise<Re
   // addresses is either misconfigured or an attempt to get lucky.
   const blocked = addresses.find((a) => !allow(a.address));
   if (blocked) {
-    throw refuse(
-      'source_private_address',
-      'That link points to a private network address, which the bot does not fetch.',
-      new Error(`${host} resolves to ${blocked.address}`),
-    );
+    throw refuse('source_private_address', msg('link.private_address'), new Error(`${host} resolves to ${blocked.address}`));
   }
   return addresses;
 }
@@ -177,8 +171,7 @@ function acceptedType(kind: SourceKind, mediaType: string): { extension: string 
 }
 
 function wrongType(kind: SourceKind, served: string): UserFacingError {
-  const wanted = kind === 'video' ? 'a video file (MP4, MOV or WebM)' : 'a PNG, JPEG or WebP image';
-  return refuse('source_bad_type', `That link is not ${wanted}, so the bot cannot use it.`, new Error(`content-type ${served || '(none)'}`));
+  return refuse('source_bad_type', msg('source.bad_type', { kind, from: 'link' }), new Error(`content-type ${served || '(none)'}`));
 }
 
 /**
@@ -186,9 +179,7 @@ function wrongType(kind: SourceKind, served: string): UserFacingError {
  * any failure). Throws `UserFacingError` on every refusal.
  */
 export async function fetchUserFile(rawUrl: string, destination: string, options: SafeFetchOptions): Promise<FetchedSource> {
-  const purpose = options.purpose ?? (options.kind === 'video' ? 'character clips' : 'reference images');
-  const tooLarge = (cause: string) =>
-    refuse('source_too_large', `That file is larger than the ${formatByteSize(options.maxBytes)} the bot accepts for ${purpose}.`, new Error(cause));
+  const tooLarge = (cause: string) => refuse('source_too_large', msg('source.too_large', { kind: options.kind, maxBytes: options.maxBytes }), new Error(cause));
 
   const deadline = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
@@ -211,21 +202,17 @@ export async function fetchUserFile(rawUrl: string, destination: string, options
         discard(response.body);
         const location = response.headers.location;
         if (typeof location !== 'string' || location === '') {
-          throw refuse('source_http_error', 'That link redirects nowhere, so there was nothing to fetch.', new Error(`HTTP ${response.statusCode} without Location`));
+          throw refuse('source_http_error', msg('link.redirects_nowhere'), new Error(`HTTP ${response.statusCode} without Location`));
         }
         if (hop >= MAX_REDIRECTS) {
-          throw refuse('source_too_many_redirects', `That link redirects more than ${MAX_REDIRECTS} times; paste the final address instead.`, new Error(`redirect ${hop + 1} to ${location}`));
+          throw refuse('source_too_many_redirects', msg('link.too_many_redirects', { max: MAX_REDIRECTS }), new Error(`redirect ${hop + 1} to ${location}`));
         }
         url = parseUserUrl(location, url);
         continue;
       }
       if (response.statusCode < 200 || response.statusCode >= 300) {
         discard(response.body);
-        throw refuse(
-          'source_http_error',
-          `That link answered with an error (HTTP ${response.statusCode}), so there was nothing to fetch. Check that it is public.`,
-          new Error(`HTTP ${response.statusCode} from ${url.host}`),
-        );
+        throw refuse('source_http_error', msg('link.http_error', { status: response.statusCode }), new Error(`HTTP ${response.statusCode} from ${url.host}`));
       }
 
       const declaredLength = Number(response.headers['content-length']);
@@ -284,13 +271,13 @@ export async function fetchUserFile(rawUrl: string, destination: string, options
     if (wroteFile) await rm(destination, { force: true });
     if (error instanceof UserFacingError) throw error;
     if (deadline.aborted) {
-      throw refuse('source_timeout', `That link took longer than ${Math.round(options.timeoutMs / 1000) || 1} s to download, so the bot gave up. Try a smaller file or another host.`, error);
+      throw refuse('source_timeout', msg('link.timeout', { seconds: Math.round(options.timeoutMs / 1000) || 1 }), error);
     }
     if (options.signal?.aborted) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOSPC') {
-      throw refuse('disk_full', "The bot's disk is full, so the file could not be saved. An admin needs to free space.", error);
+      throw refuse('disk_full', msg('disk_full', { what: 'file' }), error);
     }
-    throw refuse('source_unreachable', 'The bot could not download that link. Check that it is public and try again.', error);
+    throw refuse('source_unreachable', msg('link.unreachable'), error);
   } finally {
     await Promise.all(agents.map((a) => a.destroy().catch(() => undefined)));
   }

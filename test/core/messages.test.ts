@@ -33,7 +33,7 @@ describe('message catalogs', () => {
       if (key === 'why') return { kind: 'no_image' };
       if (key === 'refusals') return [{ backendName: 'x', why: { kind: 'no_sound' } }];
       if (key === 'exact' || key === 'take' || key === 'kept') return undefined;
-      return typeof key === 'string' && /Micros|Ms|Seconds|seconds|count|rows|position|width|height|MiB|Bytes|Mb|index|of|takes|delivered|failed|shot|max/.test(key) ? 3 : 'x';
+      return typeof key === 'string' && /Micros|Ms|Seconds|seconds|count|rows|position|width|height|MiB|Bytes|Mb|index|of|takes|delivered|failed|shot|max|status/.test(key) ? 3 : 'x';
     };
     const loose = new Proxy({}, { get: (_t, key) => sample(key) });
     const untranslated: string[] = [];

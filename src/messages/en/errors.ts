@@ -123,6 +123,15 @@ export const errors: Sentences<ErrorParams> = {
   'source.too_large': (p) => `That file is larger than the ${size(p.maxBytes)} the bot accepts for ${p.kind === 'video' ? 'character clips' : 'reference images'}.`,
   'source.disk_quota': (p) =>
     `Your team already keeps ${size(p.usedBytes)} of clips and images on this bot, and this file (${size(p.incomingBytes)}) would pass the team's ${size(p.quotaBytes)} limit. Delete a character you no longer use with /character delete, then try again.`,
+  'link.bad_url': () => 'That does not look like a web link. Paste a full http:// or https:// address.',
+  'link.bad_scheme': () => 'Only http:// and https:// links can be fetched.',
+  'link.unresolvable': (p) => `The bot could not find the server ${p.host}. Check the link.`,
+  'link.private_address': () => 'That link points to a private network address, which the bot does not fetch.',
+  'link.redirects_nowhere': () => 'That link redirects nowhere, so there was nothing to fetch.',
+  'link.too_many_redirects': (p) => `That link redirects more than ${p.max} times; paste the final address instead.`,
+  'link.http_error': (p) => `That link answered with an error (HTTP ${p.status}), so there was nothing to fetch. Check that it is public.`,
+  'link.timeout': (p) => `That link took longer than ${p.seconds} s to download, so the bot gave up. Try a smaller file or another host.`,
+  'link.unreachable': () => 'The bot could not download that link. Check that it is public and try again.',
   'console.no_file': (p) => `There is no file at ${p.path}.`,
   'slack_file.bad_ref': (_p, m) =>
     `Name a file shared in Slack by its link (More actions → Copy link) or its id, like F0123ABCD. To use a web link, pass it with ${m.flag('video_url')}.`,

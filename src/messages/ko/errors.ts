@@ -137,6 +137,15 @@ export const errors: Sentences<ErrorParams> = {
   'source.too_large': (p) => `그 파일은 봇이 ${p.kind === 'video' ? '캐릭터 클립' : '참조 이미지'}으로 받는 ${size(p.maxBytes)}보다 큽니다.`,
   'source.disk_quota': (p) =>
     `팀이 이미 이 봇에 클립과 이미지 ${size(p.usedBytes)}를 보관 중이라, 이 파일(${size(p.incomingBytes)})을 더하면 팀 한도 ${size(p.quotaBytes)}를 넘습니다. /character delete 로 쓰지 않는 캐릭터를 지운 뒤 다시 시도하세요.`,
+  'link.bad_url': () => '웹 링크로 보이지 않습니다. http:// 또는 https:// 로 시작하는 전체 주소를 붙여 넣어 주세요.',
+  'link.bad_scheme': () => 'http:// 와 https:// 링크만 가져올 수 있습니다.',
+  'link.unresolvable': (p) => `봇이 서버 ${p.host}을(를) 찾지 못했습니다. 링크를 확인하세요.`,
+  'link.private_address': () => '그 링크는 사설 네트워크 주소를 가리키고 있어 봇이 가져오지 않습니다.',
+  'link.redirects_nowhere': () => '그 링크는 아무 데로도 리디렉션하지 않아 가져올 것이 없었습니다.',
+  'link.too_many_redirects': (p) => `그 링크는 ${p.max}번 넘게 리디렉션합니다. 최종 주소를 붙여 넣어 주세요.`,
+  'link.http_error': (p) => `그 링크가 오류(HTTP ${p.status})로 응답해 가져올 것이 없었습니다. 공개된 링크인지 확인하세요.`,
+  'link.timeout': (p) => `그 링크를 내려받는 데 ${p.seconds}초가 넘게 걸려 봇이 포기했습니다. 더 작은 파일이나 다른 호스트로 시도하세요.`,
+  'link.unreachable': () => '봇이 그 링크를 내려받지 못했습니다. 공개된 링크인지 확인한 뒤 다시 시도하세요.',
   'console.no_file': (p) => `${p.path}에 파일이 없습니다.`,
   'slack_file.bad_ref': (_p, m) =>
     `Slack에 공유된 파일을 링크 (더 보기 → 링크 복사)나 F0123ABCD 같은 id로 알려 주세요. 웹 링크는 ${m.flag('video_url')}(으)로 주세요.`,
