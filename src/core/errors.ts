@@ -4,6 +4,10 @@
  *   runner decide retry / fall back / give up from data, not from message text.
  * - `UserFacingError`: a sentence for the person who typed the command. It never
  *   carries provider internals; those go to the log through `cause`.
+ * - `StoreUnavailable`: the store could not be reached for now (no pooled
+ *   connection in time, a dropped connection). A job step that meets it is
+ *   tried again later instead of failing the job: recording a failure needs
+ *   the same store.
  */
 
 import { plainText, type Markup } from './markup.js';
@@ -75,6 +79,13 @@ export class ProviderError extends Error {
  * `code` is the failure's kind, kept with a failed job; it is the message's
  * code unless given. The English text is the Error's message, for the log.
  */
+export class StoreUnavailable extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailable';
+  }
+}
+
 export class UserFacingError extends Error {
   readonly said: Message;
   readonly code: string;

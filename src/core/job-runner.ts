@@ -9,7 +9,8 @@
  * How a job ends early (failed, cancelled) is in job-ends.ts.
  */
 import { CharacterBinder } from './job-binding.js';
-import { backendOrRefuse, DONE, LiveJob, type JobRunnerDeps, type StepContext, type StepResult } from './job-context.js';
+import { StoreUnavailable } from './errors.js';
+import { backendOrRefuse, DONE, LiveJob, wait, type JobRunnerDeps, type StepContext, type StepResult } from './job-context.js';
 import { deliverStep, downloadStep } from './job-delivery.js';
 import { JobEnds } from './job-ends.js';
 import { firstPollDelay, pollStep } from './job-follow.js';
@@ -22,6 +23,9 @@ import { StepSlots } from './step-slots.js';
 import type { Logger, ProviderStatus, Surface } from './ports.js';
 import { TimerQueue } from './timer-queue.js';
 import { TERMINAL_STATES, type JobRecord, type SurfaceRef } from './types.js';
+
+/** How long a step that could not reach the store waits before it runs again. */
+const STORE_RETRY_MS = 5_000;
 
 export type { JobRunnerDeps } from './job-context.js';
 
@@ -194,7 +198,11 @@ export class JobRunner {
         result = await this.take(live, abort.signal);
       } catch (error) {
         result = DONE;
-        if (error instanceof IllegalTransition || error instanceof JobMovedOn) {
+        if (error instanceof StoreUnavailable) {
+          // The store is out of reach for now (a busy pool, a dropped connection): the step runs again later.
+          this.log.warn({ job: live.id, step: live.step, err: error }, 'the store could not be reached; the step is retried');
+          result = wait(STORE_RETRY_MS);
+        } else if (error instanceof IllegalTransition || error instanceof JobMovedOn) {
           // Another replica moved the job on (it took this one for dead): it drives the job now, and
           // this process stops without touching its money or its messages.
           this.log.warn({ job: live.id, err: error }, 'another process moved this job on; this one stops driving it');

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { ManualClock, settleIo } from '../../src/core/clock.js';
-import { ProviderError, UserFacingError } from '../../src/core/errors.js';
+import { ProviderError, StoreUnavailable, UserFacingError } from '../../src/core/errors.js';
 import { canTransition, IllegalTransition, JOB_TRANSITIONS, JobClosed, JobLifecycle } from '../../src/core/job-lifecycle.js';
 import { JobStore } from '../../src/core/job-store.js';
 import { KeyValueLedger } from '../../src/core/ledger.js';
@@ -31,11 +31,13 @@ class MemoryStore implements KeyValueStore {
   onSet: (key: string, value: unknown) => void = () => {};
   /** A read that fails once (a store fault), when this returns true for the key and its stored value. */
   failRead: ((key: string, value: unknown) => boolean) | undefined;
+  /** What that failing read throws (default: a broken disk, which fails the job). */
+  readError: () => Error = () => new Error('disk I/O error');
   async get<T>(key: string): Promise<T | undefined> {
     const raw = this.data.get(key);
     if (raw !== undefined && this.failRead?.(key, JSON.parse(raw))) {
       this.failRead = undefined;
-      throw new Error('disk I/O error');
+      throw this.readError();
     }
     return raw === undefined ? undefined : (JSON.parse(raw) as T);
   }
@@ -358,6 +360,18 @@ describe('the runner takes every other move in the table', () => {
     await t.until('state:failed');
     assert.match((await failed).type === 'failed' ? ((await failed) as { reason: string }).reason : '', /went wrong inside the bot/);
     assert.equal(t.surface.events.filter((e) => e.event.type === 'finished').length, 0);
+  });
+
+  it('a step that cannot reach the store for now runs again later, and the job is delivered and charged once', async () => {
+    const t = setup();
+    t.store.failRead = (key, value) => key.startsWith('job:') && (value as JobRecord).state === 'delivering';
+    t.store.readError = () => new StoreUnavailable('the database could not be reached');
+    const { job } = await t.generate();
+    const finished = t.surface.next(job.id, 'finished');
+    while (!t.log.includes('state:delivered') && !t.log.includes('state:failed')) await t.clock.advance(5_000, 5_000);
+    assert.ok(t.log.includes('state:delivered'), `the job ended ${t.log.filter((l) => l.startsWith('state:')).at(-1)}`);
+    await finished;
+    assert.equal((await t.reserved()).spentMicros, job.estimateMicros);
   });
 
   it('fails the jobs a restarted process can no longer send (queued → failed, submitting → failed)', async () => {

@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { StoreUnavailable } from '../../core/errors.js';
 import type { Logger } from '../../log.js';
 import { migrate } from './migrations.js';
 import type { Tables } from './schema.js';
@@ -56,7 +57,7 @@ export async function openSqlDatabase(url: string, options: SqlOptions): Promise
     });
     // An idle connection dropped by the server (restart, failover) must not crash the process.
     pool.on('error', (error) => logger.warn({ err: error }, 'postgres dropped an idle connection; the pool will reconnect'));
-    db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+    db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: reportingUnreachable(pool) }) });
   } else if (engine === 'sqlite') {
     const rest = url.replace(/^sqlite:(\/\/)?/i, '');
     const file = rest === '' ? path.join(options.dataDir, 'bot.sqlite') : rest === ':memory:' ? ':memory:' : path.resolve(rest);
@@ -75,4 +76,40 @@ export async function openSqlDatabase(url: string, options: SqlOptions): Promise
   }
   let closed: Promise<void> | undefined;
   return { db, engine, pool, close: () => (closed ??= db.destroy()) };
+}
+
+/**
+ * Connection failures as the core's StoreUnavailable, so a job step that meets one is tried again instead of
+ * failing the job: no free pooled connection within the timeout, a refused or reset connection, or Postgres
+ * codes of class 08 (connection exception), 53 (insufficient resources) and 57P01–57P03 (shutting down)
+ * (https://www.postgresql.org/docs/current/errcodes-appendix.html).
+ */
+function reportingUnreachable(pool: pg.Pool): Pick<pg.Pool, 'connect' | 'end'> {
+  const unreachable = (error: unknown): unknown => {
+    const code = (error as { code?: unknown }).code;
+    const transient =
+      (error instanceof Error && /timeout exceeded when trying to connect|Connection terminated|Query read timeout/i.test(error.message)) ||
+      (typeof code === 'string' && (/^(08|53)/.test(code) || /^57P0[123]$/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code)));
+    return transient ? new StoreUnavailable('the database could not be reached', { cause: error }) : error;
+  };
+  const wrapped = new WeakSet<object>();
+  return {
+    connect: async () => {
+      const client = await pool.connect().catch((error: unknown) => {
+        throw unreachable(error);
+      });
+      // Kysely calls query(text, values); errors of a connection lost mid-query surface here. The pool hands
+      // the same client out again and again, so it is wrapped once.
+      if (!wrapped.has(client)) {
+        wrapped.add(client);
+        const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+        (client as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (...args: unknown[]) =>
+          query(...args).catch((error: unknown) => {
+            throw unreachable(error);
+          });
+      }
+      return client;
+    },
+    end: () => pool.end(),
+  } as Pick<pg.Pool, 'connect' | 'end'>;
 }
