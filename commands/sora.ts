@@ -109,15 +109,15 @@ export const spec = {
     },
     {
       name: 'approve',
-      description: { en: 'Approve a video that waits for an admin', ko: '관리자 승인을 기다리는 동영상 승인' },
+      description: { en: 'Approve a video or storyboard that waits for an admin', ko: '관리자 승인을 기다리는 동영상/스토리보드 승인' },
       permission: 'member',
       spendsMoney: false,
-      examples: ['/sora approve j_4k2m9x'],
+      examples: ['/sora approve j_4k2m9x', '/sora approve b_7hq2xz'],
       options: [{ ...jobOption, required: true }],
     },
     {
       name: 'deny',
-      description: { en: 'Deny a video that waits for an admin, releasing its budget', ko: '승인 대기 동영상 거절 (예산 반환)' },
+      description: { en: 'Deny a video or storyboard that waits for an admin, releasing its budget', ko: '승인 대기 동영상/스토리보드 거절 (예산 반환)' },
       permission: 'member',
       spendsMoney: false,
       examples: ['/sora deny j_4k2m9x --reason too long for a teaser'],
@@ -258,10 +258,13 @@ export const run: Runs<typeof spec> = {
     return { kind: 'cancelled', job: await studio.cancel(actor, o.job) };
   },
   // Who may decide depends on the job (never one's own, unless the only admin): the core checks it (team-rules.ts).
+  // A storyboard's or extension's id (`b_…`) decides on the whole board, whose sum waited.
   async approve({ studio, actor }, o) {
+    if (o.job.startsWith('b_')) return { kind: 'board-decided', ...(await studio.team.approveBoard(actor, o.job)) };
     return { kind: 'decided', job: await studio.team.approve(actor, o.job) };
   },
   async deny({ studio, actor }, o) {
+    if (o.job.startsWith('b_')) return { kind: 'board-decided', ...(await studio.team.denyBoard(actor, o.job, o.reason)) };
     return { kind: 'decided', job: await studio.team.deny(actor, o.job, o.reason) };
   },
   async remix(ctx, o) {

@@ -195,7 +195,7 @@ export class BoardRunner {
   }
 
   /** Shows an event on the board's surface, in order; a status that could not be shown never stops the board. */
-  private async show(board: BoardRecord, event: BoardEvent): Promise<void> {
+  async show(board: BoardRecord, event: BoardEvent): Promise<void> {
     const surface = this.surfaces.get(board.surface.platform);
     if (!surface?.updateBoard || !board.started) return;
     try {
@@ -233,7 +233,7 @@ export function lineOf(board: BoardRecord, index: number, job: JobRecord | undef
     case 'cancelled':
       return { ...base, status: 'failed', micros: 0, reason: job.error?.message ?? job.state };
     case 'queued':
-      return { ...base, status: job.started ? 'queued' : 'waiting', micros: job.estimateMicros };
+      return { ...base, status: board.state === 'awaiting_approval' ? 'approval' : job.started ? 'queued' : 'waiting', micros: job.estimateMicros };
     default:
       return { ...base, status: 'rendering', micros: job.priceMicros ?? job.estimateMicros };
   }

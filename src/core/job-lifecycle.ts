@@ -14,9 +14,10 @@
  * A storyboard is a parent record with a table of its own (BOARD_TRANSITIONS);
  * its shots are ordinary jobs that live by the table above:
  *
+ *   awaiting_approval ─→ (approved) rendering ; denied or expired → cancelled
  *   rendering ─→ joining ─→ delivering ─→ delivered
  *      ↑   └─→ incomplete (a shot failed)
- *      └─ retry ─┘          failed from any state but delivered
+ *      └─ retry ─┘          failed from any rendering state (not from awaiting_approval)
  */
 import type { JobRepository } from './ports.js';
 import type { Clock } from './clock.js';
@@ -58,6 +59,9 @@ export function canTransition(from: JobState, to: JobState): boolean {
 
 /** Every allowed move of a storyboard (or extension), the parent of its shot jobs. */
 export const BOARD_TRANSITIONS: Readonly<Record<BoardState, readonly BoardState[]>> = {
+  // Its sum is above the approval threshold, reserved, shots not started: approved, its shots start;
+  // denied or expired, its shots are cancelled and released (board-approval.ts).
+  awaiting_approval: ['rendering', 'cancelled'],
   // Shots in flight. All delivered: join them; all ended with one failed: wait for a retry.
   rendering: ['joining', 'incomplete', 'failed'],
   // "Retry shot N" puts a new job in the failed shot's place.
@@ -67,6 +71,7 @@ export const BOARD_TRANSITIONS: Readonly<Record<BoardState, readonly BoardState[
   delivering: ['delivered', 'failed'],
   delivered: [],
   failed: [],
+  cancelled: [],
 };
 
 /** The job already ended (someone else, e.g. cancel, got there first). */
@@ -192,12 +197,22 @@ export class BoardLifecycle {
       const board = await this.boards.get(boardId);
       if (!board) throw new Error(`board ${boardId} vanished from the store`);
       if (TERMINAL_BOARD_STATES.has(board.state)) throw new BoardClosed(board);
-      if (to !== undefined && !BOARD_TRANSITIONS[board.state].includes(to)) throw new Error(`board ${boardId} cannot go from ${board.state} to ${to}`);
+      if (to !== undefined && !BOARD_TRANSITIONS[board.state].includes(to)) throw new IllegalBoardTransition(board, to);
       const changes = typeof patch === 'function' ? patch(board) : patch;
       const next: BoardRecord = { ...board, ...changes, state: to ?? board.state, updatedAt: this.clock.now() };
       await this.boards.save(next);
       return next;
     });
+  }
+}
+
+/** A board move the table does not allow (of two decisions on a waiting board, the second). */
+export class IllegalBoardTransition extends Error {
+  constructor(
+    readonly board: BoardRecord,
+    readonly to: BoardState,
+  ) {
+    super(`board ${board.id} cannot go from ${board.state} to ${to}`);
   }
 }
 

@@ -15,7 +15,7 @@ import { deliverStep, downloadStep } from './job-delivery.js';
 import { JobEnds } from './job-ends.js';
 import { firstPollDelay, pollStep } from './job-follow.js';
 import { IllegalTransition, JobClosed, JobLifecycle, JobMovedOn } from './job-lifecycle.js';
-import { JobApprovals } from './job-approval.js';
+import { jobApprovals, type JobApprovals } from './job-approval.js';
 import { JobNotifier } from './job-notifier.js';
 import { QueuePositions } from './queue-positions.js';
 import { submitStep } from './job-submit.js';
@@ -56,7 +56,7 @@ export class JobRunner {
     this.timers = new TimerQueue(deps.clock, (jobId) => this.run(jobId));
     this.slots = new StepSlots(deps.stepLimit ?? STEP_LIMIT, (jobId) => this.begin(jobId));
     const { scheduler, ledger, clock, logger, audit } = deps;
-    this.approvals = new JobApprovals({ lifecycle: this.lifecycle, notifier: this.notifier, scheduler, ledger, clock, logger, audit });
+    this.approvals = jobApprovals({ lifecycle: this.lifecycle, notifier: this.notifier, scheduler, ledger, clock, logger, audit });
     this.ends = new JobEnds({ deps, lifecycle: this.lifecycle, notifier: this.notifier, positions: this.positions, stopLive: (jobId) => this.stopLive(jobId) });
     this.ctx = {
       deps,

@@ -4,7 +4,7 @@
  */
 import type { None } from './message-codes.js';
 import type { Micros } from './money.js';
-import type { JobState } from './types.js';
+import type { BoardState, JobState } from './types.js';
 
 /** What a cap refused: one video, the takes of one request, a storyboard's shots, an extension. */
 export type CapSubject =
@@ -47,7 +47,8 @@ export interface ErrorParams {
   'remix.not_finished': { jobId: string };
   /** `/sora extend` of a job or board (`board`) with no delivered video the bot still holds. */
   'extend.not_finished': { id: string; board: boolean };
-  'already_decided': { jobId: string; outcome: 'approved' | 'denied' | 'expired' | 'undecided'; byName?: string; state?: JobState };
+  /** `what: 'board'`: a storyboard or extension waited (its id is `b_…`), with a board's state. */
+  'already_decided': { jobId: string; outcome: 'approved' | 'denied' | 'expired' | 'undecided'; byName?: string; state?: JobState | BoardState; what?: 'board' };
   'attachment.missing': None;
   'attachment.too_big': { sizeMiB: number; maxMiB: number };
   'no_attachments': None;

@@ -2,10 +2,10 @@
  * Words for storyboards: the acceptance, one status line per shot, and the
  * total. Every surface uses these, with its own markup (present.ts).
  */
-import { formatUsd } from './money.js';
+import { formatUsd, type Micros } from './money.js';
 import type { Markup } from './present.js';
 import type { Reply } from './replies.js';
-import type { BoardRecord, ShotLine } from './types.js';
+import type { BoardEvent, BoardRecord, ShotLine } from './types.js';
 
 export function describeBoardAccepted(reply: Extract<Reply, { kind: 'board-accepted' }>, m: Markup): string {
   const a = reply.accepted;
@@ -22,6 +22,9 @@ export function describeBoardAccepted(reply: Extract<Reply, { kind: 'board-accep
     head,
     ...shots,
     ...(b.continuous && b.kind !== 'extension' ? ['The shots render one after another, each starting from the last frame of the one before.'] : []),
+    ...(b.state === 'awaiting_approval' && b.approval
+      ? [`That is above the ${formatUsd(b.approval.thresholdMicros)} approval threshold: the money is held and the shots start once an admin approves (${m.code(`/sora approve ${b.id}`)}).`]
+      : []),
     `Budget left this month: team ${formatUsd(a.tenantLeftMicros)}, you ${formatUsd(a.userLeftMicros)}.`,
     `Why this backend: ${a.reason}.`,
   ].join('\n');
@@ -30,6 +33,8 @@ export function describeBoardAccepted(reply: Extract<Reply, { kind: 'board-accep
 /** `Shot 2: rendering 45%`, `Shot 1: done (4s, $0.40)`. */
 export function shotLineText(line: ShotLine): string {
   switch (line.status) {
+    case 'approval':
+      return `Shot ${line.shot}: waiting for approval (${formatUsd(line.micros)})`;
     case 'waiting':
       return `Shot ${line.shot}: waiting for shot ${line.shot - 1}`;
     case 'queued':
@@ -44,6 +49,8 @@ export function shotLineText(line: ShotLine): string {
 }
 
 const STATE: Record<BoardRecord['state'], string> = {
+  awaiting_approval: "waiting for an admin's approval",
+  cancelled: 'not approved',
   rendering: 'rendering',
   incomplete: 'waiting for a retry of its failed shots',
   joining: 'joining the shots',
@@ -63,6 +70,32 @@ export function describeBoard(board: BoardRecord, lines: ShotLine[], m: Markup):
     `Total: ${formatUsd(charged)} charged${held > 0 ? `, ${formatUsd(held)} reserved` : ''}.`,
     ...(board.error ? [board.error.message] : []),
   ].join('\n');
+}
+
+/** The answer to whoever approved or denied a board: what they decided, for whom, and where the money went. */
+export function describeBoardDecision(board: BoardRecord, totalMicros: Micros, m: Markup): string {
+  const what = board.kind === 'extension' ? 'extension' : 'storyboard';
+  if (board.approval?.decision?.outcome === 'approved') return `Approved ${what} ${m.code(board.id)} for ${board.requesterName}; its ${board.shots.length} shot(s) start now.`;
+  return `Denied ${what} ${m.code(board.id)} for ${board.requesterName}; its ${formatUsd(totalMicros)} went back to the budget.`;
+}
+
+/** The status of a board waiting for an admin: what it holds, the threshold, and how an admin decides. */
+export function boardAwaitingText(board: BoardRecord, event: Extract<BoardEvent, { type: 'awaiting-approval' }>, m: Markup, buttons = true): string {
+  const commands = `${m.code(`/sora approve ${board.id}`)}, ${m.code(`/sora deny ${board.id} --reason …`)}`;
+  const how = buttons ? `with the buttons below (or ${commands})` : `(${commands})`;
+  return `Estimated ${formatUsd(event.totalMicros)} in all, above the ${formatUsd(event.thresholdMicros)} approval threshold; the money is held and no shot starts until an admin approves ${how}.`;
+}
+
+/** What the requester is told in the board's thread when an admin decided (or nobody did). */
+export function boardDecisionNotice(board: BoardRecord, event: Extract<BoardEvent, { type: 'approved' | 'denied' }>, m: Markup): string {
+  const what = `your ${board.kind === 'extension' ? 'extension' : 'storyboard'} ${m.code(board.id)}`;
+  return event.type === 'approved' ? `${what} was approved by ${event.byName}; its shots start now.` : `${what} was not approved. ${boardDeniedText(event)}`;
+}
+
+/** How a board that waited for an admin ended, for its status message (denied by whom and why, or expired). */
+export function boardDeniedText(event: Extract<BoardEvent, { type: 'denied' }>): string {
+  const who = event.expired || event.byName === undefined ? 'Nobody approved it in time' : `Denied by ${event.byName}${event.reason ? `: ${event.reason}` : ''}`;
+  return `${who}. Its ${formatUsd(event.totalMicros)} went back to the budget and no shot was made.`;
 }
 
 function clip(text: string): string {

@@ -4,7 +4,7 @@
  * text, Slack and Discord `*bold*` and backticks, options in the syntax the
  * user types there, and the reader's language.
  */
-import { describeBoard, describeBoardAccepted } from './present-board.js';
+import { describeBoard, describeBoardAccepted, describeBoardDecision } from './present-board.js';
 import { acceptanceNotes, describeAudit, describeDecision, describeSettings } from './present-team.js';
 import type { Reply } from './replies.js';
 import { chatMarkdown, type Markup } from './markup.js';
@@ -220,6 +220,8 @@ export function describeReply(reply: Reply, m: Markup = chatMarkdown): string {
       return describeAudit(reply.entries);
     case 'decided':
       return describeDecision(reply, m);
+    case 'board-decided':
+      return describeBoardDecision(reply.board, reply.totalMicros, m);
     case 'budget': {
       const v = reply.view;
       const out = [

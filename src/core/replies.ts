@@ -6,6 +6,7 @@ import type { AcceptedBoard } from './storyboard-desk.js';
 import type { Accepted, BudgetView, CharacterView, CostReport } from './studio.js';
 import type { AuditEntry } from './audit-log.js';
 import type { SettingsView } from './team-desk.js';
+import type { Micros } from './money.js';
 import type { BoardRecord, Character, JobRecord, ShotLine } from './types.js';
 
 export interface ReplyFile {
@@ -29,6 +30,8 @@ export type Reply =
   | { kind: 'audit'; entries: AuditEntry[] }
   /** An approval or denial just made; the job's thread tells the requester. */
   | { kind: 'decided'; job: JobRecord }
+  /** The same for a storyboard or extension; `totalMicros` is its summed estimate. */
+  | { kind: 'board-decided'; board: BoardRecord; totalMicros: Micros }
   | { kind: 'budget'; view: BudgetView; changed: boolean }
   | { kind: 'board-accepted'; accepted: AcceptedBoard }
   | { kind: 'board'; board: BoardRecord; lines: ShotLine[] };

@@ -5,6 +5,8 @@
  * acceptance is BoardRunner's (board-runner.ts).
  */
 import { acceptJob, routeAndDraft } from './acceptance.js';
+import type { AuditLog } from './audit-log.js';
+import { boardApprovals } from './board-approval.js';
 import { BoardRunner } from './board-runner.js';
 import type { BoardStore } from './board-store.js';
 import type { CharacterRegistry } from './characters.js';
@@ -12,10 +14,11 @@ import type { CircuitBreaker } from './circuit-breaker.js';
 import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
 import { boardSource, isBoardId, jobSource } from './extension-source.js';
+import type { Approvals } from './job-approval.js';
 import { BoardLifecycle } from './job-lifecycle.js';
 import type { JobRunner } from './job-runner.js';
 import { resolveMentions } from './mentions.js';
-import { formatUsd, type Micros } from './money.js';
+import type { Micros } from './money.js';
 import type { Backend, JobRepository, Ledger, Logger, MediaStore } from './ports.js';
 import { acceptBoard, draftBoard, planShots, type StoryboardRequest } from './storyboard-plan.js';
 import type { TenantSettingsRepository } from './tenant-settings.js';
@@ -44,6 +47,9 @@ export interface StoryboardDeskDeps {
   resultOf: (job: JobRecord) => Promise<JobRecord>;
   /** Settles an unclean stop and refuses while shutting down, as for single jobs. */
   ready: () => Promise<void>;
+  /** A board above the approval threshold is released after this long without a decision. */
+  approvalTimeoutMs: number;
+  audit: AuditLog | undefined;
 }
 
 export interface AcceptedBoard {
@@ -60,6 +66,8 @@ export interface AcceptedBoard {
 export class StoryboardDesk {
   readonly lifecycle: BoardLifecycle;
   readonly runner: BoardRunner;
+  /** Boards whose sum waits for an admin (board-approval.ts). */
+  readonly approvals: Approvals<BoardRecord>;
 
   constructor(private readonly deps: StoryboardDeskDeps) {
     this.lifecycle = new BoardLifecycle(deps.boards, deps.clock);
@@ -73,6 +81,8 @@ export class StoryboardDesk {
       logger: deps.logger,
       redo: (board, shot) => this.redo(board, shot, requesterOf(board)).then(() => true, (error: unknown) => this.refusedRetry(board, shot, error)),
     });
+    const { jobs, ledger, clock, logger, audit } = deps;
+    this.approvals = boardApprovals({ lifecycle: this.lifecycle, jobLifecycle: deps.runner.lifecycle, jobs, ledger, runner: this.runner, clock, logger, audit });
   }
 
   get boardStore(): BoardStore {
@@ -147,7 +157,8 @@ export class StoryboardDesk {
       now: this.deps.clock.now(),
       deadlineMs: this.deps.jobDeadlineMs,
     });
-    requireSumBelowThreshold(jobs, approvalThreshold(rules, actor), kind);
+    // The threshold applies to the whole sum, so splitting a video into shots cannot bypass it.
+    markForApproval(board, jobs, approvalThreshold(rules, actor), this.deps.approvalTimeoutMs);
     const caps = await this.deps.settings.capsFor(actor.tenant, actor.userId);
     const reservation = await acceptBoard({ boards: this.deps.boards, jobs: this.deps.jobs, ledger: this.deps.ledger, logger: this.deps.logger }, board, jobs, actor, caps);
     const estimateMicros = jobs.reduce((sum, j) => sum + j.estimateMicros, 0);
@@ -162,9 +173,39 @@ export class StoryboardDesk {
     };
   }
 
-  /** The adapter posted the board's status message: its shots start. */
-  start(boardId: string, surfacePatch: Partial<SurfaceRef> = {}): Promise<BoardRecord> {
-    return this.runner.start(boardId, surfacePatch);
+  /** The adapter posted the board's status message: its shots start, or it shows that it waits for an admin. */
+  async start(boardId: string, surfacePatch: Partial<SurfaceRef> = {}): Promise<BoardRecord> {
+    const board = await this.runner.start(boardId, surfacePatch);
+    if (board.state === 'awaiting_approval') await this.awaitDecision(board);
+    return board;
+  }
+
+  /** Every live board picks up where it stood; a waiting one has its expiry armed again, a decided one is released. */
+  async resume(): Promise<number> {
+    for (const id of await this.deps.boards.activeIds()) {
+      const board = await this.deps.boards.get(id);
+      if (board?.state !== 'awaiting_approval') continue;
+      if (board.approval?.decision) await this.approvals.finish(board).catch((error: unknown) => this.deps.logger.error({ err: error, board: id }, 'could not release a denied storyboard'));
+      else if (board.started) this.approvals.wait(board);
+      else await this.start(id).catch((error: unknown) => this.deps.logger.error({ err: error, board: id }, 'could not resume a storyboard'));
+    }
+    return this.runner.resume();
+  }
+
+  stop(): void {
+    this.approvals.stop();
+  }
+
+  private async awaitDecision(board: BoardRecord): Promise<void> {
+    this.approvals.wait(board);
+    const lines = await this.runner.lines(board);
+    const totalMicros = lines.reduce((sum, l) => sum + l.micros, 0);
+    await this.runner.show(board, { type: 'awaiting-approval', lines, totalMicros, thresholdMicros: board.approval!.thresholdMicros, expiresAt: board.approval!.expiresAt });
+  }
+
+  /** A board the actor can see, for a decision on it (team-desk.ts). */
+  board(actor: Actor, boardId: string): Promise<BoardRecord> {
+    return this.visibleBoard(actor, boardId);
   }
 
   /** "Retry shot N": a new job in the failed shot's place, reserved again (by whoever retries). */
@@ -273,16 +314,12 @@ function requesterOf(board: BoardRecord): Actor {
 }
 
 /**
- * The team's approval threshold applies to a storyboard's (or extension's) whole sum, so splitting a video into
- * shots cannot bypass it. A board cannot wait for an admin yet (only single videos can), so one above the
- * threshold is refused before anything is reserved, saying what would let it through.
+ * A board whose whole sum is above the threshold waits for an admin, as a single job does: it is reserved all
+ * the same (the money is held) and its shots start only once it is approved.
  */
-function requireSumBelowThreshold(shots: JobRecord[], threshold: Micros | undefined, kind: BoardRecord['kind']): void {
+function markForApproval(board: BoardRecord, shots: JobRecord[], threshold: Micros | undefined, timeoutMs: number): void {
   const sum = shots.reduce((total, j) => total + j.estimateMicros, 0);
   if (threshold === undefined || sum <= threshold) return;
-  const what = kind === 'extension' ? 'This extension' : `This storyboard (${shots.length} shots)`;
-  throw new UserFacingError(
-    'needs_approval',
-    `${what} is estimated at ${formatUsd(sum)} in all, above the team's ${formatUsd(threshold)} approval threshold. Storyboards cannot wait for an admin's approval, so nothing was reserved: use fewer or shorter shots, or ask an admin to raise the threshold with /budget set.`,
-  );
+  board.state = 'awaiting_approval';
+  board.approval = { thresholdMicros: threshold, expiresAt: board.createdAt + timeoutMs };
 }

@@ -129,14 +129,16 @@ export class Studio {
     this.takes = new TakeDesk({ jobs: this.jobs, lifecycle: this.runner.lifecycle });
     const resultOf = (job: JobRecord) => this.takes.resultOf(job);
     const approvalTimeoutMs = options.approvalTimeoutMs ?? 24 * 60 * 60_000;
-    this.team = new TeamDesk({ ...parts, approvals: this.runner.approvals, backends: this.backends, surfaces: this.runner.surfaces, clock, logger, approvalTimeoutMs, visibleJob });
     this.boards = new StoryboardDesk({
       ...{ ...parts, boards: new BoardStore(options.store), backends: () => this.backendList(), media, clock, logger, runner: this.runner, jobDeadlineMs },
       filesReachable: publicUrl !== undefined,
       referencePrice,
       resultOf,
       ready: () => this.ready(),
+      approvalTimeoutMs,
     });
+    const boards = { approvals: this.boards.approvals, board: (actor: Actor, boardId: string) => this.boards.board(actor, boardId) };
+    this.team = new TeamDesk({ ...parts, approvals: this.runner.approvals, boards, backends: this.backends, surfaces: this.runner.surfaces, clock, logger, approvalTimeoutMs, visibleJob });
     // `--from_job` of a request made with takes takes its kept one.
     const visibleResult = async (actor: Actor, jobId: string) => resultOf(await visibleJob(actor, jobId));
     this.catalog = new CharacterCatalog({ ...parts, backends: this.backends, media, clock, logger, publicUrl, visibleJob: visibleResult });
@@ -179,7 +181,7 @@ export class Studio {
   async resume(): Promise<number> {
     await this.reconcile();
     const jobs = await this.runner.resume();
-    return jobs + (await this.boards.runner.resume());
+    return jobs + (await this.boards.resume());
   }
 
   /** Resumes jobs this replica took over from one that is no longer seen (their records, already claimed). */
@@ -191,6 +193,7 @@ export class Studio {
   /** Stops taking new jobs and stops the runner's loops; state is already persisted per transition. */
   async shutdown(): Promise<void> {
     this.accepting = false;
+    this.boards.stop();
     await this.runner.stop();
   }
 

@@ -11,7 +11,7 @@ import type { AuditEntry, AuditLog } from './audit-log.js';
 import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
 import { msg } from './messages.js';
-import type { JobApprovals } from './job-approval.js';
+import type { Approvals, JobApprovals } from './job-approval.js';
 import { formatUsd, type Micros } from './money.js';
 import type { Backend, BudgetCaps, JobRepository, Logger, Surface } from './ports.js';
 import {
@@ -25,12 +25,14 @@ import {
   type CapWarning,
 } from './team-rules.js';
 import type { AccessRules, ChannelDefaults, NamedGroup, RoutingPolicy, TenantSettings, TenantSettingsRepository } from './tenant-settings.js';
-import type { Actor, GenerationInput, JobRecord, TenantId } from './types.js';
+import type { Actor, BoardRecord, GenerationInput, JobRecord, TenantId } from './types.js';
 
 export interface TeamDeskDeps {
   settings: TenantSettingsRepository;
   audit: AuditLog;
   approvals: JobApprovals;
+  /** Storyboards whose sum waits for an admin (board-approval.ts), and the board the actor can see. */
+  boards: { approvals: Approvals<BoardRecord>; board: (actor: Actor, boardId: string) => Promise<BoardRecord> };
   backends: ReadonlyMap<string, Backend>;
   clock: Clock;
   logger: Logger;
@@ -133,6 +135,23 @@ export class TeamDesk {
     return decided;
   }
 
+  /** A storyboard or extension waiting on its sum: the same rules as a job's (never one's own unless the only admin). */
+  async approveBoard(actor: Actor, boardId: string): Promise<{ board: BoardRecord; totalMicros: Micros }> {
+    const { approvals } = this.deps.boards;
+    const board = await this.deps.boards.board(actor, boardId);
+    requireMayDecide(await this.deps.settings.get(actor.tenant), actor, board);
+    const decided = await approvals.approve(board.id, who(actor));
+    return { board: decided, totalMicros: await approvals.amountOf(decided) };
+  }
+
+  async denyBoard(actor: Actor, boardId: string, reason: string | undefined): Promise<{ board: BoardRecord; totalMicros: Micros }> {
+    const { approvals } = this.deps.boards;
+    const board = await this.deps.boards.board(actor, boardId);
+    requireMayDecide(await this.deps.settings.get(actor.tenant), actor, board);
+    const decided = await approvals.deny(board.id, who(actor), reason?.trim() || undefined);
+    return { board: decided, totalMicros: await approvals.amountOf(decided) };
+  }
+
   /** The takes of one request were weighed together (markForApproval), so one decision covers those still waiting. */
   private async decideOtherTakes(job: JobRecord, decide: (jobId: string) => Promise<unknown>): Promise<void> {
     for (const id of job.take?.ids ?? []) {
@@ -147,8 +166,8 @@ export class TeamDesk {
     return [...new Set([...(access?.allowedGroups ?? []), ...(access?.approverGroups ?? [])].map((g) => g.id))];
   }
 
-  /** Whether this member may decide on this job (adapters show Approve and Deny only to them). */
-  async mayDecide(actor: Actor, job: JobRecord): Promise<boolean> {
+  /** Whether this member may decide on this job or board (adapters show Approve and Deny only to them). */
+  async mayDecide(actor: Actor, job: JobRecord | BoardRecord): Promise<boolean> {
     try {
       requireMayDecide(await this.deps.settings.get(actor.tenant), actor, job);
       return true;

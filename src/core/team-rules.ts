@@ -78,15 +78,16 @@ export function approvalThreshold(settings: TenantSettings, actor: Actor): Micro
   return channel?.approveAboveMicros ?? settings.approveAboveMicros;
 }
 
-/** Throws the sentence someone sees who may not approve or deny this job. */
-export function requireMayDecide(settings: TenantSettings, actor: Actor, job: JobRecord): void {
+/** Throws the sentence someone sees who may not approve or deny this job (or storyboard, id `b_…`). */
+export function requireMayDecide(settings: TenantSettings, actor: Actor, job: Pick<JobRecord, 'id' | 'requesterId'>): void {
   const approvers = settings.access?.approverGroups ?? [];
   if (!actor.isAdmin && !inAny(actor, approvers)) {
     const also = approvers.length > 0 ? ` or members of ${names(approvers)}` : '';
     throw new UserFacingError('not_allowed', `Only admins${also} can approve or deny videos.`);
   }
   if (job.requesterId === actor.userId && !actor.soleAdmin) {
-    throw new UserFacingError('not_allowed', `Job ${job.id} is your own request: another admin has to approve or deny it.`);
+    const what = job.id.startsWith('b_') ? 'Storyboard' : 'Job';
+    throw new UserFacingError('not_allowed', `${what} ${job.id} is your own request: another admin has to approve or deny it.${actor.soleAdminUnknown ? ` ${actor.soleAdminUnknown}` : ''}`);
   }
 }
 

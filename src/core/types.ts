@@ -22,6 +22,11 @@ export interface Actor {
   /** The team's only admin (the console's one user): may approve their own videos, as nobody else can. */
   soleAdmin?: boolean;
   /**
+   * Set when the platform would not say whether this admin is the only one (Discord without the Server
+   * Members intent): the sentence added to the refusal of their own request, saying what to do.
+   */
+  soleAdminUnknown?: string;
+  /**
    * Where the request was made. A new job is recorded there, and only those who
    * can see that place see the job (src/core/visibility.ts). Undefined on the
    * console, whose one user sees everything.
@@ -226,10 +231,12 @@ export type JobEvent =
  * A board's life (the table is BOARD_TRANSITIONS in job-lifecycle.ts):
  * its shots render, then are joined, then the joined video is posted.
  * `incomplete`: every shot ended but one failed; a "Retry shot N" renders it again.
+ * `awaiting_approval`: its sum is above the approval threshold; reserved, shots not started, an admin decides.
+ * `cancelled`: denied, or nobody decided in time; every shot was cancelled and released.
  */
-export type BoardState = 'rendering' | 'incomplete' | 'joining' | 'delivering' | 'delivered' | 'failed';
+export type BoardState = 'awaiting_approval' | 'rendering' | 'incomplete' | 'joining' | 'delivering' | 'delivered' | 'failed' | 'cancelled';
 
-export const TERMINAL_BOARD_STATES: ReadonlySet<BoardState> = new Set(['delivered', 'failed']);
+export const TERMINAL_BOARD_STATES: ReadonlySet<BoardState> = new Set(['delivered', 'failed', 'cancelled']);
 
 export interface BoardRecord {
   /** `b_…`, so a board id never reads as a job id. */
@@ -251,6 +258,8 @@ export interface BoardRecord {
    */
   lead?: { jobId: string; path: string; seconds: number };
   state: BoardState;
+  /** Present when the board's sum needed an admin's approval: what was decided, by whom. */
+  approval?: Approval;
   resultPath: string | undefined;
   resultBytes: number | undefined;
   /** Seconds of the joined video. */
@@ -267,7 +276,7 @@ export interface ShotLine {
   /** 1-based, as users count. */
   shot: number;
   jobId: string;
-  status: 'waiting' | 'queued' | 'rendering' | 'done' | 'failed';
+  status: 'approval' | 'waiting' | 'queued' | 'rendering' | 'done' | 'failed';
   progress: number;
   seconds: number;
   /** Charged (done) or held (live) for this shot. */
@@ -280,4 +289,9 @@ export type BoardEvent =
   /** Every shot ended, at least one failed: the delivered shots and a retry for each failed one. */
   | { type: 'incomplete'; lines: ShotLine[]; delivered: { shot: number; path: string }[]; reason: string }
   | { type: 'finished'; path: string; bytes: number; lines: ShotLine[]; totalMicros: Micros }
-  | { type: 'failed'; reason: string };
+  | { type: 'failed'; reason: string }
+  /** Reserved and waiting for an admin, as a single job does (JobEvent): the surface shows Approve and Deny. */
+  | { type: 'awaiting-approval'; lines: ShotLine[]; totalMicros: Micros; thresholdMicros: number; expiresAt: number }
+  | { type: 'approved'; byName: string }
+  /** Denied, or `expired`: every shot was cancelled and its reservation released. */
+  | { type: 'denied'; byName: string | undefined; reason: string | undefined; expired: boolean; totalMicros: Micros };

@@ -4,7 +4,8 @@
  * the terminal's progress line, and the joined video's path at the end.
  */
 import { formatUsd } from '../../core/money.js';
-import { shotLineText } from '../../core/present-board.js';
+import { boardAwaitingText, boardDecisionNotice, shotLineText } from '../../core/present-board.js';
+import { plainText } from '../../core/present.js';
 import type { BoardEvent, BoardRecord } from '../../core/types.js';
 
 export interface ConsoleBoardOutput {
@@ -48,6 +49,11 @@ export function consoleBoardView(out: ConsoleBoardOutput): (board: BoardRecord, 
       case 'failed':
         out.progress(board.id, undefined);
         return void out.print(`${tag} failed: ${event.reason}`);
+      case 'awaiting-approval':
+        return void out.print([`${tag} ${boardAwaitingText(board, event, plainText, false)}`, ...event.lines.map((l) => `${tag} ${shotLineText(l)}`)].join('\n'));
+      case 'approved':
+      case 'denied':
+        return void out.print(`${tag} ${boardDecisionNotice(board, event, plainText).replace(/^your/, 'Your')}`);
     }
   };
 }

@@ -100,7 +100,11 @@ export async function handleBoardButton(deps: DiscordDeps, interaction: ButtonIn
       return true;
     }
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-    if (parsed.action === 'retry') {
+    if (parsed.action === 'approve' || parsed.action === 'deny') {
+      // As on a job: the core refuses whoever may not decide, and of two clicks at once only the first decides.
+      const decided = parsed.action === 'approve' ? await studio.team.approveBoard(actor, parsed.boardId) : await studio.team.denyBoard(actor, parsed.boardId, undefined);
+      await interaction.editReply({ content: describeReply({ kind: 'board-decided', ...decided }, markupFor(interaction)), allowedMentions: { parse: [] } });
+    } else if (parsed.action === 'retry') {
       // Reserved again, from the budget of whoever clicked; the status message follows the new shot.
       const board = await studio.boards.retry(actor, parsed.boardId, parsed.shot);
       await interaction.editReply({ content: describeReply({ kind: 'board', ...(await studio.boards.view(actor, board.id)) }, markupFor(interaction)), allowedMentions: { parse: [] } });

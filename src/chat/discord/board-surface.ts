@@ -20,12 +20,13 @@ import { readFile, stat } from 'node:fs/promises';
 import { ButtonStyle, ComponentType, Routes, type REST } from 'discord.js';
 import { z } from 'zod';
 import { formatUsd } from '../../core/money.js';
-import { shotLineText } from '../../core/present-board.js';
+import { boardAwaitingText, boardDecisionNotice, boardDeniedText, shotLineText } from '../../core/present-board.js';
+import { chatMarkdown } from '../../core/present.js';
 import type { BoardEvent, BoardRecord, SurfaceRef } from '../../core/types.js';
 import type { Logger } from '../../log.js';
 import type { BotMediaStore } from '../../media/media-store.js';
 import { discordCode, THREAD_ALREADY_CREATED, UNKNOWN_MESSAGE } from './api-errors.js';
-import { boardExtendCustomId, boardRetryCustomId, boardShotsCustomId } from './custom-ids.js';
+import { boardDecideCustomId, boardExtendCustomId, boardRetryCustomId, boardShotsCustomId } from './custom-ids.js';
 import { fitToUpload, multipartMessage } from './fit-upload.js';
 import { clip } from './render.js';
 import { discordRefSchema } from './surface-ref.js';
@@ -89,6 +90,16 @@ function statusBody(board: BoardRecord, event: BoardEvent): { content: string; c
       };
     case 'failed':
       return { content: `**${what}**: ${event.reason}`, components: row([button(boardShotsCustomId(board.id), 'Shots', ButtonStyle.Secondary)]) };
+    case 'awaiting-approval':
+      // Discord shows a message's buttons to everyone in the thread; the core refuses whoever may not decide.
+      return {
+        content: [`**${what}**: ${boardAwaitingText(board, event, chatMarkdown)}`, ...lines, `Total: ${formatUsd(event.totalMicros)}`].join('\n'),
+        components: row([button(boardDecideCustomId('approve', board.id), 'Approve', ButtonStyle.Success), button(boardDecideCustomId('deny', board.id), 'Deny', ButtonStyle.Danger)]),
+      };
+    case 'approved':
+      return { content: `**${what}**: approved by ${event.byName}; the shots start now.`, components: [] };
+    case 'denied':
+      return { content: `**${what}**: ${boardDeniedText(event)}`, components: [] };
   }
 }
 
@@ -120,6 +131,11 @@ export function discordBoardView(deps: DiscordBoardDeps): (board: BoardRecord, e
       if (deliveryId !== ref.boardDeliveryMessageId) patch.boardDeliveryMessageId = mine.deliveryId = deliveryId;
     }
     if (event.type === 'incomplete') await uploadShotFiles(deps, board, threadId, ref, event.delivered);
+    if (event.type === 'approved' || event.type === 'denied') {
+      // The requester hears the decision and who made it, as for a single job (surface.ts tellRequester).
+      const content = clip(`<@${board.requesterId}>, ${boardDecisionNotice(board, event, chatMarkdown)}`);
+      await rest.post(Routes.channelMessages(threadId), { body: { content, allowed_mentions: { users: [board.requesterId] } } });
+    }
     const body = { ...statusBody(board, event), allowed_mentions: { parse: [] } };
     body.content = clip(body.content);
     let statusId = ref.boardStatusMessageId ?? mine.statusId ?? (await findOwn(deps, threadId, NONCE.status(board.id), (text) => text.startsWith(`**${statusHead(board)}`)));

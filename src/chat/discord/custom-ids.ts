@@ -32,21 +32,23 @@ export const REMIX_PROMPT_FIELD = 'prompt';
 export const EXTEND_FIELDS = { prompt: 'prompt', seconds: 'seconds' } as const;
 
 /**
- * A storyboard's buttons: "Retry shot N" (`board:retry:b_…:N`), "Shots" (`board:shots:b_…`), and "Extend"
- * (`board:extend:b_…`) on a delivered board, whose form carries the same id.
+ * A storyboard's buttons: "Retry shot N" (`board:retry:b_…:N`), "Shots" (`board:shots:b_…`), "Extend"
+ * (`board:extend:b_…`) on a delivered board, whose form carries the same id, and Approve or Deny on a board
+ * waiting for an admin (`board:approve:b_…`, `board:deny:b_…`).
  */
 const boardCustomIdSchema = z
   .string()
   .max(100)
-  .regex(/^board:(retry:b_[0-9a-z]{4,32}:[1-5]|(shots|extend):b_[0-9a-z]{4,32})$/)
+  .regex(/^board:(retry:b_[0-9a-z]{4,32}:[1-5]|(shots|extend|approve|deny):b_[0-9a-z]{4,32})$/)
   .transform((v) => {
     const [, action, boardId, shot] = v.split(':');
-    return action === 'retry' ? { action: 'retry' as const, boardId: boardId!, shot: Number(shot) } : { action: action as 'shots' | 'extend', boardId: boardId! };
+    return action === 'retry' ? { action: 'retry' as const, boardId: boardId!, shot: Number(shot) } : { action: action as 'shots' | 'extend' | 'approve' | 'deny', boardId: boardId! };
   });
 
 export const boardRetryCustomId = (boardId: string, shot: number) => `board:retry:${boardId}:${shot}`;
 export const boardShotsCustomId = (boardId: string) => `board:shots:${boardId}`;
 export const boardExtendCustomId = (boardId: string) => `board:extend:${boardId}`;
+export const boardDecideCustomId = (action: 'approve' | 'deny', boardId: string) => `board:${action}:${boardId}`;
 
 export function parseBoardCustomId(customId: string) {
   const parsed = boardCustomIdSchema.safeParse(customId);

@@ -14,7 +14,8 @@
 import type { webApi } from '@slack/bolt';
 import { z } from 'zod';
 import { formatUsd } from '../../core/money.js';
-import { shotLineText } from '../../core/present-board.js';
+import { boardAwaitingText, boardDecisionNotice, boardDeniedText, shotLineText } from '../../core/present-board.js';
+import { chatMarkdown } from '../../core/present.js';
 import type { BoardEvent, BoardRecord, SurfaceRef } from '../../core/types.js';
 import type { Logger } from '../../log.js';
 import { escapeSlackText as escapeMrkdwn } from './slack-text.js';
@@ -37,7 +38,7 @@ const boardRefSchema = z
   .passthrough();
 const postedSchema = z.object({ ts: z.string().min(1) });
 
-const button = (actionId: string, text: string, value: string, style?: 'primary') => ({
+const button = (actionId: string, text: string, value: string, style?: 'primary' | 'danger') => ({
   type: 'button',
   action_id: actionId,
   text: { type: 'plain_text', text },
@@ -64,6 +65,16 @@ function statusText(board: BoardRecord, event: BoardEvent): { text: string; butt
       };
     case 'failed':
       return { text: `*${what}*: ${escapeMrkdwn(event.reason)}`, buttons: [button(BOARD_ACTION.shots, 'Shots', board.id)] };
+    case 'awaiting-approval':
+      // The job's Approve and Deny actions, with the board id as value (decide-job.ts tells the two apart).
+      return {
+        text: [`*${what}*: ${boardAwaitingText(board, event, chatMarkdown)}`, ...event.lines.map(shotLineText), `Total: ${formatUsd(event.totalMicros)}`].join('\n'),
+        buttons: [button(ACTION.approve, 'Approve', board.id, 'primary'), button(ACTION.deny, 'Deny', board.id, 'danger')],
+      };
+    case 'approved':
+      return { text: `*${what}*: approved by ${escapeMrkdwn(event.byName)}; the shots start now.`, buttons: [] };
+    case 'denied':
+      return { text: `*${what}*: ${escapeMrkdwn(boardDeniedText(event))}`, buttons: [] };
   }
 }
 
@@ -102,6 +113,10 @@ export function slackBoardView(client: webApi.WebClient, logger: Logger): (board
           threadTs,
           comment: `<@${board.requesterId}>, your ${board.kind === 'extension' ? 'longer video' : 'storyboard'}: ${board.seconds}s, ${formatUsd(event.totalMicros)}.`,
         }));
+    }
+    if (event.type === 'approved' || event.type === 'denied') {
+      // The requester hears the decision and who made it, in the board's thread.
+      await client.chat.postMessage({ channel: ref.channel, thread_ts: threadTs, text: `<@${board.requesterId}>, ${escapeMrkdwn(boardDecisionNotice(board, event, chatMarkdown))}` });
     }
     if (event.type === 'incomplete') {
       for (const shot of event.delivered) {

@@ -57,7 +57,7 @@ export const errors: Sentences<ErrorParams> = {
   'remix.not_finished': (p) => `Job ${p.jobId} has not finished, so it cannot be remixed yet.`,
   'extend.not_finished': (p) => `${p.board ? 'Storyboard' : 'Job'} ${p.id} has no finished video the bot still holds, so it cannot be extended.`,
   'already_decided': (p) =>
-    `Job ${p.jobId} is ${
+    `${p.what === 'board' ? 'Storyboard' : 'Job'} ${p.jobId} is ${
       p.outcome === 'expired' ? 'expired without a decision' : p.outcome === 'undecided' ? `not waiting for approval (it is ${p.state ?? 'gone'})` : `already ${p.outcome} by ${p.byName}`
     }.`,
   'attachment.missing': () => 'The attached file did not reach the bot. Attach it again.',

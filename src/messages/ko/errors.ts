@@ -3,7 +3,7 @@ import { formatByteSize as size } from '../../core/byte-size.js';
 import type { BackendRefusal, ErrorParams, Unsuitability } from '../../core/message-codes-errors.js';
 import type { Sentences } from '../../core/messages.js';
 import { formatUsd as usd } from '../../core/money.js';
-import type { JobState } from '../../core/types.js';
+import type { BoardState, JobState } from '../../core/types.js';
 
 export const JOB_STATE: Record<JobState, string> = {
   awaiting_approval: '승인 대기 중',
@@ -45,6 +45,17 @@ function why(u: Unsuitability): string {
 const refusals = (list: BackendRefusal[]) => list.map((r) => `${r.backendName}: ${why(r.why)}`).join('; ');
 const kindOf = (kind: 'video' | 'image') => (kind === 'video' ? '영상 파일 (MP4, MOV, WebM)' : 'PNG, JPEG, WebP 이미지');
 
+const BOARD_STATE: Record<BoardState, string> = {
+  awaiting_approval: '승인 대기 중',
+  rendering: '렌더링 중',
+  incomplete: '실패한 장면 재시도 대기 중',
+  joining: '장면 잇는 중',
+  delivering: '올리는 중',
+  delivered: '전달 완료',
+  failed: '실패',
+  cancelled: '취소됨',
+};
+
 export const errors: Sentences<ErrorParams> = {
   'internal': () => '봇 쪽에서 문제가 생겼습니다. 요금은 청구되지 않았습니다. 다시 시도해 보시고, 계속되면 봇 관리자에게 알려 주세요 (자세한 내용은 로그에 있습니다).',
   // Not yet given a code: the English sentence, rather than nothing.
@@ -71,12 +82,15 @@ export const errors: Sentences<ErrorParams> = {
   'cancel.too_late': (p) => `작업 ${p.jobId}은(는) 이미 만들어져 올리는 중이라 취소할 수 없습니다.`,
   'remix.not_finished': (p) => `작업 ${p.jobId}이(가) 아직 끝나지 않아 리믹스할 수 없습니다.`,
   'extend.not_finished': (p) => `${p.board ? '스토리보드' : '작업'} ${p.id}에는 봇이 아직 가지고 있는 완성된 동영상이 없어 이어 만들 수 없습니다.`,
-  'already_decided': (p) =>
-    p.outcome === 'expired'
-      ? `작업 ${p.jobId}은(는) 결정 없이 만료되었습니다.`
+  'already_decided': (p) => {
+    const what = p.what === 'board' ? '스토리보드' : '작업';
+    const state = p.state === undefined ? '없음' : p.what === 'board' ? BOARD_STATE[p.state as BoardState] : JOB_STATE[p.state as JobState];
+    return p.outcome === 'expired'
+      ? `${what} ${p.jobId}은(는) 결정 없이 만료되었습니다.`
       : p.outcome === 'undecided'
-        ? `작업 ${p.jobId}은(는) 승인을 기다리고 있지 않습니다 (현재 ${p.state ? JOB_STATE[p.state] : '없음'}).`
-        : `작업 ${p.jobId}은(는) 이미 ${p.byName} 님이 ${p.outcome === 'approved' ? '승인' : '거절'}했습니다.`,
+        ? `${what} ${p.jobId}은(는) 승인을 기다리고 있지 않습니다 (현재 ${state}).`
+        : `${what} ${p.jobId}은(는) 이미 ${p.byName} 님이 ${p.outcome === 'approved' ? '승인' : '거절'}했습니다.`;
+  },
   'attachment.missing': () => '첨부 파일이 봇에 도착하지 않았습니다. 다시 첨부해 주세요.',
   'attachment.too_big': (p) => `첨부 파일이 ${p.sizeMiB.toFixed(1)} MiB입니다. 봇은 ${p.maxMiB} MiB까지 받습니다.`,
   'no_attachments': () => '여기서는 첨부 파일을 쓸 수 없습니다.',

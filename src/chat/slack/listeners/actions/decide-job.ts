@@ -1,5 +1,5 @@
 /**
- * Approve and Deny buttons on a job that waits for an admin. The core decides
+ * Approve and Deny buttons on a job, or a storyboard (value `b_…`), that waits for an admin. The core decides
  * who may decide (admins or the allowed groups, never on their own job unless
  * the only admin) and decides once when two click at once; the status message
  * then shows the decision and who made it.
@@ -16,6 +16,13 @@ export function decideJobListener(rt: SlackRuntime, outcome: 'approve' | 'deny')
     if (!parsed.success) return void rt.logger.warn({ issues: parsed.error.issues }, `malformed slack ${outcome} action`);
     const action = parsed.data;
     try {
+      if (action.actions[0]!.value.startsWith('b_')) {
+        // A storyboard's (or extension's) Approve or Deny: the same rules, on the board the clicker can see.
+        const actor = rt.places.actorIn(await rt.members.actor(action.team.id, action.user.id, action.user.name), action.channel.id);
+        const boardId = action.actions[0]!.value;
+        const decided = outcome === 'approve' ? await rt.studio.team.approveBoard(actor, boardId) : await rt.studio.team.denyBoard(actor, boardId, undefined);
+        return void (await tellPrivately(rt, where(action), replyText({ kind: 'board-decided', ...decided }, await rt.members.markup(action.team.id, action.user.id))));
+      }
       const { actor, job } = await actionJob(rt, action);
       const decided = outcome === 'approve' ? await rt.studio.team.approve(actor, job.id) : await rt.studio.team.deny(actor, job.id, undefined);
       // The thread's status shows the decision to everyone; the clicker also hears that it was theirs.
