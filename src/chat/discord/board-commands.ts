@@ -102,7 +102,8 @@ export async function handleBoardButton(deps: DiscordDeps, interaction: ButtonIn
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     if (parsed.action === 'approve' || parsed.action === 'deny') {
       // As on a job: the core refuses whoever may not decide, and of two clicks at once only the first decides.
-      const decided = parsed.action === 'approve' ? await studio.team.approveBoard(actor, parsed.boardId) : await studio.team.denyBoard(actor, parsed.boardId, undefined);
+      const decider = await deps.admins.decider(actor, interaction.guildId!);
+      const decided = parsed.action === 'approve' ? await studio.team.approveBoard(decider, parsed.boardId) : await studio.team.denyBoard(decider, parsed.boardId, undefined);
       await interaction.editReply({ content: describeReply({ kind: 'board-decided', ...decided }, markupFor(interaction)), allowedMentions: { parse: [] } });
     } else if (parsed.action === 'retry') {
       // Reserved again, from the budget of whoever clicked; the status message follows the new shot.

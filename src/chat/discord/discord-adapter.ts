@@ -15,6 +15,7 @@ import type { DiscordDeps } from './interaction-context.js';
 import { createHttpInteractions } from './http-interactions.js';
 import { handleBoardButton, handleBoardForm } from './board-commands.js';
 import { handleJobButton, handleRemixModal } from './job-buttons.js';
+import { DiscordAdmins } from './sole-admin.js';
 import { DiscordPlaceAccess } from './place-access.js';
 import { onSlashCommand } from './slash-command.js';
 import { DiscordSurface } from './surface.js';
@@ -69,7 +70,7 @@ export async function startDiscordAdapter(ctx: DiscordAdapterConfig): Promise<Ch
   // may update its Discord message before login (gateway) or the REST lookup below (HTTP) completes.
   client.rest.setToken(token);
   let botUserId: string | undefined;
-  const deps: DiscordDeps = { studio: ctx.studio, rest: client.rest, clock: ctx.clock, logger: log, media: ctx.media, config, applicationId, places: new DiscordPlaceAccess(client.rest, ctx.clock, log), afterAck: new AfterAckGate(AFTER_ACK_CONCURRENCY) };
+  const deps: DiscordDeps = { studio: ctx.studio, rest: client.rest, clock: ctx.clock, logger: log, media: ctx.media, config, applicationId, places: new DiscordPlaceAccess(client.rest, ctx.clock, log), admins: new DiscordAdmins(client.rest, ctx.clock, log), afterAck: new AfterAckGate(AFTER_ACK_CONCURRENCY) };
   const surface = new DiscordSurface({ rest: client.rest, clock: ctx.clock, logger: log, media: ctx.media, botUserId: () => client.user?.id ?? botUserId, capabilities: (id) => ctx.studio.backend(id)?.capabilities });
   ctx.studio.attachSurface(surface);
 

@@ -25,6 +25,7 @@ import type { AfterAckGate } from '../after-ack.js';
 import type { BotMediaStore } from '../../media/media-store.js';
 import { ALREADY_ACKNOWLEDGED, discordCode, UNKNOWN_INTERACTION } from './api-errors.js';
 import { isServerAdmin } from './permissions.js';
+import type { DiscordAdmins } from './sole-admin.js';
 import { placeOf, type DiscordPlaceAccess } from './place-access.js';
 import { clip } from './render.js';
 
@@ -40,6 +41,8 @@ export interface DiscordDeps {
   places: DiscordPlaceAccess;
   /** What runs after an interaction's defer (after-ack.ts). */
   afterAck: AfterAckGate;
+  /** Whether an admin deciding on their own video is the server's only admin (sole-admin.ts). */
+  admins: DiscordAdmins;
 }
 
 /**

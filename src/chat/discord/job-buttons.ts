@@ -72,8 +72,11 @@ export async function handleJobButton(deps: DiscordDeps, interaction: ButtonInte
       case 'deny': {
         // Anyone in the thread sees the buttons (Discord shows a message's buttons to all); the core refuses
         // whoever may not decide, and of two clicks at once only the first decides (job-approval.ts).
-        const job = parsed.action === 'approve' ? await studio.team.approve(actor, parsed.jobId) : await studio.team.deny(actor, parsed.jobId, undefined);
-        await interaction.reply({ content: describeReply({ kind: 'decided', job }, markupFor(interaction)), flags: MessageFlags.Ephemeral });
+        // Whether they are the only admin may take a paged member list: answered after a private defer.
+        await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+        const decider = await deps.admins.decider(actor, interaction.guildId!);
+        const job = parsed.action === 'approve' ? await studio.team.approve(decider, parsed.jobId) : await studio.team.deny(decider, parsed.jobId, undefined);
+        await interaction.editReply({ content: describeReply({ kind: 'decided', job }, markupFor(interaction)) });
         return;
       }
       case 'retry': {

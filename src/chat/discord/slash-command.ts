@@ -18,15 +18,18 @@ import { replyMessage } from './render.js';
 /** Answers only the asker sees: a job's status, a cancellation note, a deletion note. */
 const PRIVATE_ANSWERS = new Set(['sora status', 'sora cancel', 'character delete', 'audit', 'settings show', 'settings channel', 'settings access', 'settings alerts', 'sora approve', 'sora deny', 'sora retry']);
 /** Answers that may take longer than Discord's 3 seconds (fetching and preparing a clip): defer, privately, as a refusal must stay private. */
-const SLOW_ANSWERS = new Set(['character create']);
+const SLOW_ANSWERS = new Set(['character create', 'sora approve', 'sora deny']);
+/** Decisions on a waiting video: whether an admin is the server's only one is looked up (sole-admin.ts). */
+const DECISIONS = new Set(['sora approve', 'sora deny']);
 /** Slow but public: `/cost` renders its chart before answering. */
 const SLOW_PUBLIC_ANSWERS = new Set(['cost']);
 
 export async function onSlashCommand(deps: DiscordDeps, interaction: ChatInputCommandInteraction): Promise<void> {
   const { logger } = deps;
-  const actor = actorOf(interaction, deps.places);
+  const member = actorOf(interaction, deps.places);
   const m = markupFor(interaction);
-  if (!actor) return answerEphemeral(interaction, notInServer(interaction), logger);
+  if (!member) return answerEphemeral(interaction, notInServer(interaction), logger);
+  let actor = member;
   let command: ParsedCommand;
   try {
     command = parseCommand(interaction);
@@ -49,6 +52,7 @@ export async function onSlashCommand(deps: DiscordDeps, interaction: ChatInputCo
     if (name === 'sora generate' || name === 'sora remix') return await launchFromCommand(deps, interaction, command, actor, ctx);
     const slow = SLOW_ANSWERS.has(name) || SLOW_PUBLIC_ANSWERS.has(name);
     if (slow) await interaction.deferReply(SLOW_ANSWERS.has(name) ? { flags: MessageFlags.Ephemeral } : {});
+    if (DECISIONS.has(name)) actor = await deps.admins.decider(actor, interaction.guildId!);
     const message = { ...replyMessage(await runCommand(command, ctx({ platform: 'discord' })), m), allowedMentions: { parse: [] } };
     if (slow && message.files) await editReplyWithFiles(deps, interaction, message);
     else if (slow) await interaction.editReply(message);

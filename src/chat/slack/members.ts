@@ -7,6 +7,10 @@
  * api.slack.com/methods/users.info), which replies are written in. The user
  * groups that `/settings access` names (who may generate or approve) are
  * looked up with `usergroups.users.list` (https://api.slack.com/methods/usergroups.users.list).
+ * Whether an admin who decides on their own video is the team's only admin
+ * (then they may) comes from `users.list` (https://api.slack.com/methods/users.list,
+ * paginated by `cursor`): its active humans who are admins or owners, plus
+ * SLACK_ADMIN_USER_IDS, cached a few minutes on the injected clock.
  */
 import type { webApi } from '@slack/bolt';
 import { z } from 'zod';
@@ -42,10 +46,28 @@ interface Member {
 const MEMBER_TTL_MS = 5 * 60_000;
 
 const groupUsersSchema = z.object({ users: z.array(z.string()).default([]) });
+const usersListSchema = z.object({
+  members: z
+    .array(
+      z.object({
+        id: z.string(),
+        deleted: z.boolean().optional(),
+        is_bot: z.boolean().optional(),
+        is_admin: z.boolean().optional(),
+        is_owner: z.boolean().optional(),
+        is_primary_owner: z.boolean().optional(),
+      }),
+    )
+    .default([]),
+  response_metadata: z.object({ next_cursor: z.string().optional() }).optional(),
+});
+/** Slackbot is not flagged `is_bot` in users.list, and is never an admin anyone could ask. */
+const SLACKBOT = 'USLACKBOT';
 
 export class SlackMembers {
   private readonly cache = new Map<string, Member>();
   private readonly groupCache = new Map<string, { users: readonly string[]; fetchedAt: number }>();
+  private readonly adminsCache = new Map<string, { ids: ReadonlySet<string>; fetchedAt: number }>();
 
   constructor(
     private readonly client: webApi.WebClient,
@@ -84,6 +106,36 @@ export class SlackMembers {
     const m = await this.member(teamId, userId, fallbackName);
     const tenant = tenantId('slack', teamId);
     return { tenant, userId, displayName: m.name, isAdmin: m.isAdmin, groups: await this.groupsOf(tenant, userId) };
+  }
+
+  /** The actor of a decision on a waiting video, with `soleAdmin` when they are the team's only admin. */
+  async decider(teamId: string, actor: Actor): Promise<Actor> {
+    if (!actor.isAdmin) return actor;
+    const admins = await this.admins(teamId);
+    return { ...actor, soleAdmin: admins !== undefined && admins.size === 1 && admins.has(actor.userId) };
+  }
+
+  /** The team's admins: humans flagged admin or owner, and the configured ones. Undefined when Slack cannot say. */
+  private async admins(teamId: string): Promise<ReadonlySet<string> | undefined> {
+    const cached = this.adminsCache.get(teamId);
+    if (cached && this.clock.now() - cached.fetchedAt < MEMBER_TTL_MS) return cached.ids;
+    const ids = new Set(this.adminIds);
+    try {
+      let cursor: string | undefined;
+      do {
+        const page = usersListSchema.parse(await this.client.users.list({ limit: 200, ...(cursor && { cursor }) }));
+        for (const u of page.members) {
+          if (!u.deleted && !u.is_bot && u.id !== SLACKBOT && (u.is_admin || u.is_owner || u.is_primary_owner)) ids.add(u.id);
+        }
+        cursor = page.response_metadata?.next_cursor || undefined;
+      } while (cursor);
+    } catch (error) {
+      // Not knowing counts as "not the only admin": another admin decides, as the refusal says.
+      this.logger.warn({ err: error, team: teamId }, 'slack users.list failed');
+      return undefined;
+    }
+    this.adminsCache.set(teamId, { ids, fetchedAt: this.clock.now() });
+    return ids;
   }
 
   /** The named user groups this member is in. A group Slack cannot list counts as not joined: failing closed. */

@@ -101,6 +101,13 @@ export interface FakeGuild {
   owner_id: string;
   /** `@everyone` is the role whose id is the server's id. */
   roles: { id: string; name: string; permissions: string }[];
+  /** The members GET /guilds/{id}/members lists (the tests add them). */
+  members: { user: FakeUser & { bot?: boolean }; roles: string[] }[];
+  /**
+   * Whether the app has the GUILD_MEMBERS privileged intent. Without it (the default for a new app)
+   * List Guild Members answers 403 "Missing Access", code 50001.
+   */
+  membersIntent: boolean;
 }
 
 export interface FakeUser {
@@ -146,6 +153,8 @@ export class FakeDiscord {
   readonly interactions = new Map<string, FakeInteraction>();
   readonly commands = new Map<string, Record<string, unknown>[]>();
   readonly guilds = new Map<string, FakeGuild>();
+  /** Pages of List Guild Members served (to see the bot's cache at work). */
+  memberListCalls = 0;
   /**
    * Set by `deliverOverHttp`: interactions go as signed POSTs to the bot's
    * interactions endpoint instead of over the gateway, as Discord does for an
@@ -468,10 +477,14 @@ export class FakeDiscord {
   guild(guildId: string): FakeGuild {
     let guild = this.guilds.get(guildId);
     if (!guild) {
-      guild = { id: guildId, owner_id: '1', roles: [{ id: guildId, name: '@everyone', permissions: MEMBER_PERMISSIONS }] };
+      guild = { id: guildId, owner_id: '1', roles: [{ id: guildId, name: '@everyone', permissions: MEMBER_PERMISSIONS }], members: [], membersIntent: false };
       this.guilds.set(guildId, guild);
     }
     return guild;
+  }
+
+  addMember(guildId: string, user: FakeUser & { bot?: boolean }, roles: string[] = []): void {
+    this.guild(guildId).members.push({ user, roles });
   }
 
   addRole(guildId: string, name: string, permissions = '0'): string {
@@ -697,6 +710,19 @@ export class FakeDiscord {
       if (botAuth()) return reply(401, { message: '401: Unauthorized', code: 0 });
       const guild = this.guild(m[1]!);
       return reply(200, { id: guild.id, name: 'server', owner_id: guild.owner_id, roles: guild.roles.map((r) => ({ ...r, color: 0, hoist: false, position: 0, managed: false, mentionable: false })) });
+    }
+    if ((m = /^\/api\/v10\/guilds\/(\d+)\/members$/.exec(path)) && method === 'GET') {
+      // https://discord.com/developers/docs/resources/guild#list-guild-members: `limit` 1–1000 (default 1),
+      // `after` the highest user id of the previous page; needs the GUILD_MEMBERS privileged intent.
+      if (botAuth()) return reply(401, { message: '401: Unauthorized', code: 0 });
+      const guild = this.guild(m[1]!);
+      if (!guild.membersIntent) return reply(403, { message: 'Missing Access', code: 50001 });
+      const limit = Number(url.searchParams.get('limit') ?? 1);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return reply(400, { message: 'Invalid Form Body', code: 50035 });
+      const after = BigInt(url.searchParams.get('after') ?? '0');
+      const page = [...guild.members].sort((a, b) => (BigInt(a.user.id) < BigInt(b.user.id) ? -1 : 1)).filter((x) => BigInt(x.user.id) > after).slice(0, limit);
+      this.memberListCalls++;
+      return reply(200, page.map((x) => ({ user: { id: x.user.id, username: x.user.username, ...(x.user.bot && { bot: true }) }, roles: x.roles, joined_at: new Date(0).toISOString(), deaf: false, mute: false, flags: 0 })));
     }
     if ((m = /^\/api\/v10\/channels\/(\d+)\/messages$/.exec(path))) {
       if (botAuth()) return reply(401, { message: '401: Unauthorized', code: 0 });

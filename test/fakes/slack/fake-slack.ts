@@ -36,6 +36,10 @@ export interface FakeUser {
   real_name?: string;
   is_admin?: boolean;
   is_owner?: boolean;
+  is_primary_owner?: boolean;
+  is_bot?: boolean;
+  /** A deactivated account: still listed by users.list, flagged `deleted`. */
+  deleted?: boolean;
   /** The member's language as Slack reports it (`en-US`, `ko-KR`); `en-US` when not set. */
   locale?: string;
 }
@@ -352,6 +356,16 @@ export class FakeSlack {
         // https://api.slack.com/methods/users.info: `locale` is in the user object only when asked for with `include_locale`.
         const withLocale = args.include_locale === true || args.include_locale === 'true' ? { locale: locale ?? 'en-US' } : {};
         return { ok: true, user: { ...user, ...withLocale, profile: { display_name: user.real_name ?? user.name, real_name: user.real_name ?? user.name } } };
+      }
+      case 'users.list': {
+        // https://api.slack.com/methods/users.list: every user of the workspace, deactivated ones and bots
+        // included (flagged `deleted`, `is_bot`), paginated by `cursor` with `limit` (Slack suggests at most 200).
+        const all = [...this.users.values()];
+        const start = Number(str('cursor') || 0);
+        const limit = Math.min(Number(args.limit ?? 0) || all.length || 1, 1000);
+        const next = start + limit < all.length ? String(start + limit) : '';
+        const members = all.slice(start, start + limit).map(({ locale: _locale, ...u }) => ({ deleted: false, is_bot: false, is_admin: false, is_owner: false, is_primary_owner: false, ...u }));
+        return { ok: true, members, response_metadata: { next_cursor: next } };
       }
       case 'conversations.members': {
         // https://api.slack.com/methods/conversations.members: cursor pagination, `limit` up to 1000.

@@ -82,7 +82,9 @@ async function answerCommand(rt: SlackRuntime, p: SlashCommand, parsed: ParsedCo
   const downloaded: string[] = [];
   const m = await rt.members.markup(p.team_id, p.user_id);
   try {
-    const actor = rt.places.actorIn(await rt.members.actor(p.team_id, p.user_id, p.user_name), p.channel_id);
+    const member = rt.places.actorIn(await rt.members.actor(p.team_id, p.user_id, p.user_name), p.channel_id);
+    // A decision on a waiting video: whether the admin is the team's only one (members.ts).
+    const actor = parsed.command === 'sora' && (parsed.subcommand === 'approve' || parsed.subcommand === 'deny') ? await rt.members.decider(p.team_id, member) : member;
     const command = await normalizeSlackValues(rt, p.team_id, parsed, p.text);
     const reply = await runCommand(command, {
       studio: rt.studio,

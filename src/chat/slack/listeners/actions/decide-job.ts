@@ -18,12 +18,14 @@ export function decideJobListener(rt: SlackRuntime, outcome: 'approve' | 'deny')
     try {
       if (action.actions[0]!.value.startsWith('b_')) {
         // A storyboard's (or extension's) Approve or Deny: the same rules, on the board the clicker can see.
-        const actor = rt.places.actorIn(await rt.members.actor(action.team.id, action.user.id, action.user.name), action.channel.id);
+        const member = rt.places.actorIn(await rt.members.actor(action.team.id, action.user.id, action.user.name), action.channel.id);
+        const actor = await rt.members.decider(action.team.id, member);
         const boardId = action.actions[0]!.value;
         const decided = outcome === 'approve' ? await rt.studio.team.approveBoard(actor, boardId) : await rt.studio.team.denyBoard(actor, boardId, undefined);
         return void (await tellPrivately(rt, where(action), replyText({ kind: 'board-decided', ...decided }, await rt.members.markup(action.team.id, action.user.id))));
       }
-      const { actor, job } = await actionJob(rt, action);
+      const { actor: member, job } = await actionJob(rt, action);
+      const actor = await rt.members.decider(action.team.id, member);
       const decided = outcome === 'approve' ? await rt.studio.team.approve(actor, job.id) : await rt.studio.team.deny(actor, job.id, undefined);
       // The thread's status shows the decision to everyone; the clicker also hears that it was theirs.
       await tellPrivately(rt, where(action), replyText({ kind: 'decided', job: decided }, await rt.members.markup(action.team.id, action.user.id)));
