@@ -89,6 +89,11 @@ export class FakeSlack {
   readonly channelMembers = new Map<string, string[]>();
   /** User groups and their members, for usergroups.users.list; a group not listed is `no_such_subteam`. */
   readonly userGroups = new Map<string, string[]>();
+  /**
+   * At most this many users per users.list page, whatever `limit` asks: Slack says a page may hold fewer
+   * than `limit` with more to come (https://api.slack.com/methods/users.list), so a client must follow the cursor.
+   */
+  usersPageMax: number | undefined;
   /** Channels where chat.postMessage answers `not_in_channel`. */
   readonly closedChannels = new Set<string>();
   private server!: Server;
@@ -362,7 +367,7 @@ export class FakeSlack {
         // included (flagged `deleted`, `is_bot`), paginated by `cursor` with `limit` (Slack suggests at most 200).
         const all = [...this.users.values()];
         const start = Number(str('cursor') || 0);
-        const limit = Math.min(Number(args.limit ?? 0) || all.length || 1, 1000);
+        const limit = Math.min(Number(args.limit ?? 0) || all.length || 1, 1000, this.usersPageMax ?? 1000);
         const next = start + limit < all.length ? String(start + limit) : '';
         const members = all.slice(start, start + limit).map(({ locale: _locale, ...u }) => ({ deleted: false, is_bot: false, is_admin: false, is_owner: false, is_primary_owner: false, ...u }));
         return { ok: true, members, response_metadata: { next_cursor: next } };
