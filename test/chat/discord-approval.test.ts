@@ -25,9 +25,11 @@ describe('discord: approval of videos above the threshold', { concurrency: false
   let h: Harness;
   let channel: string;
   const callback = (i: FakeInteraction) => h.fake.interactions.get(i.id)!.callback;
+  /** A click is answered after a private defer (the member list may be paged): the answer is the edited original. */
   const answer = async (i: FakeInteraction) => {
-    await until(() => callback(i) !== undefined, 'the answer to a click');
-    return String(callback(i)!.data?.content ?? '');
+    const text = () => String(callback(i)?.data?.content ?? h.fake.messages.get(h.fake.interactions.get(i.id)!.originalMessageId ?? '')?.content ?? '');
+    await until(() => callback(i) !== undefined && text() !== '', 'the answer to a click');
+    return text();
   };
   const held = async () => (await internalsOf(h.bot.studio).ledger.summary(TENANT, monthOf(h.clock.now()))).total;
   const job = async (id: string) => (await internalsOf(h.bot.studio).jobs.get(id))!;
