@@ -7,7 +7,6 @@
  * on their own boards. Afterwards the ledger is read back from the store.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,43 +16,14 @@ import { JobStore } from '../../src/core/job-store.js';
 import { KeyValueLedger, monthOf } from '../../src/core/ledger.js';
 import { createLogger } from '../../src/log.js';
 import { openStore } from '../../src/store/keyv-store.js';
-import { waitFor } from '../helpers/drive.js';
+import { pipedConversation } from '../helpers/piped-bot.js';
 import { LogCapture } from '../helpers/test-bot.js';
-
-const root = path.resolve(import.meta.dirname, '../..');
-
-/** The bot with stdin kept open: `send` writes a line, `see` waits for output matching a pattern; `end` closes stdin and waits for the exit. */
-function conversation(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  return {
-    send: (line: string) => void child.stdin.write(`${line}\n`),
-    see: async (pattern: RegExp): Promise<RegExpExecArray> => {
-      await waitFor(() => pattern.test(stdout) || child.exitCode !== null, `${pattern} in the console's output`, 120_000);
-      const found = pattern.exec(stdout);
-      assert.ok(found, `${pattern} not in:\n${stdout}\n${stderr}`);
-      return found;
-    },
-    end: async () => {
-      child.stdin.end();
-      return { code: await exited, stdout, stderr };
-    },
-  };
-}
 
 describe('console: a storyboard above the approval threshold', () => {
   it('waits holding the sum; approved, it is delivered and charged exactly its shots; denied, everything is released', async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'console-board-approval-'));
     try {
-      const bot = conversation({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', USER: 'alice', SIMULATOR_SECONDS_PER_VIDEO_SECOND: '0.05' });
+      const bot = pipedConversation({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', USER: 'alice', SIMULATOR_SECONDS_PER_VIDEO_SECOND: '0.05' });
       bot.send('/budget set --approve-above 1');
       bot.send('/sora storyboard a fox wakes | a fox yawns | a fox runs --seconds 4 --backend openai');
       const approved = (await bot.see(/\[(b_\w+)\] Estimated \$1\.20 in all, above the \$1\.00 approval threshold; the money is held and no shot starts until an admin approves \(\/sora approve b_\w+, \/sora deny b_\w+ --reason …\)\./))[1]!;
