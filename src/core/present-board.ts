@@ -88,7 +88,8 @@ export function boardAwaitingText(board: BoardRecord, event: Extract<BoardEvent,
 
 /** What the requester is told in the board's thread when an admin decided (or nobody did). */
 export function boardDecisionNotice(board: BoardRecord, event: Extract<BoardEvent, { type: 'approved' | 'denied' }>, m: Markup): string {
-  const what = `your ${board.kind === 'extension' ? 'extension' : 'storyboard'} ${m.code(board.id)}`;
+  // Never "your storyboard …": the Discord surface finds an earlier delivery of the joined video by those words.
+  const what = `${board.kind === 'extension' ? 'Extension' : 'Storyboard'} ${m.code(board.id)}`;
   return event.type === 'approved' ? `${what} was approved by ${event.byName}; its shots start now.` : `${what} was not approved. ${boardDeniedText(event)}`;
 }
 

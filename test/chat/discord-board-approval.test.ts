@@ -88,7 +88,7 @@ describe('discord: a storyboard above the approval threshold', { concurrency: fa
     assert.ok((await shots(await board(w.id))).every((j) => j.state === 'cancelled'));
     assert.deepEqual([(await held()).reservedMicros, (await held()).spentMicros], [0, spent], 'released, nothing charged');
     await until(() => /Denied by ada/.test(h.fake.messages.get(w.statusId)!.content), 'the denial in the status', WAIT_MS);
-    assert.ok(h.fake.messagesIn(w.threadId).some((m) => m.content.startsWith(`<@${alice.id}>, your storyboard`) && m.content.includes('was not approved')));
+    assert.ok(h.fake.messagesIn(w.threadId).some((m) => m.content.startsWith(`<@${alice.id}>: Storyboard`) && m.content.includes('was not approved')));
   });
 
   test('a board nobody decides on is released when the approval timeout passes on the clock', async () => {

@@ -64,7 +64,7 @@ describe('slack: a storyboard above the approval threshold', { concurrency: fals
     since = s.fake.ephemerals.length;
     await click('U0ERIN', w, 'sora_job_approve');
     assert.match(await privately('U0ERIN', since), new RegExp(`^Approved storyboard \`${w.id}\` for Dana`));
-    await waitReal(() => s.fake.thread(CHANNEL, w.parentTs).some((m) => m.text.includes('<@U0DANA>, your storyboard') && m.text.includes('approved by Erin')), 'the requester told who approved', WAIT_MS);
+    await waitReal(() => s.fake.thread(CHANNEL, w.parentTs).some((m) => m.text.includes('<@U0DANA>: Storyboard') && m.text.includes('approved by Erin')), 'the requester told who approved', WAIT_MS);
     await s.drive(async () => ['delivered', 'failed'].includes((await board(w.id)).state), 3_000);
     assert.equal((await board(w.id)).state, 'delivered');
     assert.ok([...s.fake.uploads.values()].some((u) => u.filename === `${w.id}.mp4` && u.completed?.threadTs === w.parentTs), 'the joined video in its thread');

@@ -32,13 +32,13 @@ describe('console: a storyboard above the approval threshold', () => {
       await bot.see(/alice: \$0\.00 \(\+\$1\.20 reserved\)/);
       bot.send(`/sora approve ${approved}`);
       await bot.see(new RegExp(`Approved storyboard ${approved} for alice; its 3 shot\\(s\\) start now\\.`));
-      await bot.see(new RegExp(`\\[${approved}\\] Your storyboard ${approved} was approved by alice; its shots start now\\.`));
+      await bot.see(new RegExp(`\\[${approved}\\] Storyboard ${approved} was approved by alice; its shots start now\\.`));
 
       bot.send('/sora storyboard a heron lands | a heron fishes | a heron flies --seconds 4 --backend openai');
       const denied = (await bot.see(new RegExp(`\\[(b_(?!${approved.slice(2)})\\w+)\\] Estimated \\$1\\.20 in all`)))[1]!;
       bot.send(`/sora deny ${denied} --reason three herons is too many`);
       await bot.see(new RegExp(`Denied storyboard ${denied} for alice; its \\$1\\.20 went back to the budget\\.`));
-      await bot.see(new RegExp(`\\[${denied}\\] Your storyboard ${denied} was not approved\\. Denied by alice: three herons is too many\\. Its \\$1\\.20 went back to the budget and no shot was made\\.`));
+      await bot.see(new RegExp(`\\[${denied}\\] Storyboard ${denied} was not approved\\. Denied by alice: three herons is too many\\. Its \\$1\\.20 went back to the budget and no shot was made\\.`));
       const result = await bot.end();
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stdout, new RegExp(`\\[${approved}\\] done: \\S+\\.mp4 \\(\\d+ KiB, \\d+s, 3 shots, \\$1\\.20\\)`));

@@ -53,7 +53,7 @@ export function consoleBoardView(out: ConsoleBoardOutput): (board: BoardRecord, 
         return void out.print([`${tag} ${boardAwaitingText(board, event, plainText, false)}`, ...event.lines.map((l) => `${tag} ${shotLineText(l)}`)].join('\n'));
       case 'approved':
       case 'denied':
-        return void out.print(`${tag} ${boardDecisionNotice(board, event, plainText).replace(/^your/, 'Your')}`);
+        return void out.print(`${tag} ${boardDecisionNotice(board, event, plainText)}`);
     }
   };
 }

@@ -133,7 +133,7 @@ export function discordBoardView(deps: DiscordBoardDeps): (board: BoardRecord, e
     if (event.type === 'incomplete') await uploadShotFiles(deps, board, threadId, ref, event.delivered);
     if (event.type === 'approved' || event.type === 'denied') {
       // The requester hears the decision and who made it, as for a single job (surface.ts tellRequester).
-      const content = clip(`<@${board.requesterId}>, ${boardDecisionNotice(board, event, chatMarkdown)}`);
+      const content = clip(`<@${board.requesterId}>: ${boardDecisionNotice(board, event, chatMarkdown)}`);
       await rest.post(Routes.channelMessages(threadId), { body: { content, allowed_mentions: { users: [board.requesterId] } } });
     }
     const body = { ...statusBody(board, event), allowed_mentions: { parse: [] } };

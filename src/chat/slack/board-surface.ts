@@ -116,7 +116,7 @@ export function slackBoardView(client: webApi.WebClient, logger: Logger): (board
     }
     if (event.type === 'approved' || event.type === 'denied') {
       // The requester hears the decision and who made it, in the board's thread.
-      await client.chat.postMessage({ channel: ref.channel, thread_ts: threadTs, text: `<@${board.requesterId}>, ${escapeMrkdwn(boardDecisionNotice(board, event, chatMarkdown))}` });
+      await client.chat.postMessage({ channel: ref.channel, thread_ts: threadTs, text: `<@${board.requesterId}>: ${escapeMrkdwn(boardDecisionNotice(board, event, chatMarkdown))}` });
     }
     if (event.type === 'incomplete') {
       for (const shot of event.delivered) {
