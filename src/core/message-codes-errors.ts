@@ -44,6 +44,7 @@ export interface ErrorParams {
   'cancel.not_allowed': { jobId: string; requesterName: string };
   'cancel.already_finished': { jobId: string; state: JobState };
   'cancel.too_late': { jobId: string };
+  'cancel.board_waiting': { jobId: string; boardId: string };
   'remix.not_finished': { jobId: string };
   /** `/sora extend` of a job or board (`board`) with no delivered video the bot still holds. */
   'extend.not_finished': { id: string; board: boolean };

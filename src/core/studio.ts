@@ -284,9 +284,10 @@ export class Studio {
       throw new UserFacingError(msg('cancel.not_allowed', { jobId: job.id, requesterName: job.requesterName }), { code: 'not_allowed' });
     }
     if (TERMINAL_STATES.has(job.state)) throw new UserFacingError(msg('cancel.already_finished', { jobId: job.id, state: job.state }), { code: 'already_finished' });
-    if (job.state === 'downloading' || job.state === 'delivering') {
-      throw new UserFacingError(msg('cancel.too_late', { jobId: job.id }), { code: 'too_late' });
-    }
+    if (job.state === 'downloading' || job.state === 'delivering') throw new UserFacingError(msg('cancel.too_late', { jobId: job.id }), { code: 'too_late' });
+    // A shot of a board waiting for approval is the board's: cancelled alone, it would be made again once approved.
+    const board = job.board && (await this.boards.boardStore.get(job.board.id));
+    if (board && board.state === 'awaiting_approval') throw new UserFacingError(msg('cancel.board_waiting', { jobId: job.id, boardId: board.id }), { code: 'board_waiting' });
     const cancelled = await this.runner.cancel(job.id, actor.displayName);
     if (job.requesterId !== actor.userId) {
       await this.team.record(actor, 'cancel', `cancelled ${job.requesterName}'s job`, { jobId: job.id, member: { id: job.requesterId, name: job.requesterName } });

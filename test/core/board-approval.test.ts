@@ -115,6 +115,9 @@ for (const store of stores) {
       if (!env) return ctx.skip('postgres unavailable');
       const t = await bot(env);
       const board = await waitingBoard(t);
+      // A shot of a waiting board is not cancelled alone (approved, the board would make it again, reserving anew).
+      await assert.rejects(t.bot.studio.cancel(alice, board.shots[1]!), (e: UserFacingError) => e.code === 'board_waiting' && /Deny cancels the whole storyboard/.test(e.message));
+      assert.equal((await shotsOf(t, board))[1]!.state, 'queued');
       const { board: denied, totalMicros } = await t.bot.studio.team.denyBoard(boss, board.id, 'too long for a teaser');
       assert.equal(totalMicros, 3 * SHOT);
       assert.equal(denied.approval?.decision?.outcome, 'denied');

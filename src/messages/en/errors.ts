@@ -54,6 +54,7 @@ export const errors: Sentences<ErrorParams> = {
   'cancel.not_allowed': (p) => `Only ${p.requesterName} or an admin can cancel job ${p.jobId}.`,
   'cancel.already_finished': (p) => `Job ${p.jobId} is already ${p.state}.`,
   'cancel.too_late': (p) => `Job ${p.jobId} has already been made and is being posted, so it can no longer be cancelled.`,
+  'cancel.board_waiting': (p, m) => `Job ${m.code(p.jobId)} is a shot of storyboard ${m.code(p.boardId)}, which waits for an admin's decision; the shot cannot be cancelled alone. An admin's Deny cancels the whole storyboard and releases its money.`,
   'remix.not_finished': (p) => `Job ${p.jobId} has not finished, so it cannot be remixed yet.`,
   'extend.not_finished': (p) => `${p.board ? 'Storyboard' : 'Job'} ${p.id} has no finished video the bot still holds, so it cannot be extended.`,
   'already_decided': (p) =>

@@ -80,6 +80,7 @@ export const errors: Sentences<ErrorParams> = {
   'cancel.not_allowed': (p) => `작업 ${p.jobId}은(는) ${p.requesterName} 님이나 관리자만 취소할 수 있습니다.`,
   'cancel.already_finished': (p) => `작업 ${p.jobId}은(는) 이미 ${JOB_STATE[p.state]} 상태입니다.`,
   'cancel.too_late': (p) => `작업 ${p.jobId}은(는) 이미 만들어져 올리는 중이라 취소할 수 없습니다.`,
+  'cancel.board_waiting': (p, m) => `작업 ${m.code(p.jobId)}은(는) 관리자 결정을 기다리는 스토리보드 ${m.code(p.boardId)}의 샷이라 따로 취소할 수 없습니다. 관리자가 거절하면 스토리보드 전체가 취소되고 예약 금액이 풀립니다.`,
   'remix.not_finished': (p) => `작업 ${p.jobId}이(가) 아직 끝나지 않아 리믹스할 수 없습니다.`,
   'extend.not_finished': (p) => `${p.board ? '스토리보드' : '작업'} ${p.id}에는 봇이 아직 가지고 있는 완성된 동영상이 없어 이어 만들 수 없습니다.`,
   'already_decided': (p) => {
