@@ -183,7 +183,12 @@ export class BoardRunner {
       this.deps.logger.warn({ board: board.id, platform: board.surface.platform }, 'no surface for this storyboard yet; it is delivered on the next start');
       return board;
     }
-    const patch = await this.inOrder(board.id, () => surface.updateBoard!(board, { type: 'finished', path: board.resultPath!, bytes: board.resultBytes ?? 0, lines, totalMicros }));
+    // Marked before posting, as a job's delivery is (job-delivery.ts): a later attempt that finds the mark looks for the post first.
+    const earlierAttemptAt = board.deliveryStartedAt;
+    if (earlierAttemptAt === undefined) board = await this.deps.lifecycle.amend(board.id, { deliveryStartedAt: this.deps.clock.now() });
+    const event = { type: 'finished' as const, path: board.resultPath!, bytes: board.resultBytes ?? 0, lines, totalMicros, ...(earlierAttemptAt !== undefined && { earlierAttemptAt }) };
+    const marked = board;
+    const patch = await this.inOrder(board.id, () => surface.updateBoard!(marked, event));
     const delivered = await this.deps.lifecycle.transition(board.id, 'delivered', (b) => (patch ? { surface: { ...b.surface, ...patch } } : {}));
     this.deps.logger.info({ board: board.id, shots: board.shots.length, charged: totalMicros }, 'storyboard delivered');
     return delivered;

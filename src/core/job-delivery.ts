@@ -75,7 +75,8 @@ export async function deliverStep(ctx: StepContext, live: LiveJob): Promise<Step
   if (!job || job.state !== 'delivering') return DONE;
   live.attempt += 1;
   try {
-    const shown = await ctx.notifier.deliver(job, { type: 'finished', path: job.resultPath!, bytes: job.resultBytes ?? 0 });
+    const { marked, earlierAttemptAt } = await markDeliveryStarted(ctx, job);
+    const shown = await ctx.notifier.deliver(marked, { type: 'finished', path: job.resultPath!, bytes: job.resultBytes ?? 0, ...(earlierAttemptAt !== undefined && { earlierAttemptAt }) });
     if (shown) {
       const patch = shown.patch;
       const delivered = await ctx.lifecycle.transition(job.id, 'delivered', (j) => (patch ? { surface: { ...j.surface, ...patch } as SurfaceRef } : {}));
@@ -89,4 +90,24 @@ export async function deliverStep(ctx: StepContext, live: LiveJob): Promise<Step
     ctx.log.warn({ err: error, job: job.id, attempt: live.attempt }, 'delivery to the chat platform failed; will retry');
   }
   return wait(Math.min(5 * 60_000, 1_000 * 2 ** Math.min(live.attempt, 8)));
+}
+
+/**
+ * Persists when delivery was first attempted, before the surface posts anything. Chat platforms
+ * without an idempotency key (Slack's uploads) cannot tell a repeat from a first post; the
+ * marker tells the surface when to look for an earlier post (a crash, or a replica taken for
+ * dead, between posting and recording it), so a first delivery costs no look. The write is a
+ * compare-and-set: of two replicas delivering the same job, one marks it first and the other
+ * sees the mark. Shots are posted by their board, which marks its own delivery.
+ */
+async function markDeliveryStarted(ctx: StepContext, job: JobRecord): Promise<{ marked: JobRecord; earlierAttemptAt: number | undefined }> {
+  if (job.board) return { marked: job, earlierAttemptAt: undefined };
+  if (job.deliveryStartedAt !== undefined) return { marked: job, earlierAttemptAt: job.deliveryStartedAt };
+  let earlierAttemptAt: number | undefined;
+  const now = ctx.deps.clock.now();
+  const marked = await ctx.lifecycle.amend(job.id, (stored) => {
+    earlierAttemptAt = stored.deliveryStartedAt;
+    return earlierAttemptAt === undefined ? { deliveryStartedAt: now } : {};
+  });
+  return { marked, earlierAttemptAt };
 }

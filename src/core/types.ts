@@ -180,6 +180,11 @@ export interface JobRecord {
   polls: number;
   /** A shot of a storyboard or extension: its board posts the joined video, not the shot itself. */
   board?: { id: string; shot: number };
+  /**
+   * When delivery to the chat was first attempted, persisted before the first attempt: a later
+   * attempt that finds it set may follow a post nobody recorded (see JobEvent `finished`).
+   */
+  deliveryStartedAt?: number;
 }
 
 /** A delivered file as ffprobe saw it. */
@@ -214,7 +219,12 @@ export type JobPhase = 'sending' | 'provider-queue' | 'generating' | 'downloadin
 export type JobEvent =
   | { type: 'queued'; position: number }
   | { type: 'progress'; phase: JobPhase; progress: number; position: number | undefined }
-  | { type: 'finished'; path: string; bytes: number }
+  /**
+   * `earlierAttemptAt`: an earlier attempt to deliver this job began then (a process that died, or
+   * another replica, between posting and recording it): the surface looks for that post before
+   * posting again. Absent on a first delivery, which posts with no look.
+   */
+  | { type: 'finished'; path: string; bytes: number; earlierAttemptAt?: number }
   | { type: 'failed'; reason: string }
   | { type: 'cancelled'; byName: string }
   /** Reserved and waiting for an admin; the surface shows Approve and Deny to those who may decide. */
@@ -267,6 +277,8 @@ export interface BoardRecord {
   error: { code: string; message: string } | undefined;
   surface: SurfaceRef;
   started: boolean;
+  /** As JobRecord.deliveryStartedAt, for the joined video. */
+  deliveryStartedAt?: number;
   createdAt: number;
   updatedAt: number;
 }
@@ -288,7 +300,8 @@ export type BoardEvent =
   | { type: 'status'; lines: ShotLine[]; totalMicros: Micros }
   /** Every shot ended, at least one failed: the delivered shots and a retry for each failed one. */
   | { type: 'incomplete'; lines: ShotLine[]; delivered: { shot: number; path: string }[]; reason: string }
-  | { type: 'finished'; path: string; bytes: number; lines: ShotLine[]; totalMicros: Micros }
+  /** `earlierAttemptAt` as in JobEvent `finished`. */
+  | { type: 'finished'; path: string; bytes: number; lines: ShotLine[]; totalMicros: Micros; earlierAttemptAt?: number }
   | { type: 'failed'; reason: string }
   /** Reserved and waiting for an admin, as a single job does (JobEvent): the surface shows Approve and Deny. */
   | { type: 'awaiting-approval'; lines: ShotLine[]; totalMicros: Micros; thresholdMicros: number; expiresAt: number }

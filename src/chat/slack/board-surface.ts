@@ -22,6 +22,8 @@ import { escapeSlackText as escapeMrkdwn } from './slack-text.js';
 import { ACTION } from './blocks.js';
 import { boardMetadata, BOARD_EVENTS, findInThread, findJobThread } from './job-messages.js';
 import { uploadFileToThread } from './upload.js';
+import { findEarlierUpload } from './earlier-upload.js';
+import type { Clock } from '../../core/clock.js';
 
 export const BOARD_ACTION = { retryShot: 'sora_board_retry_shot', shots: 'sora_board_shots' } as const;
 
@@ -78,7 +80,7 @@ function statusText(board: BoardRecord, event: BoardEvent): { text: string; butt
   }
 }
 
-export function slackBoardView(client: webApi.WebClient, logger: Logger): (board: BoardRecord, event: BoardEvent) => Promise<Partial<SurfaceRef> | void> {
+export function slackBoardView(client: webApi.WebClient, clock: Clock, logger: Logger): (board: BoardRecord, event: BoardEvent) => Promise<Partial<SurfaceRef> | void> {
   /** What this process posted per board, in case the stored ref is a step behind (its patch not saved yet). */
   const posted = new Map<string, { parentTs?: string; statusTs?: string; fileId?: string }>();
   return async (board, event) => {
@@ -102,7 +104,13 @@ export function slackBoardView(client: webApi.WebClient, logger: Logger): (board
       statusTs = await findInThread(client, ref.channel, threadTs, BOARD_EVENTS.status, board.id).catch((error: unknown) => void logger.warn({ err: error, board: board.id }, 'could not look for an earlier storyboard status'));
     }
     if (event.type === 'finished') {
-      const fileId = ref.boardFileId ?? mine.fileId ?? (await findUploaded(client, ref.channel, board, logger));
+      const known = ref.boardFileId ?? mine.fileId;
+      // Only a delivery the core marked as attempted before may be in the thread already (earlier-upload.ts).
+      const fileId =
+        known ??
+        (event.earlierAttemptAt === undefined
+          ? undefined
+          : await findEarlierUpload(client, clock, logger, { channel: ref.channel, filename: joinedFileName(board), earlierAttemptAt: event.earlierAttemptAt, subject: { board: board.id } }));
       patch.boardFileId = mine.fileId =
         fileId ??
         (await uploadFileToThread(client, {
@@ -139,19 +147,6 @@ export function threadOfBoard(ref: SurfaceRef): SurfaceRef {
 }
 
 const joinedFileName = (board: BoardRecord) => `${board.id}.mp4`;
-const filesListSchema = z.object({ files: z.array(z.object({ id: z.string(), name: z.string().optional() })).default([]) });
-
-/** The joined video an earlier process uploaded (and stopped before recording), from the channel's files. */
-async function findUploaded(client: webApi.WebClient, channel: string, board: BoardRecord, logger: Logger): Promise<string | undefined> {
-  try {
-    const listed = filesListSchema.parse(await client.files.list({ channel, ts_from: String(Math.floor(board.createdAt / 1000) - 60), count: 100 }));
-    return listed.files.find((f) => f.name === joinedFileName(board))?.id;
-  } catch (error) {
-    logger.warn({ err: error, board: board.id }, 'could not check the thread for an earlier upload of the storyboard');
-    return undefined;
-  }
-}
-
 /** "Shots": the single shots uploaded into the board's thread. */
 export async function uploadShots(client: webApi.WebClient, board: BoardRecord, shots: { shot: number; path: string }[]): Promise<void> {
   const ref = boardRefSchema.parse(board.surface);

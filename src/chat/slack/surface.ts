@@ -13,6 +13,7 @@ import type { Logger } from '../../log.js';
 import { parentMessage, statusMessage, statusView } from './blocks.js';
 import { findJobThread, jobMetadata, PARENT_EVENT, STATUS_EVENT } from './job-messages.js';
 import { uploadFileToThread } from './upload.js';
+import { findEarlierUpload } from './earlier-upload.js';
 import { escapeSlackText } from './slack-text.js';
 import { slackBoardView, threadOfBoard } from './board-surface.js';
 import { formatUsd } from '../../core/money.js';
@@ -38,7 +39,6 @@ export function slackRef(team: string, channel: string): SurfaceRef {
   return { platform: SLACK_PLATFORM, team, channel };
 }
 
-const filesListSchema = z.object({ files: z.array(z.object({ id: z.string(), name: z.string().optional() })).default([]) });
 const postedSchema = z.object({ ts: z.string().min(1) });
 
 export function videoFileName(jobId: string): string {
@@ -64,7 +64,7 @@ export class SlackSurface implements Surface {
     private readonly studio: Studio,
     private readonly logger: Logger,
   ) {
-    this.updateBoard = slackBoardView(client, logger);
+    this.updateBoard = slackBoardView(client, studio.clock, logger);
   }
 
   threadOfBoard(ref: SurfaceRef): SurfaceRef {
@@ -111,9 +111,15 @@ export class SlackSurface implements Surface {
     const view = statusView(job, event, this.backendName(job), elapsed);
     const message = statusMessage(job, view);
     if (event.type === 'finished') {
-      const fileId = ref.fileId ?? this.uploaded.get(job.id) ?? (await this.findUploaded(job, ref.channel));
+      // Only a delivery the core marked as attempted before may be in the thread already (earlier-upload.ts).
+      const known = ref.fileId ?? this.uploaded.get(job.id);
+      const fileId =
+        known ??
+        (event.earlierAttemptAt === undefined
+          ? undefined
+          : await findEarlierUpload(this.client, this.studio.clock, this.logger, { channel: ref.channel, filename: videoFileName(job.id), earlierAttemptAt: event.earlierAttemptAt, subject: { job: job.id } }));
       if (fileId) {
-        this.logger.info({ job: job.id, file: fileId }, 'video already in the slack thread; not uploading again');
+        if (!ref.fileId) patch.fileId = fileId;
       } else {
         const uploadedId = await uploadFileToThread(this.client, {
           path: event.path,
@@ -150,22 +156,6 @@ export class SlackSurface implements Surface {
       this.uploaded.delete(job.id);
     } else this.lastShown.set(job.id, shown);
     return Object.keys(patch).length > 0 ? patch : undefined;
-  }
-
-  /**
-   * A delivery the previous process finished but could not record: the core
-   * repeats `finished` after a crash, and the thread must not get the video twice.
-   */
-  private async findUploaded(job: JobRecord, channel: string): Promise<string | undefined> {
-    try {
-      const listed = filesListSchema.parse(
-        await this.client.files.list({ channel, ts_from: String(Math.floor(job.createdAt / 1000) - 60), count: 100 }),
-      );
-      return listed.files.find((f) => f.name === videoFileName(job.id))?.id;
-    } catch (error) {
-      this.logger.warn({ err: error, job: job.id }, 'could not check the thread for an earlier upload');
-      return undefined;
-    }
   }
 }
 

@@ -62,6 +62,10 @@ export interface UploadedFile {
   content: Buffer | undefined;
   contentType: string | undefined;
   completed: { channel: string; threadTs: string | undefined; title: string | undefined; comment: string | undefined } | undefined;
+  /** Seconds since epoch when the upload was completed (files.list's `created`). */
+  created?: number;
+  /** Shared into its channel: its message is in the channel and files.list lists it there. */
+  shared?: boolean;
 }
 
 export interface FakeSlackOptions {
@@ -106,6 +110,8 @@ export class FakeSlack {
   private callWaiters: { method: string; count: number; resolve: () => void }[] = [];
   private readonly holds = new Map<string, { applied: boolean }>();
   private heldCalls: { method: string; release: () => void }[] = [];
+  /** Completed uploads not yet shared into their channel, while `holdShares` is on. */
+  private heldShares: (() => void)[] | undefined;
   port = 0;
   connections = 0;
   private socket: WebSocket | undefined;
@@ -328,6 +334,20 @@ export class FakeSlack {
     this.heldCalls = this.heldCalls.filter((c) => c.method !== method);
   }
 
+  /**
+   * Slack shares a completed upload into its channel a moment after files.completeUploadExternal
+   * answers; until `releaseShares`, completed uploads stay out of the channel (no message, not in files.list).
+   */
+  holdShares(): void {
+    this.heldShares ??= [];
+  }
+
+  releaseShares(): void {
+    const held = this.heldShares ?? [];
+    this.heldShares = undefined;
+    for (const share of held) share();
+  }
+
   private answer(method: string, args: Json): Json {
     const str = (k: string) => (typeof args[k] === 'string' ? (args[k] as string) : undefined);
     switch (method) {
@@ -406,8 +426,14 @@ export class FakeSlack {
           const upload = this.uploads.get(f.id);
           if (!upload || upload.bytes === undefined) return { ok: false, error: 'file_not_found' };
           upload.completed = { channel, threadTs: str('thread_ts'), title: f.title, comment: str('initial_comment') };
+          upload.created = Math.floor(Date.now() / 1000);
         }
-        this.messages.push({ channel, ts: this.nextTs(), threadTs: str('thread_ts'), text: str('initial_comment') ?? '', blocks: [], files: files.map((f) => f.id), edits: 0 });
+        const share = () => {
+          for (const f of files) this.uploads.get(f.id)!.shared = true;
+          this.messages.push({ channel, ts: this.nextTs(), threadTs: str('thread_ts'), text: str('initial_comment') ?? '', blocks: [], files: files.map((f) => f.id), edits: 0 });
+        };
+        if (this.heldShares) this.heldShares.push(share);
+        else share();
         return { ok: true, files: files.map((f) => ({ id: f.id, title: f.title })) };
       }
       case 'conversations.history': {
@@ -429,9 +455,26 @@ export class FakeSlack {
         return { ok: true, messages: thread.map((m) => ({ type: 'message', ts: m.ts, text: m.text, ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}) })), has_more: false };
       }
       case 'files.list': {
+        // https://api.slack.com/methods/files.list: newest first; `channel` keeps the files shared there,
+        // `ts_from`/`ts_to` bound `created` (inclusive); traditional paging by `count` (default 100) and `page` (from 1).
         const channel = str('channel');
-        const files = [...this.uploads.values()].filter((u) => u.completed && (!channel || u.completed.channel === channel));
-        return { ok: true, files: files.map((u) => ({ id: u.id, name: u.filename })) };
+        const from = Number(str('ts_from') ?? 0);
+        const to = Number(str('ts_to') ?? Number.POSITIVE_INFINITY);
+        const listed = [...this.uploads.values()]
+          .filter((u) => u.shared && u.completed && (!channel || u.completed.channel === channel) && u.created! >= from && u.created! <= to)
+          .reverse();
+        const count = Math.min(Math.max(Number(args.count ?? 100), 1), 1000);
+        const page = Math.max(Number(args.page ?? 1), 1);
+        const files = listed.slice((page - 1) * count, page * count).map((u) => ({
+          id: u.id,
+          created: u.created,
+          name: u.filename,
+          title: u.completed!.title ?? u.filename,
+          mimetype: u.filename.endsWith('.mp4') ? 'video/mp4' : 'application/octet-stream',
+          size: u.bytes,
+          channels: [u.completed!.channel],
+        }));
+        return { ok: true, files, paging: { count, total: listed.length, page, pages: Math.max(Math.ceil(listed.length / count), 1) } };
       }
       case 'files.info': {
         const file = this.sharedFiles.get(str('file') ?? '');
