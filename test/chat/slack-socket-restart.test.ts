@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { FakeSlack } from '../fakes/slack/fake-slack.js';
 import { CHANNEL, messageText, startSlackBot, TEAM } from '../fakes/slack/harness.js';
 import { internalsOf } from '../../src/core/studio-internals.js';
+import { UPLOAD_SETTLE_MS } from '../../src/chat/slack/earlier-upload.js';
 
 test('Socket Mode: the same generate flow over a WebSocket, and /healthz reports slack ready', async () => {
   const s = await startSlackBot({ socket: true });
@@ -87,5 +88,33 @@ test('a restart mid-job delivers exactly once, into the same thread and the same
     await (second ?? first).stop();
     await first.tb.sim.stop();
     await fake.stop();
+  }
+});
+
+test('a repeated delivery whose earlier attempt posted nothing waits out the window a late share could land in, then posts once', async () => {
+  const s = await startSlackBot();
+  try {
+    await s.slash('/sora', 'generate a heron standing in fog --seconds 4');
+    await s.drive(async () => (await s.jobs())[0]?.state === 'delivered');
+    const [job] = await s.jobs();
+    const surface = internalsOf(s.tb.bot.studio).runner.surfaces.get('slack')!;
+    const uploadsBefore = s.fake.callsTo('files.getUploadURLExternal').length;
+    // Another job of the same thread whose earlier attempt died before Slack took anything.
+    const unposted = { ...job!, id: 'j_unposted', surface: { ...job!.surface, fileId: undefined } };
+    const startedAt = s.tb.clock.now();
+    const looksBefore = s.fake.callsTo('files.list').length;
+    let postedAt: number | undefined;
+    const repeat = surface.update(unposted, { type: 'finished', path: job!.resultPath!, bytes: job!.resultBytes!, earlierAttemptAt: startedAt }).then((patch) => ((postedAt = s.tb.clock.now()), patch));
+    await s.fake.called('files.list', looksBefore + 1);
+    assert.equal(s.fake.callsTo('files.getUploadURLExternal').length, uploadsBefore, 'nothing posted while a late share may still appear');
+    await s.drive(() => postedAt !== undefined, 1_000);
+    const patch = (await repeat) as { fileId?: string } | undefined;
+    assert.ok(postedAt! - startedAt >= UPLOAD_SETTLE_MS, `posted ${postedAt! - startedAt} ms after the earlier attempt`);
+    assert.ok(s.fake.callsTo('files.list').length > looksBefore + 1, 'the channel was read again before posting');
+    const posted = [...s.fake.uploads.values()].filter((u) => u.filename === 'j_unposted.mp4');
+    assert.equal(posted.length, 1, 'posted exactly once');
+    assert.equal(patch?.fileId, posted[0]!.id);
+  } finally {
+    await s.stop();
   }
 });

@@ -42,7 +42,7 @@ const cleanups: (() => Promise<unknown>)[] = [];
 after(async () => {
   while (cleanups.length) await cleanups.pop()!().catch(() => undefined);
 });
-/** Jobs whose video reached the chat twice: a known gap, asserted by the todo test below. */
+/** Jobs whose video reached the chat more than once, asserted empty by the second test. */
 const postedTwice: string[] = [];
 const owned = <T extends { stop(): Promise<unknown> }>(thing: T): T => (cleanups.push(() => thing.stop()), thing);
 
@@ -175,10 +175,10 @@ describe('three replicas, one Postgres, one S3 server', { skip: !hasPostgres && 
     );
   });
 
-  // Known gap (issue 13): a replica killed between posting a video and recording it leaves the job in
-  // `delivering`; the replica that takes it over posts it again. Discord's nonce catches a repeat in the same
-  // thread; Slack has no such key, and the surface does not yet look for the earlier upload first.
-  it('each video reaches the chat exactly once, even when its replica dies mid-upload', { todo: 'a takeover re-posts a video whose upload was not recorded (Slack has no idempotency key; look for the earlier upload first)' }, () => {
+  // A replica killed (or taken for dead) between posting a video and recording it leaves the job in
+  // `delivering`; the replica that takes it over finds the post instead of posting again: Discord by its
+  // nonce and the thread, Slack by the delivery mark and the channel's files (src/chat/slack/earlier-upload.ts).
+  it('each video reaches the chat exactly once, even when its replica dies mid-upload', () => {
     assert.deepEqual(postedTwice, []);
   });
 });
