@@ -24,3 +24,8 @@ export function newSubmissionKey(): string {
 export function newBoardId(): string {
   return `b_${randomId(8)}`;
 }
+
+/** One attempt to deliver a job: the fencing token of its delivery mark (job-delivery.ts). */
+export function newDeliveryAttempt(): string {
+  return `d_${randomId(12)}`;
+}

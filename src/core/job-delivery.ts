@@ -9,7 +9,8 @@ import { DONE, NOW, wait, type LiveJob, type StepContext, type StepResult } from
 import { priceFor, soundFor } from './pricing.js';
 import type { Micros } from './money.js';
 import type { BackendCapabilities } from './capabilities.js';
-import type { DeliveredVideo, JobRecord, Sound, SurfaceRef } from './types.js';
+import type { DeliveredVideo, DeliveryMark, JobRecord, Sound, SurfaceRef } from './types.js';
+import { newDeliveryAttempt } from './ids.js';
 
 const DOWNLOAD_ATTEMPTS = 4;
 
@@ -75,8 +76,8 @@ export async function deliverStep(ctx: StepContext, live: LiveJob): Promise<Step
   if (!job || job.state !== 'delivering') return DONE;
   live.attempt += 1;
   try {
-    const { marked, earlierAttemptAt } = await markDeliveryStarted(ctx, job);
-    const shown = await ctx.notifier.deliver(marked, { type: 'finished', path: job.resultPath!, bytes: job.resultBytes ?? 0, ...(earlierAttemptAt !== undefined && { earlierAttemptAt }) });
+    const { marked, ...mark } = await markDelivery(ctx, job);
+    const shown = await ctx.notifier.deliver(marked, { type: 'finished', path: job.resultPath!, bytes: job.resultBytes ?? 0, ...mark });
     if (shown) {
       const patch = shown.patch;
       const delivered = await ctx.lifecycle.transition(job.id, 'delivered', (j) => (patch ? { surface: { ...j.surface, ...patch } as SurfaceRef } : {}));
@@ -93,21 +94,41 @@ export async function deliverStep(ctx: StepContext, live: LiveJob): Promise<Step
 }
 
 /**
- * Persists when delivery was first attempted, before the surface posts anything. Chat platforms
- * without an idempotency key (Slack's uploads) cannot tell a repeat from a first post; the
- * marker tells the surface when to look for an earlier post (a crash, or a replica taken for
- * dead, between posting and recording it), so a first delivery costs no look. The write is a
- * compare-and-set: of two replicas delivering the same job, one marks it first and the other
- * sees the mark. Shots are posted by their board, which marks its own delivery.
+ * Marks the delivery before the surface posts anything. Chat platforms without an idempotency key
+ * (Slack's uploads) cannot tell a repeat from a first post; the mark tells the surface when to look
+ * for an earlier post (a crash, or a replica taken for dead, between posting and recording it), so a
+ * first delivery costs no look. Each write is a compare-and-set on the record: of two replicas
+ * delivering the same job, one marks it first and the other sees the mark; and `beforePost` lets
+ * only the attempt holding the current mark post (a fencing token), renewing it so a later look
+ * waits out Slack's share from the moment of the post. Shots are posted by their board.
  */
-async function markDeliveryStarted(ctx: StepContext, job: JobRecord): Promise<{ marked: JobRecord; earlierAttemptAt: number | undefined }> {
-  if (job.board) return { marked: job, earlierAttemptAt: undefined };
-  if (job.deliveryStartedAt !== undefined) return { marked: job, earlierAttemptAt: job.deliveryStartedAt };
-  let earlierAttemptAt: number | undefined;
-  const now = ctx.deps.clock.now();
-  const marked = await ctx.lifecycle.amend(job.id, (stored) => {
-    earlierAttemptAt = stored.deliveryStartedAt;
-    return earlierAttemptAt === undefined ? { deliveryStartedAt: now } : {};
-  });
-  return { marked, earlierAttemptAt };
+async function markDelivery(ctx: StepContext, job: JobRecord): Promise<{ marked: JobRecord; earlierAttemptAt?: number; beforePost?: () => Promise<void> }> {
+  if (job.board) return { marked: job };
+  let marked = job;
+  let known = job.deliveryMark;
+  let earlierAttemptAt = known?.at;
+  if (!known) {
+    const mine: DeliveryMark = { at: ctx.deps.clock.now(), attempt: newDeliveryAttempt() };
+    marked = await ctx.lifecycle.amend(job.id, (stored) => {
+      earlierAttemptAt = stored.deliveryMark?.at;
+      return stored.deliveryMark ? {} : { deliveryMark: mine };
+    });
+    known = marked.deliveryMark;
+  }
+  const beforePost = async (): Promise<void> => {
+    const renewed: DeliveryMark = { at: ctx.deps.clock.now(), attempt: newDeliveryAttempt() };
+    await ctx.lifecycle.amend(job.id, (stored) => {
+      if (stored.deliveryMark?.attempt !== known?.attempt) throw new DeliveryTakenOver(job.id);
+      return { deliveryMark: renewed };
+    });
+    known = renewed;
+  };
+  return { marked, beforePost, ...(earlierAttemptAt !== undefined && { earlierAttemptAt }) };
+}
+
+/** Another attempt renewed the delivery mark since this one read it: it posts, this one must not. */
+export class DeliveryTakenOver extends Error {
+  constructor(readonly jobId: string) {
+    super(`another attempt took over the delivery of job ${jobId}`);
+  }
 }

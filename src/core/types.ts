@@ -181,10 +181,17 @@ export interface JobRecord {
   /** A shot of a storyboard or extension: its board posts the joined video, not the shot itself. */
   board?: { id: string; shot: number };
   /**
-   * When delivery to the chat was first attempted, persisted before the first attempt: a later
-   * attempt that finds it set may follow a post nobody recorded (see JobEvent `finished`).
+   * The delivery's mark, persisted before the first attempt to post the video and renewed by the
+   * attempt about to post it: a later attempt that finds it may follow a post nobody recorded, and
+   * an attempt whose mark was taken over must not post (see JobEvent `finished`).
    */
-  deliveryStartedAt?: number;
+  deliveryMark?: DeliveryMark;
+}
+
+/** Who last set out to post a job's video, and when (job-delivery.ts). */
+export interface DeliveryMark {
+  at: number;
+  attempt: string;
 }
 
 /** A delivered file as ffprobe saw it. */
@@ -220,11 +227,14 @@ export type JobEvent =
   | { type: 'queued'; position: number }
   | { type: 'progress'; phase: JobPhase; progress: number; position: number | undefined }
   /**
-   * `earlierAttemptAt`: an earlier attempt to deliver this job began then (a process that died, or
+   * `earlierAttemptAt`: an earlier attempt to deliver this job set out then (a process that died, or
    * another replica, between posting and recording it): the surface looks for that post before
    * posting again. Absent on a first delivery, which posts with no look.
+   * `beforePost`: a surface without an idempotency key calls it right before its post becomes
+   * visible; it renews the mark (a later look waits from now) and throws when another attempt took
+   * the delivery over meanwhile (a replica taken for dead that was only slow), so this one posts nothing.
    */
-  | { type: 'finished'; path: string; bytes: number; earlierAttemptAt?: number }
+  | { type: 'finished'; path: string; bytes: number; earlierAttemptAt?: number; beforePost?: () => Promise<void> }
   | { type: 'failed'; reason: string }
   | { type: 'cancelled'; byName: string }
   /** Reserved and waiting for an admin; the surface shows Approve and Deny to those who may decide. */
@@ -277,7 +287,7 @@ export interface BoardRecord {
   error: { code: string; message: string } | undefined;
   surface: SurfaceRef;
   started: boolean;
-  /** As JobRecord.deliveryStartedAt, for the joined video. */
+  /** When delivery of the joined video was first attempted (as JobRecord.deliveryMark; boards are not taken over by other replicas). */
   deliveryStartedAt?: number;
   createdAt: number;
   updatedAt: number;

@@ -73,13 +73,13 @@ test('a restart mid-job delivers exactly once, into the same thread and the same
     assert.deepEqual(thread[1]!.files, [completes[0] && JSON.parse(String(completes[0].args.files))[0].id]);
 
     // The first delivery was marked before it posted, and posted with no look at the channel.
-    assert.equal(typeof after!.deliveryStartedAt, 'number');
+    assert.equal(typeof after!.deliveryMark?.at, 'number');
     assert.equal(fake.callsTo('files.list').length, 0, 'a first delivery costs no look');
     // The core may repeat `finished` after a crash that hit between the upload and recording it:
     // a third process, which never uploaded anything itself, must find the video in the channel.
     second = await second.restart();
     const surface = internalsOf(second.tb.bot.studio).runner.surfaces.get('slack')!;
-    const repeat = { type: 'finished' as const, path: after!.resultPath!, bytes: after!.resultBytes!, earlierAttemptAt: after!.deliveryStartedAt! };
+    const repeat = { type: 'finished' as const, path: after!.resultPath!, bytes: after!.resultBytes!, earlierAttemptAt: after!.deliveryMark!.at };
     const patch = await surface.update({ ...after!, surface: { ...after!.surface, fileId: undefined } }, repeat);
     assert.equal(fake.callsTo('files.completeUploadExternal').length, 1);
     assert.ok(fake.callsTo('files.list').some((c) => c.args.channel === CHANNEL));

@@ -127,6 +127,7 @@ export class SlackSurface implements Surface {
           title: job.input.prompt.slice(0, 200),
           channel: ref.channel,
           threadTs: parentTs,
+          beforeComplete: event.beforePost,
           comment: `<@${job.requesterId}>, your video${job.take ? ` (${takeLabel(job).toLowerCase()})` : ''}: ${job.seconds}s, ${describeDelivered(job)}, on ${this.backendName(job)}, ${formatUsd(job.priceMicros ?? job.estimateMicros)}.`,
         });
         this.uploaded.set(job.id, uploadedId);

@@ -24,6 +24,11 @@ export interface ThreadUpload {
   /** In a thread, or (undefined) in the channel itself. */
   threadTs: string | undefined;
   comment: string;
+  /**
+   * Runs right before files.completeUploadExternal, the call that posts: a delivery's fencing check
+   * (JobEvent `finished`.beforePost). Throwing leaves the upload unfinished, and Slack posts nothing.
+   */
+  beforeComplete?: (() => Promise<void>) | undefined;
 }
 
 /** Returns the Slack file id. */
@@ -40,6 +45,7 @@ export async function uploadFileToThread(client: webApi.WebClient, upload: Threa
   });
   await res.body.dump();
   if (res.statusCode !== 200) throw new Error(`Slack upload URL answered ${res.statusCode}`);
+  await upload.beforeComplete?.();
   await client.files.completeUploadExternal({
     files: [{ id: target.file_id, title: upload.title }],
     channel_id: upload.channel,
