@@ -76,8 +76,7 @@ export async function deliverStep(ctx: StepContext, live: LiveJob): Promise<Step
   if (!job || job.state !== 'delivering') return DONE;
   live.attempt += 1;
   try {
-    const { marked, ...mark } = await markDelivery(ctx, job);
-    const shown = await ctx.notifier.deliver(marked, { type: 'finished', path: job.resultPath!, bytes: job.resultBytes ?? 0, ...mark });
+    const shown = await ctx.notifier.deliver(job, { type: 'finished', path: job.resultPath!, bytes: job.resultBytes ?? 0, ...deliveryAttempt(ctx, job) });
     if (shown) {
       const patch = shown.patch;
       const delivered = await ctx.lifecycle.transition(job.id, 'delivered', (j) => (patch ? { surface: { ...j.surface, ...patch } as SurfaceRef } : {}));
@@ -94,27 +93,17 @@ export async function deliverStep(ctx: StepContext, live: LiveJob): Promise<Step
 }
 
 /**
- * Marks the delivery before the surface posts anything. Chat platforms without an idempotency key
- * (Slack's uploads) cannot tell a repeat from a first post; the mark tells the surface when to look
- * for an earlier post (a crash, or a replica taken for dead, between posting and recording it), so a
- * first delivery costs no look. Each write is a compare-and-set on the record: of two replicas
- * delivering the same job, one marks it first and the other sees the mark; and `beforePost` lets
- * only the attempt holding the current mark post (a fencing token), renewing it so a later look
- * waits out Slack's share from the moment of the post. Shots are posted by their board.
+ * The delivery's fencing mark. Chat platforms without an idempotency key (Slack's uploads) cannot
+ * tell a repeat from a first post. The attempt about to post calls `beforePost`, which stores a mark
+ * in a compare-and-set on the record, and only if the mark is still the one this attempt read: of
+ * two replicas delivering the same job (one taken for dead that was only slow), one posts and the
+ * other gives up. A later attempt that finds a mark gets `earlierAttemptAt` and looks for that post
+ * first (a crash, or a kill, between posting and recording it); a first delivery costs no look and
+ * one write. Shots are posted by their board.
  */
-async function markDelivery(ctx: StepContext, job: JobRecord): Promise<{ marked: JobRecord; earlierAttemptAt?: number; beforePost?: () => Promise<void> }> {
-  if (job.board) return { marked: job };
-  let marked = job;
+function deliveryAttempt(ctx: StepContext, job: JobRecord): { earlierAttemptAt?: number; beforePost?: () => Promise<void> } {
+  if (job.board) return {};
   let known = job.deliveryMark;
-  let earlierAttemptAt = known?.at;
-  if (!known) {
-    const mine: DeliveryMark = { at: ctx.deps.clock.now(), attempt: newDeliveryAttempt() };
-    marked = await ctx.lifecycle.amend(job.id, (stored) => {
-      earlierAttemptAt = stored.deliveryMark?.at;
-      return stored.deliveryMark ? {} : { deliveryMark: mine };
-    });
-    known = marked.deliveryMark;
-  }
   const beforePost = async (): Promise<void> => {
     const renewed: DeliveryMark = { at: ctx.deps.clock.now(), attempt: newDeliveryAttempt() };
     await ctx.lifecycle.amend(job.id, (stored) => {
@@ -123,10 +112,10 @@ async function markDelivery(ctx: StepContext, job: JobRecord): Promise<{ marked:
     });
     known = renewed;
   };
-  return { marked, beforePost, ...(earlierAttemptAt !== undefined && { earlierAttemptAt }) };
+  return { beforePost, ...(known && { earlierAttemptAt: known.at }) };
 }
 
-/** Another attempt renewed the delivery mark since this one read it: it posts, this one must not. */
+/** Another attempt set the delivery mark since this one read it: that one posts, this one must not. */
 export class DeliveryTakenOver extends Error {
   constructor(readonly jobId: string) {
     super(`another attempt took over the delivery of job ${jobId}`);

@@ -181,9 +181,9 @@ export interface JobRecord {
   /** A shot of a storyboard or extension: its board posts the joined video, not the shot itself. */
   board?: { id: string; shot: number };
   /**
-   * The delivery's mark, persisted before the first attempt to post the video and renewed by the
-   * attempt about to post it: a later attempt that finds it may follow a post nobody recorded, and
-   * an attempt whose mark was taken over must not post (see JobEvent `finished`).
+   * Set, in a compare-and-set, by the attempt about to post the video, right before its post: a
+   * later attempt that finds it may follow a post nobody recorded, and an attempt that finds it
+   * changed since it read it must not post (see JobEvent `finished`).
    */
   deliveryMark?: DeliveryMark;
 }
@@ -227,12 +227,12 @@ export type JobEvent =
   | { type: 'queued'; position: number }
   | { type: 'progress'; phase: JobPhase; progress: number; position: number | undefined }
   /**
-   * `earlierAttemptAt`: an earlier attempt to deliver this job set out then (a process that died, or
-   * another replica, between posting and recording it): the surface looks for that post before
-   * posting again. Absent on a first delivery, which posts with no look.
    * `beforePost`: a surface without an idempotency key calls it right before its post becomes
-   * visible; it renews the mark (a later look waits from now) and throws when another attempt took
-   * the delivery over meanwhile (a replica taken for dead that was only slow), so this one posts nothing.
+   * visible; it marks the job (JobRecord.deliveryMark) and throws when another attempt marked it since
+   * this one began (a replica taken for dead that was only slow), so this one posts nothing.
+   * `earlierAttemptAt`: an earlier attempt was about to post then (and may have, then died, before
+   * recording it): the surface looks for that post before posting again. Absent when no attempt
+   * got that far: the surface posts with no look.
    */
   | { type: 'finished'; path: string; bytes: number; earlierAttemptAt?: number; beforePost?: () => Promise<void> }
   | { type: 'failed'; reason: string }

@@ -135,7 +135,7 @@ describe('Slack posts a video once when the replica delivering it dies or is tak
     assert.ok(thread.some((m) => /Done/.test(`${m.text}${JSON.stringify(m.blocks)}`)), 'the status message says done');
   });
 
-  it('taken for dead while still uploading (SIGSTOP): the other replica posts after the look window, and the slow one, woken, posts nothing', async () => {
+  it('taken for dead while still uploading (SIGSTOP): the other replica takes the job over and posts, and the slow one, woken, posts nothing', async () => {
     const { slack, first: slow, second: other, generate, delivered, chargedOnce } = await startPair('uploadslow');
     // The first replica asks for an upload URL and stops right there (SIGSTOP: alive, but silent).
     slack.hold('files.getUploadURLExternal');
@@ -145,8 +145,8 @@ describe('Slack posts a video once when the replica delivering it dies or is tak
     cleanups.push(async () => slow.child.kill('SIGCONT'));
     slack.release('files.getUploadURLExternal');
     const jobId = [...slack.uploads.values()][0]!.filename.replace(/\.mp4$/, '');
-    // The other takes the job over, finds nothing posted, waits out the window, takes the mark over and
-    // uploads; its posting call is held so the slow one wakes while the job is still being delivered.
+    // The other takes the job over (no attempt got as far as marking it: no look), marks it and uploads;
+    // its posting call is held so the slow one wakes while the job is still being delivered.
     slack.hold('files.completeUploadExternal');
     await slack.called('files.completeUploadExternal', 1);
     const fromOther = slack.callsTo('files.completeUploadExternal')[0]!;

@@ -3,9 +3,11 @@
  * (files.getUploadURLExternal + files.completeUploadExternal) has no
  * idempotency key, so a process that died after Slack took the upload but
  * before the bot recorded it, or a replica taken for dead while it was still
- * uploading, leaves a post the next attempt cannot know of. The core marks a
- * delivery before its first attempt (`earlierAttemptAt` on `finished`); only a
- * marked one is looked for, by its file name, among the files shared in the
+ * uploading, leaves a post the next attempt cannot know of. The attempt about
+ * to post marks the job right before files.completeUploadExternal (`beforePost`
+ * on `finished`, a fencing compare-and-set in the core), and a later attempt
+ * that finds the mark (`earlierAttemptAt`) looks for that post, by its file
+ * name, among the files shared in the
  * channel since that attempt (https://api.slack.com/methods/files.list with
  * `channel` and `ts_from`). A first delivery posts with no look.
  * conversations.replies would read the thread itself, but apps distributed
@@ -14,9 +16,8 @@
  * takeover of many jobs at once.
  *
  * Slack shares a completed upload into the channel a moment after
- * completeUploadExternal answers, and another replica may still be uploading:
- * while the earlier attempt is recent, nothing found means "not yet", and the
- * channel is read again until UPLOAD_SETTLE_MS after that attempt began.
+ * completeUploadExternal answers: while the mark is recent, nothing found
+ * means "not yet", and the channel is read again until UPLOAD_SETTLE_MS after it.
  */
 import type { webApi } from '@slack/bolt';
 import { z } from 'zod';
@@ -24,8 +25,8 @@ import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../log.js';
 
 /**
- * How long after an attempt began its post may still appear: Slack's share delay (seconds) plus
- * the upload of another replica still sending the file. Past it, nothing found means nothing posted.
+ * How long after an attempt's mark its post may still appear: Slack's share delay (seconds) and a
+ * replica slowed between marking and posting. Past it, nothing found means nothing posted.
  */
 export const UPLOAD_SETTLE_MS = 30_000;
 /** The first wait between two looks; each next one doubles, up to the window's end. */
@@ -43,7 +44,7 @@ const filesListSchema = z.object({
 export interface EarlierUpload {
   channel: string;
   filename: string;
-  /** When the earlier attempt began (the core's mark), by the same clock. */
+  /** When the earlier attempt was about to post (its mark), by the same clock. */
   earlierAttemptAt: number;
   /** For the logs: the job or board. */
   subject: Record<string, string>;

@@ -111,7 +111,7 @@ export class SlackSurface implements Surface {
     const view = statusView(job, event, this.backendName(job), elapsed);
     const message = statusMessage(job, view);
     if (event.type === 'finished') {
-      // Only a delivery the core marked as attempted before may be in the thread already (earlier-upload.ts).
+      // Only a delivery an earlier attempt marked as about to post may be in the thread already (earlier-upload.ts).
       const known = ref.fileId ?? this.uploaded.get(job.id);
       const fileId =
         known ??
