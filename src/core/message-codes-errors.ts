@@ -25,6 +25,9 @@ export type Unsuitability =
   | { kind: 'no_silence' }
   | { kind: 'no_image' };
 
+/** Why a platform could not say whether an admin is the only one: the member list needs an intent that is off, or failed. */
+export type SoleAdminUnknown = 'intent_off' | 'unreadable';
+
 /** One backend and why it cannot take the request. */
 export type BackendRefusal = { backendName: string; why: Unsuitability };
 
@@ -46,6 +49,27 @@ export interface ErrorParams {
   'cancel.too_late': { jobId: string };
   'cancel.board_waiting': { jobId: string; boardId: string };
   'remix.not_finished': { jobId: string };
+  /** A job's Extend button before the job finished (Discord). */
+  'extend.not_yet': { jobId: string };
+  /** A job's Remix or Extend button with no finished video (Slack). */
+  'job.no_video_to': { jobId: string; to: 'remix' | 'extend' };
+  /** A Slack button naming a job of another channel. */
+  'button.not_here': None;
+  'unknown_board': { boardId: string };
+  'storyboard.unknown_shot': { boardId: string; shot: number };
+  'storyboard.shot_not_failed': { boardId: string; shot: number };
+  'storyboard.shot_lost': { boardId: string; shot: number };
+  'take.single': { jobId: string };
+  /** `requestId`: the first take's id, which names the request. */
+  'take.not_allowed': { requestId: string; requesterName: string };
+  /** `take`: its number of `takes`; `noVideo`: failed or cancelled rather than still running. */
+  'take.not_finished': { jobId: string; take: number; takes: number; noVideo: boolean };
+  /** `changedBy`: the admin who last set the rules, if known. */
+  'access.blocked': { changedBy?: string };
+  'access.not_in_groups': { groupNames: string[]; changedBy?: string };
+  'decide.not_allowed': { groupNames: string[] };
+  /** `unknown`: the platform would not say whether this admin is the only one (types.ts `soleAdminUnknown`). */
+  'decide.own_request': { id: string; board: boolean; unknown?: SoleAdminUnknown };
   /** `/sora extend` of a job or board (`board`) with no delivered video the bot still holds. */
   'extend.not_finished': { id: string; board: boolean };
   /** `what: 'board'`: a storyboard or extension waited (its id is `b_…`), with a board's state. */

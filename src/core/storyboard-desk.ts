@@ -13,6 +13,7 @@ import type { CharacterRegistry } from './characters.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
+import { msg } from './messages.js';
 import { boardSource, isBoardId, jobSource } from './extension-source.js';
 import type { Approvals } from './job-approval.js';
 import { BoardLifecycle } from './job-lifecycle.js';
@@ -213,9 +214,9 @@ export class StoryboardDesk {
     const board = await this.visibleBoard(actor, boardId);
     const index = shot - 1;
     const current = board.shots[index] === undefined ? undefined : await this.deps.jobs.get(board.shots[index]!);
-    if (board.shots[index] === undefined) throw new UserFacingError('unknown_shot', `Storyboard ${board.id} has no shot ${shot}.`);
+    if (board.shots[index] === undefined) throw new UserFacingError(msg('storyboard.unknown_shot', { boardId: board.id, shot }), { code: 'unknown_shot' });
     if (board.state !== 'incomplete' || (current && current.state !== 'failed' && current.state !== 'cancelled')) {
-      throw new UserFacingError('not_failed', `Shot ${shot} of ${board.id} has not failed, so there is nothing to retry.`);
+      throw new UserFacingError(msg('storyboard.shot_not_failed', { boardId: board.id, shot }), { code: 'not_failed' });
     }
     await this.runner.exclusive(board.id, () => this.redo(board, index, actor));
     return this.runner.advance(board.id);
@@ -247,7 +248,7 @@ export class StoryboardDesk {
    */
   private async redo(board: BoardRecord, index: number, actor: Actor): Promise<void> {
     const old = await this.deps.jobs.get(board.shots[index]!);
-    if (!old) throw new UserFacingError('shot_lost', `Shot ${index + 1} of ${board.id} can no longer be retried; start a new storyboard.`);
+    if (!old) throw new UserFacingError(msg('storyboard.shot_lost', { boardId: board.id, shot: index + 1 }), { code: 'shot_lost' });
     // Whoever retries spends: a member blocked since the board began cannot.
     requireMaySpend(await this.deps.settings.get(board.tenant), actor);
     const registry = await this.deps.characters.all(board.tenant);
@@ -297,13 +298,13 @@ export class StoryboardDesk {
 
   private async visibleJob(actor: Actor, jobId: string): Promise<JobRecord> {
     const job = await this.deps.jobs.getForTenant(actor.tenant, jobId);
-    if (!job || !(await new Sight(actor).sees(job))) throw new UserFacingError('unknown_job', `There is no job ${jobId} in this team that you can see.`);
+    if (!job || !(await new Sight(actor).sees(job))) throw new UserFacingError(msg('unknown_job', { jobId, visible: true }));
     return job;
   }
 
   private async visibleBoard(actor: Actor, boardId: string): Promise<BoardRecord> {
     const board = await this.deps.boards.getForTenant(actor.tenant, boardId);
-    if (!board || !(await new Sight(actor).sees(board))) throw new UserFacingError('unknown_board', `There is no storyboard ${boardId} in this team that you can see.`);
+    if (!board || !(await new Sight(actor).sees(board))) throw new UserFacingError(msg('unknown_board', { boardId }));
     return board;
   }
 }

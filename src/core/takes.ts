@@ -11,6 +11,7 @@
  * `--from_job` given any take of the request use the kept one.
  */
 import { UserFacingError } from './errors.js';
+import { msg } from './messages.js';
 import { newJobId, newSubmissionKey } from './ids.js';
 import type { JobLifecycle } from './job-lifecycle.js';
 import { KeyedMutex } from './keyed-mutex.js';
@@ -92,13 +93,13 @@ export class TakeDesk {
   /** Marks `job` as its request's result, and no other take: the requester or an admin. */
   async keep(actor: Actor, job: JobRecord): Promise<JobRecord> {
     const take = job.take;
-    if (!take) throw new UserFacingError('not_a_take', `Job ${job.id} is a single video, not one of several takes, so there is nothing to keep it over.`);
+    if (!take) throw new UserFacingError(msg('take.single', { jobId: job.id }), { code: 'not_a_take' });
     if (job.requesterId !== actor.userId && !actor.isAdmin) {
-      throw new UserFacingError('not_allowed', `Only ${job.requesterName} or an admin can choose which take of job ${take.ids[0]} to keep.`);
+      throw new UserFacingError(msg('take.not_allowed', { requestId: take.ids[0]!, requesterName: job.requesterName }), { code: 'not_allowed' });
     }
     if (job.state !== 'delivered') {
-      const why = job.state === 'failed' || job.state === 'cancelled' ? 'it has no video' : 'it is not finished yet';
-      throw new UserFacingError('not_finished', `${takeLabel(job)} (job ${job.id}) cannot be kept: ${why}.`);
+      const noVideo = job.state === 'failed' || job.state === 'cancelled';
+      throw new UserFacingError(msg('take.not_finished', { jobId: job.id, take: take.index, takes: take.ids.length, noVideo }), { code: 'not_finished' });
     }
     // One keep at a time per request, so two clicks on different takes never leave both kept.
     await this.mutex.run(take.ids[0]!, async () => {

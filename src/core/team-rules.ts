@@ -5,8 +5,9 @@
  * Everything here runs before the reservation, so a refusal spends nothing.
  */
 import { UserFacingError } from './errors.js';
+import { msg } from './messages.js';
 import { formatUsd, type Micros } from './money.js';
-import type { AccessRules, ChannelDefaults, NamedGroup, RoutingPolicy, TenantSettings } from './tenant-settings.js';
+import type { ChannelDefaults, NamedGroup, RoutingPolicy, TenantSettings } from './tenant-settings.js';
 import type { Actor, GenerationInput, GivenOption, JobRecord } from './types.js';
 
 /** A channel default that was used because the user did not give that option. */
@@ -15,15 +16,10 @@ export interface AppliedDefault {
   value: string;
 }
 
-const names = (groups: readonly NamedGroup[]): string => groups.map((g) => g.name).join(', ');
+const names = (groups: readonly NamedGroup[]): string[] => groups.map((g) => g.name);
 
 function inAny(actor: Actor, groups: readonly NamedGroup[]): boolean {
   return groups.some((g) => actor.groups?.includes(g.id));
-}
-
-/** Who decides, for refusals: the admin who last set the rules, or admins in general. */
-function whoDecides(access: AccessRules | undefined): string {
-  return access?.changedBy ? `${access.changedBy} or another admin decides this with /settings access` : 'Admins decide this with /settings access';
 }
 
 /** Throws the sentence a blocked or unlisted member sees; admins may always spend unless blocked. */
@@ -31,10 +27,10 @@ export function requireMaySpend(settings: TenantSettings, actor: Actor): void {
   const access = settings.access;
   if (!access) return;
   if (access.blocked.some((m) => m.id === actor.userId)) {
-    throw new UserFacingError('not_allowed', `You are not allowed to make videos in this team. ${whoDecides(access)}. Nothing was spent.`);
+    throw new UserFacingError(msg('access.blocked', { changedBy: access.changedBy }), { code: 'not_allowed' });
   }
   if (access.allowedGroups.length === 0 || actor.isAdmin || inAny(actor, access.allowedGroups)) return;
-  throw new UserFacingError('not_allowed', `Only members of ${names(access.allowedGroups)} can make videos in this team. ${whoDecides(access)}. Nothing was spent.`);
+  throw new UserFacingError(msg('access.not_in_groups', { groupNames: names(access.allowedGroups), changedBy: access.changedBy }), { code: 'not_allowed' });
 }
 
 /** What the user did not choose, taken from the channel's defaults. Options the user gave win. */
@@ -82,12 +78,11 @@ export function approvalThreshold(settings: TenantSettings, actor: Actor): Micro
 export function requireMayDecide(settings: TenantSettings, actor: Actor, job: Pick<JobRecord, 'id' | 'requesterId'>): void {
   const approvers = settings.access?.approverGroups ?? [];
   if (!actor.isAdmin && !inAny(actor, approvers)) {
-    const also = approvers.length > 0 ? ` or members of ${names(approvers)}` : '';
-    throw new UserFacingError('not_allowed', `Only admins${also} can approve or deny videos.`);
+    throw new UserFacingError(msg('decide.not_allowed', { groupNames: names(approvers) }), { code: 'not_allowed' });
   }
   if (job.requesterId === actor.userId && !actor.soleAdmin) {
-    const what = job.id.startsWith('b_') ? 'Storyboard' : 'Job';
-    throw new UserFacingError('not_allowed', `${what} ${job.id} is your own request: another admin has to approve or deny it.${actor.soleAdminUnknown ? ` ${actor.soleAdminUnknown}` : ''}`);
+    const said = msg('decide.own_request', { id: job.id, board: job.id.startsWith('b_'), unknown: actor.soleAdminUnknown });
+    throw new UserFacingError(said, { code: 'not_allowed' });
   }
 }
 

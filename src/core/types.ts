@@ -3,6 +3,7 @@
  * What differs between providers is described apart, in capabilities.ts.
  */
 import type { Micros } from './money.js';
+import type { SoleAdminUnknown } from './message-codes-errors.js';
 
 /** `discord:123`, `slack:T123`, `console:local`: the platform plus the server or workspace id. */
 export type TenantId = string;
@@ -23,9 +24,9 @@ export interface Actor {
   soleAdmin?: boolean;
   /**
    * Set when the platform would not say whether this admin is the only one (Discord without the Server
-   * Members intent): the sentence added to the refusal of their own request, saying what to do.
+   * Members intent): why, so the refusal of their own request says what to do.
    */
-  soleAdminUnknown?: string;
+  soleAdminUnknown?: SoleAdminUnknown;
   /**
    * Where the request was made. A new job is recorded there, and only those who
    * can see that place see the job (src/core/visibility.ts). Undefined on the

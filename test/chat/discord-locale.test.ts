@@ -60,6 +60,9 @@ describe('Discord replies in the member’s language', { concurrency: false }, (
     const english = await answer(ja, 'English unknown job');
     assert.equal(english, 'There is no job j_nope in this team that you can see.');
     assert.doesNotMatch(english, HANGUL);
+    // A storyboard id (`b_…`) goes to the storyboard desk, whose refusal is a message too.
+    const board = h.fake.command(target(channel, kim, { locale: 'ko' }), 'sora', 'status', [str('job', 'b_nope')]);
+    assert.equal(await answer(board, 'Korean unknown storyboard'), '이 팀에 내가 볼 수 있는 스토리보드 b_nope이(가) 없습니다.');
   });
 
   test('refusals that name a character or an option: Korean words, Discord’s option names', async () => {

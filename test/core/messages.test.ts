@@ -29,7 +29,7 @@ describe('message catalogs', () => {
       if (key === 'state') return 'queued';
       if (key === 'source') return { kind: 'job', jobId: 'j_1' };
       if (key === 'subject') return { kind: 'video', estimateMicros: 3 };
-      if (key === 'options' || key === 'ids' || key === 'fileNames' || key === 'names' || key === 'suggestions' || key === 'available' || key === 'providers') return ['j_1'];
+      if (key === 'options' || key === 'ids' || key === 'fileNames' || key === 'names' || key === 'suggestions' || key === 'groupNames' || key === 'available' || key === 'providers') return ['j_1'];
       if (key === 'why') return { kind: 'no_image' };
       if (key === 'refusals') return [{ backendName: 'x', why: { kind: 'no_sound' } }];
       if (key === 'exact' || key === 'take' || key === 'kept') return undefined;

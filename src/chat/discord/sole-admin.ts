@@ -10,12 +10,14 @@
  * (https://discord.com/developers/docs/resources/guild#list-guild-members).
  * That list needs the GUILD_MEMBERS privileged intent; without it Discord
  * answers 403 "Missing Access" (50001), and the admin counts as not the only
- * one, with a sentence saying what to do. The answer is cached a few minutes
- * on the injected clock, and asked for only when someone decides.
+ * one, and the refusal says what to do (message code `decide.own_request`).
+ * The answer is cached a few minutes on the injected clock, and asked for only
+ * when someone decides.
  */
 import { PermissionFlagsBits, Routes, type REST } from 'discord.js';
 import { z } from 'zod';
 import type { Clock } from '../../core/clock.js';
+import type { SoleAdminUnknown } from '../../core/message-codes-errors.js';
 import type { Actor } from '../../core/types.js';
 import type { Logger } from '../../log.js';
 import { TtlCache } from '../ttl-cache.js';
@@ -27,14 +29,11 @@ export const ADMINS_TTL_MS = 5 * 60_000;
 export const MISSING_ACCESS = 50001;
 const PAGE = 1000;
 
-export const INTENT_OFF_SENTENCE =
-  'The bot cannot read this server\'s member list (its Server Members intent is off), so it cannot tell whether you are the only admin: another member with Manage Server decides, or the bot\'s owner turns on "Server Members Intent" in the Discord Developer Portal.';
-const UNREADABLE_SENTENCE = 'The bot could not read this server\'s member list to check whether you are the only admin, so another member with Manage Server decides.';
 
 const guildSchema = z.object({ owner_id: z.string(), roles: z.array(z.object({ id: z.string(), permissions: z.string() })) });
 const membersSchema = z.array(z.object({ user: z.object({ id: z.string(), bot: z.boolean().optional() }), roles: z.array(z.string()).default([]) }));
 
-type Admins = { ids: ReadonlySet<string> } | { unknown: string };
+type Admins = { ids: ReadonlySet<string> } | { unknown: SoleAdminUnknown };
 
 export class DiscordAdmins {
   private readonly cache: TtlCache<Admins>;
@@ -74,7 +73,7 @@ export class DiscordAdmins {
     } catch (error) {
       const intentOff = discordCode(error) === MISSING_ACCESS;
       this.logger.warn({ err: error, guild: guildId, intentOff }, 'could not list the server members to see whether an admin is the only one');
-      return { unknown: intentOff ? INTENT_OFF_SENTENCE : UNREADABLE_SENTENCE };
+      return { unknown: intentOff ? 'intent_off' : 'unreadable' };
     }
   }
 }

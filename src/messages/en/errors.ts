@@ -28,6 +28,9 @@ function why(u: Unsuitability): string {
   }
 }
 
+/** Who decides who may spend: the admin who last set the rules, or admins in general. */
+const whoDecides = (changedBy: string | undefined) => (changedBy ? `${changedBy} or another admin decides this with /settings access` : 'Admins decide this with /settings access');
+
 const refusals = (list: BackendRefusal[]) => list.map((r) => `${r.backendName} ${why(r.why)}`).join('; ');
 const kindOf = (kind: 'video' | 'image') => (kind === 'video' ? 'a video file (MP4, MOV or WebM)' : 'a PNG, JPEG or WebP image');
 
@@ -56,6 +59,27 @@ export const errors: Sentences<ErrorParams> = {
   'cancel.too_late': (p) => `Job ${p.jobId} has already been made and is being posted, so it can no longer be cancelled.`,
   'cancel.board_waiting': (p, m) => `Job ${m.code(p.jobId)} is a shot of storyboard ${m.code(p.boardId)}, which waits for an admin's decision; the shot cannot be cancelled alone. An admin's Deny cancels the whole storyboard and releases its money.`,
   'remix.not_finished': (p) => `Job ${p.jobId} has not finished, so it cannot be remixed yet.`,
+  'extend.not_yet': (p) => `Job ${p.jobId} has not finished, so it cannot be extended yet.`,
+  'job.no_video_to': (p) => `Job ${p.jobId} has no finished video to ${p.to}.`,
+  'button.not_here': () => 'That button does not belong to a job in this channel.',
+  'unknown_board': (p) => `There is no storyboard ${p.boardId} in this team that you can see.`,
+  'storyboard.unknown_shot': (p) => `Storyboard ${p.boardId} has no shot ${p.shot}.`,
+  'storyboard.shot_not_failed': (p) => `Shot ${p.shot} of ${p.boardId} has not failed, so there is nothing to retry.`,
+  'storyboard.shot_lost': (p) => `Shot ${p.shot} of ${p.boardId} can no longer be retried; start a new storyboard.`,
+  'take.single': (p) => `Job ${p.jobId} is a single video, not one of several takes, so there is nothing to keep it over.`,
+  'take.not_allowed': (p) => `Only ${p.requesterName} or an admin can choose which take of job ${p.requestId} to keep.`,
+  'take.not_finished': (p) => `Take ${p.take}/${p.takes} (job ${p.jobId}) cannot be kept: ${p.noVideo ? 'it has no video' : 'it is not finished yet'}.`,
+  'access.blocked': (p) => `You are not allowed to make videos in this team. ${whoDecides(p.changedBy)}. Nothing was spent.`,
+  'access.not_in_groups': (p) => `Only members of ${p.groupNames.join(', ')} can make videos in this team. ${whoDecides(p.changedBy)}. Nothing was spent.`,
+  'decide.not_allowed': (p) => `Only admins${p.groupNames.length > 0 ? ` or members of ${p.groupNames.join(', ')}` : ''} can approve or deny videos.`,
+  'decide.own_request': (p) =>
+    `${p.board ? 'Storyboard' : 'Job'} ${p.id} is your own request: another admin has to approve or deny it.${
+      p.unknown === 'intent_off'
+        ? ' The bot cannot read this server\'s member list (its Server Members intent is off), so it cannot tell whether you are the only admin: another member with Manage Server decides, or the bot\'s owner turns on "Server Members Intent" in the Discord Developer Portal.'
+        : p.unknown === 'unreadable'
+          ? ' The bot could not read this server\'s member list to check whether you are the only admin, so another member with Manage Server decides.'
+          : ''
+    }`,
   'extend.not_finished': (p) => `${p.board ? 'Storyboard' : 'Job'} ${p.id} has no finished video the bot still holds, so it cannot be extended.`,
   'already_decided': (p) =>
     `${p.what === 'board' ? 'Storyboard' : 'Job'} ${p.jobId} is ${

@@ -42,6 +42,9 @@ function why(u: Unsuitability): string {
   }
 }
 
+/** Who decides who may spend: the admin who last set the rules, or admins in general. */
+const whoDecides = (changedBy: string | undefined) => (changedBy ? `${changedBy} 님이나 다른 관리자가 /settings access 로 정합니다` : '관리자가 /settings access 로 정합니다');
+
 const refusals = (list: BackendRefusal[]) => list.map((r) => `${r.backendName}: ${why(r.why)}`).join('; ');
 const kindOf = (kind: 'video' | 'image') => (kind === 'video' ? '영상 파일 (MP4, MOV, WebM)' : 'PNG, JPEG, WebP 이미지');
 
@@ -82,6 +85,27 @@ export const errors: Sentences<ErrorParams> = {
   'cancel.too_late': (p) => `작업 ${p.jobId}은(는) 이미 만들어져 올리는 중이라 취소할 수 없습니다.`,
   'cancel.board_waiting': (p, m) => `작업 ${m.code(p.jobId)}은(는) 관리자 결정을 기다리는 스토리보드 ${m.code(p.boardId)}의 샷이라 따로 취소할 수 없습니다. 관리자가 거절하면 스토리보드 전체가 취소되고 예약 금액이 풀립니다.`,
   'remix.not_finished': (p) => `작업 ${p.jobId}이(가) 아직 끝나지 않아 리믹스할 수 없습니다.`,
+  'extend.not_yet': (p) => `작업 ${p.jobId}이(가) 아직 끝나지 않아 이어 만들 수 없습니다.`,
+  'job.no_video_to': (p) => `작업 ${p.jobId}에는 ${p.to === 'remix' ? '리믹스할' : '이어 만들'} 완성된 영상이 없습니다.`,
+  'button.not_here': () => '그 버튼은 이 채널의 작업에 속하지 않습니다.',
+  'unknown_board': (p) => `이 팀에 내가 볼 수 있는 스토리보드 ${p.boardId}이(가) 없습니다.`,
+  'storyboard.unknown_shot': (p) => `스토리보드 ${p.boardId}에는 샷 ${p.shot}이(가) 없습니다.`,
+  'storyboard.shot_not_failed': (p) => `${p.boardId}의 샷 ${p.shot}은(는) 실패하지 않아 다시 시도할 것이 없습니다.`,
+  'storyboard.shot_lost': (p) => `${p.boardId}의 샷 ${p.shot}은(는) 더 이상 다시 시도할 수 없습니다. 새 스토리보드를 시작하세요.`,
+  'take.single': (p) => `작업 ${p.jobId}은(는) 여러 테이크 중 하나가 아닌 단일 영상이라 고를 것이 없습니다.`,
+  'take.not_allowed': (p) => `작업 ${p.requestId}에서 어느 테이크를 남길지는 ${p.requesterName} 님이나 관리자만 고를 수 있습니다.`,
+  'take.not_finished': (p) => `테이크 ${p.take}/${p.takes} (작업 ${p.jobId})은(는) 남길 수 없습니다: ${p.noVideo ? '영상이 없습니다' : '아직 끝나지 않았습니다'}.`,
+  'access.blocked': (p) => `이 팀에서 영상을 만들 수 없습니다. ${whoDecides(p.changedBy)}. 비용은 나가지 않았습니다.`,
+  'access.not_in_groups': (p) => `이 팀에서는 ${p.groupNames.join(', ')} 멤버만 영상을 만들 수 있습니다. ${whoDecides(p.changedBy)}. 비용은 나가지 않았습니다.`,
+  'decide.not_allowed': (p) => `관리자${p.groupNames.length > 0 ? `나 ${p.groupNames.join(', ')} 멤버` : ''}만 영상을 승인하거나 거절할 수 있습니다.`,
+  'decide.own_request': (p) =>
+    `${p.board ? '스토리보드' : '작업'} ${p.id}은(는) 본인이 요청한 것이라 다른 관리자가 승인하거나 거절해야 합니다.${
+      p.unknown === 'intent_off'
+        ? ' 봇이 이 서버의 멤버 목록을 읽을 수 없어 (Server Members 인텐트가 꺼져 있음) 내가 유일한 관리자인지 알 수 없습니다. 서버 관리 권한이 있는 다른 멤버가 결정하거나, 봇 소유자가 Discord Developer Portal에서 "Server Members Intent"를 켜야 합니다.'
+        : p.unknown === 'unreadable'
+          ? ' 봇이 내가 유일한 관리자인지 확인하려고 이 서버의 멤버 목록을 읽지 못했습니다. 서버 관리 권한이 있는 다른 멤버가 결정합니다.'
+          : ''
+    }`,
   'extend.not_finished': (p) => `${p.board ? '스토리보드' : '작업'} ${p.id}에는 봇이 아직 가지고 있는 완성된 동영상이 없어 이어 만들 수 없습니다.`,
   'already_decided': (p) => {
     const what = p.what === 'board' ? '스토리보드' : '작업';

@@ -34,7 +34,7 @@ export function extendJobListener(rt: SlackRuntime) {
 
 async function deliveredJob(rt: SlackRuntime, actor: Actor, id: string): Promise<ExtendTarget> {
   const job = await rt.studio.job(actor, id);
-  if (job.state !== 'delivered') throw new UserFacingError('not_finished', `Job ${job.id} has no finished video to extend.`);
+  if (job.state !== 'delivered') throw new UserFacingError(msg('job.no_video_to', { jobId: job.id, to: 'extend' }), { code: 'not_finished' });
   return { id: job.id, board: false, defaultSeconds: job.seconds };
 }
 

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { UserFacingError } from '../../../../core/errors.js';
+import { msg } from '../../../../core/messages.js';
 import type { Actor, JobRecord } from '../../../../core/types.js';
 import type { SlackRuntime } from '../../runtime.js';
 import { slackRefSchema, type SlackRef } from '../../surface.js';
@@ -29,6 +30,6 @@ export async function actionJob(rt: SlackRuntime, action: JobAction): Promise<{ 
   const actor = rt.places.actorIn(await rt.members.actor(action.team.id, action.user.id, action.user.name), action.channel.id);
   const job = await rt.studio.job(actor, action.actions[0]!.value);
   const ref = slackRefSchema.safeParse(job.surface);
-  if (!ref.success || ref.data.channel !== action.channel.id) throw new UserFacingError('unknown_job', 'That button does not belong to a job in this channel.');
+  if (!ref.success || ref.data.channel !== action.channel.id) throw new UserFacingError(msg('button.not_here'), { code: 'unknown_job' });
   return { actor, job, ref: ref.data };
 }
