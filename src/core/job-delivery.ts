@@ -76,6 +76,8 @@ export async function deliverStep(ctx: StepContext, live: LiveJob): Promise<Step
   if (!job || job.state !== 'delivering') return DONE;
   live.attempt += 1;
   try {
+    // A replica that took the job over may not hold the video on its disk: with shared storage it fetches it first.
+    await ctx.deps.media.bringLocal([job.resultPath]);
     const shown = await ctx.notifier.deliver(job, { type: 'finished', path: job.resultPath!, bytes: job.resultBytes ?? 0, ...deliveryAttempt(ctx, job) });
     if (shown) {
       const patch = shown.patch;

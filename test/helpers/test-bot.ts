@@ -3,6 +3,7 @@
  * real media store) against a simulator the test owns, so the simulator's jobs
  * outlive a bot restart. Time is a ManualClock shared by both.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -22,11 +23,17 @@ export class RecordingSurface implements Surface {
   readonly events: { jobId: string; event: JobEvent }[] = [];
   failNextFinished = 0;
 
+  /** Before each failing attempt (`failNextFinished`), e.g. to take the video off the disk as another replica's would be. */
+  onFailedFinish: (job: JobRecord) => Promise<void> = async () => {};
+
   async update(job: JobRecord, event: JobEvent): Promise<void> {
     if (event.type === 'finished' && this.failNextFinished > 0) {
       this.failNextFinished--;
+      await this.onFailedFinish(job);
       throw new Error('platform unavailable');
     }
+    // A platform reads the video it posts: one that is not on this disk cannot be posted.
+    if (event.type === 'finished' && !existsSync(event.path)) throw new Error(`no such file to post: ${event.path}`);
     this.events.push({ jobId: job.id, event });
   }
 

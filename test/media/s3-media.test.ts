@@ -155,6 +155,26 @@ describe('media on S3-compatible storage', () => {
       await t.stop();
     }
   });
+
+  test('a replica delivering a video it did not make fetches it from the bucket before posting it (a takeover on another disk)', async () => {
+    const t = await startTestBot(s3.env('takeover'));
+    try {
+      // The first post fails, and meanwhile the video leaves this disk: the next attempt is in the shoes of a
+      // replica that took the job over in `delivering`, with the result only in the bucket.
+      t.surface.failNextFinished = 1;
+      t.surface.onFailedFinish = async (job) => rm(job.resultPath!, { force: true });
+      const team = actor(TENANT, 'alice', false, 'Alice');
+      const input: GenerationInput = { prompt: 'a heron over a still lake', seconds: 4, orientation: 'landscape', resolution: '720p', audio: undefined, backend: 'openai', imagePath: undefined, remixOf: undefined };
+      const accepted = await t.bot.studio.generate(team, input, { platform: 'test' });
+      await driveUntil(t.clock, async () => ['delivered', 'failed'].includes((await internalsOf(t.bot.studio).jobs.get(accepted.job.id))?.state ?? ''), { stepMs: 500, maxSteps: 400 });
+      const job = (await internalsOf(t.bot.studio).jobs.get(accepted.job.id))!;
+      assert.equal(job.state, 'delivered', t.logs.text.split('\n').filter((l) => l.includes('delivery to the chat platform failed')).slice(-1)[0]);
+      assert.ok(existsSync(job.resultPath!), 'the video is back on this disk');
+      assert.equal(t.surface.of(job.id, 'finished').length, 1);
+    } finally {
+      await t.stop();
+    }
+  });
 });
 
 /** An ISO BMFF `free` box of `size` bytes: padding that keeps an MP4 an MP4. */
