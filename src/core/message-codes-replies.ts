@@ -5,7 +5,7 @@
 import type { None } from './message-codes.js';
 import type { Micros } from './money.js';
 import type { TakesLine } from './takes.js';
-import type { CharacterSource, JobState, Orientation, Sound } from './types.js';
+import type { BoardState, CharacterSource, JobState, Orientation, ShotLine, Sound } from './types.js';
 
 /** A job's state as one phrase; `cancelled` tells a denial and an expired approval apart. */
 export type StatusPhrase =
@@ -56,6 +56,11 @@ export interface ReplyParams {
   'denied.expired': None;
   'denied.by': { byName: string; reason?: string };
   'job.status': StatusPhrase;
+  /** `Shot 2: rendering 45%`, `Shot 1: done (4s, $0.40)`. */
+  'shot.line': ShotLine;
+  'board.head': { kind: 'storyboard' | 'extension'; boardId: string; requesterName: string; state: BoardState; continuous: boolean };
+  /** `heldMicros`: reserved for shots still to come. */
+  'board.total': { chargedMicros: Micros; heldMicros: Micros };
   'job.line': { jobId: string; take?: { index: number; of: number; kept: boolean }; requesterName: string; prompt: string; backend: string; status: string };
   'job.kept': { index: number; of: number; jobId: string; requestId: string };
   'jobs.none': None;

@@ -2,6 +2,8 @@
  * Words for storyboards: the acceptance, one status line per shot, and the
  * total. Every surface uses these, with its own markup (present.ts).
  */
+import { plainText } from './markup.js';
+import { msg, render, words } from './messages.js';
 import { formatUsd, type Micros } from './money.js';
 import type { Markup } from './present.js';
 import type { Reply } from './replies.js';
@@ -30,44 +32,24 @@ export function describeBoardAccepted(reply: Extract<Reply, { kind: 'board-accep
   ].join('\n');
 }
 
-/** `Shot 2: rendering 45%`, `Shot 1: done (4s, $0.40)`. */
+/**
+ * `Shot 2: rendering 45%`, `Shot 1: done (4s, $0.40)`, in English: the board's
+ * status message in its thread is read by everyone there, not one reader.
+ */
 export function shotLineText(line: ShotLine): string {
-  switch (line.status) {
-    case 'approval':
-      return `Shot ${line.shot}: waiting for approval (${formatUsd(line.micros)})`;
-    case 'waiting':
-      return `Shot ${line.shot}: waiting for shot ${line.shot - 1}`;
-    case 'queued':
-      return `Shot ${line.shot}: queued`;
-    case 'rendering':
-      return `Shot ${line.shot}: rendering ${line.progress}%`;
-    case 'done':
-      return `Shot ${line.shot}: done (${line.seconds}s, ${formatUsd(line.micros)})`;
-    case 'failed':
-      return `Shot ${line.shot}: failed, ${line.reason ?? 'no reason given'}`;
-  }
+  return render(msg('shot.line', line), plainText);
 }
-
-const STATE: Record<BoardRecord['state'], string> = {
-  awaiting_approval: "waiting for an admin's approval",
-  cancelled: 'not approved',
-  rendering: 'rendering',
-  incomplete: 'waiting for a retry of its failed shots',
-  joining: 'joining the shots',
-  delivering: 'posting the video',
-  delivered: 'delivered',
-  failed: 'failed',
-};
 
 /** The board with one line per shot and the total: `/sora status <board>`. */
 export function describeBoard(board: BoardRecord, lines: ShotLine[], m: Markup): string {
   const charged = lines.filter((l) => l.status === 'done').reduce((sum, l) => sum + l.micros, 0);
   const held = lines.filter((l) => l.status !== 'done' && l.status !== 'failed').reduce((sum, l) => sum + l.micros, 0);
-  const what = board.kind === 'extension' ? 'Extension' : 'Storyboard';
+  const t = words(m);
+  const kind = board.kind === 'extension' ? 'extension' : 'storyboard';
   return [
-    `${what} ${m.code(board.id)} by ${board.requesterName}: ${STATE[board.state]}${board.continuous ? ' (shots in turn)' : ''}.`,
-    ...lines.map((l) => `${shotLineText(l)} ${m.code(l.jobId)}`),
-    `Total: ${formatUsd(charged)} charged${held > 0 ? `, ${formatUsd(held)} reserved` : ''}.`,
+    t('board.head', { kind, boardId: board.id, requesterName: board.requesterName, state: board.state, continuous: board.continuous }),
+    ...lines.map((l) => `${t('shot.line', l)} ${m.code(l.jobId)}`),
+    t('board.total', { chargedMicros: charged, heldMicros: held }),
     ...(board.error ? [board.error.message] : []),
   ].join('\n');
 }

@@ -8,6 +8,8 @@ import { describe, it } from 'node:test';
 import { UserFacingError } from '../../src/core/errors.js';
 import { chatMarkdown, discordMarkdown, inLocale, plainText } from '../../src/core/markup.js';
 import { LOCALES, localeFromEnv, msg, render, resolveLocale } from '../../src/core/messages.js';
+import { describeBoard } from '../../src/core/present-board.js';
+import type { BoardRecord, ShotLine } from '../../src/core/types.js';
 import { CATALOGS } from '../../src/messages/index.js';
 
 const HANGUL = /[\uAC00-\uD7A3]/;
@@ -70,5 +72,18 @@ describe('message catalogs', () => {
     assert.match(render(option, chatMarkdown), /`--audio on` asks for sound/);
     assert.match(render(option, discordMarkdown), /`audio:on` asks for sound/);
     assert.match(render(option, inLocale(discordMarkdown, 'ko')), /`audio:on`/);
+  });
+
+  it("a storyboard's status for its reader: head, one line per shot and the total, in Korean", () => {
+    const board = { id: 'b_1', kind: 'storyboard', requesterName: 'kim', state: 'rendering', continuous: false } as BoardRecord;
+    const lines: ShotLine[] = [
+      { shot: 1, jobId: 'j_1', status: 'done', progress: 100, seconds: 4, micros: 400_000 },
+      { shot: 2, jobId: 'j_2', status: 'rendering', progress: 45, seconds: 4, micros: 400_000 },
+    ];
+    assert.equal(
+      describeBoard(board, lines, inLocale(plainText, 'ko')),
+      ['스토리보드 b_1 (kim 님): 렌더링 중.', '샷 1: 완료 (4초, $0.40) j_1', '샷 2: 렌더링 45% j_2', '합계: $0.40 청구, $0.40 예약.'].join('\n'),
+    );
+    assert.equal(describeBoard(board, lines, plainText).split('\n')[0], 'Storyboard b_1 by kim: rendering.');
   });
 });

@@ -3,6 +3,7 @@ import { formatDuration } from '../../core/durations.js';
 import type { ReplyParams, StatusPhrase } from '../../core/message-codes-replies.js';
 import type { Sentences } from '../../core/messages.js';
 import { formatUsd as usd } from '../../core/money.js';
+import type { BoardState, ShotLine } from '../../core/types.js';
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -30,6 +31,34 @@ function status(p: StatusPhrase): string {
       return p.how === 'expired' ? 'not approved in time; released' : 'cancelled';
   }
 }
+
+function shotStatus(l: ShotLine): string {
+  switch (l.status) {
+    case 'approval':
+      return `waiting for approval (${usd(l.micros)})`;
+    case 'waiting':
+      return `waiting for shot ${l.shot - 1}`;
+    case 'queued':
+      return 'queued';
+    case 'rendering':
+      return `rendering ${l.progress}%`;
+    case 'done':
+      return `done (${l.seconds}s, ${usd(l.micros)})`;
+    case 'failed':
+      return `failed, ${l.reason ?? 'no reason given'}`;
+  }
+}
+
+const BOARD_STATE: Record<BoardState, string> = {
+  awaiting_approval: "waiting for an admin's approval",
+  cancelled: 'not approved',
+  rendering: 'rendering',
+  incomplete: 'waiting for a retry of its failed shots',
+  joining: 'joining the shots',
+  delivering: 'posting the video',
+  delivered: 'delivered',
+  failed: 'failed',
+};
 
 export const replies: Sentences<ReplyParams> = {
   'accepted.head': (p, m) =>
@@ -60,6 +89,9 @@ export const replies: Sentences<ReplyParams> = {
   'denied.expired': () => 'Nobody approved this video in time, so it was not made.',
   'denied.by': (p) => `Denied by ${p.byName}${p.reason ? `: ${p.reason}` : '.'}`,
   'job.status': status,
+  'shot.line': (p) => `Shot ${p.shot}: ${shotStatus(p)}`,
+  'board.head': (p, m) => `${p.kind === 'extension' ? 'Extension' : 'Storyboard'} ${m.code(p.boardId)} by ${p.requesterName}: ${BOARD_STATE[p.state]}${p.continuous ? ' (shots in turn)' : ''}.`,
+  'board.total': (p) => `Total: ${usd(p.chargedMicros)} charged${p.heldMicros > 0 ? `, ${usd(p.heldMicros)} reserved` : ''}.`,
   'job.line': (p, m) => `${m.code(p.jobId)}${p.take ? ` (take ${p.take.index}/${p.take.of}${p.take.kept ? ', kept' : ''})` : ''} ${p.requesterName}: "${p.prompt}" on ${p.backend}, ${p.status}`,
   'job.kept': (p, m) => `Kept take ${p.index}/${p.of} (job ${m.code(p.jobId)}) of request ${m.code(p.requestId)}: remix, extend and --from_job of any of its takes now use it.`,
   'jobs.none': () => 'No videos yet. Start one with /sora generate.',

@@ -2,6 +2,7 @@
 import type { ReplyParams, StatusPhrase } from '../../core/message-codes-replies.js';
 import type { Sentences } from '../../core/messages.js';
 import { formatUsd as usd } from '../../core/money.js';
+import type { BoardState, ShotLine } from '../../core/types.js';
 
 /** `45초`, `2분 05초`. */
 export function duration(ms: number): string {
@@ -40,6 +41,35 @@ function status(p: StatusPhrase): string {
   }
 }
 
+function shotStatus(l: ShotLine): string {
+  switch (l.status) {
+    case 'approval':
+      return `승인 대기 중 (${usd(l.micros)})`;
+    case 'waiting':
+      return `샷 ${l.shot - 1}을(를) 기다리는 중`;
+    case 'queued':
+      return '대기 중';
+    case 'rendering':
+      return `렌더링 ${l.progress}%`;
+    case 'done':
+      return `완료 (${l.seconds}초, ${usd(l.micros)})`;
+    case 'failed':
+      return `실패, ${l.reason ?? '이유가 주어지지 않음'}`;
+  }
+}
+
+// A board that ends `cancelled` was not approved (board-approval.ts), hence that word.
+const BOARD_STATE: Record<BoardState, string> = {
+  awaiting_approval: '관리자 승인 대기 중',
+  cancelled: '승인되지 않음',
+  rendering: '렌더링 중',
+  incomplete: '실패한 샷 재시도 대기 중',
+  joining: '샷 잇는 중',
+  delivering: '영상 올리는 중',
+  delivered: '전달 완료',
+  failed: '실패',
+};
+
 export const replies: Sentences<ReplyParams> = {
   'accepted.head': (p, m) =>
     `작업 ${m.code(p.jobId)} 접수: ${p.seconds}초 ${ORIENTATION[p.orientation]} ${p.resolution}, ${sound(p.sound)}${p.takes ? ` 영상 ${p.takes.count}테이크` : ''}, ${p.backendName}에서, ` +
@@ -68,6 +98,9 @@ export const replies: Sentences<ReplyParams> = {
   'denied.expired': () => '제때 승인한 사람이 없어 영상을 만들지 않았습니다.',
   'denied.by': (p) => `${p.byName} 님이 거절했습니다${p.reason ? `: ${p.reason}` : '.'}`,
   'job.status': status,
+  'shot.line': (p) => `샷 ${p.shot}: ${shotStatus(p)}`,
+  'board.head': (p, m) => `${p.kind === 'extension' ? '연장' : '스토리보드'} ${m.code(p.boardId)} (${p.requesterName} 님): ${BOARD_STATE[p.state]}${p.continuous ? ' (샷을 차례대로)' : ''}.`,
+  'board.total': (p) => `합계: ${usd(p.chargedMicros)} 청구${p.heldMicros > 0 ? `, ${usd(p.heldMicros)} 예약` : ''}.`,
   'job.line': (p, m) => `${m.code(p.jobId)}${p.take ? ` (테이크 ${p.take.index}/${p.take.of}${p.take.kept ? ', 선택됨' : ''})` : ''} ${p.requesterName}: "${p.prompt}" (${p.backend}), ${p.status}`,
   'job.kept': (p, m) => `요청 ${m.code(p.requestId)}의 테이크 ${p.index}/${p.of} (작업 ${m.code(p.jobId)})을(를) 남겼습니다. 이제 이 요청의 어느 테이크로 리믹스, 연장, from_job을 해도 이 테이크를 씁니다.`,
   'jobs.none': () => '아직 영상이 없습니다. /sora generate 로 시작해 보세요.',
