@@ -20,6 +20,11 @@ export interface SqlDatabase {
   engine: SqlEngine;
   /** The Postgres pool, for LISTEN/NOTIFY (src/store/pg-events.ts); undefined on SQLite. */
   pool: pg.Pool | undefined;
+  /**
+   * The replica's heartbeat, on a connection of its own on Postgres: behind a pool busy with a burst, a
+   * heartbeat waited its turn long enough for the other replicas to take this live one for dead.
+   */
+  heartbeatDb: Kysely<Tables>;
   close(): Promise<void>;
 }
 
@@ -45,6 +50,7 @@ export async function openSqlDatabase(url: string, options: SqlOptions): Promise
   const logger = options.logger.child({ component: 'sql' });
   let pool: pg.Pool | undefined;
   let db: Kysely<Tables>;
+  let heartbeatDb: Kysely<Tables> | undefined;
   if (engine === 'postgres') {
     pool = new pg.Pool({
       connectionString: url,
@@ -58,6 +64,9 @@ export async function openSqlDatabase(url: string, options: SqlOptions): Promise
     // An idle connection dropped by the server (restart, failover) must not crash the process.
     pool.on('error', (error) => logger.warn({ err: error }, 'postgres dropped an idle connection; the pool will reconnect'));
     db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: reportingUnreachable(pool) }) });
+    const beat = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: options.connectTimeoutMs ?? 30_000, query_timeout: options.queryTimeoutMs ?? 15_000, application_name: 'sora-team-bot heartbeat' });
+    beat.on('error', (error) => logger.warn({ err: error }, 'postgres dropped the heartbeat connection; it will reconnect'));
+    heartbeatDb = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: reportingUnreachable(beat) }) });
   } else if (engine === 'sqlite') {
     const rest = url.replace(/^sqlite:(\/\/)?/i, '');
     const file = rest === '' ? path.join(options.dataDir, 'bot.sqlite') : rest === ':memory:' ? ':memory:' : path.resolve(rest);
@@ -72,10 +81,12 @@ export async function openSqlDatabase(url: string, options: SqlOptions): Promise
     if (ran.length > 0) logger.info({ migrations: ran }, 'database migrated');
   } catch (error) {
     await db.destroy().catch(() => undefined);
+    await heartbeatDb?.destroy().catch(() => undefined);
     throw error;
   }
   let closed: Promise<void> | undefined;
-  return { db, engine, pool, close: () => (closed ??= db.destroy()) };
+  const beats = heartbeatDb ?? db;
+  return { db, engine, pool, heartbeatDb: beats, close: () => (closed ??= Promise.all([db.destroy(), beats === db ? undefined : beats.destroy()]).then(() => undefined)) };
 }
 
 /**

@@ -27,7 +27,7 @@ export interface SqlStore {
 export async function openSqlStore(url: string, options: SqlOptions & { replica: Replica }): Promise<SqlStore> {
   const database = await openSqlDatabase(url, options);
   const ledger = new SqlLedger(database.db);
-  const jobs = new SqlJobStore(database.db, ledger, options.replica);
+  const jobs = new SqlJobStore(database.db, ledger, options.replica, database.heartbeatDb);
   await jobs.heartbeat();
   return {
     database,

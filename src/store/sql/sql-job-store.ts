@@ -30,6 +30,8 @@ export class SqlJobStore implements JobRepository {
     private readonly db: Kysely<Tables>,
     private readonly ledger: SqlLedger,
     private readonly replica: Replica,
+    /** Where the heartbeat is written: a connection of its own on Postgres (database.ts). */
+    private readonly beats: Kysely<Tables> = db,
   ) {}
 
   private row(job: JobRecord, active: boolean, listed: boolean) {
@@ -138,7 +140,7 @@ export class SqlJobStore implements JobRepository {
   /** Says this replica is alive; a replica that stops saying so loses its jobs to the others. */
   async heartbeat(): Promise<void> {
     const seen = this.replica.now();
-    await this.db
+    await this.beats
       .insertInto('replicas')
       .values({ id: this.replica.id, seen_at: seen })
       .onConflict((c) => c.column('id').doUpdateSet({ seen_at: seen }))
@@ -147,7 +149,7 @@ export class SqlJobStore implements JobRepository {
 
   /** A replica that stops on purpose says so, and the others take its jobs at their next look. */
   async forget(): Promise<void> {
-    await this.db.deleteFrom('replicas').where('id', '=', this.replica.id).execute();
+    await this.beats.deleteFrom('replicas').where('id', '=', this.replica.id).execute();
   }
 
   /** At start: this replica's own unfinished jobs (from before a restart) and any orphans. */
