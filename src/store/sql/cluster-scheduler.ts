@@ -5,7 +5,7 @@
  *
  * Two tables: `queue_line` (every waiting job, the replica that follows it,
  * when it joined) and `run_slots` (every job holding a provider slot). A
- * replica dispatches only its own jobs, in one transaction under one advisory
+ * replica dispatches only its own jobs, in one transaction holding one row lock
  * lock: it drops the rows of replicas no longer seen alive (their jobs are
  * re-queued by whoever takes them over), orders the whole line (teams take
  * turns, the team with the fewest jobs running first), walks it counting slots, and takes
@@ -23,7 +23,7 @@
  * replicas"): none of them, on Node 20 and free, limits how many jobs of one
  * group run at once to N > 1 across workers; a team limit of 2 is the point.
  */
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { repeatEvery, type Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/ports.js';
 import { takingTurns, type Scheduler, type SchedulerEntry } from '../../core/scheduler.js';
@@ -31,8 +31,12 @@ import type { Tables } from './schema.js';
 
 /** How often a replica with waiting jobs looks for slots freed elsewhere. */
 export const PASS_INTERVAL_MS = 1_000;
-/** One lock for the whole line: a pass is a few small queries, and slots are taken a few times a minute. */
-const LINE_LOCK = 0x50_52_41_4c; // arbitrary, fixed: "SORA" line
+/**
+ * One lock for the whole line, a row of this schema's `chores` table locked FOR UPDATE: a pass is a few small
+ * queries, and slots are taken a few times a minute. Not an advisory lock: those are database-wide, so bots
+ * on other schemas of the same database (other deployments, parallel tests) would queue behind each other.
+ */
+const LINE_LOCK = 'cluster-line';
 
 export interface ClusterSchedulerOptions {
   db: Kysely<Tables>;
@@ -163,7 +167,8 @@ export class ClusterScheduler implements Scheduler {
     const { db, replica, limits } = this.options;
     const now = replica.now();
     return db.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(${LINE_LOCK})`.execute(trx);
+      await trx.insertInto('chores').values({ name: LINE_LOCK, due_at: 0, holder: null }).onConflict((c) => c.column('name').doNothing()).execute();
+      await trx.selectFrom('chores').select('name').where('name', '=', LINE_LOCK).forUpdate().execute();
       const alive = trx.selectFrom('replicas').select('id').where('seen_at', '>=', now - replica.timeoutMs);
       await trx.deleteFrom('run_slots').where('owner', 'not in', alive).execute();
       await trx.deleteFrom('queue_line').where('owner', 'not in', alive).execute();
