@@ -228,7 +228,8 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     );
     cleanups.push(sweeps);
 
-    if (tables) cleanups.push(replicaTakeovers(config, tables, clock, logger, (orphans) => studio.takeOver(orphans)));
+    // Liveness runs on wall time (open-stores.ts), so the takeover look does too.
+    if (tables) cleanups.push(replicaTakeovers(config, tables, systemClock, logger, (orphans) => studio.takeOver(orphans)));
 
     ready = true;
     if (adapters.length === 0 && !consoleAdapter) {

@@ -7,7 +7,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config.js';
-import { repeatEvery, type Clock } from '../core/clock.js';
+import { repeatEvery, systemClock, type Clock } from '../core/clock.js';
 import type { KeyValueStore } from '../core/ports.js';
 import type { JobRecord } from '../core/types.js';
 import type { Logger } from '../log.js';
@@ -36,7 +36,9 @@ export async function openStores(config: Config, clock: Clock, logger: Logger, c
         dataDir: config.dataDir,
         logger,
         poolSize: config.STORE_POOL_SIZE,
-        replica: { id: replicaId, now: () => clock.now(), timeoutMs: config.REPLICA_TIMEOUT_SECONDS * 1000 },
+        // Whether a process is alive is a matter of wall time, whatever clock the jobs run on: on a test's
+        // manual clock, moved minutes per real second, a live replica looked dead to itself and its peers.
+        replica: { id: replicaId, now: () => systemClock.now(), timeoutMs: config.REPLICA_TIMEOUT_SECONDS * 1000 },
       })
     : undefined;
   if (tables) {
@@ -47,7 +49,7 @@ export async function openStores(config: Config, clock: Clock, logger: Logger, c
     // taking jobs over, must not look dead, or the others would claim back the jobs it just claimed.
     await tables.jobs.heartbeat();
     cleanups.push(
-      repeatEvery(clock, (config.REPLICA_TIMEOUT_SECONDS * 1000) / 3, () =>
+      repeatEvery(systemClock, (config.REPLICA_TIMEOUT_SECONDS * 1000) / 3, () =>
         tables.jobs.heartbeat().catch((error: unknown) => logger.warn({ err: error }, 'replica heartbeat failed')),
       ),
     );
