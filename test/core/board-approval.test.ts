@@ -88,7 +88,8 @@ for (const store of stores) {
       const waiting = t.surface.ofBoard(board.id, 'awaiting-approval');
       assert.equal(waiting.length, 1);
       assert.equal((waiting[0] as { totalMicros: number }).totalMicros, 3 * SHOT);
-      // In steps: on Postgres one 60-s jump outruns the replica's heartbeat, and the cluster line drops its rows.
+      // A minute of the injected clock in one-second steps, with a short real pause after each, so the
+      // scheduler's ticks and the store's replies interleave as in a running bot: no shot may start meanwhile.
       await advanceFor(t.clock, 60_000, { stepMs: 1_000 });
       assert.equal(t.sim.stats.jobsCreated, 0, 'nothing was sent to a provider');
 
