@@ -8,6 +8,7 @@ import { reconcileAcceptance } from './acceptance.js';
 import { BoardStore } from './board-store.js';
 import { AuditLog } from './audit-log.js';
 import { AuditedLedger } from './audited-ledger.js';
+import { cancelJob } from './cancellation.js';
 import { BudgetDesk, type BudgetView, type CostReport } from './budget-desk.js';
 import { CharacterCatalog, type CharacterView } from './character-catalog.js';
 import { CharacterRegistry } from './characters.js';
@@ -33,7 +34,6 @@ import { keepInternals } from './studio-internals.js';
 import { TenantSettingsRepository, type SettingsDefaults } from './tenant-settings.js';
 import { JobClosed } from './job-lifecycle.js';
 import {
-  TERMINAL_STATES,
   type Actor,
   type Character,
   type GenerationInput,
@@ -277,22 +277,10 @@ export class Studio {
   /** "Keep" on a take: it becomes its request's result (takes.ts). */
   async keep(actor: Actor, jobId: string): Promise<JobRecord> { return this.takes.keep(actor, await this.visibleJob(actor, jobId)); }
 
-  /** Cancels a job: the requester or an admin. Releases its reservation. */
+  /** Cancels a job: the requester or an admin (cancellation.ts). Releases its reservation. */
   async cancel(actor: Actor, jobId: string): Promise<JobRecord> {
-    const job = await this.visibleJob(actor, jobId);
-    if (job.requesterId !== actor.userId && !actor.isAdmin) {
-      throw new UserFacingError(msg('cancel.not_allowed', { jobId: job.id, requesterName: job.requesterName }), { code: 'not_allowed' });
-    }
-    if (TERMINAL_STATES.has(job.state)) throw new UserFacingError(msg('cancel.already_finished', { jobId: job.id, state: job.state }), { code: 'already_finished' });
-    if (job.state === 'downloading' || job.state === 'delivering') throw new UserFacingError(msg('cancel.too_late', { jobId: job.id }), { code: 'too_late' });
-    // A shot of a board waiting for approval is the board's: cancelled alone, it would be made again once approved.
-    const board = job.board && (await this.boards.boardStore.get(job.board.id));
-    if (board && board.state === 'awaiting_approval') throw new UserFacingError(msg('cancel.board_waiting', { jobId: job.id, boardId: board.id }), { code: 'board_waiting' });
-    const cancelled = await this.runner.cancel(job.id, actor.displayName);
-    if (job.requesterId !== actor.userId) {
-      await this.team.record(actor, 'cancel', `cancelled ${job.requesterName}'s job`, { jobId: job.id, member: { id: job.requesterId, name: job.requesterName } });
-    }
-    return cancelled;
+    const parts = { boardOf: (id: string) => this.boards.boardStore.get(id), cancel: (id: string, by: string) => this.runner.cancel(id, by), record: this.team.record.bind(this.team) };
+    return cancelJob(parts, actor, await this.visibleJob(actor, jobId));
   }
 
   async job(actor: Actor, jobId: string): Promise<JobRecord> { return this.visibleJob(actor, jobId); }
