@@ -37,7 +37,8 @@ const guildSchema = z.object({
   roles: z.array(z.object({ id: z.string(), permissions: z.string() })),
 });
 type Channel = z.infer<typeof channelSchema>;
-type Guild = z.infer<typeof guildSchema>;
+/** A server's owner and roles (GET /guilds/{id}). */
+export type Guild = z.infer<typeof guildSchema>;
 
 /** The place a Discord interaction happens in: its channel (or thread). */
 export function placeOf(interaction: Interaction): Place | undefined {
@@ -104,12 +105,13 @@ export class DiscordPlaceAccess {
     });
   }
 
-  private guild(id: string): Promise<Guild | undefined> {
+  /** The server's owner and roles, cached a minute; undefined when Discord would not say (logged). */
+  guild(id: string): Promise<Guild | undefined> {
     return this.guilds.get(id, async () => {
       try {
         return guildSchema.parse(await this.rest.get(Routes.guild(id)));
       } catch (error) {
-        this.logger.warn({ err: error, guild: id }, 'could not read the server roles to check who sees a channel');
+        this.logger.warn({ err: error, guild: id }, 'could not read the server roles');
         return undefined;
       }
     });

@@ -5,7 +5,8 @@
  * and ownership imply (https://discord.com/developers/docs/topics/permissions).
  *
  * The server's owner and roles come from GET /guilds/{id}
- * (https://discord.com/developers/docs/resources/guild#get-guild); its human
+ * (https://discord.com/developers/docs/resources/guild#get-guild), as the
+ * place access (place-access.ts) already reads and caches them; its human
  * members from GET /guilds/{id}/members, up to 1000 a page after the last id
  * (https://discord.com/developers/docs/resources/guild#list-guild-members).
  * That list needs the GUILD_MEMBERS privileged intent; without it Discord
@@ -22,6 +23,7 @@ import type { Actor } from '../../core/types.js';
 import type { Logger } from '../../log.js';
 import { TtlCache } from '../ttl-cache.js';
 import { discordCode } from './api-errors.js';
+import type { Guild } from './place-access.js';
 
 /** A promotion or a new admin counts within this long. */
 export const ADMINS_TTL_MS = 5 * 60_000;
@@ -29,8 +31,6 @@ export const ADMINS_TTL_MS = 5 * 60_000;
 export const MISSING_ACCESS = 50001;
 const PAGE = 1000;
 
-
-const guildSchema = z.object({ owner_id: z.string(), roles: z.array(z.object({ id: z.string(), permissions: z.string() })) });
 const membersSchema = z.array(z.object({ user: z.object({ id: z.string(), bot: z.boolean().optional() }), roles: z.array(z.string()).default([]) }));
 
 type Admins = { ids: ReadonlySet<string> } | { unknown: SoleAdminUnknown };
@@ -42,6 +42,8 @@ export class DiscordAdmins {
     private readonly rest: REST,
     clock: Clock,
     private readonly logger: Logger,
+    /** The server's owner and roles: DiscordPlaceAccess.guild, which caches them. */
+    private readonly guildOf: (guildId: string) => Promise<Guild | undefined>,
   ) {
     this.cache = new TtlCache(clock, ADMINS_TTL_MS);
   }
@@ -56,7 +58,8 @@ export class DiscordAdmins {
 
   private async load(guildId: string): Promise<Admins> {
     try {
-      const guild = guildSchema.parse(await this.rest.get(Routes.guild(guildId)));
+      const guild = await this.guildOf(guildId);
+      if (!guild) return { unknown: 'unreadable' };
       const manage = PermissionFlagsBits.ManageGuild | PermissionFlagsBits.Administrator;
       const adminRoles = new Set(guild.roles.filter((r) => (BigInt(r.permissions) & manage) !== 0n).map((r) => r.id));
       // @everyone (the role whose id is the server's) holding Manage Server makes every member an admin.
