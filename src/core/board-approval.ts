@@ -16,6 +16,8 @@ import type { BoardRunner } from './board-runner.js';
 import type { Clock } from './clock.js';
 import { Approvals, NotWaiting, type ApprovalSubject } from './job-approval.js';
 import { BoardClosed, IllegalBoardTransition, JobClosed, type BoardLifecycle, type JobLifecycle } from './job-lifecycle.js';
+import { plainText } from './markup.js';
+import { msg, render } from './messages.js';
 import type { JobRepository, Ledger, Logger } from './ports.js';
 import type { Micros } from './money.js';
 import { TERMINAL_STATES, type BoardRecord } from './types.js';
@@ -53,16 +55,17 @@ export function boardApprovals(deps: BoardApprovalDeps): Approvals<BoardRecord> 
     },
     async release(board) {
       const d = board.approval?.decision;
-      const message = d?.outcome === 'denied' ? `Denied by ${d.byName}${d.reason ? `: ${d.reason}` : ''}.` : 'Nobody approved it in time.';
+      const said = msg('failure.not_approved', d?.outcome === 'denied' ? { byName: d.byName, ...(d.reason && { reason: d.reason }) } : {});
+      const notApproved = { code: 'not_approved', message: render(said, plainText), said };
       for (const shot of await shotsOf(board)) {
         if (!TERMINAL_STATES.has(shot.state)) {
-          await deps.jobLifecycle.transition(shot.id, 'cancelled', { error: { code: 'not_approved', message } }).catch((error: unknown) => {
+          await deps.jobLifecycle.transition(shot.id, 'cancelled', { error: notApproved }).catch((error: unknown) => {
             if (!(error instanceof JobClosed)) throw error;
           });
         }
         await deps.ledger.release(shot.tenant, shot.ledgerMonth, shot.id);
       }
-      await deps.lifecycle.transition(board.id, 'cancelled', { error: { code: 'not_approved', message } }).catch((error: unknown) => {
+      await deps.lifecycle.transition(board.id, 'cancelled', { error: notApproved }).catch((error: unknown) => {
         if (!(error instanceof BoardClosed)) throw error;
       });
     },

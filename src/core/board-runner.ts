@@ -16,6 +16,8 @@ import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
 import type { JobRunner } from './job-runner.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { plainText } from './markup.js';
+import { msg, render } from './messages.js';
 import type { JobRepository, Logger, MediaStore, Surface } from './ports.js';
 import { TERMINAL_STATES, type BoardEvent, type BoardRecord, type JobEvent, type JobRecord, type ShotLine } from './types.js';
 
@@ -127,7 +129,8 @@ export class BoardRunner {
     if (shots.every(ended)) {
       const lines = shots.map((job, i) => lineOf(board, i, job));
       const failed = lines.filter((l) => l.status === 'failed');
-      const reason = `${failed.map((l) => `Shot ${l.shot}`).join(' and ')} could not be made (${failed[0]?.reason ?? 'it failed'}). The other shots are here; retry ${failed.length === 1 ? 'it' : 'them'} to finish the video. Failed shots were not charged.`;
+      const first = failed[0]?.reason;
+      const reason = render(msg('board.shots_failed', { shots: failed.map((l) => l.shot), ...(first && { reason: render(first, plainText) }) }), plainText);
       const next = await this.deps.lifecycle.transition(board.id, 'incomplete');
       const delivered = shots.flatMap((job, i) => (job?.state === 'delivered' && job.resultPath ? [{ shot: i + 1, path: job.resultPath }] : []));
       await this.show(next, { type: 'incomplete', lines, delivered, reason });
@@ -168,8 +171,9 @@ export class BoardRunner {
     } catch (error) {
       if (error instanceof BoardClosed) throw error;
       this.deps.logger.error({ err: error, board: board.id }, 'could not join the shots');
-      const reason = error instanceof UserFacingError ? error.userMessage : 'The shots were made but could not be joined into one video. They are available one by one with the Shots button or /sora status.';
-      const failed = await this.deps.lifecycle.transition(board.id, 'failed', { error: { code: 'join', message: reason } });
+      const said = error instanceof UserFacingError ? error.said : msg('board.join_failed');
+      const reason = render(said, plainText);
+      const failed = await this.deps.lifecycle.transition(board.id, 'failed', { error: { code: 'join', message: reason, said } });
       await this.show(failed, { type: 'failed', reason });
       return failed;
     }
@@ -229,14 +233,14 @@ function ended(job: JobRecord | undefined): boolean {
 
 export function lineOf(board: BoardRecord, index: number, job: JobRecord | undefined): ShotLine {
   const shot = index + 1;
-  if (!job) return { shot, jobId: board.shots[index]!, status: 'failed', progress: 0, seconds: 0, micros: 0, reason: 'its record was lost' };
+  if (!job) return { shot, jobId: board.shots[index]!, status: 'failed', progress: 0, seconds: 0, micros: 0, reason: msg('board.shot_lost') };
   const base = { shot, jobId: job.id, progress: job.progress, seconds: job.seconds };
   switch (job.state) {
     case 'delivered':
       return { ...base, status: 'done', progress: 100, micros: job.priceMicros ?? 0 };
     case 'failed':
     case 'cancelled':
-      return { ...base, status: 'failed', micros: 0, reason: job.error?.message ?? job.state };
+      return { ...base, status: 'failed', micros: 0, reason: job.error ? (job.error.said ?? msg('text', { en: job.error.message })) : msg('board.shot_cancelled') };
     case 'queued':
       return { ...base, status: board.state === 'awaiting_approval' ? 'approval' : job.started ? 'queued' : 'waiting', micros: job.estimateMicros };
     default:

@@ -10,14 +10,15 @@ import { msg } from './messages.js';
 import { filesOfCharacter, takeClip } from './media-ownership.js';
 import { CHARACTER_NAME, characterKey, closestNames } from './mentions.js';
 import type { Backend, JobRepository, Logger, MediaStore } from './ports.js';
-import { unsuitability } from './router.js';
+import type { Readiness } from './message-codes-outcomes.js';
+import { unsuitable } from './router.js';
 import { Sight } from './visibility.js';
 import type { Actor, Character, JobRecord, TenantId } from './types.js';
 
 export interface CharacterView {
   character: Character;
   /** Per backend: ready (bound), on first use (created lazily), or why not. */
-  readiness: { backend: string; name: string; state: 'ready' | 'on-first-use' | 'unsupported'; note: string }[];
+  readiness: ({ backend: string; name: string } & Readiness)[];
 }
 
 export interface CharacterCatalogDeps {
@@ -134,8 +135,8 @@ export class CharacterCatalog {
     const readiness = [...this.deps.backends.values()].map((backend) => {
       const caps = backend.capabilities;
       const base = { backend: backend.id, name: caps.displayName };
-      if (character.bindings[backend.id]) return { ...base, state: 'ready' as const, note: 'ready' };
-      const why = unsuitability(backend, {
+      if (character.bindings[backend.id]) return { ...base, state: 'ready' as const };
+      const why = unsuitable(backend, {
         characters: [character],
         seconds: undefined,
         orientation: 'landscape',
@@ -147,9 +148,9 @@ export class CharacterCatalog {
         filesReachable: this.deps.publicUrl !== undefined,
       });
       if (why || (caps.characters.binding !== 'reference-images' && !backend.createCharacter)) {
-        return { ...base, state: 'unsupported' as const, note: why ?? 'cannot hold characters' };
+        return { ...base, state: 'unsupported' as const, ...(why && { why }) };
       }
-      return { ...base, state: 'on-first-use' as const, note: 'prepared automatically the first time a video uses it here' };
+      return { ...base, state: 'on-first-use' as const };
     });
     return { character, readiness };
   }

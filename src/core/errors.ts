@@ -11,7 +11,7 @@
  */
 
 import { plainText, type Markup } from './markup.js';
-import { render, type Message } from './messages.js';
+import { msg, render, type Message } from './messages.js';
 
 export type ProviderErrorKind =
   | 'auth' // key missing, expired or revoked (401/403)
@@ -114,45 +114,13 @@ export class UserFacingError extends Error {
   }
 }
 
-/** What a person reads when a provider fails; deliberately free of provider wording. */
-export function describeProviderFailure(error: ProviderError, backendName: string): string {
-  switch (error.kind) {
-    case 'moderation':
-      return `${backendName} blocked this request under its content policy. Rephrase the prompt (or use a different reference) and try again.`;
-    case 'auth':
-      return `${backendName} refused the bot's credentials. An admin needs to check the API key for this backend.`;
-    case 'quota':
-      return `${backendName} says the account is out of credit. An admin needs to top it up or pick another backend.`;
-    case 'rate_limit':
-      return `${backendName} is rate-limiting the bot right now. Try again in a few minutes.`;
-    case 'invalid_input':
-      return error.field
-        ? `${backendName} could not accept the ${FIELD_WORDS[error.field]} you chose. Try another ${FIELD_WORDS[error.field]}.`
-        : // No option named: nothing tells which choice to change, so none is suggested.
-          `${backendName} could not accept this request. Try rewording the prompt, or pick another backend.`;
-    case 'rejected_request':
-      return `${backendName} rejected the request the bot built for it. This is the bot's problem, not yours; the team running the bot has been told. Try again later or pick another backend.`;
-    case 'binding_missing':
-      return `${backendName} no longer knows a character named in this prompt, and it could not be set up again. Try again, or pick another backend.`;
-    case 'not_found':
-      return `${backendName} no longer has this video. Generate it again.`;
-    case 'expired':
-      return `${backendName}'s download link for the video expired before it could be saved. Retry the job.`;
-    case 'too_large':
-      return `The finished video from ${backendName} was larger than the bot accepts, so it was not saved.`;
-    case 'transient':
-      return `${backendName} is having trouble right now and the video could not be made. Try again shortly.`;
-  }
+/**
+ * What a person reads when a provider fails, as a message (message-codes-outcomes.ts): deliberately
+ * free of provider wording, and a request the bot built never reads as the person's fault.
+ */
+export function describeProviderFailure(error: ProviderError, backendName: string): Message {
+  return msg('failure.provider', { kind: error.kind, backendName, ...(error.field && { field: error.field }) });
 }
-
-const FIELD_WORDS: Record<UserChosenField, string> = {
-  seconds: 'duration',
-  orientation: 'orientation',
-  resolution: 'resolution',
-  audio: 'sound setting',
-  image: 'starting image',
-  prompt: 'prompt',
-};
 
 export function isAbortError(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || (error as { code?: string }).code === 'ABORT_ERR');

@@ -9,7 +9,7 @@ import type { CharacterRegistry } from './characters.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
-import { msg } from './messages.js';
+import { msg, type Message } from './messages.js';
 import type { CharacterBinder } from './job-binding.js';
 import type { JobLifecycle } from './job-lifecycle.js';
 import type { JobNotifier } from './job-notifier.js';
@@ -102,7 +102,7 @@ export interface StepContext {
   binder: CharacterBinder;
   log: Logger;
   /** Ends a job as failed, money first (see JobRunner.fail). */
-  fail(jobId: string, userMessage: string, code: string, charge?: boolean): Promise<void>;
+  fail(jobId: string, said: Message, code: string, charge?: boolean): Promise<void>;
   /** Registers a submitted job for webhooks. */
   watch(live: LiveJob, backend: string, providerJobId: string): void;
   backendOf(backendId: string): Backend;

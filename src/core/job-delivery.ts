@@ -5,6 +5,7 @@
  * (surfaces make a repeated `finished` harmless). Retries are timer entries.
  */
 import { describeProviderFailure, ProviderError, UserFacingError } from './errors.js';
+import { msg } from './messages.js';
 import { DONE, NOW, wait, type LiveJob, type StepContext, type StepResult } from './job-context.js';
 import { priceFor, soundFor } from './pricing.js';
 import type { Micros } from './money.js';
@@ -44,10 +45,10 @@ export async function downloadStep(ctx: StepContext, live: LiveJob, signal: Abor
   }
   const message =
     failure instanceof UserFacingError
-      ? failure.userMessage
+      ? failure.said
       : failure instanceof ProviderError
         ? describeProviderFailure(failure, backend.capabilities.displayName)
-        : `The finished video could not be downloaded from ${backend.capabilities.displayName}. Nothing was charged; try again.`;
+        : msg('failure.download', { backendName: backend.capabilities.displayName });
   if (!(failure instanceof ProviderError || failure instanceof UserFacingError)) ctx.log.error({ err: failure, job: job.id }, 'download failed');
   await ctx.fail(job.id, message, failure instanceof ProviderError ? failure.kind : 'download');
   return DONE;

@@ -6,6 +6,8 @@
  */
 import type { JobRunnerDeps } from './job-context.js';
 import { settlementPrice } from './job-delivery.js';
+import { plainText } from './markup.js';
+import { render, type Message } from './messages.js';
 import { canTransition, IllegalTransition, JobClosed, type JobLifecycle } from './job-lifecycle.js';
 import type { JobNotifier } from './job-notifier.js';
 import type { Backend } from './ports.js';
@@ -25,7 +27,7 @@ export class JobEnds {
   constructor(private readonly parts: JobEndsParts) {}
 
   /** Ends a job as failed; its reservation is released unless the provider's policy bills it. */
-  async fail(jobId: string, userMessage: string, code: string, charge = false): Promise<void> {
+  async fail(jobId: string, said: Message, code: string, charge = false): Promise<void> {
     const { deps, lifecycle, notifier, positions } = this.parts;
     const current = await lifecycle.get(jobId);
     if (!current || TERMINAL_STATES.has(current.state)) return;
@@ -37,9 +39,11 @@ export class JobEnds {
     } else {
       await deps.ledger.release(current.tenant, current.ledgerMonth, jobId);
     }
+    // The English sentence stays the record's message (logs, the threads everyone reads); `said` renders per reader.
+    const userMessage = render(said, plainText);
     let job: JobRecord;
     try {
-      job = await lifecycle.transition(jobId, 'failed', { error: { code, message: userMessage } });
+      job = await lifecycle.transition(jobId, 'failed', { error: { code, message: userMessage, said } });
     } catch (error) {
       if (error instanceof JobClosed) return;
       throw error;

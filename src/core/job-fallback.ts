@@ -6,6 +6,7 @@
  * line for the new backend's slot.
  */
 import { describeProviderFailure, type ProviderError } from './errors.js';
+import { msg } from './messages.js';
 import { DONE, type StepContext, type StepResult } from './job-context.js';
 import { estimateFor, fitSeconds, soundFor } from './pricing.js';
 import type { JobRecord } from './types.js';
@@ -35,7 +36,7 @@ export async function fallBack(ctx: StepContext, job: JobRecord, error: Provider
   if (!adjusted.ok) {
     await ctx.fail(
       job.id,
-      `${failed.capabilities.displayName} failed, and the next backend (${next.capabilities.displayName}) would cost more than the budget left. Nothing was charged.`,
+      msg('failure.fallback_over_budget', { failedName: failed.capabilities.displayName, nextName: next.capabilities.displayName }),
       'fallback_over_budget',
     );
     return DONE;
@@ -49,7 +50,7 @@ export async function fallBack(ctx: StepContext, job: JobRecord, error: Provider
     audio,
     estimateMicros: estimate,
     officialMicros: ctx.deps.referencePrice(seconds, j.input.resolution, audio),
-    routeReason: `${next.capabilities.displayName}: ${failed.capabilities.displayName} failed (${error.kind.replace('_', ' ')}), so the next backend ran`,
+    routeReason: { kind: 'fallback', backendName: next.capabilities.displayName, failedName: failed.capabilities.displayName, failure: error.kind },
   }));
   ctx.log.info({ job: job.id, from: failed.id, to: next.id }, 'falling back to the next backend');
   await ctx.notifier.notify(moved, { type: 'progress', phase: 'retrying', progress: 0, position: undefined });

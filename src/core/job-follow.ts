@@ -4,6 +4,7 @@
  * the runner's timer queue; nothing of it is suspended.
  */
 import { describeProviderFailure, ProviderError } from './errors.js';
+import { msg } from './messages.js';
 import { DONE, NOW, wait, type LiveJob, type StepContext, type StepResult } from './job-context.js';
 import { nextPollDelayMs, POLL_FIRST_MS } from './polling.js';
 import type { Backend, ProviderStatus } from './ports.js';
@@ -36,7 +37,7 @@ export async function pollStep(ctx: StepContext, live: LiveJob, signal: AbortSig
       backend.cancel?.(live.providerJobId!).catch(() => {});
       const job = await ctx.lifecycle.get(live.id);
       const minutes = job ? Math.round((job.deadlineAt - job.createdAt) / 60_000) : 0;
-      await ctx.fail(live.id, `${backend.capabilities.displayName} did not finish the video within ${minutes} minutes, so the job was stopped. Nothing was charged; try again.`, 'deadline');
+      await ctx.fail(live.id, msg('failure.deadline', { backendName: backend.capabilities.displayName, minutes }), 'deadline');
       return DONE;
     }
     try {
@@ -92,7 +93,7 @@ async function handleStatus(ctx: StepContext, live: LiveJob, backend: Backend, s
       return DONE;
     }
     case 'cancelled':
-      await ctx.fail(live.id, `${backend.capabilities.displayName} cancelled the job on its side. Nothing was charged; try again.`, 'provider_cancelled');
+      await ctx.fail(live.id, msg('failure.provider_cancelled', { backendName: backend.capabilities.displayName }), 'provider_cancelled');
       return DONE;
   }
 }

@@ -10,6 +10,7 @@ import type { CircuitBreaker } from './circuit-breaker.js';
 import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
 import { msg } from './messages.js';
+import type { RouteReason } from './message-codes-outcomes.js';
 import { requireHeldImage } from './media-ownership.js';
 import { resolveMentions } from './mentions.js';
 import type { Micros } from './money.js';
@@ -28,7 +29,7 @@ export interface Accepted {
   tenantLeftMicros: Micros;
   userLeftMicros: Micros;
   backendName: string;
-  reason: string;
+  reason: RouteReason;
   /** What the acceptance says about the length asked for (see router). */
   duration?: DurationNotice;
   /** The channel's defaults used because the user left those options open. */

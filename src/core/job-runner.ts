@@ -10,6 +10,7 @@
  */
 import { CharacterBinder } from './job-binding.js';
 import { StoreUnavailable } from './errors.js';
+import { msg, type Message } from './messages.js';
 import { backendOrRefuse, DONE, LiveJob, wait, type JobRunnerDeps, type StepContext, type StepResult } from './job-context.js';
 import { deliverStep, downloadStep } from './job-delivery.js';
 import { JobEnds } from './job-ends.js';
@@ -31,7 +32,6 @@ export type { JobRunnerDeps } from './job-context.js';
 
 /** Steps running at once (see step-slots.ts): enough to keep every provider's HTTP pool busy. */
 export const STEP_LIMIT = 64;
-const INTERNAL_FAILURE = 'Something went wrong inside the bot while making this video. Your budget was not charged; try again.';
 
 export class JobRunner {
   readonly lifecycle: JobLifecycle;
@@ -208,7 +208,7 @@ export class JobRunner {
           this.log.warn({ job: live.id, err: error }, 'another process moved this job on; this one stops driving it');
         } else if (!(error instanceof JobClosed) && !live.cancelled && !this.stopped) {
           this.log.error({ err: error, job: live.id }, 'job failed unexpectedly');
-          await this.fail(live.id, INTERNAL_FAILURE, 'internal').catch((e: unknown) => this.log.error({ err: e, job: live.id }, 'could not record the failure'));
+          await this.fail(live.id, msg('failure.internal'), 'internal').catch((e: unknown) => this.log.error({ err: e, job: live.id }, 'could not record the failure'));
         }
       } finally {
         live.abort = undefined;
@@ -315,8 +315,8 @@ export class JobRunner {
   }
 
   /** Ends a job as failed; its reservation is released unless the provider's policy bills it (job-ends.ts). */
-  fail(jobId: string, userMessage: string, code: string, charge = false): Promise<void> {
-    return this.ends.fail(jobId, userMessage, code, charge);
+  fail(jobId: string, said: Message, code: string, charge = false): Promise<void> {
+    return this.ends.fail(jobId, said, code, charge);
   }
 
   cancel(jobId: string, byName: string): Promise<JobRecord> {

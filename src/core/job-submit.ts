@@ -68,7 +68,7 @@ export async function submitStep(ctx: StepContext, live: LiveJob, signal: AbortS
     }
     if (error instanceof UserFacingError) {
       ctx.log.warn({ err: error, job: job.id }, 'job refused before submission');
-      await ctx.fail(job.id, error.userMessage, error.code);
+      await ctx.fail(job.id, error.said, error.code);
       return DONE;
     }
     throw error;

@@ -3,6 +3,7 @@
  * acceptance, a job's status, spending, budgets and characters.
  */
 import type { None } from './message-codes.js';
+import type { RouteReason } from './message-codes-outcomes.js';
 import type { Micros } from './money.js';
 import type { TakesLine } from './takes.js';
 import type { BoardState, CharacterSource, JobState, Orientation, ShotLine, Sound } from './types.js';
@@ -34,7 +35,8 @@ export interface ReplyParams {
   /** `Take 2/3`. */
   'take.label': { index: number; of: number };
   'accepted.budget-left': { tenantLeftMicros: Micros; userLeftMicros: Micros };
-  'accepted.why': { reason: string };
+  /** A string: the reason as stored before reasons were messages. */
+  'accepted.why': { reason: RouteReason | string };
   'accepted.defaults': { options: { option: string; value: string }[] };
   'accepted.awaiting-approval': { thresholdMicros: Micros; expiresInMs: number };
   /** The length asked for is made exactly; another backend makes a nearby length for less. */

@@ -4,7 +4,7 @@
  */
 import { plainText } from './markup.js';
 import { msg, render, words } from './messages.js';
-import { formatUsd, type Micros } from './money.js';
+import type { Micros } from './money.js';
 import type { Markup } from './present.js';
 import type { Reply } from './replies.js';
 import type { BoardEvent, BoardRecord, ShotLine } from './types.js';
@@ -12,23 +12,25 @@ import type { BoardEvent, BoardRecord, ShotLine } from './types.js';
 export function describeBoardAccepted(reply: Extract<Reply, { kind: 'board-accepted' }>, m: Markup): string {
   const a = reply.accepted;
   const b = a.board;
-  const seconds = a.shots.reduce((sum, j) => sum + j.seconds, 0);
-  const backends = [...new Set(a.backendNames)].join(', ');
-  const orientation = a.shots[0]!.input.orientation;
-  const head =
-    b.kind === 'extension'
-      ? `Extension ${m.code(b.id)} accepted: ${seconds}s more after ${m.code(b.lead!.jobId)} (${b.lead!.seconds}s) on ${backends}, estimated ${formatUsd(a.estimateMicros)}. The longer video is posted where ${b.lead!.jobId} was.`
-      : `Storyboard ${m.code(b.id)} accepted: ${a.shots.length} shots, ${seconds}s ${orientation} on ${backends}, estimated ${formatUsd(a.estimateMicros)} together.`;
-  const shots = b.kind === 'extension' ? [] : a.shots.map((j, i) => `Shot ${i + 1}: ${j.seconds}s "${clip(j.input.prompt)}" (${formatUsd(j.estimateMicros)})`);
+  const t = words(m);
+  const head = t('board.accepted', {
+    kind: b.kind,
+    boardId: b.id,
+    shots: a.shots.length,
+    seconds: a.shots.reduce((sum, j) => sum + j.seconds, 0),
+    orientation: a.shots[0]!.input.orientation,
+    backendNames: [...new Set(a.backendNames)],
+    estimateMicros: a.estimateMicros,
+    ...(b.kind === 'extension' && { lead: { jobId: b.lead!.jobId, seconds: b.lead!.seconds } }),
+  });
+  const shots = b.kind === 'extension' ? [] : a.shots.map((j, i) => t('board.accepted-shot', { shot: i + 1, seconds: j.seconds, prompt: clip(j.input.prompt), estimateMicros: j.estimateMicros }));
   return [
     head,
     ...shots,
-    ...(b.continuous && b.kind !== 'extension' ? ['The shots render one after another, each starting from the last frame of the one before.'] : []),
-    ...(b.state === 'awaiting_approval' && b.approval
-      ? [`That is above the ${formatUsd(b.approval.thresholdMicros)} approval threshold: the money is held and the shots start once an admin approves (${m.code(`/sora approve ${b.id}`)}).`]
-      : []),
-    `Budget left this month: team ${formatUsd(a.tenantLeftMicros)}, you ${formatUsd(a.userLeftMicros)}.`,
-    `Why this backend: ${a.reason}.`,
+    ...(b.continuous && b.kind !== 'extension' ? [t('board.continuous')] : []),
+    ...(b.state === 'awaiting_approval' && b.approval ? [t('board.accepted-awaiting', { boardId: b.id, thresholdMicros: b.approval.thresholdMicros })] : []),
+    t('accepted.budget-left', { tenantLeftMicros: a.tenantLeftMicros, userLeftMicros: a.userLeftMicros }),
+    t('accepted.why', { reason: a.reason }),
   ].join('\n');
 }
 
@@ -50,35 +52,34 @@ export function describeBoard(board: BoardRecord, lines: ShotLine[], m: Markup):
     t('board.head', { kind, boardId: board.id, requesterName: board.requesterName, state: board.state, continuous: board.continuous }),
     ...lines.map((l) => `${t('shot.line', l)} ${m.code(l.jobId)}`),
     t('board.total', { chargedMicros: charged, heldMicros: held }),
-    ...(board.error ? [board.error.message] : []),
+    ...(board.error ? [board.error.said ? render(board.error.said, m) : board.error.message] : []),
   ].join('\n');
 }
 
 /** The answer to whoever approved or denied a board: what they decided, for whom, and where the money went. */
 export function describeBoardDecision(board: BoardRecord, totalMicros: Micros, m: Markup): string {
-  const what = board.kind === 'extension' ? 'extension' : 'storyboard';
-  if (board.approval?.decision?.outcome === 'approved') return `Approved ${what} ${m.code(board.id)} for ${board.requesterName}; its ${board.shots.length} shot(s) start now.`;
-  return `Denied ${what} ${m.code(board.id)} for ${board.requesterName}; its ${formatUsd(totalMicros)} went back to the budget.`;
+  const approved = board.approval?.decision?.outcome === 'approved';
+  return render(msg('board.decided', { kind: board.kind, boardId: board.id, requesterName: board.requesterName, approved, shots: board.shots.length, totalMicros }), m);
 }
 
-/** The status of a board waiting for an admin: what it holds, the threshold, and how an admin decides. */
+/**
+ * The status of a board waiting for an admin: what it holds, the threshold, and how an admin decides.
+ * In the board's thread, read by everyone there, so the surfaces pass an English markup (as for shot lines).
+ */
 export function boardAwaitingText(board: BoardRecord, event: Extract<BoardEvent, { type: 'awaiting-approval' }>, m: Markup, buttons = true): string {
-  const commands = `${m.code(`/sora approve ${board.id}`)}, ${m.code(`/sora deny ${board.id} --reason …`)}`;
-  const how = buttons ? `with the buttons below (or ${commands})` : `(${commands})`;
-  return `Estimated ${formatUsd(event.totalMicros)} in all, above the ${formatUsd(event.thresholdMicros)} approval threshold; the money is held and no shot starts until an admin approves ${how}.`;
+  return render(msg('board.awaiting', { boardId: board.id, totalMicros: event.totalMicros, thresholdMicros: event.thresholdMicros, buttons }), m);
 }
 
 /** What the requester is told in the board's thread when an admin decided (or nobody did). */
 export function boardDecisionNotice(board: BoardRecord, event: Extract<BoardEvent, { type: 'approved' | 'denied' }>, m: Markup): string {
-  // Never "your storyboard …": the Discord surface finds an earlier delivery of the joined video by those words.
-  const what = `${board.kind === 'extension' ? 'Extension' : 'Storyboard'} ${m.code(board.id)}`;
-  return event.type === 'approved' ? `${what} was approved by ${event.byName}; its shots start now.` : `${what} was not approved. ${boardDeniedText(event)}`;
+  const decided = event.type === 'approved' ? { approvedBy: event.byName } : { denied: boardDeniedText(event, m) };
+  return render(msg('board.decision-notice', { kind: board.kind, boardId: board.id, ...decided }), m);
 }
 
 /** How a board that waited for an admin ended, for its status message (denied by whom and why, or expired). */
-export function boardDeniedText(event: Extract<BoardEvent, { type: 'denied' }>): string {
-  const who = event.expired || event.byName === undefined ? 'Nobody approved it in time' : `Denied by ${event.byName}${event.reason ? `: ${event.reason}` : ''}`;
-  return `${who}. Its ${formatUsd(event.totalMicros)} went back to the budget and no shot was made.`;
+export function boardDeniedText(event: Extract<BoardEvent, { type: 'denied' }>, m: Markup = plainText): string {
+  const { byName, reason, expired, totalMicros } = event;
+  return render(msg('board.denied', { expired, totalMicros, ...(byName !== undefined && { byName }), ...(reason && { reason }) }), m);
 }
 
 function clip(text: string): string {

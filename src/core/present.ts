@@ -7,9 +7,10 @@
 import { describeBoard, describeBoardAccepted, describeBoardDecision } from './present-board.js';
 import { acceptanceNotes, describeAudit, describeDecision, describeSettings } from './present-team.js';
 import type { Reply } from './replies.js';
-import { chatMarkdown, type Markup } from './markup.js';
+import { chatMarkdown, plainText, type Markup } from './markup.js';
 import type { StatusPhrase } from './message-codes-replies.js';
-import { words } from './messages.js';
+import type { RouteReason } from './message-codes-outcomes.js';
+import { msg, render, words } from './messages.js';
 import { formatUsd, type Micros } from './money.js';
 import type { DurationNotice } from './router.js';
 import type { CostReport } from './studio.js';
@@ -116,10 +117,17 @@ export function deniedText(event: Extract<JobEvent, { type: 'denied' }>, escape:
 
 /** `elapsed` is `elapsedProgress` for the job when its provider reports no percent. */
 export function describeJobStatus(job: JobRecord, position?: number, elapsed?: string, m: Markup = chatMarkdown): string {
-  return words(m)('job.status', statusPhrase(job, position, elapsed));
+  return words(m)('job.status', statusPhrase(job, position, elapsed, m));
 }
 
-function statusPhrase(job: JobRecord, position: number | undefined, elapsed: string | undefined): StatusPhrase {
+/** `m`: the reader's markup, for a failure kept as a message (its reason in their language). */
+/** Why a job's backend was chosen, as a clause in `m`'s language (a string as stored before reasons were messages). */
+export function describeRouteReason(reason: RouteReason | string, m: Markup = plainText): string {
+  return typeof reason === 'string' ? reason : render(msg('route.reason', reason), m);
+}
+
+/** `m`: the reader's markup, for a failure kept as a message (its reason in their language). */
+function statusPhrase(job: JobRecord, position: number | undefined, elapsed: string | undefined, m: Markup): StatusPhrase {
   switch (job.state) {
     case 'awaiting_approval':
       return { state: job.state, estimateMicros: job.estimateMicros };
@@ -130,7 +138,7 @@ function statusPhrase(job: JobRecord, position: number | undefined, elapsed: str
     case 'delivered':
       return { state: job.state, priceMicros: job.priceMicros ?? 0 };
     case 'failed':
-      return { state: job.state, ...(job.error?.message !== undefined && { reason: job.error.message }) };
+      return { state: job.state, ...(job.error && { reason: job.error.said ? render(job.error.said, m) : job.error.message }) };
     case 'cancelled': {
       const d = job.approval?.decision;
       if (d?.outcome === 'denied') return { state: job.state, how: 'denied', byName: d.byName ?? '', ...(d.reason && { reason: d.reason }) };
@@ -200,7 +208,7 @@ export function describeReply(reply: Reply, m: Markup = chatMarkdown): string {
     case 'character': {
       const c = reply.view.character;
       const head = reply.created ? t('character.created', { name: c.name }) : `@${c.name}${c.description ? `: ${c.description}` : ''}`;
-      return [head, t('character.owner', { ownerName: c.ownerName, source: c.source }), ...reply.view.readiness.map((r) => `• ${r.name}: ${r.note}`)].join('\n');
+      return [head, t('character.owner', { ownerName: c.ownerName, source: c.source }), ...reply.view.readiness.map((r) => `• ${r.name}: ${t('character.readiness', r)}`)].join('\n');
     }
     case 'characters':
       return reply.characters.length === 0

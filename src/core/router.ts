@@ -7,9 +7,9 @@
  * (`fal`, `gemini`, …: the cheapest of that provider's backends that can take it).
  */
 import { UserFacingError } from './errors.js';
-import { plainText } from './markup.js';
 import type { BackendRefusal, Unsuitability } from './message-codes-errors.js';
-import { msg, render } from './messages.js';
+import type { RouteReason } from './message-codes-outcomes.js';
+import { msg } from './messages.js';
 import type { Micros } from './money.js';
 import type { Backend } from './ports.js';
 import { estimateFor, fitSeconds, soundFor } from './pricing.js';
@@ -45,7 +45,7 @@ export interface Candidate {
 
 export interface Route {
   candidates: Candidate[];
-  reason: string;
+  reason: RouteReason;
   /** Set when the user asked for a length and the chosen backend's differs, or an exact one costs more. */
   duration?: DurationNotice;
 }
@@ -70,11 +70,6 @@ export interface DurationNotice {
   cheaper?: { backendId: string; seconds: number; estimateMicros: Micros };
 }
 
-/** Why a backend cannot take a job, as a short English clause (logs, the character view); undefined when it can. */
-export function unsuitability(backend: Backend, request: UnsuitabilityRequest): string | undefined {
-  const why = unsuitable(backend, request);
-  return why && render(msg('backend.why', { why }), plainText);
-}
 
 type UnsuitabilityRequest = Omit<RouteRequest, 'forced' | 'policy' | 'isOpen'>;
 
@@ -126,7 +121,7 @@ function routeWithinProvider(family: Backend[], provider: string, request: Route
     a.backend.capabilities.stabilityRank - b.backend.capabilities.stabilityRank;
   const candidates = [...suitable.filter((c) => !request.isOpen(c.backend.id)).sort(cheapest), ...suitable.filter((c) => request.isOpen(c.backend.id)).sort(cheapest)];
   const first = candidates[0]!;
-  return { candidates, reason: `${first.backend.capabilities.displayName}: the cheapest of ${suitable.length} ${provider} backend${suitable.length === 1 ? '' : 's'} that can take this, as requested` };
+  return { candidates, reason: { kind: 'provider', backendName: first.backend.capabilities.displayName, provider, count: suitable.length } };
 }
 
 export function routeJob(backends: readonly Backend[], request: RouteRequest): Route {
@@ -154,7 +149,7 @@ export function routeJob(backends: readonly Backend[], request: RouteRequest): R
     const why = unsuitable(backend, request);
     if (why) throw new UserFacingError(msg('backend.unsuitable', { backendName: backend.capabilities.displayName, why }), { code: 'backend_unsuitable' });
     const chosen = candidateFor(backend);
-    return { candidates: [chosen], reason: `${backend.capabilities.displayName}, as requested`, duration: durationNotice(chosen, backends.filter((b) => !unsuitable(b, request)).map(candidateFor), request, true) };
+    return { candidates: [chosen], reason: { kind: 'forced', backendName: backend.capabilities.displayName }, duration: durationNotice(chosen, backends.filter((b) => !unsuitable(b, request)).map(candidateFor), request, true) };
   }
 
   const suitable = backends.filter((b) => !unsuitable(b, request)).map(candidateFor);
@@ -175,21 +170,18 @@ export function routeJob(backends: readonly Backend[], request: RouteRequest): R
   const candidates = [...healthy, ...tripped];
   const first = candidates[0]!;
 
-  const names = request.characters.map((c) => `@${c.name}`).join(' and ');
-  const policyText = request.policy === 'cost' ? 'the cheapest' : 'the most stable';
   // When exactness narrowed the field, the reason counts the backends that make the asked length.
   const exactCount = suitable.filter((c) => isExact(c, request)).length;
   const narrowed = isExact(first, request) && exactCount < suitable.length;
-  const pool = narrowed ? exactCount : suitable.length;
-  const holding = request.characters.length > 0 ? ` that can hold ${names}` : '';
-  const exactly = narrowed ? `${holding ? ' and' : ' that can'} make exactly ${request.seconds} s` : '';
-  let reason =
-    request.characters.length > 0 || narrowed
-      ? `${first.backend.capabilities.displayName}: ${policyText} of ${pool} backend${pool === 1 ? '' : 's'}${holding}${exactly}`
-      : `${first.backend.capabilities.displayName}: ${policyText} backend (team policy "${request.policy}")`;
-  if (tripped.length > 0 && healthy.length > 0) {
-    reason += `; skipped ${tripped.map((c) => c.backend.capabilities.displayName).join(', ')} after recent failures`;
-  }
+  const reason: RouteReason = {
+    kind: 'policy',
+    backendName: first.backend.capabilities.displayName,
+    policy: request.policy,
+    ...((request.characters.length > 0 || narrowed) && { pool: narrowed ? exactCount : suitable.length }),
+    characters: request.characters.map((c) => `@${c.name}`),
+    ...(narrowed && request.seconds !== undefined && { exactSeconds: request.seconds }),
+    skipped: healthy.length > 0 ? tripped.map((c) => c.backend.capabilities.displayName) : [],
+  };
   return { candidates, reason, duration: durationNotice(first, suitable, request, false) };
 }
 

@@ -10,6 +10,7 @@ import { boardApprovals } from './board-approval.js';
 import { BoardRunner } from './board-runner.js';
 import type { BoardStore } from './board-store.js';
 import type { CharacterRegistry } from './characters.js';
+import type { RouteReason } from './message-codes-outcomes.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
@@ -61,7 +62,7 @@ export interface AcceptedBoard {
   userLeftMicros: Micros;
   /** Display names of the backends the shots go to, in shot order. */
   backendNames: string[];
-  reason: string;
+  reason: RouteReason;
 }
 
 export class StoryboardDesk {

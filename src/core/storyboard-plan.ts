@@ -10,6 +10,7 @@
  * reserved, after `reconcileAcceptance` removed those shots.
  */
 import { acceptJobs, capRefusal, draftJob } from './acceptance.js';
+import type { RouteReason } from './message-codes-outcomes.js';
 import type { BoardStore } from './board-store.js';
 import { UserFacingError } from './errors.js';
 import { msg } from './messages.js';
@@ -55,7 +56,7 @@ export function planShots(
   request: StoryboardRequest,
   routing: Pick<RouteRequest, 'policy' | 'isOpen' | 'filesReachable'> & { defaultAudio: Sound },
   startImage?: string,
-): { shots: PlannedShot[]; reason: string } {
+): { shots: PlannedShot[]; reason: RouteReason } {
   const count = request.shots.length;
   if (count === 0 || count > MAX_SHOTS) throw new UserFacingError(msg('storyboard.shot_count', { count, max: MAX_SHOTS }), { code: 'shot_count' });
   const orientations = new Set(request.shots.map((s) => s.orientation ?? request.orientation));
@@ -85,7 +86,7 @@ export function planShots(
   if (shared) return { shots: inputs.map((input, i) => ({ input, characters: named[i]!, route: shared.routes[i]! })), reason: shared.reason };
   // No one backend fits every shot: each shot goes where its own characters fit.
   const shots = inputs.map((input, i) => ({ input, characters: named[i]!, route: routeJob(backends, { ...base, characters: named[i]!, seconds: input.seconds }) }));
-  return { shots, reason: `no one backend can make every shot, so each shot goes where its characters fit` };
+  return { shots, reason: { kind: 'board_split' } };
 }
 
 /** One backend that can make every shot with all the board's characters, first in each shot's route; undefined when none can. */
@@ -94,7 +95,7 @@ function sharedBackend(
   inputs: GenerationInput[],
   everyone: Character[],
   base: Omit<RouteRequest, 'characters' | 'seconds'>,
-): { routes: Route[]; reason: string } | undefined {
+): { routes: Route[]; reason: RouteReason } | undefined {
   let routes: Route[];
   try {
     routes = inputs.map((input) => routeJob(backends, { ...base, characters: everyone, seconds: input.seconds }));
@@ -113,8 +114,7 @@ function sharedBackend(
   const chosen = common[0]!;
   const name = routes[0]!.candidates.find((c) => c.backend.id === chosen)!.backend.capabilities.displayName;
   const ordered = routes.map((r) => ({ ...r, candidates: [...r.candidates].sort((a, b) => Number(b.backend.id === chosen) - Number(a.backend.id === chosen)) }));
-  const names = everyone.map((c) => `@${c.name}`).join(' and ');
-  return { routes: ordered, reason: `${name} makes every shot${names ? ` and holds ${names}` : ''}, so the look stays the same` };
+  return { routes: ordered, reason: { kind: 'board_shared', backendName: name, characters: everyone.map((c) => `@${c.name}`) } };
 }
 
 /** The board and its shot jobs as the plan placed them, not yet durable. */

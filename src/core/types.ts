@@ -4,6 +4,8 @@
  */
 import type { Micros } from './money.js';
 import type { SoleAdminUnknown } from './message-codes-errors.js';
+import type { Message } from './messages.js';
+import type { RouteReason } from './message-codes-outcomes.js';
 
 /** `discord:123`, `slack:T123`, `console:local`: the platform plus the server or workspace id. */
 export type TenantId = string;
@@ -141,7 +143,8 @@ export interface JobRecord {
   backend: string;
   fallbacks: string[];
   triedBackends: string[];
-  routeReason: string;
+  /** Why its backend was chosen; a string on jobs stored before reasons were messages. */
+  routeReason: RouteReason | string;
   seconds: number;
   size: string;
   /** Whether the chosen backend makes this video with sound: what the price and the acceptance say. */
@@ -166,7 +169,8 @@ export interface JobRecord {
   resultVideo?: DeliveredVideo;
   /** One of several takes of the same request (`--takes N`). */
   take?: Take;
-  error: { code: string; message: string } | undefined;
+  /** `message`: the English sentence (logs, records from before `said`); `said`: the same as a message, for each reader's language. */
+  error: { code: string; message: string; said?: Message } | undefined;
   surface: SurfaceRef;
   /** Present when the job needed an admin's approval: what was decided, by whom. */
   approval?: Approval;
@@ -285,7 +289,8 @@ export interface BoardRecord {
   resultBytes: number | undefined;
   /** Seconds of the joined video. */
   seconds: number;
-  error: { code: string; message: string } | undefined;
+  /** `message`: the English sentence (logs, records from before `said`); `said`: the same as a message, for each reader's language. */
+  error: { code: string; message: string; said?: Message } | undefined;
   surface: SurfaceRef;
   started: boolean;
   /** When delivery of the joined video was first attempted (as JobRecord.deliveryMark; boards are not taken over by other replicas). */
@@ -304,7 +309,7 @@ export interface ShotLine {
   seconds: number;
   /** Charged (done) or held (live) for this shot. */
   micros: Micros;
-  reason?: string;
+  reason?: Message;
 }
 
 export type BoardEvent =

@@ -11,9 +11,13 @@ import { createProviderHttp } from '../../src/backends/http/client.js';
 import { classifyRejection, httpFailure } from '../../src/backends/http/errors.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { describeProviderFailure, ProviderError } from '../../src/core/errors.js';
+import { plainText } from '../../src/core/markup.js';
+import { render } from '../../src/core/messages.js';
 import { createLogger } from '../../src/log.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { LogCapture } from '../helpers/test-bot.js';
+
+const providerSentence = (error: ProviderError, backendName: string) => render(describeProviderFailure(error, backendName), plainText);
 
 const answer = (status: number, body: unknown) =>
   httpFailure({ backend: 'b', operation: 'op', status, text: JSON.stringify(body), headers: {} });
@@ -23,7 +27,7 @@ describe('classifying a provider rejection', () => {
     const e = answer(400, { error: { message: "Invalid value: '16'.", type: 'invalid_request_error', param: 'seconds', code: 'invalid_value' } });
     assert.equal(e.kind, 'invalid_input');
     assert.equal(e.field, 'seconds');
-    assert.match(describeProviderFailure(e, 'OpenAI'), /could not accept the duration you chose/);
+    assert.match(providerSentence(e, 'OpenAI'), /could not accept the duration you chose/);
   });
 
   it('calls a wrong type, a missing or unknown parameter, or an unnamed field the bot’s problem', () => {
@@ -36,7 +40,7 @@ describe('classifying a provider rejection', () => {
     assert.equal(model.kind, 'rejected_request');
     const bare = answer(422, { message: 'validation failed' });
     assert.equal(bare.kind, 'rejected_request');
-    const sentence = describeProviderFailure(bare, 'Wan 2.7 on fal');
+    const sentence = providerSentence(bare, 'Wan 2.7 on fal');
     assert.match(sentence, /bot's problem, not yours/);
     assert.doesNotMatch(sentence, /settings|Try another duration/);
   });

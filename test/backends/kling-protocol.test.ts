@@ -10,12 +10,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createKlingBackend, type KlingBackend } from '../../src/backends/kling.js';
-import { describeProviderFailure } from '../../src/core/errors.js';
+import { describeProviderFailure, type ProviderError } from '../../src/core/errors.js';
+import { plainText } from '../../src/core/markup.js';
+import { render } from '../../src/core/messages.js';
 import type { BoundCharacter } from '../../src/core/ports.js';
 import { silentLogger } from '../../src/log.js';
 import { driveWhile } from '../helpers/drive.js';
 import { frameFiles, generationRequest, renderFor } from '../helpers/provider-fixtures.js';
 import { providerRejection, simulatorFixture } from '../helpers/simulator-fixture.js';
+
+const providerSentence = (error: ProviderError, backendName: string) => render(describeProviderFailure(error, backendName), plainText);
 
 const ACCESS = 'kling-access-0002';
 const SECRET = 'kling-secret-0002-xyz';
@@ -47,7 +51,7 @@ describe('kling error codes', () => {
       // The first call of a submit is the external_task_id lookup (a GET, which the HTTP layer retries on 429s).
       assert.equal(fx.sim.stats.count('kling.video.get') - gets, 1, 'the GET was not retried');
       assert.equal(fx.sim.stats.count('kling.video.create') - posts, 0);
-      assert.match(describeProviderFailure(error, 'Kling'), /Kling says the account is out of credit\. An admin needs to top it up/);
+      assert.match(providerSentence(error, 'Kling'), /Kling says the account is out of credit\. An admin needs to top it up/);
     });
   }
 

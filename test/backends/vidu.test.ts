@@ -7,12 +7,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createViduBackend, type ViduBackend } from '../../src/backends/vidu.js';
-import { describeProviderFailure } from '../../src/core/errors.js';
+import { describeProviderFailure, type ProviderError } from '../../src/core/errors.js';
+import { plainText } from '../../src/core/markup.js';
+import { render } from '../../src/core/messages.js';
 import type { BoundCharacter } from '../../src/core/ports.js';
 import type { Orientation, Resolution } from '../../src/core/types.js';
 import { silentLogger } from '../../src/log.js';
 import { frameFiles, generationRequest, renderFor } from '../helpers/provider-fixtures.js';
 import { providerRejection, simulatorFixture } from '../helpers/simulator-fixture.js';
+
+const providerSentence = (error: ProviderError, backendName: string) => render(describeProviderFailure(error, backendName), plainText);
 
 const KEY = 'vda_test_key_0001';
 const fx = simulatorFixture({ renderMsPerVideoSecond: 1000, concurrency: 8, vidu: { apiKey: KEY }, render: { ffmpegPath: false } });
@@ -78,7 +82,7 @@ describe('vidu backend', () => {
     fx.sim.vidu.failNext({ status: 400, reason: 'CreditInsufficient', message: 'insufficient credits' });
     const broke = await providerRejection(backend.submit(generationRequest()));
     assert.equal(broke.kind, 'quota');
-    assert.match(describeProviderFailure(broke, 'Vidu'), /out of credit/);
+    assert.match(providerSentence(broke, 'Vidu'), /out of credit/);
     fx.sim.vidu.failNext({ status: 400, reason: 'AuditSubmitIllegal', message: 'submit is illegal' });
     assert.equal((await providerRejection(backend.submit(generationRequest()))).kind, 'moderation');
     assert.equal((await providerRejection(vidu({ apiKey: 'wrong' }).submit(generationRequest()))).kind, 'auth');

@@ -74,4 +74,13 @@ describe('Discord replies in the member’s language', { concurrency: false }, (
     const en = h.fake.command(target(channel, alice), 'sora', 'generate', options);
     assert.equal(await answer(en, 'English option conflict'), '`quality:high` means 1080p, but `resolution` says 720p. Give just `resolution`.');
   });
+
+  test('a storyboard’s acceptance in Korean: its head, a line per shot, and why its backend', async () => {
+    const i = h.fake.command(target(channel, kim, { locale: 'ko' }), 'sora', 'storyboard', [str('shots', 'a fox wakes | a fox runs'), int('seconds', 4)]);
+    const reply = () => h.fake.messages.get(h.fake.interactions.get(i.id)!.originalMessageId ?? '')?.content ?? '';
+    await until(() => reply() !== '', 'the storyboard acceptance');
+    assert.match(reply(), /^스토리보드 `b_[0-9a-z]+` 접수: 샷 2개, 8초 가로, .+에서, 예상 비용 합계 \$\d+\.\d{2}\.\n샷 1: 4초 "a fox wakes" \(\$\d+\.\d{2}\)\n/);
+    assert.match(reply(), /\n이 백엔드를 고른 이유: .+이\(가\) 모든 샷을 만들므로 모습이 그대로 유지됩니다\.$/);
+    assert.doesNotMatch(reply(), /accepted|makes every shot/);
+  });
 });

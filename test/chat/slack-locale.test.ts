@@ -47,7 +47,9 @@ describe('Slack replies in the member’s language', () => {
     const line = String((await s.fake.nextResponseTo(status.responseUrl)).text);
     assert.match(line, new RegExp(`^\`${jobId}\` Kim: "a paper boat on a rainy street" \\(`));
     assert.match(line, /(대기 중|제출|생성 중|전달됨|내려받는|올리는)/);
-    assert.match(line, /이 백엔드를 고른 이유: /);
+    // The route reason is kept with the job as data, so it too reads in Korean (not `the cheapest backend`).
+    assert.match(line, /이 백엔드를 고른 이유: [^\n]+: [^\n]*가장 (저렴한|안정적인) (백엔드|곳)/);
+    assert.doesNotMatch(line, /the cheapest|the most stable|as requested/);
   });
 
   test('a budget refusal in Korean names the Slack command the member types', async () => {

@@ -118,7 +118,7 @@ describe('the duration notice on Slack', () => {
       askedSeconds: 8, madeSeconds: 10, backendName: 'Sora character API', estimateMicros: 120_000, characterNames: '@mascot', policy: 'cost', forced: false,
       exact: { backendId: 'kling', backendName: 'Kling', estimateMicros: 672_000 },
     };
-    const message = parentMessageForAccepted({ job, estimateMicros: 120_000, tenantLeftMicros: 1_000_000, userLeftMicros: 500_000, backendName: 'Sora character API', reason: 'x', duration });
+    const message = parentMessageForAccepted({ job, estimateMicros: 120_000, tenantLeftMicros: 1_000_000, userLeftMicros: 500_000, backendName: 'Sora character API', reason: { kind: 'forced', backendName: 'x' }, duration });
     assert.match(JSON.stringify(message.blocks[2]), /8 s asked; the cheapest backend that can keep @mascot makes 10 s \(\$0\.12\); `--backend kling` makes exactly 8 s \(\$0\.67\)\./);
   });
 });

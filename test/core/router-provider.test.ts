@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UserFacingError } from '../../src/core/errors.js';
+import { describeRouteReason } from '../../src/core/present.js';
 import { routeJob, type RouteRequest } from '../../src/core/router.js';
 import { character, declaredBackend } from '../helpers/fixtures.js';
 
@@ -24,7 +25,7 @@ describe('--backend <provider>', () => {
   it('picks the cheapest of the provider’s backends, whatever the team policy, with the rest of them as fallbacks', () => {
     const route = routeJob(all, { ...base, forced: 'fal' });
     assert.deepEqual(route.candidates.map((c) => c.backend.id), ['fal-cheap', 'fal-wide', 'fal-dear']);
-    assert.match(route.reason, /fal-cheap: the cheapest of 3 fal backends/);
+    assert.match(describeRouteReason(route.reason), /fal-cheap: the cheapest of 3 fal backends/);
   });
 
   it('skips the provider’s backends that cannot take the request (here: three characters)', () => {

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { CircuitBreaker } from '../../src/core/circuit-breaker.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { UserFacingError } from '../../src/core/errors.js';
+import { describeRouteReason } from '../../src/core/present.js';
 import { routeJob, type RouteRequest } from '../../src/core/router.js';
 import { character, declaredBackend } from '../helpers/fixtures.js';
 
@@ -17,7 +18,7 @@ describe('router', () => {
   it('sends a job that names characters only to backends that can hold them all', () => {
     const route = routeJob([official, reseller, noChars, oneChar], { ...base, characters: [character('a'), character('b')] });
     assert.deepEqual(route.candidates.map((c) => c.backend.id), ['reseller', 'official']);
-    assert.match(route.reason, /can hold @a and @b/);
+    assert.match(describeRouteReason(route.reason), /can hold @a and @b/);
     const single = routeJob([official, reseller, noChars, oneChar], { ...base, characters: [character('a')] });
     assert.equal(single.candidates[0]!.backend.id, 'single');
   });
@@ -27,7 +28,7 @@ describe('router', () => {
     assert.deepEqual(cost.candidates.map((c) => [c.backend.id, c.estimateMicros]), [['plain', 80_000], ['reseller', 120_000], ['official', 800_000]]);
     const stable = routeJob([official, reseller, noChars], { ...base, policy: 'stability' });
     assert.deepEqual(stable.candidates.map((c) => c.backend.id), ['official', 'plain', 'reseller']);
-    assert.match(stable.reason, /most stable/);
+    assert.match(describeRouteReason(stable.reason), /most stable/);
   });
 
   it('fits the duration to what each backend allows', () => {
@@ -41,7 +42,7 @@ describe('router', () => {
     for (let i = 0; i < 3; i++) breaker.recordFailure('plain');
     const route = routeJob([official, reseller, noChars], { ...base, isOpen: (b) => breaker.isOpen(b) });
     assert.deepEqual(route.candidates.map((c) => c.backend.id), ['reseller', 'official', 'plain']);
-    assert.match(route.reason, /skipped plain after recent failures/);
+    assert.match(describeRouteReason(route.reason), /skipped plain after recent failures/);
   });
 
   it('closes the circuit after the cooldown, re-opening on one more failure (half-open)', async () => {
@@ -89,7 +90,7 @@ describe('router: the length the user asked for', () => {
   it('prefers a backend that makes the asked length exactly, and says what the cheaper other length would cost', () => {
     const route = routeJob([reseller, kling], { ...base, seconds: 8, characters: [mascot] });
     assert.deepEqual(route.candidates.map((c) => [c.backend.id, c.seconds]), [['kling', 8], ['reseller', 10]]);
-    assert.match(route.reason, /kling: the cheapest of 1 backend that can hold @mascot and make exactly 8 s/);
+    assert.match(describeRouteReason(route.reason), /kling: the cheapest of 1 backend that can hold @mascot and make exactly 8 s/);
     assert.deepEqual(route.duration, {
       askedSeconds: 8, madeSeconds: 8, backendName: 'kling', estimateMicros: 672_000, characterNames: '@mascot', policy: 'cost', forced: false,
       cheaper: { backendId: 'reseller', seconds: 10, estimateMicros: 120_000 },

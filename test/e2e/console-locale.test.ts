@@ -12,7 +12,7 @@ import { describe, it } from 'node:test';
 import { runPipedBot } from '../helpers/piped-bot.js';
 
 describe('console adapter in Korean', () => {
-  it('LANG=ko_KR.UTF-8: the acceptance, a refusal and /cost come in Korean', async () => {
+  it('LANG=ko_KR.UTF-8: the acceptance (with why its backend), a storyboard, a refusal and /cost come in Korean', async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'console-ko-'));
     try {
       const script = [
@@ -21,6 +21,7 @@ describe('console adapter in Korean', () => {
         '/cost',
         '/sora generate @nobody dances on the roof',
         '/sora generate a paper boat --quality high --resolution 720p',
+        '/sora storyboard a fox wakes | a fox runs --seconds 4',
       ];
       const result = await runPipedBot(script.join('\n'), {
         DATA_DIR: dataDir,
@@ -32,6 +33,10 @@ describe('console adapter in Korean', () => {
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stdout, /작업 j_\w+ 접수: 4초 가로 720p, (무음|소리 있음), .+에서, 예상 비용 \$\d+\.\d{2}\./);
       assert.match(result.stdout, /이번 달 남은 예산: 팀 \$\d+\.\d{2}, 내 예산 \$\d+\.\d{2}\./);
+      assert.match(result.stdout, /\n이 백엔드를 고른 이유: [^\n]+: [^\n]*가장 (저렴한|안정적인) (백엔드|곳)/);
+      // A storyboard's acceptance: its head, a line per shot, and why its backend.
+      assert.match(result.stdout, /\n스토리보드 b_\w+ 접수: 샷 2개, 8초 가로, .+에서, 예상 비용 합계 \$\d+\.\d{2}\.\n샷 1: 4초 "a fox wakes" \(\$\d+\.\d{2}\)\n샷 2: 4초 "a fox runs" \(\$\d+\.\d{2}\)\n/);
+      assert.match(result.stdout, /\n이 백엔드를 고른 이유: [^\n]+이\(가\) 모든 샷을 만들므로 모습이 그대로 유지됩니다\.\n/);
       assert.match(result.stdout, /\n이 팀에 내가 볼 수 있는 작업 j_nope이\(가\) 없습니다\.\n/);
       assert.match(result.stdout, /\n\d{4}-\d{2} 지출\n팀: \$\d/);
       // Refusals the core words as codes: a character and the console's own option syntax.
@@ -39,7 +44,7 @@ describe('console adapter in Korean', () => {
       assert.match(result.stdout, /\n--quality high은\(는\) 1080p인데 --resolution은\(는\) 720p입니다\. --resolution만 주세요\.\n/);
       // Plain text still: no markup.
       assert.doesNotMatch(result.stdout, /[`*]/);
-      assert.doesNotMatch(result.stdout, /There is no job|accepted:|Spend for|There is no character|means 1080p/);
+      assert.doesNotMatch(result.stdout, /There is no job|accepted:|Spend for|There is no character|means 1080p|the cheapest|the most stable|makes every shot/);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

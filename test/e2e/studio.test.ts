@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { open, rm } from 'node:fs/promises';
 import { after, afterEach, describe, it } from 'node:test';
 import { UserFacingError } from '../../src/core/errors.js';
+import { describeRouteReason } from '../../src/core/present.js';
 import type { JobRecord } from '../../src/core/types.js';
 import { SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
 import { driveUntil } from '../helpers/drive.js';
@@ -44,7 +45,7 @@ describe('generation end to end', () => {
     assert.equal(accepted.job.backend, 'openai');
     assert.equal(accepted.estimateMicros, 1_200_000); // 12 s × $0.10
     assert.equal(accepted.tenantLeftMicros, 50_000_000 - 1_200_000);
-    assert.match(accepted.reason, /most stable/);
+    assert.match(describeRouteReason(accepted.reason), /most stable/);
     const [job] = await finishJobs(t, [accepted.job.id]);
     assert.equal(job!.state, 'delivered');
     assert.equal(job!.priceMicros, 1_200_000);
@@ -175,7 +176,7 @@ describe('provider failures end in a clear message and release the reservation',
     assert.equal(job!.state, 'delivered');
     assert.equal(job!.backend, 'apiyi');
     assert.deepEqual(job!.triedBackends, ['openai']);
-    assert.match(job!.routeReason, /OpenAI.*failed \(transient\), so the next backend ran/);
+    assert.match(describeRouteReason(job!.routeReason), /OpenAI.*failed \(transient\), so the next backend ran/);
     // The ledger follows the backend that ran: the per-video price, not the estimate on openai.
     const summary = await internalsOf(t.bot.studio).ledger.summary('test:A', job!.ledgerMonth);
     assert.equal(summary.byBackend.apiyi!.spentMicros, 120_000);
@@ -188,7 +189,7 @@ describe('provider failures end in a clear message and release the reservation',
     }
     const routed = await t.bot.studio.generate(alice, input('a windmill again'), { platform: 'test' });
     assert.equal(routed.job.backend, 'apiyi');
-    assert.match(routed.reason, /skipped OpenAI.* after recent failures/);
+    assert.match(describeRouteReason(routed.reason), /skipped OpenAI.* after recent failures/);
   });
 
   it('waits out a 429 with retry-after and still delivers', async () => {

@@ -1,7 +1,9 @@
 /** English sentences for replies (src/core/message-codes-replies.ts). */
 import { formatDuration } from '../../core/durations.js';
 import type { ReplyParams, StatusPhrase } from '../../core/message-codes-replies.js';
-import type { Sentences } from '../../core/messages.js';
+import type { Markup } from '../../core/markup.js';
+import { render, type Sentences } from '../../core/messages.js';
+import { routeReason } from './outcomes.js';
 import { formatUsd as usd } from '../../core/money.js';
 import type { BoardState, ShotLine } from '../../core/types.js';
 
@@ -32,7 +34,7 @@ function status(p: StatusPhrase): string {
   }
 }
 
-function shotStatus(l: ShotLine): string {
+function shotStatus(l: ShotLine, m: Markup): string {
   switch (l.status) {
     case 'approval':
       return `waiting for approval (${usd(l.micros)})`;
@@ -45,7 +47,7 @@ function shotStatus(l: ShotLine): string {
     case 'done':
       return `done (${l.seconds}s, ${usd(l.micros)})`;
     case 'failed':
-      return `failed, ${l.reason ?? 'no reason given'}`;
+      return `failed, ${l.reason ? render(l.reason, m) : 'no reason given'}`;
   }
 }
 
@@ -67,7 +69,7 @@ export const replies: Sentences<ReplyParams> = {
   'accepted.takes': (p, m) => `Takes: ${p.ids.map((id, i) => `${i + 1}. ${m.code(id)}`).join(', ')}. Each is its own job; keep the one you like with Keep or /sora keep <job>.`,
   'take.label': (p) => `Take ${p.index}/${p.of}`,
   'accepted.budget-left': (p) => `Budget left this month: team ${usd(p.tenantLeftMicros)}, you ${usd(p.userLeftMicros)}.`,
-  'accepted.why': (p) => `Why this backend: ${p.reason}.`,
+  'accepted.why': (p) => `Why this backend: ${typeof p.reason === 'string' ? p.reason : routeReason(p.reason)}.`,
   'accepted.defaults': (p, m) => `This channel's defaults applied: ${p.options.map((d) => m.option(d.option, d.value)).join(', ')}.`,
   'accepted.awaiting-approval': (p, m) =>
     `${m.bold('Waiting for an admin:')} the estimate is above the ${usd(p.thresholdMicros)} approval threshold. The money is held; nothing runs until an admin approves (or it is released after ${plural(Math.round(p.expiresInMs / 3_600_000), 'hour')}).`,
@@ -89,7 +91,7 @@ export const replies: Sentences<ReplyParams> = {
   'denied.expired': () => 'Nobody approved this video in time, so it was not made.',
   'denied.by': (p) => `Denied by ${p.byName}${p.reason ? `: ${p.reason}` : '.'}`,
   'job.status': status,
-  'shot.line': (p) => `Shot ${p.shot}: ${shotStatus(p)}`,
+  'shot.line': (p, m) => `Shot ${p.shot}: ${shotStatus(p, m)}`,
   'board.head': (p, m) => `${p.kind === 'extension' ? 'Extension' : 'Storyboard'} ${m.code(p.boardId)} by ${p.requesterName}: ${BOARD_STATE[p.state]}${p.continuous ? ' (shots in turn)' : ''}.`,
   'board.total': (p) => `Total: ${usd(p.chargedMicros)} charged${p.heldMicros > 0 ? `, ${usd(p.heldMicros)} reserved` : ''}.`,
   'job.line': (p, m) => `${m.code(p.jobId)}${p.take ? ` (take ${p.take.index}/${p.take.of}${p.take.kept ? ', kept' : ''})` : ''} ${p.requesterName}: "${p.prompt}" on ${p.backend}, ${p.status}`,

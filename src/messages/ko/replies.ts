@@ -1,6 +1,8 @@
 /** 답변 문장 (src/core/message-codes-replies.ts): Korean sentences for replies. */
 import type { ReplyParams, StatusPhrase } from '../../core/message-codes-replies.js';
-import type { Sentences } from '../../core/messages.js';
+import type { Markup } from '../../core/markup.js';
+import { render, type Sentences } from '../../core/messages.js';
+import { routeReason } from './outcomes.js';
 import { formatUsd as usd } from '../../core/money.js';
 import type { BoardState, ShotLine } from '../../core/types.js';
 
@@ -41,7 +43,7 @@ function status(p: StatusPhrase): string {
   }
 }
 
-function shotStatus(l: ShotLine): string {
+function shotStatus(l: ShotLine, m: Markup): string {
   switch (l.status) {
     case 'approval':
       return `승인 대기 중 (${usd(l.micros)})`;
@@ -54,7 +56,7 @@ function shotStatus(l: ShotLine): string {
     case 'done':
       return `완료 (${l.seconds}초, ${usd(l.micros)})`;
     case 'failed':
-      return `실패, ${l.reason ?? '이유가 주어지지 않음'}`;
+      return `실패, ${l.reason ? render(l.reason, m) : '이유가 주어지지 않음'}`;
   }
 }
 
@@ -77,7 +79,7 @@ export const replies: Sentences<ReplyParams> = {
   'accepted.takes': (p, m) => `테이크: ${p.ids.map((id, i) => `${i + 1}. ${m.code(id)}`).join(', ')}. 테이크마다 별도 작업입니다. 마음에 드는 것을 Keep 버튼이나 /sora keep <작업> 으로 남기세요.`,
   'take.label': (p) => `테이크 ${p.index}/${p.of}`,
   'accepted.budget-left': (p) => `이번 달 남은 예산: 팀 ${usd(p.tenantLeftMicros)}, 내 예산 ${usd(p.userLeftMicros)}.`,
-  'accepted.why': (p) => `이 백엔드를 고른 이유: ${p.reason}.`,
+  'accepted.why': (p) => `이 백엔드를 고른 이유: ${typeof p.reason === 'string' ? p.reason : routeReason(p.reason)}.`,
   'accepted.defaults': (p, m) => `이 채널의 기본값을 적용했습니다: ${p.options.map((d) => m.option(d.option, d.value)).join(', ')}.`,
   'accepted.awaiting-approval': (p, m) =>
     `${m.bold('관리자 승인 대기:')} 예상 비용이 승인 기준 ${usd(p.thresholdMicros)}을(를) 넘습니다. 금액은 예약해 두었고, 관리자가 승인할 때까지 아무것도 실행되지 않습니다 (${Math.round(p.expiresInMs / 3_600_000)}시간이 지나면 예약이 풀립니다).`,
@@ -98,7 +100,7 @@ export const replies: Sentences<ReplyParams> = {
   'denied.expired': () => '제때 승인한 사람이 없어 영상을 만들지 않았습니다.',
   'denied.by': (p) => `${p.byName} 님이 거절했습니다${p.reason ? `: ${p.reason}` : '.'}`,
   'job.status': status,
-  'shot.line': (p) => `샷 ${p.shot}: ${shotStatus(p)}`,
+  'shot.line': (p, m) => `샷 ${p.shot}: ${shotStatus(p, m)}`,
   'board.head': (p, m) => `${p.kind === 'extension' ? '연장' : '스토리보드'} ${m.code(p.boardId)} (${p.requesterName} 님): ${BOARD_STATE[p.state]}${p.continuous ? ' (샷을 차례대로)' : ''}.`,
   'board.total': (p) => `합계: ${usd(p.chargedMicros)} 청구${p.heldMicros > 0 ? `, ${usd(p.heldMicros)} 예약` : ''}.`,
   'job.line': (p, m) => `${m.code(p.jobId)}${p.take ? ` (테이크 ${p.take.index}/${p.take.of}${p.take.kept ? ', 선택됨' : ''})` : ''} ${p.requesterName}: "${p.prompt}" (${p.backend}), ${p.status}`,
