@@ -8,43 +8,47 @@ import { formatUsd } from './money.js';
 import type { Markup } from './present.js';
 import type { Reply } from './replies.js';
 import type { Accepted } from './studio.js';
-import { describeDefaults } from './team-desk.js';
+import { words } from './messages.js';
+import type { ChannelDefaults } from './tenant-settings.js';
 import { describeWarning } from './team-rules.js';
 
 /** The lines an acceptance adds: defaults used, the approval wait, warnings. */
 export function acceptanceNotes(a: Accepted, m: Markup): string[] {
+  const t = words(m);
   const out: string[] = [];
   const used = (a.appliedDefaults ?? []).filter((d) => d.option !== 'policy');
-  if (used.length > 0) out.push(`This channel's defaults applied: ${used.map((d) => m.option(d.option, d.value)).join(', ')}.`);
+  if (used.length > 0) out.push(t('accepted.defaults', { options: used }));
   if (a.job.state === 'awaiting_approval' && a.job.approval) {
-    out.push(
-      `${m.bold('Waiting for an admin:')} the estimate is above the ${formatUsd(a.job.approval.thresholdMicros)} approval threshold. The money is held; nothing runs until an admin approves (or it is released after ${hours(a.job.approval.expiresAt - a.job.createdAt)}).`,
-    );
+    out.push(t('accepted.awaiting-approval', { thresholdMicros: a.job.approval.thresholdMicros, expiresInMs: a.job.approval.expiresAt - a.job.createdAt }));
   }
-  for (const w of a.warnings ?? []) out.push(describeWarning(w));
+  for (const w of a.warnings ?? []) out.push(describeWarning(w, undefined, m));
   return out;
 }
 
-function hours(ms: number): string {
-  const h = Math.round(ms / 3_600_000);
-  return `${h} hour${h === 1 ? '' : 's'}`;
+/** A channel's defaults as options (`--seconds 8`, `seconds:8`), in the order /settings channel takes them. */
+function defaultOptions(d: ChannelDefaults): { option: string; value: string }[] {
+  const out: { option: string; value: string }[] = [];
+  if (d.orientation) out.push({ option: 'orientation', value: d.orientation });
+  if (d.seconds !== undefined) out.push({ option: 'seconds', value: String(d.seconds) });
+  if (d.resolution) out.push({ option: 'resolution', value: d.resolution });
+  if (d.backend) out.push({ option: 'backend', value: d.backend });
+  if (d.policy) out.push({ option: 'policy', value: d.policy });
+  if (d.approveAboveMicros !== undefined) out.push({ option: 'approve-above', value: formatUsd(d.approveAboveMicros) });
+  return out;
 }
 
 export function describeSettings(reply: Extract<Reply, { kind: 'settings' }>, m: Markup): string {
+  const t = words(m);
   const { settings, channel } = reply.view;
   const access = settings.access;
-  const out = [m.bold(reply.changed ? 'Settings updated.' : 'Settings')];
-  out.push(`Approval: ${settings.approveAboveMicros !== undefined ? `videos above ${formatUsd(settings.approveAboveMicros)} wait for an admin` : 'none (set one with /budget set --approve-above USD)'}.`);
-  out.push(
-    `Who may make videos: ${access?.allowedGroups.length ? `admins and members of ${access.allowedGroups.map((g) => g.name).join(', ')}` : 'every member'}` +
-      (access?.blocked.length ? `; blocked: ${access.blocked.map((g) => g.name).join(', ')}` : '') +
-      '.',
-  );
-  if (access?.approverGroups.length) out.push(`Who may approve besides admins: ${access.approverGroups.map((g) => g.name).join(', ')}.`);
-  out.push(`80% warnings: ${settings.alertsChannel ? `in the reply that crossed it and in ${settings.alertsChannel}` : 'in the reply that crossed it'}.`);
-  out.push(channel ? `This channel's defaults: ${describeDefaults(channel.defaults)}.` : "This channel has no defaults of its own.");
+  const out = [m.bold(t('settings.title', { changed: reply.changed }))];
+  out.push(t('settings.approval', settings.approveAboveMicros !== undefined ? { approveAboveMicros: settings.approveAboveMicros } : {}));
+  out.push(t('settings.access', { allowed: (access?.allowedGroups ?? []).map((g) => g.name), blocked: (access?.blocked ?? []).map((g) => g.name) }));
+  if (access?.approverGroups.length) out.push(t('settings.approvers', { groups: access.approverGroups.map((g) => g.name) }));
+  out.push(t('settings.alerts', settings.alertsChannel ? { channel: settings.alertsChannel } : {}));
+  out.push(t('settings.channel', channel ? { defaults: defaultOptions(channel.defaults) } : {}));
   const others = Object.keys(settings.channels ?? {}).filter((id) => id !== channel?.id).length;
-  if (others > 0) out.push(`${others} other channel${others === 1 ? ' has' : 's have'} defaults.`);
+  if (others > 0) out.push(t('settings.others', { count: others }));
   return out.join('\n');
 }
 
@@ -55,12 +59,12 @@ function auditLine(e: AuditEntry): string {
   return `${when} UTC · ${e.by.name}${whose} · ${e.action}${job}: ${e.detail}`;
 }
 
-export function describeAudit(entries: readonly AuditEntry[]): string {
-  return entries.length === 0 ? 'The audit trail is empty.' : entries.map(auditLine).join('\n');
+/** The audit lines keep the words they were recorded with (English); only the empty trail is worded per reader. */
+export function describeAudit(entries: readonly AuditEntry[], m: Markup): string {
+  return entries.length === 0 ? words(m)('audit.empty') : entries.map(auditLine).join('\n');
 }
 
 export function describeDecision(reply: Extract<Reply, { kind: 'decided' }>, m: Markup): string {
-  const d = reply.job.approval?.decision;
-  if (d?.outcome === 'approved') return `Approved job ${m.code(reply.job.id)} for ${reply.job.requesterName}; it is in line now.`;
-  return `Denied job ${m.code(reply.job.id)} for ${reply.job.requesterName}; its ${formatUsd(reply.job.estimateMicros)} went back to the budget.`;
+  const job = reply.job;
+  return words(m)('job.decided', { approved: job.approval?.decision?.outcome === 'approved', jobId: job.id, requesterName: job.requesterName, estimateMicros: job.estimateMicros });
 }

@@ -225,7 +225,7 @@ export function describeReply(reply: Reply, m: Markup = chatMarkdown): string {
     case 'settings':
       return describeSettings(reply, m);
     case 'audit':
-      return describeAudit(reply.entries);
+      return describeAudit(reply.entries, m);
     case 'decided':
       return describeDecision(reply, m);
     case 'board-decided':

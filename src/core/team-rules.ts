@@ -5,8 +5,9 @@
  * Everything here runs before the reservation, so a refusal spends nothing.
  */
 import { UserFacingError } from './errors.js';
-import { msg } from './messages.js';
-import { formatUsd, type Micros } from './money.js';
+import { plainText, type Markup } from './markup.js';
+import { msg, render } from './messages.js';
+import type { Micros } from './money.js';
 import type { ChannelDefaults, NamedGroup, RoutingPolicy, TenantSettings } from './tenant-settings.js';
 import type { Actor, GenerationInput, GivenOption, JobRecord } from './types.js';
 
@@ -117,9 +118,8 @@ export function dueWarnings(
   return { warnings, keys };
 }
 
-export function describeWarning(w: CapWarning, memberName?: string): string {
-  const pct = Math.floor((w.usedMicros / w.capMicros) * 100);
-  const whose = w.scope === 'team' ? "The team has used" : memberName ? `${memberName} has used` : 'You have used';
-  const cap = w.scope === 'team' ? "the team's" : 'the monthly';
-  return `⚠️ ${whose} ${pct}% of ${cap} ${formatUsd(w.capMicros)} cap this month (${formatUsd(w.usedMicros)}, counting videos in progress).`;
+/** The 80% warning in `m`'s language: the acceptance's reader's, or English for the alerts channel everyone reads. */
+export function describeWarning(w: CapWarning, memberName?: string, m: Markup = plainText): string {
+  const percent = Math.floor((w.usedMicros / w.capMicros) * 100);
+  return render(msg('budget.warning', { scope: w.scope, percent, usedMicros: w.usedMicros, capMicros: w.capMicros, ...(memberName !== undefined && { memberName }) }), m);
 }

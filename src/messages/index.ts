@@ -6,14 +6,16 @@
 import type { Catalog, Locale } from '../core/messages.js';
 import { errors as enErrors } from './en/errors.js';
 import { outcomes as enOutcomes } from './en/outcomes.js';
+import { team as enTeam } from './en/team.js';
 import { replies as enReplies } from './en/replies.js';
 import { surfaces as enSurfaces } from './en/surfaces.js';
 import { errors as koErrors } from './ko/errors.js';
 import { outcomes as koOutcomes } from './ko/outcomes.js';
+import { team as koTeam } from './ko/team.js';
 import { replies as koReplies } from './ko/replies.js';
 import { surfaces as koSurfaces } from './ko/surfaces.js';
 
 export const CATALOGS: Record<Locale, Catalog> = {
-  en: { ...enReplies, ...enErrors, ...enSurfaces, ...enOutcomes },
-  ko: { ...koReplies, ...koErrors, ...koSurfaces, ...koOutcomes },
+  en: { ...enReplies, ...enErrors, ...enSurfaces, ...enOutcomes, ...enTeam },
+  ko: { ...koReplies, ...koErrors, ...koSurfaces, ...koOutcomes, ...koTeam },
 };

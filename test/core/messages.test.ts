@@ -10,6 +10,7 @@ import { chatMarkdown, discordMarkdown, inLocale, plainText } from '../../src/co
 import { LOCALES, localeFromEnv, msg, render, resolveLocale } from '../../src/core/messages.js';
 import { boardAwaitingText, boardDecisionNotice, describeBoard } from '../../src/core/present-board.js';
 import { describeReply, describeRouteReason, jobLine } from '../../src/core/present.js';
+import { describeWarning } from '../../src/core/team-rules.js';
 import type { Reply } from '../../src/core/replies.js';
 import type { BoardRecord, Character, JobRecord, ShotLine } from '../../src/core/types.js';
 import { CATALOGS } from '../../src/messages/index.js';
@@ -33,7 +34,7 @@ describe('message catalogs', () => {
       if (key === 'state') return 'queued';
       if (key === 'source') return { kind: 'job', jobId: 'j_1' };
       if (key === 'subject') return { kind: 'video', estimateMicros: 3 };
-      if (['options', 'ids', 'fileNames', 'names', 'suggestions', 'groupNames', 'available', 'providers', 'backendNames', 'characters', 'skipped'].includes(String(key))) return ['j_1'];
+      if (['options', 'ids', 'fileNames', 'names', 'suggestions', 'groupNames', 'available', 'providers', 'backendNames', 'characters', 'skipped', 'allowed', 'blocked', 'groups', 'defaults'].includes(String(key))) return ['j_1'];
       if (key === 'why') return { kind: 'no_image' };
       if (key === 'refusals') return [{ backendName: 'x', why: { kind: 'no_sound' } }];
       if (key === 'exact' || key === 'take' || key === 'kept') return undefined;
@@ -164,5 +165,19 @@ describe('message catalogs', () => {
     // The thread is read by everyone there, so the surfaces pass English markup.
     assert.equal(boardDecisionNotice(board, denied, plainText), 'Storyboard b_1 was not approved. Denied by boss: too long. Its $0.80 went back to the budget and no shot was made.');
     assert.match(boardAwaitingText(board, { type: 'awaiting-approval', lines: [], totalMicros: 800_000, thresholdMicros: 500_000, expiresAt: 0 }, ko), /^예상 비용 합계 \$0\.80, 승인 기준 \$0\.50을\(를\) 넘습니다/);
+  });
+
+  it('the team controls in Korean: a decision, the settings, the 80% warning', () => {
+    const ko = inLocale(plainText, 'ko');
+    const job = { id: 'j_1', requesterName: 'kim', estimateMicros: 1_200_000, approval: { thresholdMicros: 1_000_000, expiresAt: 0, decision: { outcome: 'denied', byId: 'b', byName: 'boss', at: 0 } } } as unknown as JobRecord;
+    assert.equal(describeReply({ kind: 'decided', job }, ko), 'kim 님의 작업 j_1을(를) 거절했습니다. $1.20은(는) 예산으로 돌아갔습니다.');
+    assert.equal(describeReply({ kind: 'decided', job }, plainText), 'Denied job j_1 for kim; its $1.20 went back to the budget.');
+    const view = { settings: { approveAboveMicros: 1_000_000, access: { allowedGroups: [{ id: 'g', name: 'makers' }], blocked: [], approverGroups: [] } }, channel: { id: 'C1', defaults: { seconds: 8 } } };
+    assert.equal(
+      describeReply({ kind: 'settings', view, changed: false } as unknown as Reply, ko),
+      ['설정', '승인: $1.00을(를) 넘는 영상은 관리자 승인을 기다립니다.', '영상을 만들 수 있는 사람: 관리자와 makers 멤버.', '80% 경고: 한도를 넘긴 답변에 표시합니다.', '이 채널의 기본값: --seconds 8.'].join('\n'),
+    );
+    assert.equal(describeWarning({ scope: 'team', usedMicros: 8_500_000, capMicros: 10_000_000, alertsChannel: undefined }, undefined, ko), '⚠️ 팀이 이번 달 팀 한도 $10.00의 85%를 썼습니다 ($8.50, 진행 중인 영상 포함).');
+    assert.match(describeWarning({ scope: 'team', usedMicros: 8_500_000, capMicros: 10_000_000, alertsChannel: undefined }), /^⚠️ The team has used 85% of the team's \$10\.00 cap this month/);
   });
 });

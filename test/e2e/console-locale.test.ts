@@ -22,6 +22,7 @@ describe('console adapter in Korean', () => {
         '/sora generate @nobody dances on the roof',
         '/sora generate a paper boat --quality high --resolution 720p',
         '/sora storyboard a fox wakes | a fox runs --seconds 4',
+        '/settings show',
       ];
       const result = await runPipedBot(script.join('\n'), {
         DATA_DIR: dataDir,
@@ -42,9 +43,11 @@ describe('console adapter in Korean', () => {
       // Refusals the core words as codes: a character and the console's own option syntax.
       assert.match(result.stdout, /\n이 팀에 @nobody 캐릭터가 없습니다\. 이 팀에는 아직 캐릭터가 없습니다\. \/character create 로 만들어 보세요\.\n/);
       assert.match(result.stdout, /\n--quality high은\(는\) 1080p인데 --resolution은\(는\) 720p입니다\. --resolution만 주세요\.\n/);
+      // The team's settings, as the console's admin reads them.
+      assert.match(result.stdout, /\n설정\n승인: 없음 \(\/budget set --approve-above USD 로 정할 수 있습니다\)\.\n영상을 만들 수 있는 사람: 모든 멤버\.\n80% 경고: 한도를 넘긴 답변에 표시합니다\.\n/);
       // Plain text still: no markup.
       assert.doesNotMatch(result.stdout, /[`*]/);
-      assert.doesNotMatch(result.stdout, /There is no job|accepted:|Spend for|There is no character|means 1080p|the cheapest|the most stable|makes every shot/);
+      assert.doesNotMatch(result.stdout, /There is no job|accepted:|Spend for|There is no character|means 1080p|the cheapest|the most stable|makes every shot|Who may make videos/);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
