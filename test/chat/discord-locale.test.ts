@@ -83,4 +83,18 @@ describe('Discord replies in the member’s language', { concurrency: false }, (
     assert.match(reply(), /\n이 백엔드를 고른 이유: .+이\(가\) 모든 샷을 만들므로 모습이 그대로 유지됩니다\.$/);
     assert.doesNotMatch(reply(), /accepted|makes every shot/);
   });
+
+  test('the bot’s own words around a reply, in Korean: an outdated button, the characters list’s title', async () => {
+    const post = h.fake.command(target(channel, kim, { locale: 'ko' }), 'sora', 'status', [str('job', 'j_nope')]);
+    await answer(post, 'a message to click on');
+    const old = h.fake.button(target(channel, kim, { locale: 'ko' }), h.fake.interactions.get(post.id)!.originalMessageId ?? '1', 'job:sparkle:j_0000');
+    assert.equal(await answer(old, 'Korean outdated button'), '이 버튼은 더 이상 지원하지 않습니다. 대신 /sora status 을(를) 쓰세요.');
+    const list = h.fake.command(target(channel, kim, { locale: 'ko' }), 'character', 'list', []);
+    await until(() => callback(list) !== undefined, 'the characters list');
+    const original = () => h.fake.messages.get(h.fake.interactions.get(list.id)!.originalMessageId ?? '');
+    const inline = () => (callback(list)!.data?.embeds as unknown[] | undefined) ?? [];
+    await until(() => (original()?.embeds.length ?? 0) > 0 || inline().length > 0, 'the characters embed');
+    const embeds = JSON.stringify(original()?.embeds.length ? original()!.embeds : inline());
+    assert.match(embeds, /"title":"캐릭터"/);
+  });
 });

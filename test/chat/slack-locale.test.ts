@@ -60,4 +60,13 @@ describe('Slack replies in the member’s language', () => {
     assert.match(text, /^이 영상의 예상 비용은 \$\d+\.\d{2}인데, 팀의 월 한도 \$0\.10 중 \$\d+\.\d{2}만 남았습니다\. 비용은 나가지 않았습니다\./);
     assert.match(text, /\/budget set/);
   });
+
+  test('/cost in Korean: the blocks a Korean member reads, not only their fallback text', async () => {
+    const cost = await s.slash('/cost', '', 'U0KIM');
+    const answer = await s.fake.nextResponseTo(cost.responseUrl);
+    const blocks = JSON.stringify(answer.blocks);
+    assert.match(blocks, /"type":"header","text":\{"type":"plain_text","text":"\d{4}-\d{2} 지출"/);
+    assert.match(blocks, /\*영상\*/);
+    assert.doesNotMatch(blocks, /Spend for|\*Videos\*|reserved|official prices/);
+  });
 });

@@ -10,7 +10,7 @@
 import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type ModalSubmitInteraction } from 'discord.js';
 import { runCommand, type CommandContext, type ParsedCommand } from '../../../commands/index.js';
 import { UserFacingError } from '../../core/errors.js';
-import { msg } from '../../core/messages.js';
+import { msg, render } from '../../core/messages.js';
 import { describeReply } from '../../core/present.js';
 import type { SurfaceRef } from '../../core/types.js';
 import { extendFromForm, extendModal, isStoryboardForm, storyboardFormId, storyboardFromForm, storyboardModal } from './board-forms.js';
@@ -96,7 +96,7 @@ export async function handleBoardButton(deps: DiscordDeps, interaction: ButtonIn
       // As for a job's Extend: the form is the first answer to the click; /sora extend's checks run on its submit.
       const { board, lines } = await studio.boards.view(actor, parsed.boardId);
       if (board.state !== 'delivered') throw new UserFacingError(msg('extend.not_finished', { id: board.id, board: true }), { code: 'not_finished' });
-      await interaction.showModal(extendModal(boardExtendCustomId(board.id), lines.at(-1)?.seconds ?? board.seconds));
+      await interaction.showModal(extendModal(boardExtendCustomId(board.id), lines.at(-1)?.seconds ?? board.seconds, markupFor(interaction)));
       return true;
     }
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
@@ -112,7 +112,7 @@ export async function handleBoardButton(deps: DiscordDeps, interaction: ButtonIn
     } else {
       const { board } = await studio.boards.view(actor, parsed.boardId);
       await uploadShots(deps, board, await studio.boards.shotFiles(actor, parsed.boardId), interaction.id);
-      await interaction.editReply({ content: `The single shots of \`${board.id}\` are in its thread.` });
+      await interaction.editReply({ content: render(msg('board.shots-posted', { boardId: board.id }), markupFor(interaction)) });
     }
   } catch (error) {
     await answerEphemeral(interaction, sentenceFor(error, logger, { button: interaction.customId }, markupFor(interaction)), logger);

@@ -12,6 +12,8 @@ import { ActionRowBuilder, ModalBuilder, TextInputBuilder, TextInputStyle, type 
 import { z } from 'zod';
 import type { ParsedCommand } from '../../../commands/spec.js';
 import { validateCommand } from '../../command-line/options.js';
+import type { Markup } from '../../core/markup.js';
+import { msg, render } from '../../core/messages.js';
 import { MAX_SHOTS } from '../../core/storyboard-plan.js';
 import { EXTEND_FIELDS } from './custom-ids.js';
 
@@ -83,15 +85,15 @@ export function storyboardFromForm(interaction: ModalSubmitInteraction): ParsedC
  * What happens next (empty: the same prompt) and for how long (empty: `defaultSeconds`, as long as the
  * original or a board's last shot). `customId` names the job (`job:extend:j_…`) or board (`board:extend:b_…`).
  */
-export function extendModal(customId: string, defaultSeconds: number): ModalBuilder {
+export function extendModal(customId: string, defaultSeconds: number, m: Markup): ModalBuilder {
   return new ModalBuilder()
     .setCustomId(customId)
-    .setTitle('Extend this video')
+    .setTitle(render(msg('form.extend-title'), m))
     .addComponents(
       new ActionRowBuilder<TextInputBuilder>().addComponents(
         new TextInputBuilder()
           .setCustomId(EXTEND_FIELDS.prompt)
-          .setLabel('What happens next? (empty: the same prompt)')
+          .setLabel(render(msg('form.extend-prompt'), m))
           .setStyle(TextInputStyle.Paragraph)
           .setMaxLength(2000)
           .setRequired(false),
@@ -99,7 +101,7 @@ export function extendModal(customId: string, defaultSeconds: number): ModalBuil
       new ActionRowBuilder<TextInputBuilder>().addComponents(
         new TextInputBuilder()
           .setCustomId(EXTEND_FIELDS.seconds)
-          .setLabel(`Seconds to add (empty: ${defaultSeconds})`)
+          .setLabel(render(msg('form.extend-seconds', { defaultSeconds }), m))
           .setStyle(TextInputStyle.Short)
           .setMaxLength(2)
           .setRequired(false),

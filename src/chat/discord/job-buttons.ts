@@ -14,7 +14,7 @@ import {
 } from 'discord.js';
 import { validateCommand } from '../../command-line/options.js';
 import { UserFacingError } from '../../core/errors.js';
-import { msg } from '../../core/messages.js';
+import { msg, render } from '../../core/messages.js';
 import { describeReply } from '../../core/present.js';
 import { extendModal } from './board-forms.js';
 import { jobCustomId, parseJobCustomId, REMIX_PROMPT_FIELD } from './custom-ids.js';
@@ -24,7 +24,7 @@ import { launchJob, threadToJoin } from './launch-job.js';
 export async function handleJobButton(deps: DiscordDeps, interaction: ButtonInteraction): Promise<void> {
   const { studio, logger } = deps;
   const parsed = parseJobCustomId(interaction.customId);
-  if (!parsed) return answerEphemeral(interaction, 'This button is no longer supported. Use /sora status instead.', logger);
+  if (!parsed) return answerEphemeral(interaction, render(msg('control.unsupported', { what: 'button', use: '/sora status' }), markupFor(interaction)), logger);
   const actor = actorOf(interaction, deps.places);
   if (!actor) return answerEphemeral(interaction, notInServer(interaction), logger);
   try {
@@ -40,12 +40,12 @@ export async function handleJobButton(deps: DiscordDeps, interaction: ButtonInte
         // A modal must be the first answer to the click: no defer, no REST call before it.
         const modal = new ModalBuilder()
           .setCustomId(jobCustomId('remix', job.id))
-          .setTitle('Remix this video')
+          .setTitle(render(msg('form.remix-title'), markupFor(interaction)))
           .addComponents(
             new ActionRowBuilder<TextInputBuilder>().addComponents(
               new TextInputBuilder()
                 .setCustomId(REMIX_PROMPT_FIELD)
-                .setLabel('What should change?')
+                .setLabel(render(msg('form.remix-prompt'), markupFor(interaction)))
                 .setStyle(TextInputStyle.Paragraph)
                 .setMinLength(3)
                 .setMaxLength(2000)
@@ -60,7 +60,7 @@ export async function handleJobButton(deps: DiscordDeps, interaction: ButtonInte
         const job = await studio.job(actor, parsed.jobId);
         if (job.state !== 'delivered') throw new UserFacingError(msg('extend.not_yet', { jobId: job.id }), { code: 'not_finished' });
         // As for Remix: the form is the first answer; /sora extend's checks run on its submit.
-        await interaction.showModal(extendModal(jobCustomId('extend', job.id), job.seconds));
+        await interaction.showModal(extendModal(jobCustomId('extend', job.id), job.seconds, markupFor(interaction)));
         return;
       }
       case 'keep': {
@@ -97,7 +97,7 @@ export async function handleRemixModal(deps: DiscordDeps, interaction: ModalSubm
   const { studio, logger } = deps;
   const parsed = parseJobCustomId(interaction.customId);
   const actor = actorOf(interaction, deps.places);
-  if (!parsed || parsed.action !== 'remix' || !actor) return answerEphemeral(interaction, 'This form is no longer supported. Use /sora remix instead.', logger);
+  if (!parsed || parsed.action !== 'remix' || !actor) return answerEphemeral(interaction, render(msg('control.unsupported', { what: 'form', use: '/sora remix' }), markupFor(interaction)), logger);
   try {
     // The modal's text is user input like any option: same zod schema as /sora remix.
     const command = validateCommand('sora', 'remix', { job: parsed.jobId, prompt: interaction.fields.getTextInputValue(REMIX_PROMPT_FIELD) }, 'form');

@@ -7,6 +7,7 @@ import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonC
 import type { Reply } from '../../core/replies.js';
 import { formatUsd } from '../../core/money.js';
 import { describeCost, describeDelivered, describeReply, discordMarkdown, progressBar, type Markup } from '../../core/present.js';
+import { msg, render } from '../../core/messages.js';
 import { takeLabel } from '../../core/takes.js';
 import type { JobRecord } from '../../core/types.js';
 import { jobCustomId, type JobAction } from './custom-ids.js';
@@ -85,7 +86,7 @@ function embed(title: string, description: string): APIEmbed {
 export function replyMessage(reply: Reply, m: Markup = discordMarkdown): { content?: string; embeds?: APIEmbed[]; files?: { attachment: Buffer; name: string }[] } {
   switch (reply.kind) {
     case 'characters':
-      return { embeds: [embed('Characters', describeReply(reply, m).replace(/\*/g, ''))] };
+      return { embeds: [embed(render(msg('characters.title'), m), describeReply(reply, m).replace(/\*/g, ''))] };
     case 'character':
       return { embeds: [embed(`@${reply.view.character.name}`, describeReply(reply, m))] };
     case 'cost': {

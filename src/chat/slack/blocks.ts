@@ -147,41 +147,41 @@ export function statusMessage(job: JobRecord, view: StatusView): { text: string;
   return { text: line.split('\n')[0]!, blocks };
 }
 
-export function remixModal(job: JobRecord, metadata: string): types.ModalView {
+/** The remix form, in the clicker's language. */
+export function remixModal(job: JobRecord, metadata: string, m: Markup = chatMarkdown): types.ModalView {
+  const t = words(m);
   return {
     type: 'modal',
     callback_id: REMIX_VIEW,
     private_metadata: metadata,
-    title: { type: 'plain_text', text: 'Remix video' },
-    submit: { type: 'plain_text', text: 'Generate' },
-    close: { type: 'plain_text', text: 'Cancel' },
+    title: { type: 'plain_text', text: t('form.slack-remix-title') },
+    submit: { type: 'plain_text', text: t('form.generate') },
+    close: { type: 'plain_text', text: t('form.cancel') },
     blocks: [
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `Varies job \`${job.id}\`. The price is shown before anything is spent.` }] },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: t('form.remix-note', { jobId: job.id }) }] },
       {
         type: 'input',
         block_id: REMIX_BLOCK,
-        label: { type: 'plain_text', text: 'New prompt' },
+        label: { type: 'plain_text', text: t('form.remix-prompt') },
         element: { type: 'plain_text_input', action_id: REMIX_INPUT, multiline: true, min_length: 3, max_length: 2000, initial_value: job.input.prompt.slice(0, 2000) },
       },
     ],
   };
 }
 
-function spendLine(spent: number, reserved: number, cap?: number): string {
-  return `${formatUsd(spent)}${reserved > 0 ? ` (+${formatUsd(reserved)} reserved)` : ''}${cap !== undefined ? ` of ${formatUsd(cap)}` : ''}`;
-}
-
-/** `/cost` as sections: the totals, then per member and per backend, then the comparison. */
+/** `/cost` as sections, in the reader's language: the totals, then per member and per backend, then the comparison. */
 export function costBlocks(report: CostReport, m: Markup = chatMarkdown): { text: string; blocks: Block[] } {
+  const t = words(m);
+  const amount = (spentMicros: number, reservedMicros: number, capMicros?: number) => t('spend.amount', { spentMicros, reservedMicros, ...(capMicros !== undefined && { capMicros }) });
   const { summary } = report;
-  const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: `Spend for ${report.month}` } }];
+  const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: t('spend.title', { month: report.month }) } }];
   if (report.user) {
     const u = summary.byUser[report.user.id];
     blocks.push({
       type: 'section',
       fields: [
-        { type: 'mrkdwn', text: `*${member(report.user.id)}*\n${spendLine(u?.spentMicros ?? 0, u?.reservedMicros ?? 0, report.user.capMicros)}` },
-        { type: 'mrkdwn', text: `*Videos*\n${u?.jobs ?? 0}` },
+        { type: 'mrkdwn', text: `*${member(report.user.id)}*\n${amount(u?.spentMicros ?? 0, u?.reservedMicros ?? 0, report.user.capMicros)}` },
+        { type: 'mrkdwn', text: `*${t('spend.videos-label')}*\n${u?.jobs ?? 0}` },
       ],
     });
   } else {
@@ -189,29 +189,27 @@ export function costBlocks(report: CostReport, m: Markup = chatMarkdown): { text
     blocks.push({
       type: 'section',
       fields: [
-        { type: 'mrkdwn', text: `*Team*\n${spendLine(summary.total.spentMicros, summary.total.reservedMicros, report.tenantCapMicros)}` },
-        { type: 'mrkdwn', text: `*Left*\n${formatUsd(left)}` },
-        { type: 'mrkdwn', text: `*Videos*\n${summary.total.jobs}` },
-        { type: 'mrkdwn', text: `*Default cap per member*\n${formatUsd(report.userCapMicros)}` },
+        { type: 'mrkdwn', text: `*${t('spend.team')}*\n${amount(summary.total.spentMicros, summary.total.reservedMicros, report.tenantCapMicros)}` },
+        { type: 'mrkdwn', text: `*${t('spend.left-label')}*\n${formatUsd(left)}` },
+        { type: 'mrkdwn', text: `*${t('spend.videos-label')}*\n${summary.total.jobs}` },
+        { type: 'mrkdwn', text: `*${t('spend.member-cap-label')}*\n${formatUsd(report.userCapMicros)}` },
       ],
     });
     const users = Object.entries(summary.byUser).sort((a, b) => b[1].spentMicros - a[1].spentMicros).slice(0, 10);
     if (users.length > 0) {
-      blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*By member*\n${users.map(([id, u]) => `• ${member(id)}: ${spendLine(u.spentMicros, u.reservedMicros)} · ${u.jobs} video${u.jobs === 1 ? '' : 's'}`).join('\n')}`) } });
+      blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*${t('spend.by-member')}*\n${users.map(([id, u]) => `• ${member(id)}: ${amount(u.spentMicros, u.reservedMicros)} · ${t('spend.count', { count: u.jobs })}`).join('\n')}`) } });
     }
     const backends = Object.entries(summary.byBackend).sort((a, b) => b[1].spentMicros - a[1].spentMicros);
     if (backends.length > 0) {
-      blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*By backend*\n${backends.map(([id, b]) => `• ${escapeMrkdwn(report.backendNames[id] ?? id)}: ${formatUsd(b.spentMicros)} · ${b.jobs} video${b.jobs === 1 ? '' : 's'}`).join('\n')}`) } });
+      blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*${t('spend.by-backend')}*\n${backends.map(([id, b]) => `• ${escapeMrkdwn(report.backendNames[id] ?? id)}: ${formatUsd(b.spentMicros)} · ${t('spend.count', { count: b.jobs })}`).join('\n')}`) } });
     }
   }
   const official = report.user ? (summary.byUser[report.user.id]?.officialMicros ?? 0) : summary.total.officialMicros;
   const spent = report.user ? (summary.byUser[report.user.id]?.spentMicros ?? 0) : summary.total.spentMicros;
   if (official > 0) {
     const diff = official - spent;
-    blocks.push({
-      type: 'context',
-      elements: [{ type: 'mrkdwn', text: `At ${escapeMrkdwn(report.referenceBackendName)} official prices: ${formatUsd(official)}${diff > 0 ? ` (saved ${formatUsd(diff)})` : ''}.` }],
-    });
+    const text = t('spend.official-short', { backendName: escapeMrkdwn(report.referenceBackendName), officialMicros: official, ...(diff > 0 && { savedMicros: diff }) });
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
   }
   return { text: escapeMrkdwn(describeReply({ kind: 'cost', report }, m)), blocks };
 }

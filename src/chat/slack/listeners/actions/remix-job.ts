@@ -22,7 +22,7 @@ export function remixJobListener(rt: SlackRuntime) {
       const job = await rt.studio.job(actor, action.actions[0]!.value);
       if (job.state !== 'delivered') throw new UserFacingError(msg('job.no_video_to', { jobId: job.id, to: 'remix' }), { code: 'not_finished' });
       const metadata = JSON.stringify({ jobId: job.id, channel: action.channel.id, threadTs: action.message?.thread_ts });
-      await rt.client.views.open({ trigger_id: action.trigger_id, view: remixModal(job, metadata) });
+      await rt.client.views.open({ trigger_id: action.trigger_id, view: remixModal(job, metadata, await rt.members.markup(action.team.id, action.user.id)) });
     } catch (error) {
       await tellPrivately(rt, where(action), userMessageFor(error, rt.logger, { action: 'remix' }, await rt.members.markup(action.team.id, action.user.id)));
     }
