@@ -26,6 +26,14 @@ export interface SurfaceParams {
   'form.cancel': Record<string, never>;
   'form.remix-note': { jobId: string };
   'form.extend-title': Record<string, never>;
+  /** Slack's storyboard and extend forms (titles of at most 24 characters). */
+  'form.storyboard-title': Record<string, never>;
+  'form.price-it': Record<string, never>;
+  'form.storyboard-note': { maxShots: number };
+  'form.shot': { shot: number };
+  'form.slack-extend-title': Record<string, never>;
+  'form.extend': Record<string, never>;
+  'form.extend-note': { id: string; board: boolean };
   'form.extend-prompt': Record<string, never>;
   'form.extend-seconds': { defaultSeconds: number };
   /** The Shots button: a board's single shots were posted in its thread. */

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CHANNEL, messageText, startSlackBot, type SlackBot } from '../fakes/slack/harness.js';
+import { CHANNEL, messageText, startSlackBot, waitReal, type SlackBot } from '../fakes/slack/harness.js';
 
 describe('Slack replies in the member’s language', () => {
   let s: SlackBot;
@@ -68,5 +68,16 @@ describe('Slack replies in the member’s language', () => {
     assert.match(blocks, /"type":"header","text":\{"type":"plain_text","text":"\d{4}-\d{2} 지출"/);
     assert.match(blocks, /\*영상\*/);
     assert.doesNotMatch(blocks, /Spend for|\*Videos\*|reserved|official prices/);
+  });
+
+  test('the storyboard form opens in Korean: its title, buttons and a field per shot', async () => {
+    const opened = s.openedViews().length;
+    await s.slash('/sora', 'storyboard --seconds 4', 'U0KIM');
+    await waitReal(() => s.openedViews().length > opened, 'the storyboard form');
+    const form = JSON.stringify(s.openedViews().at(-1));
+    assert.match(form, /"title":\{"type":"plain_text","text":"스토리보드"\}/);
+    assert.match(form, /"submit":\{"type":"plain_text","text":"가격 보기"\}/);
+    assert.match(form, /"text":"샷 1"/);
+    assert.doesNotMatch(form, /Price it|One shot per field|"Shot 1"/);
   });
 });

@@ -11,6 +11,8 @@ import type { types } from '@slack/bolt';
 import { z } from 'zod';
 import type { ParsedCommand } from '../../../commands/spec.js';
 import { validateCommand } from '../../command-line/options.js';
+import { chatMarkdown, type Markup } from '../../core/markup.js';
+import { words } from '../../core/messages.js';
 import { MAX_SHOTS } from '../../core/storyboard-plan.js';
 
 export const STORYBOARD_VIEW = 'sora_storyboard_submit';
@@ -34,18 +36,20 @@ export type FormMetadata = z.infer<typeof formMetadataSchema>;
 const input = (blockId: string, label: string, element: Record<string, unknown>, optional: boolean): types.InputBlock =>
   ({ type: 'input', block_id: blockId, optional, label: { type: 'plain_text', text: label }, element: { type: 'plain_text_input', action_id: FORM_INPUT, ...element } }) as types.InputBlock;
 
-export function storyboardModal(metadata: FormMetadata): types.ModalView {
+/** The storyboard form, in the member's language. */
+export function storyboardModal(metadata: FormMetadata, m: Markup = chatMarkdown): types.ModalView {
+  const t = words(m);
   return {
     type: 'modal',
     callback_id: STORYBOARD_VIEW,
     private_metadata: JSON.stringify(metadata),
-    title: { type: 'plain_text', text: 'Storyboard' },
-    submit: { type: 'plain_text', text: 'Price it' },
-    close: { type: 'plain_text', text: 'Cancel' },
+    title: { type: 'plain_text', text: t('form.storyboard-title') },
+    submit: { type: 'plain_text', text: t('form.price-it') },
+    close: { type: 'plain_text', text: t('form.cancel') },
     blocks: [
-      { type: 'context', elements: [{ type: 'mrkdwn', text: 'One shot per field, up to five; a shot may end with its own --seconds N. The price is shown before anything is spent.' }] },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: t('form.storyboard-note', { maxShots: MAX_SHOTS }) }] },
       ...Array.from({ length: MAX_SHOTS }, (_, i) =>
-        input(shotBlock(i + 1), `Shot ${i + 1}`, { multiline: true, max_length: 800, ...(i === 0 && { placeholder: { type: 'plain_text', text: '@mascot wakes up --seconds 4' } }) }, i > 0),
+        input(shotBlock(i + 1), t('form.shot', { shot: i + 1 }), { multiline: true, max_length: 800, ...(i === 0 && { placeholder: { type: 'plain_text', text: '@mascot wakes up --seconds 4' } }) }, i > 0),
       ),
     ],
   };
@@ -58,18 +62,20 @@ export interface ExtendTarget {
   defaultSeconds: number;
 }
 
-export function extendModal(target: ExtendTarget, metadata: FormMetadata): types.ModalView {
+/** The extend form, in the member's language. */
+export function extendModal(target: ExtendTarget, metadata: FormMetadata, m: Markup = chatMarkdown): types.ModalView {
+  const t = words(m);
   return {
     type: 'modal',
     callback_id: EXTEND_VIEW,
     private_metadata: JSON.stringify(metadata),
-    title: { type: 'plain_text', text: 'Extend video' },
-    submit: { type: 'plain_text', text: 'Extend' },
-    close: { type: 'plain_text', text: 'Cancel' },
+    title: { type: 'plain_text', text: t('form.slack-extend-title') },
+    submit: { type: 'plain_text', text: t('form.extend') },
+    close: { type: 'plain_text', text: t('form.cancel') },
     blocks: [
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `Continues ${target.board ? 'storyboard' : 'job'} \`${target.id}\` from its last frame; the longer video is posted in its thread. The price is shown before anything is spent.` }] },
-      input(EXTEND_BLOCKS.prompt, 'What happens next? (empty: the same prompt)', { multiline: true, max_length: 2000 }, true),
-      input(EXTEND_BLOCKS.seconds, `Seconds to add (empty: ${target.defaultSeconds})`, { max_length: 2 }, true),
+      { type: 'context', elements: [{ type: 'mrkdwn', text: t('form.extend-note', { id: target.id, board: target.board }) }] },
+      input(EXTEND_BLOCKS.prompt, t('form.extend-prompt'), { multiline: true, max_length: 2000 }, true),
+      input(EXTEND_BLOCKS.seconds, t('form.extend-seconds', { defaultSeconds: target.defaultSeconds }), { max_length: 2 }, true),
     ],
   };
 }

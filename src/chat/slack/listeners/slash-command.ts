@@ -72,7 +72,7 @@ export function slashCommandListener(rt: SlackRuntime) {
 async function openStoryboardForm(rt: SlackRuntime, p: SlashCommand, options: ParsedCommand['options'], respond: RespondFn): Promise<void> {
   const typed = Object.fromEntries(Object.entries(options).filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined));
   try {
-    await rt.client.views.open({ trigger_id: p.trigger_id!, view: storyboardModal({ channel: p.channel_id, options: typed }) });
+    await rt.client.views.open({ trigger_id: p.trigger_id!, view: storyboardModal({ channel: p.channel_id, options: typed }, await rt.members.markup(p.team_id, p.user_id)) });
   } catch (error) {
     await respond(ephemeral(userMessageFor(error, rt.logger, { command: p.command, form: 'storyboard' }, await rt.members.markup(p.team_id, p.user_id)))).catch(() => undefined);
   }

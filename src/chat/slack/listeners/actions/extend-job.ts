@@ -25,7 +25,7 @@ export function extendJobListener(rt: SlackRuntime) {
       const id = action.actions[0]!.value;
       const target = isBoardId(id) ? await deliveredBoard(rt, actor, id) : await deliveredJob(rt, actor, id);
       const threadTs = action.message?.thread_ts;
-      await rt.client.views.open({ trigger_id: action.trigger_id, view: extendModal(target, { channel: action.channel.id, jobId: target.id, ...(threadTs && { threadTs }) }) });
+      await rt.client.views.open({ trigger_id: action.trigger_id, view: extendModal(target, { channel: action.channel.id, jobId: target.id, ...(threadTs && { threadTs }) }, await rt.members.markup(action.team.id, action.user.id)) });
     } catch (error) {
       await tellPrivately(rt, where(action), userMessageFor(error, rt.logger, { action: 'extend' }, await rt.members.markup(action.team.id, action.user.id)));
     }
