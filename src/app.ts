@@ -107,7 +107,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   };
   try {
     await mkdir(config.dataDir, { recursive: true });
-    const { store, tables, replicaId } = await openStores(config, clock, logger, cleanups);
+    const { store, tables, cluster, replicaId } = await openStores(config, clock, logger, cleanups);
 
     let simulator: Simulator | undefined;
     if (simulatorWanted(config)) {
@@ -162,7 +162,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
 
     // With replicas sharing the tables, the concurrency limits and queue positions hold across all of them.
     const concurrency = { perBackend: config.BACKEND_CONCURRENCY, perTenant: config.TENANT_CONCURRENCY };
-    const scheduler = tables?.scheduler({ perBackend: () => concurrency.perBackend, perTenant: concurrency.perTenant }, clock, logger);
+    const scheduler = cluster?.scheduler({ perBackend: () => concurrency.perBackend, perTenant: concurrency.perTenant }, clock, logger);
     if (scheduler) cleanups.push(() => scheduler.close());
     const studio = new Studio({
       store,
@@ -187,7 +187,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     // Before any adapter can accept a command: what a killed process left half-accepted is settled first.
     await studio.reconcile();
 
-    events = await mountWebhooks({ config, backends, simulator, store, tables, replicaId, studio, http, clock, logger, cleanups });
+    events = await mountWebhooks({ config, backends, simulator, store, tables: cluster, replicaId, studio, http, clock, logger, cleanups });
     for (const surface of options.surfaces ?? []) studio.attachSurface(surface);
 
     let consoleAdapter: ConsoleAdapter | undefined;
@@ -220,7 +220,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     const retentionMs = config.FILE_RETENTION_DAYS * 24 * 60 * 60_000;
     // With replicas sharing the tables, one of them sweeps the shared storage per interval (sql-chores.ts) and
     // each sweeps its own copies; alone, this one sweeps everything.
-    const sweepTurn = (): Promise<boolean> => (tables ? tables.chores.claim('media-retention-sweep', clock.now(), FILE_SWEEP_INTERVAL_MS) : Promise.resolve(true));
+    const sweepTurn = (): Promise<boolean> => (cluster ? cluster.chores.claim('media-retention-sweep', clock.now(), FILE_SWEEP_INTERVAL_MS) : Promise.resolve(true));
     const sweeps = repeatEvery(clock, FILE_SWEEP_INTERVAL_MS, () =>
       sweepTurn()
         .then((mine) => media.removeExpiredFiles(retentionMs, (tenants) => studio.filesInUse(tenants), mine ? 'shared and local' : 'local copies'))
@@ -229,7 +229,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     cleanups.push(sweeps);
 
     // Liveness runs on wall time (open-stores.ts), so the takeover look does too.
-    if (tables) cleanups.push(replicaTakeovers(config, tables, systemClock, logger, (orphans) => studio.takeOver(orphans)));
+    if (cluster) cleanups.push(replicaTakeovers(config, cluster, systemClock, logger, (orphans) => studio.takeOver(orphans)));
 
     ready = true;
     if (adapters.length === 0 && !consoleAdapter) {

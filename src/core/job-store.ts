@@ -18,7 +18,7 @@ const RECENT_PER_TENANT = 50;
  * equivalent: standard was 720p, high 1080p; the sound is what its backend makes (settlement
  * falls back to the backend's other price when it has no silent one).
  */
-function upgraded(job: JobRecord): JobRecord {
+export function upgraded(job: JobRecord): JobRecord {
   if (job.audio !== undefined || !job.input) return job;
   const legacy = job.input as { quality?: string };
   return {

@@ -1,8 +1,11 @@
 /**
- * The bot's stores, chosen by STORE_URL. keyv always (src/store/keyv-store.ts);
- * on Postgres also the tables (src/store/sql) that let several replicas share
- * the ledger and jobs, with the heartbeat by which a replica takes over the
- * jobs of one that stopped.
+ * The bot's stores, chosen by STORE_URL. keyv always (src/store/keyv-store.ts),
+ * for what it is good at: expiring keys (webhook replay ids) and the documents
+ * not moved to tables yet. On SQLite and Postgres the ledger and jobs live in
+ * tables (src/store/sql), through the same code; Redis has no tables, so there
+ * they stay keyv documents (core/ledger.ts, core/job-store.ts). On Postgres
+ * several replicas share the tables, with the heartbeat by which a replica takes
+ * over the jobs of one that stopped.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -16,8 +19,10 @@ import type { SqlStore } from './sql/index.js';
 
 export interface BotStores {
   store: KeyValueStore;
-  /** The ledger and jobs in tables, on Postgres only. */
+  /** The ledger and jobs in tables: on SQLite and Postgres, not on Redis. */
   tables: SqlStore | undefined;
+  /** The same tables when other replicas may share them (Postgres): the cluster scheduler, chores and takeovers. */
+  cluster: SqlStore | undefined;
   /** This replica's name in the jobs table. */
   replicaId: string;
 }
@@ -26,35 +31,39 @@ export interface BotStores {
 export async function openStores(config: Config, clock: Clock, logger: Logger, cleanups: (() => Promise<unknown>)[]): Promise<BotStores> {
   const store = await openStore(config.storeUrl, { dataDir: config.dataDir, logger, poolSize: config.STORE_POOL_SIZE });
   cleanups.push(() => store.close());
-  // On Postgres the ledger and jobs live in tables (src/store/sql), so several replicas can share them;
-  // keyv keeps the expiring keys (webhook replay ids) and the documents not yet moved to tables.
   // Stable across restarts, so a restarted replica picks its own jobs up at once; replicas differ by host or DATA_DIR.
   const replicaId = config.REPLICA_ID ?? `${os.hostname()}:${path.resolve(config.dataDir)}`;
-  // The tables' module loads only for Postgres (sqlEngineOf's test), so a bot on SQLite does not carry `pg`.
-  const tables = /^postgres(ql)?:/i.test(config.storeUrl)
-    ? await (await import('./sql/index.js')).openSqlStore(config.storeUrl, {
-        dataDir: config.dataDir,
-        logger,
-        poolSize: config.STORE_POOL_SIZE,
-        // Whether a process is alive is a matter of wall time, whatever clock the jobs run on: on a test's
-        // manual clock, moved minutes per real second, a live replica looked dead to itself and its peers.
-        replica: { id: replicaId, now: () => systemClock.now(), timeoutMs: config.REPLICA_TIMEOUT_SECONDS * 1000 },
-      })
-    : undefined;
-  if (tables) {
-    cleanups.push(() => tables.close());
-    // Runs after the runner has stopped (cleanups run in reverse): the other replicas take this one's jobs at once.
-    cleanups.push(() => tables.jobs.forget());
-    // Alive from the moment the tables open, on a beat of its own: a replica that is still starting, or busy
-    // taking jobs over, must not look dead, or the others would claim back the jobs it just claimed.
-    await tables.jobs.heartbeat();
-    cleanups.push(
-      repeatEvery(systemClock, (config.REPLICA_TIMEOUT_SECONDS * 1000) / 3, () =>
-        tables.jobs.heartbeat().catch((error: unknown) => logger.warn({ err: error }, 'replica heartbeat failed')),
-      ),
-    );
+  const engine = /^postgres(ql)?:/i.test(config.storeUrl) ? 'postgres' : /^sqlite:/i.test(config.storeUrl) ? 'sqlite' : undefined;
+  if (!engine) return { store, tables: undefined, cluster: undefined, replicaId };
+  // The tables' module loads only when used, so a bot on Redis does not carry Kysely.
+  const { openSqlStore, importKeyvDocuments } = await import('./sql/index.js');
+  // On SQLite the tables share keyv's file (the driver takes the write lock with BEGIN IMMEDIATE and waits
+  // busy_timeout), so the upgrade from keyv documents reads them in the transaction that writes the tables.
+  const tables = await openSqlStore(config.storeUrl, {
+    dataDir: config.dataDir,
+    logger,
+    poolSize: config.STORE_POOL_SIZE,
+    // Whether a process is alive is a matter of wall time, whatever clock the jobs run on: on a test's
+    // manual clock, moved minutes per real second, a live replica looked dead to itself and its peers.
+    replica: { id: replicaId, now: () => systemClock.now(), timeoutMs: config.REPLICA_TIMEOUT_SECONDS * 1000 },
+  });
+  cleanups.push(() => tables.close());
+  if (engine === 'sqlite') {
+    // One process owns the file: no heartbeat, and at start it claims every unfinished job (SqlJobStore.claimActive).
+    await importKeyvDocuments(tables.database.db, logger);
+    return { store, tables, cluster: undefined, replicaId };
   }
-  return { store, tables, replicaId };
+  // Runs after the runner has stopped (cleanups run in reverse): the other replicas take this one's jobs at once.
+  cleanups.push(() => tables.jobs.forget());
+  // Alive from the moment the tables open, on a beat of its own: a replica that is still starting, or busy
+  // taking jobs over, must not look dead, or the others would claim back the jobs it just claimed.
+  await tables.jobs.heartbeat();
+  cleanups.push(
+    repeatEvery(systemClock, (config.REPLICA_TIMEOUT_SECONDS * 1000) / 3, () =>
+      tables.jobs.heartbeat().catch((error: unknown) => logger.warn({ err: error }, 'replica heartbeat failed')),
+    ),
+  );
+  return { store, tables, cluster: tables, replicaId };
 }
 
 /**

@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { StoreUnavailable } from '../../core/errors.js';
 import type { Logger } from '../../log.js';
 import { migrate } from './migrations.js';
@@ -52,6 +52,8 @@ export async function openSqlDatabase(url: string, options: SqlOptions): Promise
   let db: Kysely<Tables>;
   let heartbeatDb: Kysely<Tables> | undefined;
   if (engine === 'postgres') {
+    // Loaded only for Postgres: a bot on the embedded SQLite file does not carry the client.
+    const { default: pg } = await import('pg');
     pool = new pg.Pool({
       connectionString: url,
       max: options.poolSize ?? 10,

@@ -1,6 +1,6 @@
 /**
- * The ledger and jobs in tables (Postgres for several replicas; the same code
- * on SQLite). open-stores.ts opens this when STORE_URL is postgres://.
+ * The ledger and jobs in tables: on Postgres for several replicas, and the same
+ * code on the embedded SQLite file (open-stores.ts opens it for both).
  */
 import type { JobRepository, Ledger } from '../../core/ports.js';
 import { openSqlDatabase, type SqlDatabase, type SqlOptions } from './database.js';
@@ -12,6 +12,7 @@ import { SqlJobStore, type Replica } from './sql-job-store.js';
 import { SqlLedger } from './sql-ledger.js';
 
 export { openSqlDatabase, sqlEngineOf, type SqlDatabase } from './database.js';
+export { importKeyvDocuments } from './keyv-import.js';
 
 export interface SqlStore {
   database: SqlDatabase;
@@ -28,7 +29,8 @@ export async function openSqlStore(url: string, options: SqlOptions & { replica:
   const database = await openSqlDatabase(url, options);
   const ledger = new SqlLedger(database.db);
   const jobs = new SqlJobStore(database.db, ledger, options.replica, database.heartbeatDb);
-  await jobs.heartbeat();
+  // One process owns a SQLite file: it has no peers to tell it is alive.
+  if (database.engine === 'postgres') await jobs.heartbeat();
   return {
     database,
     ledger,

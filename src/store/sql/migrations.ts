@@ -109,6 +109,20 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0005_keyv_import': {
+    // The embedded default moved its ledger and jobs from keyv documents to these tables (keyv-import.ts).
+    // A month document keeps totals, not one line per delivered job, so its history comes over as a few
+    // settlement lines that each stand for `jobs` deliveries; a settlement made here stands for one.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('settlements').addColumn('jobs', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema
+        .createTable('store_imports')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('done_at', money, (c) => c.notNull())
+        .addColumn('counts', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 /**

@@ -3,6 +3,8 @@
  * integer micro-dollars in BIGINT columns (Postgres) or INTEGER (SQLite); pg
  * returns BIGINT as a string, so every read goes through `Number()`.
  */
+import type { Generated } from 'kysely';
+
 /** One row per team and month: the two numbers a reservation is checked against. */
 export interface LedgerMonthsTable {
   tenant: string;
@@ -39,6 +41,8 @@ export interface SettlementsTable {
   backend: string;
   price: number | string;
   official: number | string;
+  /** Deliveries the line stands for: 1, or more for a month carried over from keyv documents (migration 0005). */
+  jobs: Generated<number | string>;
 }
 
 /**
@@ -89,6 +93,13 @@ export interface RunSlotsTable {
   since: number | string;
 }
 
+/** One-time imports already done, so a restart never repeats one (migration 0005, keyv-import.ts). */
+export interface StoreImportsTable {
+  name: string;
+  done_at: number | string;
+  counts: string;
+}
+
 export interface Tables {
   ledger_months: LedgerMonthsTable;
   ledger_members: LedgerMembersTable;
@@ -99,4 +110,5 @@ export interface Tables {
   chores: ChoresTable;
   queue_line: QueueLineTable;
   run_slots: RunSlotsTable;
+  store_imports: StoreImportsTable;
 }

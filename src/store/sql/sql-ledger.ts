@@ -204,14 +204,14 @@ export class SqlLedger implements Ledger {
       this.db.selectFrom('ledger_members').selectAll().where('tenant', '=', tenant).where('month', '=', month).execute(),
       this.db
         .selectFrom('settlements')
-        .select(['user_id', sql<string>`sum(official)`.as('official'), sql<string>`count(*)`.as('jobs')])
+        .select(['user_id', sql<string>`sum(official)`.as('official'), sql<string>`sum(jobs)`.as('jobs')])
         .where('tenant', '=', tenant)
         .where('month', '=', month)
         .groupBy('user_id')
         .execute(),
       this.db
         .selectFrom('settlements')
-        .select(['backend', sql<string>`sum(price)`.as('price'), sql<string>`sum(official)`.as('official'), sql<string>`count(*)`.as('jobs')])
+        .select(['backend', sql<string>`sum(price)`.as('price'), sql<string>`sum(official)`.as('official'), sql<string>`sum(jobs)`.as('jobs')])
         .where('tenant', '=', tenant)
         .where('month', '=', month)
         .groupBy('backend')
