@@ -23,15 +23,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { JobStore } from '../../src/core/job-store.js';
-import { KeyValueLedger } from '../../src/core/ledger.js';
 import type { JobRecord } from '../../src/core/types.js';
-import { createLogger } from '../../src/log.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
-import { openStore } from '../../src/store/keyv-store.js';
 import { FakeSlack, postSigned, slashCommandPayload } from '../fakes/slack/fake-slack.js';
 import { compiledEntry } from '../helpers/bot-build.js';
-import { freePort, LogCapture } from '../helpers/test-bot.js';
+import { freePort } from '../helpers/test-bot.js';
+import type { MonthSummary } from '../../src/core/ports.js';
+import { readBotData } from '../helpers/bot-tables.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const SIGNING_SECRET = 'acceptance-crash-signing-secret';
@@ -270,11 +268,8 @@ describe(`acceptance survives ${KILLS} SIGKILLs at random points of ${BURST}-com
   }
 
   /** Reads the dead bot's store (only between processes: SQLite has one writer). */
-  async function readStore(): Promise<{ jobs: JobRecord[]; summaries: Awaited<ReturnType<KeyValueLedger['summary']>>[] }> {
-    const store = await openStore(`sqlite://${path.join(dataDir, 'bot.sqlite')}`, { dataDir, logger: createLogger({ level: 'silent', secrets: [], destination: new LogCapture() }) });
-    try {
-      const jobStore = new JobStore(store);
-      const ledger = new KeyValueLedger(store);
+  async function readStore(): Promise<{ jobs: JobRecord[]; summaries: MonthSummary[] }> {
+    return readBotData(dataDir, async ({ jobs: jobStore, ledger }) => {
       const jobs: JobRecord[] = [];
       const summaries = [];
       for (let round = 0; round < KILLS; round++) {
@@ -284,10 +279,8 @@ describe(`acceptance survives ${KILLS} SIGKILLs at random points of ${BURST}-com
         jobs.push(...mine);
         summaries.push(await ledger.summary(tenant, mine[0]?.ledgerMonth ?? new Date().toISOString().slice(0, 7)));
       }
-      assert.deepEqual(await jobStore.activeIds(), [], 'no job left in the active index');
+      assert.deepEqual(await jobStore.activeIds(), [], 'no job left active');
       return { jobs, summaries };
-    } finally {
-      await store.close();
-    }
+    });
   }
 });

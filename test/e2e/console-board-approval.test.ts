@@ -12,12 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { BoardStore } from '../../src/core/board-store.js';
-import { JobStore } from '../../src/core/job-store.js';
-import { KeyValueLedger, monthOf } from '../../src/core/ledger.js';
-import { createLogger } from '../../src/log.js';
-import { openStore } from '../../src/store/keyv-store.js';
+import { monthOf } from '../../src/core/ledger.js';
 import { pipedConversation } from '../helpers/piped-bot.js';
-import { LogCapture } from '../helpers/test-bot.js';
+import { readBotData } from '../helpers/bot-tables.js';
 
 describe('console: a storyboard above the approval threshold', () => {
   it('waits holding the sum; approved, it is delivered and charged exactly its shots; denied, everything is released', async () => {
@@ -44,19 +41,16 @@ describe('console: a storyboard above the approval threshold', () => {
       assert.match(result.stdout, new RegExp(`\\[${approved}\\] done: \\S+\\.mp4 \\(\\d+ KiB, \\d+s, 3 shots, \\$1\\.20\\)`));
       assert.doesNotMatch(result.stdout, new RegExp(`\\[${denied}\\] (done|Shot \\d: (queued|rendering|done))`), 'no shot of the denied board ran');
 
-      const store = await openStore(`sqlite://${path.join(dataDir, 'bot.sqlite')}`, { dataDir, logger: createLogger({ level: 'silent', secrets: [], destination: new LogCapture() }) });
-      try {
-        const boards = new BoardStore(store);
+      await readBotData(dataDir, async (data) => {
+        const boards = new BoardStore(data.store);
         assert.equal((await boards.get(approved))?.state, 'delivered');
         assert.equal((await boards.get(denied))?.state, 'cancelled');
-        const jobs = await new JobStore(store).recent('console:local');
+        const jobs = await data.jobs.recent('console:local');
         assert.deepEqual(jobs.filter((j) => j.board?.id === denied).map((j) => j.state), ['cancelled', 'cancelled', 'cancelled']);
-        const summary = await new KeyValueLedger(store).summary('console:local', monthOf(jobs[0]!.createdAt));
+        const summary = await data.ledger.summary('console:local', monthOf(jobs[0]!.createdAt));
         assert.equal(summary.total.spentMicros, 1_200_000, "charged exactly the approved board's three shots");
         assert.equal(summary.total.reservedMicros, 0, "the denied board's reservations were released");
-      } finally {
-        await store.close();
-      }
+      });
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

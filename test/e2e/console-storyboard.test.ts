@@ -10,14 +10,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { KeyValueLedger, monthOf } from '../../src/core/ledger.js';
-import { JobStore } from '../../src/core/job-store.js';
+import { monthOf } from '../../src/core/ledger.js';
 import { formatUsd } from '../../src/core/money.js';
-import { createLogger } from '../../src/log.js';
-import { openStore } from '../../src/store/keyv-store.js';
 import { runPipedBot } from '../helpers/piped-bot.js';
-import { LogCapture } from '../helpers/test-bot.js';
 import { frameSizes, probeDuration } from '../helpers/video-probe.js';
+import { readBotData } from '../helpers/bot-tables.js';
 
 describe('console: a three-shot storyboard with one character', () => {
   it('holds the sum, renders the shots, prints one line per change, joins one MP4 as long as the shots and charges the sum', async () => {
@@ -47,11 +44,10 @@ describe('console: a three-shot storyboard with one character', () => {
       assert.equal(out.match(new RegExp(`\\[${boardId}\\] done:`, 'g'))?.length, 1, 'delivered once');
       assert.doesNotMatch(out, /\[j_\w+\] done:/, 'no shot is delivered on its own');
 
-      const store = await openStore(`sqlite://${path.join(dataDir, 'bot.sqlite')}`, { dataDir, logger: createLogger({ level: 'silent', secrets: [], destination: new LogCapture() }) });
-      try {
-        const shots = (await new JobStore(store).recent('console:local')).filter((j) => j.board?.id === boardId).sort((a, b) => a.board!.shot - b.board!.shot);
+      await readBotData(dataDir, async (data) => {
+        const shots = (await data.jobs.recent('console:local')).filter((j) => j.board?.id === boardId).sort((a, b) => a.board!.shot - b.board!.shot);
         assert.equal(shots.length, 3);
-        const summary = await new KeyValueLedger(store).summary('console:local', monthOf(shots[0]!.createdAt));
+        const summary = await data.ledger.summary('console:local', monthOf(shots[0]!.createdAt));
         const sum = shots.reduce((s, j) => s + j.estimateMicros, 0);
         assert.equal(formatUsd(sum), estimate, 'the estimate shown is the sum of the shots');
         assert.equal(summary.total.spentMicros, sum, 'settled: exactly the sum');
@@ -61,9 +57,7 @@ describe('console: a three-shot storyboard with one character', () => {
         const length = await probeDuration(joined);
         assert.ok(Math.abs(length - total) <= 0.2, `joined ${length}s, shots add up to ${total}s`);
         assert.equal((await frameSizes(joined)).size, 1, 'one resolution throughout');
-      } finally {
-        await store.close();
-      }
+      });
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
@@ -96,22 +90,19 @@ describe('console: /sora extend', () => {
       assert.ok(done, out);
       assert.equal(done[2], estimate, 'charged what was estimated');
 
-      const store = await openStore(`sqlite://${path.join(dataDir, 'bot.sqlite')}`, { dataDir, logger: createLogger({ level: 'silent', secrets: [], destination: new LogCapture() }) });
-      try {
-        const extension = (await new JobStore(store).recent('console:local')).find((j) => j.board?.id === boardId)!;
+      await readBotData(dataDir, async (data) => {
+        const extension = (await data.jobs.recent('console:local')).find((j) => j.board?.id === boardId)!;
         assert.ok(extension.input.imagePath, 'started from an image: the last frame');
         assert.match(extension.input.prompt, /@mascot/, 'with the same character');
-        const summary = await new KeyValueLedger(store).summary('console:local', monthOf(extension.createdAt));
+        const summary = await data.ledger.summary('console:local', monthOf(extension.createdAt));
         assert.equal(summary.total.reservedMicros, 0);
-        const original = (await new JobStore(store).get(jobId!))!;
+        const original = (await data.jobs.get(jobId!))!;
         assert.equal(summary.total.spentMicros, original.priceMicros! + extension.priceMicros!, 'the original and the extension, each once');
         const expected = (await probeDuration(path.resolve(originalFile!))) + (await probeDuration(extension.resultPath!));
         const length = await probeDuration(path.resolve(done[1]!));
         assert.ok(Math.abs(length - expected) <= 0.2, `saved ${length}s, original + extension = ${expected}s`);
         assert.ok(Math.abs(length - 12) <= 0.2, `4s + 8s, got ${length}s`);
-      } finally {
-        await store.close();
-      }
+      });
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

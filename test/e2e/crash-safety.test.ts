@@ -18,16 +18,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/core/clock.js';
-import { JobStore } from '../../src/core/job-store.js';
-import { KeyValueLedger } from '../../src/core/ledger.js';
-import { createLogger } from '../../src/log.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import type { JobRecord } from '../../src/core/types.js';
-import { openStore } from '../../src/store/keyv-store.js';
 import { FakeSlack, postSigned, slashCommandPayload } from '../fakes/slack/fake-slack.js';
 import { compiledEntry } from '../helpers/bot-build.js';
 import { realWait } from '../helpers/drive.js';
-import { freePort, LogCapture } from '../helpers/test-bot.js';
+import { freePort } from '../helpers/test-bot.js';
+import type { Ledger } from '../../src/core/ports.js';
+import { readBotData } from '../helpers/bot-tables.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const SIGNING_SECRET = 'crash-test-signing-secret';
@@ -116,14 +114,8 @@ describe('crash safety: SIGKILL at every stage of a job, restart on the same sto
   }
 
   /** Opens the dead bot's store (only between processes: SQLite has one writer). */
-  async function readStore<T>(read: (jobs: JobRecord[], ledger: KeyValueLedger) => Promise<T>): Promise<T> {
-    const store = await openStore(`sqlite://${path.join(dataDir, 'bot.sqlite')}`, { dataDir, logger: createLogger({ level: 'silent', secrets: [], destination: new LogCapture() }) });
-    try {
-      const jobs = (await new JobStore(store).recent(TENANT)).sort((a, b) => a.createdAt - b.createdAt);
-      return await read(jobs, new KeyValueLedger(store));
-    } finally {
-      await store.close();
-    }
+  async function readStore<T>(read: (jobs: JobRecord[], ledger: Ledger) => Promise<T>): Promise<T> {
+    return readBotData(dataDir, async ({ jobs, ledger }) => read((await jobs.recent(TENANT)).sort((a, b) => a.createdAt - b.createdAt), ledger));
   }
 
   const slash = (text: string, user: string) =>

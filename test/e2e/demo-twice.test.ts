@@ -12,12 +12,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { JobStore } from '../../src/core/job-store.js';
-import { KeyValueLedger } from '../../src/core/ledger.js';
-import { createLogger } from '../../src/log.js';
-import { openStore } from '../../src/store/keyv-store.js';
 import { runPipedBot } from '../helpers/piped-bot.js';
-import { LogCapture } from '../helpers/test-bot.js';
+import { readBotData } from '../helpers/bot-tables.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -71,18 +67,15 @@ describe('the README demo, twice on one DATA_DIR', () => {
       const videos = (await readdir(path.join(dataDir, 'videos'))).filter((v) => v.endsWith('.mp4'));
       assert.equal(videos.length, 2);
       // The demo's /cost runs before its video ends, so the money is read from the store the bot left.
-      const store = await openStore(`sqlite://${path.join(dataDir, 'bot.sqlite')}`, { dataDir, logger: createLogger({ level: 'silent', secrets: [], destination: new LogCapture() }) });
-      try {
-        const jobs = await new JobStore(store).recent('console:local');
+      await readBotData(dataDir, async (data) => {
+        const jobs = await data.jobs.recent('console:local');
         assert.deepEqual(jobs.map((j) => j.state), ['delivered', 'delivered']);
-        const total = (await new KeyValueLedger(store).summary('console:local', jobs[0]!.ledgerMonth)).total;
+        const total = (await data.ledger.summary('console:local', jobs[0]!.ledgerMonth)).total;
         assert.equal(total.reservedMicros, 0, 'nothing left reserved');
         assert.equal(total.jobs, 2);
         assert.equal(total.spentMicros, jobs[0]!.priceMicros! + jobs[1]!.priceMicros!, 'each video charged once');
         assert.equal(jobs[0]!.priceMicros, jobs[1]!.priceMicros, 'the healed video cost what the first did');
-      } finally {
-        await store.close();
-      }
+      });
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

@@ -9,9 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { silentLogger } from '../../src/log.js';
-import { openStore } from '../../src/store/keyv-store.js';
 import { freePort } from '../helpers/test-bot.js';
+import { readBotData } from '../helpers/bot-tables.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -55,14 +54,11 @@ describe('graceful shutdown', () => {
       assert.equal(await exited, 0, stderr);
       assert.match(stderr, /shutting down/);
 
-      const store = await openStore(`sqlite://${path.join(dataDir, 'bot.sqlite')}`, { dataDir, logger: silentLogger });
-      try {
+      await readBotData(dataDir, async (data) => {
         const id = /Job (j_\w+) accepted/.exec(stdout)![1]!;
-        const job = await store.get<{ state: string; submissionKey: string }>(`job:${id}`);
+        const job = await data.jobs.get(id);
         assert.ok(job && ['submitting', 'submitted', 'running'].includes(job.state), `job state ${job?.state}`);
-      } finally {
-        await store.close();
-      }
+      });
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

@@ -14,15 +14,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/core/clock.js';
-import { JobStore } from '../../src/core/job-store.js';
-import { KeyValueLedger, monthOf } from '../../src/core/ledger.js';
-import { createLogger } from '../../src/log.js';
+import { monthOf } from '../../src/core/ledger.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
-import { openStore } from '../../src/store/keyv-store.js';
 import { compiledEntry } from '../helpers/bot-build.js';
 import { realWait, waitFor } from '../helpers/drive.js';
-import { LogCapture } from '../helpers/test-bot.js';
 import { probeDuration } from '../helpers/video-probe.js';
+import { readBotData } from '../helpers/bot-tables.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -105,19 +102,16 @@ describe('storyboard crash safety: SIGKILL mid-board, restart on the same store'
     assert.equal(output.match(new RegExp(`\\[${boardId}\\] done:`, 'g'))?.length, 1, `delivered once:\n${output}`);
     assert.equal(sim.jobs.list('openai').length, 3, 'each shot made once by the provider');
 
-    const store = await openStore(`sqlite://${path.join(dataDir, 'bot.sqlite')}`, { dataDir, logger: createLogger({ level: 'silent', secrets: [], destination: new LogCapture() }) });
-    try {
-      const shots = (await new JobStore(store).recent('console:local')).filter((j) => j.board?.id === boardId);
+    await readBotData(dataDir, async (data) => {
+      const shots = (await data.jobs.recent('console:local')).filter((j) => j.board?.id === boardId);
       assert.equal(shots.length, 3);
       assert.ok(shots.every((j) => j.state === 'delivered'));
-      const summary = await new KeyValueLedger(store).summary('console:local', monthOf(shots[0]!.createdAt));
+      const summary = await data.ledger.summary('console:local', monthOf(shots[0]!.createdAt));
       assert.equal(summary.total.spentMicros, shots.reduce((s, j) => s + j.priceMicros!, 0), 'charged once: the sum of the shots');
       assert.equal(summary.total.jobs, 3, 'three settlements, one per shot');
       assert.equal(summary.total.reservedMicros, 0);
       const total = (await Promise.all(shots.map((j) => probeDuration(j.resultPath!)))).reduce((a, b) => a + b, 0);
       assert.ok(Math.abs((await probeDuration(path.join(dataDir, 'videos', `${boardId}.mp4`))) - total) <= 0.2);
-    } finally {
-      await store.close();
-    }
+    });
   });
 });

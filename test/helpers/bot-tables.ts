@@ -1,0 +1,33 @@
+/**
+ * What a bot on the embedded default left in its DATA_DIR: the ledger and jobs
+ * in the tables of bot.sqlite (src/store/sql), and the keyv documents beside
+ * them (storyboards, settings). Read between processes or after one stopped:
+ * SQLite has one writer at a time.
+ */
+import path from 'node:path';
+import type { KeyValueStore } from '../../src/core/ports.js';
+import { silentLogger } from '../../src/log.js';
+import { openStore } from '../../src/store/keyv-store.js';
+import { openSqlStore, type SqlStore } from '../../src/store/sql/index.js';
+
+export interface BotData {
+  jobs: SqlStore['jobs'];
+  ledger: SqlStore['ledger'];
+  store: KeyValueStore;
+}
+
+/** Opens the stores of `dataDir`, hands them to `read`, and closes them whatever `read` does. */
+export async function readBotData<T>(dataDir: string, read: (data: BotData) => Promise<T>): Promise<T> {
+  const url = `sqlite://${path.join(dataDir, 'bot.sqlite')}`;
+  const store = await openStore(url, { dataDir, logger: silentLogger });
+  try {
+    const tables = await openSqlStore(url, { dataDir, logger: silentLogger, replica: { id: 'test-reader', now: Date.now, timeoutMs: 30_000 } });
+    try {
+      return await read({ jobs: tables.jobs, ledger: tables.ledger, store });
+    } finally {
+      await tables.close();
+    }
+  } finally {
+    await store.close();
+  }
+}
