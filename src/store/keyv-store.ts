@@ -156,9 +156,14 @@ async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promi
 // SQLite
 // ---------------------------------------------------------------------------
 
-async function openSqlite(url: string, namespace: string, options: StoreOptions, logger: Logger): Promise<KeyValueStore> {
+/** The file of a `sqlite://` STORE_URL; a bare `sqlite://` is `bot.sqlite` in DATA_DIR. */
+export function keyvFileOf(url: string, dataDir: string): string {
   const rest = url.replace(/^sqlite:(\/\/)?/i, '');
-  const file = rest === '' ? path.join(options.dataDir, 'bot.sqlite') : rest === ':memory:' ? ':memory:' : path.resolve(rest);
+  return rest === '' ? path.join(dataDir, 'bot.sqlite') : rest === ':memory:' ? ':memory:' : path.resolve(rest);
+}
+
+async function openSqlite(url: string, namespace: string, options: StoreOptions, logger: Logger): Promise<KeyValueStore> {
+  const file = keyvFileOf(url, options.dataDir);
   if (file !== ':memory:') await mkdir(path.dirname(file), { recursive: true });
 
   const adapter = new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: SQLITE_BUSY_TIMEOUT_MS });

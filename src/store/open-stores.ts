@@ -14,7 +14,7 @@ import { repeatEvery, systemClock, type Clock } from '../core/clock.js';
 import type { KeyValueStore } from '../core/ports.js';
 import type { JobRecord } from '../core/types.js';
 import type { Logger } from '../log.js';
-import { openStore } from './keyv-store.js';
+import { keyvFileOf, openStore } from './keyv-store.js';
 import type { SqlStore } from './sql/index.js';
 
 export interface BotStores {
@@ -37,8 +37,7 @@ export async function openStores(config: Config, clock: Clock, logger: Logger, c
   if (!engine) return { store, tables: undefined, cluster: undefined, replicaId };
   // The tables' module loads only when used, so a bot on Redis does not carry Kysely.
   const { openSqlStore, importKeyvDocuments } = await import('./sql/index.js');
-  // On SQLite the tables share keyv's file (the driver takes the write lock with BEGIN IMMEDIATE and waits
-  // busy_timeout), so the upgrade from keyv documents reads them in the transaction that writes the tables.
+  // On SQLite the tables have a file of their own beside keyv's (database.ts `tablesFileOf` says why).
   const tables = await openSqlStore(config.storeUrl, {
     dataDir: config.dataDir,
     logger,
@@ -50,7 +49,8 @@ export async function openStores(config: Config, clock: Clock, logger: Logger, c
   cleanups.push(() => tables.close());
   if (engine === 'sqlite') {
     // One process owns the file: no heartbeat, and at start it claims every unfinished job (SqlJobStore.claimActive).
-    await importKeyvDocuments(tables.database.db, logger);
+    // A DATA_DIR from before the tables: its keyv ledger and jobs move over once (keyv-import.ts).
+    await importKeyvDocuments(tables.database.db, keyvFileOf(config.storeUrl, config.dataDir), logger);
     return { store, tables, cluster: undefined, replicaId };
   }
   // Runs after the runner has stopped (cleanups run in reverse): the other replicas take this one's jobs at once.

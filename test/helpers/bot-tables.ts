@@ -1,7 +1,7 @@
 /**
  * What a bot on the embedded default left in its DATA_DIR: the ledger and jobs
- * in the tables of bot.sqlite (src/store/sql), and the keyv documents beside
- * them (storyboards, settings). Read between processes or after one stopped:
+ * in the tables of bot-tables.sqlite (src/store/sql), and the keyv documents of
+ * bot.sqlite beside them (storyboards, settings). Read between processes or after one stopped:
  * SQLite has one writer at a time.
  */
 import path from 'node:path';

@@ -114,7 +114,7 @@ describe('the keyv ledger and jobs move to tables on the first start', () => {
         await stop();
 
         const reopened = await openStores(config, systemClock, silentLogger, cleanups);
-        assert.equal(await importKeyvDocuments(reopened.tables!.database.db, silentLogger), undefined, 'imported once');
+        assert.equal(await importKeyvDocuments(reopened.tables!.database.db, path.join(dataDir, 'bot.sqlite'), silentLogger), undefined, 'imported once');
         const after = await reopened.tables!.ledger.summary('test:A', '2026-11');
         assert.equal(after.total.reservedMicros, before[0]!.total.reservedMicros + 100_000, 'nothing imported a second time');
         assert.equal(after.total.spentMicros, before[0]!.total.spentMicros);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type pg from 'pg';
 import { StoreUnavailable } from '../../core/errors.js';
+import { keyvFileOf } from '../keyv-store.js';
 import type { Logger } from '../../log.js';
 import { migrate } from './migrations.js';
 import type { Tables } from './schema.js';
@@ -44,6 +45,18 @@ export function sqlEngineOf(url: string): SqlEngine | undefined {
   return undefined;
 }
 
+/**
+ * The tables' file beside keyv's: `bot.sqlite` → `bot-tables.sqlite`. Not the same file: node-sqlite3 runs
+ * each statement on libuv's pool of 4 threads, and keyv statements waiting out busy_timeout for a write lock
+ * the tables' connection held occupied all 4, so that connection's COMMIT never got a thread until they
+ * failed with SQLITE_BUSY (a 40-command burst stalled on it in test/e2e/acceptance-crash.test.ts).
+ */
+export function tablesFileOf(keyvFile: string): string {
+  if (keyvFile === ':memory:') return keyvFile;
+  const ext = path.extname(keyvFile);
+  return path.join(path.dirname(keyvFile), `${path.basename(keyvFile, ext)}-tables${ext || '.sqlite'}`);
+}
+
 /** Opens the database at STORE_URL and brings its schema up to date. */
 export async function openSqlDatabase(url: string, options: SqlOptions): Promise<SqlDatabase> {
   const engine = sqlEngineOf(url);
@@ -70,8 +83,7 @@ export async function openSqlDatabase(url: string, options: SqlOptions): Promise
     beat.on('error', (error) => logger.warn({ err: error }, 'postgres dropped the heartbeat connection; it will reconnect'));
     heartbeatDb = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: reportingUnreachable(beat) }) });
   } else if (engine === 'sqlite') {
-    const rest = url.replace(/^sqlite:(\/\/)?/i, '');
-    const file = rest === '' ? path.join(options.dataDir, 'bot.sqlite') : rest === ':memory:' ? ':memory:' : path.resolve(rest);
+    const file = tablesFileOf(keyvFileOf(url, options.dataDir));
     if (file !== ':memory:') await mkdir(path.dirname(file), { recursive: true });
     db = new Kysely<Tables>({ dialect: new Sqlite3Dialect(file) });
   } else {

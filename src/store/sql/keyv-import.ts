@@ -1,13 +1,15 @@
 /**
  * The upgrade of an embedded bot whose ledger and jobs were keyv documents
- * (core/ledger.ts, core/job-store.ts) to the tables. The documents sit in the
- * `keyv` table of the same SQLite file, so one transaction reads them and
- * writes the tables and a mark that the import is done: a crash part-way
- * leaves nothing imported, and a restart never imports twice. The documents
+ * (core/ledger.ts, core/job-store.ts) to the tables. keyv's file is attached to
+ * the tables' connection, so one transaction reads the documents and writes the
+ * tables and a mark that the import is done: a crash part-way leaves nothing
+ * imported, and a restart never imports twice. It runs at start, before
+ * anything else writes either file. The documents
  * stay where they were, unread; what an old crash left half-accepted comes over
  * as it was, and the start-up reconciliation (core/acceptance.ts) settles it on
  * the tables.
  */
+import { existsSync } from 'node:fs';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { upgraded } from '../../core/job-store.js';
 import type { Logger } from '../../core/ports.js';
@@ -43,11 +45,28 @@ export interface KeyvImport {
   active: number;
 }
 
-/** Imports once; returns what it imported, or undefined when an earlier start already did. */
-export async function importKeyvDocuments(db: Kysely<Tables>, logger: Logger): Promise<KeyvImport | undefined> {
+const imported = (db: Kysely<Tables> | Transaction<Tables>) => db.selectFrom('store_imports').select('name').where('name', '=', IMPORT).executeTakeFirst();
+
+/**
+ * Imports the documents of `keyvFile` once; returns what it imported, or undefined when an earlier start
+ * already did.
+ */
+export async function importKeyvDocuments(db: Kysely<Tables>, keyvFile: string, logger: Logger): Promise<KeyvImport | undefined> {
+  if (await imported(db)) return undefined;
+  // ATTACH cannot run inside a transaction; a fresh in-memory store has no documents to bring.
+  const attached = keyvFile !== ':memory:' && existsSync(keyvFile);
+  if (attached) await sql`attach database ${keyvFile} as keyv_documents`.execute(db);
+  try {
+    return await importAttached(db, attached, logger);
+  } finally {
+    if (attached) await sql`detach database keyv_documents`.execute(db);
+  }
+}
+
+async function importAttached(db: Kysely<Tables>, attached: boolean, logger: Logger): Promise<KeyvImport | undefined> {
   const counts = await db.transaction().execute(async (trx) => {
-    if (await trx.selectFrom('store_imports').select('name').where('name', '=', IMPORT).executeTakeFirst()) return undefined;
-    const docs = await keyvDocuments(trx);
+    if (await imported(trx)) return undefined;
+    const docs = attached ? await keyvDocuments(trx) : new Map<string, unknown>();
     const counts: KeyvImport = { months: 0, reservations: 0, jobs: 0, active: 0 };
     const months = [...docs.entries()].filter(([key]) => key.startsWith('ledger:')).map(([, doc]) => doc as MonthDocument);
     for (const doc of months.filter((d) => typeof d?.tenant === 'string' && typeof d.month === 'string' && d.total)) {
@@ -83,13 +102,13 @@ export async function importKeyvDocuments(db: Kysely<Tables>, logger: Logger): P
   return counts;
 }
 
-/** The ledger and job documents in the keyv table, by key without the namespace. */
+/** The ledger and job documents in the attached keyv table, by key without the namespace. */
 async function keyvDocuments(trx: Transaction<Tables>): Promise<Map<string, unknown>> {
   const out = new Map<string, unknown>();
-  const present = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name = 'keyv'`.execute(trx);
+  const present = await sql<{ name: string }>`select name from keyv_documents.sqlite_master where type = 'table' and name = 'keyv'`.execute(trx);
   if (present.rows.length === 0) return out;
   const prefix = `${DEFAULT_NAMESPACE}:`;
-  const rows = await sql<{ key: string; value: string }>`select key, value from keyv where key like ${`${prefix}ledger:%`} or key like ${`${prefix}job%`}`.execute(trx);
+  const rows = await sql<{ key: string; value: string }>`select key, value from keyv_documents.keyv where key like ${`${prefix}ledger:%`} or key like ${`${prefix}job%`}`.execute(trx);
   // keyv stores each value as `{"value": …, "expires"?: …}` (src/store/keyv-store.ts serializes with JSON).
   for (const row of rows.rows) out.set(row.key.slice(prefix.length), (JSON.parse(row.value) as { value: unknown }).value);
   return out;

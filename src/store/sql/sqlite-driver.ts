@@ -8,7 +8,9 @@
  * hands it to one query or transaction at a time, as Kysely's own SQLite driver
  * does. Transactions start with BEGIN IMMEDIATE: the write lock is taken at the
  * start, so a transaction never fails half-way on another connection's lock
- * (the keyv store shares the file) and waits busy_timeout instead.
+ * (a reader such as a test's, or an operator's sqlite3 shell) and waits
+ * busy_timeout instead. keyv's documents live in a file of their own
+ * (database.ts `tablesFileOf` says why).
  */
 import sqlite3 from 'sqlite3';
 import {
