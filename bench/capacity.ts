@@ -10,8 +10,11 @@
  * the provider, RSS and event-loop delay (perf_hooks monitorEventLoopDelay)
  * are sampled for a window that includes the first round of polls.
  *
- * Usage: node --import tsx bench/capacity.ts [jobs] [windowSeconds]   (the bot as `npm start` runs it)
- *    or: node dist/bench/capacity.js [jobs] [windowSeconds]           (as the Dockerfile runs it)
+ * Usage: node $FLAGS --import tsx bench/capacity.ts [jobs] [windowSeconds]   (the bot as `npm start` runs it)
+ *    or: node $FLAGS dist/bench/capacity.js [jobs] [windowSeconds]           (as the Dockerfile runs it)
+ * with FLAGS the V8 heap flags of the `start` script and the Dockerfile
+ * (`--max-old-space-size=1024 --max-semi-space-size=4`; `npm run bench` reads them
+ * from package.json). Without them the figure is V8's defaults', not production's.
  * The second is this file compiled with the bot (`tsc -p tsconfig.bench.json`)
  * and run by plain node: no tsx loader, whose hooks thread alone holds about
  * 40 MB, so the figure is the one a production deployment sees.
@@ -25,7 +28,7 @@ import { startBot } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { Actor } from '../src/core/types.js';
 import { silentLogger } from '../src/log.js';
-import { emitResult, MB, realWait, round, startPeer, until } from './lib.js';
+import { emitResult, MB, realWait, round, startAllocationSampling, startPeer, until } from './lib.js';
 import { internalsOf } from '../src/core/studio-internals.js';
 
 const JOBS = Number(process.argv[2] ?? 10_000);
@@ -78,6 +81,10 @@ const submittedCount = async () => (await internalsOf(bot.studio).jobs.activeJob
 await until(async () => internalsOf(bot.studio).runner.inFlight >= JOBS && (await submittedCount()) >= JOBS, 'every job at the provider', 240_000, 500);
 const rampS = (Date.now() - rampStarted) / 1000;
 
+// For finding what the window allocates: BENCH_ALLOC_PROFILE=1 samples every allocation
+// (kept or collected) over the window and prints the top allocating functions to stderr;
+// BENCH_ALLOC_PROFILE=survivors only what outlived a scavenge (what grows old space).
+const allocations = process.env.BENCH_ALLOC_PROFILE ? await startAllocationSampling(process.env.BENCH_ALLOC_PROFILE === 'survivors') : undefined;
 const delay = monitorEventLoopDelay({ resolution: 1 });
 delay.enable();
 let rssMax = 0;
@@ -95,6 +102,7 @@ while (Date.now() < windowEnd) {
   await realWait(100);
 }
 delay.disable();
+if (allocations) process.stderr.write(await allocations.stop());
 const inFlight = internalsOf(bot.studio).runner.inFlight;
 const memory = process.memoryUsage();
 // With --expose-gc: what is really alive after a full collection (the rest of heapUsed is garbage not yet collected).
@@ -106,6 +114,8 @@ if (process.env.BENCH_HEAP_SNAPSHOT) process.stderr.write(`heap snapshot: ${writ
 
 emitResult({
   code: FROM,
+  // The V8 heap flags this process ran with: production's (bench/lib.ts productionHeapFlags) in `npm run bench`.
+  nodeFlags: process.execArgv.filter((arg) => /^--max-(old|semi)-space-size=/.test(arg)),
   jobs: JOBS,
   inFlight,
   rampSeconds: round(rampS),

@@ -81,3 +81,54 @@ export async function startPeer(args: Record<string, string | number>): Promise<
       }),
   };
 }
+
+/**
+ * Samples every allocation, collected or not (`survivorsOnly`: not those a scavenge collected), until `stop()`, which returns the top
+ * allocating functions (bytes allocated, with the file and line) as text. The
+ * inspector's sampling heap profiler; about one sample per 32 KB allocated.
+ */
+export async function startAllocationSampling(survivorsOnly: boolean, top = 40): Promise<{ stop: () => Promise<string> }> {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 32_768,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: !survivorsOnly,
+  } as object);
+  return {
+    async stop() {
+      const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: SamplingNode } };
+      session.disconnect();
+      const bySite = new Map<string, number>();
+      let total = 0;
+      const walk = (node: SamplingNode) => {
+        const f = node.callFrame;
+        const site = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*node_modules\//, '').replace(/^.*\/(src|bench)\//, '$1/')}:${f.lineNumber + 1}`;
+        bySite.set(site, (bySite.get(site) ?? 0) + node.selfSize);
+        total += node.selfSize;
+        node.children.forEach(walk);
+      };
+      walk(profile.head);
+      const rows = [...bySite].sort((a, b) => b[1] - a[1]).slice(0, top);
+      return [`allocated over the window: ${round(total / MB)} MB`, ...rows.map(([site, bytes]) => `${round(bytes / MB).toFixed(1).padStart(8)} MB  ${site}`), ''].join('\n');
+    },
+  };
+}
+
+interface SamplingNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: SamplingNode[];
+}
+
+/**
+ * The V8 heap flags production runs the bot with: the `start` script's, which the Dockerfile's
+ * CMD repeats (test/deploy.test.ts). Measurements of the bot's memory pass them too, so the
+ * figure is the deployed process's, not a tuned benchmark's.
+ */
+export async function productionHeapFlags(): Promise<string[]> {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = JSON.parse(await readFile(`${REPO_DIR}package.json`, 'utf8')) as { scripts: { start: string } };
+  return pkg.scripts.start.split(/\s+/).filter((arg) => /^--max-(old|semi)-space-size=\d+$/.test(arg));
+}

@@ -6,7 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { BENCH_DIR, REPO_DIR, RESULT_PREFIX } from './lib.js';
+import { BENCH_DIR, productionHeapFlags, REPO_DIR, RESULT_PREFIX } from './lib.js';
 
 // Result shapes are each measurement's own; the table reads them by name.
 type Json = Record<string, any>;
@@ -71,10 +71,12 @@ if (process.argv[2] === 'ack') {
   process.exit(0);
 }
 const lag = await runMeasurement('delivery-lag.ts', ['10']);
-const capacity = await runMeasurement('capacity.ts', ['10000', '20']);
+// With the heap flags the start script and the Dockerfile run the bot with (see bench/README.md).
+const heapFlags = await productionHeapFlags();
+const capacity = await runMeasurement('capacity.ts', ['10000', '20'], heapFlags);
 // The same compiled and under plain node, as deployed, when it builds here (cold-start.ts reports a failed build).
 const built = spawnSync(process.execPath, [`${REPO_DIR}node_modules/typescript/bin/tsc`, '-p', 'tsconfig.bench.json'], { cwd: REPO_DIR, encoding: 'utf8' });
-const capacityBuild = built.status === 0 ? await runMeasurement('dist/bench/capacity.js', ['10000', '20']) : undefined;
+const capacityBuild = built.status === 0 ? await runMeasurement('dist/bench/capacity.js', ['10000', '20'], heapFlags) : undefined;
 const relay = await runMeasurement('relay-memory.ts', ['200'], ['--expose-gc']);
 const cold = await runMeasurement('cold-start.ts', ['3']);
 // One bot process, then two, on the same Postgres: accepted and delivered jobs per second (issue 13).
@@ -104,7 +106,7 @@ for (const c of [capacity, capacityBuild]) {
   if (!c) continue;
   rows.push({
     measurement: `3 capacity, ${c.inFlight} jobs in flight (${c.code === 'build' ? 'compiled dist/, plain node' : 'tsx'})`,
-    figure: `RSS max ${c.rssMaxMb} MB (idle ${c.rssStartMb} MB) · loop delay p99 ${c.loopDelayP99Ms} ms`,
+    figure: `RSS max ${c.rssMaxMb} MB (idle ${c.rssStartMb} MB, ${c.nodeFlags.join(' ') || 'no heap flags'}) · loop delay p99 ${c.loopDelayP99Ms} ms`,
     target: 'RSS ≤ 200 MB, loop delay p99 ≤ 20 ms',
     ok: c.rssMaxMb <= 200 && c.loopDelayP99Ms <= 20,
   });
