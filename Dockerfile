@@ -31,10 +31,9 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # node runs directly (through tini as PID 1), never `npm start`: npm does not forward SIGTERM,
 # so a graceful shutdown would never happen (field guide §6).
 # The heap flags are the `start` script's (package.json; test/deploy.test.ts keeps them equal). A
-# 1 GB old-space cap, far above what the bot holds (~30 MB + 1.4 KB per job in flight), makes V8
-# grow the heap 1.6× its live size between full collections instead of 4×, and 4 MB semi-spaces
-# commit 8 MB of young generation instead of 32 MB: 10,000 jobs in flight at ~160 MB RSS instead
-# of ~200-250 MB (README "Performance", bench/README.md). Raise the cap only above ~2 GB of
-# expected live heap; keep it below the container's memory limit.
+# 1 GB old-space cap, far above what the bot holds (~32 MB live with 10,000 jobs in flight), makes
+# V8 grow the heap 1.6x its live size between full collections instead of 4x, and 4 MB semi-spaces
+# commit 8 MB of young generation instead of 32 MB: 10,000 jobs in flight at ~155 MB RSS instead
+# of ~250 MB (README "Performance" and "Operations" say how to size it; bench/README.md).
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "--max-old-space-size=1024", "--max-semi-space-size=4", "dist/src/main.js"]
