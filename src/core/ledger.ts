@@ -20,13 +20,14 @@ import type {
   SpendLine,
 } from './ports.js';
 
-interface StoredLine {
+export interface StoredLine {
   spent: Micros;
   official: Micros;
   jobs: number;
 }
 
-interface LedgerMonth {
+/** The month document as keyv keeps it (also read by the tables' one-time import, src/store/sql/keyv-import.ts). */
+export interface LedgerMonth {
   tenant: string;
   month: string;
   /** Open reservations by job id. */

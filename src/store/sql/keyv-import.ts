@@ -12,6 +12,7 @@
 import { existsSync } from 'node:fs';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { upgraded } from '../../core/job-store.js';
+import type { LedgerMonth } from '../../core/ledger.js';
 import type { Logger } from '../../core/ports.js';
 import { TERMINAL_STATES, type JobRecord } from '../../core/types.js';
 import { DEFAULT_NAMESPACE } from '../keyv-store.js';
@@ -22,21 +23,7 @@ const IMPORT = 'keyv-ledger-and-jobs';
 const CHUNK = 50;
 
 /** A ledger month document as core/ledger.ts writes it. */
-interface MonthDocument {
-  tenant: string;
-  month: string;
-  open: Record<string, { userId: string; micros: number }>;
-  reservedTotal: number;
-  reservedByUser: Record<string, number>;
-  total: Line;
-  byUser: Record<string, Line & { name: string }>;
-  byBackend: Record<string, Line>;
-}
-interface Line {
-  spent: number;
-  official: number;
-  jobs: number;
-}
+type MonthDocument = LedgerMonth;
 
 export interface KeyvImport {
   months: number;
