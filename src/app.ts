@@ -180,7 +180,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       approvalTimeoutMs: config.APPROVAL_TIMEOUT_HOURS * 60 * 60_000,
       concurrency,
       publicUrl,
-      ...(tables && { ledger: tables.ledger, jobs: tables.jobs }),
+      ...(tables && { ledger: tables.ledger, jobs: tables.jobs, audit: tables.audit }),
       ...(scheduler && { scheduler }),
     });
     cleanups.push(() => studio.shutdown());

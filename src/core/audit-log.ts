@@ -1,6 +1,9 @@
 /**
  * The audit trail: every action that moves money or changes the team's rules,
- * appended and never rewritten. Entries live per tenant and month in pages of
+ * appended and never rewritten. `AuditLog` is the port; on SQLite and Postgres
+ * it is a table (src/store/sql/sql-audit-log.ts), where replicas append with
+ * plain INSERTs. `PagedAuditLog` here keeps it in key-value documents (Redis,
+ * one process): entries live per tenant and month in pages of
  * PAGE_SIZE; a page only ever grows (the key-value store has no append, so the
  * last page is written whole, but no entry in it ever changes or goes away),
  * and a full page is never written again. Money entries carry signed deltas of
@@ -63,7 +66,36 @@ interface Head {
   pages: number;
 }
 
-export class AuditLog {
+export interface AuditLog {
+  append(tenant: TenantId, entry: Omit<AuditEntry, 'at'> & { at?: number }, month?: string): Promise<void>;
+  /** Every entry of one month, oldest first. */
+  month(tenant: TenantId, month: string): Promise<AuditEntry[]>;
+  /**
+   * The latest entries, newest first, looking back at most `months` months (12 unless told),
+   * optionally only those done by or concerning one member.
+   */
+  latest(tenant: TenantId, options: LatestOptions): Promise<AuditEntry[]>;
+}
+
+export interface LatestOptions {
+  limit: number;
+  userId?: string;
+  months?: number;
+}
+
+/** The months `latest` looks at, this one first. */
+export function monthsBack(now: number, months = 12): string[] {
+  const out: string[] = [];
+  for (let month = monthOf(now); out.length < months; month = previousMonth(month)) out.push(month);
+  return out;
+}
+
+/** Whether an entry was done by or concerns the member. */
+export function concerns(entry: AuditEntry, userId: string): boolean {
+  return entry.by.id === userId || entry.member?.id === userId;
+}
+
+export class PagedAuditLog implements AuditLog {
   private readonly mutex = new KeyedMutex();
   /** The head and last page of each month this process appended to: appends need no store read. */
   private readonly tails = new Map<string, { pages: number; last: AuditEntry[] }>();
@@ -81,7 +113,6 @@ export class AuditLog {
     return `audit:${tenant}:${month}:${page}`;
   }
 
-  /** Appends one entry to the month it happened in (money entries: the ledger month they moved in). */
   append(tenant: TenantId, entry: Omit<AuditEntry, 'at'> & { at?: number }, month?: string): Promise<void> {
     const at = entry.at ?? this.clock.now();
     // Not `{ ...entry, at }`: entries of many shapes made that spread megamorphic, and V8 then gave
@@ -110,7 +141,6 @@ export class AuditLog {
     });
   }
 
-  /** Every entry of one month, oldest first. */
   async month(tenant: TenantId, month: string): Promise<AuditEntry[]> {
     const head = this.headKey(tenant, month);
     // Under the month's lock, so a page being appended to is read whole or not at all.
@@ -122,17 +152,13 @@ export class AuditLog {
     });
   }
 
-  /**
-   * The latest entries, newest first, looking back at most `months` months,
-   * optionally only those done by or concerning one member.
-   */
-  async latest(tenant: TenantId, options: { limit: number; userId?: string; months?: number }): Promise<AuditEntry[]> {
+  async latest(tenant: TenantId, options: LatestOptions): Promise<AuditEntry[]> {
     const out: AuditEntry[] = [];
-    let month = monthOf(this.clock.now());
-    for (let i = 0; i < (options.months ?? 12) && out.length < options.limit; i++, month = previousMonth(month)) {
+    for (const month of monthsBack(this.clock.now(), options.months)) {
+      if (out.length >= options.limit) break;
       const entries = (await this.month(tenant, month)).reverse();
       for (const e of entries) {
-        if (options.userId && e.by.id !== options.userId && e.member?.id !== options.userId) continue;
+        if (options.userId && !concerns(e, options.userId)) continue;
         out.push(e);
         if (out.length >= options.limit) break;
       }

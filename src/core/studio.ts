@@ -6,7 +6,7 @@
  */
 import { reconcileAcceptance } from './acceptance.js';
 import { BoardStore } from './board-store.js';
-import { AuditLog } from './audit-log.js';
+import { PagedAuditLog, type AuditLog } from './audit-log.js';
 import { AuditedLedger } from './audited-ledger.js';
 import { cancelJob } from './cancellation.js';
 import { BudgetDesk, type BudgetView, type CostReport } from './budget-desk.js';
@@ -62,6 +62,8 @@ export interface StudioOptions {
   /** Tables (src/store/sql) instead of the key-value documents; they come as a pair. */
   ledger?: Ledger;
   jobs?: JobRepository;
+  /** The audit trail in a table (src/store/sql), where replicas append to it together. */
+  audit?: AuditLog;
   scheduler?: Scheduler;
 }
 
@@ -113,7 +115,7 @@ export class Studio {
     this.jobs = options.jobs ?? new JobStore(options.store);
     this.characters = new CharacterRegistry(options.store);
     this.settings = new TenantSettingsRepository(options.store, options.defaults);
-    this.audit = new AuditLog(options.store, options.clock);
+    this.audit = options.audit ?? new PagedAuditLog(options.store, options.clock);
     // Every reserve, settle and release is appended to the audit trail, whichever ledger holds the money.
     this.ledger = new AuditedLedger(options.ledger ?? new KeyValueLedger(options.store), this.audit);
     this.breaker = new CircuitBreaker(options.clock);

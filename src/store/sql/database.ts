@@ -91,7 +91,7 @@ export async function openSqlDatabase(url: string, options: SqlOptions): Promise
   }
   try {
     const schema = engine === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
-    const ran = await migrate(db as Kysely<unknown>, schema);
+    const ran = await migrate(db as Kysely<unknown>, engine, schema);
     if (ran.length > 0) logger.info({ migrations: ran }, 'database migrated');
   } catch (error) {
     await db.destroy().catch(() => undefined);

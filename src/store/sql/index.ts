@@ -4,20 +4,24 @@
  */
 import type { JobRepository, Ledger } from '../../core/ports.js';
 import { openSqlDatabase, type SqlDatabase, type SqlOptions } from './database.js';
-import type { Clock } from '../../core/clock.js';
+import type { AuditLog } from '../../core/audit-log.js';
+import { systemClock, type Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/ports.js';
 import { ClusterScheduler, type ClusterSchedulerOptions } from './cluster-scheduler.js';
+import { SqlAuditLog } from './sql-audit-log.js';
 import { SqlChores } from './sql-chores.js';
 import { SqlJobStore, type Replica } from './sql-job-store.js';
 import { SqlLedger } from './sql-ledger.js';
 
 export { openSqlDatabase, sqlEngineOf, type SqlDatabase } from './database.js';
 export { importKeyvDocuments } from './keyv-import.js';
+export { importKeyvAudit } from './keyv-import-audit.js';
 
 export interface SqlStore {
   database: SqlDatabase;
   ledger: Ledger;
   jobs: JobRepository & Pick<SqlJobStore, 'heartbeat' | 'forget' | 'claimOrphans'>;
+  audit: AuditLog;
   /** Work done once across the replicas per interval. */
   chores: SqlChores;
   /** The scheduler whose limits and line hold across the replicas (cluster-scheduler.ts). */
@@ -25,7 +29,8 @@ export interface SqlStore {
   close(): Promise<void>;
 }
 
-export async function openSqlStore(url: string, options: SqlOptions & { replica: Replica }): Promise<SqlStore> {
+/** `clock` dates audit entries (the jobs' clock; a test's manual one). */
+export async function openSqlStore(url: string, options: SqlOptions & { replica: Replica; clock?: Clock }): Promise<SqlStore> {
   const database = await openSqlDatabase(url, options);
   const ledger = new SqlLedger(database.db);
   const jobs = new SqlJobStore(database.db, ledger, options.replica, database.heartbeatDb);
@@ -35,6 +40,7 @@ export async function openSqlStore(url: string, options: SqlOptions & { replica:
     database,
     ledger,
     jobs,
+    audit: new SqlAuditLog(database.db, options.clock ?? systemClock),
     chores: new SqlChores(database.db, options.replica.id),
     scheduler: (limits, clock, logger) => new ClusterScheduler({ db: database.db, replica: options.replica, limits, clock, logger }),
     close: () => database.close(),

@@ -7,10 +7,12 @@
  * Migrations are append-only: a released one is never edited.
  */
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
+import type { SqlEngine } from './database.js';
 
 const money = 'bigint';
 
-const migrations: Record<string, Migration> = {
+/** The migrations, in order; `engine` for what the two dialects spell differently. */
+const migrationsFor = (engine: SqlEngine): Record<string, Migration> => ({
   '0001_ledger_and_jobs': {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema
@@ -123,14 +125,32 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
-};
+  '0006_audit_entries': {
+    // The audit trail, one row per entry (sql-audit-log.ts). `seq` orders a month's entries as they
+    // were appended, across replicas: SQLite's rowid alias, a Postgres identity column.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('audit_entries')
+        .addColumn('seq', engine === 'postgres' ? 'bigint' : 'integer', (c) =>
+          engine === 'postgres' ? c.primaryKey().generatedAlwaysAsIdentity() : c.primaryKey(),
+        )
+        .addColumn('tenant', 'text', (c) => c.notNull())
+        .addColumn('month', 'text', (c) => c.notNull())
+        .addColumn('by_id', 'text', (c) => c.notNull())
+        .addColumn('member_id', 'text')
+        .addColumn('entry', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('audit_entries_by_month').on('audit_entries').columns(['tenant', 'month', 'seq']).execute();
+    },
+  },
+});
 
 /**
  * Brings the schema up to date; throws with the failing migration's name. On Postgres, `schema` is the
  * connection's current schema: Kysely looks for its bookkeeping tables in every schema unless told which.
  */
-export async function migrate(db: Kysely<unknown>, schema?: string): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations }, ...(schema && { migrationTableSchema: schema }) });
+export async function migrate(db: Kysely<unknown>, engine: SqlEngine, schema?: string): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrationsFor(engine) }, ...(schema && { migrationTableSchema: schema }) });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {

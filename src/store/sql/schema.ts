@@ -100,6 +100,16 @@ export interface StoreImportsTable {
   counts: string;
 }
 
+/** One audit entry (migration 0006, sql-audit-log.ts); `entry` is the AuditEntry as JSON. */
+export interface AuditEntriesTable {
+  seq: Generated<number | string>;
+  tenant: string;
+  month: string;
+  by_id: string;
+  member_id: string | null;
+  entry: string;
+}
+
 export interface Tables {
   ledger_months: LedgerMonthsTable;
   ledger_members: LedgerMembersTable;
@@ -111,4 +121,5 @@ export interface Tables {
   queue_line: QueueLineTable;
   run_slots: RunSlotsTable;
   store_imports: StoreImportsTable;
+  audit_entries: AuditEntriesTable;
 }
