@@ -18,7 +18,7 @@ import { UserFacingError } from './errors.js';
 import type { CapSubject } from './message-codes-errors.js';
 import { msg } from './messages.js';
 import type { Micros } from './money.js';
-import type { Backend, BudgetCaps, JobRepository, Ledger, Logger, ReservationRequest, ReservationResult } from './ports.js';
+import type { Backend, BudgetCaps, JobRepository, Ledger, Logger, ReservationResult } from './ports.js';
 import { newJobId, newSubmissionKey } from './ids.js';
 import { monthOf } from './ledger.js';
 import { routeJob, type Route, type RouteRequest } from './router.js';
@@ -93,7 +93,6 @@ export async function acceptJob(
     jobs: JobRepository;
     ledger: Ledger;
     logger: Logger;
-    reservedElsewhere?: (request: ReservationRequest, result: Extract<ReservationResult, { ok: true }>) => Promise<void>;
   },
   job: JobRecord,
   actor: Actor,
@@ -109,11 +108,8 @@ export async function acceptJob(
     caps,
   };
   if (deps.jobs.createReserved) {
-    // One transaction (src/store/sql): nothing to undo and nothing for the reconciliation to find.
-    const result = await deps.jobs.createReserved(job, request);
-    // That transaction held the money without the Ledger port: the audit trail hears of it here.
-    if (result.ok) await deps.reservedElsewhere?.(request, result);
-    return refusedOrLeft(job, result);
+    // One transaction (src/store/sql), the audit entry in it: nothing to undo and nothing for the reconciliation to find.
+    return refusedOrLeft(job, await deps.jobs.createReserved(job, request));
   }
   // The job is written before the money is held and the reservation is the commit point
   // (acceptance.ts): wherever this process dies, the next start finds either an intent
@@ -153,7 +149,6 @@ export async function acceptJobs(
     jobs: JobRepository;
     ledger: Ledger;
     logger: Logger;
-    reservedElsewhere?: (request: ReservationRequest, result: Extract<ReservationResult, { ok: true }>) => Promise<void>;
   },
   jobs: JobRecord[],
   actor: Actor,
@@ -161,10 +156,8 @@ export async function acceptJobs(
 ): Promise<ReservationResult> {
   const requests = jobs.map((job) => ({ tenant: actor.tenant, userId: actor.userId, userName: actor.displayName, jobId: job.id, month: job.ledgerMonth, micros: job.estimateMicros, caps }));
   if (deps.jobs.createReservedAll) {
-    // Tables (src/store/sql): the jobs and their money in one transaction.
-    const result = await deps.jobs.createReservedAll(jobs, requests);
-    if (result.ok) for (const request of requests) await deps.reservedElsewhere?.(request, { ...result, previousMicros: 0 });
-    return result;
+    // Tables (src/store/sql): the jobs, their money and its audit entries in one transaction.
+    return deps.jobs.createReservedAll(jobs, requests);
   }
   for (const job of jobs) await deps.jobs.create(job);
   const undo = async () => {

@@ -6,9 +6,12 @@
  *
  * The entry follows the ledger's write: a process killed between the two keeps
  * the money right and loses one audit line, the lesser harm (the ledger is the
- * truth the caps are enforced from).
+ * truth the caps are enforced from). Acceptance on tables writes its reserve
+ * entry in the transaction that holds the money (`reserveEntry`), so the entry
+ * most often written, on the path before the acknowledgement, costs no write
+ * of its own and is never lost.
  */
-import { BOT, type AuditLog } from './audit-log.js';
+import { BOT, type AuditEntry, type AuditLog } from './audit-log.js';
 import { formatUsd } from './money.js';
 import type { ClosedReservation, Ledger, MonthSummary, OpenReservation, ReservationRequest, ReservationResult, Settlement } from './ports.js';
 
@@ -24,16 +27,9 @@ export class AuditedLedger implements Ledger {
     return result;
   }
 
-  /** Records a reservation made elsewhere (a store's own transaction that wrote the job with it). */
-  async reserved(request: ReservationRequest, result: Extract<ReservationResult, { ok: true }>): Promise<void> {
-    if (request.micros !== result.previousMicros) {
-      const who = { id: request.userId, name: request.userName };
-      await this.audit.append(
-        request.tenant,
-        { action: 'reserve', by: who, jobId: request.jobId, reservedMicros: request.micros - result.previousMicros, detail: `held ${formatUsd(request.micros)}` },
-        request.month,
-      );
-    }
+  private async reserved(request: ReservationRequest, result: Extract<ReservationResult, { ok: true }>): Promise<void> {
+    const entry = reserveEntry(request, result.previousMicros);
+    if (entry) await this.audit.append(request.tenant, entry, request.month);
   }
 
   /** A storyboard's shots, held in one write: one entry per shot. */
@@ -111,4 +107,20 @@ export class AuditedLedger implements Ledger {
   openReservations(): Promise<OpenReservation[]> {
     return this.inner.openReservations();
   }
+}
+
+/**
+ * The entry for a reservation that held `request.micros` where `previousMicros` was held before (a retried
+ * acceptance holds the same again and moves nothing): none when nothing moved. A store that writes the job
+ * and its money in one transaction (src/store/sql) writes this entry in it too.
+ */
+export function reserveEntry(request: ReservationRequest, previousMicros: number): Omit<AuditEntry, 'at'> | undefined {
+  if (request.micros === previousMicros) return undefined;
+  return {
+    action: 'reserve',
+    by: { id: request.userId, name: request.userName },
+    jobId: request.jobId,
+    reservedMicros: request.micros - previousMicros,
+    detail: `held ${formatUsd(request.micros)}`,
+  };
 }

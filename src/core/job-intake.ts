@@ -106,7 +106,7 @@ export class JobIntake {
     this.deps.team.markForApproval(job, rules.threshold, count);
     const takes = draftTakes(job, count);
     const caps = await this.deps.settings.capsFor(actor.tenant, actor.userId);
-    const deps = { jobs: this.deps.jobs, ledger: this.deps.ledger, logger: this.deps.logger, reservedElsewhere: this.deps.ledger.reserved.bind(this.deps.ledger) };
+    const deps = { jobs: this.deps.jobs, ledger: this.deps.ledger, logger: this.deps.logger };
     const reservation = count === 1 ? await acceptJob(deps, job, actor, caps) : refusedTakesOrLeft(takes, await acceptJobs(deps, takes, actor, caps));
     const estimateMicros = takes.reduce((sum, j) => sum + j.estimateMicros, 0);
     this.deps.logger.info({ job: job.id, tenant: job.tenant, backend: job.backend, estimate: estimateMicros, takes: count }, 'job accepted');

@@ -186,8 +186,9 @@ export interface JobRepository {
   activeJobs(): Promise<JobRecord[]>;
   recent(tenant: string): Promise<JobRecord[]>;
   /**
-   * Accepts in one transaction: the job (active and listed) and its reservation
-   * become durable together, or neither does when the budget refuses.
+   * Accepts in one transaction: the job (active and listed), its reservation and the
+   * reservation's audit entry (audited-ledger.ts `reserveEntry`) become durable together,
+   * or none does when the budget refuses.
    */
   createReserved?(job: JobRecord, reservation: ReservationRequest): Promise<ReservationResult>;
   /** The same for a storyboard's shots: every job and every reservation, or none. */

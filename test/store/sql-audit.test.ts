@@ -13,7 +13,8 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { auditTotals, PagedAuditLog, type AuditEntry, type AuditLog } from '../../src/core/audit-log.js';
 import { ManualClock } from '../../src/core/clock.js';
-import type { KeyValueStore } from '../../src/core/ports.js';
+import type { KeyValueStore, ReservationRequest } from '../../src/core/ports.js';
+import type { JobRecord } from '../../src/core/types.js';
 import { silentLogger } from '../../src/log.js';
 import { keyvFileOf, openStore } from '../../src/store/keyv-store.js';
 import { importKeyvAudit, openSqlStore, type SqlStore } from '../../src/store/sql/index.js';
@@ -118,6 +119,39 @@ for (const [name, engine] of engines) {
           ['other team'],
           "one team never reads another's trail",
         );
+      } finally {
+        await tables.close();
+      }
+    });
+
+    it('writes the reserve entry in the acceptance transaction, for one job and for shots, and none when refused', async () => {
+      const clock = new ManualClock(DEC);
+      const tables = await open(await engine.place(), clock);
+      const job = (id: string) => ({ id, tenant: 't:A', state: 'queued', ledgerMonth: '2026-12', createdAt: 1, updatedAt: 1, surface: { platform: 'test' } }) as unknown as JobRecord;
+      const request = (jobId: string, micros: number): ReservationRequest => ({
+        tenant: 't:A',
+        userId: 'u1',
+        userName: 'Ann',
+        jobId,
+        month: '2026-12',
+        micros,
+        caps: { tenantCapMicros: 1_000_000, userCapMicros: 1_000_000 },
+      });
+      try {
+        assert.equal((await tables.jobs.createReserved!(job('j1'), request('j1', 500_000))).ok, true);
+        assert.equal((await tables.jobs.createReservedAll!([job('s1'), job('s2')], [request('s1', 200_000), request('s2', 300_000)])).ok, true);
+        assert.equal((await tables.jobs.createReserved!(job('j2'), request('j2', 1))).ok, false, 'the cap is spent');
+        const month = await tables.audit.month('t:A', '2026-12');
+        assert.deepEqual(
+          month.map((e) => [e.action, e.jobId, e.reservedMicros, e.by.id, e.at]),
+          [
+            ['reserve', 'j1', 500_000, 'u1', DEC],
+            ['reserve', 's1', 200_000, 'u1', DEC],
+            ['reserve', 's2', 300_000, 'u1', DEC],
+          ],
+        );
+        const held = await Promise.all(['j1', 's1', 's2'].map((id) => tables.ledger.held('t:A', '2026-12', id)));
+        assert.equal(auditTotals(month).reservedMicros, held.reduce<number>((a, b) => a + (b ?? 0), 0));
       } finally {
         await tables.close();
       }

@@ -33,14 +33,15 @@ export interface SqlStore {
 export async function openSqlStore(url: string, options: SqlOptions & { replica: Replica; clock?: Clock }): Promise<SqlStore> {
   const database = await openSqlDatabase(url, options);
   const ledger = new SqlLedger(database.db);
-  const jobs = new SqlJobStore(database.db, ledger, options.replica, database.heartbeatDb);
+  const audit = new SqlAuditLog(database.db, options.clock ?? systemClock);
+  const jobs = new SqlJobStore(database.db, ledger, options.replica, audit, database.heartbeatDb);
   // One process owns a SQLite file: it has no peers to tell it is alive.
   if (database.engine === 'postgres') await jobs.heartbeat();
   return {
     database,
     ledger,
     jobs,
-    audit: new SqlAuditLog(database.db, options.clock ?? systemClock),
+    audit,
     chores: new SqlChores(database.db, options.replica.id),
     scheduler: (limits, clock, logger) => new ClusterScheduler({ db: database.db, replica: options.replica, limits, clock, logger }),
     close: () => database.close(),

@@ -5,7 +5,7 @@
  * (core/audit-log.ts `PagedAuditLog`, which rewrite a month's last page whole
  * from a per-process copy) could not do. `seq` orders entries as appended.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { concerns, monthsBack, type AuditEntry, type AuditLog, type LatestOptions } from '../../core/audit-log.js';
 import type { Clock } from '../../core/clock.js';
 import { monthOf } from '../../core/ledger.js';
@@ -18,9 +18,14 @@ export class SqlAuditLog implements AuditLog {
     private readonly clock: Clock,
   ) {}
 
-  async append(tenant: TenantId, entry: Omit<AuditEntry, 'at'> & { at?: number }, month?: string): Promise<void> {
+  append(tenant: TenantId, entry: Omit<AuditEntry, 'at'> & { at?: number }, month?: string): Promise<void> {
+    return this.appendIn(this.db, tenant, entry, month);
+  }
+
+  /** The same inside a transaction of the caller's: the acceptance that holds the money (sql-job-store.ts). */
+  async appendIn(db: Kysely<Tables> | Transaction<Tables>, tenant: TenantId, entry: Omit<AuditEntry, 'at'> & { at?: number }, month?: string): Promise<void> {
     const full: AuditEntry = Object.assign({}, entry, { at: entry.at ?? this.clock.now() });
-    await this.db
+    await db
       .insertInto('audit_entries')
       .values({ tenant, month: month ?? monthOf(full.at), by_id: full.by.id, member_id: full.member?.id ?? null, entry: JSON.stringify(full) })
       .execute();

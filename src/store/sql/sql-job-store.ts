@@ -1,14 +1,17 @@
 /**
  * Jobs in a table: the record as JSON plus the columns the queries use. With
  * the ledger in the same database, acceptance is one transaction
- * (`createReserved`): the job and its reservation are durable together, so no
- * half-accepted job exists for another process to trip over.
+ * (`createReserved`): the job, its reservation and the reservation's audit
+ * entry are durable together, so no half-accepted job exists for another
+ * process to trip over and the audit trail adds up to the ledger exactly.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import { reserveEntry } from '../../core/audited-ledger.js';
 import { JobMovedOn } from '../../core/job-lifecycle.js';
 import type { JobRepository, ReservationRequest, ReservationResult } from '../../core/ports.js';
 import { TERMINAL_STATES, type JobRecord, type TenantId } from '../../core/types.js';
 import type { Tables } from './schema.js';
+import type { SqlAuditLog } from './sql-audit-log.js';
 import { ReservationRefused, type SqlLedger } from './sql-ledger.js';
 
 /** As many as the key-value store's recent list holds (core/job-store.ts). */
@@ -30,6 +33,7 @@ export class SqlJobStore implements JobRepository {
     private readonly db: Kysely<Tables>,
     private readonly ledger: SqlLedger,
     private readonly replica: Replica,
+    private readonly audit: SqlAuditLog,
     /** Where the heartbeat is written: a connection of its own on Postgres (database.ts). */
     private readonly beats: Kysely<Tables> = db,
   ) {}
@@ -70,7 +74,10 @@ export class SqlJobStore implements JobRepository {
     try {
       return await this.db.transaction().execute(async (trx) => {
         for (const job of jobs) await trx.insertInto('jobs').values(this.row(job, true, true)).execute();
-        return this.ledger.reserveAllIn(trx, reservations);
+        const result = await this.ledger.reserveAllIn(trx, reservations);
+        // The jobs are new (their insert would have failed otherwise): nothing was held for them before.
+        for (const r of reservations) await this.audited(trx, r, 0);
+        return result;
       });
     } catch (error) {
       if (error instanceof ReservationRefused) return error.result;
@@ -82,12 +89,19 @@ export class SqlJobStore implements JobRepository {
     try {
       return await this.db.transaction().execute(async (trx) => {
         await trx.insertInto('jobs').values(this.row(job, true, true)).execute();
-        return this.ledger.reserveIn(trx, reservation);
+        const result = await this.ledger.reserveIn(trx, reservation);
+        await this.audited(trx, reservation, result.previousMicros);
+        return result;
       });
     } catch (error) {
       if (error instanceof ReservationRefused) return error.result;
       throw error;
     }
+  }
+
+  private async audited(trx: Transaction<Tables>, request: ReservationRequest, previousMicros: number): Promise<void> {
+    const entry = reserveEntry(request, previousMicros);
+    if (entry) await this.audit.appendIn(trx, request.tenant, entry, request.month);
   }
 
   async publish(job: JobRecord): Promise<void> {
