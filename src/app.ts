@@ -110,18 +110,24 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     const { store, tables, cluster, replicaId } = await openStores(config, clock, logger, cleanups);
 
     let simulator: Simulator | undefined;
-    if (simulatorWanted(config)) {
+    const simulated = simulatorWanted(config);
+    // How long providers take relative to real ones: the simulator told to render faster than they do
+    // (SIMULATOR_SECONDS_PER_VIDEO_SECOND below 1) also prepares characters that much faster and is polled
+    // that much sooner; real providers, and a simulator as slow as they are, keep the real schedule.
+    const providerPace = simulated ? Math.min(1, Math.max(0.01, config.SIMULATOR_SECONDS_PER_VIDEO_SECOND)) : 1;
+    if (simulated) {
       // Loaded only when used: a bot with provider keys does not carry the simulator's protocols and schemas.
       const { startSimulator } = await import('./simulator/server.js');
       simulator = await startSimulator({
         clock,
         logger,
         renderMsPerVideoSecond: config.SIMULATOR_SECONDS_PER_VIDEO_SECOND * 1000,
+        pace: providerPace,
       });
       cleanups.push(() => simulator!.stop());
       logger.info({ url: simulator.url }, 'no provider keys: using the built-in provider simulator');
     }
-    const backends = createBackends(config, { clock, logger, simulator });
+    const backends = createBackends(config, { clock, logger, simulator, providerPace });
     cleanups.push(async () => Promise.all(backends.map((b) => b.close?.())));
     if (backends.length === 0) {
       throw new ConfigError([
@@ -182,6 +188,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       publicUrl,
       ...(tables && { ledger: tables.ledger, jobs: tables.jobs, audit: tables.audit }),
       ...(scheduler && { scheduler }),
+      providerPace,
     });
     cleanups.push(() => studio.shutdown());
     // Before any adapter can accept a command: what a killed process left half-accepted is settled first.

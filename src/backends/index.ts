@@ -12,7 +12,7 @@ import { createOpenAiBackend } from './openai.js';
 import { createFalBackend } from './fal.js';
 import { resolveFalModels } from './fal-models.js';
 import { createGeminiBackend } from './gemini.js';
-import { createKlingBackend } from './kling.js';
+import { createKlingBackend, KLING_ELEMENT_POLL_MS } from './kling.js';
 import { createViduBackend } from './vidu.js';
 import type { Orientation } from '../core/types.js';
 
@@ -86,9 +86,10 @@ function priceOverride(settings: BackendSettings, id: string): PriceOverride | u
 
 export function createBackends(
   settings: BackendSettings,
-  deps: { clock: Clock; logger: Logger; simulator: SimulatedEndpoints | undefined },
+  deps: { clock: Clock; logger: Logger; simulator: SimulatedEndpoints | undefined; providerPace?: number },
 ): ClosableBackend[] {
   const { clock, logger, simulator } = deps;
+  const pace = deps.providerPace ?? 1;
   const maxResultBytes = settings.MAX_RESULT_MB * 1024 * 1024;
   // A provider that accepts the connection and then says nothing must not hold a job slot forever.
   const timeouts = settings.PROVIDER_TIMEOUT_SECONDS ? { headersMs: settings.PROVIDER_TIMEOUT_SECONDS * 1000 } : undefined;
@@ -189,6 +190,7 @@ export function createBackends(
         maxResultBytes,
         ...(timeouts && { timeouts }),
         ...(simulator && { displayName: 'Kling 3.0 Omni (simulator)' }),
+        ...(pace !== 1 && { elementPollMs: Math.round(KLING_ELEMENT_POLL_MS * pace) }),
       }),
     );
   }

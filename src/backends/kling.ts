@@ -20,6 +20,9 @@ import type { ProviderHttp } from './http/client.js';
 import { elementIdNumber, legacyVideoApi, omni30VideoApi, type KlingApiFormat } from './kling-video.js';
 import { imageBase64 } from './reference-frames.js';
 
+
+/** How often an element task is asked about while Kling builds the element. */
+export const KLING_ELEMENT_POLL_MS = 3_000;
 export type { KlingApiFormat } from './kling-video.js';
 
 export interface KlingBackendOptions extends BackendHttpOptions {
@@ -164,7 +167,7 @@ export function createKlingBackend(options: KlingBackendOptions): KlingBackend {
   const maxElements = options.maxElements ?? 7;
   const capabilities = klingCapabilities(applyPriceOverride(klingDefaultPrice(options.apiFormat ?? 'legacy'), options.priceOverrides), maxElements, options.displayName);
   const clock = options.clock;
-  const pollMs = options.elementPollMs ?? 3_000;
+  const pollMs = options.elementPollMs ?? KLING_ELEMENT_POLL_MS;
   const timeoutMs = options.elementTimeoutMs ?? 10 * 60_000;
   // The HTTP layer copies auth headers per request; an enumerable getter makes that copy a fresh JWT.
   const authHeaders = {} as Record<string, string>;

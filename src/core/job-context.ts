@@ -35,6 +35,12 @@ export interface JobRunnerDeps {
   stepLimit?: number;
   /** Where approvals, denials and expiries are recorded (money moves are recorded by the ledger). */
   audit?: AuditLog;
+  /**
+   * How long the providers take relative to real ones (1, the default). The poll schedule of polling.ts
+   * is made for real renders, a minute or more; the simulator told to render faster is looked at
+   * proportionally sooner, so a fast demo is not held by the 5 s a real provider needs first.
+   */
+  providerPace?: number;
 }
 
 /** The step a live job takes next when its turn comes. */

@@ -13,6 +13,9 @@ const MAX_CONSECUTIVE_POLL_ERRORS = 30;
 /** Progress is persisted at most this often; every state change is persisted at once. */
 const PROGRESS_PERSIST_MS = 15_000;
 
+/** A poll delay at the providers' pace (JobRunnerDeps.providerPace). */
+const paced = (ctx: StepContext, ms: number): number => Math.round(ms * (ctx.deps.providerPace ?? 1));
+
 function usesWebhook(ctx: StepContext, backend: Backend): boolean {
   return backend.capabilities.completion === 'webhook' && ctx.deps.publicUrl !== undefined;
 }
@@ -23,8 +26,8 @@ export function firstPollDelay(ctx: StepContext, live: LiveJob): number {
   // its submission, so a job resumed after a restart does not wait that moment a second time.
   if (live.running || live.polls > 0) return 0;
   const backend = ctx.deps.backends.get(live.backend);
-  if (backend && usesWebhook(ctx, backend)) return nextPollDelayMs({ elapsedMs: 0, progress: undefined, previousProgress: undefined, previousDelayMs: undefined, webhook: true });
-  return Math.max(0, POLL_FIRST_MS - (ctx.deps.clock.now() - live.since));
+  if (backend && usesWebhook(ctx, backend)) return paced(ctx, nextPollDelayMs({ elapsedMs: 0, progress: undefined, previousProgress: undefined, previousDelayMs: undefined, webhook: true }));
+  return Math.max(0, paced(ctx, POLL_FIRST_MS) - (ctx.deps.clock.now() - live.since));
 }
 
 export async function pollStep(ctx: StepContext, live: LiveJob, signal: AbortSignal): Promise<StepResult> {
@@ -78,7 +81,10 @@ async function handleStatus(ctx: StepContext, live: LiveJob, backend: Backend, s
         if (shown) await ctx.notifier.notify({ ...shown, progress }, { type: 'progress', phase, progress, position: status.queuePosition }, { paced: true });
       }
       const elapsedMs = clock.now() - live.since;
-      live.delay = nextPollDelayMs({ elapsedMs, progress: status.state === 'running' ? status.progress : undefined, previousProgress: live.previousProgress, previousDelayMs: live.delay, webhook: usesWebhook(ctx, backend) });
+      // The schedule runs on the provider's own time (elapsed / pace), then back to ours.
+      const pace = ctx.deps.providerPace ?? 1;
+      const previousDelayMs = live.delay === undefined ? undefined : live.delay / pace;
+      live.delay = paced(ctx, nextPollDelayMs({ elapsedMs: elapsedMs / pace, progress: status.state === 'running' ? status.progress : undefined, previousProgress: live.previousProgress, previousDelayMs, webhook: usesWebhook(ctx, backend) }));
       live.previousProgress = status.progress;
       return untilDeadline(live, clock.now(), live.delay);
     }

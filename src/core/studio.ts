@@ -64,6 +64,8 @@ export interface StudioOptions {
   jobs?: JobRepository;
   /** The audit trail in a table (src/store/sql), where replicas append to it together. */
   audit?: AuditLog;
+  /** How long providers take relative to real ones (job-context.ts `providerPace`). */
+  providerPace?: number;
   scheduler?: Scheduler;
 }
 
@@ -126,7 +128,8 @@ export class Studio {
     const parts = { jobs: this.jobs, characters: this.characters, settings: this.settings, ledger: this.ledger, breaker: this.breaker, audit: this.audit };
     const referencePrice = (seconds: number, resolution: Resolution, audio: Sound) => this.referencePrice(seconds, resolution, audio);
     const capsFor = (tenant: TenantId, userId: string) => this.settings.capsFor(tenant, userId);
-    this.runner = new JobRunner({ ...parts, scheduler: this.scheduler, backends: this.backends, media, clock, logger, publicUrl, referencePrice, capsFor });
+    const pace = options.providerPace;
+    this.runner = new JobRunner({ ...parts, scheduler: this.scheduler, backends: this.backends, media, clock, logger, publicUrl, referencePrice, capsFor, ...(pace && { providerPace: pace }) });
     const visibleJob = (actor: Actor, jobId: string) => this.visibleJob(actor, jobId);
     this.takes = new TakeDesk({ jobs: this.jobs, lifecycle: this.runner.lifecycle });
     const resultOf = (job: JobRecord) => this.takes.resultOf(job);

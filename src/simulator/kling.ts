@@ -18,6 +18,9 @@ import { frameSize, type SimJob } from './jobs.js';
 import { elementCreateSchema, elementDeleteSchema, omni30Schema, omniVideoSchema } from './schemas/kling.js';
 import { klingJwtFailure, klingOmni30Routes } from './kling-omni30.js';
 
+
+/** Clock time an element task takes by default. */
+export const DEFAULT_ELEMENT_MS = 4_000;
 export interface KlingSimOptions {
   /** When both are set, the JWT's signature and `iss` are checked against them; otherwise only its shape and times. */
   accessKey?: string;
@@ -63,7 +66,7 @@ export interface KlingSim extends SimProtocolModule {
 const CODE_BY_STATUS: Record<number, number> = { 400: 1201, 401: 1000, 403: 1103, 404: 1203, 429: 1302, 500: 5000, 503: 5001 };
 
 export function createKlingProtocol(kit: SimKit, options: KlingSimOptions = {}): KlingSim {
-  const elementMs = options.elementMs ?? 4_000;
+  const elementMs = options.elementMs ?? DEFAULT_ELEMENT_MS;
   const elements = new Map<string, SimElement>();
   const taskElements = new Map<string, string[]>();
   const externalIds = new Map<string, string>();

@@ -26,7 +26,7 @@ import { createOpenAiProtocol } from './openai.js';
 import { createApiyiProtocol } from './apiyi.js';
 import { createFalProtocol, type FalSimOptions } from './fal.js';
 import { createGeminiProtocol, type GeminiSimOptions } from './gemini.js';
-import { createKlingProtocol, type KlingSimOptions } from './kling.js';
+import { createKlingProtocol, DEFAULT_ELEMENT_MS, type KlingSimOptions } from './kling.js';
 import { createViduProtocol, type ViduSimOptions } from './vidu.js';
 
 export type { RecordedFile, RecordedRequest } from './protocol.js';
@@ -48,6 +48,8 @@ export interface SimulatorOptions {
   /** Durations the apiyi `generate` route accepts (default the seed's reseller durations, 10 and 15). */
   apiyiDurations?: number[];
   renderMsPerVideoSecond?: number;
+  /** Waits other than renders (Kling's element tasks) take this fraction of their real time (default 1). */
+  pace?: number;
   concurrency?: number;
   /** Lifetime of result URLs and of OpenAI content after completion (default 3600 s, per the OpenAI guide). */
   resultUrlTtlSeconds?: number;
@@ -139,7 +141,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   });
   const fal = createFalProtocol(kit, options.fal);
   const gemini = createGeminiProtocol(kit, options.gemini);
-  const kling = createKlingProtocol(kit, options.kling);
+  const elementMs = options.kling?.elementMs ?? Math.round(DEFAULT_ELEMENT_MS * (options.pace ?? 1));
+  const kling = createKlingProtocol(kit, { ...options.kling, elementMs });
   const vidu = createViduProtocol(kit, options.vidu);
   const plugins: SimProtocolModule[] = [openai, apiyi, fal, gemini, kling, vidu];
   const routes = plugins.flatMap((p) => p.routes);

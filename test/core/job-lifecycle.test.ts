@@ -68,6 +68,8 @@ class FakeBackend implements Backend {
   /** When set, opening the result fails with it. */
   resultError: Error | undefined;
   createFails = 0;
+  /** Status calls so far. */
+  polls = 0;
   private createdCount = 0;
 
   constructor(
@@ -83,6 +85,7 @@ class FakeBackend implements Backend {
     return next ? next(signal) : { providerJobId: `p${this.submitted.length}` };
   }
   async status(): Promise<ProviderStatus> {
+    this.polls += 1;
     return this.statuses.shift() ?? st({ state: 'completed' });
   }
   async openResult() {
@@ -138,7 +141,7 @@ class RecordingSurface implements Surface {
   }
 }
 
-function setup(options: { store?: MemoryStore; backends?: FakeBackend[]; perBackend?: number } = {}) {
+function setup(options: { store?: MemoryStore; backends?: FakeBackend[]; perBackend?: number; providerPace?: number } = {}) {
   const store = options.store ?? new MemoryStore();
   const clock = new ManualClock();
   const backends = options.backends ?? [new FakeBackend()];
@@ -178,6 +181,7 @@ function setup(options: { store?: MemoryStore; backends?: FakeBackend[]; perBack
     concurrency: { perBackend: options.perBackend ?? 4, perTenant: 4 },
     publicUrl: undefined,
     ledger: recordingLedger,
+    ...(options.providerPace && { providerPace: options.providerPace }),
   });
   const surface = new RecordingSurface();
   studio.attachSurface(surface);
@@ -289,6 +293,33 @@ describe('the runner through the lifecycle', () => {
     while (!t.log.includes('state:delivered')) await t.clock.advance(0);
     await finished;
   });
+});
+
+describe('polling at the providers\' pace', () => {
+  for (const [pace, firstMs] of [
+    [1, 5_000],
+    [0.1, 500],
+  ] as const) {
+    it(`looks first ${firstMs} ms after submitting, and then on the schedule scaled alike, at pace ${pace}`, async () => {
+      const t = setup({ providerPace: pace });
+      t.backend.statuses = [st({ state: 'queued' }), st({ state: 'queued' })];
+      await t.generate();
+      while (t.backend.submitted.length === 0) await t.clock.advance(0);
+      await t.clock.advance(firstMs - 1, firstMs - 1);
+      await settleIo(5);
+      assert.equal(t.backend.polls, 0, 'not before the first look is due');
+      await t.clock.advance(1, 1);
+      await settleIo(5);
+      assert.equal(t.backend.polls, 1, 'the first look, on time');
+      // Still in the provider's line, no progress: polling.ts asks again 5 s later, on the provider's time.
+      await t.clock.advance(5_000 * pace - 1, 5_000 * pace - 1);
+      await settleIo(5);
+      assert.equal(t.backend.polls, 1);
+      await t.clock.advance(1, 1);
+      await settleIo(5);
+      assert.equal(t.backend.polls, 2);
+    });
+  }
 });
 
 describe('the runner takes every other move in the table', () => {
