@@ -170,23 +170,24 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     const concurrency = { perBackend: config.BACKEND_CONCURRENCY, perTenant: config.TENANT_CONCURRENCY };
     const scheduler = cluster?.scheduler({ perBackend: () => concurrency.perBackend, perTenant: concurrency.perTenant }, clock, logger);
     if (scheduler) cleanups.push(() => scheduler.close());
+    const defaults = {
+      tenantCapMicros: config.DEFAULT_MONTHLY_BUDGET_USD,
+      userCapMicros: config.DEFAULT_USER_MONTHLY_BUDGET_USD,
+      policy: config.ROUTING_POLICY,
+    };
     const studio = new Studio({
       store,
       clock,
       logger,
       backends,
       media,
-      defaults: {
-        tenantCapMicros: config.DEFAULT_MONTHLY_BUDGET_USD,
-        userCapMicros: config.DEFAULT_USER_MONTHLY_BUDGET_USD,
-        policy: config.ROUTING_POLICY,
-      },
+      defaults,
       referencePriceBackend: config.REFERENCE_PRICE_BACKEND,
       jobDeadlineMs: config.JOB_DEADLINE_MINUTES * 60_000,
       approvalTimeoutMs: config.APPROVAL_TIMEOUT_HOURS * 60 * 60_000,
       concurrency,
       publicUrl,
-      ...(tables && { ledger: tables.ledger, jobs: tables.jobs, audit: tables.audit }),
+      ...(tables && { ledger: tables.ledger, jobs: tables.jobs, audit: tables.audit, characters: tables.characters, settings: tables.settings(defaults) }),
       ...(scheduler && { scheduler }),
       providerPace,
     });

@@ -1,14 +1,31 @@
 /**
- * The per-tenant character registry: one document per tenant, keyed by the
- * lower-cased name. A tenant only ever reads its own document, which is what
- * keeps one team's characters out of another's prompts and autocomplete.
+ * The per-tenant character registry, keyed by the lower-cased name. A tenant
+ * only ever reads its own characters, which is what keeps one team's characters
+ * out of another's prompts and autocomplete. `CharacterRegistry` is the port;
+ * on SQLite and Postgres it is a table (src/store/sql/sql-characters.ts), on
+ * Redis one keyv document per tenant (`DocumentCharacterRegistry` below).
  */
 import { DocumentCache } from './document-cache.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import type { KeyValueStore } from './ports.js';
 import type { Character, CharacterBinding, TenantId } from './types.js';
 
-export class CharacterRegistry {
+export interface CharacterRegistry {
+  all(tenant: TenantId): Promise<Map<string, Character>>;
+  get(tenant: TenantId, key: string): Promise<Character | undefined>;
+  /** Adds a character; returns false when the name is taken (decided atomically, across replicas too). */
+  add(character: Character): Promise<boolean>;
+  remove(tenant: TenantId, key: string): Promise<Character | undefined>;
+  setBinding(tenant: TenantId, key: string, backend: string, binding: CharacterBinding): Promise<void>;
+  /**
+   * Drops a backend's binding the provider no longer knows, unless it was replaced
+   * meanwhile (another job already recreated it): returns whether it was dropped.
+   */
+  dropBinding(tenant: TenantId, key: string, backend: string, stale: CharacterBinding): Promise<boolean>;
+}
+
+/** One keyv document per tenant, changed under an in-process lock: right where one process writes the store. */
+export class DocumentCharacterRegistry implements CharacterRegistry {
   private readonly mutex = new KeyedMutex();
   private readonly documents: DocumentCache;
 
@@ -29,7 +46,6 @@ export class CharacterRegistry {
     return (await this.all(tenant)).get(key);
   }
 
-  /** Adds a character; returns false when the name is taken. */
   async add(character: Character): Promise<boolean> {
     return this.change(character.tenant, (doc) => {
       if (doc[character.key]) return false;
@@ -54,10 +70,6 @@ export class CharacterRegistry {
     });
   }
 
-  /**
-   * Drops a backend's binding the provider no longer knows, unless it was replaced
-   * meanwhile (another job already recreated it): returns whether it was dropped.
-   */
   async dropBinding(tenant: TenantId, key: string, backend: string, stale: CharacterBinding): Promise<boolean> {
     return this.change(tenant, (doc) => {
       const c = doc[key];

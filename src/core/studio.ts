@@ -11,7 +11,7 @@ import { AuditedLedger } from './audited-ledger.js';
 import { cancelJob } from './cancellation.js';
 import { BudgetDesk, type BudgetView, type CostReport } from './budget-desk.js';
 import { CharacterCatalog, type CharacterView } from './character-catalog.js';
-import { CharacterRegistry } from './characters.js';
+import { DocumentCharacterRegistry, type CharacterRegistry } from './characters.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
@@ -31,7 +31,7 @@ import { Sight } from './visibility.js';
 import { TakeDesk } from './takes.js';
 import { TeamDesk } from './team-desk.js';
 import { keepInternals } from './studio-internals.js';
-import { TenantSettingsRepository, type SettingsDefaults } from './tenant-settings.js';
+import { DocumentTenantSettings, type SettingsDefaults, type TenantSettingsRepository } from './tenant-settings.js';
 import { JobClosed } from './job-lifecycle.js';
 import {
   type Actor,
@@ -59,13 +59,15 @@ export interface StudioOptions {
   concurrency: { perBackend: number; perTenant: number };
   /** Base for provider webhooks (`{publicUrl}/webhooks/{backend}`), when the bot is reachable. */
   publicUrl: string | undefined;
-  /** Tables (src/store/sql) instead of the key-value documents; they come as a pair. */
+  /** Tables (src/store/sql) instead of the key-value documents: the ledger and jobs come as a pair. */
   ledger?: Ledger;
   jobs?: JobRepository;
   /** The audit trail in a table (src/store/sql), where replicas append to it together. */
   audit?: AuditLog;
   /** How long providers take relative to real ones (job-context.ts `providerPace`). */
   providerPace?: number;
+  characters?: CharacterRegistry;
+  settings?: TenantSettingsRepository;
   scheduler?: Scheduler;
 }
 
@@ -115,8 +117,8 @@ export class Studio {
   constructor(private readonly options: StudioOptions) {
     this.backends = new Map(options.backends.map((b) => [b.id, b]));
     this.jobs = options.jobs ?? new JobStore(options.store);
-    this.characters = new CharacterRegistry(options.store);
-    this.settings = new TenantSettingsRepository(options.store, options.defaults);
+    this.characters = options.characters ?? new DocumentCharacterRegistry(options.store);
+    this.settings = options.settings ?? new DocumentTenantSettings(options.store, options.defaults);
     this.audit = options.audit ?? new PagedAuditLog(options.store, options.clock);
     // Every reserve, settle and release is appended to the audit trail, whichever ledger holds the money.
     this.ledger = new AuditedLedger(options.ledger ?? new KeyValueLedger(options.store), this.audit);

@@ -68,37 +68,40 @@ export interface SettingsDefaults {
   policy: RoutingPolicy;
 }
 
-export class TenantSettingsRepository {
-  private readonly mutex = new KeyedMutex();
-  private readonly documents: DocumentCache;
+/**
+ * The port: a team's settings, and what the hot path derives from them. On SQLite and Postgres a table
+ * (src/store/sql/sql-settings.ts), on Redis one keyv document per tenant (`DocumentTenantSettings`).
+ */
+export interface TenantSettingsRepository {
+  readonly defaults: SettingsDefaults;
+  get(tenant: TenantId): Promise<TenantSettings>;
+  /**
+   * Applies `change` to the current settings and stores the result atomically, across replicas too.
+   * `change` may run more than once (a write that lost a race is tried again on the newer settings),
+   * so it must only derive from what it is given; returns the settings as stored.
+   */
+  update(tenant: TenantId, change: (settings: TenantSettings) => void): Promise<TenantSettings>;
+  capsFor(tenant: TenantId, userId: string): Promise<BudgetCaps>;
+  policyFor(tenant: TenantId): Promise<RoutingPolicy>;
+  /** What the router needs from the team's settings: its policy and its default sound. */
+  routingFor(tenant: TenantId): Promise<{ policy: RoutingPolicy; audio: Sound }>;
+}
 
-  constructor(
-    store: KeyValueStore,
-    readonly defaults: SettingsDefaults,
-  ) {
-    this.documents = new DocumentCache(store);
-  }
+/** Stored settings (or none yet) as callers use them. */
+export function settingsFrom(stored: TenantSettings | undefined): TenantSettings {
+  const settings = stored ?? { userCaps: {} };
+  // Member ids are keys: `toString` or `__proto__` must name a member's cap, not Object.prototype's.
+  settings.userCaps = Object.assign(Object.create(null), settings.userCaps);
+  settings.channels = Object.assign(Object.create(null), settings.channels);
+  return settings;
+}
 
-  private key(tenant: TenantId): string {
-    return `settings:${tenant}`;
-  }
+/** What every implementation derives from `get` and the environment's defaults. */
+export abstract class TenantSettingsBase implements TenantSettingsRepository {
+  constructor(readonly defaults: SettingsDefaults) {}
 
-  async get(tenant: TenantId): Promise<TenantSettings> {
-    const settings = (await this.documents.read<TenantSettings>(this.key(tenant))) ?? { userCaps: {} };
-    // Member ids are keys: `toString` or `__proto__` must name a member's cap, not Object.prototype's.
-    settings.userCaps = Object.assign(Object.create(null), settings.userCaps);
-    settings.channels = Object.assign(Object.create(null), settings.channels);
-    return settings;
-  }
-
-  async update(tenant: TenantId, change: (settings: TenantSettings) => void): Promise<TenantSettings> {
-    return this.mutex.run(this.key(tenant), async () => {
-      const settings = await this.get(tenant);
-      change(settings);
-      await this.documents.write(this.key(tenant), settings);
-      return settings;
-    });
-  }
+  abstract get(tenant: TenantId): Promise<TenantSettings>;
+  abstract update(tenant: TenantId, change: (settings: TenantSettings) => void): Promise<TenantSettings>;
 
   async capsFor(tenant: TenantId, userId: string): Promise<BudgetCaps> {
     const s = await this.get(tenant);
@@ -112,9 +115,36 @@ export class TenantSettingsRepository {
     return (await this.get(tenant)).policy ?? this.defaults.policy;
   }
 
-  /** What the router needs from the team's settings: its policy and its default sound. */
   async routingFor(tenant: TenantId): Promise<{ policy: RoutingPolicy; audio: Sound }> {
     const s = await this.get(tenant);
     return { policy: s.policy ?? this.defaults.policy, audio: s.audio ?? DEFAULT_AUDIO };
+  }
+}
+
+/** One keyv document per tenant, changed under an in-process lock: right where one process writes the store. */
+export class DocumentTenantSettings extends TenantSettingsBase {
+  private readonly mutex = new KeyedMutex();
+  private readonly documents: DocumentCache;
+
+  constructor(store: KeyValueStore, defaults: SettingsDefaults) {
+    super(defaults);
+    this.documents = new DocumentCache(store);
+  }
+
+  private key(tenant: TenantId): string {
+    return `settings:${tenant}`;
+  }
+
+  async get(tenant: TenantId): Promise<TenantSettings> {
+    return settingsFrom(await this.documents.read<TenantSettings>(this.key(tenant)));
+  }
+
+  async update(tenant: TenantId, change: (settings: TenantSettings) => void): Promise<TenantSettings> {
+    return this.mutex.run(this.key(tenant), async () => {
+      const settings = await this.get(tenant);
+      change(settings);
+      await this.documents.write(this.key(tenant), settings);
+      return settings;
+    });
   }
 }

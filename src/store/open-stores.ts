@@ -1,10 +1,11 @@
 /**
  * The bot's stores, chosen by STORE_URL. keyv always (src/store/keyv-store.ts),
  * for what it is good at: expiring keys (webhook replay ids) and the documents
- * not moved to tables yet. On SQLite and Postgres the ledger, jobs and audit
- * trail live in tables (src/store/sql), through the same code; Redis has no
- * tables, so there they stay keyv documents (core/ledger.ts, core/job-store.ts,
- * core/audit-log.ts). On Postgres
+ * not moved to tables yet. On SQLite and Postgres the ledger, jobs, audit
+ * trail, characters and team settings live in tables (src/store/sql), through
+ * the same code; Redis has no tables, so there they stay keyv documents
+ * (core/ledger.ts, core/job-store.ts, core/audit-log.ts, core/characters.ts,
+ * core/tenant-settings.ts). On Postgres
  * several replicas share the tables, with the heartbeat by which a replica takes
  * over the jobs of one that stopped.
  */
@@ -20,7 +21,7 @@ import type { SqlStore } from './sql/index.js';
 
 export interface BotStores {
   store: KeyValueStore;
-  /** The ledger and jobs in tables: on SQLite and Postgres, not on Redis. */
+  /** The ledger, jobs, characters and settings in tables: on SQLite and Postgres, not on Redis. */
   tables: SqlStore | undefined;
   /** The same tables when other replicas may share them (Postgres): the cluster scheduler, chores and takeovers. */
   cluster: SqlStore | undefined;
@@ -37,7 +38,7 @@ export async function openStores(config: Config, clock: Clock, logger: Logger, c
   const engine = /^postgres(ql)?:/i.test(config.storeUrl) ? 'postgres' : /^sqlite:/i.test(config.storeUrl) ? 'sqlite' : undefined;
   if (!engine) return { store, tables: undefined, cluster: undefined, replicaId };
   // The tables' module loads only when used, so a bot on Redis does not carry Kysely.
-  const { openSqlStore, importKeyvDocuments, importKeyvAudit } = await import('./sql/index.js');
+  const { openSqlStore, importKeyvDocuments, importKeyvAudit, importKeyvTeamDocuments } = await import('./sql/index.js');
   // On SQLite the tables have a file of their own beside keyv's (database.ts `tablesFileOf` says why).
   const tables = await openSqlStore(config.storeUrl, {
     dataDir: config.dataDir,
@@ -51,13 +52,15 @@ export async function openStores(config: Config, clock: Clock, logger: Logger, c
   cleanups.push(() => tables.close());
   if (engine === 'sqlite') {
     // One process owns the file: no heartbeat, and at start it claims every unfinished job (SqlJobStore.claimActive).
-    // A DATA_DIR from before the tables: its keyv ledger and jobs move over once (keyv-import.ts).
+    // A DATA_DIR from before the tables: its keyv ledger, jobs, characters and settings move over once (keyv-import.ts).
     await importKeyvDocuments(tables.database.db, keyvFileOf(config.storeUrl, config.dataDir), logger);
     await importKeyvAudit(tables.database.db, { engine, keyvFile: keyvFileOf(config.storeUrl, config.dataDir) }, logger);
     return { store, tables, cluster: undefined, replicaId };
   }
   // The audit trail kept as keyv pages in the same database before it was a table (keyv-import-audit.ts).
   await importKeyvAudit(tables.database.db, { engine }, logger);
+  // Likewise the characters and team settings, one keyv document per team before they were tables (keyv-import-teams.ts).
+  await importKeyvTeamDocuments(tables.database.db, logger);
   // Runs after the runner has stopped (cleanups run in reverse): the other replicas take this one's jobs at once.
   cleanups.push(() => tables.jobs.forget());
   // Alive from the moment the tables open, on a beat of its own: a replica that is still starting, or busy

@@ -1,8 +1,11 @@
 /**
- * The ledger and jobs in tables: on Postgres for several replicas, and the same
- * code on the embedded SQLite file (open-stores.ts opens it for both).
+ * The ledger, jobs, characters and team settings in tables: on Postgres for
+ * several replicas, and the same code on the embedded SQLite file (open-stores.ts
+ * opens it for both).
  */
+import type { CharacterRegistry } from '../../core/characters.js';
 import type { JobRepository, Ledger } from '../../core/ports.js';
+import type { SettingsDefaults, TenantSettingsRepository } from '../../core/tenant-settings.js';
 import { openSqlDatabase, type SqlDatabase, type SqlOptions } from './database.js';
 import type { AuditLog } from '../../core/audit-log.js';
 import { systemClock, type Clock } from '../../core/clock.js';
@@ -11,10 +14,12 @@ import { ClusterScheduler, type ClusterSchedulerOptions } from './cluster-schedu
 import { SqlAuditLog } from './sql-audit-log.js';
 import { SqlChores } from './sql-chores.js';
 import { SqlJobStore, type Replica } from './sql-job-store.js';
+import { SqlCharacterRegistry } from './sql-characters.js';
 import { SqlLedger } from './sql-ledger.js';
+import { SqlTenantSettings } from './sql-settings.js';
 
 export { openSqlDatabase, sqlEngineOf, type SqlDatabase } from './database.js';
-export { importKeyvDocuments } from './keyv-import.js';
+export { importKeyvDocuments, importKeyvTeamDocuments } from './keyv-import.js';
 export { importKeyvAudit } from './keyv-import-audit.js';
 
 export interface SqlStore {
@@ -22,6 +27,9 @@ export interface SqlStore {
   ledger: Ledger;
   jobs: JobRepository & Pick<SqlJobStore, 'heartbeat' | 'forget' | 'claimOrphans'>;
   audit: AuditLog;
+  characters: CharacterRegistry;
+  /** The team settings, falling back to the environment's `defaults`. */
+  settings(defaults: SettingsDefaults): TenantSettingsRepository;
   /** Work done once across the replicas per interval. */
   chores: SqlChores;
   /** The scheduler whose limits and line hold across the replicas (cluster-scheduler.ts). */
@@ -37,11 +45,15 @@ export async function openSqlStore(url: string, options: SqlOptions & { replica:
   const jobs = new SqlJobStore(database.db, ledger, options.replica, audit, database.heartbeatDb);
   // One process owns a SQLite file: it has no peers to tell it is alive.
   if (database.engine === 'postgres') await jobs.heartbeat();
+  // One process owns a SQLite file, so it may keep what it read until it changes it (tenant-cache.ts).
+  const cached = database.engine === 'sqlite';
   return {
     database,
     ledger,
     jobs,
     audit,
+    characters: new SqlCharacterRegistry(database.db, { cached }),
+    settings: (defaults) => new SqlTenantSettings(database.db, defaults, { cached }),
     chores: new SqlChores(database.db, options.replica.id),
     scheduler: (limits, clock, logger) => new ClusterScheduler({ db: database.db, replica: options.replica, limits, clock, logger }),
     close: () => database.close(),

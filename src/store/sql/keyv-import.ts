@@ -16,6 +16,7 @@ import type { LedgerMonth } from '../../core/ledger.js';
 import type { Logger } from '../../core/ports.js';
 import { TERMINAL_STATES, type JobRecord } from '../../core/types.js';
 import { DEFAULT_NAMESPACE } from '../keyv-store.js';
+import { importTeamDocuments, TEAM_IMPORT, type KeyvTeamImport } from './keyv-import-teams.js';
 import type { Tables } from './schema.js';
 
 const IMPORT = 'keyv-ledger-and-jobs';
@@ -32,19 +33,21 @@ export interface KeyvImport {
   active: number;
 }
 
-const imported = (db: Kysely<Tables> | Transaction<Tables>) => db.selectFrom('store_imports').select('name').where('name', '=', IMPORT).executeTakeFirst();
+const imported = (db: Kysely<Tables> | Transaction<Tables>, name = IMPORT) => db.selectFrom('store_imports').select('name').where('name', '=', name).executeTakeFirst();
 
 /**
- * Imports the documents of `keyvFile` once; returns what it imported, or undefined when an earlier start
- * already did.
+ * Imports the documents of `keyvFile` once: the ledger and jobs, then (keyv-import-teams.ts) the characters
+ * and team settings. Returns what the first imported, or undefined when an earlier start already did.
  */
 export async function importKeyvDocuments(db: Kysely<Tables>, keyvFile: string, logger: Logger): Promise<KeyvImport | undefined> {
-  if (await imported(db)) return undefined;
+  if ((await imported(db)) && (await imported(db, TEAM_IMPORT))) return undefined;
   // ATTACH cannot run inside a transaction; a fresh in-memory store has no documents to bring.
   const attached = keyvFile !== ':memory:' && existsSync(keyvFile);
   if (attached) await sql`attach database ${keyvFile} as keyv_documents`.execute(db);
   try {
-    return await importAttached(db, attached, logger);
+    const counts = await importAttached(db, attached, logger);
+    if (!(await imported(db, TEAM_IMPORT))) await importTeamDocuments(db, attached ? 'attached-sqlite' : undefined, logger);
+    return counts;
   } finally {
     if (attached) await sql`detach database keyv_documents`.execute(db);
   }
@@ -179,4 +182,12 @@ function northwest(rows: [string, number][], columns: [string, number][]): { cel
   for (; j < columns.length; column = columns[++j]?.[1] ?? 0) if (column > 0) cells.push([rows.at(-1)?.[0] ?? '', columns[j]![0], column]);
   const sum = (list: [string, number][]) => list.reduce((a, [, n]) => a + n, 0);
   return { cells, exact: sum(rows) === sum(columns) };
+}
+
+/**
+ * On Postgres: the characters and team settings from keyv's table in the same database, once across the
+ * replicas. (The ledger-and-jobs import above is the embedded SQLite file's only.)
+ */
+export function importKeyvTeamDocuments(db: Kysely<Tables>, logger: Logger): Promise<KeyvTeamImport | undefined> {
+  return importTeamDocuments(db, 'postgres', logger);
 }

@@ -143,6 +143,27 @@ const migrationsFor = (engine: SqlEngine): Record<string, Migration> => ({
       await db.schema.createIndex('audit_entries_by_month').on('audit_entries').columns(['tenant', 'month', 'seq']).execute();
     },
   },
+  '0007_characters_and_settings': {
+    // Characters and team settings, which were one keyv document per team changed under an in-process lock:
+    // with several replicas two changes at once lost one. A row per character and per team, each with a
+    // version that every change compares and bumps (sql-characters.ts, sql-settings.ts).
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('characters')
+        .addColumn('tenant', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('record', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('characters_pk', ['tenant', 'key'])
+        .execute();
+      await db.schema
+        .createTable('team_settings')
+        .addColumn('tenant', 'text', (c) => c.primaryKey())
+        .addColumn('settings', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  },
 });
 
 /**

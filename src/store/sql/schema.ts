@@ -110,6 +110,21 @@ export interface AuditEntriesTable {
   entry: string;
 }
 
+/** A team's character, as JSON with its bindings; `version` goes up with every change (migration 0007). */
+export interface CharactersTable {
+  tenant: string;
+  key: string;
+  record: string;
+  version: number;
+}
+
+/** A team's settings as JSON; `version` goes up with every change (migration 0007). */
+export interface TeamSettingsTable {
+  tenant: string;
+  settings: string;
+  version: number;
+}
+
 export interface Tables {
   ledger_months: LedgerMonthsTable;
   ledger_members: LedgerMembersTable;
@@ -122,4 +137,6 @@ export interface Tables {
   run_slots: RunSlotsTable;
   store_imports: StoreImportsTable;
   audit_entries: AuditEntriesTable;
+  characters: CharactersTable;
+  team_settings: TeamSettingsTable;
 }
