@@ -21,7 +21,7 @@ import { StoreUnavailable } from '../../src/core/errors.js';
 import { freePort } from '../helpers/test-bot.js';
 import { ledgerContract } from '../helpers/ledger-contract.js';
 import { freshSchema, type TestSchema } from '../helpers/pg-schema.js';
-import { serviceAvailable } from '../helpers/services.js';
+import { POSTGRES_URL, serviceAvailable } from '../helpers/services.js';
 
 const hasPostgres = await serviceAvailable('postgres', 'the ledger and job tables on Postgres (test/store/sql-store.test.ts)');
 const schemas: TestSchema[] = [];
@@ -114,6 +114,37 @@ describe('Postgres: several processes on one database', { skip: !hasPostgres && 
     } finally {
       await a!.close();
       await b!.close();
+    }
+  });
+
+  it("migrates while other schemas of the same database come and go (another deployment's, another test's)", async () => {
+    // Kysely's migrator asks whether its tables exist through an introspection of every schema's columns,
+    // which fails with `schema "…" does not exist` when a schema is dropped while it runs (seen in the suite,
+    // with other test files dropping theirs). The bot's introspection looks at its own schema only.
+    let churning = true;
+    const churn = (async () => {
+      const { default: pg } = await import('pg');
+      const admin = new pg.Client({ connectionString: POSTGRES_URL });
+      await admin.connect();
+      try {
+        for (let i = 0; churning; i++) {
+          const name = `churn_${process.pid}_${i}`;
+          await admin.query(`CREATE SCHEMA ${name}; CREATE TABLE ${name}.t (id serial primary key, a text, b text, c text)`);
+          await admin.query(`DROP SCHEMA ${name} CASCADE`);
+        }
+      } finally {
+        await admin.end();
+      }
+    })();
+    try {
+      for (let i = 0; i < 6; i++) {
+        const { url } = await postgresSchema();
+        const store = await openSqlStore(url, { dataDir: os.tmpdir(), logger: silentLogger, replica: replica('r') });
+        await store.close();
+      }
+    } finally {
+      churning = false;
+      await churn;
     }
   });
 

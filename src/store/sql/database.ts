@@ -5,12 +5,13 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import type pg from 'pg';
 import { StoreUnavailable } from '../../core/errors.js';
 import { keyvFileOf } from '../keyv-store.js';
 import type { Logger } from '../../log.js';
 import { migrate } from './migrations.js';
+import { OwnSchemaPostgresDialect } from './postgres-dialect.js';
 import type { Tables } from './schema.js';
 import { Sqlite3Dialect } from './sqlite-driver.js';
 
@@ -78,10 +79,10 @@ export async function openSqlDatabase(url: string, options: SqlOptions): Promise
     });
     // An idle connection dropped by the server (restart, failover) must not crash the process.
     pool.on('error', (error) => logger.warn({ err: error }, 'postgres dropped an idle connection; the pool will reconnect'));
-    db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: reportingUnreachable(pool) }) });
+    db = new Kysely<Tables>({ dialect: new OwnSchemaPostgresDialect({ pool: reportingUnreachable(pool) }) });
     const beat = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: options.connectTimeoutMs ?? 30_000, query_timeout: options.queryTimeoutMs ?? 15_000, application_name: 'sora-team-bot heartbeat' });
     beat.on('error', (error) => logger.warn({ err: error }, 'postgres dropped the heartbeat connection; it will reconnect'));
-    heartbeatDb = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: reportingUnreachable(beat) }) });
+    heartbeatDb = new Kysely<Tables>({ dialect: new OwnSchemaPostgresDialect({ pool: reportingUnreachable(beat) }) });
   } else if (engine === 'sqlite') {
     const file = tablesFileOf(keyvFileOf(url, options.dataDir));
     if (file !== ':memory:') await mkdir(path.dirname(file), { recursive: true });
