@@ -48,4 +48,9 @@ export interface SurfaceParams {
   'spend.official-short': { backendName: string; officialMicros: Micros; savedMicros?: Micros };
   /** Slack's /cost: its chart (and CSV) went to the asker's direct messages, not the channel. */
   'cost.files-sent': { fileNames: string[] };
+  /** Notes only the requester sees (Discord's ephemeral follow-ups); `take`: `{index, of}` when one of several takes. */
+  'note.failed': { jobId: string; take?: { index: number; of: number }; reason: string };
+  'note.approved': { jobId: string; byName: string };
+  /** `denied`: deniedText's sentence, already in the reader's language. */
+  'note.denied': { jobId: string; denied: string };
 }

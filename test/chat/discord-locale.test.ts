@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FakeInteraction, FakeUser } from '../fakes/discord/fake-discord.js';
 import { alice, GUILD, harness, int, str, target, until, type Harness } from '../fakes/discord/harness.js';
+import { driveUntil } from '../helpers/drive.js';
 
 const kim: FakeUser = { id: '800000000000000042', username: 'kim' };
 const HANGUL = /[\uAC00-\uD7A3]/;
@@ -97,4 +98,19 @@ describe('Discord replies in the member’s language', { concurrency: false }, (
     const embeds = JSON.stringify(original()?.embeds.length ? original()!.embeds : inline());
     assert.match(embeds, /"title":"캐릭터"/);
   });
+
+  test('the note only the requester sees when their video fails: in Korean for `ko`, the thread keeps English', async () => {
+    // Only this prompt: the earlier tests' jobs are still running on the same simulator.
+    h.sim.faults.inject({ protocol: 'openai', fault: 'moderation', bodyIncludes: 'a kite over the harbour' });
+    const i = h.fake.command(target(channel, kim, { locale: 'ko' }), 'sora', 'generate', [str('prompt', 'a kite over the harbour'), int('seconds', 4)]);
+    const reply = () => h.fake.messages.get(h.fake.interactions.get(i.id)!.originalMessageId ?? '')?.content ?? '';
+    await until(() => /`j_[0-9a-z]+`/.test(reply()), 'the acceptance');
+    const jobId = /`(j_[0-9a-z]+)`/.exec(reply())![1]!;
+    const note = () => [...h.fake.messages.values()].find((m) => m.interactionId === i.id && (m.flags & 64) !== 0 && m.content.includes(jobId));
+    await driveUntil(h.clock, async () => note() !== undefined, { stepMs: 1_000, maxSteps: 600 });
+    assert.match(note()!.content, new RegExp(`^요청하신 영상 \`${jobId}\` 생성에 실패했습니다: `));
+    assert.match(note()!.content.split(': ').slice(1).join(': '), HANGUL, 'the reason too, in Korean');
+    assert.doesNotMatch(note()!.content, /Your video|failed/);
+  });
 });
+

@@ -64,6 +64,7 @@ export async function launchJob(deps: DiscordDeps, interaction: JobInteraction, 
     interactionToken: interaction.token,
     tokenExpiresAt: tokenExpiry(deps.clock),
     attachmentSizeLimit: interaction.attachmentSizeLimit ?? DEFAULT_ATTACHMENT_LIMIT,
+    locale: interaction.locale,
   } as DiscordRef;
 
   if (options.slow) await interaction.deferReply({ flags: MessageFlags.Ephemeral });

@@ -32,6 +32,8 @@ export const discordRefSchema = z.object({
   /** `interaction.attachmentSizeLimit` as Discord sent it for this server. */
   attachmentSizeLimit: z.number().int().positive().default(DEFAULT_ATTACHMENT_LIMIT),
   deliveryMessageId: snowflake.optional(),
+  /** The requester's client language (`interaction.locale`), for the notes only they see. */
+  locale: z.string().max(16).optional(),
 });
 
 export type DiscordRef = z.infer<typeof discordRefSchema>;

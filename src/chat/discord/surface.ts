@@ -13,9 +13,9 @@ import type { Clock } from '../../core/clock.js';
 import { stageOf } from '../../core/job-lifecycle.js';
 import { formatUsd } from '../../core/money.js';
 import type { Surface } from '../../core/ports.js';
-import { deniedText, elapsedProgress } from '../../core/present.js';
+import { msg, render, resolveLocale } from '../../core/messages.js';
+import { deniedText, discordMarkdown, elapsedProgress, inLocale, type Markup } from '../../core/present.js';
 import type { BackendCapabilities } from '../../core/capabilities.js';
-import { takeLabel } from '../../core/takes.js';
 import type { JobEvent, JobRecord, SurfaceRef } from '../../core/types.js';
 import type { Logger } from '../../log.js';
 import type { BotMediaStore } from '../../media/media-store.js';
@@ -107,7 +107,13 @@ export class DiscordSurface implements Surface {
         break;
       case 'failed':
         await this.showStatus(job, current, { stage: 'failed', progress: undefined, position: undefined, note: event.reason }, ['retry'], true, patch);
-        await this.tellRequester(job, current, `Your video \`${job.id}\`${job.take ? ` (${takeLabel(job).toLowerCase()}; the other takes go on)` : ''} failed: ${event.reason}`);
+        {
+          const reader = readerOf(current);
+          // The failure as kept (job-ends.ts `said`), in the requester's language; the thread keeps the English.
+          const reason = job.error?.said ? render(job.error.said, reader) : event.reason;
+          const take = job.take && { index: job.take.index, of: job.take.ids.length };
+          await this.tellRequester(job, current, render(msg('note.failed', { jobId: job.id, reason, ...(take && { take }) }), reader));
+        }
         await this.editOriginal(job, current, `Job \`${job.id}\` failed: ${event.reason}`);
         break;
       case 'cancelled':
@@ -121,11 +127,11 @@ export class DiscordSurface implements Surface {
       }
       case 'approved':
         await this.showStatus(job, current, { stage: `approved by ${event.byName}`, progress: undefined, position: undefined }, ['cancel'], false, patch);
-        await this.tellRequester(job, current, `Your video \`${job.id}\` was approved by ${event.byName}; it is in line now.`);
+        await this.tellRequester(job, current, render(msg('note.approved', { jobId: job.id, byName: event.byName }), readerOf(current)));
         break;
       case 'denied':
         await this.showStatus(job, current, { stage: 'not approved', progress: undefined, position: undefined, note: `${deniedText(event)} Its reserved budget went back to the team.` }, ['retry'], true, patch);
-        await this.tellRequester(job, current, `Your video \`${job.id}\`: ${deniedText(event)}`);
+        await this.tellRequester(job, current, render(msg('note.denied', { jobId: job.id, denied: deniedText(event, (t) => t, readerOf(current)) }), readerOf(current)));
         break;
     }
     if (memory.tokenDead && ref.interactionToken) {
@@ -270,4 +276,9 @@ export class DiscordSurface implements Surface {
       body: { content: clip(`<@${job.requesterId}> ${content}`), allowed_mentions: { users: [job.requesterId] } },
     });
   }
+}
+
+/** Discord's markup in the requester's language, for the notes only they see. */
+function readerOf(ref: DiscordRef): Markup {
+  return inLocale(discordMarkdown, resolveLocale(ref.locale));
 }

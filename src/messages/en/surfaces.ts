@@ -35,5 +35,8 @@ export const surfaces: Sentences<SurfaceParams> = {
   'spend.videos-label': () => 'Videos',
   'spend.member-cap-label': () => 'Default cap per member',
   'spend.official-short': (p) => `At ${p.backendName} official prices: ${usd(p.officialMicros)}${p.savedMicros ? ` (saved ${usd(p.savedMicros)})` : ''}.`,
+  'note.failed': (p, m) => `Your video ${m.code(p.jobId)}${p.take ? ` (take ${p.take.index}/${p.take.of}; the other takes go on)` : ''} failed: ${p.reason}`,
+  'note.approved': (p, m) => `Your video ${m.code(p.jobId)} was approved by ${p.byName}; it is in line now.`,
+  'note.denied': (p, m) => `Your video ${m.code(p.jobId)}: ${p.denied}`,
   'cost.files-sent': (p, m) => `${p.fileNames.map((f) => m.code(f)).join(' and ')} ${p.fileNames.length > 1 ? 'are' : 'is'} in your direct messages with the bot, where only you see ${p.fileNames.length > 1 ? 'them' : 'it'}.`,
 };

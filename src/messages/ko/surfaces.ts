@@ -37,5 +37,8 @@ export const surfaces: Sentences<SurfaceParams> = {
   'spend.videos-label': () => '영상',
   'spend.member-cap-label': () => '멤버별 기본 한도',
   'spend.official-short': (p) => `${p.backendName} 공식 가격 기준: ${usd(p.officialMicros)}${p.savedMicros ? ` (${usd(p.savedMicros)} 절약)` : ''}.`,
+  'note.failed': (p, m) => `요청하신 영상 ${m.code(p.jobId)}${p.take ? ` (테이크 ${p.take.index}/${p.take.of}, 다른 테이크는 계속 진행합니다)` : ''} 생성에 실패했습니다: ${p.reason}`,
+  'note.approved': (p, m) => `요청하신 영상 ${m.code(p.jobId)}을(를) ${p.byName} 님이 승인했습니다. 이제 대기열에 들어갑니다.`,
+  'note.denied': (p, m) => `요청하신 영상 ${m.code(p.jobId)}: ${p.denied}`,
   'cost.files-sent': (p, m) => `${p.fileNames.map((f) => m.code(f)).join(', ')} 파일은 봇과의 개인 메시지로 보냈습니다. 본인만 볼 수 있습니다.`,
 };
