@@ -18,7 +18,7 @@ import type { Backend, JobRepository, Logger, MediaStore, ReservationResult } fr
 import type { DurationNotice } from './router.js';
 import type { TeamDesk } from './team-desk.js';
 import type { AppliedDefault, CapWarning } from './team-rules.js';
-import type { TenantSettingsRepository } from './tenant-settings.js';
+import { capsOf, routingOf, type TenantSettingsRepository } from './tenant-settings.js';
 import { draftTakes } from './takes.js';
 import type { Actor, GenerationInput, JobRecord, Resolution, Sound, SurfaceRef } from './types.js';
 
@@ -89,7 +89,7 @@ export class JobIntake {
       // A provider-side remix keeps the original's look; elsewhere the remix is a fresh generation.
       if (!forced && originalBackend?.capabilities.remix) forced = original.backend;
     }
-    const settings = await this.deps.settings.routingFor(actor.tenant);
+    const settings = routingOf(rules.settings, this.deps.settings.defaults);
     const placing = {
       backends: [...this.deps.backends.values()],
       isOpen: (b: string) => this.deps.breaker.isOpen(b),
@@ -105,7 +105,7 @@ export class JobIntake {
     // The takes of one request wait for one decision when together they cost more than the threshold.
     this.deps.team.markForApproval(job, rules.threshold, count);
     const takes = draftTakes(job, count);
-    const caps = await this.deps.settings.capsFor(actor.tenant, actor.userId);
+    const caps = capsOf(rules.settings, this.deps.settings.defaults, actor.userId);
     const deps = { jobs: this.deps.jobs, ledger: this.deps.ledger, logger: this.deps.logger };
     const reservation = count === 1 ? await acceptJob(deps, job, actor, caps) : refusedTakesOrLeft(takes, await acceptJobs(deps, takes, actor, caps));
     const estimateMicros = takes.reduce((sum, j) => sum + j.estimateMicros, 0);

@@ -67,11 +67,15 @@ export class TeamDesk {
   // -- a new video ---------------------------------------------------------
 
   /** Refuses a member who may not spend; fills what they left open from the channel's defaults. */
-  async rulesFor(actor: Actor, input: GenerationInput): Promise<{ input: GenerationInput; applied: AppliedDefault[]; policy: RoutingPolicy | undefined; threshold: Micros | undefined }> {
+  async rulesFor(
+    actor: Actor,
+    input: GenerationInput,
+  ): Promise<{ input: GenerationInput; applied: AppliedDefault[]; policy: RoutingPolicy | undefined; threshold: Micros | undefined; settings: TenantSettings }> {
     const settings = await this.deps.settings.get(actor.tenant);
     requireMaySpend(settings, actor);
     const channel = actor.place?.kind === 'channel' ? settings.channels?.[actor.place.id] : undefined;
-    return { ...applyChannelDefaults(input, channel), threshold: approvalThreshold(settings, actor) };
+    // The settings read here are the request's one read of them (job-intake.ts derives caps and routing from them).
+    return { ...applyChannelDefaults(input, channel), threshold: approvalThreshold(settings, actor), settings };
   }
 
   /** A draft above the threshold starts in `awaiting_approval` (reserved all the same); `takes` copies of it are weighed together. */

@@ -96,6 +96,19 @@ export function settingsFrom(stored: TenantSettings | undefined): TenantSettings
   return settings;
 }
 
+/** A member's caps from the team's settings, the environment's defaults where unset. */
+export function capsOf(s: TenantSettings, defaults: SettingsDefaults, userId: string): BudgetCaps {
+  return {
+    tenantCapMicros: s.tenantCapMicros ?? defaults.tenantCapMicros,
+    userCapMicros: s.userCaps[userId] ?? s.userCapMicros ?? defaults.userCapMicros,
+  };
+}
+
+/** What the router needs from the team's settings: its policy and its default sound. */
+export function routingOf(s: TenantSettings, defaults: SettingsDefaults): { policy: RoutingPolicy; audio: Sound } {
+  return { policy: s.policy ?? defaults.policy, audio: s.audio ?? DEFAULT_AUDIO };
+}
+
 /** What every implementation derives from `get` and the environment's defaults. */
 export abstract class TenantSettingsBase implements TenantSettingsRepository {
   constructor(readonly defaults: SettingsDefaults) {}
@@ -104,11 +117,7 @@ export abstract class TenantSettingsBase implements TenantSettingsRepository {
   abstract update(tenant: TenantId, change: (settings: TenantSettings) => void): Promise<TenantSettings>;
 
   async capsFor(tenant: TenantId, userId: string): Promise<BudgetCaps> {
-    const s = await this.get(tenant);
-    return {
-      tenantCapMicros: s.tenantCapMicros ?? this.defaults.tenantCapMicros,
-      userCapMicros: s.userCaps[userId] ?? s.userCapMicros ?? this.defaults.userCapMicros,
-    };
+    return capsOf(await this.get(tenant), this.defaults, userId);
   }
 
   async policyFor(tenant: TenantId): Promise<RoutingPolicy> {
@@ -116,8 +125,7 @@ export abstract class TenantSettingsBase implements TenantSettingsRepository {
   }
 
   async routingFor(tenant: TenantId): Promise<{ policy: RoutingPolicy; audio: Sound }> {
-    const s = await this.get(tenant);
-    return { policy: s.policy ?? this.defaults.policy, audio: s.audio ?? DEFAULT_AUDIO };
+    return routingOf(await this.get(tenant), this.defaults);
   }
 }
 

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
+import { DocumentTenantSettings, type TenantSettingsRepository } from '../../src/core/tenant-settings.js';
 import { ManualClock, settleIo } from '../../src/core/clock.js';
 import { ProviderError, StoreUnavailable, UserFacingError } from '../../src/core/errors.js';
 import { canTransition, IllegalTransition, JOB_TRANSITIONS, JobClosed, JobLifecycle } from '../../src/core/job-lifecycle.js';
@@ -141,7 +142,7 @@ class RecordingSurface implements Surface {
   }
 }
 
-function setup(options: { store?: MemoryStore; backends?: FakeBackend[]; perBackend?: number; providerPace?: number } = {}) {
+function setup(options: { store?: MemoryStore; backends?: FakeBackend[]; perBackend?: number; providerPace?: number; settings?: TenantSettingsRepository } = {}) {
   const store = options.store ?? new MemoryStore();
   const clock = new ManualClock();
   const backends = options.backends ?? [new FakeBackend()];
@@ -182,6 +183,7 @@ function setup(options: { store?: MemoryStore; backends?: FakeBackend[]; perBack
     publicUrl: undefined,
     ledger: recordingLedger,
     ...(options.providerPace && { providerPace: options.providerPace }),
+    ...(options.settings && { settings: options.settings }),
   });
   const surface = new RecordingSurface();
   studio.attachSurface(surface);
@@ -292,6 +294,24 @@ describe('the runner through the lifecycle', () => {
     await settleIo(10);
     while (!t.log.includes('state:delivered')) await t.clock.advance(0);
     await finished;
+  });
+});
+
+describe('one read of the team settings per request', () => {
+  it('routes, applies channel rules and checks the caps from the same read of the settings', async () => {
+    const defaults = { tenantCapMicros: 100_000_000, userCapMicros: 100_000_000, policy: 'cost' as const };
+    let reads = 0;
+    const settings = new (class extends DocumentTenantSettings {
+      override get(tenant: string) {
+        reads += 1;
+        return super.get(tenant);
+      }
+    })(new MemoryStore(), defaults);
+    const t = setup({ settings });
+    await settings.update('test:A', (s) => (s.userCaps.u1 = 1));
+    reads = 0;
+    await assert.rejects(t.generate(), /budget|cap/i, 'the cap set in the settings is the one checked');
+    assert.equal(reads, 1);
   });
 });
 
