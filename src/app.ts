@@ -187,7 +187,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       approvalTimeoutMs: config.APPROVAL_TIMEOUT_HOURS * 60 * 60_000,
       concurrency,
       publicUrl,
-      ...(tables && { ledger: tables.ledger, jobs: tables.jobs, audit: tables.audit, characters: tables.characters, settings: tables.settings(defaults) }),
+      ...(tables && { ledger: tables.ledger, jobs: tables.jobs, audit: tables.audit, characters: tables.characters, settings: tables.settings(defaults), boards: tables.boards }),
       ...(scheduler && { scheduler }),
       providerPace,
     });
@@ -237,7 +237,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     cleanups.push(sweeps);
 
     // Liveness runs on wall time (open-stores.ts), so the takeover look does too.
-    if (cluster) cleanups.push(replicaTakeovers(config, cluster, systemClock, logger, (orphans) => studio.takeOver(orphans)));
+    if (cluster) cleanups.push(replicaTakeovers(config, cluster, systemClock, logger, (jobs, boards) => studio.takeOver(jobs, boards)));
 
     ready = true;
     if (adapters.length === 0 && !consoleAdapter) {

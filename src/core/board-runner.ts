@@ -11,7 +11,7 @@
  * when it fails, so a board costs exactly its delivered shots.
  */
 import { BoardClosed, type BoardLifecycle } from './job-lifecycle.js';
-import type { BoardStore } from './board-store.js';
+import type { BoardRepository } from './board-store.js';
 import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
 import type { JobRunner } from './job-runner.js';
@@ -19,10 +19,10 @@ import { KeyedMutex } from './keyed-mutex.js';
 import { plainText } from './markup.js';
 import { msg, render } from './messages.js';
 import type { JobRepository, Logger, MediaStore, Surface } from './ports.js';
-import { TERMINAL_STATES, type BoardEvent, type BoardRecord, type JobEvent, type JobRecord, type ShotLine } from './types.js';
+import { TERMINAL_BOARD_STATES, TERMINAL_STATES, type BoardEvent, type BoardRecord, type JobEvent, type JobRecord, type ShotLine } from './types.js';
 
 export interface BoardRunnerDeps {
-  boards: BoardStore;
+  boards: BoardRepository;
   lifecycle: BoardLifecycle;
   jobs: JobRepository;
   runner: JobRunner;
@@ -55,12 +55,16 @@ export class BoardRunner {
     return this.advance(boardId);
   }
 
-  /** Every live board picks up where its stored records say it stands. */
-  async resume(): Promise<number> {
-    const ids = await this.deps.boards.activeIds();
+  /** The live boards this process drives pick up where their stored records say they stand. */
+  async resume(ids: string[]): Promise<number> {
     for (const id of ids) {
       // An adapter that died between accepting and posting: the board runs anyway, as a single job would.
-      const step = async () => ((await this.deps.boards.get(id))?.started === false ? this.start(id) : this.advance(id));
+      const step = async () => {
+        const board = await this.deps.boards.get(id);
+        // Released while its approval was settled (storyboard-desk.ts `resume`): nothing left to drive.
+        if (board && TERMINAL_BOARD_STATES.has(board.state)) return board;
+        return board?.started === false ? this.start(id) : this.advance(id);
+      };
       await step().catch((error: unknown) => this.deps.logger.error({ err: error, board: id }, 'could not resume a storyboard'));
     }
     return ids.length;

@@ -22,7 +22,7 @@
 import type { JobRepository } from './ports.js';
 import type { Clock } from './clock.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import type { BoardStore } from './board-store.js';
+import type { BoardRepository } from './board-store.js';
 import {
   TERMINAL_BOARD_STATES,
   TERMINAL_STATES,
@@ -176,7 +176,7 @@ export class BoardLifecycle {
   private readonly mutex = new KeyedMutex();
 
   constructor(
-    private readonly boards: BoardStore,
+    private readonly boards: BoardRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -193,16 +193,34 @@ export class BoardLifecycle {
   }
 
   private write(boardId: string, to: BoardState | undefined, patch: BoardPatch | ((board: BoardRecord) => BoardPatch)): Promise<BoardRecord> {
+    // The mutex orders this process's writes; the compare-and-set in `save` orders the replicas', as for jobs.
     return this.mutex.run(boardId, async () => {
-      const board = await this.boards.get(boardId);
-      if (!board) throw new Error(`board ${boardId} vanished from the store`);
-      if (TERMINAL_BOARD_STATES.has(board.state)) throw new BoardClosed(board);
-      if (to !== undefined && !BOARD_TRANSITIONS[board.state].includes(to)) throw new IllegalBoardTransition(board, to);
-      const changes = typeof patch === 'function' ? patch(board) : patch;
-      const next: BoardRecord = { ...board, ...changes, state: to ?? board.state, updatedAt: this.clock.now() };
-      await this.boards.save(next);
-      return next;
+      let seenState: BoardState | undefined;
+      for (let attempt = 1; ; attempt++) {
+        const board = await this.boards.get(boardId);
+        if (!board) throw new Error(`board ${boardId} vanished from the store`);
+        if (TERMINAL_BOARD_STATES.has(board.state)) throw new BoardClosed(board);
+        // A move decided on one state is not made from another; only a field change is re-applied.
+        if (to !== undefined && seenState !== undefined && board.state !== seenState) throw new IllegalBoardTransition(board, to);
+        seenState = board.state;
+        if (to !== undefined && !BOARD_TRANSITIONS[board.state].includes(to)) throw new IllegalBoardTransition(board, to);
+        const changes = typeof patch === 'function' ? patch(board) : patch;
+        const next: BoardRecord = { ...board, ...changes, state: to ?? board.state, updatedAt: this.clock.now() };
+        try {
+          await this.boards.save(next, board);
+          return next;
+        } catch (error) {
+          if (!(error instanceof BoardMovedOn) || attempt >= WRITE_ATTEMPTS) throw error;
+        }
+      }
     });
+  }
+}
+
+/** Another writer (another replica) changed the board between this one's read and its write. */
+export class BoardMovedOn extends Error {
+  constructor(readonly boardId: string) {
+    super(`board ${boardId} changed in the store while this process was moving it`);
   }
 }
 

@@ -8,7 +8,7 @@ import { acceptJob, routeAndDraft } from './acceptance.js';
 import type { AuditLog } from './audit-log.js';
 import { boardApprovals } from './board-approval.js';
 import { BoardRunner } from './board-runner.js';
-import type { BoardStore } from './board-store.js';
+import type { BoardRepository } from './board-store.js';
 import type { CharacterRegistry } from './characters.js';
 import type { RouteReason } from './message-codes-outcomes.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
@@ -22,7 +22,7 @@ import type { JobRunner } from './job-runner.js';
 import { resolveMentions } from './mentions.js';
 import type { Micros } from './money.js';
 import type { Backend, JobRepository, Ledger, Logger, MediaStore } from './ports.js';
-import { acceptBoard, draftBoard, planShots, type StoryboardRequest } from './storyboard-plan.js';
+import { acceptBoard, draftBoard, planShots, reconcileBoards, type StoryboardRequest } from './storyboard-plan.js';
 import type { TenantSettingsRepository } from './tenant-settings.js';
 import { approvalThreshold, requireMaySpend } from './team-rules.js';
 import { Sight } from './visibility.js';
@@ -31,7 +31,7 @@ import type { Actor, BoardRecord, JobRecord, Resolution, ShotLine, Sound, Surfac
 export type { StoryboardRequest, ShotRequest } from './storyboard-plan.js';
 
 export interface StoryboardDeskDeps {
-  boards: BoardStore;
+  boards: BoardRepository;
   jobs: JobRepository;
   characters: CharacterRegistry;
   ledger: Ledger;
@@ -87,7 +87,7 @@ export class StoryboardDesk {
     this.approvals = boardApprovals({ lifecycle: this.lifecycle, jobLifecycle: deps.runner.lifecycle, jobs, ledger, runner: this.runner, clock, logger, audit });
   }
 
-  get boardStore(): BoardStore {
+  get boardStore(): BoardRepository {
     return this.deps.boards;
   }
 
@@ -182,16 +182,27 @@ export class StoryboardDesk {
     return board;
   }
 
-  /** Every live board picks up where it stood; a waiting one has its expiry armed again, a decided one is released. */
-  async resume(): Promise<number> {
-    for (const id of await this.deps.boards.activeIds()) {
+  /**
+   * Every live board this process drives picks up where it stood (or `taken`, boards taken over from a
+   * replica that stopped); a waiting one has its expiry armed again, a decided one is released.
+   */
+  async resume(taken?: string[]): Promise<number> {
+    const ids = taken ?? (await this.deps.boards.activeIds());
+    for (const id of ids) {
       const board = await this.deps.boards.get(id);
       if (board?.state !== 'awaiting_approval') continue;
       if (board.approval?.decision) await this.approvals.finish(board).catch((error: unknown) => this.deps.logger.error({ err: error, board: id }, 'could not release a denied storyboard'));
       else if (board.started) this.approvals.wait(board);
       else await this.start(id).catch((error: unknown) => this.deps.logger.error({ err: error, board: id }, 'could not resume a storyboard'));
     }
-    return this.runner.resume();
+    return this.runner.resume(ids);
+  }
+
+  /** Boards taken over from a replica that stopped: settled as at a start (reconcileBoards), then resumed. */
+  async takeOver(ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    await reconcileBoards({ boards: this.deps.boards, jobs: this.deps.jobs, logger: this.deps.logger }, ids);
+    return this.resume(ids);
   }
 
   stop(): void {

@@ -11,7 +11,7 @@
  */
 import { acceptJobs, capRefusal, draftJob } from './acceptance.js';
 import type { RouteReason } from './message-codes-outcomes.js';
-import type { BoardStore } from './board-store.js';
+import type { BoardRepository } from './board-store.js';
 import { UserFacingError } from './errors.js';
 import { msg } from './messages.js';
 import { newBoardId } from './ids.js';
@@ -169,7 +169,7 @@ export function draftBoard(draft: {
 }
 
 interface AcceptDeps {
-  boards: BoardStore;
+  boards: BoardRepository;
   jobs: JobRepository;
   ledger: Ledger;
   logger: Logger;
@@ -210,11 +210,12 @@ function refusedOrLeft(board: BoardRecord, jobs: JobRecord[], reservation: Reser
 
 /**
  * After `reconcileAcceptance`: a board none of whose shots exists was never accepted (its shots'
- * intents were removed for want of a reservation), and goes too. Returns how many went.
+ * intents were removed for want of a reservation), and goes too. Returns how many went. `ids`: the
+ * boards taken over from a replica that stopped (by default, the live boards this process drives).
  */
-export async function reconcileBoards(deps: Omit<AcceptDeps, 'ledger'>): Promise<number> {
+export async function reconcileBoards(deps: Omit<AcceptDeps, 'ledger'>, ids?: string[]): Promise<number> {
   let removed = 0;
-  for (const id of await deps.boards.activeIds()) {
+  for (const id of ids ?? (await deps.boards.activeIds())) {
     const board = await deps.boards.get(id);
     if (!board) {
       await deps.boards.unindex(id);

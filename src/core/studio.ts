@@ -5,7 +5,7 @@
  * runner…) are not on the facade: tests reach them through studio-internals.ts.
  */
 import { reconcileAcceptance } from './acceptance.js';
-import { BoardStore } from './board-store.js';
+import { KeyValueBoardStore, type BoardRepository } from './board-store.js';
 import { PagedAuditLog, type AuditLog } from './audit-log.js';
 import { AuditedLedger } from './audited-ledger.js';
 import { cancelJob } from './cancellation.js';
@@ -62,8 +62,9 @@ export interface StudioOptions {
   /** Tables (src/store/sql) instead of the key-value documents: the ledger and jobs come as a pair. */
   ledger?: Ledger;
   jobs?: JobRepository;
-  /** The audit trail in a table (src/store/sql), where replicas append to it together. */
+  /** The audit trail and storyboards in tables (src/store/sql): replicas append to the one, each drives its own boards. */
   audit?: AuditLog;
+  boards?: BoardRepository;
   /** How long providers take relative to real ones (job-context.ts `providerPace`). */
   providerPace?: number;
   characters?: CharacterRegistry;
@@ -137,7 +138,7 @@ export class Studio {
     const resultOf = (job: JobRecord) => this.takes.resultOf(job);
     const approvalTimeoutMs = options.approvalTimeoutMs ?? 24 * 60 * 60_000;
     this.boards = new StoryboardDesk({
-      ...{ ...parts, boards: new BoardStore(options.store), backends: () => this.backendList(), media, clock, logger, runner: this.runner, jobDeadlineMs },
+      ...{ ...parts, boards: options.boards ?? new KeyValueBoardStore(options.store), backends: () => this.backendList(), media, clock, logger, runner: this.runner, jobDeadlineMs },
       filesReachable: publicUrl !== undefined,
       referencePrice,
       resultOf,
@@ -191,8 +192,10 @@ export class Studio {
     return jobs + (await this.boards.resume());
   }
 
-  /** Resumes jobs this replica took over from one that is no longer seen (their records, already claimed). */
-  takeOver(jobs: JobRecord[]): Promise<number> { return this.runner.resume(jobs); }
+  /** Resumes the jobs and storyboards taken over from a replica no longer seen (already claimed): jobs first, so a board's shots are followed. */
+  async takeOver(jobs: JobRecord[], boardIds: string[] = []): Promise<number> {
+    return (await this.runner.resume(jobs)) + (await this.boards.takeOver(boardIds));
+  }
 
   /** Resolves once no job is running or waiting for a slot (the console's piped mode exits then). */
   idle(): Promise<void> { return this.runner.idle(); }

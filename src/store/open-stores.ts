@@ -2,10 +2,10 @@
  * The bot's stores, chosen by STORE_URL. keyv always (src/store/keyv-store.ts),
  * for what it is good at: expiring keys (webhook replay ids) and the documents
  * not moved to tables yet. On SQLite and Postgres the ledger, jobs, audit
- * trail, characters and team settings live in tables (src/store/sql), through
+ * trail, characters, team settings and storyboards live in tables (src/store/sql), through
  * the same code; Redis has no tables, so there they stay keyv documents
  * (core/ledger.ts, core/job-store.ts, core/audit-log.ts, core/characters.ts,
- * core/tenant-settings.ts). On Postgres
+ * core/tenant-settings.ts, core/board-store.ts). On Postgres
  * several replicas share the tables, with the heartbeat by which a replica takes
  * over the jobs of one that stopped.
  */
@@ -38,7 +38,7 @@ export async function openStores(config: Config, clock: Clock, logger: Logger, c
   const engine = /^postgres(ql)?:/i.test(config.storeUrl) ? 'postgres' : /^sqlite:/i.test(config.storeUrl) ? 'sqlite' : undefined;
   if (!engine) return { store, tables: undefined, cluster: undefined, replicaId };
   // The tables' module loads only when used, so a bot on Redis does not carry Kysely.
-  const { openSqlStore, importKeyvDocuments, importKeyvAudit, importKeyvTeamDocuments } = await import('./sql/index.js');
+  const { openSqlStore, importKeyvDocuments, importKeyvAudit, importKeyvTeamDocuments, importKeyvBoards } = await import('./sql/index.js');
   // On SQLite the tables have a file of their own beside keyv's (database.ts `tablesFileOf` says why).
   const tables = await openSqlStore(config.storeUrl, {
     dataDir: config.dataDir,
@@ -55,12 +55,15 @@ export async function openStores(config: Config, clock: Clock, logger: Logger, c
     // A DATA_DIR from before the tables: its keyv ledger, jobs, characters and settings move over once (keyv-import.ts).
     await importKeyvDocuments(tables.database.db, keyvFileOf(config.storeUrl, config.dataDir), logger);
     await importKeyvAudit(tables.database.db, { engine, keyvFile: keyvFileOf(config.storeUrl, config.dataDir) }, logger);
+    await importKeyvBoards(tables.database.db, { engine, keyvFile: keyvFileOf(config.storeUrl, config.dataDir) }, logger);
     return { store, tables, cluster: undefined, replicaId };
   }
   // The audit trail kept as keyv pages in the same database before it was a table (keyv-import-audit.ts).
   await importKeyvAudit(tables.database.db, { engine }, logger);
   // Likewise the characters and team settings, one keyv document per team before they were tables (keyv-import-teams.ts).
   await importKeyvTeamDocuments(tables.database.db, logger);
+  // And the storyboards (keyv-import-boards.ts).
+  await importKeyvBoards(tables.database.db, { engine }, logger);
   // Runs after the runner has stopped (cleanups run in reverse): the other replicas take this one's jobs at once.
   cleanups.push(() => tables.jobs.forget());
   // Alive from the moment the tables open, on a beat of its own: a replica that is still starting, or busy
@@ -75,7 +78,7 @@ export async function openStores(config: Config, clock: Clock, logger: Logger, c
 }
 
 /**
- * Replicas: take over the jobs of any that stopped saying they are alive (the heartbeat in openStores)
+ * Replicas: take over the jobs and storyboards of any that stopped saying they are alive (the heartbeat in openStores)
  * (README "Running several replicas"). A dead replica's jobs move within REPLICA_TIMEOUT_SECONDS plus a third.
  * Returns the stop function.
  */
@@ -84,13 +87,14 @@ export function replicaTakeovers(
   tables: SqlStore,
   clock: Clock,
   logger: Logger,
-  takeOver: (orphans: JobRecord[]) => Promise<unknown>,
+  takeOver: (jobs: JobRecord[], boards: string[]) => Promise<unknown>,
 ): () => Promise<void> {
   return repeatEvery(clock, (config.REPLICA_TIMEOUT_SECONDS * 1000) / 3, async () => {
     try {
-      const orphans = await tables.jobs.claimOrphans();
-      if (orphans.length > 0) logger.warn({ jobs: orphans.map((j) => j.id) }, 'took over the jobs of a replica that is no longer seen');
-      await takeOver(orphans);
+      const orphans = await tables.claimOrphans();
+      if (orphans.jobs.length > 0) logger.warn({ jobs: orphans.jobs.map((j) => j.id) }, 'took over the jobs of a replica that is no longer seen');
+      if (orphans.boards.length > 0) logger.warn({ boards: orphans.boards }, 'took over the storyboards of a replica that is no longer seen');
+      await takeOver(orphans.jobs, orphans.boards);
     } catch (error) {
       logger.warn({ err: error }, 'replica takeover failed');
     }

@@ -11,7 +11,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { BoardStore } from '../../src/core/board-store.js';
 import { monthOf } from '../../src/core/ledger.js';
 import { pipedConversation } from '../helpers/piped-bot.js';
 import { readBotData } from '../helpers/bot-tables.js';
@@ -42,7 +41,7 @@ describe('console: a storyboard above the approval threshold', () => {
       assert.doesNotMatch(result.stdout, new RegExp(`\\[${denied}\\] (done|Shot \\d: (queued|rendering|done))`), 'no shot of the denied board ran');
 
       await readBotData(dataDir, async (data) => {
-        const boards = new BoardStore(data.store);
+        const { boards } = data;
         assert.equal((await boards.get(approved))?.state, 'delivered');
         assert.equal((await boards.get(denied))?.state, 'cancelled');
         const jobs = await data.jobs.recent('console:local');

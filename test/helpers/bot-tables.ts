@@ -1,7 +1,7 @@
 /**
- * What a bot on the embedded default left in its DATA_DIR: the ledger and jobs
- * in the tables of bot-tables.sqlite (src/store/sql), and the keyv documents of
- * bot.sqlite beside them (storyboards, settings). Read between processes or after one stopped:
+ * What a bot on the embedded default left in its DATA_DIR: the ledger, jobs and
+ * storyboards in the tables of bot-tables.sqlite (src/store/sql), and the keyv
+ * documents of bot.sqlite beside them. Read between processes or after one stopped:
  * SQLite has one writer at a time.
  */
 import path from 'node:path';
@@ -13,6 +13,7 @@ import { openSqlStore, type SqlStore } from '../../src/store/sql/index.js';
 export interface BotData {
   jobs: SqlStore['jobs'];
   ledger: SqlStore['ledger'];
+  boards: SqlStore['boards'];
   store: KeyValueStore;
 }
 
@@ -23,7 +24,7 @@ export async function readBotData<T>(dataDir: string, read: (data: BotData) => P
   try {
     const tables = await openSqlStore(url, { dataDir, logger: silentLogger, replica: { id: 'test-reader', now: Date.now, timeoutMs: 30_000 } });
     try {
-      return await read({ jobs: tables.jobs, ledger: tables.ledger, store });
+      return await read({ jobs: tables.jobs, ledger: tables.ledger, boards: tables.boards, store });
     } finally {
       await tables.close();
     }

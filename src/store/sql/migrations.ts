@@ -164,6 +164,26 @@ const migrationsFor = (engine: SqlEngine): Record<string, Migration> => ({
         .execute();
     },
   },
+  '0008_boards': {
+    // Storyboards, each driven by the replica that owns it (sql-board-store.ts); they were keyv documents
+    // that every replica resumed at start (keyv-import-boards.ts brings them over).
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('boards')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('active', 'integer', (c) => c.notNull())
+        .addColumn('listed', 'integer', (c) => c.notNull())
+        .addColumn('owner', 'text')
+        .addColumn('created_at', money, (c) => c.notNull())
+        .addColumn('updated_at', money, (c) => c.notNull())
+        .addColumn('record', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('boards_recent').on('boards').columns(['tenant', 'listed', 'created_at']).execute();
+      await db.schema.createIndex('boards_active').on('boards').columns(['active', 'owner']).execute();
+    },
+  },
 });
 
 /**

@@ -125,6 +125,23 @@ export interface TeamSettingsTable {
   version: number;
 }
 
+/**
+ * A storyboard (migration 0008, sql-board-store.ts): the record as JSON plus what the queries use.
+ * `active` is the set its owner drives; `listed` puts it among the team's recent boards.
+ */
+export interface BoardsTable {
+  id: string;
+  tenant: string;
+  state: string;
+  active: number;
+  listed: number;
+  /** The replica that drives the board; null for one imported or left by nobody. */
+  owner: string | null;
+  created_at: number | string;
+  updated_at: number | string;
+  record: string;
+}
+
 export interface Tables {
   ledger_months: LedgerMonthsTable;
   ledger_members: LedgerMembersTable;
@@ -139,4 +156,5 @@ export interface Tables {
   audit_entries: AuditEntriesTable;
   characters: CharactersTable;
   team_settings: TeamSettingsTable;
+  boards: BoardsTable;
 }

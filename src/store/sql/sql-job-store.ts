@@ -172,18 +172,18 @@ export class SqlJobStore implements JobRepository {
   }
 
   /** Later: only the jobs of replicas no longer seen alive (this replica's own are already followed or still being accepted). */
-  claimOrphans(): Promise<JobRecord[]> {
-    return this.claim(false);
+  claimOrphans(db: Kysely<Tables> = this.db): Promise<JobRecord[]> {
+    return this.claim(false, db);
   }
 
   /**
    * One UPDATE: when two replicas claim at once, Postgres re-checks the second's WHERE after the
    * first commits (the owner is then alive), so each orphan gets exactly one new owner.
    */
-  private async claim(own: boolean): Promise<JobRecord[]> {
+  private async claim(own: boolean, db: Kysely<Tables> = this.db): Promise<JobRecord[]> {
     const me = this.replica.id;
-    const alive = this.db.selectFrom('replicas').select('id').where('seen_at', '>=', this.replica.now() - this.replica.timeoutMs);
-    const rows = await this.db
+    const alive = db.selectFrom('replicas').select('id').where('seen_at', '>=', this.replica.now() - this.replica.timeoutMs);
+    const rows = await db
       .updateTable('jobs')
       .set({ owner: me })
       .where('active', '=', 1)
