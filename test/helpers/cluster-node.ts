@@ -15,6 +15,7 @@ export type ClusterCommand =
   | { type: 'accept'; requests: Array<{ userId: string; input: GenerationInput }> }
   | { type: 'generate'; userId: string; input: GenerationInput }
   | { type: 'setBudget'; amountMicros: number }
+  | { type: 'storyboard'; userId: string; prompts: string[]; backend: string; seconds: number }
   | { type: 'stop' };
 
 export type ClusterMessage =
@@ -22,7 +23,9 @@ export type ClusterMessage =
   | { type: 'accepted'; jobIds: string[]; refused: string[] }
   | { type: 'generated'; jobId: string }
   | { type: 'budgetSet' }
-  | { type: 'event'; jobId: string; event: string; state: string };
+  | { type: 'event'; jobId: string; event: string; state: string }
+  | { type: 'boardStarted'; boardId: string }
+  | { type: 'boardEvent'; boardId: string; event: string; state: string };
 
 const send = (message: ClusterMessage) => process.send!(message);
 const tenant = process.env.CLUSTER_TENANT ?? 'test:cluster';
@@ -33,6 +36,9 @@ const surface: Surface = {
   progressIntervalMs: 0,
   async update(job, event) {
     send({ type: 'event', jobId: job.id, event: event.type, state: job.state });
+  },
+  async updateBoard(board, event) {
+    send({ type: 'boardEvent', boardId: board.id, event: event.type, state: board.state });
   },
 };
 
@@ -52,6 +58,11 @@ process.on('message', (command: ClusterCommand) => {
     } else if (command.type === 'generate') {
       const accepted = await bot.studio.generate(actorOf(command.userId), command.input, { platform: 'test' });
       send({ type: 'generated', jobId: accepted.job.id });
+    } else if (command.type === 'storyboard') {
+      const request = { shots: command.prompts.map((prompt) => ({ prompt })), seconds: command.seconds, orientation: 'landscape' as const, resolution: '720p' as const, audio: undefined, backend: command.backend, continuous: false };
+      const accepted = await bot.studio.boards.request(actorOf(command.userId), request, { platform: 'test' });
+      await bot.studio.boards.start(accepted.board.id);
+      send({ type: 'boardStarted', boardId: accepted.board.id });
     } else if (command.type === 'setBudget') {
       await bot.studio.setBudget(actorOf('admin', true), { amountMicros: command.amountMicros });
       send({ type: 'budgetSet' });
