@@ -1,6 +1,6 @@
 /**
  * One persistence layer for both engines: Kysely over Postgres (pg's Pool) or
- * over the embedded SQLite file (sqlite-driver.ts). The ledger and job tables
+ * over the embedded SQLite file (better-sqlite3, sqlite-driver.ts). The ledger and job tables
  * (sql-ledger.ts, sql-job-store.ts) are written once against it.
  */
 import { mkdir } from 'node:fs/promises';
@@ -13,7 +13,7 @@ import type { Logger } from '../../log.js';
 import { migrate } from './migrations.js';
 import { OwnSchemaPostgresDialect } from './postgres-dialect.js';
 import type { Tables } from './schema.js';
-import { Sqlite3Dialect } from './sqlite-driver.js';
+import { BetterSqliteDialect } from './sqlite-driver.js';
 
 export type SqlEngine = 'postgres' | 'sqlite';
 
@@ -86,7 +86,7 @@ export async function openSqlDatabase(url: string, options: SqlOptions): Promise
   } else if (engine === 'sqlite') {
     const file = tablesFileOf(keyvFileOf(url, options.dataDir));
     if (file !== ':memory:') await mkdir(path.dirname(file), { recursive: true });
-    db = new Kysely<Tables>({ dialect: new Sqlite3Dialect(file) });
+    db = new Kysely<Tables>({ dialect: new BetterSqliteDialect(file) });
   } else {
     throw new Error(`STORE_URL must be postgres://… or sqlite://… for the ledger and job tables.`);
   }
