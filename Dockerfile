@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Build stage: install with the native toolchain (sqlite3 compiles from source), compile TypeScript.
+# Build stage: install with the native toolchain (sqlite3 and better-sqlite3 compile from source), compile TypeScript.
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
