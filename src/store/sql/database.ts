@@ -50,7 +50,8 @@ export function sqlEngineOf(url: string): SqlEngine | undefined {
  * The tables' file beside keyv's: `bot.sqlite` → `bot-tables.sqlite`. Not the same file: node-sqlite3 runs
  * each statement on libuv's pool of 4 threads, and keyv statements waiting out busy_timeout for a write lock
  * the tables' connection held occupied all 4, so that connection's COMMIT never got a thread until they
- * failed with SQLITE_BUSY (a 40-command burst stalled on it in test/e2e/acceptance-crash.test.ts).
+ * failed with SQLITE_BUSY (a 40-command burst stalled on it in test/e2e/acceptance-crash.test.ts). The tables
+ * are on better-sqlite3 now, which is synchronous: its wait for a lock keyv held would stop the event loop.
  */
 export function tablesFileOf(keyvFile: string): string {
   if (keyvFile === ':memory:') return keyvFile;
