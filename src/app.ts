@@ -107,7 +107,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   };
   try {
     await mkdir(config.dataDir, { recursive: true });
-    const { store, tables, cluster, replicaId } = await openStores(config, clock, logger, cleanups);
+    const { store, seen, tables, cluster, replicaId } = await openStores(config, clock, logger, cleanups);
 
     let simulator: Simulator | undefined;
     const simulated = simulatorWanted(config);
@@ -195,7 +195,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     // Before any adapter can accept a command: what a killed process left half-accepted is settled first.
     await studio.reconcile();
 
-    events = await mountWebhooks({ config, backends, simulator, store, tables: cluster, replicaId, studio, http, clock, logger, cleanups });
+    events = await mountWebhooks({ config, backends, simulator, seen, tables: cluster, replicaId, studio, http, clock, logger, cleanups });
     for (const surface of options.surfaces ?? []) studio.attachSurface(surface);
 
     let consoleAdapter: ConsoleAdapter | undefined;
@@ -216,7 +216,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       cleanups.push(async () => consoleAdapter!.close());
     }
 
-    const adapters = await startChatAdapters({ config, studio, http, media, logger, clock, publicUrl, store });
+    const adapters = await startChatAdapters({ config, studio, http, media, logger, clock, publicUrl, seen });
     adaptersRef = adapters;
     cleanups.push(async () => Promise.all(adapters.map((a) => a.stop())));
 

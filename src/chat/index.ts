@@ -6,7 +6,7 @@
  */
 import type { Config } from '../config.js';
 import type { Clock } from '../core/clock.js';
-import type { KeyValueStore } from '../core/ports.js';
+import type { SeenKeys } from '../core/ports.js';
 import type { Studio } from '../core/studio.js';
 import type { BotHttpServer } from '../http/server.js';
 import type { Logger } from '../log.js';
@@ -19,8 +19,8 @@ export interface ChatAdapterContext {
   media: BotMediaStore;
   logger: Logger;
   clock: Clock;
-  /** For request ids already handled (replay-guard.ts). */
-  store: KeyValueStore;
+  /** Request ids already handled (replay-guard.ts). */
+  seen: SeenKeys;
   /** Base URL at which the bot's HTTP server is reachable from outside, if known. */
   publicUrl: string | undefined;
 }

@@ -1,28 +1,20 @@
 /**
- * Remembers request ids for a while in the store, so a request delivered twice
- * (a replayed signed Slack request, a Discord interaction redelivered) acts
- * once, across restarts and across processes sharing the store.
+ * Remembers request ids for a while (core/ports.ts `SeenKeys`: a table where
+ * there are tables, else keyv), so a request delivered twice (a replayed signed
+ * Slack request, a Discord interaction redelivered) acts once, across restarts
+ * and across processes sharing the store.
  */
-import { KeyedMutex } from '../core/keyed-mutex.js';
-import type { KeyValueStore } from '../core/ports.js';
+import type { SeenKeys } from '../core/ports.js';
 
 export class ReplayGuard {
-  private readonly mutex = new KeyedMutex();
-
   constructor(
-    private readonly store: KeyValueStore,
+    private readonly seen: SeenKeys,
     private readonly prefix: string,
     private readonly ttlMs: number,
   ) {}
 
   /** True the first time `id` is seen within the TTL; false for every later copy. */
   first(id: string): Promise<boolean> {
-    const key = `${this.prefix}:${id}`;
-    // Serialized per id so two copies arriving together cannot both pass.
-    return this.mutex.run(key, async () => {
-      if ((await this.store.get(key)) !== undefined) return false;
-      await this.store.set(key, 1, this.ttlMs);
-      return true;
-    });
+    return this.seen.first(`${this.prefix}:${id}`, this.ttlMs);
   }
 }

@@ -139,6 +139,15 @@ export interface Surface {
 // Store: a key-value document store (keyv over SQLite, Redis or Postgres)
 // ---------------------------------------------------------------------------
 
+/**
+ * Keys seen within a while: a request or webhook delivered twice acts once, across restarts and across
+ * the processes sharing the store (src/chat/replay-guard.ts, src/webhooks/dispatch.ts).
+ */
+export interface SeenKeys {
+  /** True the first time `key` is seen within `ttlMs`; false for every later copy, even one arriving at the same time. */
+  first(key: string, ttlMs: number): Promise<boolean>;
+}
+
 export interface KeyValueStore {
   /**
    * True when other processes may write the same keys (Redis, Postgres): then no document may be

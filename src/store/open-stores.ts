@@ -13,14 +13,20 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { repeatEvery, systemClock, type Clock } from '../core/clock.js';
-import type { KeyValueStore } from '../core/ports.js';
+import type { KeyValueStore, SeenKeys } from '../core/ports.js';
 import type { JobRecord } from '../core/types.js';
 import type { Logger } from '../log.js';
 import { keyvFileOf, openStore } from './keyv-store.js';
+import { KeyValueSeenKeys } from './seen-keys.js';
+
+/** How often expired request ids leave the table: they stop counting at expiry anyway (sql-seen-keys.ts). */
+const SEEN_PURGE_MS = 10 * 60_000;
 import type { SqlStore } from './sql/index.js';
 
 export interface BotStores {
   store: KeyValueStore;
+  /** Request and webhook ids already handled: a table where there are tables (one atomic statement), else keyv. */
+  seen: SeenKeys;
   /** The ledger, jobs, characters and settings in tables: on SQLite and Postgres, not on Redis. */
   tables: SqlStore | undefined;
   /** The same tables when other replicas may share them (Postgres): the cluster scheduler, chores and takeovers. */
@@ -36,7 +42,7 @@ export async function openStores(config: Config, clock: Clock, logger: Logger, c
   // Stable across restarts, so a restarted replica picks its own jobs up at once; replicas differ by host or DATA_DIR.
   const replicaId = config.REPLICA_ID ?? `${os.hostname()}:${path.resolve(config.dataDir)}`;
   const engine = /^postgres(ql)?:/i.test(config.storeUrl) ? 'postgres' : /^sqlite:/i.test(config.storeUrl) ? 'sqlite' : undefined;
-  if (!engine) return { store, tables: undefined, cluster: undefined, replicaId };
+  if (!engine) return { store, seen: new KeyValueSeenKeys(store), tables: undefined, cluster: undefined, replicaId };
   // The tables' module loads only when used, so a bot on Redis does not carry Kysely.
   const { openSqlStore, importKeyvDocuments, importKeyvAudit, importKeyvTeamDocuments, importKeyvBoards } = await import('./sql/index.js');
   // On SQLite the tables have a file of their own beside keyv's (database.ts `tablesFileOf` says why).
@@ -50,13 +56,15 @@ export async function openStores(config: Config, clock: Clock, logger: Logger, c
     replica: { id: replicaId, now: () => systemClock.now(), timeoutMs: config.REPLICA_TIMEOUT_SECONDS * 1000 },
   });
   cleanups.push(() => tables.close());
+  const seen = tables.seen;
+  cleanups.push(repeatEvery(systemClock, SEEN_PURGE_MS, () => seen.purge().catch((error: unknown) => logger.warn({ err: error }, 'could not drop expired request ids'))));
   if (engine === 'sqlite') {
     // One process owns the file: no heartbeat, and at start it claims every unfinished job (SqlJobStore.claimActive).
     // A DATA_DIR from before the tables: its keyv ledger, jobs, characters and settings move over once (keyv-import.ts).
     await importKeyvDocuments(tables.database.db, keyvFileOf(config.storeUrl, config.dataDir), logger);
     await importKeyvAudit(tables.database.db, { engine, keyvFile: keyvFileOf(config.storeUrl, config.dataDir) }, logger);
     await importKeyvBoards(tables.database.db, { engine, keyvFile: keyvFileOf(config.storeUrl, config.dataDir) }, logger);
-    return { store, tables, cluster: undefined, replicaId };
+    return { store, seen, tables, cluster: undefined, replicaId };
   }
   // The audit trail kept as keyv pages in the same database before it was a table (keyv-import-audit.ts).
   await importKeyvAudit(tables.database.db, { engine }, logger);
@@ -74,7 +82,7 @@ export async function openStores(config: Config, clock: Clock, logger: Logger, c
       tables.jobs.heartbeat().catch((error: unknown) => logger.warn({ err: error }, 'replica heartbeat failed')),
     ),
   );
-  return { store, tables, cluster: tables, replicaId };
+  return { store, seen, tables, cluster: tables, replicaId };
 }
 
 /**

@@ -5,14 +5,14 @@
  * - Stale: a timestamp more than 5 minutes from our clock is refused (Standard
  *   Webhooks' and fal's recommended tolerance), so a captured delivery cannot be
  *   replayed later.
- * - Replayed: each delivery id is remembered in the store for longer than that
- *   window, so a copy sent inside the window has no effect either.
+ * - Replayed: each delivery id is remembered (core/ports.ts `SeenKeys`) for
+ *   longer than that window, so a copy sent inside the window has no effect
+ *   either, whichever replica it reaches.
  * - A lost webhook costs only time: the job runner keeps a slow safety poll.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../core/clock.js';
-import { KeyedMutex } from '../core/keyed-mutex.js';
-import type { KeyValueStore, ProviderStatus } from '../core/ports.js';
+import type { ProviderStatus, SeenKeys } from '../core/ports.js';
 import { readBody, sendJson, type RouteHandler } from '../http/server.js';
 import type { Logger } from '../log.js';
 import { WebhookRejected, type WebhookReceiver } from './types.js';
@@ -24,7 +24,7 @@ const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
 export interface WebhookDispatcherOptions {
   receivers: ReadonlyMap<string, WebhookReceiver>;
-  store: KeyValueStore;
+  seen: SeenKeys;
   clock: Clock;
   logger: Logger;
   /** `studio.providerEvent`: true when a live job took the event. */
@@ -35,7 +35,6 @@ export type WebhookOutcome = 'accepted' | 'duplicate';
 
 export function createWebhookHandler(options: WebhookDispatcherOptions): RouteHandler & { prefix: string } {
   const log = options.logger.child({ component: 'webhooks' });
-  const mutex = new KeyedMutex();
 
   const handle = async (backend: string, headers: IncomingMessage['headers'], body: Buffer): Promise<WebhookOutcome> => {
     const receiver = options.receivers.get(backend);
@@ -46,14 +45,11 @@ export function createWebhookHandler(options: WebhookDispatcherOptions): RouteHa
     }
     const event = receiver.parse(body, headers);
     const seenKey = `webhooks:seen:${backend}:${delivery.deliveryId}`;
-    // Serialized per delivery id so two copies arriving together cannot both pass the check.
-    return mutex.run(seenKey, async () => {
-      if (await options.store.get(seenKey)) return 'duplicate';
-      await options.store.set(seenKey, options.clock.now(), SEEN_TTL_MS);
-      const taken = options.onEvent(backend, event.providerJobId, event.status);
-      log.info({ backend, providerJobId: event.providerJobId, state: event.status?.state, taken }, 'webhook accepted');
-      return 'accepted';
-    });
+    // Two copies arriving together: `first` is true for exactly one of them.
+    if (!(await options.seen.first(seenKey, SEEN_TTL_MS))) return 'duplicate';
+    const taken = options.onEvent(backend, event.providerJobId, event.status);
+    log.info({ backend, providerJobId: event.providerJobId, state: event.status?.state, taken }, 'webhook accepted');
+    return 'accepted';
   };
 
   const handler = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {

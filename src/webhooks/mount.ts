@@ -6,7 +6,7 @@
  */
 import type { Config } from '../config.js';
 import type { Clock } from '../core/clock.js';
-import type { Backend, KeyValueStore, ProviderStatus } from '../core/ports.js';
+import type { Backend, ProviderStatus, SeenKeys } from '../core/ports.js';
 import type { Studio } from '../core/studio.js';
 import type { BotHttpServer } from '../http/server.js';
 import type { Logger } from '../log.js';
@@ -19,7 +19,8 @@ export interface WebhookMount {
   config: Config;
   backends: readonly Backend[];
   simulator: Simulator | undefined;
-  store: KeyValueStore;
+  /** Delivery ids already handled (core/ports.ts `SeenKeys`). */
+  seen: SeenKeys;
   tables: SqlStore | undefined;
   replicaId: string;
   studio: Pick<Studio, 'providerEvent'>;
@@ -55,6 +56,6 @@ export async function mountWebhooks(mount: WebhookMount): Promise<ProviderEventB
     events?.publish({ backend, providerJobId: id }).catch((error: unknown) => logger.warn({ err: error, backend, providerJobId: id }, 'could not relay a provider event'));
     return false;
   };
-  mount.http.route('POST', '/webhooks/', createWebhookHandler({ receivers, store: mount.store, clock, logger, onEvent: onProviderEvent }));
+  mount.http.route('POST', '/webhooks/', createWebhookHandler({ receivers, seen: mount.seen, clock, logger, onEvent: onProviderEvent }));
   return events;
 }

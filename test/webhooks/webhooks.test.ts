@@ -20,6 +20,7 @@ import { createBotHttpServer, type BotHttpServer } from '../../src/http/server.j
 import { silentLogger } from '../../src/log.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { openStore } from '../../src/store/keyv-store.js';
+import { KeyValueSeenKeys } from '../../src/store/seen-keys.js';
 import { createWebhookHandler, webhookReceivers } from '../../src/webhooks/index.js';
 import { signStandardWebhook } from '../../src/webhooks/standard-webhooks.js';
 import { driveUntil } from '../helpers/drive.js';
@@ -47,7 +48,7 @@ before(async () => {
   const backends = [fal(), createOpenAiBackend({ baseUrl: sim.openaiBaseUrl, apiKey: 'k', model: 'sora-2', clock, logger: silentLogger })];
   server = createBotHttpServer({ logger: silentLogger, readiness: () => ({ ready: true, checks: {} }) });
   const receivers = webhookReceivers(backends, { falJwksUrl: sim.falJwksUrl, openaiWebhookSecret: SECRET }, clock);
-  server.route('POST', '/webhooks/', createWebhookHandler({ receivers, store, clock, logger: silentLogger, onEvent: (backend, providerJobId, status) => (events.push({ backend, providerJobId, status }), true) }));
+  server.route('POST', '/webhooks/', createWebhookHandler({ receivers, seen: new KeyValueSeenKeys(store), clock, logger: silentLogger, onEvent: (backend, providerJobId, status) => (events.push({ backend, providerJobId, status }), true) }));
   base = `http://127.0.0.1:${await server.listen(0, '127.0.0.1')}`;
 });
 after(async () => {

@@ -76,7 +76,7 @@ export async function startDiscordAdapter(ctx: DiscordAdapterConfig): Promise<Ch
   ctx.studio.attachSurface(surface);
 
   const inFlight = new Set<Promise<void>>();
-  const seen = new ReplayGuard(ctx.store, 'discord:interaction', INTERACTION_MEMORY_MS);
+  const seen = new ReplayGuard(ctx.seen, 'discord:interaction', INTERACTION_MEMORY_MS);
   client.on(Events.InteractionCreate, (interaction: Interaction) => {
     const task = (async () => {
       // An interaction delivered twice (a gateway resume replaying events, a second process on the

@@ -14,7 +14,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isValidSlackRequest } from '@slack/bolt';
-import type { KeyValueStore } from '../../core/ports.js';
+import type { SeenKeys } from '../../core/ports.js';
 import type { Logger } from '../../log.js';
 import { ReplayGuard } from '../replay-guard.js';
 
@@ -25,7 +25,7 @@ const SEEN_TTL_MS = 10 * 60_000;
 
 export interface SlackEventsGate {
   signingSecret: string;
-  store: KeyValueStore;
+  seen: SeenKeys;
   logger: Logger;
   /** Bolt's HTTPReceiver request listener. */
   next: (req: IncomingMessage, res: ServerResponse) => void;
@@ -51,7 +51,7 @@ async function readCapped(req: IncomingMessage, limit: number): Promise<Buffer |
 }
 
 export function slackEventsGate(gate: SlackEventsGate): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const seen = new ReplayGuard(gate.store, 'slack:request', SEEN_TTL_MS);
+  const seen = new ReplayGuard(gate.seen, 'slack:request', SEEN_TTL_MS);
   return async (req, res) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > MAX_SLACK_BODY_BYTES) return refuseTooLarge(req, res);

@@ -51,7 +51,7 @@ export async function startSlackAdapter(ctx: ChatAdapterContext): Promise<ChatAd
     // its request listener is mounted on the bot's one HTTP server instead of a second port.
     const http = new HTTPReceiver({ signingSecret: config.SLACK_SIGNING_SECRET, endpoints: SLACK_EVENTS_PATH, logger: bolt, processBeforeResponse: false });
     // Body cap and replay memory come first (http-events.ts); Bolt verifies what passes.
-    const gate = slackEventsGate({ signingSecret: config.SLACK_SIGNING_SECRET, store: ctx.store, logger, next: http.requestListener });
+    const gate = slackEventsGate({ signingSecret: config.SLACK_SIGNING_SECRET, seen: ctx.seen, logger, next: http.requestListener });
     ctx.http.route('POST', SLACK_EVENTS_PATH, (req, res) => {
       if (stopped) {
         res.writeHead(503).end();

@@ -19,6 +19,7 @@ import { SqlChores } from './sql-chores.js';
 import { SqlJobStore, type Replica } from './sql-job-store.js';
 import { SqlCharacterRegistry } from './sql-characters.js';
 import { SqlLedger } from './sql-ledger.js';
+import { SqlSeenKeys } from './sql-seen-keys.js';
 import { SqlTenantSettings } from './sql-settings.js';
 
 export { openSqlDatabase, sqlEngineOf, type SqlDatabase } from './database.js';
@@ -40,6 +41,8 @@ export interface SqlStore {
    * so a board and its shots move to the same replica (the one that hears how the shots end).
    */
   claimOrphans(): Promise<{ jobs: JobRecord[]; boards: string[] }>;
+  /** Requests and webhooks already handled (the replay guards). */
+  seen: SqlSeenKeys;
   /** Work done once across the replicas per interval. */
   chores: SqlChores;
   /** The scheduler whose limits and line hold across the replicas (cluster-scheduler.ts). */
@@ -68,6 +71,7 @@ export async function openSqlStore(url: string, options: SqlOptions & { replica:
     boards,
     // Jobs first, in every replica alike: a second claimer waits on the first's row locks and then finds nothing.
     claimOrphans: () => database.db.transaction().execute(async (trx) => ({ jobs: await jobs.claimOrphans(trx), boards: await boards.claimOrphans(trx) })),
+    seen: new SqlSeenKeys(database.db, options.clock ?? systemClock),
     chores: new SqlChores(database.db, options.replica.id),
     scheduler: (limits, clock, logger) => new ClusterScheduler({ db: database.db, replica: options.replica, limits, clock, logger }),
     close: () => database.close(),

@@ -184,6 +184,18 @@ const migrationsFor = (engine: SqlEngine): Record<string, Migration> => ({
       await db.schema.createIndex('boards_active').on('boards').columns(['active', 'owner']).execute();
     },
   },
+  '0009_seen_keys': {
+    // Requests and webhooks already handled, until their time is over (sql-seen-keys.ts); they were
+    // expiring keyv entries, which two replicas could both find missing at once.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('seen_keys')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('expires_at', money, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('seen_keys_expiry').on('seen_keys').column('expires_at').execute();
+    },
+  },
 });
 
 /**

@@ -142,6 +142,12 @@ export interface BoardsTable {
   record: string;
 }
 
+/** A request or webhook already handled, until `expires_at` (migration 0009, sql-seen-keys.ts). */
+export interface SeenKeysTable {
+  key: string;
+  expires_at: number | string;
+}
+
 export interface Tables {
   ledger_months: LedgerMonthsTable;
   ledger_members: LedgerMembersTable;
@@ -157,4 +163,5 @@ export interface Tables {
   characters: CharactersTable;
   team_settings: TeamSettingsTable;
   boards: BoardsTable;
+  seen_keys: SeenKeysTable;
 }
