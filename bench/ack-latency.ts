@@ -16,7 +16,8 @@
  * Slack's servers are never on the bot's CPU. Renders take an hour of provider
  * time, so only the acknowledgement path and the first post-ack steps are timed.
  * BENCH_IN_PROCESS=1 runs the bot inside this process instead (fakes included in
- * its event loop: pessimistic).
+ * its event loop: pessimistic). BENCH_BOT_NODE_ARGS adds node flags to the bot's process
+ * (`--cpu-prof --cpu-prof-dir=DIR`: it is then stopped with SIGTERM, so the profile is written).
  *
  * `reference` as the third argument runs bench/reference-bot.ts (the same
  * libraries, acknowledging only) in the bot's place, on the same fakes.
@@ -36,7 +37,7 @@ import { silentLogger } from '../src/log.js';
 import { startSimulator } from '../src/simulator/server.js';
 import { FakeDiscord, type FakeInteraction, type FakeUser } from '../test/fakes/discord/fake-discord.js';
 import { FakeSlack, postSigned, slashCommandPayload } from '../test/fakes/slack/fake-slack.js';
-import { emitResult, percentile, REPO_DIR, round, until } from './lib.js';
+import { emitResult, percentile, REPO_DIR, round, startPeer, until } from './lib.js';
 
 const platform = process.argv[2] ?? 'discord';
 const COUNT = Number(process.argv[3] ?? 500);
@@ -48,7 +49,11 @@ const SIGNING_SECRET = 'bench-signing-secret';
 
 // Starts at the real time: HTTP interactions are signed with the fake's clock and checked against the bot's.
 const clock = new ManualClock(Date.now());
-const sim = await startSimulator({ clock, renderMsPerVideoSecond: 60_000, concurrency: 1_000, render: { ffmpegPath: false } });
+const IN_PROCESS = process.env.BENCH_IN_PROCESS === '1';
+// The simulator takes the jobs the bot submits right after accepting them. In a process of its own, as
+// a provider is: in this one, its work would slow the fakes' sending of the burst and count against the bot.
+const peer = IN_PROCESS ? undefined : await startPeer({ renderMsPerVideoSecond: 60_000, concurrency: 1_000 });
+const sim = peer ? { openaiBaseUrl: peer.info.openaiBaseUrl!, stop: () => peer.stop() } : await startSimulator({ clock, renderMsPerVideoSecond: 60_000, concurrency: 1_000, render: { ffmpegPath: false } });
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bench-ack-'));
 const baseEnv: Record<string, string> = {
   PORT: '0',
@@ -66,7 +71,6 @@ const baseEnv: Record<string, string> = {
 
 const latencies: number[] = [];
 let stopAll: () => Promise<void>;
-const IN_PROCESS = process.env.BENCH_IN_PROCESS === '1';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -86,7 +90,8 @@ async function launchBot(env: Record<string, string>): Promise<{ port: number; s
     return { port: bot.port, stop: () => bot.stop() };
   }
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', REFERENCE ? 'bench/reference-bot.ts' : 'src/main.ts', ...(REFERENCE ? [platform] : [])], {
+  const extra = process.env.BENCH_BOT_NODE_ARGS ? process.env.BENCH_BOT_NODE_ARGS.split(' ') : [];
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', REFERENCE ? 'bench/reference-bot.ts' : 'src/main.ts', ...(REFERENCE ? [platform] : [])], {
     cwd: REPO_DIR,
     env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -102,7 +107,11 @@ async function launchBot(env: Record<string, string>): Promise<{ port: number; s
   return {
     port,
     stop: async () => {
-      child.kill('SIGKILL');
+      if (extra.length === 0) return void child.kill('SIGKILL');
+      // A profiled bot writes its profile when it exits: let it stop.
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
     },
   };
 }
@@ -198,4 +207,5 @@ emitResult({
 // Not a graceful stop: the bot would first finish posting 500 threads under Discord's 50 requests/s.
 void stopAll;
 await rm(dataDir, { recursive: true, force: true });
+await peer?.stop();
 process.exit(0);

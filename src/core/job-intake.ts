@@ -14,7 +14,7 @@ import type { RouteReason } from './message-codes-outcomes.js';
 import { requireHeldImage } from './media-ownership.js';
 import { resolveMentions } from './mentions.js';
 import type { Micros } from './money.js';
-import type { Backend, JobRepository, Logger, MediaStore, ReservationResult } from './ports.js';
+import type { Backend, BudgetCaps, JobRepository, Logger, MediaStore, ReservationResult } from './ports.js';
 import type { DurationNotice } from './router.js';
 import type { TeamDesk } from './team-desk.js';
 import type { AppliedDefault, CapWarning } from './team-rules.js';
@@ -39,6 +39,17 @@ export interface Accepted {
   /** With `--takes N` (N > 1): every take in order, `job` being the first; `estimateMicros` is their sum. */
   takes?: JobRecord[];
 }
+
+/**
+ * Shows an accepted job where it will live (a Discord or Slack thread, a console line) and returns
+ * what the job's SurfaceRef needs to find that place again: one patch for every job, or one per take
+ * in order (each take has its own status message in the shared thread). When it throws, the jobs are
+ * cancelled and their reservations released; a UserFacingError it throws is the sentence the person sees.
+ */
+export type OpenSurface = ((accepted: Accepted) => Promise<Partial<SurfaceRef> | Partial<SurfaceRef>[]>) & {
+  /** The platform's acknowledgement, sent before the acceptance when the forecast knows it will pass (budget-forecast.ts). */
+  acknowledge?: () => Promise<void>;
+};
 
 export interface JobIntakeDeps {
   jobs: JobRepository;
@@ -74,7 +85,17 @@ export class JobIntake {
     }
   }
 
-  private async request(actor: Actor, asked: GenerationInput, surface: SurfaceRef, count: number): Promise<Accepted> {
+  /**
+   * What the request would cost and under which caps, with every check the acceptance makes but the
+   * reservation: a refusal throws the same sentence (budget-forecast.ts asks before answering first).
+   */
+  async quote(actor: Actor, input: GenerationInput, surface: SurfaceRef, count: number): Promise<{ estimateMicros: Micros; caps: BudgetCaps }> {
+    const { takes, caps } = await this.draft(actor, input, surface, count);
+    return { estimateMicros: takes.reduce((sum, j) => sum + j.estimateMicros, 0), caps };
+  }
+
+  /** Validated, routed and priced; not yet reserved or stored. */
+  private async draft(actor: Actor, asked: GenerationInput, surface: SurfaceRef, count: number) {
     const rules = await this.deps.team.rulesFor(actor, asked);
     const input = rules.input;
     await requireHeldImage(this.deps.media, input.imagePath);
@@ -101,11 +122,16 @@ export class JobIntake {
     const audio = input.audio ?? settings.audio;
     const policy = rules.policy ?? settings.policy;
     const { job, route } = routeAndDraft(placing, { actor, input, surface, characters: named, audio, hasImage: input.imagePath !== undefined, forced, policy });
-    const first = route.candidates[0]!;
     // The takes of one request wait for one decision when together they cost more than the threshold.
     this.deps.team.markForApproval(job, rules.threshold, count);
     const takes = draftTakes(job, count);
     const caps = capsOf(rules.settings, this.deps.settings.defaults, actor.userId);
+    return { rules, job, route, takes, caps };
+  }
+
+  private async request(actor: Actor, asked: GenerationInput, surface: SurfaceRef, count: number): Promise<Accepted> {
+    const { rules, job, route, takes, caps } = await this.draft(actor, asked, surface, count);
+    const first = route.candidates[0]!;
     const deps = { jobs: this.deps.jobs, ledger: this.deps.ledger, logger: this.deps.logger };
     const reservation = count === 1 ? await acceptJob(deps, job, actor, caps) : refusedTakesOrLeft(takes, await acceptJobs(deps, takes, actor, caps));
     const estimateMicros = takes.reduce((sum, j) => sum + j.estimateMicros, 0);

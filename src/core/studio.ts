@@ -8,6 +8,7 @@ import { reconcileAcceptance } from './acceptance.js';
 import { KeyValueBoardStore, type BoardRepository } from './board-store.js';
 import { PagedAuditLog, type AuditLog } from './audit-log.js';
 import { AuditedLedger } from './audited-ledger.js';
+import { BudgetForecast } from './budget-forecast.js';
 import { cancelJob } from './cancellation.js';
 import { BudgetDesk, type BudgetView, type CostReport } from './budget-desk.js';
 import { CharacterCatalog, type CharacterView } from './character-catalog.js';
@@ -15,7 +16,7 @@ import { DocumentCharacterRegistry, type CharacterRegistry } from './characters.
 import { CircuitBreaker } from './circuit-breaker.js';
 import type { Clock } from './clock.js';
 import { UserFacingError } from './errors.js';
-import { JobIntake, type Accepted } from './job-intake.js';
+import { JobIntake, type Accepted, type OpenSurface } from './job-intake.js';
 import { msg } from './messages.js';
 import { JobRunner } from './job-runner.js';
 import { JobStore } from './job-store.js';
@@ -78,15 +79,8 @@ export interface StudioOptions {
  */
 export type LaunchRequest = { surface: SurfaceRef; takes?: number } & ({ input: GenerationInput; imageSource?: string } | { remixOf: string; prompt: string });
 
-/**
- * Shows an accepted job where it will live (a Discord or Slack thread, a console line) and returns
- * what the job's SurfaceRef needs to find that place again: one patch for every job, or one per take
- * in order (each take has its own status message in the shared thread). When it throws, the jobs are
- * cancelled and their reservations released; a UserFacingError it throws is the sentence the person sees.
- */
-export type OpenSurface = (accepted: Accepted) => Promise<Partial<SurfaceRef> | Partial<SurfaceRef>[]>;
 
-export type { Accepted } from './job-intake.js';
+export type { Accepted, OpenSurface } from './job-intake.js';
 export type { CharacterView } from './character-catalog.js';
 export type { BudgetView, CostReport } from './budget-desk.js';
 
@@ -112,6 +106,7 @@ export class Studio {
   private readonly catalog: CharacterCatalog;
   private readonly desk: BudgetDesk;
   private readonly intake: JobIntake;
+  private readonly forecast: BudgetForecast;
   private accepting = true;
   private reconciled: Promise<unknown> | undefined;
 
@@ -152,6 +147,7 @@ export class Studio {
     this.catalog = new CharacterCatalog({ ...parts, backends: this.backends, media, clock, logger, publicUrl, visibleJob: visibleResult });
     this.desk = new BudgetDesk({ ...parts, backends: this.backends, clock, logger, defaults: options.defaults, referencePriceBackend: options.referencePriceBackend });
     this.intake = new JobIntake({ ...parts, team: this.team, backends: this.backends, media, clock, logger, publicUrl, jobDeadlineMs, referencePrice });
+    this.forecast = new BudgetForecast({ ledger: this.ledger, clock, quote: (actor, input, takes) => this.intake.quote(actor, input, { platform: 'quote' }, takes) });
     keepInternals(this, { ...parts, scheduler: this.scheduler, runner: this.runner, accept: (...request) => this.accept(...request) });
   }
 
@@ -227,10 +223,9 @@ export class Studio {
    */
   async launch(actor: Actor, request: LaunchRequest, openSurface: OpenSurface): Promise<Accepted> {
     const takes = request.takes ?? 1;
-    const accepted =
-      'remixOf' in request
-        ? await this.remix(actor, request.remixOf, request.prompt, request.surface, takes)
-        : await this.accept(actor, request.input, request.surface, request.imageSource, takes);
+    const accepted = await this.forecast.acceptAnswering(actor, 'input' in request ? request.input : undefined, takes, openSurface.acknowledge, () =>
+      'remixOf' in request ? this.remix(actor, request.remixOf, request.prompt, request.surface, takes) : this.accept(actor, request.input, request.surface, request.imageSource, takes),
+    );
     const jobs = accepted.takes ?? [accepted.job];
     try {
       const opened = await openSurface(accepted);

@@ -56,7 +56,13 @@ export async function openStores(config: Config, clock: Clock, logger: Logger, c
     replica: { id: replicaId, now: () => systemClock.now(), timeoutMs: config.REPLICA_TIMEOUT_SECONDS * 1000 },
   });
   cleanups.push(() => tables.close());
-  const seen = tables.seen;
+  // One process owns a SQLite file: it remembers request ids in memory and writes them behind (sql-seen-keys.ts).
+  const owned = engine === 'sqlite' ? tables.ownedSeenKeys((error) => logger.warn({ err: error }, 'could not write handled request ids')) : undefined;
+  if (owned) {
+    await owned.load();
+    cleanups.push(() => owned.flush());
+  }
+  const seen = owned ?? tables.seen;
   cleanups.push(repeatEvery(systemClock, SEEN_PURGE_MS, () => seen.purge().catch((error: unknown) => logger.warn({ err: error }, 'could not drop expired request ids'))));
   if (engine === 'sqlite') {
     // One process owns the file: no heartbeat, and at start it claims every unfinished job (SqlJobStore.claimActive).

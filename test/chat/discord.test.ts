@@ -18,6 +18,8 @@ import { advanceFor, driveUntil } from '../helpers/drive.js';
 import { alice, GUILD, harness, int, str, target, until, videosIn, type Harness } from '../fakes/discord/harness.js';
 import { LogCapture } from '../helpers/test-bot.js';
 import { internalsOf } from '../../src/core/studio-internals.js';
+import { monthOf } from '../../src/core/ledger.js';
+import { formatUsd } from '../../src/core/money.js';
 
 const SNAPSHOT = fileURLToPath(new URL('./__snapshots__/discord-registration.json', import.meta.url));
 const OTHER_GUILD = '900000000000000002';
@@ -160,6 +162,37 @@ describe('Discord adapter, end to end', { concurrency: false }, () => {
     assert.equal(fake.threadsFrom(channel).length, threadsBefore, 'no thread for a refused job');
     const reset = fake.command(target(channel, admin, { memberPermissions: ADMIN_PERMISSIONS }), 'budget', 'set', [{ name: 'amount', type: 10, value: 50 }]);
     await until(answered(reset, fake), 'budget reset');
+  });
+
+  test('4a answered before accepting, then refused (another replica spent the rest): the public placeholder goes, the refusal is private', async () => {
+    const { fake } = h;
+    const tenant = `discord:${GUILD}`;
+    const month = monthOf(h.clock.now());
+    // $1.00 of room above what the earlier tests used this month.
+    const total = (await internalsOf(h.bot.studio).ledger.summary(tenant, month)).total;
+    const cap = total.spentMicros + total.reservedMicros + 1_000_000;
+    const set = fake.command(target(channel, admin, { memberPermissions: ADMIN_PERMISSIONS }), 'budget', 'set', [{ name: 'amount', type: 10, value: cap / 1_000_000 }]);
+    await until(answered(set, fake), 'budget set');
+    try {
+      // The forecast learns what is used from this acceptance ($0.40 of the $1.00)...
+      await generate(h, channel, alice, 'a lighthouse in fog');
+      // ...and does not see what a second replica reserves on the same tables right after ($0.50).
+      const elsewhere = await internalsOf(h.bot.studio).ledger.reserve({ tenant, userId: admin.id, userName: 'ada', jobId: 'j_elsewhere', month, micros: 500_000, caps: { tenantCapMicros: 100_000_000, userCapMicros: 100_000_000 } });
+      assert.equal(elsewhere.ok, true);
+      const threadsBefore = fake.threadsFrom(channel).length;
+
+      const late = fake.command(target(channel, bob), 'sora', 'generate', [str('prompt', 'a lighthouse at noon'), int('seconds', 4)]);
+      const privateRefusal = () => fake.messagesIn(channel).find((m) => m.interactionId === late.id && (m.flags & 64) === 64);
+      await until(() => privateRefusal() !== undefined, 'the private refusal');
+      assert.equal(callbackOf(late, fake).type, 5, 'the forecast saw room: answered publicly first');
+      assert.match(privateRefusal()!.content, new RegExp(`estimated at \\$0\\.40.*left of the team's \\$${formatUsd(cap).slice(1).replace('.', '\\.')} monthly cap`, 's'));
+      await until(() => fake.messagesIn(channel).every((m) => m.interactionId !== late.id || (m.flags & 64) === 64), 'the public placeholder removed');
+      assert.equal(fake.threadsFrom(channel).length, threadsBefore, 'no thread for a refused job');
+    } finally {
+      await internalsOf(h.bot.studio).ledger.release(tenant, month, 'j_elsewhere');
+      const reset = fake.command(target(channel, admin, { memberPermissions: ADMIN_PERMISSIONS }), 'budget', 'set', [{ name: 'amount', type: 10, value: 50 }]);
+      await until(answered(reset, fake), 'budget reset');
+    }
   });
 
   test('5 cancel button: refused for another member, honoured for the owner', async () => {

@@ -69,6 +69,44 @@ for (const engine of ['SQLite', ...(hasPostgres ? ['Postgres' as const] : [])] a
   });
 }
 
+describe('seen request ids of the one process that owns a SQLite file (decided in memory, written behind)', () => {
+  it('decides at once, writes every key to the table, and a restart on the same file still knows them; expiry and purge as in the table', async () => {
+    const where = await place('SQLite');
+    const clock = new ManualClock(1_000_000);
+    const errors: unknown[] = [];
+    let tables = await open(where, clock);
+    try {
+      const owned = tables.ownedSeenKeys((e) => errors.push(e));
+      await owned.load();
+      const copies = await Promise.all(Array.from({ length: 40 }, () => owned.first('discord:interaction:1', 60_000)));
+      assert.equal(copies.filter(Boolean).length, 1, '40 copies at once pass once');
+      for (let i = 2; i <= 600; i++) assert.equal(await owned.first(`discord:interaction:${i}`, 60_000), true);
+      await owned.flush();
+      // What another reader of the file sees: every key, as the table version would have written it.
+      assert.equal(await tables.seen.first('discord:interaction:1', 60_000), false);
+      assert.equal(await tables.seen.first('discord:interaction:600', 60_000), false);
+      assert.equal(await owned.first('slack:request:late', 60_000), true);
+      await owned.flush(); // what the bot's stop does before it closes the tables (open-stores.ts)
+      await tables.close();
+      // A restart: what was decided before (flushed at the stop) is loaded.
+      tables = await open(where, clock);
+      const again = tables.ownedSeenKeys((e) => errors.push(e));
+      await again.load();
+      assert.equal(await again.first('discord:interaction:300', 60_000), false);
+      assert.equal(await again.first('slack:request:late', 60_000), false, 'decided just before the stop');
+      assert.equal(await again.first('slack:request:never', 60_000), true);
+      clock.set(clock.now() + 60_000);
+      assert.equal(await again.first('discord:interaction:300', 60_000), true, 'new again once its time is over');
+      await again.flush();
+      assert.ok((await again.purge()) >= 599, 'expired rows dropped');
+      assert.equal(await again.first('discord:interaction:300', 60_000), false, 'the renewed key survived the purge');
+      assert.deepEqual(errors, []);
+    } finally {
+      await tables.close();
+    }
+  });
+});
+
 describe('seen request ids across replicas', { skip: !hasPostgres && 'needs Postgres' }, () => {
   it('copies of one request reaching two replicas at once pass exactly once', async () => {
     const where = await place('Postgres');

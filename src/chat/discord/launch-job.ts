@@ -68,10 +68,18 @@ export async function launchJob(deps: DiscordDeps, interaction: JobInteraction, 
   } as DiscordRef;
 
   if (options.slow) await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+  const open: OpenSurface = Object.assign((accepted: Accepted) => openThread(deps, interaction, ref, options.slow === true, accepted), {
+    // When the core already knows the request will pass, the public defer goes before the acceptance (core/budget-forecast.ts).
+    ...(!options.slow && { acknowledge: async () => void (await interaction.deferReply()) }),
+  });
   try {
-    await options.launch(ref as SurfaceRef, (accepted) => openThread(deps, interaction, ref, options.slow === true, accepted));
+    await options.launch(ref as SurfaceRef, open);
   } catch (error) {
     await answerEphemeral(interaction, sentenceFor(error, logger, { interaction: interaction.id }, markupFor(interaction)), logger);
+    // A refusal or failure after the public defer: the channel keeps no trace of the request.
+    if (interaction.deferred && !interaction.ephemeral) {
+      await interaction.deleteReply().catch((e: unknown) => logger.warn({ err: e, interaction: interaction.id }, 'could not remove the public placeholder of a refused request'));
+    }
   }
 }
 
@@ -82,7 +90,7 @@ async function openThread(deps: DiscordDeps, interaction: JobInteraction, ref: D
   const threadId = ref.threadId;
   try {
     // The public defer on its own; what follows waits its turn behind other interactions' defers (after-ack.ts).
-    if (!slow) await interaction.deferReply();
+    if (!slow && !interaction.deferred) await interaction.deferReply();
     return await deps.afterAck.run(async () => {
       const summary = clip(`<@${interaction.user.id}> ${describeAccepted({ kind: 'accepted', accepted }, markupFor(interaction))}`);
       let anchorId: string;

@@ -19,7 +19,7 @@ import { SqlChores } from './sql-chores.js';
 import { SqlJobStore, type Replica } from './sql-job-store.js';
 import { SqlCharacterRegistry } from './sql-characters.js';
 import { SqlLedger } from './sql-ledger.js';
-import { SqlSeenKeys } from './sql-seen-keys.js';
+import { OwnedSeenKeys, SqlSeenKeys } from './sql-seen-keys.js';
 import { SqlTenantSettings } from './sql-settings.js';
 
 export { openSqlDatabase, sqlEngineOf, type SqlDatabase } from './database.js';
@@ -43,6 +43,8 @@ export interface SqlStore {
   claimOrphans(): Promise<{ jobs: JobRecord[]; boards: string[] }>;
   /** Requests and webhooks already handled (the replay guards). */
   seen: SqlSeenKeys;
+  /** The same, decided in memory and written behind: for the one process that owns a SQLite file. */
+  ownedSeenKeys(onError: (error: unknown) => void): OwnedSeenKeys;
   /** Work done once across the replicas per interval. */
   chores: SqlChores;
   /** The scheduler whose limits and line hold across the replicas (cluster-scheduler.ts). */
@@ -72,6 +74,7 @@ export async function openSqlStore(url: string, options: SqlOptions & { replica:
     // Jobs first, in every replica alike: a second claimer waits on the first's row locks and then finds nothing.
     claimOrphans: () => database.db.transaction().execute(async (trx) => ({ jobs: await jobs.claimOrphans(trx), boards: await boards.claimOrphans(trx) })),
     seen: new SqlSeenKeys(database.db, options.clock ?? systemClock),
+    ownedSeenKeys: (onError) => new OwnedSeenKeys(database.db, options.clock ?? systemClock, onError),
     chores: new SqlChores(database.db, options.replica.id),
     scheduler: (limits, clock, logger) => new ClusterScheduler({ db: database.db, replica: options.replica, limits, clock, logger }),
     close: () => database.close(),

@@ -34,3 +34,74 @@ export class SqlSeenKeys implements SeenKeys {
     return Number(result.numDeletedRows);
   }
 }
+
+/** Rows per INSERT when remembered keys are written: 2 parameters each, far below SQLite's limit. */
+const WRITE_BATCH = 500;
+
+/**
+ * The seen keys of the one process that owns a SQLite file: it decides from memory, which is
+ * exact there (nobody else writes the file), and writes the keys to the table behind the decision,
+ * a batch per turn of the event loop, so they outlive a restart. A Discord interaction's check then
+ * costs no statement before its defer; as one statement each, queued on the file's one connection
+ * behind the acceptances of a burst, the checks had every defer wait (README "Performance").
+ * A kill can lose the keys of the last moment before it; those requests were answered already,
+ * and a platform sends an answered request no second time (Discord takes one answer per interaction,
+ * Slack retries only what it got no answer to).
+ */
+export class OwnedSeenKeys implements SeenKeys {
+  private readonly memory = new Map<string, number>();
+  private unwritten: Array<{ key: string; expires_at: number }> = [];
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly db: Kysely<Tables>,
+    private readonly clock: Clock,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /** The keys still in force from before this start. */
+  async load(): Promise<void> {
+    const rows = await this.db.selectFrom('seen_keys').select(['key', 'expires_at']).where('expires_at', '>', this.clock.now()).execute();
+    for (const row of rows) this.memory.set(row.key, Number(row.expires_at));
+  }
+
+  async first(key: string, ttlMs: number): Promise<boolean> {
+    const now = this.clock.now();
+    const until = this.memory.get(key);
+    if (until !== undefined && until > now) return false;
+    this.memory.set(key, now + ttlMs);
+    if (this.unwritten.length === 0) setImmediate(() => void this.write());
+    this.unwritten.push({ key, expires_at: now + ttlMs });
+    return true;
+  }
+
+  /** Writes what is decided and not yet written (also at shutdown). */
+  flush(): Promise<void> {
+    return this.write();
+  }
+
+  private write(): Promise<void> {
+    const batch = this.unwritten;
+    this.unwritten = [];
+    this.writing = this.writing.then(async () => {
+      for (let i = 0; i < batch.length; i += WRITE_BATCH) {
+        const rows = batch.slice(i, i + WRITE_BATCH);
+        await this.db
+          .insertInto('seen_keys')
+          .values(rows)
+          .onConflict((c) => c.column('key').doUpdateSet((eb) => ({ expires_at: eb.ref('excluded.expires_at') })))
+          .execute()
+          .catch(this.onError);
+      }
+    });
+    return this.writing;
+  }
+
+  /** Forgets the keys whose time is over, here and in the table; returns how many rows went. */
+  async purge(): Promise<number> {
+    const now = this.clock.now();
+    for (const [key, until] of this.memory) if (until <= now) this.memory.delete(key);
+    const result = await this.db.deleteFrom('seen_keys').where('expires_at', '<=', now).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}
