@@ -62,7 +62,8 @@ export async function startSlackAdapter(ctx: ChatAdapterContext): Promise<ChatAd
     receiver = http;
   }
 
-  const app = new App({ token, receiver, logger: bolt, clientOptions });
+  // No conversation store: the bot keeps no per-conversation state in Bolt, and its middleware ran before every ack.
+  const app = new App({ token, receiver, logger: bolt, clientOptions, convoStore: false });
   const members = new SlackMembers(app.client, config.SLACK_ADMIN_USER_IDS, ctx.clock, logger, (tenant) => ctx.studio.team.groupsInUse(tenant));
   const surface = new SlackSurface(app.client, ctx.studio, logger);
   const apiHost = slackApiUrl ? new URL(slackApiUrl).host : undefined;
