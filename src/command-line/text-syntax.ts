@@ -68,7 +68,8 @@ export function parseTextCommand(line: string, commandName?: string): TextComman
   }
   const sub = subName ? findSubcommand(command, subName) : undefined;
   const specs = optionsOf(command, sub);
-  const usage = usageOf(command, sub);
+  // Rendered only for an error: most lines parse, and the usage text is about a quarter of a parse's time.
+  const usage = () => usageOf(command, sub);
   const positional = specs.find((o) => o.positional);
   const raw: Record<string, unknown> = {};
   const words: string[] = [];
@@ -87,15 +88,15 @@ export function parseTextCommand(line: string, commandName?: string): TextComman
     const eq = flag.indexOf('=');
     const key = (eq === -1 ? flag : flag.slice(0, eq)).toLowerCase();
     const spec = specs.find((o) => o.name === key);
-    if (!spec) throw new CommandInputError(`Unknown option --${key}.`, usage);
-    if (raw[key] !== undefined) throw new CommandInputError(`--${key} is given twice.`, usage);
+    if (!spec) throw new CommandInputError(`Unknown option --${key}.`, usage());
+    if (raw[key] !== undefined) throw new CommandInputError(`--${key} is given twice.`, usage());
     if (eq !== -1) {
       raw[key] = flag.slice(eq + 1);
     } else if (spec.type === 'boolean' && (tokens[i + 1] === undefined || tokens[i + 1]!.text.startsWith('--'))) {
       raw[key] = 'true';
     } else {
       const value = tokens[++i];
-      if (value === undefined) throw new CommandInputError(`--${key} needs a value.`, usage);
+      if (value === undefined) throw new CommandInputError(`--${key} needs a value.`, usage());
       if (spec.freeText) {
         // Free text runs to the next --flag, unquoted, as the positional option's words do.
         const parts = [value.text];
@@ -107,8 +108,8 @@ export function parseTextCommand(line: string, commandName?: string): TextComman
     }
   }
   if (words.length > 0) {
-    if (!positional) throw new CommandInputError(`Unexpected text "${truncate(words.join(' '), 40)}". Put values after --option names.`, usage);
-    if (raw[positional.name] !== undefined) throw new CommandInputError(`${optionLabel(positional)} is given both as words and as --${positional.name}.`.replace(/^./, (c) => c.toUpperCase()), usage);
+    if (!positional) throw new CommandInputError(`Unexpected text "${truncate(words.join(' '), 40)}". Put values after --option names.`, usage());
+    if (raw[positional.name] !== undefined) throw new CommandInputError(`${optionLabel(positional)} is given both as words and as --${positional.name}.`.replace(/^./, (c) => c.toUpperCase()), usage());
     raw[positional.name] = words.join(' ');
   }
   return { kind: 'command', command: validateCommand(command.name, subName, raw) };
