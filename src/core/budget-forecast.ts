@@ -106,7 +106,12 @@ export class BudgetForecast {
     } catch {
       return undefined; // the acceptance refuses it, privately
     }
-    const team = await this.team(actor.tenant);
+    let team;
+    try {
+      team = await this.team(actor.tenant);
+    } catch {
+      return undefined; // the month could not be read: accept first, as without a forecast
+    }
     const memberPending = team.memberPending.get(actor.userId) ?? 0;
     const fitsTeam = team.teamUsed + team.teamPending + quote.estimateMicros <= quote.caps.tenantCapMicros;
     const fitsMember = (team.memberUsed.get(actor.userId) ?? 0) + memberPending + quote.estimateMicros <= quote.caps.userCapMicros;

@@ -15,11 +15,12 @@ const CAPS = { tenantCapMicros: 10_000_000, userCapMicros: 4_000_000 };
 const input: GenerationInput = { prompt: 'a kite', seconds: 4, orientation: 'landscape', resolution: '720p', audio: undefined, backend: undefined, imagePath: undefined, remixOf: undefined };
 const actor = (userId: string): Actor => ({ tenant: 't1', userId, displayName: userId, isAdmin: false });
 
-function setup(used: { team: number; members?: Record<string, number> }) {
+function setup(used: { team: number; members?: Record<string, number>; readFails?: boolean }) {
   const clock = new ManualClock(Date.UTC(2026, 11, 3));
   let reads = 0;
   const summary = async (tenant: string, month: string): Promise<MonthSummary> => {
     reads++;
+    if (used.readFails) throw new Error('store unavailable');
     const line = (micros: number) => ({ spentMicros: micros, reservedMicros: 0, officialMicros: 0, jobs: 0 });
     return { tenant, month, total: line(used.team), byUser: Object.fromEntries(Object.entries(used.members ?? {}).map(([id, m]) => [id, { ...line(m), name: id }])), byBackend: {} };
   };
@@ -101,6 +102,12 @@ describe('budget forecast: answer first only when the request surely fits', () =
     t.clock.set(t.clock.now() + 10_000);
     await t.run(actor('ann'));
     assert.equal(t.reads(), 3, 'read again once its time is over');
+  });
+
+  it('a month it cannot read leaves the order as it was: accept first', async () => {
+    const s = setup({ team: 0, readFails: true });
+    await s.run(actor('ann'));
+    assert.deepEqual(s.order, ['accept ann']);
   });
 
   it('a failed answer (another replica answered) releases the hold and never accepts', async () => {
