@@ -35,8 +35,9 @@ import { loadConfig } from '../src/config.js';
 import { ManualClock } from '../src/core/clock.js';
 import { silentLogger } from '../src/log.js';
 import { startSimulator } from '../src/simulator/server.js';
-import { FakeDiscord, type FakeInteraction, type FakeUser } from '../test/fakes/discord/fake-discord.js';
+import { FakeDiscord, type FakeUser } from '../test/fakes/discord/fake-discord.js';
 import { FakeSlack, postSigned, slashCommandPayload } from '../test/fakes/slack/fake-slack.js';
+import { ackLatencies, burstPrompt, deferLatencies, discordBurst } from './bursts.js';
 import { emitResult, percentile, REPO_DIR, round, startPeer, until } from './lib.js';
 
 const platform = process.argv[2] ?? 'discord';
@@ -132,22 +133,8 @@ if (platform === 'discord' || platform === 'discord-http') {
   const guilds = Array.from({ length: GUILDS }, (_, g) => String(910_000_000_000_000_000n + BigInt(g)));
   const channels = guilds.map((g) => fake.addChannel(g).id);
   const users: FakeUser[] = Array.from({ length: USERS }, (_, u) => ({ id: String(810_000_000_000_000_000n + BigInt(u)), username: `member${u}` }));
-  const sent: FakeInteraction[] = [];
-  for (let i = 0; i < COUNT; i++) {
-    const g = i % GUILDS;
-    sent.push(
-      fake.command({ guildId: guilds[g]!, channelId: channels[g]!, user: users[i % USERS]! }, 'sora', 'generate', [
-        { name: 'prompt', type: 3, value: `a paper boat on a rainy street, take ${i}` },
-        { name: 'seconds', type: 4, value: 4 },
-      ]),
-    );
-  }
-  await until(() => sent.every((i) => fake.interactions.get(i.id)!.callback !== undefined), 'every defer', 60_000);
-  for (const i of sent) {
-    const record = fake.interactions.get(i.id)!;
-    if (record.callback!.type !== 5) throw new Error(`interaction ${i.id} was answered with type ${record.callback!.type}, not a defer`);
-    latencies.push(record.callback!.realAt - record.realCreatedAt);
-  }
+  const sent = discordBurst(fake, COUNT, (i) => ({ guildId: guilds[i % GUILDS]!, channelId: channels[i % GUILDS]!, user: users[i % USERS]! }));
+  latencies.push(...(await deferLatencies(fake, sent)));
   stopAll = async () => {
     await bot.stop();
     await fake.stop();
@@ -167,28 +154,22 @@ if (platform === 'discord' || platform === 'discord-http') {
   const payloads = Array.from({ length: COUNT }, (_, i) =>
     slashCommandPayload({
       command: '/sora',
-      text: `generate a paper boat on a rainy street, take ${i} --seconds 4`,
+      text: `generate ${burstPrompt(i)} --seconds 4`,
       user: `U${String(i % USERS).padStart(6, '0')}`,
       channel: `C${String(i % GUILDS).padStart(6, '0')}`,
       team: 'T0BENCH',
       responseUrl: fake.newResponseUrl(),
     }),
   );
-  const results = await Promise.all(
-    payloads.map(async (payload) => {
-      const started = Date.now();
-      if (socket) {
-        await fake.sendEnvelope('slash_commands', payload);
-        return { ok: true, ms: Date.now() - started };
-      }
-      const res = await postSigned(eventsUrl, payload, { secret: SIGNING_SECRET });
-      return { ok: res.status === 200, ms: Date.now() - started };
-    }),
-  );
-  for (const r of results) {
-    if (!r.ok) throw new Error('a slash command was not acknowledged with 200');
-    latencies.push(r.ms);
-  }
+  const ack = async (payload: (typeof payloads)[number]) => {
+    // Socket Mode: the fake resolves once the bot's `{envelope_id}` ack arrives.
+    if (socket) {
+      await fake.sendEnvelope('slash_commands', payload);
+      return true;
+    }
+    return (await postSigned(eventsUrl, payload, { secret: SIGNING_SECRET })).status === 200;
+  };
+  latencies.push(...(await ackLatencies(payloads, ack)));
   await bot.stop();
   stopAll = async () => {
     await bot.stop();

@@ -13,12 +13,13 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { systemClock } from '../src/core/clock.js';
-import { FakeDiscord, type FakeInteraction } from '../test/fakes/discord/fake-discord.js';
+import { FakeDiscord } from '../test/fakes/discord/fake-discord.js';
 import { FakeSlack, postSigned, slashCommandPayload } from '../test/fakes/slack/fake-slack.js';
 import { ClusterNode } from '../test/helpers/cluster.js';
 import { startLoadBalancer } from '../test/helpers/load-balancer.js';
 import { freshSchema } from '../test/helpers/pg-schema.js';
-import { emitResult, percentile, round, startPeer, until } from './lib.js';
+import { ackLatencies, burstPrompt, deferLatencies, discordBurst } from './bursts.js';
+import { emitResult, percentile, round, startPeer } from './lib.js';
 
 const mode = process.argv[2] ?? 'slack-http';
 const processes = Number(process.argv[3] ?? 2);
@@ -60,36 +61,14 @@ const latencies: number[] = [];
 try {
   if (mode === 'slack-http') {
     const payloads = Array.from({ length: COUNT }, (_, i) =>
-      slashCommandPayload({ command: '/sora', text: `generate a paper boat on a rainy street, take ${i} --seconds 4`, user: `U${String(i % 50).padStart(6, '0')}`, channel: 'C0CACK', team: TEAM, responseUrl: slack.newResponseUrl() }),
+      slashCommandPayload({ command: '/sora', text: `generate ${burstPrompt(i)} --seconds 4`, user: `U${String(i % 50).padStart(6, '0')}`, channel: 'C0CACK', team: TEAM, responseUrl: slack.newResponseUrl() }),
     );
-    const results = await Promise.all(
-      payloads.map(async (payload) => {
-        const started = Date.now();
-        const res = await postSigned(`${lb.url}/slack/events`, payload, { secret: SECRET });
-        return { ok: res.status === 200, ms: Date.now() - started };
-      }),
-    );
-    for (const r of results) {
-      if (!r.ok) throw new Error('a slash command was not acknowledged with 200');
-      latencies.push(r.ms);
-    }
+    latencies.push(...(await ackLatencies(payloads, async (payload) => (await postSigned(`${lb.url}/slack/events`, payload, { secret: SECRET })).status === 200)));
   } else {
     discord.deliverOverHttp(`${lb.url}/discord/interactions`, keys.privateKey);
     const channel = discord.addChannel(GUILD).id;
-    const sent: FakeInteraction[] = [];
-    for (let i = 0; i < COUNT; i++) {
-      const user = { id: String(810_000_000_000_000_000n + BigInt(i % 50)), username: `member${i % 50}` };
-      sent.push(discord.command({ guildId: GUILD, channelId: channel, user }, 'sora', 'generate', [
-        { name: 'prompt', type: 3, value: `a paper boat on a rainy street, take ${i}` },
-        { name: 'seconds', type: 4, value: 4 },
-      ]));
-    }
-    await until(() => sent.every((i) => discord.interactions.get(i.id)!.callback !== undefined), 'every defer', 60_000);
-    for (const i of sent) {
-      const record = discord.interactions.get(i.id)!;
-      if (record.callback!.type !== 5) throw new Error(`interaction ${i.id} was answered with type ${record.callback!.type}, not a defer`);
-      latencies.push(record.callback!.realAt - record.realCreatedAt);
-    }
+    const member = (i: number) => ({ id: String(810_000_000_000_000_000n + BigInt(i % 50)), username: `member${i % 50}` });
+    latencies.push(...(await deferLatencies(discord, discordBurst(discord, COUNT, (i) => ({ guildId: GUILD, channelId: channel, user: member(i) })))));
   }
   emitResult({ platform: mode, processes, count: latencies.length, p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)), maxMs: round(Math.max(...latencies)) });
 } finally {
