@@ -103,4 +103,31 @@ describe('Discord HTTP interactions: the deadline defer and a late answer', () =
     assert.equal(modal.status, 400);
     assert.equal(sent.length, 0);
   });
+
+  test('a defer written directly is the HTTP response; a second answer then goes the late way', async () => {
+    sent.length = 0;
+    const sleepsBefore = clock.pendingSleeps; // the earlier tests' late answers are remembered for 15 minutes
+    const answer = post('106');
+    while (!dispatched.includes('106')) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(clock.pendingSleeps, sleepsBefore + 1, 'one watch over the waiting interaction');
+    assert.equal(transport.defer('106', true), true);
+    assert.deepEqual(await answer, { status: 200, body: { type: 5, data: { flags: 64 } } }, 'the ephemeral defer, as discord.js would send it');
+    assert.equal(transport.defer('106', false), false, 'answered already: nothing written twice');
+    assert.equal(transport.defer('999', false), false, 'not waiting here (a gateway interaction)');
+    assert.equal(sent.length, 0, 'nothing went over REST');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(clock.pendingSleeps, sleepsBefore, 'nothing waits: the deadline watch stopped with the last answer');
+  });
+
+  test('one watch defers each of several late interactions at its own deadline, and none early', async () => {
+    const answers = ['107', '108'].map((id) => post(id));
+    while (!dispatched.includes('108')) await new Promise((resolve) => setImmediate(resolve));
+    await clock.advance(ANSWER_DEADLINE_MS - 100);
+    const third = post('109');
+    while (!dispatched.includes('109')) await new Promise((resolve) => setImmediate(resolve));
+    await clock.advance(100);
+    assert.deepEqual(await Promise.all(answers), [{ status: 200, body: { type: 5 } }, { status: 200, body: { type: 5 } }]);
+    assert.equal(transport.defer('109', false), true, 'the third, 100 ms younger, was still waiting for its handler');
+    assert.deepEqual(await third, { status: 200, body: { type: 5 } });
+  });
 });

@@ -7,7 +7,7 @@
  * ("Retry shot N", "Shots", "Extend") act for a board the clicker can see.
  * `/sora retry` is a plain private answer (slash-command.ts).
  */
-import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type ModalSubmitInteraction } from 'discord.js';
+import { type ButtonInteraction, type ChatInputCommandInteraction, type ModalSubmitInteraction } from 'discord.js';
 import { runCommand, type CommandContext, type ParsedCommand } from '../../../commands/index.js';
 import { UserFacingError } from '../../core/errors.js';
 import { msg, render } from '../../core/messages.js';
@@ -16,7 +16,7 @@ import type { SurfaceRef } from '../../core/types.js';
 import { extendFromForm, extendModal, isStoryboardForm, storyboardFormId, storyboardFromForm, storyboardModal } from './board-forms.js';
 import { uploadShots } from './board-surface.js';
 import { boardExtendCustomId, parseBoardCustomId, parseJobCustomId } from './custom-ids.js';
-import { actorOf, answerEphemeral, markupFor, notInServer, sentenceFor, type DiscordDeps } from './interaction-context.js';
+import { actorOf, answerEphemeral, deferAnswer, markupFor, notInServer, sentenceFor, type DiscordDeps } from './interaction-context.js';
 import { JOB_IN_CHANNEL, JOB_IN_THREAD, missingPermissionSentence, missingPermissions } from './permissions.js';
 import { replyMessage } from './render.js';
 import { DEFAULT_ATTACHMENT_LIMIT } from './surface-ref.js';
@@ -39,7 +39,7 @@ export async function launchBoard(
   const formId = command.subcommand === 'storyboard' && command.options.shots === undefined ? storyboardFormId(command.options) : undefined;
   if (formId && interaction.isChatInputCommand()) return void (await interaction.showModal(storyboardModal(formId)));
   // Planning and reserving several shots may take longer than Discord's 3 seconds; the acceptance is private anyway.
-  await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+  await deferAnswer(deps, interaction, true);
   const surface = {
     platform: 'discord',
     guildId: interaction.guildId!,
@@ -99,7 +99,7 @@ export async function handleBoardButton(deps: DiscordDeps, interaction: ButtonIn
       await interaction.showModal(extendModal(boardExtendCustomId(board.id), lines.at(-1)?.seconds ?? board.seconds, markupFor(interaction)));
       return true;
     }
-    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    await deferAnswer(deps, interaction, true);
     if (parsed.action === 'approve' || parsed.action === 'deny') {
       // As on a job: the core refuses whoever may not decide, and of two clicks at once only the first decides.
       const decider = await deps.admins.decider(actor, interaction.guildId!);

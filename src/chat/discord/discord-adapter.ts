@@ -71,7 +71,7 @@ export async function startDiscordAdapter(ctx: DiscordAdapterConfig): Promise<Ch
   client.rest.setToken(token);
   let botUserId: string | undefined;
   const places = new DiscordPlaceAccess(client.rest, ctx.clock, log);
-  const deps: DiscordDeps = { studio: ctx.studio, rest: client.rest, clock: ctx.clock, logger: log, media: ctx.media, config, applicationId, places, admins: new DiscordAdmins(client.rest, ctx.clock, log, (id) => places.guild(id)), afterAck: new AfterAckGate(AFTER_ACK_CONCURRENCY) };
+  const deps: DiscordDeps = { studio: ctx.studio, rest: client.rest, clock: ctx.clock, logger: log, media: ctx.media, config, applicationId, places, admins: new DiscordAdmins(client.rest, ctx.clock, log, (id) => places.guild(id)), afterAck: new AfterAckGate(AFTER_ACK_CONCURRENCY), overHttp: httpInteractions };
   const surface = new DiscordSurface({ rest: client.rest, clock: ctx.clock, logger: log, media: ctx.media, botUserId: () => client.user?.id ?? botUserId, capabilities: (id) => ctx.studio.backend(id)?.capabilities });
   ctx.studio.attachSurface(surface);
 

@@ -10,6 +10,7 @@ import {
   type CommandInteractionOption,
   type Interaction,
   type REST,
+  type RepliableInteraction,
 } from 'discord.js';
 import type { ParsedCommand } from '../../../commands/spec.js';
 import type { Config } from '../../config.js';
@@ -23,6 +24,7 @@ import { tenantId, type Actor } from '../../core/types.js';
 import type { Logger } from '../../log.js';
 import type { AfterAckGate } from '../after-ack.js';
 import type { BotMediaStore } from '../../media/media-store.js';
+import type { HttpInteractions } from './http-interactions.js';
 import { ALREADY_ACKNOWLEDGED, discordCode, UNKNOWN_INTERACTION } from './api-errors.js';
 import { isServerAdmin } from './permissions.js';
 import type { DiscordAdmins } from './sole-admin.js';
@@ -43,6 +45,23 @@ export interface DiscordDeps {
   afterAck: AfterAckGate;
   /** Whether an admin deciding on their own video is the server's only admin (sole-admin.ts). */
   admins: DiscordAdmins;
+  /** Interactions that arrived over HTTP: their defer is written into the waiting response (http-interactions.ts). */
+  overHttp?: Pick<HttpInteractions, 'defer'>;
+}
+
+/**
+ * The defer, whichever way the interaction came. Over HTTP, while its request waits, the defer is that
+ * request's response, written directly; discord.js then records it as it does after its own
+ * `deferReply` (InteractionResponses#deferReply sets `deferred` and `ephemeral`), so the
+ * edits and follow-ups that come after go through REST exactly as on the gateway.
+ */
+export async function deferAnswer(deps: Pick<DiscordDeps, 'overHttp'>, interaction: RepliableInteraction, ephemeral = false): Promise<void> {
+  if (!interaction.deferred && !interaction.replied && deps.overHttp?.defer(interaction.id, ephemeral)) {
+    interaction.deferred = true;
+    interaction.ephemeral = ephemeral;
+    return;
+  }
+  await interaction.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
 }
 
 /**

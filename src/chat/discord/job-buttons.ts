@@ -18,7 +18,7 @@ import { msg, render } from '../../core/messages.js';
 import { describeReply } from '../../core/present.js';
 import { extendModal } from './board-forms.js';
 import { jobCustomId, parseJobCustomId, REMIX_PROMPT_FIELD } from './custom-ids.js';
-import { actorOf, answerEphemeral, markupFor, notInServer, sentenceFor, type DiscordDeps } from './interaction-context.js';
+import { actorOf, answerEphemeral, deferAnswer, markupFor, notInServer, sentenceFor, type DiscordDeps } from './interaction-context.js';
 import { launchJob, threadToJoin } from './launch-job.js';
 
 export async function handleJobButton(deps: DiscordDeps, interaction: ButtonInteraction): Promise<void> {
@@ -74,7 +74,7 @@ export async function handleJobButton(deps: DiscordDeps, interaction: ButtonInte
         // Anyone in the thread sees the buttons (Discord shows a message's buttons to all); the core refuses
         // whoever may not decide, and of two clicks at once only the first decides (job-approval.ts).
         // Whether they are the only admin may take a paged member list: answered after a private defer.
-        await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+        await deferAnswer(deps, interaction, true);
         const decider = await deps.admins.decider(actor, interaction.guildId!);
         const job = parsed.action === 'approve' ? await studio.team.approve(decider, parsed.jobId) : await studio.team.deny(decider, parsed.jobId, undefined);
         await interaction.editReply({ content: describeReply({ kind: 'decided', job }, markupFor(interaction)) });

@@ -8,14 +8,14 @@
  *  3. the reply, the thread and the status message are posted (`openThread`),
  *     their ids go into the job's SurfaceRef, and only then does the job run.
  */
-import { MessageFlags, Routes, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction, type ModalSubmitInteraction } from 'discord.js';
+import { Routes, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction, type ModalSubmitInteraction } from 'discord.js';
 import { z } from 'zod';
 import { UserFacingError } from '../../core/errors.js';
 import { msg } from '../../core/messages.js';
 import { describeAccepted } from '../../core/present.js';
 import type { Accepted, OpenSurface } from '../../core/studio.js';
 import type { JobRecord, SurfaceRef } from '../../core/types.js';
-import { answerEphemeral, markupFor, sentenceFor, type DiscordDeps } from './interaction-context.js';
+import { answerEphemeral, deferAnswer, markupFor, sentenceFor, type DiscordDeps } from './interaction-context.js';
 import { JOB_IN_CHANNEL, JOB_IN_THREAD, missingPermissionSentence, missingPermissions } from './permissions.js';
 import { clip, jobButtons, statusText, threadName } from './render.js';
 import { DEFAULT_ATTACHMENT_LIMIT, parseDiscordRef, tokenExpiry, type DiscordRef } from './surface-ref.js';
@@ -67,10 +67,10 @@ export async function launchJob(deps: DiscordDeps, interaction: JobInteraction, 
     locale: interaction.locale,
   } as DiscordRef;
 
-  if (options.slow) await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+  if (options.slow) await deferAnswer(deps, interaction, true);
   const open: OpenSurface = Object.assign((accepted: Accepted) => openThread(deps, interaction, ref, options.slow === true, accepted), {
     // When the core already knows the request will pass, the public defer goes before the acceptance (core/budget-forecast.ts).
-    ...(!options.slow && { acknowledge: async () => void (await interaction.deferReply()) }),
+    ...(!options.slow && { acknowledge: () => deferAnswer(deps, interaction) }),
   });
   try {
     await options.launch(ref as SurfaceRef, open);
@@ -90,7 +90,7 @@ async function openThread(deps: DiscordDeps, interaction: JobInteraction, ref: D
   const threadId = ref.threadId;
   try {
     // The public defer on its own; what follows waits its turn behind other interactions' defers (after-ack.ts).
-    if (!slow && !interaction.deferred) await interaction.deferReply();
+    if (!slow && !interaction.deferred) await deferAnswer(deps, interaction);
     return await deps.afterAck.run(async () => {
       const summary = clip(`<@${interaction.user.id}> ${describeAccepted({ kind: 'accepted', accepted }, markupFor(interaction))}`);
       let anchorId: string;

@@ -9,7 +9,7 @@ import { MessageFlags, Routes, type ChatInputCommandInteraction } from 'discord.
 import { runCommand, type CommandContext, type ParsedCommand } from '../../../commands/index.js';
 import type { Actor, SurfaceRef } from '../../core/types.js';
 import { msg, render } from '../../core/messages.js';
-import { actorOf, answerEphemeral, attachmentResolver, markupFor, notInServer, parseCommand, sentenceFor, type DiscordDeps } from './interaction-context.js';
+import { actorOf, answerEphemeral, attachmentResolver, deferAnswer, markupFor, notInServer, parseCommand, sentenceFor, type DiscordDeps } from './interaction-context.js';
 import { BOARD_LAUNCHES, launchBoard } from './board-commands.js';
 import { launchJob, threadToJoin } from './launch-job.js';
 import { multipartFiles } from './fit-upload.js';
@@ -51,7 +51,7 @@ export async function onSlashCommand(deps: DiscordDeps, interaction: ChatInputCo
   try {
     if (name === 'sora generate' || name === 'sora remix') return await launchFromCommand(deps, interaction, command, actor, ctx);
     const slow = SLOW_ANSWERS.has(name) || SLOW_PUBLIC_ANSWERS.has(name);
-    if (slow) await interaction.deferReply(SLOW_ANSWERS.has(name) ? { flags: MessageFlags.Ephemeral } : {});
+    if (slow) await deferAnswer(deps, interaction, SLOW_ANSWERS.has(name));
     if (DECISIONS.has(name)) actor = await deps.admins.decider(actor, interaction.guildId!);
     const message = { ...replyMessage(await runCommand(command, ctx({ platform: 'discord' })), m), allowedMentions: { parse: [] } };
     if (slow && message.files) await editReplyWithFiles(deps, interaction, message);
