@@ -8,13 +8,20 @@
  * (https://discord.com/developers/docs/interactions/receiving-and-responding#responding-to-an-interaction,
  * https://api.slack.com/interactivity/slash-commands#responding_to_commands).
  */
+import type { QuietTurns } from '../core/quiet-turns.js';
+
 export class AfterAckGate {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
 
-  constructor(readonly limit: number) {}
+  /** `arrivals`: the process's incoming commands; a task starts on a loop turn with none (core/quiet-turns.ts). */
+  constructor(
+    readonly limit: number,
+    private readonly arrivals?: QuietTurns,
+  ) {}
 
   async run<T>(work: () => Promise<T>): Promise<T> {
+    await this.arrivals?.quiet();
     if (this.running < this.limit) this.running++;
     // A finished task hands its slot straight to the next in line (the count stays as it is).
     else await new Promise<void>((resolve) => this.waiting.push(resolve));

@@ -21,6 +21,7 @@ import type { Clock } from './clock.js';
 import { monthOf } from './ledger.js';
 import type { Micros } from './money.js';
 import type { BudgetCaps, Ledger } from './ports.js';
+import { QuietTurns } from './quiet-turns.js';
 import type { Actor, GenerationInput, TenantId } from './types.js';
 
 /** How long a team's figures are trusted before they are read again (money released, another replica's spending). */
@@ -42,6 +43,8 @@ export interface ForecastDeps {
   /** The intake's quote (job-intake.ts): throws what the acceptance would refuse with. */
   quote: (actor: Actor, input: GenerationInput, takes: number) => Promise<{ estimateMicros: Micros; caps: BudgetCaps }>;
   clock: Clock;
+  /** The process's arrivals (the adapters note theirs here too): answered acceptances wait for a pause in them. */
+  arrivals?: QuietTurns;
 }
 
 /** What an acceptance answers with: the money left under each cap after it. */
@@ -59,8 +62,11 @@ export class BudgetForecast {
   private readonly teams = new Map<TenantId, TeamMonth>();
   private readonly reading = new Map<TenantId, Promise<TeamMonth>>();
   private line: Promise<void> = Promise.resolve();
+  private readonly arrivals: QuietTurns;
 
-  constructor(private readonly deps: ForecastDeps) {}
+  constructor(private readonly deps: ForecastDeps) {
+    this.arrivals = deps.arrivals ?? new QuietTurns();
+  }
 
   /**
    * Runs `accept`, first sending `answer` when the request surely passes. A refusal after the answer
@@ -69,6 +75,7 @@ export class BudgetForecast {
   async acceptAnswering<A extends LeftAfter>(actor: Actor, input: GenerationInput | undefined, takes: number, answer: (() => Promise<void>) | undefined, accept: () => Promise<A>): Promise<A> {
     const held = input && answer ? await this.hold(actor, input, takes) : undefined;
     if (held) {
+      this.arrivals.arrived();
       try {
         await answer!();
       } catch (error) {
@@ -89,12 +96,13 @@ export class BudgetForecast {
   }
 
   /**
-   * Acceptances of answered requests start one per turn of the event loop, after whatever I/O is
-   * waiting: under a burst, the answers still to be sent go first. (On SQLite an acceptance runs
-   * start to end within its turn; on Postgres they overlap, each waiting for its own statements.)
+   * Acceptances of answered requests start one per turn of the event loop, and only on a turn in which
+   * no request arrived (quiet-turns.ts): under a burst, the answers still to be sent go first; the
+   * holds keep the cap exact meanwhile. (On SQLite an acceptance runs start to end within its turn;
+   * on Postgres they overlap, each waiting for its own statements.)
    */
   private afterAnswers<T>(accept: () => Promise<T>): Promise<T> {
-    this.line = this.line.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    this.line = this.line.then(() => this.arrivals.quiet());
     return this.line.then(accept);
   }
 

@@ -9,6 +9,7 @@ import { KeyValueBoardStore, type BoardRepository } from './board-store.js';
 import { PagedAuditLog, type AuditLog } from './audit-log.js';
 import { AuditedLedger } from './audited-ledger.js';
 import { BudgetForecast } from './budget-forecast.js';
+import { QuietTurns } from './quiet-turns.js';
 import { cancelJob } from './cancellation.js';
 import { BudgetDesk, type BudgetView, type CostReport } from './budget-desk.js';
 import { CharacterCatalog, type CharacterView } from './character-catalog.js';
@@ -107,6 +108,8 @@ export class Studio {
   private readonly desk: BudgetDesk;
   private readonly intake: JobIntake;
   private readonly forecast: BudgetForecast;
+  /** Commands arriving at this process; work that can wait yields to them (quiet-turns.ts). */
+  readonly arrivals = new QuietTurns();
   private accepting = true;
   private reconciled: Promise<unknown> | undefined;
 
@@ -147,7 +150,7 @@ export class Studio {
     this.catalog = new CharacterCatalog({ ...parts, backends: this.backends, media, clock, logger, publicUrl, visibleJob: visibleResult });
     this.desk = new BudgetDesk({ ...parts, backends: this.backends, clock, logger, defaults: options.defaults, referencePriceBackend: options.referencePriceBackend });
     this.intake = new JobIntake({ ...parts, team: this.team, backends: this.backends, media, clock, logger, publicUrl, jobDeadlineMs, referencePrice });
-    this.forecast = new BudgetForecast({ ledger: this.ledger, clock, quote: (actor, input, takes) => this.intake.quote(actor, input, { platform: 'quote' }, takes) });
+    this.forecast = new BudgetForecast({ ledger: this.ledger, clock, arrivals: this.arrivals, quote: (actor, input, takes) => this.intake.quote(actor, input, { platform: 'quote' }, takes) });
     keepInternals(this, { ...parts, scheduler: this.scheduler, runner: this.runner, accept: (...request) => this.accept(...request) });
   }
 

@@ -9,13 +9,14 @@ import { BudgetForecast, type LeftAfter } from '../../src/core/budget-forecast.j
 import { ManualClock } from '../../src/core/clock.js';
 import { UserFacingError } from '../../src/core/errors.js';
 import type { MonthSummary } from '../../src/core/ports.js';
+import { QuietTurns } from '../../src/core/quiet-turns.js';
 import type { Actor, GenerationInput } from '../../src/core/types.js';
 
 const CAPS = { tenantCapMicros: 10_000_000, userCapMicros: 4_000_000 };
 const input: GenerationInput = { prompt: 'a kite', seconds: 4, orientation: 'landscape', resolution: '720p', audio: undefined, backend: undefined, imagePath: undefined, remixOf: undefined };
 const actor = (userId: string): Actor => ({ tenant: 't1', userId, displayName: userId, isAdmin: false });
 
-function setup(used: { team: number; members?: Record<string, number>; readFails?: boolean }) {
+function setup(used: { team: number; members?: Record<string, number>; readFails?: boolean }, arrivals?: QuietTurns) {
   const clock = new ManualClock(Date.UTC(2026, 11, 3));
   let reads = 0;
   const summary = async (tenant: string, month: string): Promise<MonthSummary> => {
@@ -27,6 +28,7 @@ function setup(used: { team: number; members?: Record<string, number>; readFails
   let price = 1_000_000;
   const forecast = new BudgetForecast({
     clock,
+    arrivals,
     ledger: { summary },
     quote: async (a) => {
       if (a.userId === 'blocked') throw new UserFacingError('not_allowed', 'You may not spend here.');
@@ -120,5 +122,18 @@ describe('budget forecast: answer first only when the request surely fits', () =
     await s.run(actor('bob'));
     await s.run(actor('cy'));
     assert.deepEqual(s.order, ['answer bob', 'accept bob', 'answer cy', 'accept cy'], 'the $1 held for ann was given back');
+  });
+
+  it('an answered request is accepted once the arrivals pause: every answer of a burst goes out before the acceptances', async () => {
+    const arrivals = new QuietTurns();
+    const s = setup({ team: 0 }, arrivals);
+    const first = s.run(actor('ann'));
+    for (let i = 0; i < 10; i++) {
+      arrivals.arrived(); // the adapter notes each command as it comes in
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.deepEqual(s.order, ['answer ann'], 'not accepted while commands keep arriving');
+    await first;
+    assert.deepEqual(s.order, ['answer ann', 'accept ann']);
   });
 });

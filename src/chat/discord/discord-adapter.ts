@@ -71,13 +71,14 @@ export async function startDiscordAdapter(ctx: DiscordAdapterConfig): Promise<Ch
   client.rest.setToken(token);
   let botUserId: string | undefined;
   const places = new DiscordPlaceAccess(client.rest, ctx.clock, log);
-  const deps: DiscordDeps = { studio: ctx.studio, rest: client.rest, clock: ctx.clock, logger: log, media: ctx.media, config, applicationId, places, admins: new DiscordAdmins(client.rest, ctx.clock, log, (id) => places.guild(id)), afterAck: new AfterAckGate(AFTER_ACK_CONCURRENCY), overHttp: httpInteractions };
+  const deps: DiscordDeps = { studio: ctx.studio, rest: client.rest, clock: ctx.clock, logger: log, media: ctx.media, config, applicationId, places, admins: new DiscordAdmins(client.rest, ctx.clock, log, (id) => places.guild(id)), afterAck: new AfterAckGate(AFTER_ACK_CONCURRENCY, ctx.studio.arrivals), overHttp: httpInteractions };
   const surface = new DiscordSurface({ rest: client.rest, clock: ctx.clock, logger: log, media: ctx.media, botUserId: () => client.user?.id ?? botUserId, capabilities: (id) => ctx.studio.backend(id)?.capabilities });
   ctx.studio.attachSurface(surface);
 
   const inFlight = new Set<Promise<void>>();
   const seen = new ReplayGuard(ctx.seen, 'discord:interaction', INTERACTION_MEMORY_MS);
   client.on(Events.InteractionCreate, (interaction: Interaction) => {
+    ctx.studio.arrivals.arrived();
     const task = (async () => {
       // An interaction delivered twice (a gateway resume replaying events, a second process on the
       // same store) must not start a second job: its id is unique per interaction.

@@ -69,7 +69,7 @@ export async function startSlackAdapter(ctx: ChatAdapterContext): Promise<ChatAd
   const apiHost = slackApiUrl ? new URL(slackApiUrl).host : undefined;
   const runtime: SlackRuntime = {
     studio: ctx.studio,
-    afterAck: new AfterAckGate(AFTER_ACK_CONCURRENCY),
+    afterAck: new AfterAckGate(AFTER_ACK_CONCURRENCY, ctx.studio.arrivals),
     client: app.client,
     members,
     places: new SlackPlaceAccess(app.client, ctx.clock, logger),

@@ -40,6 +40,7 @@ const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, text
 
 export function slashCommandListener(rt: SlackRuntime) {
   return async function onSlashCommand({ command, ack, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> {
+    rt.studio.arrivals.arrived();
     const payload = slashCommandSchema.safeParse(command);
     if (!payload.success) {
       rt.logger.warn({ issues: payload.error.issues }, 'malformed slack slash command');
