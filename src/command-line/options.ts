@@ -158,11 +158,12 @@ export function validateCommand(
     }
   }
   const specs = optionsOf(command, sub);
-  const usage = usageOf(command, sub);
+  // Rendered only for an error: every command is validated before its acknowledgement.
+  const usage = () => usageOf(command, sub);
   const options: ParsedCommand['options'] = {};
   for (const key of Object.keys(raw)) {
     if (raw[key] === undefined) continue;
-    if (!specs.some((o) => o.name === key)) throw new CommandInputError(`Unknown option ${style === 'discord' ? `\`${key}:\`` : `--${key}`}.`, usage);
+    if (!specs.some((o) => o.name === key)) throw new CommandInputError(`Unknown option ${style === 'discord' ? `\`${key}:\`` : `--${key}`}.`, usage());
   }
   for (const spec of specs) {
     const value = raw[spec.name];
@@ -170,13 +171,13 @@ export function validateCommand(
       if (spec.required) {
         throw new CommandInputError(
           spec.positional && style === 'text' ? `Missing ${spec.name}: ${spec.description.en.toLowerCase()}.` : `Missing ${optionLabel(spec, style)}.`,
-          usage,
+          usage(),
         );
       }
       continue;
     }
     const parsed = optionSchema(spec, style).safeParse(value);
-    if (!parsed.success) throw new CommandInputError(parsed.error.issues[0]?.message ?? `${sentence(optionLabel(spec, style))} is not valid.`, usage);
+    if (!parsed.success) throw new CommandInputError(parsed.error.issues[0]?.message ?? `${sentence(optionLabel(spec, style))} is not valid.`, usage());
     options[spec.name] = parsed.data;
   }
   return { command: command.name, subcommand: sub?.name, options };

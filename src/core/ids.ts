@@ -3,10 +3,23 @@ import { randomBytes } from 'node:crypto';
 // Crockford-style alphabet without look-alikes (no i, l, o, u): ids are typed by hand in chat.
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
+/**
+ * Random bytes fetched 4 KB at a time: each `randomBytes` call is a trip into OpenSSL, and every
+ * request drafts a job id and a submission key twice (quote, acceptance). Still the CSPRNG's bytes,
+ * each used once.
+ */
+const POOL_SIZE = 4096;
+let pool = randomBytes(POOL_SIZE);
+let used = 0;
+
 function randomId(length: number): string {
-  const bytes = randomBytes(length);
+  if (used + length > POOL_SIZE) {
+    pool = randomBytes(POOL_SIZE);
+    used = 0;
+  }
   let out = '';
-  for (let i = 0; i < length; i++) out += ALPHABET[bytes[i]! & 31];
+  for (let i = 0; i < length; i++) out += ALPHABET[pool[used + i]! & 31];
+  used += length;
   return out;
 }
 

@@ -126,13 +126,22 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 /** Reads a request body up to `limit` bytes; webhooks need the raw bytes for signature checks. */
-export async function readBody(req: IncomingMessage, limit = 1024 * 1024): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new Error(`request body over ${limit} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+export function readBody(req: IncomingMessage, limit = 1024 * 1024): Promise<Buffer> {
+  // Events rather than `for await`: an async iterator per request showed in the burst profiles.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off('data', onData);
+        req.pause(); // not read further: the caller answers 413
+        return reject(new Error(`request body over ${limit} bytes`));
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
 }

@@ -130,4 +130,11 @@ describe('Discord HTTP interactions: the deadline defer and a late answer', () =
     assert.equal(transport.defer('109', false), true, 'the third, 100 ms younger, was still waiting for its handler');
     assert.deepEqual(await third, { status: 200, body: { type: 5 } });
   });
+
+  test('a body over 1 MB is refused with 413 before it is verified or parsed', async () => {
+    const body = JSON.stringify({ id: '110', type: 2, token: 'tok110', application_id: APP, data: { name: 'x'.repeat(1_100_000) } });
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-signature-ed25519': '0'.repeat(128), 'x-signature-timestamp': '1' }, body });
+    assert.equal(res.status, 413);
+    assert.equal(dispatched.includes('110'), false);
+  });
 });
