@@ -40,8 +40,15 @@ export interface LedgerMonth {
 }
 
 /** `2026-11`: ledger months are calendar months in UTC. */
+/** The last month asked for and its bounds: several checks of every request ask, nearly always for this month. */
+let known = { month: '', from: 0, until: 0 };
+
 export function monthOf(epochMs: number): string {
-  return new Date(epochMs).toISOString().slice(0, 7);
+  if (epochMs >= known.from && epochMs < known.until) return known.month;
+  const date = new Date(epochMs);
+  const from = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+  known = { month: date.toISOString().slice(0, 7), from, until: Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1) };
+  return known.month;
 }
 
 export function previousMonth(month: string): string {
