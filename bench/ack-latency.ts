@@ -22,6 +22,11 @@
  * `reference` as the third argument runs bench/reference-bot.ts (the same
  * libraries, acknowledging only) in the bot's place, on the same fakes.
  *
+ * BENCH_COMPILED=1 runs the bot and the reference compiled, as the Dockerfile runs
+ * the bot (`node dist/src/main.js`; build first with `tsc -p tsconfig.bench.json`);
+ * otherwise under tsx, as `npm start` does, where esbuild's keepNames wraps every
+ * named function the bot's own code creates.
+ *
  * Usage: node --import tsx bench/ack-latency.ts discord|discord-http|slack-http|slack-socket [count] [reference]
  */
 import { generateKeyPairSync } from 'node:crypto';
@@ -43,6 +48,7 @@ import { emitResult, percentile, REPO_DIR, round, startPeer, until } from './lib
 const platform = process.argv[2] ?? 'discord';
 const COUNT = Number(process.argv[3] ?? 500);
 const REFERENCE = process.argv[4] === 'reference';
+const COMPILED = process.env.BENCH_COMPILED === '1';
 /** A burst spread over servers and members, as a busy bot sees it; budgets set high so none is refused. */
 const GUILDS = 10;
 const USERS = 50;
@@ -92,7 +98,8 @@ async function launchBot(env: Record<string, string>): Promise<{ port: number; s
   }
   const port = await freePort();
   const extra = process.env.BENCH_BOT_NODE_ARGS ? process.env.BENCH_BOT_NODE_ARGS.split(' ') : [];
-  const child = spawn(process.execPath, [...extra, '--import', 'tsx', REFERENCE ? 'bench/reference-bot.ts' : 'src/main.ts', ...(REFERENCE ? [platform] : [])], {
+  const entry = COMPILED ? [REFERENCE ? 'dist/bench/reference-bot.js' : 'dist/src/main.js'] : ['--import', 'tsx', REFERENCE ? 'bench/reference-bot.ts' : 'src/main.ts'];
+  const child = spawn(process.execPath, [...extra, ...entry, ...(REFERENCE ? [platform] : [])], {
     cwd: REPO_DIR,
     env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -133,7 +140,8 @@ if (platform === 'discord' || platform === 'discord-http') {
   const guilds = Array.from({ length: GUILDS }, (_, g) => String(910_000_000_000_000_000n + BigInt(g)));
   const channels = guilds.map((g) => fake.addChannel(g).id);
   const users: FakeUser[] = Array.from({ length: USERS }, (_, u) => ({ id: String(810_000_000_000_000_000n + BigInt(u)), username: `member${u}` }));
-  const sent = discordBurst(fake, COUNT, (i) => ({ guildId: guilds[i % GUILDS]!, channelId: channels[i % GUILDS]!, user: users[i % USERS]! }));
+  const target = (i: number) => ({ guildId: guilds[i % GUILDS]!, channelId: channels[i % GUILDS]!, user: users[i % USERS]! });
+  const sent = discordBurst(fake, COUNT, target);
   latencies.push(...(await deferLatencies(fake, sent)));
   stopAll = async () => {
     await bot.stop();
@@ -151,7 +159,7 @@ if (platform === 'discord' || platform === 'discord-http') {
   });
   if (socket) await until(() => fake.socketConnected, 'the Socket Mode connection');
   const eventsUrl = `http://127.0.0.1:${bot.port}/slack/events`;
-  const payloads = Array.from({ length: COUNT }, (_, i) =>
+  const burst = (count: number) => Array.from({ length: count }, (_, i) =>
     slashCommandPayload({
       command: '/sora',
       text: `generate ${burstPrompt(i)} --seconds 4`,
@@ -161,7 +169,7 @@ if (platform === 'discord' || platform === 'discord-http') {
       responseUrl: fake.newResponseUrl(),
     }),
   );
-  const ack = async (payload: (typeof payloads)[number]) => {
+  const ack = async (payload: ReturnType<typeof burst>[number]) => {
     // Socket Mode: the fake resolves once the bot's `{envelope_id}` ack arrives.
     if (socket) {
       await fake.sendEnvelope('slash_commands', payload);
@@ -169,7 +177,7 @@ if (platform === 'discord' || platform === 'discord-http') {
     }
     return (await postSigned(eventsUrl, payload, { secret: SIGNING_SECRET })).status === 200;
   };
-  latencies.push(...(await ackLatencies(payloads, ack)));
+  latencies.push(...(await ackLatencies(burst(COUNT), ack)));
   await bot.stop();
   stopAll = async () => {
     await bot.stop();
@@ -180,6 +188,7 @@ if (platform === 'discord' || platform === 'discord-http') {
 emitResult({
   platform,
   bot: REFERENCE ? 'reference' : 'bot',
+  code: COMPILED ? 'build' : 'tsx',
   count: latencies.length,
   p50Ms: round(percentile(latencies, 50)),
   p99Ms: round(percentile(latencies, 99)),

@@ -68,3 +68,5 @@ if (mode === 'discord' || mode === 'discord-http') {
   }
   ready = true;
 }
+// A profiled reference (BENCH_BOT_NODE_ARGS) writes its profile on exit: SIGTERM exits instead of killing.
+process.once('SIGTERM', () => process.exit(0));
