@@ -5,7 +5,10 @@
  * reports the bot's p99 against it.
  *
  * - discord: a discord.js gateway client; `deferReply()` on every interaction.
- * - discord-http: node:http and node:crypto's Ed25519 check; the type-5 defer as the response.
+ * - discord-http: node:http and node:crypto's Ed25519 check; the payload becomes a discord.js interaction
+ *   through the client's own INTERACTION_CREATE handling, as in the bot (http-interactions.ts), and the
+ *   type-5 defer is written as the response. (Until 3 December this mode answered from the raw JSON
+ *   without discord.js; that floor is in bench/README.md.)
  * - slack-http: Bolt's HTTPReceiver (signature check included); `ack()`.
  * - slack-socket: Bolt's SocketModeReceiver; `ack()`.
  *
@@ -26,9 +29,17 @@ const healthz = (res: http.ServerResponse) => res.writeHead(ready ? 200 : 503).e
 
 if (mode === 'discord' || mode === 'discord-http') {
   const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: env.DISCORD_API_URL! } });
+  /** HTTP interactions waiting for their answer, by interaction id. */
+  const waiting = new Map<string, http.ServerResponse>();
+  const DEFER = JSON.stringify({ type: 5 });
   client.on(Events.InteractionCreate, (interaction) => {
-    if (interaction.isChatInputCommand()) void interaction.deferReply().catch(() => undefined);
+    if (!interaction.isChatInputCommand()) return;
+    const res = waiting.get(interaction.id);
+    if (!res) return void interaction.deferReply().catch(() => undefined);
+    waiting.delete(interaction.id);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(DEFER) }).end(DEFER);
   });
+  const actions = (client as unknown as { actions: { InteractionCreate: { handle(payload: unknown): void } } }).actions;
   const key = mode === 'discord-http' ? interactionPublicKey(env.DISCORD_PUBLIC_KEY!) : undefined;
   const server = http.createServer((req, res) => {
     if (req.url === '/healthz') return healthz(res);
@@ -37,9 +48,10 @@ if (mode === 'discord' || mode === 'discord-http') {
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       if (!key || verifyInteractionSignature(key, req, body, Date.now()) !== 'ok') return void res.writeHead(401).end();
-      const type = (JSON.parse(body.toString('utf8')) as { type: number }).type;
-      const answer = JSON.stringify({ type: type === 1 ? 1 : 5 });
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) }).end(answer);
+      const payload = JSON.parse(body.toString('utf8')) as { type: number; id: string };
+      if (payload.type === 1) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ type: 1 }));
+      waiting.set(payload.id, res);
+      actions.InteractionCreate.handle(payload);
     });
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
