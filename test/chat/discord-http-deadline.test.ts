@@ -10,7 +10,8 @@
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ANSWER_DEADLINE_MS, createHttpInteractions, type HttpInteractions } from '../../src/chat/discord/http-interactions.js';
@@ -28,6 +29,7 @@ describe('Discord HTTP interactions: the deadline defer and a late answer', () =
   const sent: { url: string; method: string; body: unknown }[] = [];
   let transport: HttpInteractions;
   let server: Server;
+  let lastRequest: IncomingMessage | undefined;
   let url: string;
   const send = transportSend();
 
@@ -40,7 +42,10 @@ describe('Discord HTTP interactions: the deadline defer and a late answer', () =
 
   before(async () => {
     transport = createHttpInteractions({ publicKey, applicationId: APP, clock, logger: silentLogger, dispatch: (p) => void dispatched.push(String(p.id)) });
-    server = createServer((req, res) => void transport.handle(req, res, new URL(req.url ?? '/', 'http://x')));
+    server = createServer((req, res) => {
+      lastRequest = req;
+      void transport.handle(req, res, new URL(req.url ?? '/', 'http://x'));
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/discord/interactions`;
   });
@@ -136,5 +141,24 @@ describe('Discord HTTP interactions: the deadline defer and a late answer', () =
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-signature-ed25519': '0'.repeat(128), 'x-signature-timestamp': '1' }, body });
     assert.equal(res.status, 413);
     assert.equal(dispatched.includes('110'), false);
+  });
+
+  test('a request Discord abandoned is forgotten: the answer goes over REST instead', async () => {
+    sent.length = 0;
+    const body = JSON.stringify({ id: '111', type: 2, token: 'tok111', application_id: APP, version: 1, data: { name: 'sora' } });
+    const timestamp = String(Math.floor(clock.now() / 1000));
+    const signature = sign(null, Buffer.from(timestamp + body), keys.privateKey).toString('hex');
+    const hangUp = new AbortController();
+    const request = fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-signature-ed25519': signature, 'x-signature-timestamp': timestamp }, body, signal: hangUp.signal }).catch(() => 'abandoned');
+    while (!dispatched.includes('111')) await new Promise((resolve) => setImmediate(resolve));
+    const socket = lastRequest!.socket;
+    const closed = socket.destroyed ? Promise.resolve() : once(socket, 'close');
+    hangUp.abort();
+    assert.equal(await request, 'abandoned');
+    await closed; // the server has seen Discord hang up
+    assert.equal(transport.defer('111', false), false, 'nothing to write to');
+    const res = await callback('111', { type: 5 });
+    assert.equal(res.status, 200, 'what the REST side answered');
+    assert.deepEqual(sent.map((s) => s.method + ' ' + s.url.split('?')[0]), [`POST ${API}/interactions/111/tok111/callback`]);
   });
 });

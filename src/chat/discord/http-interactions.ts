@@ -37,13 +37,16 @@ const INTERACTION_TOKEN_MS = 15 * 60_000;
 /** A handler's first answer, read only to see whether it can follow the deadline's defer. */
 const LateAnswer = z.object({ type: z.number().int(), data: z.object({ flags: z.number().int().optional() }).passthrough().optional() });
 
-/** The fields the transport itself reads; the rest is discord.js's to parse. */
+/**
+ * The fields the transport itself reads; the rest is discord.js's to parse, so the payload it gets
+ * is the JSON as received (the schema checks, and copies only these four).
+ */
 const InteractionEnvelope = z.object({
   id: z.string().regex(/^\d{1,25}$/),
   type: z.number().int(),
   token: z.string().min(1).max(500),
   application_id: z.string().regex(/^\d{1,25}$/),
-}).passthrough();
+});
 
 const CALLBACK_PATH = /\/interactions\/(\d{1,25})\/[^/]+\/callback(?:\?|$)/;
 const CALLBACK_TAIL = /\/interactions\/\d{1,25}\/([^/]+)\/callback(?:\?.*)?$/;
@@ -116,8 +119,17 @@ export function createHttpInteractions(options: HttpInteractionsOptions): HttpIn
   let arrivals: Pending[] = [];
   let watch: SleepHandle | undefined;
 
-  function answer(id: string, status: number, contentType: string, body: Buffer): boolean {
+  /** The interaction's request, if it still waits; one Discord hung up on is forgotten here. */
+  function waiting(id: string): Pending | undefined {
     const p = pending.get(id);
+    if (!p?.res.destroyed) return p;
+    pending.delete(id);
+    if (pending.size === 0) watch?.interrupt?.();
+    return undefined;
+  }
+
+  function answer(id: string, status: number, contentType: string, body: Buffer): boolean {
+    const p = waiting(id);
     if (!p) return false;
     pending.delete(id);
     if (pending.size === 0) watch?.interrupt?.();
@@ -131,7 +143,7 @@ export function createHttpInteractions(options: HttpInteractionsOptions): HttpIn
     let next = 0;
     while (next < arrivals.length) {
       const first = arrivals[next]!;
-      if (pending.get(first.id) !== first) {
+      if (waiting(first.id) !== first) {
         next += 1;
         continue;
       }
@@ -162,9 +174,11 @@ export function createHttpInteractions(options: HttpInteractionsOptions): HttpIn
       logger.info({ verdict }, 'Discord interaction refused');
       return sendJson(res, 401, { error: 'invalid request signature' });
     }
+    let payload: unknown;
     let parsed;
     try {
-      parsed = InteractionEnvelope.safeParse(JSON.parse(body.toString('utf8')));
+      payload = JSON.parse(body.toString('utf8'));
+      parsed = InteractionEnvelope.safeParse(payload);
     } catch {
       parsed = undefined;
     }
@@ -173,21 +187,20 @@ export function createHttpInteractions(options: HttpInteractionsOptions): HttpIn
     if (interaction.type === PING) return sendJson(res, 200, { type: PING });
 
     const entry: Pending = { id: interaction.id, res, deadline: clock.now() + ANSWER_DEADLINE_MS };
+    // A request Discord abandons stays here until it is answered or its deadline comes (answer() then
+    // finds the response destroyed): no 'close' listener per request.
     pending.set(interaction.id, entry);
     arrivals.push(entry);
-    res.once('close', () => {
-      if (pending.get(interaction.id) === entry) pending.delete(interaction.id);
-    });
     if (!watch) {
       watch = {};
       void watchDeadlines(watch);
     }
-    options.dispatch(interaction);
+    options.dispatch(payload as Record<string, unknown>);
   };
 
   const makeRequest = (send: MakeRequest): MakeRequest => async (url, init) => {
     const id = CALLBACK_PATH.exec(url)?.[1];
-    if (id === undefined || (!pending.has(id) && !deadlineDeferred.has(id))) return send(url, init);
+    if (id === undefined || (!waiting(id) && !deadlineDeferred.has(id))) return send(url, init);
     // JSON, or multipart when the first answer carries files: both are valid interaction responses.
     const asResponse = new Response(init.body as ConstructorParameters<typeof Response>[0]);
     const contentType = typeof init.body === 'string' ? 'application/json' : (asResponse.headers.get('content-type') ?? 'application/json');

@@ -15,6 +15,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isValidSlackRequest } from '@slack/bolt';
 import type { SeenKeys } from '../../core/ports.js';
+import { readBody } from '../../http/server.js';
 import type { Logger } from '../../log.js';
 import { ReplayGuard } from '../replay-guard.js';
 
@@ -38,24 +39,13 @@ function refuseTooLarge(req: IncomingMessage, res: ServerResponse): void {
   res.end(text, () => req.destroy());
 }
 
-/** Reads at most `limit` bytes; undefined (and the request paused) when there are more. */
-async function readCapped(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 export function slackEventsGate(gate: SlackEventsGate): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const seen = new ReplayGuard(gate.seen, 'slack:request', SEEN_TTL_MS);
   return async (req, res) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > MAX_SLACK_BODY_BYTES) return refuseTooLarge(req, res);
-    const body = await readCapped(req, MAX_SLACK_BODY_BYTES);
+    // Over the cap, readBody stops reading (the request paused) and refuses.
+    const body = await readBody(req, MAX_SLACK_BODY_BYTES).catch(() => undefined);
     if (!body) return refuseTooLarge(req, res);
     const signature = req.headers['x-slack-signature'];
     const timestamp = req.headers['x-slack-request-timestamp'];
