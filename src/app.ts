@@ -189,6 +189,8 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       publicUrl,
       ...(tables && { ledger: tables.ledger, jobs: tables.jobs, audit: tables.audit, characters: tables.characters, settings: tables.settings(defaults), boards: tables.boards }),
       ...(scheduler && { scheduler }),
+      // Replicas share the tables, which then keep no per-process copy: quotes reuse a team's reads for 2 s.
+      ...(cluster && { quoteReadsMs: 2_000 }),
       providerPace,
     });
     cleanups.push(() => studio.shutdown());

@@ -18,9 +18,10 @@ import type { Backend, BudgetCaps, JobRepository, Logger, MediaStore, Reservatio
 import type { DurationNotice } from './router.js';
 import type { TeamDesk } from './team-desk.js';
 import type { AppliedDefault, CapWarning } from './team-rules.js';
-import { capsOf, routingOf, type TenantSettingsRepository } from './tenant-settings.js';
+import { RecentReads } from './recent-reads.js';
+import { capsOf, routingOf, type TenantSettings, type TenantSettingsRepository } from './tenant-settings.js';
 import { draftTakes } from './takes.js';
-import type { Actor, GenerationInput, JobRecord, Resolution, Sound, SurfaceRef } from './types.js';
+import type { Actor, Character, GenerationInput, JobRecord, Resolution, Sound, SurfaceRef, TenantId } from './types.js';
 
 /** A request accepted: its job (reserved and durable), what it costs, and why it went where it did. */
 export interface Accepted {
@@ -65,10 +66,28 @@ export interface JobIntakeDeps {
   publicUrl: string | undefined;
   jobDeadlineMs: number;
   referencePrice: (seconds: number, resolution: Resolution, audio: Sound) => Micros;
+  /** On a store replicas share: how long a quote may reuse a team's settings and characters (recent-reads.ts). */
+  quoteReadsMs?: number;
+}
+
+/** Where a draft reads the team's settings and characters. */
+interface TeamReads {
+  settings: (tenant: TenantId) => Promise<TenantSettings>;
+  characters: (tenant: TenantId) => Promise<Map<string, Character>>;
 }
 
 export class JobIntake {
-  constructor(private readonly deps: JobIntakeDeps) {}
+  /** The acceptance's reads: the store's, as they are now. */
+  private readonly fresh: TeamReads;
+  private readonly forQuotes: TeamReads;
+
+  constructor(private readonly deps: JobIntakeDeps) {
+    this.fresh = { settings: (tenant) => deps.settings.get(tenant), characters: (tenant) => deps.characters.all(tenant) };
+    const ttl = deps.quoteReadsMs ?? 0;
+    const settings = new RecentReads(deps.clock, ttl, this.fresh.settings);
+    const characters = new RecentReads(deps.clock, ttl, this.fresh.characters);
+    this.forQuotes = ttl > 0 ? { settings: (tenant) => settings.read(tenant), characters: (tenant) => characters.read(tenant) } : this.fresh;
+  }
 
   /**
    * A generation, with an `--image` the adapter fetched (or the console named): the image is checked and
@@ -90,16 +109,16 @@ export class JobIntake {
    * reservation: a refusal throws the same sentence (budget-forecast.ts asks before answering first).
    */
   async quote(actor: Actor, input: GenerationInput, surface: SurfaceRef, count: number): Promise<{ estimateMicros: Micros; caps: BudgetCaps }> {
-    const { takes, caps } = await this.draft(actor, input, surface, count);
+    const { takes, caps } = await this.draft(actor, input, surface, count, this.forQuotes);
     return { estimateMicros: takes.reduce((sum, j) => sum + j.estimateMicros, 0), caps };
   }
 
   /** Validated, routed and priced; not yet reserved or stored. */
-  private async draft(actor: Actor, asked: GenerationInput, surface: SurfaceRef, count: number) {
-    const rules = await this.deps.team.rulesFor(actor, asked);
+  private async draft(actor: Actor, asked: GenerationInput, surface: SurfaceRef, count: number, reads: TeamReads = this.fresh) {
+    const rules = await this.deps.team.rulesFor(actor, asked, await reads.settings(actor.tenant));
     const input = rules.input;
     await requireHeldImage(this.deps.media, input.imagePath);
-    const registry = await this.deps.characters.all(actor.tenant);
+    const registry = await reads.characters(actor.tenant);
     const named = resolveMentions(input.prompt, registry);
     let forced = input.backend;
     if (input.remixOf) {

@@ -72,6 +72,8 @@ export interface StudioOptions {
   characters?: CharacterRegistry;
   settings?: TenantSettingsRepository;
   scheduler?: Scheduler;
+  /** On a store replicas share: how long a quote may reuse a team's settings and characters (recent-reads.ts). */
+  quoteReadsMs?: number;
 }
 
 /**
@@ -149,7 +151,7 @@ export class Studio {
     const visibleResult = async (actor: Actor, jobId: string) => resultOf(await visibleJob(actor, jobId));
     this.catalog = new CharacterCatalog({ ...parts, backends: this.backends, media, clock, logger, publicUrl, visibleJob: visibleResult });
     this.desk = new BudgetDesk({ ...parts, backends: this.backends, clock, logger, defaults: options.defaults, referencePriceBackend: options.referencePriceBackend });
-    this.intake = new JobIntake({ ...parts, team: this.team, backends: this.backends, media, clock, logger, publicUrl, jobDeadlineMs, referencePrice });
+    this.intake = new JobIntake({ ...parts, team: this.team, backends: this.backends, media, clock, logger, publicUrl, jobDeadlineMs, referencePrice, quoteReadsMs: options.quoteReadsMs });
     this.forecast = new BudgetForecast({ ledger: this.ledger, clock, arrivals: this.arrivals, quote: (actor, input, takes) => this.intake.quote(actor, input, { platform: 'quote' }, takes) });
     keepInternals(this, { ...parts, scheduler: this.scheduler, runner: this.runner, accept: (...request) => this.accept(...request) });
   }

@@ -70,8 +70,9 @@ export class TeamDesk {
   async rulesFor(
     actor: Actor,
     input: GenerationInput,
+    settings?: TenantSettings,
   ): Promise<{ input: GenerationInput; applied: AppliedDefault[]; policy: RoutingPolicy | undefined; threshold: Micros | undefined; settings: TenantSettings }> {
-    const settings = await this.deps.settings.get(actor.tenant);
+    settings ??= await this.deps.settings.get(actor.tenant);
     requireMaySpend(settings, actor);
     const channel = actor.place?.kind === 'channel' ? settings.channels?.[actor.place.id] : undefined;
     // The settings read here are the request's one read of them (job-intake.ts derives caps and routing from them).
