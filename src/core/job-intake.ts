@@ -84,9 +84,13 @@ export class JobIntake {
   constructor(private readonly deps: JobIntakeDeps) {
     this.fresh = { settings: (tenant) => deps.settings.get(tenant), characters: (tenant) => deps.characters.all(tenant) };
     const ttl = deps.quoteReadsMs ?? 0;
+    if (ttl <= 0) {
+      this.forQuotes = this.fresh;
+      return;
+    }
     const settings = new RecentReads(deps.clock, ttl, this.fresh.settings);
     const characters = new RecentReads(deps.clock, ttl, this.fresh.characters);
-    this.forQuotes = ttl > 0 ? { settings: (tenant) => settings.read(tenant), characters: (tenant) => characters.read(tenant) } : this.fresh;
+    this.forQuotes = { settings: (tenant) => settings.read(tenant), characters: (tenant) => characters.read(tenant) };
   }
 
   /**
@@ -115,7 +119,7 @@ export class JobIntake {
 
   /** Validated, routed and priced; not yet reserved or stored. */
   private async draft(actor: Actor, asked: GenerationInput, surface: SurfaceRef, count: number, reads: TeamReads = this.fresh) {
-    const rules = await this.deps.team.rulesFor(actor, asked, await reads.settings(actor.tenant));
+    const rules = this.deps.team.rulesFor(actor, asked, await reads.settings(actor.tenant));
     const input = rules.input;
     await requireHeldImage(this.deps.media, input.imagePath);
     const registry = await reads.characters(actor.tenant);

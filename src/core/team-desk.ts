@@ -67,15 +67,15 @@ export class TeamDesk {
   // -- a new video ---------------------------------------------------------
 
   /** Refuses a member who may not spend; fills what they left open from the channel's defaults. */
-  async rulesFor(
+  rulesFor(
     actor: Actor,
     input: GenerationInput,
-    settings?: TenantSettings,
-  ): Promise<{ input: GenerationInput; applied: AppliedDefault[]; policy: RoutingPolicy | undefined; threshold: Micros | undefined; settings: TenantSettings }> {
-    settings ??= await this.deps.settings.get(actor.tenant);
+    /** The team's settings as the caller read them (job-intake.ts: afresh to accept, recently to quote). */
+    settings: TenantSettings,
+  ): { input: GenerationInput; applied: AppliedDefault[]; policy: RoutingPolicy | undefined; threshold: Micros | undefined; settings: TenantSettings } {
     requireMaySpend(settings, actor);
     const channel = actor.place?.kind === 'channel' ? settings.channels?.[actor.place.id] : undefined;
-    // The settings read here are the request's one read of them (job-intake.ts derives caps and routing from them).
+    // These settings are the request's one read of them (job-intake.ts derives caps and routing from them too).
     return { ...applyChannelDefaults(input, channel), threshold: approvalThreshold(settings, actor), settings };
   }
 

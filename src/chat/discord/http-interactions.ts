@@ -119,20 +119,24 @@ export function createHttpInteractions(options: HttpInteractionsOptions): HttpIn
   let arrivals: Pending[] = [];
   let watch: SleepHandle | undefined;
 
+  /** No longer waiting; the deadline watch ends once nothing waits. */
+  function forget(id: string): void {
+    pending.delete(id);
+    if (pending.size === 0) watch?.interrupt?.();
+  }
+
   /** The interaction's request, if it still waits; one Discord hung up on is forgotten here. */
   function waiting(id: string): Pending | undefined {
     const p = pending.get(id);
     if (!p?.res.destroyed) return p;
-    pending.delete(id);
-    if (pending.size === 0) watch?.interrupt?.();
+    forget(id);
     return undefined;
   }
 
   function answer(id: string, status: number, contentType: string, body: Buffer): boolean {
     const p = waiting(id);
     if (!p) return false;
-    pending.delete(id);
-    if (pending.size === 0) watch?.interrupt?.();
+    forget(id);
     p.res.writeHead(status, { 'content-type': contentType, 'content-length': body.length });
     p.res.end(body);
     return true;
