@@ -14,6 +14,7 @@ import type { Readiness } from './message-codes-outcomes.js';
 import { unsuitable } from './router.js';
 import { Sight } from './visibility.js';
 import type { Actor, Character, JobRecord, TenantId } from './types.js';
+import { hasVideo } from './types.js';
 
 export interface CharacterView {
   character: Character;
@@ -64,7 +65,7 @@ export class CharacterCatalog {
       source = { kind: 'url', url: request.url };
     } else {
       const job = await this.deps.visibleJob(actor, request.fromJob!);
-      if (job.state !== 'delivered' || !job.resultPath) {
+      if (!hasVideo(job) || !job.resultPath) {
         throw new UserFacingError(msg('character.job_not_finished', { jobId: job.id }), { code: 'not_finished' });
       }
       try {

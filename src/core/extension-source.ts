@@ -10,6 +10,7 @@ import { UserFacingError } from './errors.js';
 import { msg } from './messages.js';
 import type { JobRepository, MediaStore, Surface } from './ports.js';
 import type { BoardRecord, JobRecord, Orientation, Resolution, Sound, SurfaceRef } from './types.js';
+import { hasVideo } from './types.js';
 
 export interface ExtensionSource {
   /** The job or board id, as the extension's `lead` names it. */
@@ -34,7 +35,7 @@ export function isBoardId(id: string): boolean {
 
 /** A delivered job still held: continues in the job's own thread. */
 export async function jobSource(job: JobRecord, media: MediaStore): Promise<ExtensionSource> {
-  if (job.state !== 'delivered' || !job.resultPath || !(await media.holds(job.resultPath))) {
+  if (!hasVideo(job) || !job.resultPath || !(await media.holds(job.resultPath))) {
     throw new UserFacingError(msg('extend.not_finished', { id: job.id, board: false }), { code: 'not_finished' });
   }
   return {

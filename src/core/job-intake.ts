@@ -22,6 +22,7 @@ import { RecentReads } from './recent-reads.js';
 import { capsOf, routingOf, type TenantSettings, type TenantSettingsRepository } from './tenant-settings.js';
 import { draftTakes } from './takes.js';
 import type { Actor, Character, GenerationInput, JobRecord, Resolution, Sound, SurfaceRef, TenantId } from './types.js';
+import { hasVideo } from './types.js';
 
 /** A request accepted: its job (reserved and durable), what it costs, and why it went where it did. */
 export interface Accepted {
@@ -128,7 +129,7 @@ export class JobIntake {
     if (input.remixOf) {
       const original = await this.deps.jobs.getForTenant(actor.tenant, input.remixOf);
       if (!original) throw new UserFacingError(msg('unknown_job', { jobId: input.remixOf, visible: false }));
-      if (original.state !== 'delivered') throw new UserFacingError(msg('remix.not_finished', { jobId: original.id }), { code: 'not_finished' });
+      if (!hasVideo(original)) throw new UserFacingError(msg('remix.not_finished', { jobId: original.id }), { code: 'not_finished' });
       const originalBackend = this.deps.backends.get(original.backend);
       // A provider-side remix keeps the original's look; elsewhere the remix is a fresh generation.
       if (!forced && originalBackend?.capabilities.remix) forced = original.backend;

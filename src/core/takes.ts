@@ -19,6 +19,7 @@ import type { Micros } from './money.js';
 import type { JobRepository } from './ports.js';
 import { Sight } from './visibility.js';
 import type { Actor, JobRecord } from './types.js';
+import { hasVideo } from './types.js';
 
 /** `--takes` goes from 1 (the default: one video) to 4. */
 export const MAX_TAKES = 4;
@@ -97,7 +98,7 @@ export class TakeDesk {
     if (job.requesterId !== actor.userId && !actor.isAdmin) {
       throw new UserFacingError(msg('take.not_allowed', { requestId: take.ids[0]!, requesterName: job.requesterName }), { code: 'not_allowed' });
     }
-    if (job.state !== 'delivered') {
+    if (!hasVideo(job)) {
       const noVideo = job.state === 'failed' || job.state === 'cancelled';
       throw new UserFacingError(msg('take.not_finished', { jobId: job.id, take: take.index, takes: take.ids.length, noVideo }), { code: 'not_finished' });
     }

@@ -105,6 +105,15 @@ export type JobState =
 
 export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(['delivered', 'failed', 'cancelled']);
 
+/**
+ * A job whose video is made, paid for and ours: delivered, or being posted. A chat surface shows
+ * Remix, Extend and Keep with the posted video, a moment before the job is recorded as delivered
+ * (posted first, so a crash finds the post instead of posting twice); a click in between must find it.
+ */
+export function hasVideo(job: Pick<JobRecord, 'state' | 'resultPath'>): boolean {
+  return job.state === 'delivered' || (job.state === 'delivering' && job.resultPath !== undefined);
+}
+
 /** The options a user can leave to the channel's defaults. */
 export type GivenOption = 'seconds' | 'orientation' | 'resolution' | 'backend';
 

@@ -26,12 +26,16 @@ export class RecordingSurface implements Surface {
   /** Before each failing attempt (`failNextFinished`), e.g. to take the video off the disk as another replica's would be. */
   onFailedFinish: (job: JobRecord) => Promise<void> = async () => {};
 
+  /** While a video is being posted (the job is `delivering`), e.g. to hold the post open. */
+  beforeFinished: (job: JobRecord) => Promise<void> = async () => {};
+
   async update(job: JobRecord, event: JobEvent): Promise<void> {
     if (event.type === 'finished' && this.failNextFinished > 0) {
       this.failNextFinished--;
       await this.onFailedFinish(job);
       throw new Error('platform unavailable');
     }
+    if (event.type === 'finished') await this.beforeFinished(job);
     // A platform reads the video it posts: one that is not on this disk cannot be posted.
     if (event.type === 'finished' && !existsSync(event.path)) throw new Error(`no such file to post: ${event.path}`);
     this.events.push({ jobId: job.id, event });

@@ -16,6 +16,7 @@ import { validateCommand } from '../../command-line/options.js';
 import { UserFacingError } from '../../core/errors.js';
 import { msg, render } from '../../core/messages.js';
 import { describeReply } from '../../core/present.js';
+import { hasVideo } from '../../core/types.js';
 import { extendModal } from './board-forms.js';
 import { jobCustomId, parseJobCustomId, REMIX_PROMPT_FIELD } from './custom-ids.js';
 import { actorOf, answerEphemeral, deferAnswer, markupFor, notInServer, sentenceFor, type DiscordDeps } from './interaction-context.js';
@@ -36,7 +37,7 @@ export async function handleJobButton(deps: DiscordDeps, interaction: ButtonInte
       }
       case 'remix': {
         const job = await studio.job(actor, parsed.jobId);
-        if (job.state !== 'delivered') throw new UserFacingError(msg('remix.not_finished', { jobId: job.id }), { code: 'not_finished' });
+        if (!hasVideo(job)) throw new UserFacingError(msg('remix.not_finished', { jobId: job.id }), { code: 'not_finished' });
         // A modal must be the first answer to the click: no defer, no REST call before it.
         const modal = new ModalBuilder()
           .setCustomId(jobCustomId('remix', job.id))
@@ -58,7 +59,7 @@ export async function handleJobButton(deps: DiscordDeps, interaction: ButtonInte
       }
       case 'extend': {
         const job = await studio.job(actor, parsed.jobId);
-        if (job.state !== 'delivered') throw new UserFacingError(msg('extend.not_yet', { jobId: job.id }), { code: 'not_finished' });
+        if (!hasVideo(job)) throw new UserFacingError(msg('extend.not_yet', { jobId: job.id }), { code: 'not_finished' });
         // As for Remix: the form is the first answer; /sora extend's checks run on its submit.
         await interaction.showModal(extendModal(jobCustomId('extend', job.id), job.seconds, markupFor(interaction)));
         return;

@@ -10,6 +10,7 @@ import { UserFacingError } from '../../../../core/errors.js';
 import { isBoardId } from '../../../../core/extension-source.js';
 import { msg } from '../../../../core/messages.js';
 import type { Actor } from '../../../../core/types.js';
+import { hasVideo } from '../../../../core/types.js';
 import { extendModal, type ExtendTarget } from '../../board-forms.js';
 import { tellPrivately, userMessageFor, type SlackRuntime } from '../../runtime.js';
 import { jobActionSchema, where } from './job-action.js';
@@ -34,7 +35,7 @@ export function extendJobListener(rt: SlackRuntime) {
 
 async function deliveredJob(rt: SlackRuntime, actor: Actor, id: string): Promise<ExtendTarget> {
   const job = await rt.studio.job(actor, id);
-  if (job.state !== 'delivered') throw new UserFacingError(msg('job.no_video_to', { jobId: job.id, to: 'extend' }), { code: 'not_finished' });
+  if (!hasVideo(job)) throw new UserFacingError(msg('job.no_video_to', { jobId: job.id, to: 'extend' }), { code: 'not_finished' });
   return { id: job.id, board: false, defaultSeconds: job.seconds };
 }
 

@@ -7,6 +7,7 @@
 import type { AllMiddlewareArgs, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { UserFacingError } from '../../../../core/errors.js';
 import { msg } from '../../../../core/messages.js';
+import { hasVideo } from '../../../../core/types.js';
 import { remixModal } from '../../blocks.js';
 import { tellPrivately, userMessageFor, type SlackRuntime } from '../../runtime.js';
 import { jobActionSchema, where } from './job-action.js';
@@ -20,7 +21,7 @@ export function remixJobListener(rt: SlackRuntime) {
     try {
       const actor = rt.places.actorIn(await rt.members.actor(action.team.id, action.user.id, action.user.name), action.channel.id);
       const job = await rt.studio.job(actor, action.actions[0]!.value);
-      if (job.state !== 'delivered') throw new UserFacingError(msg('job.no_video_to', { jobId: job.id, to: 'remix' }), { code: 'not_finished' });
+      if (!hasVideo(job)) throw new UserFacingError(msg('job.no_video_to', { jobId: job.id, to: 'remix' }), { code: 'not_finished' });
       const metadata = JSON.stringify({ jobId: job.id, channel: action.channel.id, threadTs: action.message?.thread_ts });
       await rt.client.views.open({ trigger_id: action.trigger_id, view: remixModal(job, metadata, await rt.members.markup(action.team.id, action.user.id)) });
     } catch (error) {
