@@ -17,6 +17,7 @@ import { ConfigError, type Config } from './config.js';
 import { repeatEvery, systemClock, type Clock } from './core/clock.js';
 import type { KeyValueStore, Surface } from './core/ports.js';
 import { Studio } from './core/studio.js';
+import { QuietTurns } from './core/quiet-turns.js';
 import { startChatAdapters, type ChatAdapterHandle } from './chat/index.js';
 import { readinessOf } from './http/readiness.js';
 import { createBotHttpServer, type BotHttpServer } from './http/server.js';
@@ -107,7 +108,9 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   };
   try {
     await mkdir(config.dataDir, { recursive: true });
-    const { store, seen, tables, cluster, replicaId } = await openStores(config, clock, logger, cleanups);
+    // Commands arriving: the replay guard's writes and the core's acceptances wait for them to pause (quiet-turns.ts).
+    const arrivals = new QuietTurns();
+    const { store, seen, tables, cluster, replicaId } = await openStores(config, clock, logger, cleanups, arrivals);
 
     let simulator: Simulator | undefined;
     const simulated = simulatorWanted(config);
@@ -192,6 +195,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       // Replicas share the tables, which then keep no per-process copy: quotes reuse a team's reads for 2 s.
       ...(cluster && { quoteReadsMs: 2_000 }),
       providerPace,
+      arrivals,
     });
     cleanups.push(() => studio.shutdown());
     // Before any adapter can accept a command: what a killed process left half-accepted is settled first.

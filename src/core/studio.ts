@@ -23,9 +23,8 @@ import { JobRunner } from './job-runner.js';
 import { JobStore } from './job-store.js';
 import { KeyValueLedger } from './ledger.js';
 import { filesInUse } from './media-ownership.js';
-import type { Micros } from './money.js';
 import type { Backend, JobRepository, KeyValueStore, Ledger, Logger, MediaStore, Surface } from './ports.js';
-import { estimateFor, soundFor } from './pricing.js';
+import { referencePriceOf } from './pricing.js';
 import { FairScheduler, type Scheduler } from './scheduler.js';
 import { reconcileBoards } from './storyboard-plan.js';
 import { StoryboardDesk } from './storyboard-desk.js';
@@ -74,6 +73,8 @@ export interface StudioOptions {
   scheduler?: Scheduler;
   /** On a store replicas share: how long a quote may reuse a team's settings and characters (recent-reads.ts). */
   quoteReadsMs?: number;
+  /** The arrivals the stores also yield to (the SQLite replay guard's writes), when the app shares them. */
+  arrivals?: QuietTurns;
 }
 
 /**
@@ -81,7 +82,6 @@ export interface StudioOptions {
  * remix of a finished job; and the surface reference the job starts with.
  */
 export type LaunchRequest = { surface: SurfaceRef; takes?: number } & ({ input: GenerationInput; imageSource?: string } | { remixOf: string; prompt: string });
-
 
 export type { Accepted, OpenSurface } from './job-intake.js';
 export type { CharacterView } from './character-catalog.js';
@@ -111,12 +111,13 @@ export class Studio {
   private readonly intake: JobIntake;
   private readonly forecast: BudgetForecast;
   /** Commands arriving at this process; work that can wait yields to them (quiet-turns.ts). */
-  readonly arrivals = new QuietTurns();
+  readonly arrivals: QuietTurns;
   private accepting = true;
   private reconciled: Promise<unknown> | undefined;
 
   constructor(private readonly options: StudioOptions) {
     this.backends = new Map(options.backends.map((b) => [b.id, b]));
+    this.arrivals = options.arrivals ?? new QuietTurns();
     this.jobs = options.jobs ?? new JobStore(options.store);
     this.characters = options.characters ?? new DocumentCharacterRegistry(options.store);
     this.settings = options.settings ?? new DocumentTenantSettings(options.store, options.defaults);
@@ -129,7 +130,7 @@ export class Studio {
       new FairScheduler({ perBackend: () => options.concurrency.perBackend, perTenant: options.concurrency.perTenant });
     const { clock, logger, media, jobDeadlineMs, publicUrl } = options;
     const parts = { jobs: this.jobs, characters: this.characters, settings: this.settings, ledger: this.ledger, breaker: this.breaker, audit: this.audit };
-    const referencePrice = (seconds: number, resolution: Resolution, audio: Sound) => this.referencePrice(seconds, resolution, audio);
+    const referencePrice = (seconds: number, resolution: Resolution, audio: Sound) => referencePriceOf(this.backends.get(options.referencePriceBackend)?.capabilities, seconds, resolution, audio);
     const capsFor = (tenant: TenantId, userId: string) => this.settings.capsFor(tenant, userId);
     const pace = options.providerPace;
     this.runner = new JobRunner({ ...parts, scheduler: this.scheduler, backends: this.backends, media, clock, logger, publicUrl, referencePrice, capsFor, ...(pace && { providerPace: pace }) });
@@ -211,13 +212,6 @@ export class Studio {
   // -------------------------------------------------------------------------
   // Generation
   // -------------------------------------------------------------------------
-
-  /** The same video at the reference backend's price; where it cannot make that sound, its other one; 0 where it has no such resolution. */
-  private referencePrice(seconds: number, resolution: Resolution, audio: Sound): Micros {
-    const reference = this.backends.get(this.options.referencePriceBackend);
-    const sound = reference && soundFor(reference.capabilities, resolution, audio, false);
-    return reference && sound ? estimateFor(reference.capabilities, seconds, resolution, sound) : 0;
-  }
 
   /**
    * Starts a job in two phases that only the core may order: accept (validate, route, price, reserve

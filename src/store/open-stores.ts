@@ -35,8 +35,11 @@ export interface BotStores {
   replicaId: string;
 }
 
-/** Opens the stores; each one's close joins `cleanups` as soon as it is open. */
-export async function openStores(config: Config, clock: Clock, logger: Logger, cleanups: (() => Promise<unknown>)[]): Promise<BotStores> {
+/**
+ * Opens the stores; each one's close joins `cleanups` as soon as it is open. `arrivals` (the bot's
+ * quiet-turns.ts) lets writes that can wait yield to arriving commands.
+ */
+export async function openStores(config: Config, clock: Clock, logger: Logger, cleanups: (() => Promise<unknown>)[], arrivals?: { quiet(): Promise<void> }): Promise<BotStores> {
   const store = await openStore(config.storeUrl, { dataDir: config.dataDir, logger, poolSize: config.STORE_POOL_SIZE });
   cleanups.push(() => store.close());
   // Stable across restarts, so a restarted replica picks its own jobs up at once; replicas differ by host or DATA_DIR.
@@ -57,7 +60,7 @@ export async function openStores(config: Config, clock: Clock, logger: Logger, c
   });
   cleanups.push(() => tables.close());
   // One process owns a SQLite file: it remembers request ids in memory and writes them behind (sql-seen-keys.ts).
-  const owned = engine === 'sqlite' ? tables.ownedSeenKeys((error) => logger.warn({ err: error }, 'could not write handled request ids')) : undefined;
+  const owned = engine === 'sqlite' ? tables.ownedSeenKeys((error) => logger.warn({ err: error }, 'could not write handled request ids'), arrivals && (() => arrivals.quiet())) : undefined;
   if (owned) {
     await owned.load();
     cleanups.push(() => owned.flush());

@@ -17,12 +17,15 @@ import { after, before, describe, test } from 'node:test';
 import { ANSWER_DEADLINE_MS, createHttpInteractions, type HttpInteractions } from '../../src/chat/discord/http-interactions.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/log.js';
+import { RecordingClock } from '../helpers/drive.js';
 
 const APP = '1100000000000000001';
 const API = 'http://127.0.0.1:9/api/v10';
 
 describe('Discord HTTP interactions: the deadline defer and a late answer', () => {
   const clock = new ManualClock();
+  /** The transport's clock: counts the sleeps it starts. */
+  const watched = new RecordingClock(clock);
   const keys = generateKeyPairSync('ed25519');
   const publicKey = keys.publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('hex');
   const dispatched: string[] = [];
@@ -41,7 +44,7 @@ describe('Discord HTTP interactions: the deadline defer and a late answer', () =
   }
 
   before(async () => {
-    transport = createHttpInteractions({ publicKey, applicationId: APP, clock, logger: silentLogger, dispatch: (p) => void dispatched.push(String(p.id)) });
+    transport = createHttpInteractions({ publicKey, applicationId: APP, clock: watched, logger: silentLogger, dispatch: (p) => void dispatched.push(String(p.id)) });
     server = createServer((req, res) => {
       lastRequest = req;
       void transport.handle(req, res, new URL(req.url ?? '/', 'http://x'));
@@ -120,8 +123,16 @@ describe('Discord HTTP interactions: the deadline defer and a late answer', () =
     assert.equal(transport.defer('106', false), false, 'answered already: nothing written twice');
     assert.equal(transport.defer('999', false), false, 'not waiting here (a gateway interaction)');
     assert.equal(sent.length, 0, 'nothing went over REST');
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(clock.pendingSleeps, sleepsBefore, 'nothing waits: the deadline watch stopped with the last answer');
+    // The next arrival while the watch still sleeps starts no timer of its own.
+    const started = watched.sleeps.length;
+    const next = post('1061');
+    while (!dispatched.includes('1061')) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(watched.sleeps.length, started, 'still the one watch: no sleep started for the next arrival');
+    assert.equal(transport.defer('1061', false), true);
+    assert.deepEqual(await next, { status: 200, body: { type: 5 } });
+    // It ends at the deadline it slept for, finding everything answered.
+    await clock.advance(ANSWER_DEADLINE_MS);
+    assert.equal(clock.pendingSleeps, sleepsBefore, 'nothing waits: the deadline watch stopped');
   });
 
   test('one watch defers each of several late interactions at its own deadline, and none early', async () => {

@@ -4,7 +4,7 @@
  * request to reach the simulator and come back; these helpers alternate clock
  * steps with a couple of milliseconds of real waiting.
  */
-import type { Clock, ManualClock } from '../../src/core/clock.js';
+import type { Clock, ManualClock, SleepHandle } from '../../src/core/clock.js';
 
 export interface DriveOptions {
   /** Clock time per step (default 100 ms). */
@@ -95,8 +95,8 @@ export class RecordingClock implements Clock {
     return this.inner.now();
   }
 
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  sleep(ms: number, signal?: AbortSignal, handle?: SleepHandle): Promise<void> {
     this.sleeps.push(ms);
-    return this.inner.sleep(ms, signal);
+    return this.inner.sleep(ms, signal, handle);
   }
 }

@@ -107,6 +107,36 @@ describe('seen request ids of the one process that owns a SQLite file (decided i
   });
 });
 
+describe('seen request ids written behind a burst', () => {
+  it('writes nothing while commands keep arriving, then all the keys of the burst in one go once they pause', async () => {
+    const where = await place('SQLite');
+    const clock = new ManualClock(1_000_000);
+    const tables = await open(where, clock);
+    try {
+      let pause!: () => void;
+      let asked = 0;
+      const arrivalsPaused = () => {
+        asked += 1;
+        return new Promise<void>((resolve) => (pause = resolve));
+      };
+      const owned = tables.ownedSeenKeys((e) => assert.fail(String(e)), arrivalsPaused);
+      const rows = async () => Number((await tables.database.db.selectFrom('seen_keys').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      for (let i = 1; i <= 50; i++) {
+        assert.equal(await owned.first(`discord:interaction:${i}`, 60_000), true);
+        await new Promise((resolve) => setImmediate(resolve)); // a turn of the event loop per arrival, as under a burst
+      }
+      assert.equal(await rows(), 0, 'no statement while the arrivals go on');
+      assert.equal(asked, 1, 'one wait for the whole burst');
+      pause();
+      await new Promise((resolve) => setImmediate(resolve));
+      await owned.flush();
+      assert.equal(await rows(), 50);
+    } finally {
+      await tables.close();
+    }
+  });
+});
+
 describe('seen request ids across replicas', { skip: !hasPostgres && 'needs Postgres' }, () => {
   it('copies of one request reaching two replicas at once pass exactly once', async () => {
     const where = await place('Postgres');

@@ -15,7 +15,7 @@ import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResponseLike } from '@discordjs/rest';
 import { z } from 'zod';
-import type { Clock, SleepHandle } from '../../core/clock.js';
+import type { Clock } from '../../core/clock.js';
 import { readBody, sendJson, type RouteHandler } from '../../http/server.js';
 import type { Logger } from '../../log.js';
 
@@ -114,15 +114,16 @@ export function createHttpInteractions(options: HttpInteractionsOptions): HttpIn
   /**
    * Waiting interactions in arrival order, which is also deadline order: one sleep watches the
    * first, instead of a timer and an AbortController per interaction (an abort builds a
-   * DOMException with its stack: a tenth of a millisecond each, under a burst).
+   * DOMException with its stack: a tenth of a millisecond each, under a burst). The watch sleeps
+   * on when everything is answered, and ends at the deadline it slept for: a handler answers
+   * each interaction before the next one is read, so stopping it then started a timer per arrival.
    */
   let arrivals: Pending[] = [];
-  let watch: SleepHandle | undefined;
+  let watching = false;
 
-  /** No longer waiting; the deadline watch ends once nothing waits. */
+  /** No longer waiting. */
   function forget(id: string): void {
     pending.delete(id);
-    if (pending.size === 0) watch?.interrupt?.();
   }
 
   /** The interaction's request, if it still waits; one Discord hung up on is forgotten here. */
@@ -143,7 +144,7 @@ export function createHttpInteractions(options: HttpInteractionsOptions): HttpIn
   }
 
   /** A handler that has not answered by its deadline would lose the interaction: a public defer keeps it alive. */
-  async function watchDeadlines(handle: SleepHandle): Promise<void> {
+  async function watchDeadlines(): Promise<void> {
     let next = 0;
     while (next < arrivals.length) {
       const first = arrivals[next]!;
@@ -152,8 +153,7 @@ export function createHttpInteractions(options: HttpInteractionsOptions): HttpIn
         continue;
       }
       const wait = first.deadline - clock.now();
-      // Interrupted when nothing waits any more; the loop then finds every arrival answered.
-      if (wait > 0) await clock.sleep(wait, undefined, handle);
+      if (wait > 0) await clock.sleep(wait);
       else if (answer(first.id, 200, 'application/json', PUBLIC_DEFER)) {
         deadlineDeferred.add(first.id);
         clock.sleep(INTERACTION_TOKEN_MS).then(() => deadlineDeferred.delete(first.id), () => undefined);
@@ -166,7 +166,7 @@ export function createHttpInteractions(options: HttpInteractionsOptions): HttpIn
       }
     }
     arrivals = [];
-    watch = undefined;
+    watching = false;
   }
 
   const handle: RouteHandler = async (req, res) => {
@@ -195,9 +195,9 @@ export function createHttpInteractions(options: HttpInteractionsOptions): HttpIn
     // finds the response destroyed): no 'close' listener per request.
     pending.set(interaction.id, entry);
     arrivals.push(entry);
-    if (!watch) {
-      watch = {};
-      void watchDeadlines(watch);
+    if (!watching) {
+      watching = true;
+      void watchDeadlines();
     }
     options.dispatch(payload as Record<string, unknown>);
   };

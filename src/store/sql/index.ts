@@ -44,7 +44,7 @@ export interface SqlStore {
   /** Requests and webhooks already handled (the replay guards). */
   seen: SqlSeenKeys;
   /** The same, decided in memory and written behind: for the one process that owns a SQLite file. */
-  ownedSeenKeys(onError: (error: unknown) => void): OwnedSeenKeys;
+  ownedSeenKeys(onError: (error: unknown) => void, afterArrivals?: () => Promise<void>): OwnedSeenKeys;
   /** Work done once across the replicas per interval. */
   chores: SqlChores;
   /** The scheduler whose limits and line hold across the replicas (cluster-scheduler.ts). */
@@ -74,7 +74,7 @@ export async function openSqlStore(url: string, options: SqlOptions & { replica:
     // Jobs first, in every replica alike: a second claimer waits on the first's row locks and then finds nothing.
     claimOrphans: () => database.db.transaction().execute(async (trx) => ({ jobs: await jobs.claimOrphans(trx), boards: await boards.claimOrphans(trx) })),
     seen: new SqlSeenKeys(database.db, options.clock ?? systemClock),
-    ownedSeenKeys: (onError) => new OwnedSeenKeys(database.db, options.clock ?? systemClock, onError),
+    ownedSeenKeys: (onError, afterArrivals) => new OwnedSeenKeys(database.db, options.clock ?? systemClock, onError, afterArrivals),
     chores: new SqlChores(database.db, options.replica.id),
     scheduler: (limits, clock, logger) => new ClusterScheduler({ db: database.db, replica: options.replica, limits, clock, logger }),
     close: () => database.close(),

@@ -41,7 +41,9 @@ const WRITE_BATCH = 500;
 /**
  * The seen keys of the one process that owns a SQLite file: it decides from memory, which is
  * exact there (nobody else writes the file), and writes the keys to the table behind the decision,
- * a batch per turn of the event loop, so they outlive a restart. A Discord interaction's check then
+ * one batch once the arrivals pause (`afterArrivals`: the bot's quiet-turns.ts; by default the next
+ * turn of the event loop), so they outlive a restart. Under a burst a batch per loop turn was a
+ * statement per command or two, compiled and run between the arrivals' defers. A Discord interaction's check then
  * costs no statement before its defer; as one statement each, queued on the file's one connection
  * behind the acceptances of a burst, the checks had every defer wait (README "Performance").
  * A kill can lose the keys of the last moment before it; those requests were answered already,
@@ -57,6 +59,7 @@ export class OwnedSeenKeys implements SeenKeys {
     private readonly db: Kysely<Tables>,
     private readonly clock: Clock,
     private readonly onError: (error: unknown) => void,
+    private readonly afterArrivals: () => Promise<void> = () => new Promise((resolve) => setImmediate(resolve)),
   ) {}
 
   /** The keys still in force from before this start. */
@@ -70,7 +73,7 @@ export class OwnedSeenKeys implements SeenKeys {
     const until = this.memory.get(key);
     if (until !== undefined && until > now) return false;
     this.memory.set(key, now + ttlMs);
-    if (this.unwritten.length === 0) setImmediate(() => void this.write());
+    if (this.unwritten.length === 0) void this.afterArrivals().then(() => this.write());
     this.unwritten.push({ key, expires_at: now + ttlMs });
     return true;
   }
