@@ -31,6 +31,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -77,6 +78,8 @@ const baseEnv: Record<string, string> = {
 };
 
 const latencies: number[] = [];
+/** The bot's CPU from the first command sent to the last acknowledgement received. */
+let burstCpuMs = 0;
 let stopAll: () => Promise<void>;
 
 function freePort(): Promise<number> {
@@ -90,11 +93,22 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * CPU time a process has used, in ms, from /proc (utime + stime, in clock ticks of 10 ms on Linux):
+ * the bot's work for the burst, which the machine's other load slows far less than it moves latency.
+ */
+function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** Starts the bot with this environment: as a child process (default) or in this process. */
-async function launchBot(env: Record<string, string>): Promise<{ port: number; stop: () => Promise<void> }> {
+async function launchBot(env: Record<string, string>): Promise<{ port: number; cpuMs: () => number; stop: () => Promise<void> }> {
   if (IN_PROCESS && !REFERENCE) {
     const bot = await startBot(loadConfig(env), { clock, logger: silentLogger });
-    return { port: bot.port, stop: () => bot.stop() };
+    const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+    return { port: bot.port, cpuMs, stop: () => bot.stop() };
   }
   const port = await freePort();
   const extra = process.env.BENCH_BOT_NODE_ARGS ? process.env.BENCH_BOT_NODE_ARGS.split(' ') : [];
@@ -114,6 +128,7 @@ async function launchBot(env: Record<string, string>): Promise<{ port: number; s
   }, 'the bot process to be ready', 120_000, 20);
   return {
     port,
+    cpuMs: () => cpuMsOf(child.pid!),
     stop: async () => {
       if (extra.length === 0) return void child.kill('SIGKILL');
       // A profiled bot writes its profile when it exits: let it stop.
@@ -141,8 +156,10 @@ if (platform === 'discord' || platform === 'discord-http') {
   const channels = guilds.map((g) => fake.addChannel(g).id);
   const users: FakeUser[] = Array.from({ length: USERS }, (_, u) => ({ id: String(810_000_000_000_000_000n + BigInt(u)), username: `member${u}` }));
   const target = (i: number) => ({ guildId: guilds[i % GUILDS]!, channelId: channels[i % GUILDS]!, user: users[i % USERS]! });
+  const cpuBefore = bot.cpuMs();
   const sent = discordBurst(fake, COUNT, target);
   latencies.push(...(await deferLatencies(fake, sent)));
+  burstCpuMs = bot.cpuMs() - cpuBefore;
   stopAll = async () => {
     await bot.stop();
     await fake.stop();
@@ -177,7 +194,9 @@ if (platform === 'discord' || platform === 'discord-http') {
     }
     return (await postSigned(eventsUrl, payload, { secret: SIGNING_SECRET })).status === 200;
   };
+  const cpuBefore = bot.cpuMs();
   latencies.push(...(await ackLatencies(burst(COUNT), ack)));
+  burstCpuMs = bot.cpuMs() - cpuBefore;
   await bot.stop();
   stopAll = async () => {
     await bot.stop();
@@ -193,6 +212,7 @@ emitResult({
   p50Ms: round(percentile(latencies, 50)),
   p99Ms: round(percentile(latencies, 99)),
   maxMs: round(Math.max(...latencies)),
+  cpuMs: round(burstCpuMs),
 });
 // Not a graceful stop: the bot would first finish posting 500 threads under Discord's 50 requests/s.
 void stopAll;

@@ -151,7 +151,7 @@ describe('slack: a signed request acts once, and an oversized body is refused be
     const streamed = await push(64 * 1024 * 1024, true);
     assert.equal(streamed.status, 413);
     assert.ok(streamed.written < 64 * 1024 * 1024, `the chunked body was cut off after ${streamed.written} bytes were sent`);
-    // A body under the cap still reaches Bolt, which checks its signature.
+    // A body under the cap is read, and then refused for its signature.
     const fine = await push(MAX_SLACK_BODY_BYTES - 64 * 1024, false);
     assert.equal(fine.status, 401);
   });

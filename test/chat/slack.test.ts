@@ -27,6 +27,10 @@ describe('slack over HTTP', () => {
     assert.equal(stale.status, 401);
     const unsigned = await fetch(s.eventsUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
     assert.equal(unsigned.status, 401);
+    // Slack's SSL check comes unsigned and gets an empty 200; nothing else in its body is acted on.
+    const sslCheck = await fetch(s.eventsUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ssl_check: '1', ...form }).toString() });
+    assert.equal(sslCheck.status, 200);
+    assert.equal(await sslCheck.text(), '');
     await s.drive(() => true);
     assert.equal(s.fake.callsTo('chat.postMessage').length, 0);
     assert.equal((await s.jobs()).length, 0);

@@ -47,10 +47,10 @@ export async function startSlackAdapter(ctx: ChatAdapterContext): Promise<ChatAd
     if (!config.SLACK_SIGNING_SECRET) {
       throw new ConfigError(['SLACK_SIGNING_SECRET must be set for Slack over HTTP (or set SLACK_APP_TOKEN to use Socket Mode).']);
     }
-    // Bolt's HTTPReceiver verifies the signature and the 5-minute timestamp window (401 otherwise);
-    // its request listener is mounted on the bot's one HTTP server instead of a second port.
-    const http = new HTTPReceiver({ signingSecret: config.SLACK_SIGNING_SECRET, endpoints: SLACK_EVENTS_PATH, logger: bolt, processBeforeResponse: false });
-    // Body cap and replay memory come first (http-events.ts); Bolt verifies what passes.
+    // Bolt's HTTPReceiver request listener is mounted on the bot's one HTTP server instead of a second port.
+    // The gate in front of it (http-events.ts) caps the body, verifies the signature and the 5-minute
+    // timestamp window (401 otherwise) and drops replays, so Bolt does not verify the same bytes again.
+    const http = new HTTPReceiver({ signingSecret: config.SLACK_SIGNING_SECRET, endpoints: SLACK_EVENTS_PATH, logger: bolt, processBeforeResponse: false, signatureVerification: false });
     const gate = slackEventsGate({ signingSecret: config.SLACK_SIGNING_SECRET, seen: ctx.seen, logger, next: http.requestListener });
     ctx.http.route('POST', SLACK_EVENTS_PATH, (req, res) => {
       if (stopped) {
