@@ -12,8 +12,8 @@
  * - slack-socket: a Socket Mode envelope → the client's `{envelope_id}` ack.
  *
  * The bot runs as its own process (`node --import tsx src/main.ts`), as it is
- * deployed; the fakes and the simulator run in this one, the way Discord's and
- * Slack's servers are never on the bot's CPU. Renders take an hour of provider
+ * deployed, with the start script's heap flags; the fakes and the simulator run
+ * in this one, the way Discord's and Slack's servers are never on the bot's CPU. Renders take an hour of provider
  * time, so only the acknowledgement path and the first post-ack steps are timed.
  * BENCH_IN_PROCESS=1 runs the bot inside this process instead (fakes included in
  * its event loop: pessimistic). BENCH_BOT_NODE_ARGS adds node flags to the bot's process
@@ -44,7 +44,7 @@ import { startSimulator } from '../src/simulator/server.js';
 import { FakeDiscord, type FakeUser } from '../test/fakes/discord/fake-discord.js';
 import { FakeSlack, postSigned, slashCommandPayload } from '../test/fakes/slack/fake-slack.js';
 import { ackLatencies, burstPrompt, deferLatencies, discordBurst } from './bursts.js';
-import { emitResult, percentile, REPO_DIR, round, startPeer, until } from './lib.js';
+import { emitResult, percentile, productionHeapFlags, REPO_DIR, round, startPeer, until } from './lib.js';
 
 const platform = process.argv[2] ?? 'discord';
 const COUNT = Number(process.argv[3] ?? 500);
@@ -113,7 +113,10 @@ async function launchBot(env: Record<string, string>): Promise<{ port: number; c
   const port = await freePort();
   const extra = process.env.BENCH_BOT_NODE_ARGS ? process.env.BENCH_BOT_NODE_ARGS.split(' ') : [];
   const entry = COMPILED ? [REFERENCE ? 'dist/bench/reference-bot.js' : 'dist/src/main.js'] : ['--import', 'tsx', REFERENCE ? 'bench/reference-bot.ts' : 'src/main.ts'];
-  const child = spawn(process.execPath, [...extra, ...entry, ...(REFERENCE ? [platform] : [])], {
+  // The heap flags the start script and the Dockerfile run the bot with (a 4-MB young generation: more
+  // scavenges than V8's default), for the reference too, so both run as deployed.
+  const heap = await productionHeapFlags();
+  const child = spawn(process.execPath, [...heap, ...extra, ...entry, ...(REFERENCE ? [platform] : [])], {
     cwd: REPO_DIR,
     env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
