@@ -13,8 +13,9 @@
  *
  * The bot runs as its own process (`node --import tsx src/main.ts`), as it is
  * deployed, with the start script's heap flags; the fakes and the simulator run
- * in this one, the way Discord's and Slack's servers are never on the bot's CPU. Renders take an hour of provider
- * time, so only the acknowledgement path and the first post-ack steps are timed.
+ * in this one, the way Discord's and Slack's servers are never on the bot's CPU.
+ * Renders take an hour of provider time, so only the acknowledgement path and the
+ * first post-ack steps are timed.
  * BENCH_IN_PROCESS=1 runs the bot inside this process instead (fakes included in
  * its event loop: pessimistic). BENCH_BOT_NODE_ARGS adds node flags to the bot's process
  * (`--cpu-prof --cpu-prof-dir=DIR`: it is then stopped with SIGTERM, so the profile is written).
@@ -107,6 +108,7 @@ function cpuMsOf(pid: number): number {
 async function launchBot(env: Record<string, string>): Promise<{ port: number; cpuMs: () => number; stop: () => Promise<void> }> {
   if (IN_PROCESS && !REFERENCE) {
     const bot = await startBot(loadConfig(env), { clock, logger: silentLogger });
+    // This process's CPU, the fakes' included: in process, the figure is as pessimistic as the latency.
     const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
     return { port: bot.port, cpuMs, stop: () => bot.stop() };
   }

@@ -42,13 +42,13 @@ export function estimateFor(capabilities: BackendCapabilities, seconds: number, 
   return priceFor(capabilities.price, seconds, resolution, audio);
 }
 
-/** What a backend can do about sound, read from its prices: `on`, `off`, or both. */
 /** The same video at the reference backend's price; where it cannot make that sound, its other one; 0 where it has no such resolution. */
 export function referencePriceOf(reference: BackendCapabilities | undefined, seconds: number, resolution: Resolution, audio: Sound): Micros {
   const sound = reference && soundFor(reference, resolution, audio, false);
   return reference && sound ? estimateFor(reference, seconds, resolution, sound) : 0;
 }
 
+/** What a backend can do about sound, read from its prices: `on`, `off`, or both. */
 export function soundsOf(capabilities: BackendCapabilities): Sound[] {
   const table = tableOf(capabilities.price);
   return (['off', 'on'] as const).filter((s) => RESOLUTIONS.some((r) => table[r]?.[s] !== undefined && hasSize(capabilities, r)));

@@ -121,23 +121,18 @@ export function createHttpInteractions(options: HttpInteractionsOptions): HttpIn
   let arrivals: Pending[] = [];
   let watching = false;
 
-  /** No longer waiting. */
-  function forget(id: string): void {
-    pending.delete(id);
-  }
-
   /** The interaction's request, if it still waits; one Discord hung up on is forgotten here. */
   function waiting(id: string): Pending | undefined {
     const p = pending.get(id);
     if (!p?.res.destroyed) return p;
-    forget(id);
+    pending.delete(id);
     return undefined;
   }
 
   function answer(id: string, status: number, contentType: string, body: Buffer): boolean {
     const p = waiting(id);
     if (!p) return false;
-    forget(id);
+    pending.delete(id);
     p.res.writeHead(status, { 'content-type': contentType, 'content-length': body.length });
     p.res.end(body);
     return true;

@@ -49,8 +49,6 @@ export interface SlackEventsGate {
   logger: Logger;
   /** Bolt's HTTPReceiver request listener, which gets verified requests only. */
   next: (req: IncomingMessage, res: ServerResponse) => void;
-  /** The clock the timestamp window is read on (Slack's is the real one). */
-  now?: () => number;
 }
 
 function isSslCheck(req: IncomingMessage, body: Buffer): boolean {
@@ -74,7 +72,7 @@ export function slackEventsGate(gate: SlackEventsGate): (req: IncomingMessage, r
     if (!body) return refuseTooLarge(req, res);
     const signature = req.headers['x-slack-signature'];
     const timestamp = req.headers['x-slack-request-timestamp'];
-    if (!verifySlackSignature(gate.signingSecret, signature, timestamp, body, (gate.now ?? Date.now)())) {
+    if (!verifySlackSignature(gate.signingSecret, signature, timestamp, body, Date.now())) {
       // Slack's SSL check needs no signature, and gets an empty 200 as Bolt answers it
       // (https://api.slack.com/interactivity/slash-commands#ssl_check); nothing else in it is read.
       if (isSslCheck(req, body)) return void res.writeHead(200).end();
