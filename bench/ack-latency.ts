@@ -18,7 +18,10 @@
  * first post-ack steps are timed.
  * BENCH_IN_PROCESS=1 runs the bot inside this process instead (fakes included in
  * its event loop: pessimistic). BENCH_BOT_NODE_ARGS adds node flags to the bot's process
- * (`--cpu-prof --cpu-prof-dir=DIR`: it is then stopped with SIGTERM, so the profile is written).
+ * (`--cpu-prof --cpu-prof-dir=DIR`: it is then stopped with SIGTERM, so the profile is written);
+ * BENCH_BOT_STDOUT=1 lets the bot's stdout through (for `--trace-opt`, `--trace-gc`).
+ * BENCH_BOT_CPUS=1 runs the bot on CPU 1 only (`taskset -c 1`); start this script under
+ * `taskset -c 0` to give the fakes the other one (bench/README.md: what that showed on 2 cores).
  *
  * `reference` as the third argument runs bench/reference-bot.ts (the same
  * libraries, acknowledging only) in the bot's place, on the same fakes.
@@ -80,7 +83,7 @@ const baseEnv: Record<string, string> = {
 
 const latencies: number[] = [];
 /** The bot's CPU from the first command sent to the last acknowledgement received. */
-let burstCpuMs = 0;
+let burstCpu = { totalMs: 0, mainMs: 0 };
 let stopAll: () => Promise<void>;
 
 function freePort(): Promise<number> {
@@ -97,20 +100,28 @@ function freePort(): Promise<number> {
 /**
  * CPU time a process has used, in ms, from /proc (utime + stime, in clock ticks of 10 ms on Linux):
  * the bot's work for the burst, which the machine's other load slows far less than it moves latency.
+ * `mainMs` is the main thread's share (tasks/<pid>); the rest is V8's compiler and GC helper threads
+ * and libuv's pool, which on this 2-core machine compete with the main thread and the fakes.
  */
-function cpuMsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+function cpuMsOf(pid: number): { totalMs: number; mainMs: number } {
+  const ticks = (stat: string) => {
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  };
+  return { totalMs: ticks(readFileSync(`/proc/${pid}/stat`, 'utf8')), mainMs: ticks(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')) };
 }
 
+const since = (before: { totalMs: number; mainMs: number }, after: { totalMs: number; mainMs: number }) => ({
+  totalMs: after.totalMs - before.totalMs,
+  mainMs: after.mainMs - before.mainMs,
+});
+
 /** Starts the bot with this environment: as a child process (default) or in this process. */
-async function launchBot(env: Record<string, string>): Promise<{ port: number; cpuMs: () => number; stop: () => Promise<void> }> {
+async function launchBot(env: Record<string, string>): Promise<{ port: number; cpuMs: () => { totalMs: number; mainMs: number }; stop: () => Promise<void> }> {
   if (IN_PROCESS && !REFERENCE) {
     const bot = await startBot(loadConfig(env), { clock, logger: silentLogger });
     // This process's CPU, the fakes' included: in process, the figure is as pessimistic as the latency.
-    const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-    return { port: bot.port, cpuMs, stop: () => bot.stop() };
+    return { port: bot.port, cpuMs: () => cpuMsOf(process.pid), stop: () => bot.stop() };
   }
   const port = await freePort();
   const extra = process.env.BENCH_BOT_NODE_ARGS ? process.env.BENCH_BOT_NODE_ARGS.split(' ') : [];
@@ -118,10 +129,13 @@ async function launchBot(env: Record<string, string>): Promise<{ port: number; c
   // The heap flags the start script and the Dockerfile run the bot with (a 4-MB young generation: more
   // scavenges than V8's default), for the reference too, so both run as deployed.
   const heap = await productionHeapFlags();
-  const child = spawn(process.execPath, [...heap, ...extra, ...entry, ...(REFERENCE ? [platform] : [])], {
+  const argv = [...heap, ...extra, ...entry, ...(REFERENCE ? [platform] : [])];
+  // BENCH_BOT_CPUS: the bot (its compiler and GC threads too) on these CPUs only, through util-linux's taskset.
+  const pinned = process.env.BENCH_BOT_CPUS;
+  const child = spawn(pinned ? 'taskset' : process.execPath, pinned ? ['-c', pinned, process.execPath, ...argv] : argv, {
     cwd: REPO_DIR,
     env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), ...env, PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', process.env.BENCH_BOT_STDOUT ? 'inherit' : 'ignore', 'inherit'],
   });
   // Ready means /healthz 200: store open and the chat adapter connected.
   await until(async () => {
@@ -164,7 +178,7 @@ if (platform === 'discord' || platform === 'discord-http') {
   const cpuBefore = bot.cpuMs();
   const sent = discordBurst(fake, COUNT, target);
   latencies.push(...(await deferLatencies(fake, sent)));
-  burstCpuMs = bot.cpuMs() - cpuBefore;
+  burstCpu = since(cpuBefore, bot.cpuMs());
   stopAll = async () => {
     await bot.stop();
     await fake.stop();
@@ -201,7 +215,7 @@ if (platform === 'discord' || platform === 'discord-http') {
   };
   const cpuBefore = bot.cpuMs();
   latencies.push(...(await ackLatencies(burst(COUNT), ack)));
-  burstCpuMs = bot.cpuMs() - cpuBefore;
+  burstCpu = since(cpuBefore, bot.cpuMs());
   await bot.stop();
   stopAll = async () => {
     await bot.stop();
@@ -217,7 +231,8 @@ emitResult({
   p50Ms: round(percentile(latencies, 50)),
   p99Ms: round(percentile(latencies, 99)),
   maxMs: round(Math.max(...latencies)),
-  cpuMs: round(burstCpuMs),
+  cpuMs: round(burstCpu.totalMs),
+  mainThreadCpuMs: round(burstCpu.mainMs),
 });
 // Not a graceful stop: the bot would first finish posting 500 threads under Discord's 50 requests/s.
 void stopAll;
