@@ -14,7 +14,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { ANSWER_DEADLINE_MS, createHttpInteractions, type HttpInteractions } from '../../src/chat/discord/http-interactions.js';
+import { ANSWER_DEADLINE_MS, createHttpInteractions, WITHDRAWN_PLACEHOLDER, type HttpInteractions } from '../../src/chat/discord/http-interactions.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/log.js';
 import { RecordingClock } from '../helpers/drive.js';
@@ -89,15 +89,28 @@ describe('Discord HTTP interactions: the deadline defer and a late answer', () =
     assert.equal(sent.length, 0);
   });
 
-  test('a late ephemeral reply becomes an ephemeral follow-up, and the placeholder goes', async () => {
+  // Right after a defer, a follow-up would fill the public "thinking…" message and drop its ephemeral flag
+  // (https://discord.com/developers/docs/interactions/receiving-and-responding#create-followup-message), as the
+  // fake Discord does too: the placeholder is filled with a neutral mark first, so the follow-up is a message of its own.
+  test('a late ephemeral reply: the placeholder is neutralised, the reply follows privately, the placeholder goes', async () => {
     await lateInteraction('103');
     const res = await callback('103', { type: 4, data: { content: 'Only you can see this', flags: 64 } });
     assert.equal(res.status, 204);
     assert.deepEqual(sent.map((s) => [s.method, s.url]), [
+      ['PATCH', `${API}/webhooks/${APP}/tok103/messages/@original`],
       ['POST', `${API}/webhooks/${APP}/tok103`],
       ['DELETE', `${API}/webhooks/${APP}/tok103/messages/@original`],
     ]);
-    assert.deepEqual(sent[0]!.body, { content: 'Only you can see this', flags: 64 }, 'still ephemeral: private words never become public');
+    assert.deepEqual(sent[0]!.body, { content: WITHDRAWN_PLACEHOLDER, allowed_mentions: { parse: [] } }, 'nothing of the reply in the public message');
+    assert.deepEqual(sent[1]!.body, { content: 'Only you can see this', flags: 64 }, 'still ephemeral: private words never become public');
+  });
+
+  test('a late public reply fills the placeholder, and nothing is deleted', async () => {
+    sent.length = 0;
+    await lateInteraction('120');
+    const res = await callback('120', { type: 4, data: { content: 'For everyone' } });
+    assert.equal(res.status, 204);
+    assert.deepEqual(sent.map((s) => [s.method, s.url, s.body]), [['PATCH', `${API}/webhooks/${APP}/tok120/messages/@original`, { content: 'For everyone' }]]);
   });
 
   test('a late ephemeral defer or a modal cannot follow a public defer: Discord\'s 40060, so the handler knows', async () => {

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { applicationCommandsPayload, commandPayload } from '../../src/chat/discord/registration.js';
 import { registerCommands } from '../../src/chat/discord/register.js';
 import { STATUS_EDIT_GAP_MS } from '../../src/chat/discord/surface.js';
+import { WITHDRAWN_PLACEHOLDER } from '../../src/chat/discord/http-interactions.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { SAMPLE_CLIP_PATH } from '../../src/simulator/render.js';
 import { ADMIN_PERMISSIONS, FakeDiscord, snowflake, type FakeInteraction, type FakeUser, type InteractionTarget } from '../fakes/discord/fake-discord.js';
@@ -187,6 +188,10 @@ describe('Discord adapter, end to end', { concurrency: false }, () => {
       assert.equal(callbackOf(late, fake).type, 5, 'the forecast saw room: answered publicly first');
       assert.match(privateRefusal()!.content, new RegExp(`estimated at \\$0\\.40.*left of the team's \\$${formatUsd(cap).slice(1).replace('.', '\\.')} monthly cap`, 's'));
       await until(() => fake.messagesIn(channel).every((m) => m.interactionId !== late.id || (m.flags & 64) === 64), 'the public placeholder removed');
+      // Right after the defer a follow-up would have filled the public placeholder (the fake does as Discord does):
+      // the public message only ever showed the neutral mark.
+      const publicOnes = [...fake.messages.values()].filter((m) => m.interactionId === late.id && (m.flags & 64) === 0);
+      assert.deepEqual(publicOnes.map((m) => [m.content, m.deleted]), [[WITHDRAWN_PLACEHOLDER, true]]);
       assert.equal(fake.threadsFrom(channel).length, threadsBefore, 'no thread for a refused job');
     } finally {
       await internalsOf(h.bot.studio).ledger.release(tenant, month, 'j_elsewhere');

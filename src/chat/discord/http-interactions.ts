@@ -78,6 +78,12 @@ interface Pending {
   deadline: number;
 }
 
+/**
+ * What a public "thinking…" message shows for the moment between being filled and removed, when what
+ * follows must be private: nothing of the request or of what the asker is told.
+ */
+export const WITHDRAWN_PLACEHOLDER = '…';
+
 /** The type-5 answer as bytes: the one every defer sends, written once. */
 const PUBLIC_DEFER = Buffer.from(JSON.stringify({ type: DEFERRED_CHANNEL_MESSAGE }));
 const EPHEMERAL_DEFER = Buffer.from(JSON.stringify({ type: DEFERRED_CHANNEL_MESSAGE, data: { flags: EPHEMERAL } }));
@@ -217,11 +223,14 @@ export function createHttpInteractions(options: HttpInteractionsOptions): HttpIn
   };
 
   /**
-   * The handler answers after the deadline's public defer went out (a busy process). A public defer
-   * is already what Discord shows; a reply becomes a follow-up, ephemeral flag kept, and the
-   * "thinking" placeholder is deleted
-   * (https://discord.com/developers/docs/interactions/receiving-and-responding#followup-messages).
-   * Anything else (an ephemeral defer, a modal, a reply with files) cannot follow a public defer.
+   * The handler answers after the deadline's public defer went out (a busy process). A public defer is
+   * already what Discord shows. A public reply fills the "thinking…" message (Edit Original Interaction
+   * Response). A private reply cannot: right after a defer, a follow-up would fill that public message and
+   * drop its ephemeral flag
+   * (https://discord.com/developers/docs/interactions/receiving-and-responding#create-followup-message), so
+   * the placeholder is filled with a neutral mark, the reply follows as an ephemeral follow-up, and the
+   * placeholder is deleted. Anything else (an ephemeral defer, a modal, a reply with files) cannot follow a
+   * public defer.
    */
   async function answerAfterDeadline(send: MakeRequest, url: string, init: RequestInit, contentType: string, bytes: Buffer): Promise<ResponseLike | undefined> {
     if (!contentType.startsWith('application/json')) return undefined;
@@ -232,12 +241,14 @@ export function createHttpInteractions(options: HttpInteractionsOptions): HttpIn
     if (type === DEFERRED_CHANNEL_MESSAGE && !ephemeral) return new Response(null, { status: 204 });
     if (type !== CHANNEL_MESSAGE || !data) return undefined;
     const webhook = url.replace(CALLBACK_TAIL, `/webhooks/${options.applicationId}/$1`);
+    const original = `${webhook}/messages/@original`;
     const headers = { ...(init.headers as Record<string, string>), 'content-type': 'application/json' };
-    const followUp = await send(webhook, { ...init, method: 'POST', headers, body: JSON.stringify(data) });
-    if (followUp.status >= 300) return undefined;
-    await send(`${webhook}/messages/@original`, { ...init, method: 'DELETE', headers, body: undefined }).catch((error: unknown) =>
-      logger.warn({ err: error }, 'could not remove the deferred placeholder after a late reply'),
-    );
+    const call = (target: string, method: string, body?: unknown) =>
+      send(target, { ...init, method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (!ephemeral) return (await call(original, 'PATCH', data)).status < 300 ? new Response(null, { status: 204 }) : undefined;
+    if ((await call(original, 'PATCH', { content: WITHDRAWN_PLACEHOLDER, allowed_mentions: { parse: [] } })).status >= 300) return undefined;
+    if ((await call(webhook, 'POST', data)).status >= 300) return undefined;
+    await call(original, 'DELETE').catch((error: unknown) => logger.warn({ err: error }, 'could not remove the deferred placeholder after a late reply'));
     return new Response(null, { status: 204 });
   }
 

@@ -24,7 +24,7 @@ import { tenantId, type Actor } from '../../core/types.js';
 import type { Logger } from '../../log.js';
 import type { AfterAckGate } from '../after-ack.js';
 import type { BotMediaStore } from '../../media/media-store.js';
-import type { HttpInteractions } from './http-interactions.js';
+import { WITHDRAWN_PLACEHOLDER, type HttpInteractions } from './http-interactions.js';
 import { ALREADY_ACKNOWLEDGED, discordCode, UNKNOWN_INTERACTION } from './api-errors.js';
 import { isServerAdmin } from './permissions.js';
 import type { DiscordAdmins } from './sole-admin.js';
@@ -158,16 +158,18 @@ export function sentenceFor(error: unknown, logger: Logger, context: Record<stri
 type Answerable = Extract<Interaction, { reply: unknown }>;
 
 /**
- * Answers with an ephemeral sentence whatever state the interaction is in.
- * After an ephemeral defer the sentence replaces the placeholder; after a
- * public one it goes in an ephemeral follow-up (the first follow-up would
- * inherit the defer's visibility, so handlers decide before deferring and
- * this path is the exception).
+ * Answers with an ephemeral sentence whatever state the interaction is in. After an ephemeral defer the
+ * sentence replaces the placeholder. After a public defer whose "thinking…" message is still unfilled, a
+ * follow-up would fill that public message and lose its ephemeral flag
+ * (https://discord.com/developers/docs/interactions/receiving-and-responding#create-followup-message), so the
+ * placeholder is withdrawn instead (`withdrawPublicPlaceholder`). Once the reply shows something, the
+ * sentence is an ephemeral follow-up of its own.
  */
 export async function answerEphemeral(interaction: Answerable, content: string, logger: Logger): Promise<void> {
   const text = clip(content);
   try {
     if (interaction.deferred && interaction.ephemeral) await interaction.editReply({ content: text });
+    else if (interaction.deferred && !interaction.replied) await withdrawPublicPlaceholder(interaction, text, logger);
     else if (interaction.deferred || interaction.replied) await interaction.followUp({ content: text, flags: MessageFlags.Ephemeral });
     else await interaction.reply({ content: text, flags: MessageFlags.Ephemeral });
   } catch (error) {
@@ -176,4 +178,15 @@ export async function answerEphemeral(interaction: Answerable, content: string, 
     if (code === UNKNOWN_INTERACTION || code === ALREADY_ACKNOWLEDGED) logger.info({ code, interaction: interaction.id }, 'could not answer the interaction');
     else logger.warn({ err: error, interaction: interaction.id }, 'could not answer the interaction');
   }
+}
+
+/**
+ * Says something privately after a public defer: the "thinking…" message is filled with a neutral mark (a
+ * filled reply is no longer the one a follow-up would take over), the sentence follows as an ephemeral
+ * follow-up, and the public message is removed.
+ */
+async function withdrawPublicPlaceholder(interaction: Answerable, text: string, logger: Logger): Promise<void> {
+  await interaction.editReply({ content: WITHDRAWN_PLACEHOLDER, allowedMentions: { parse: [] } });
+  await interaction.followUp({ content: text, flags: MessageFlags.Ephemeral });
+  await interaction.deleteReply().catch((error: unknown) => logger.warn({ err: error, interaction: interaction.id }, 'could not remove a withdrawn public placeholder'));
 }

@@ -75,10 +75,12 @@ export async function launchJob(deps: DiscordDeps, interaction: JobInteraction, 
   try {
     await options.launch(ref as SurfaceRef, open);
   } catch (error) {
+    // A refusal or failure after the public answer: the channel keeps no trace of the request. An unfilled
+    // placeholder is withdrawn by answerEphemeral itself; a reply that already shows the summary goes here.
+    const shownPublicly = interaction.deferred && !interaction.ephemeral && interaction.replied;
     await answerEphemeral(interaction, sentenceFor(error, logger, { interaction: interaction.id }, markupFor(interaction)), logger);
-    // A refusal or failure after the public defer: the channel keeps no trace of the request.
-    if (interaction.deferred && !interaction.ephemeral) {
-      await interaction.deleteReply().catch((e: unknown) => logger.warn({ err: e, interaction: interaction.id }, 'could not remove the public placeholder of a refused request'));
+    if (shownPublicly) {
+      await interaction.deleteReply().catch((e: unknown) => logger.warn({ err: e, interaction: interaction.id }, 'could not remove the public reply of a refused request'));
     }
   }
 }

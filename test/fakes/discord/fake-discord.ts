@@ -675,6 +675,16 @@ export class FakeDiscord {
     if ((m = /^\/api\/v10\/webhooks\/(\d+)\/([^/]+)$/.exec(path)) && method === 'POST') {
       const interaction = this.liveInteraction(m[2]!);
       if (!interaction) return unknownWebhook();
+      await this.answering.get(interaction.id);
+      // Right after a deferred answer (type 5) the first follow-up fills the "thinking…" message instead of
+      // creating one, and its EPHEMERAL flag is ignored: the message keeps the defer's visibility
+      // (https://discord.com/developers/docs/interactions/receiving-and-responding#create-followup-message).
+      const original = interaction.callback?.type === 5 && interaction.originalMessageId ? this.messages.get(interaction.originalMessageId) : undefined;
+      if (original && !original.deleted && original.edits === 0) {
+        const { flags: _ignored, ...kept } = body;
+        this.editMessage(original, kept, files);
+        return reply(200, this.messageJson(original));
+      }
       const message = this.newMessage(interaction.channelId, body, files, 'webhook', interaction.id);
       return reply(200, this.messageJson(message));
     }
