@@ -86,6 +86,20 @@ describe('Discord adapter, end to end', { concurrency: false }, () => {
     await driveUntil(clock, async () => (await internalsOf(h.bot.studio).jobs.get(jobId))?.state === 'delivered', { stepMs: 100, maxSteps: 50 });
   });
 
+  test('1a a prompt at the option\'s 2000-character maximum: reply, thread, status and video stay inside Discord\'s limits', async () => {
+    // The fake refuses what Discord refuses (test/fakes/discord/bodies.ts), so each post below passing is the proof.
+    const { fake, clock } = h;
+    const prompt = `a paper boat ${'drifting down a rainy street, '.repeat(80)}`.slice(0, 2000);
+    const { interaction, threadId, statusId, jobId } = await generate(h, channel, alice, prompt);
+    const reply = fake.messages.get(fake.interactions.get(interaction.id)!.originalMessageId!)!;
+    assert.match(reply.content, /accepted/);
+    assert.ok(fake.channels.get(threadId)!.name.length <= 100);
+    await driveUntil(clock, async () => (await internalsOf(h.bot.studio).jobs.get(jobId))?.state === 'delivered', { stepMs: 500, maxSteps: 200 });
+    const video = fake.messagesIn(threadId).find((m) => m.attachments.some((a) => a.name.endsWith('.mp4')));
+    assert.ok(video && video.content.length <= 2000, 'the video was posted');
+    assert.match(fake.messages.get(statusId)!.content, /done/);
+  });
+
   test('2 character create from an attachment and from a URL', async () => {
     const { fake } = h;
     const clip = await readFile(SAMPLE_CLIP_PATH);

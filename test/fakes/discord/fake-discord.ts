@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Clock } from '../../../src/core/clock.js';
+import { formError, InteractionAnswer, isEmptyMessage, MessageEdit, StartThread } from './bodies.js';
 
 export const TOKEN_LIFETIME_MS = 15 * 60_000;
 export const NONCE_WINDOW_MS = 5 * 60_000;
@@ -315,10 +316,12 @@ export class FakeDiscord {
     if (!this.http) return this.dispatch('INTERACTION_CREATE', payload);
     const task = (async () => {
       const answer = await this.postInteraction(payload);
-      this.httpAnswers.push({ interactionId: payload.id, status: answer.status, body: answer.body });
       const interaction = this.interactions.get(payload.id);
-      if (answer.status !== 200 || !interaction) return;
-      const { files = [], ...callback } = answer.body as Record<string, unknown> & { files?: FakeFile[] };
+      const { files = [], ...callback } = (answer.status === 200 ? answer.body : {}) as Record<string, unknown> & { files?: FakeFile[] };
+      // An answer Discord cannot read fails the interaction, as a late one does: recorded, never shown.
+      const readable = answer.status !== 200 || InteractionAnswer.safeParse(callback).success;
+      this.httpAnswers.push({ interactionId: payload.id, status: readable ? answer.status : 400, body: answer.body });
+      if (answer.status !== 200 || !interaction || !readable) return;
       this.acknowledge(interaction, callback, files);
     })().catch((error: unknown) => void this.httpAnswers.push({ interactionId: payload.id, status: 0, body: String(error) }));
     this.httpInFlight.add(task);
@@ -638,6 +641,19 @@ export class FakeDiscord {
     };
     const unknownInteraction = () => reply(404, { message: 'Unknown interaction', code: 10062 });
     const unknownWebhook = () => reply(404, { message: 'Unknown Webhook', code: 10015 });
+    /** Discord's 400 for a body it refuses (bodies.ts), or undefined when the body passes. */
+    const refused = (schema: typeof MessageEdit | typeof InteractionAnswer | typeof StartThread, newMessage = false): boolean => {
+      const parsed = schema.safeParse(body);
+      if (!parsed.success) {
+        reply(400, formError(parsed.error));
+        return true;
+      }
+      if (newMessage && isEmptyMessage(body, files)) {
+        reply(400, { message: 'Cannot send an empty message', code: 50006 });
+        return true;
+      }
+      return false;
+    };
     const botAuth = () => call.auth === undefined || !call.auth.startsWith('Bot ');
     let m: RegExpExecArray | null;
 
@@ -656,6 +672,7 @@ export class FakeDiscord {
       const interaction = this.interactions.get(m[1]!);
       if (!interaction || interaction.token !== m[2] || !this.liveInteraction(m[2]!)) return unknownInteraction();
       if (interaction.acknowledged) return reply(400, { message: 'Interaction has already been acknowledged.', code: 40060 });
+      if (refused(InteractionAnswer)) return;
       this.acknowledge(interaction, body, files);
       return reply(204);
     }
@@ -665,6 +682,7 @@ export class FakeDiscord {
       await this.answering.get(interaction.id);
       const original = interaction.originalMessageId ? this.messages.get(interaction.originalMessageId) : undefined;
       if (!original || original.deleted) return reply(404, { message: 'Unknown Message', code: 10008 });
+      if (method === 'PATCH' && refused(MessageEdit)) return;
       if (method === 'PATCH') this.editMessage(original, body, files);
       if (method === 'DELETE') {
         original.deleted = true;
@@ -675,6 +693,7 @@ export class FakeDiscord {
     if ((m = /^\/api\/v10\/webhooks\/(\d+)\/([^/]+)$/.exec(path)) && method === 'POST') {
       const interaction = this.liveInteraction(m[2]!);
       if (!interaction) return unknownWebhook();
+      if (refused(MessageEdit, true)) return;
       await this.answering.get(interaction.id);
       // Right after a deferred answer (type 5) the first follow-up fills the "thinking…" message instead of
       // creating one, and its EPHEMERAL flag is ignored: the message keeps the defer's visibility
@@ -690,6 +709,7 @@ export class FakeDiscord {
     }
     if ((m = /^\/api\/v10\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path)) && method === 'POST') {
       if (botAuth()) return reply(401, { message: '401: Unauthorized', code: 0 });
+      if (refused(StartThread)) return;
       const parent = this.channels.get(m[1]!);
       const thread: FakeChannel = {
         id: m[2]!, // Discord gives a thread started from a message the message's id.
@@ -742,6 +762,7 @@ export class FakeDiscord {
         return reply(200, this.messagesIn(m[1]!).reverse().slice(0, limit).map((x) => this.messageJson(x)));
       }
       if (method === 'POST') {
+        if (refused(MessageEdit, true)) return;
         // `enforce_nonce`: Discord returns the earlier message instead of posting the same nonce twice,
         // but only for "the past few minutes" (modelled as 5).
         if (typeof body.nonce === 'string' && body.enforce_nonce === true) {
@@ -756,6 +777,7 @@ export class FakeDiscord {
       if (botAuth()) return reply(401, { message: '401: Unauthorized', code: 0 });
       const message = this.messages.get(m[2]!);
       if (!message || message.deleted || message.channel_id !== m[1]) return reply(404, { message: 'Unknown Message', code: 10008 });
+      if (method === 'PATCH' && refused(MessageEdit)) return;
       if (method === 'PATCH') this.editMessage(message, body, files);
       return reply(200, this.messageJson(message));
     }
