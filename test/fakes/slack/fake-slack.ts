@@ -9,6 +9,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { invalidBlocks, MessageBlocks, ModalView } from './blocks.js';
 
 export interface ApiCall {
   method: string;
@@ -350,6 +351,8 @@ export class FakeSlack {
 
   private answer(method: string, args: Json): Json {
     const str = (k: string) => (typeof args[k] === 'string' ? (args[k] as string) : undefined);
+    const refusal = method === 'views.open' ? viewRefusal(args) : MESSAGE_METHODS.has(method) ? messageRefusal(method, args) : undefined;
+    if (refusal) return refusal;
     switch (method) {
       case 'auth.test':
         return { ok: true, url: 'https://fake-team.slack.com/', team: 'Fake', user: 'sora', team_id: this.teamId, user_id: 'U0BOT', bot_id: 'B0BOT' };
@@ -488,6 +491,45 @@ export class FakeSlack {
         return { ok: false, error: 'unknown_method' };
     }
   }
+}
+
+/** The methods that post or edit a message (blocks.ts checks their blocks). */
+const MESSAGE_METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral']);
+
+/** A JSON argument as Slack reads it: form-encoded calls carry it as a string. */
+function jsonArg(value: unknown): { ok: true; value: unknown } | { ok: false } {
+  if (typeof value !== 'string') return { ok: true, value };
+  try {
+    return { ok: true, value: JSON.parse(value) as unknown };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/**
+ * What Slack refuses in a message (https://api.slack.com/methods/chat.postMessage#errors): blocks that are
+ * not JSON (`invalid_blocks_format`) or break Block Kit's limits (`invalid_blocks`), a new message with
+ * neither text nor blocks (`no_text`), text over 40,000 characters (`msg_too_long`).
+ */
+function messageRefusal(method: string, args: Json): Json | undefined {
+  if (args.blocks !== undefined) {
+    const blocks = jsonArg(args.blocks);
+    if (!blocks.ok) return { ok: false, error: 'invalid_blocks_format' };
+    const parsed = MessageBlocks.safeParse(blocks.value);
+    if (!parsed.success) return invalidBlocks(parsed.error);
+  }
+  const text = typeof args.text === 'string' ? args.text : '';
+  if (text.length > 40_000) return { ok: false, error: 'msg_too_long' };
+  if (method !== 'chat.update' && text === '' && args.blocks === undefined) return { ok: false, error: 'no_text' };
+  return undefined;
+}
+
+/** A modal Slack cannot show: `invalid_arguments`, as views.open answers (https://api.slack.com/methods/views.open#errors). */
+function viewRefusal(args: Json): Json | undefined {
+  const view = jsonArg(args.view);
+  const parsed = view.ok ? ModalView.safeParse(view.value) : undefined;
+  if (parsed?.success) return undefined;
+  return { ok: false, error: 'invalid_arguments', response_metadata: { messages: [parsed ? invalidBlocks(parsed.error).errors[0] : 'view is not JSON'] } };
 }
 
 function asArray(value: unknown): unknown[] {
