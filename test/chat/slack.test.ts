@@ -76,6 +76,17 @@ describe('slack over HTTP', () => {
     assert.deepEqual(thread.at(-1)!.files, [upload.id]);
   });
 
+  test('a prompt at the 2000-character maximum, full of characters Slack escapes, still fits Block Kit', async () => {
+    // The fake refuses blocks Slack refuses (test/fakes/slack/blocks.ts): the parent message passing is the proof.
+    const jobsBefore = (await s.jobs()).length;
+    const prompt = 'a <paper> & <boat> '.repeat(120).slice(0, 2000);
+    const { status } = await s.slash('/sora', `generate ${prompt.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')} --seconds 4`);
+    assert.equal(status, 200);
+    await s.drive(async () => (await s.jobs()).length > jobsBefore && (await s.jobs()).every((j) => j.state === 'delivered'));
+    const parent = s.fake.topLevel(CHANNEL).at(-1)!;
+    assert.match(messageText(parent), /a &lt;paper&gt; &amp; &lt;boat&gt;/);
+  });
+
   test('a parse error gets the usage, ephemerally, in the ack; /sora help shows help', async () => {
     const bad = await s.slash('/sora', 'generate a cat --seconds soon');
     assert.equal(bad.status, 200);
