@@ -9,7 +9,8 @@ import { ManualClock } from '../../src/core/clock.js';
 import { FakeDiscord } from '../fakes/discord/fake-discord.js';
 
 describe('the fake Discord says no as Discord does', () => {
-  const fake = new FakeDiscord({ clock: new ManualClock() });
+  const clock = new ManualClock();
+  const fake = new FakeDiscord({ clock });
   let channelId: string;
   before(async () => {
     await fake.start();
@@ -62,5 +63,16 @@ describe('the fake Discord says no as Discord does', () => {
       assert.deepEqual([refused.status, refused.body.code], [400, 50035]);
     }
     assert.equal((await call('POST', `/channels/${channelId}/messages/${id}/threads`, { name: 'n'.repeat(100), auto_archive_duration: 1440 })).status, 201);
+  });
+
+  test('an initial response after 3 s is refused and the token is dead (10062), one in time is taken', async () => {
+    const target = { guildId: '910000000000000001', channelId, user: { id: '810000000000000001', username: 'ann' } };
+    const late = fake.command(target, 'sora', 'status');
+    await clock.advance(3_001);
+    assert.deepEqual(await call('POST', `/interactions/${late.id}/${late.token}/callback`, { type: 5 }).then((r) => [r.status, r.body.code]), [404, 10062]);
+    assert.equal((await call('PATCH', `/webhooks/${fake.applicationId}/${late.token}/messages/@original`, { content: 'x' })).status, 404);
+    const inTime = fake.command(target, 'sora', 'status');
+    const res = await fetch(`${fake.apiUrl}/v10/interactions/${inTime.id}/${inTime.token}/callback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 5 }) });
+    assert.equal(res.status, 204);
   });
 });

@@ -16,6 +16,12 @@ import { formError, InteractionAnswer, isEmptyMessage, MessageEdit, StartThread 
 
 export const TOKEN_LIFETIME_MS = 15 * 60_000;
 export const NONCE_WINDOW_MS = 5 * 60_000;
+/**
+ * "You must send an initial response within 3 seconds of receiving the event. If the 3 second deadline is
+ * exceeded, the token will be invalidated" (https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-callback),
+ * on the fake's clock.
+ */
+export const INITIAL_RESPONSE_MS = 3_000;
 
 let snowflakeSeq = 1_000_000n;
 /** Numeric-string ids: discord.js parses snowflakes as BigInt. */
@@ -320,8 +326,10 @@ export class FakeDiscord {
       const { files = [], ...callback } = (answer.status === 200 ? answer.body : {}) as Record<string, unknown> & { files?: FakeFile[] };
       // An answer Discord cannot read fails the interaction, as a late one does: recorded, never shown.
       const readable = answer.status !== 200 || InteractionAnswer.safeParse(callback).success;
-      this.httpAnswers.push({ interactionId: payload.id, status: readable ? answer.status : 400, body: answer.body });
-      if (answer.status !== 200 || !interaction || !readable) return;
+      // Past the first 3 s Discord has given up on the request: the answer is dropped, the token dead.
+      const late = interaction !== undefined && this.clock.now() - interaction.createdAt > INITIAL_RESPONSE_MS;
+      this.httpAnswers.push({ interactionId: payload.id, status: late ? 0 : readable ? answer.status : 400, body: answer.body });
+      if (answer.status !== 200 || !interaction || !readable || late) return;
       this.acknowledge(interaction, callback, files);
     })().catch((error: unknown) => void this.httpAnswers.push({ interactionId: payload.id, status: 0, body: String(error) }));
     this.httpInFlight.add(task);
@@ -577,7 +585,9 @@ export class FakeDiscord {
   private liveInteraction(token: string): FakeInteraction | undefined {
     const interaction = [...this.interactions.values()].find((i) => i.token === token);
     if (!interaction) return undefined;
-    return this.clock.now() - interaction.createdAt > this.tokenLifetimeMs ? undefined : interaction;
+    const age = this.clock.now() - interaction.createdAt;
+    if (!interaction.acknowledged && age > INITIAL_RESPONSE_MS) return undefined;
+    return age > this.tokenLifetimeMs ? undefined : interaction;
   }
 
   private newMessage(channelId: string, body: Record<string, unknown>, files: FakeFile[], via: FakeMessage['via'], interactionId?: string): FakeMessage {
