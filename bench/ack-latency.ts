@@ -82,8 +82,10 @@ const baseEnv: Record<string, string> = {
 };
 
 const latencies: number[] = [];
+/** CPU used by a process in ms: all its threads, and its main thread alone. */
+type Cpu = { totalMs: number; mainMs: number };
 /** The bot's CPU from the first command sent to the last acknowledgement received. */
-let burstCpu = { totalMs: 0, mainMs: 0 };
+let burstCpu: Cpu = { totalMs: 0, mainMs: 0 };
 let stopAll: () => Promise<void>;
 
 function freePort(): Promise<number> {
@@ -103,7 +105,7 @@ function freePort(): Promise<number> {
  * `mainMs` is the main thread's share (tasks/<pid>); the rest is V8's compiler and GC helper threads
  * and libuv's pool, which on this 2-core machine compete with the main thread and the fakes.
  */
-function cpuMsOf(pid: number): { totalMs: number; mainMs: number } {
+function cpuMsOf(pid: number): Cpu {
   const ticks = (stat: string) => {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10;
@@ -111,13 +113,13 @@ function cpuMsOf(pid: number): { totalMs: number; mainMs: number } {
   return { totalMs: ticks(readFileSync(`/proc/${pid}/stat`, 'utf8')), mainMs: ticks(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')) };
 }
 
-const since = (before: { totalMs: number; mainMs: number }, after: { totalMs: number; mainMs: number }) => ({
+const since = (before: Cpu, after: Cpu): Cpu => ({
   totalMs: after.totalMs - before.totalMs,
   mainMs: after.mainMs - before.mainMs,
 });
 
 /** Starts the bot with this environment: as a child process (default) or in this process. */
-async function launchBot(env: Record<string, string>): Promise<{ port: number; cpuMs: () => { totalMs: number; mainMs: number }; stop: () => Promise<void> }> {
+async function launchBot(env: Record<string, string>): Promise<{ port: number; cpuMs: () => Cpu; stop: () => Promise<void> }> {
   if (IN_PROCESS && !REFERENCE) {
     const bot = await startBot(loadConfig(env), { clock, logger: silentLogger });
     // This process's CPU, the fakes' included: in process, the figure is as pessimistic as the latency.

@@ -13,8 +13,7 @@ import type { Backend, JobRepository, Logger, MediaStore } from './ports.js';
 import type { Readiness } from './message-codes-outcomes.js';
 import { unsuitable } from './router.js';
 import { Sight } from './visibility.js';
-import type { Actor, Character, JobRecord, TenantId } from './types.js';
-import { hasVideo } from './types.js';
+import { hasVideo, type Actor, type Character, type JobRecord, type TenantId } from './types.js';
 
 export interface CharacterView {
   character: Character;

@@ -9,8 +9,7 @@
 import { UserFacingError } from './errors.js';
 import { msg } from './messages.js';
 import type { JobRepository, MediaStore, Surface } from './ports.js';
-import type { BoardRecord, JobRecord, Orientation, Resolution, Sound, SurfaceRef } from './types.js';
-import { hasVideo } from './types.js';
+import { hasVideo, type BoardRecord, type JobRecord, type Orientation, type Resolution, type Sound, type SurfaceRef } from './types.js';
 
 export interface ExtensionSource {
   /** The job or board id, as the extension's `lead` names it. */

@@ -21,8 +21,7 @@ import type { AppliedDefault, CapWarning } from './team-rules.js';
 import { RecentReads } from './recent-reads.js';
 import { capsOf, routingOf, type TenantSettings, type TenantSettingsRepository } from './tenant-settings.js';
 import { draftTakes } from './takes.js';
-import type { Actor, Character, GenerationInput, JobRecord, Resolution, Sound, SurfaceRef, TenantId } from './types.js';
-import { hasVideo } from './types.js';
+import { hasVideo, type Actor, type Character, type GenerationInput, type JobRecord, type Resolution, type Sound, type SurfaceRef, type TenantId } from './types.js';
 
 /** A request accepted: its job (reserved and durable), what it costs, and why it went where it did. */
 export interface Accepted {

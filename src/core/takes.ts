@@ -18,8 +18,7 @@ import { KeyedMutex } from './keyed-mutex.js';
 import type { Micros } from './money.js';
 import type { JobRepository } from './ports.js';
 import { Sight } from './visibility.js';
-import type { Actor, JobRecord } from './types.js';
-import { hasVideo } from './types.js';
+import { hasVideo, type Actor, type JobRecord } from './types.js';
 
 /** `--takes` goes from 1 (the default: one video) to 4. */
 export const MAX_TAKES = 4;

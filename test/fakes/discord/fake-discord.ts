@@ -651,7 +651,7 @@ export class FakeDiscord {
     };
     const unknownInteraction = () => reply(404, { message: 'Unknown interaction', code: 10062 });
     const unknownWebhook = () => reply(404, { message: 'Unknown Webhook', code: 10015 });
-    /** Discord's 400 for a body it refuses (bodies.ts), or undefined when the body passes. */
+    /** Answers Discord's 400 for a body it refuses (bodies.ts) and says so; false when the body passes. */
     const refused = (schema: typeof MessageEdit | typeof InteractionAnswer | typeof StartThread, newMessage = false): boolean => {
       const parsed = schema.safeParse(body);
       if (!parsed.success) {
