@@ -4,6 +4,8 @@
  * answer, when it comes, must still reach the person instead of failing with
  * 40060 ("already acknowledged") and cancelling their job. Found by the
  * three-replica burst test on a loaded machine (test/e2e/cluster-burst.test.ts).
+ * The same public defer goes out at once for a job launch that arrives while
+ * others wait (a burst), its handler running once arrivals pause.
  *
  * Real HTTP: signed POSTs to the transport on 127.0.0.1; the REST side is the
  * `send` function discord.js would call, recorded here.
@@ -15,7 +17,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ANSWER_DEADLINE_MS, createHttpInteractions, WITHDRAWN_PLACEHOLDER, type HttpInteractions } from '../../src/chat/discord/http-interactions.js';
+import { defersPublicly } from '../../src/chat/discord/slash-command.js';
 import { ManualClock } from '../../src/core/clock.js';
+import { QuietTurns } from '../../src/core/quiet-turns.js';
 import { silentLogger } from '../../src/log.js';
 import { RecordingClock } from '../helpers/drive.js';
 
@@ -29,6 +33,8 @@ describe('Discord HTTP interactions: the deadline defer and a late answer', () =
   const keys = generateKeyPairSync('ed25519');
   const publicKey = keys.publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('hex');
   const dispatched: string[] = [];
+  /** 'answer <id>' when a POST's response is written, 'dispatch <id>' when its handler gets it: their order. */
+  const events: string[] = [];
   const sent: { url: string; method: string; body: unknown }[] = [];
   let transport: HttpInteractions;
   let server: Server;
@@ -44,9 +50,18 @@ describe('Discord HTTP interactions: the deadline defer and a late answer', () =
   }
 
   before(async () => {
-    transport = createHttpInteractions({ publicKey, applicationId: APP, clock: watched, logger: silentLogger, dispatch: (p) => void dispatched.push(String(p.id)) });
+    transport = createHttpInteractions({
+      publicKey,
+      applicationId: APP,
+      clock: watched,
+      logger: silentLogger,
+      dispatch: (p) => void (dispatched.push(String(p.id)), events.push(`dispatch ${String(p.id)}`)),
+      defersPublicly,
+      arrivals: new QuietTurns(),
+    });
     server = createServer((req, res) => {
       lastRequest = req;
+      res.on('finish', () => events.push(`answer ${String(req.headers['x-test-id'])}`));
       void transport.handle(req, res, new URL(req.url ?? '/', 'http://x'));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -55,11 +70,12 @@ describe('Discord HTTP interactions: the deadline defer and a late answer', () =
   after(() => new Promise((resolve) => server.close(resolve)));
 
   /** Posts an interaction signed as Discord signs it; resolves with the HTTP answer. */
-  async function post(id: string): Promise<{ status: number; body: unknown }> {
-    const body = JSON.stringify({ id, type: 2, token: `tok${id}`, application_id: APP, version: 1, data: { name: 'sora' } });
+  async function post(id: string, data: unknown = { name: 'sora' }): Promise<{ status: number; body: unknown }> {
+    const body = JSON.stringify({ id, type: 2, token: `tok${id}`, application_id: APP, version: 1, data });
     const timestamp = String(Math.floor(clock.now() / 1000));
     const signature = sign(null, Buffer.from(timestamp + body), keys.privateKey).toString('hex');
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-signature-ed25519': signature, 'x-signature-timestamp': timestamp }, body });
+    const headers = { 'content-type': 'application/json', 'x-signature-ed25519': signature, 'x-signature-timestamp': timestamp, 'x-test-id': id };
+    const res = await fetch(url, { method: 'POST', headers, body });
     return { status: res.status, body: await res.json() };
   }
 
@@ -184,5 +200,61 @@ describe('Discord HTTP interactions: the deadline defer and a late answer', () =
     const res = await callback('111', { type: 5 });
     assert.equal(res.status, 200, 'what the REST side answered');
     assert.deepEqual(sent.map((s) => s.method + ' ' + s.url.split('?')[0]), [`POST ${API}/interactions/111/tok111/callback`]);
+  });
+
+  /** `/sora generate` as Discord sends it: a launch whose accepted answer is a public defer. */
+  const launch = (extra: unknown[] = []) => ({ name: 'sora', options: [{ type: 1, name: 'generate', options: [{ type: 3, name: 'prompt', value: 'a kite' }, ...extra] }] });
+  const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+  test('alone, a launch reaches its handler before it is answered: a refusal can still be private from the start', async () => {
+    events.length = 0;
+    const answer = post('130', launch());
+    while (!dispatched.includes('130')) await tick();
+    assert.equal(transport.defer('130', false), true);
+    assert.deepEqual(await answer, { status: 200, body: { type: 5 } });
+    assert.deepEqual(events, ['dispatch 130', 'answer 130']);
+  });
+
+  test('under a burst, a launch is deferred publicly as it arrives and handed to its handler once arrivals pause', async () => {
+    events.length = 0;
+    sent.length = 0;
+    const first = post('131');
+    while (!dispatched.includes('131')) await tick();
+    // 131 waits for its handler's answer: what arrives now is part of a burst.
+    assert.deepEqual(await post('132', launch()), { status: 200, body: { type: 5 } });
+    await transport.handedOver();
+    assert.deepEqual(events.slice(0, 3), ['dispatch 131', 'answer 132', 'dispatch 132'], 'answered before its handler ran');
+    assert.equal(transport.defer('132', false), true, "the handler's own public defer: already Discord's state, nothing written");
+    assert.equal(transport.defer('132', false), false, 'once');
+
+    // While 131 still waits: a launch with a file to fetch (an ephemeral defer first) and any other command go the usual way.
+    const withFile = post('133', launch([{ type: 11, name: 'image', value: '1' }]));
+    const status = post('134', { name: 'sora', options: [{ type: 1, name: 'status', options: [] }] });
+    while (!dispatched.includes('133') || !dispatched.includes('134')) await tick();
+    assert.equal(transport.defer('133', true), true);
+    assert.equal(transport.defer('134', true), true);
+    assert.deepEqual(await withFile, { status: 200, body: { type: 5, data: { flags: 64 } } });
+    assert.deepEqual(await status, { status: 200, body: { type: 5, data: { flags: 64 } } });
+    assert.equal(transport.defer('131', false), true);
+    await first;
+    assert.equal(sent.length, 0, 'nothing went over REST');
+  });
+
+  test('a launch deferred at once and then refused: the placeholder is neutralised, the refusal follows privately', async () => {
+    sent.length = 0;
+    const first = post('135');
+    while (!dispatched.includes('135')) await tick();
+    assert.deepEqual(await post('136', launch()), { status: 200, body: { type: 5 } });
+    await transport.handedOver();
+    const res = await callback('136', { type: 4, data: { content: 'No room in the budget', flags: 64 } });
+    assert.equal(res.status, 204);
+    assert.deepEqual(sent.map((s) => [s.method, s.url]), [
+      ['PATCH', `${API}/webhooks/${APP}/tok136/messages/@original`],
+      ['POST', `${API}/webhooks/${APP}/tok136`],
+      ['DELETE', `${API}/webhooks/${APP}/tok136/messages/@original`],
+    ]);
+    assert.deepEqual(sent[0]!.body, { content: WITHDRAWN_PLACEHOLDER, allowed_mentions: { parse: [] } });
+    assert.equal(transport.defer('135', false), true);
+    await first;
   });
 });

@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { SIGNATURE_MAX_AGE_MS } from '../../src/chat/discord/http-interactions.js';
-import { alice, GUILD, harness, int, str, videosIn, type Harness } from '../fakes/discord/harness.js';
+import { SIGNATURE_MAX_AGE_MS, WITHDRAWN_PLACEHOLDER } from '../../src/chat/discord/http-interactions.js';
+import { alice, GUILD, harness, int, str, until, videosIn, type Harness } from '../fakes/discord/harness.js';
 import { driveUntil, waitFor } from '../helpers/drive.js';
 
 describe('Discord HTTP interactions', { concurrency: false }, () => {
@@ -76,5 +76,40 @@ describe('Discord HTTP interactions', { concurrency: false }, () => {
     assert.equal(body.type, 4);
     assert.equal(body.data.flags & 64, 64, 'ephemeral');
     assert.match(body.data.content, /Manage Server/);
+  });
+
+  // Under a burst, a launch is deferred publicly as it arrives and checked once arrivals pause
+  // (src/chat/discord/http-interactions.ts); one found wanting then must not show in the channel.
+  test('a burst: launches deferred at once; the one refused afterwards stays private', async () => {
+    const home = h.fake.addChannel(GUILD).id;
+    const elsewhere = h.fake.addChannel(GUILD).id;
+    h.fake.command({ guildId: GUILD, channelId: home, user: alice }, 'sora', 'generate', [str('prompt', 'a kite over dunes'), int('seconds', 4)]);
+    await until(() => h.fake.threadsFrom(home).length === 1, 'the original job thread');
+    const jobId = /`(j_[a-z0-9]+)`/.exec(JSON.stringify(h.fake.messagesIn(h.fake.threadsFrom(home)[0]!.id)))![1]!;
+
+    // A remix asked from another channel reads that channel's permissions over REST; held there, it keeps the bot busy.
+    const release = h.fake.hold('GET', `/api/v10/channels/${home}`);
+    const busy = h.fake.command({ guildId: GUILD, channelId: elsewhere, user: alice }, 'sora', 'remix', [str('job', jobId), str('prompt', 'the kite at night')]);
+    await until(() => h.fake.callsFor(`/channels/${home}`).length > 0, 'the remix waiting on REST');
+    const burst = ['a red kite', 'a blue kite', 'a green kite', 'a kite flown by @ghost'].map((prompt) =>
+      h.fake.command({ guildId: GUILD, channelId: elsewhere, user: alice }, 'sora', 'generate', [str('prompt', prompt), int('seconds', 4)]),
+    );
+    const refused = burst[3]!;
+    const answerOf = (id: string) => h.fake.httpAnswers.find((a) => a.interactionId === id);
+    await until(() => burst.every((i) => answerOf(i.id) !== undefined), 'the burst answered');
+    assert.deepEqual(burst.map((i) => answerOf(i.id)!.body), burst.map(() => ({ type: 5 })), 'each answered with the public defer, checks still to come');
+    assert.equal(answerOf(busy.id), undefined, 'while the remix still waited for its answer');
+
+    const privateRefusal = () => h.fake.messagesIn(elsewhere).find((m) => m.interactionId === refused.id && (m.flags & 64) === 64);
+    await until(() => privateRefusal() !== undefined, 'the private refusal');
+    assert.match(privateRefusal()!.content, /no character called @ghost/);
+    await until(() => h.fake.threadsFrom(elsewhere).length === 3, 'a thread for each accepted launch');
+    await until(() => h.fake.messagesIn(elsewhere).every((m) => m.interactionId !== refused.id || (m.flags & 64) === 64), 'the public placeholder removed');
+    const publicOnes = [...h.fake.messages.values()].filter((m) => m.interactionId === refused.id && (m.flags & 64) === 0);
+    assert.deepEqual(publicOnes.map((m) => [m.content, m.deleted]), [[WITHDRAWN_PLACEHOLDER, true]], 'the channel saw only the neutral mark, never the refusal');
+
+    release();
+    await until(() => answerOf(busy.id) !== undefined, 'the remix answered once released');
+    await h.fake.httpSettled();
   });
 });

@@ -17,7 +17,7 @@ import { handleBoardButton, handleBoardForm } from './board-commands.js';
 import { handleJobButton, handleRemixModal } from './job-buttons.js';
 import { DiscordAdmins } from './sole-admin.js';
 import { DiscordPlaceAccess } from './place-access.js';
-import { onSlashCommand } from './slash-command.js';
+import { defersPublicly, onSlashCommand } from './slash-command.js';
 import { DiscordSurface } from './surface.js';
 import { ReplayGuard } from '../replay-guard.js';
 
@@ -54,6 +54,8 @@ export async function startDiscordAdapter(ctx: DiscordAdapterConfig): Promise<Ch
         // The same path a gateway INTERACTION_CREATE takes, so every handler serves both transports.
         dispatch: (payload) => (client as unknown as GatewayClientActions).actions.InteractionCreate.handle(payload),
         // (called per request, long after `client` below exists)
+        defersPublicly: defersPublicly,
+        arrivals: ctx.studio.arrivals,
       })
     : undefined;
   // Slash commands, buttons and modals arrive as interactions; the Guilds intent is all they need
@@ -118,6 +120,8 @@ export async function startDiscordAdapter(ctx: DiscordAdapterConfig): Promise<Ch
     ready: () => ready,
     async stop() {
       ready = false;
+      // Interactions already deferred reach their handlers first, so each gets its answer.
+      await httpInteractions?.handedOver();
       await Promise.allSettled([...inFlight]);
       await client.destroy();
     },

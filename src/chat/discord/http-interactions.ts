@@ -10,12 +10,18 @@
  * `/interactions/{id}/{token}/callback` is not sent; its body becomes this
  * request's response instead. Follow-ups, edits and uploads then go through
  * REST with the interaction token, exactly as on the gateway.
+ *
+ * Under a burst, a job launch is deferred publicly as it arrives and handled
+ * once arrivals pause (see `handle`): the same answer its handler would give
+ * when it accepts, sent before the checks so that they never hold up the
+ * answers of the interactions behind it (bench/README.md, "Fifth pass").
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResponseLike } from '@discordjs/rest';
 import { z } from 'zod';
 import type { Clock } from '../../core/clock.js';
+import type { QuietTurns } from '../../core/quiet-turns.js';
 import { readBody, sendJson, type RouteHandler } from '../../http/server.js';
 import type { Logger } from '../../log.js';
 
@@ -95,6 +101,13 @@ export interface HttpInteractionsOptions {
   logger: Logger;
   /** Hands a verified interaction payload to the handlers (the discord.js client). */
   dispatch: (payload: Record<string, unknown>) => void;
+  /**
+   * Whether an interaction is answered with a public defer whenever it is accepted (a `/sora generate`
+   * with no file to fetch). Under a burst such an interaction gets that defer at once (see `handle`).
+   */
+  defersPublicly?: (payload: Record<string, unknown>) => boolean;
+  /** The process's arrivals: each interaction is counted, and one deferred at once is handled on a quiet turn. */
+  arrivals?: QuietTurns;
 }
 
 export interface HttpInteractions {
@@ -107,16 +120,25 @@ export interface HttpInteractions {
    * it is not waiting here (it came over the gateway, or was answered already). The same bytes
    * discord.js's `deferReply` would send, without its REST queue, a `Response` and a callback per
    * interaction, which under a burst of 500 kept the last defers waiting (bench/README.md).
+   * A public defer for an interaction the transport deferred publicly itself is true, and nothing is written.
    */
   defer(id: string, ephemeral: boolean): boolean;
+  /** Resolves when every interaction deferred at once has been handed to the handlers (for a clean stop). */
+  handedOver(): Promise<void>;
 }
 
 export function createHttpInteractions(options: HttpInteractionsOptions): HttpInteractions {
   const key = interactionPublicKey(options.publicKey);
   const { logger, clock } = options;
   const pending = new Map<string, Pending>();
-  /** Interactions the deadline deferred whose handler has not answered yet. */
-  const deadlineDeferred = new Set<string>();
+  /**
+   * Interactions this transport deferred publicly on the handler's behalf (under a burst, or at the
+   * deadline) whose handler has not answered yet, each with the end of its token's life. Kept in
+   * arrival order, so the expired ones are dropped from the front as new ones come: no timer each.
+   */
+  const deferredHere = new Map<string, number>();
+  /** Dispatches of interactions deferred at once, waiting for a quiet turn. */
+  const held = new Set<Promise<void>>();
   /**
    * Waiting interactions in arrival order, which is also deadline order: one sleep watches the
    * first, instead of a timer and an AbortController per interaction (an abort builds a
@@ -144,6 +166,22 @@ export function createHttpInteractions(options: HttpInteractionsOptions): HttpIn
     return true;
   }
 
+  function rememberDeferred(id: string): void {
+    const now = clock.now();
+    for (const [old, expires] of deferredHere) {
+      if (expires > now) break;
+      deferredHere.delete(old);
+    }
+    deferredHere.set(id, now + INTERACTION_TOKEN_MS);
+  }
+
+  /** Whether the transport deferred this interaction and its handler had not answered yet; it now has. */
+  function takeDeferred(id: string): boolean {
+    const expires = deferredHere.get(id);
+    deferredHere.delete(id);
+    return expires !== undefined && expires > clock.now();
+  }
+
   /** A handler that has not answered by its deadline would lose the interaction: a public defer keeps it alive. */
   async function watchDeadlines(): Promise<void> {
     let next = 0;
@@ -156,8 +194,7 @@ export function createHttpInteractions(options: HttpInteractionsOptions): HttpIn
       const wait = first.deadline - clock.now();
       if (wait > 0) await clock.sleep(wait);
       else if (answer(first.id, 200, 'application/json', PUBLIC_DEFER)) {
-        deadlineDeferred.add(first.id);
-        clock.sleep(INTERACTION_TOKEN_MS).then(() => deadlineDeferred.delete(first.id), () => undefined);
+        rememberDeferred(first.id);
         logger.warn({ interaction: first.id }, 'no answer within the deadline; deferred by the HTTP transport');
       }
       // Answered arrivals at the front are dropped now and then, not one by one.
@@ -190,6 +227,22 @@ export function createHttpInteractions(options: HttpInteractionsOptions): HttpIn
     if (!parsed?.success || parsed.data.application_id !== options.applicationId) return sendJson(res, 400, { error: 'not an interaction for this application' });
     const interaction = parsed.data;
     if (interaction.type === PING) return sendJson(res, 200, { type: PING });
+    options.arrivals?.arrived();
+
+    // Under a burst (other interactions still wait for their answer or their handler), one whose accepted
+    // answer is a public defer gets it now, and its handler runs once arrivals pause: its checks then never
+    // delay the answers of those arriving after it. A refusal found by those checks withdraws the public
+    // "thinking…" message and is said privately (the deadline's late-answer path, `answerAfterDeadline`).
+    // Alone, an interaction is checked before it is answered, so a refusal is private from the start.
+    if ((pending.size > 0 || held.size > 0) && options.arrivals && options.defersPublicly?.(payload as Record<string, unknown>)) {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': PUBLIC_DEFER.length });
+      res.end(PUBLIC_DEFER);
+      rememberDeferred(interaction.id);
+      const handOver = options.arrivals.quiet().then(() => options.dispatch(payload as Record<string, unknown>));
+      held.add(handOver);
+      void handOver.catch((error: unknown) => logger.error({ err: error, interaction: interaction.id }, 'could not hand a deferred interaction to its handler')).finally(() => held.delete(handOver));
+      return;
+    }
 
     const entry: Pending = { id: interaction.id, res, deadline: clock.now() + ANSWER_DEADLINE_MS };
     // A request Discord abandons stays here until it is answered or its deadline comes (answer() then
@@ -205,13 +258,13 @@ export function createHttpInteractions(options: HttpInteractionsOptions): HttpIn
 
   const makeRequest = (send: MakeRequest): MakeRequest => async (url, init) => {
     const id = CALLBACK_PATH.exec(url)?.[1];
-    if (id === undefined || (!waiting(id) && !deadlineDeferred.has(id))) return send(url, init);
+    if (id === undefined || (!waiting(id) && !deferredHere.has(id))) return send(url, init);
     // JSON, or multipart when the first answer carries files: both are valid interaction responses.
     const asResponse = new Response(init.body as ConstructorParameters<typeof Response>[0]);
     const contentType = typeof init.body === 'string' ? 'application/json' : (asResponse.headers.get('content-type') ?? 'application/json');
     const bytes = Buffer.from(await asResponse.arrayBuffer());
     if (answer(id, 200, contentType, bytes)) return new Response(null, { status: 204 });
-    if (deadlineDeferred.delete(id)) {
+    if (takeDeferred(id)) {
       const late = await answerAfterDeadline(send, url, init, contentType, bytes);
       if (late) return late;
     }
@@ -252,7 +305,13 @@ export function createHttpInteractions(options: HttpInteractionsOptions): HttpIn
     return new Response(null, { status: 204 });
   }
 
-  const defer = (id: string, ephemeral: boolean): boolean => answer(id, 200, 'application/json', ephemeral ? EPHEMERAL_DEFER : PUBLIC_DEFER);
+  // Deferred publicly here already (a burst, or the deadline): a public defer is what Discord shows.
+  const defer = (id: string, ephemeral: boolean): boolean =>
+    answer(id, 200, 'application/json', ephemeral ? EPHEMERAL_DEFER : PUBLIC_DEFER) || (!ephemeral && takeDeferred(id));
 
-  return { handle, makeRequest, defer };
+  const handedOver = async (): Promise<void> => {
+    while (held.size > 0) await Promise.allSettled([...held]);
+  };
+
+  return { handle, makeRequest, defer, handedOver };
 }

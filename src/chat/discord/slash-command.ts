@@ -5,7 +5,8 @@
  * own is only how each answer is shown: a command that spends money opens a
  * job thread (launch-job.ts); private answers are ephemeral; slow work defers.
  */
-import { MessageFlags, Routes, type ChatInputCommandInteraction } from 'discord.js';
+import { ApplicationCommandOptionType, InteractionType, MessageFlags, Routes, type ChatInputCommandInteraction } from 'discord.js';
+import { z } from 'zod';
 import { runCommand, type CommandContext, type ParsedCommand } from '../../../commands/index.js';
 import type { Actor, SurfaceRef } from '../../core/types.js';
 import { msg, render } from '../../core/messages.js';
@@ -23,6 +24,34 @@ const SLOW_ANSWERS = new Set(['character create', 'sora approve', 'sora deny']);
 const DECISIONS = new Set(['sora approve', 'sora deny']);
 /** Slow but public: `/cost` renders its chart before answering. */
 const SLOW_PUBLIC_ANSWERS = new Set(['cost']);
+
+/** Commands whose accepted answer is the public defer of a job thread (launchJob), unless a file must be fetched first. */
+const PUBLIC_JOB_LAUNCHES = new Set(['sora generate', 'sora remix']);
+
+/**
+ * The raw slash command as Discord sends it, read before discord.js builds the interaction
+ * (https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object-application-command-data-structure).
+ */
+const RawSlashCommand = z.object({
+  type: z.literal(InteractionType.ApplicationCommand),
+  data: z.object({
+    name: z.string(),
+    options: z.array(z.object({ type: z.number().int(), name: z.string(), options: z.array(z.object({ type: z.number().int() })).optional() })).optional(),
+  }),
+});
+
+/**
+ * Whether an interaction, as received, will be answered with a public defer if it is accepted: a job
+ * launch with no attached file (a file is fetched behind an ephemeral defer, see launchFromCommand).
+ * The Discord HTTP transport defers such an interaction at once under a burst (http-interactions.ts).
+ */
+export function defersPublicly(payload: Record<string, unknown>): boolean {
+  const parsed = RawSlashCommand.safeParse(payload);
+  if (!parsed.success) return false;
+  const sub = parsed.data.data.options?.[0];
+  if (sub?.type !== ApplicationCommandOptionType.Subcommand) return false;
+  return PUBLIC_JOB_LAUNCHES.has(`${parsed.data.data.name} ${sub.name}`) && !(sub.options ?? []).some((o) => o.type === ApplicationCommandOptionType.Attachment);
+}
 
 export async function onSlashCommand(deps: DiscordDeps, interaction: ChatInputCommandInteraction): Promise<void> {
   const { logger } = deps;
@@ -49,7 +78,7 @@ export async function onSlashCommand(deps: DiscordDeps, interaction: ChatInputCo
   // Storyboards and extensions show themselves in a board thread (board-commands.ts, board-surface.ts).
   if (BOARD_LAUNCHES.has(name)) return launchBoard(deps, interaction, command, ctx);
   try {
-    if (name === 'sora generate' || name === 'sora remix') return await launchFromCommand(deps, interaction, command, actor, ctx);
+    if (PUBLIC_JOB_LAUNCHES.has(name)) return await launchFromCommand(deps, interaction, command, actor, ctx);
     const slow = SLOW_ANSWERS.has(name) || SLOW_PUBLIC_ANSWERS.has(name);
     if (slow) await deferAnswer(deps, interaction, SLOW_ANSWERS.has(name));
     if (DECISIONS.has(name)) actor = await deps.admins.decider(actor, interaction.guildId!);

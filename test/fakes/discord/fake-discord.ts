@@ -177,6 +177,8 @@ export class FakeDiscord {
    * message; the fake reads the answer in this process and must not let such an edit overtake it.
    */
   private readonly answering = new Map<string, Promise<void>>();
+  /** REST routes the fake leaves unanswered until a test releases them (`hold`). */
+  private readonly holds: { method: string; path: string; released: Promise<void> }[] = [];
   /** Each interaction's gateway payload, so a test can deliver it again. */
   private readonly payloads = new Map<string, unknown>();
   /** Files served as attachment/CDN URLs. */
@@ -522,6 +524,21 @@ export class FakeDiscord {
     return [...this.channels.values()].filter((c) => c.parent_id === channelId);
   }
 
+  /**
+   * Leaves `method path` (e.g. `GET /api/v10/channels/123`) unanswered until the returned function is
+   * called: a handler waiting on it keeps its interaction unanswered for as long as a test needs.
+   * The call is recorded (`callsFor`) as it arrives.
+   */
+  hold(method: string, path: string): () => void {
+    let release!: () => void;
+    const entry = { method, path, released: new Promise<void>((resolve) => (release = resolve)) };
+    this.holds.push(entry);
+    return () => {
+      this.holds.splice(this.holds.indexOf(entry), 1);
+      release();
+    };
+  }
+
   callsFor(pathPart: string | RegExp): FakeCall[] {
     return this.calls.filter((c) => (typeof pathPart === 'string' ? c.path.includes(pathPart) : pathPart.test(c.path)));
   }
@@ -639,6 +656,7 @@ export class FakeDiscord {
       status: 0,
     };
     this.calls.push(call);
+    await this.holds.find((h) => h.method === method && h.path === path)?.released;
     const body = (json ?? {}) as Record<string, unknown>;
     const reply = (status: number, payload?: unknown) => {
       call.status = status;
