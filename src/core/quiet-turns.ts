@@ -5,19 +5,37 @@
  * acknowledgement is sent before it instead of interleaved with it. The wait is counted in loop
  * turns, not in time: each turn that had an arrival spent time answering it, and a stream of
  * arrivals that never pauses still lets the work through after `maxTurns`.
+ *
+ * A turn without arrival is confirmed by a short pause (SETTLE_MS) before the work starts: a burst
+ * sent by another process reaches this one in chunks, and the loop often finds its socket empty for
+ * a moment between two of them; work started then delayed every acknowledgement of the next chunk
+ * (bench/README.md, "Fifth pass"). The pause is real time, not the clock port's, on purpose: it
+ * measures whether the process is still receiving, and a test's manual clock never moves on its own.
  */
+/** Long enough for the next chunk of a burst already on its way, short beside any follow-up's own time. */
+export const SETTLE_MS = 3;
+
+const settle = () => new Promise<void>((resolve) => setTimeout(resolve, SETTLE_MS));
+
 export class QuietTurns {
   private arrivals = 0;
   private waiting: Promise<void> | undefined;
 
-  constructor(private readonly maxTurns = 200) {}
+  /** `pause`: the confirming pause (tests pass one they end themselves). */
+  constructor(
+    private readonly maxTurns = 200,
+    private readonly pause: () => Promise<void> = settle,
+  ) {}
 
   /** Something arrived that wants its answer first. */
   arrived(): void {
     this.arrivals += 1;
   }
 
-  /** Resolves after the first loop turn with no arrival (or after `maxTurns` turns with them); one wait for all who ask at once. */
+  /**
+   * Resolves after the first loop turn with no arrival and no arrival during the pause that follows
+   * (or after `maxTurns` turns with them); one wait for all who ask at once.
+   */
   quiet(): Promise<void> {
     this.waiting ??= this.watch().finally(() => (this.waiting = undefined));
     return this.waiting;
@@ -27,6 +45,8 @@ export class QuietTurns {
     for (let turn = 0; turn < this.maxTurns; turn++) {
       const before = this.arrivals;
       await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.arrivals !== before) continue;
+      await this.pause();
       if (this.arrivals === before) return;
     }
   }

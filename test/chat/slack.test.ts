@@ -87,19 +87,23 @@ describe('slack over HTTP', () => {
     assert.match(messageText(parent), /a &lt;paper&gt; &amp; &lt;boat&gt;/);
   });
 
-  test('a parse error gets the usage, ephemerally, in the ack; /sora help shows help', async () => {
+  // The ack is empty and comes first; every answer goes through response_url (src/chat/slack/listeners/slash-command.ts).
+  test('a parse error gets the usage, ephemerally, after an empty ack; /sora help shows help', async () => {
     const bad = await s.slash('/sora', 'generate a cat --seconds soon');
     assert.equal(bad.status, 200);
-    assert.equal(bad.ack?.response_type, 'ephemeral');
-    assert.match(String(bad.ack?.text), /--seconds must be a number/);
+    assert.equal(bad.ack, undefined, 'nothing read before the ack');
+    const badAnswer = await s.fake.nextResponseTo(bad.responseUrl);
+    assert.equal(badAnswer.response_type, 'ephemeral');
+    assert.match(String(badAnswer.text), /--seconds must be a number/);
     // Slack shows `&lt;` as `<`: every `<` and `>` of a message is escaped on the wire, code blocks included.
-    assert.match(String(bad.ack?.text), /Usage:[\s\S]*\/sora generate &lt;prompt&gt;/);
+    assert.match(String(badAnswer.text), /Usage:[\s\S]*\/sora generate &lt;prompt&gt;/);
     const unknown = await s.slash('/sora', 'generat a cat');
-    assert.match(String(unknown.ack?.text), /no "generat" subcommand[\s\S]*Usage/);
+    assert.match(String((await s.fake.nextResponseTo(unknown.responseUrl)).text), /no "generat" subcommand[\s\S]*Usage/);
     const help = await s.slash('/sora', 'help');
-    assert.equal(help.ack?.response_type, 'ephemeral');
-    assert.match(String(help.ack?.text), /\/sora generate &lt;prompt&gt;/);
-    assert.equal(s.fake.responsesTo(bad.responseUrl).length, 0);
+    const helpAnswer = await s.fake.nextResponseTo(help.responseUrl);
+    assert.equal(helpAnswer.response_type, 'ephemeral');
+    assert.match(String(helpAnswer.text), /\/sora generate &lt;prompt&gt;/);
+    assert.equal(s.fake.responsesTo(bad.responseUrl).length, 1, 'one answer each');
   });
 
   test('characters from a web link and from a file shared in Slack; a Slack-mangled @mention still names the character', async () => {

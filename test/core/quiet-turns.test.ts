@@ -1,6 +1,7 @@
 /**
- * Work that can wait yields to arrivals (src/core/quiet-turns.ts): it starts on the first loop turn
- * in which nothing arrived, and a stream of arrivals that never pauses still lets it through.
+ * Work that can wait yields to arrivals (src/core/quiet-turns.ts): it starts once a loop turn had no
+ * arrival and none came during the short pause after it; a stream of arrivals that never pauses still
+ * lets it through. The pause is one the test ends itself, so nothing here waits on real time.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -8,23 +9,57 @@ import { QuietTurns } from '../../src/core/quiet-turns.js';
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** A pause the test ends: `started` counts pauses begun, `end()` ends the current one. */
+function manualPause() {
+  const ends: Array<() => void> = [];
+  return {
+    get started() {
+      return ends.length;
+    },
+    end: () => ends.at(-1)!(),
+    pause: () => new Promise<void>((resolve) => ends.push(resolve)),
+  };
+}
+
+async function until(predicate: () => boolean): Promise<void> {
+  while (!predicate()) await turn();
+}
+
 describe('quiet turns', () => {
-  it('waits while something arrives every turn, then resolves on the first turn without', async () => {
-    const arrivals = new QuietTurns();
+  it('waits while something arrives every turn; a turn without one starts the pause, and its end lets the work start', async () => {
+    const p = manualPause();
+    const arrivals = new QuietTurns(200, p.pause);
     let quiet = false;
     void arrivals.quiet().then(() => (quiet = true));
     for (let i = 0; i < 20; i++) {
       arrivals.arrived();
       await turn();
-      assert.equal(quiet, false, `an arrival in turn ${i} keeps the work waiting`);
+      assert.equal(p.started, 0, `an arrival in turn ${i} keeps the work waiting, with no pause begun`);
     }
-    await turn();
-    await turn();
-    assert.equal(quiet, true, 'a turn with no arrival lets it start');
+    await until(() => p.started === 1);
+    assert.equal(quiet, false, 'a quiet turn alone does not start the work');
+    p.end();
+    await arrivals.quiet();
+    assert.equal(quiet, true);
+  });
+
+  it('an arrival during the pause (the next chunk of a burst) keeps the work waiting', async () => {
+    const p = manualPause();
+    const arrivals = new QuietTurns(200, p.pause);
+    let quiet = false;
+    const done = arrivals.quiet().then(() => (quiet = true));
+    await until(() => p.started === 1);
+    arrivals.arrived();
+    p.end();
+    await until(() => p.started === 2);
+    assert.equal(quiet, false, 'the arrival in the pause sent the watch back to waiting');
+    p.end();
+    await done;
   });
 
   it('lets the work through after maxTurns of unbroken arrivals', async () => {
-    const arrivals = new QuietTurns(5);
+    const p = manualPause();
+    const arrivals = new QuietTurns(5, p.pause);
     let quiet = false;
     void arrivals.quiet().then(() => (quiet = true));
     for (let i = 0; i < 8 && !quiet; i++) {
@@ -32,9 +67,10 @@ describe('quiet turns', () => {
       await turn();
     }
     assert.equal(quiet, true);
+    assert.equal(p.started, 0);
   });
 
-  it('one watch serves every waiter at once', async () => {
+  it('one watch serves every waiter at once; by default the pause is a few real milliseconds', async () => {
     const arrivals = new QuietTurns();
     assert.equal(arrivals.quiet(), arrivals.quiet());
     await arrivals.quiet();

@@ -1,8 +1,9 @@
 /**
- * Every slash command (`/sora`, `/character`, `/cost`, `/budget`), in the shared text syntax. Input
- * and help are answered in the ack itself (ephemeral, local, milliseconds);
- * everything that touches the network happens after the ack, because Slack
- * shows the user an error if the ack takes more than 3 s.
+ * Every slash command (`/sora`, `/character`, `/cost`, `/budget`), in the shared text syntax. The ack
+ * comes first and is empty; every answer, a usage error and help included, goes through the command's
+ * response_url (https://api.slack.com/interactivity/slash-commands#responding_to_commands). Slack shows
+ * the member an error if the ack takes more than 3 s, and under a burst any reading or checking before
+ * one command's ack delays the acks of all those behind it (bench/README.md, "Fifth pass").
  */
 import { rm } from 'node:fs/promises';
 import type { AllMiddlewareArgs, RespondFn, SlackCommandMiddlewareArgs } from '@slack/bolt';
@@ -41,33 +42,40 @@ const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, text
 export function slashCommandListener(rt: SlackRuntime) {
   return async function onSlashCommand({ command, ack, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> {
     rt.studio.arrivals.arrived();
-    const payload = slashCommandSchema.safeParse(command);
-    if (!payload.success) {
-      rt.logger.warn({ issues: payload.error.issues }, 'malformed slack slash command');
-      await ack(ephemeral(render(msg('slack.unreadable_command'), chatMarkdown)));
-      return;
-    }
-    const p = payload.data;
-    let parsed: ReturnType<typeof parseTextCommand>;
-    try {
-      parsed = parseTextCommand(unescapeSlackText(p.text), p.command.slice(1));
-    } catch (error) {
-      if (!(error instanceof CommandInputError)) throw error;
-      // The ack must leave within 3 s, before any users.info call: the member's language is not known yet.
-      await ack(ephemeral(userMessageFor(error, rt.logger, {}, chatMarkdown)));
-      return;
-    }
-    if (parsed.kind === 'help') {
-      // `<prompt>` must reach Slack as `&lt;prompt&gt;` to show as typed, code block or not.
-      await ack(ephemeral(`\`\`\`${escapeSlackText(parsed.text)}\`\`\``));
-      return;
-    }
     await ack();
-    const { command: name, subcommand, options } = parsed.command;
-    // No shots typed: the storyboard form, with a field per shot and the options typed here riding along.
-    if (name === 'sora' && subcommand === 'storyboard' && options.shots === undefined && p.trigger_id) return openStoryboardForm(rt, p, options, respond);
-    await rt.afterAck.run(() => answerCommand(rt, p, parsed.command, respond));
+    // A storyboard's form needs the command's trigger_id, which works for 3 s (views.open): it does not queue.
+    if (command.command === '/sora' && STORYBOARD.test(command.text)) return answerSlashCommand(rt, command, respond);
+    await rt.afterAck.run(() => answerSlashCommand(rt, command, respond));
   };
+}
+
+const STORYBOARD = /^\s*storyboard\b/;
+
+/** Reads the command (its fields, then its text) and answers it through response_url. */
+async function answerSlashCommand(rt: SlackRuntime, command: SlackCommandMiddlewareArgs['command'], respond: RespondFn): Promise<void> {
+  const say = async (text: string): Promise<void> => {
+    await respond(ephemeral(text)).catch((e: unknown) => rt.logger.warn({ err: e }, 'could not answer a slack command through response_url'));
+  };
+  const payload = slashCommandSchema.safeParse(command);
+  if (!payload.success) {
+    rt.logger.warn({ issues: payload.error.issues }, 'malformed slack slash command');
+    return say(render(msg('slack.unreadable_command'), chatMarkdown));
+  }
+  const p = payload.data;
+  let parsed: ReturnType<typeof parseTextCommand>;
+  try {
+    parsed = parseTextCommand(unescapeSlackText(p.text), p.command.slice(1));
+  } catch (error) {
+    if (!(error instanceof CommandInputError)) throw error;
+    // Said in English without asking users.info: what the member typed is not understood yet.
+    return say(userMessageFor(error, rt.logger, {}, chatMarkdown));
+  }
+  // `<prompt>` must reach Slack as `&lt;prompt&gt;` to show as typed, code block or not.
+  if (parsed.kind === 'help') return say(`\`\`\`${escapeSlackText(parsed.text)}\`\`\``);
+  const { command: name, subcommand, options } = parsed.command;
+  // No shots typed: the storyboard form, with a field per shot and the options typed here riding along.
+  if (name === 'sora' && subcommand === 'storyboard' && options.shots === undefined && p.trigger_id) return openStoryboardForm(rt, p, options, respond);
+  return answerCommand(rt, p, parsed.command, respond);
 }
 
 async function openStoryboardForm(rt: SlackRuntime, p: SlashCommand, options: ParsedCommand['options'], respond: RespondFn): Promise<void> {
