@@ -84,8 +84,13 @@ describe('Discord HTTP interactions', { concurrency: false }, () => {
     const home = h.fake.addChannel(GUILD).id;
     const elsewhere = h.fake.addChannel(GUILD).id;
     h.fake.command({ guildId: GUILD, channelId: home, user: alice }, 'sora', 'generate', [str('prompt', 'a kite over dunes'), int('seconds', 4)]);
-    await until(() => h.fake.threadsFrom(home).length === 1, 'the original job thread');
-    const jobId = /`(j_[a-z0-9]+)`/.exec(JSON.stringify(h.fake.messagesIn(h.fake.threadsFrom(home)[0]!.id)))![1]!;
+    // The job's id, from its status message in the thread (posted after the thread opens).
+    const originalJob = () => {
+      const thread = h.fake.threadsFrom(home)[0];
+      return thread && /`(j_[a-z0-9]+)`/.exec(JSON.stringify(h.fake.messagesIn(thread.id)))?.[1];
+    };
+    await until(() => originalJob() !== undefined, 'the original job status message');
+    const jobId = originalJob()!;
 
     // A remix asked from another channel reads that channel's permissions over REST; held there, it keeps the bot busy.
     const release = h.fake.hold('GET', `/api/v10/channels/${home}`);
