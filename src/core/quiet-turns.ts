@@ -19,6 +19,8 @@ const settle = () => new Promise<void>((resolve) => setTimeout(resolve, SETTLE_M
 
 export class QuietTurns {
   private arrivals = 0;
+  /** The arrival count when quiet was last confirmed. */
+  private confirmed = 0;
   private waiting: Promise<void> | undefined;
 
   /** `pause`: the confirming pause (tests pass one they end themselves). */
@@ -34,7 +36,8 @@ export class QuietTurns {
 
   /**
    * Resolves after the first loop turn with no arrival and no arrival during the pause that follows
-   * (or after `maxTurns` turns with them); one wait for all who ask at once.
+   * (the pause only when something arrived since quiet was last confirmed), or after `maxTurns` turns
+   * with arrivals; one wait for all who ask at once.
    */
   quiet(): Promise<void> {
     this.waiting ??= this.watch().finally(() => (this.waiting = undefined));
@@ -46,8 +49,15 @@ export class QuietTurns {
       const before = this.arrivals;
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (this.arrivals !== before) continue;
-      await this.pause();
-      if (this.arrivals === before) return;
+      // Nothing arrived since quiet was last confirmed: no burst to wait out, so no pause (work that waits
+      // for quiet one piece after another, like the forecast's line of acceptances, pays one turn each).
+      if (before !== this.confirmed) {
+        await this.pause();
+        if (this.arrivals !== before) continue;
+      }
+      this.confirmed = before;
+      return;
     }
+    this.confirmed = this.arrivals;
   }
 }

@@ -257,4 +257,21 @@ describe('Discord HTTP interactions: the deadline defer and a late answer', () =
     assert.equal(transport.defer('135', false), true);
     await first;
   });
+
+  test('for a deadline after a launch deferred at once, the burst is taken to go on; after it, a launch alone is checked first again', async () => {
+    events.length = 0;
+    // 136, just above, was deferred at once on this clock's present.
+    assert.deepEqual(await post('137', launch()), { status: 200, body: { type: 5 } }, 'nothing waits, yet answered at once');
+    await transport.handedOver();
+    assert.deepEqual(events, ['answer 137', 'dispatch 137']);
+    assert.equal(transport.defer('137', false), true);
+
+    await clock.advance(ANSWER_DEADLINE_MS);
+    events.length = 0;
+    const alone = post('138', launch());
+    while (!dispatched.includes('138')) await tick();
+    assert.equal(transport.defer('138', false), true);
+    assert.deepEqual(await alone, { status: 200, body: { type: 5 } });
+    assert.deepEqual(events, ['dispatch 138', 'answer 138'], 'checked before it is answered');
+  });
 });

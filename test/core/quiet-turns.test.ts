@@ -46,6 +46,7 @@ describe('quiet turns', () => {
   it('an arrival during the pause (the next chunk of a burst) keeps the work waiting', async () => {
     const p = manualPause();
     const arrivals = new QuietTurns(200, p.pause);
+    arrivals.arrived();
     let quiet = false;
     const done = arrivals.quiet().then(() => (quiet = true));
     await until(() => p.started === 1);
@@ -55,6 +56,24 @@ describe('quiet turns', () => {
     assert.equal(quiet, false, 'the arrival in the pause sent the watch back to waiting');
     p.end();
     await done;
+  });
+
+  it('once quiet is confirmed, the next wait with nothing arrived in between pays one turn, not another pause', async () => {
+    const p = manualPause();
+    const arrivals = new QuietTurns(200, p.pause);
+    arrivals.arrived();
+    const first = arrivals.quiet();
+    await until(() => p.started === 1);
+    p.end();
+    await first;
+    await arrivals.quiet();
+    await arrivals.quiet();
+    assert.equal(p.started, 1, 'one after another, as the forecast lines up its acceptances');
+    arrivals.arrived();
+    const third = arrivals.quiet();
+    await until(() => p.started === 2);
+    p.end();
+    await third;
   });
 
   it('lets the work through after maxTurns of unbroken arrivals', async () => {

@@ -139,6 +139,8 @@ export function createHttpInteractions(options: HttpInteractionsOptions): HttpIn
   const deferredHere = new Map<string, number>();
   /** Dispatches of interactions deferred at once, waiting for a quiet turn. */
   const held = new Set<Promise<void>>();
+  /** When an interaction was last deferred at once: the burst is taken to last a deadline past it. */
+  let lastDeferredAtOnce = Number.NEGATIVE_INFINITY;
   /**
    * Waiting interactions in arrival order, which is also deadline order: one sleep watches the
    * first, instead of a timer and an AbortController per interaction (an abort builds a
@@ -229,12 +231,15 @@ export function createHttpInteractions(options: HttpInteractionsOptions): HttpIn
     if (interaction.type === PING) return sendJson(res, 200, { type: PING });
     options.arrivals?.arrived();
 
-    // Under a burst (other interactions still wait for their answer or their handler), one whose accepted
-    // answer is a public defer gets it now, and its handler runs once arrivals pause: its checks then never
-    // delay the answers of those arriving after it. A refusal found by those checks withdraws the public
+    // Under a burst (other interactions still wait for their answer or their handler, or one was deferred
+    // this way within the last deadline, while the handlers of those are still checking them), one whose
+    // accepted answer is a public defer gets it now, and its handler runs once arrivals pause: its checks then
+    // never delay the answers of those arriving after it. A refusal found by those checks withdraws the public
     // "thinking…" message and is said privately (the deadline's late-answer path, `answerAfterDeadline`).
     // Alone, an interaction is checked before it is answered, so a refusal is private from the start.
-    if ((pending.size > 0 || held.size > 0) && options.arrivals && options.defersPublicly?.(payload as Record<string, unknown>)) {
+    const burst = pending.size > 0 || held.size > 0 || clock.now() - lastDeferredAtOnce < ANSWER_DEADLINE_MS;
+    if (burst && options.arrivals && options.defersPublicly?.(payload as Record<string, unknown>)) {
+      lastDeferredAtOnce = clock.now();
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': PUBLIC_DEFER.length });
       res.end(PUBLIC_DEFER);
       rememberDeferred(interaction.id);
