@@ -82,16 +82,31 @@ describe('Discord HTTP interactions: the deadline defer and a late answer', () =
   /** A handler that answered nothing before the deadline; the POST gets the transport's public defer. */
   async function lateInteraction(id: string): Promise<void> {
     const answer = post(id);
-    while (!dispatched.includes(id)) await new Promise((resolve) => setImmediate(resolve));
+    await untilDispatched(id);
     await clock.advance(ANSWER_DEADLINE_MS);
     assert.deepEqual(await answer, { status: 200, body: { type: 5 } }, 'the transport deferred, publicly');
+  }
+
+  /** Resolves once the transport has handed `ids` to the handlers (the test's `dispatch`). */
+  async function untilDispatched(...ids: string[]): Promise<void> {
+    while (!ids.every((id) => dispatched.includes(id))) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /** What a private reply after a public defer sends: the neutral fill, the ephemeral follow-up, the delete. */
+  function assertWithdrawn(id: string): void {
+    assert.deepEqual(sent.map((s) => [s.method, s.url]), [
+      ['PATCH', `${API}/webhooks/${APP}/tok${id}/messages/@original`],
+      ['POST', `${API}/webhooks/${APP}/tok${id}`],
+      ['DELETE', `${API}/webhooks/${APP}/tok${id}/messages/@original`],
+    ]);
+    assert.deepEqual(sent[0]!.body, { content: WITHDRAWN_PLACEHOLDER, allowed_mentions: { parse: [] } }, 'nothing of the reply in the public message');
   }
 
   const callback = (id: string, body: unknown) => transport.makeRequest(send)(`${API}/interactions/${id}/tok${id}/callback?with_response=false`, { method: 'POST', headers: {}, body: JSON.stringify(body) });
 
   test('an answer in time is the HTTP response, and nothing goes over REST', async () => {
     const answer = post('101');
-    while (!dispatched.includes('101')) await new Promise((resolve) => setImmediate(resolve));
+    await untilDispatched('101');
     const res = await callback('101', { type: 5 });
     assert.equal(res.status, 204);
     assert.deepEqual(await answer, { status: 200, body: { type: 5 } });
@@ -112,12 +127,7 @@ describe('Discord HTTP interactions: the deadline defer and a late answer', () =
     await lateInteraction('103');
     const res = await callback('103', { type: 4, data: { content: 'Only you can see this', flags: 64 } });
     assert.equal(res.status, 204);
-    assert.deepEqual(sent.map((s) => [s.method, s.url]), [
-      ['PATCH', `${API}/webhooks/${APP}/tok103/messages/@original`],
-      ['POST', `${API}/webhooks/${APP}/tok103`],
-      ['DELETE', `${API}/webhooks/${APP}/tok103/messages/@original`],
-    ]);
-    assert.deepEqual(sent[0]!.body, { content: WITHDRAWN_PLACEHOLDER, allowed_mentions: { parse: [] } }, 'nothing of the reply in the public message');
+    assertWithdrawn('103');
     assert.deepEqual(sent[1]!.body, { content: 'Only you can see this', flags: 64 }, 'still ephemeral: private words never become public');
   });
 
@@ -145,7 +155,7 @@ describe('Discord HTTP interactions: the deadline defer and a late answer', () =
     sent.length = 0;
     const sleepsBefore = clock.pendingSleeps; // the earlier tests' late answers are remembered for 15 minutes
     const answer = post('106');
-    while (!dispatched.includes('106')) await new Promise((resolve) => setImmediate(resolve));
+    await untilDispatched('106');
     assert.equal(clock.pendingSleeps, sleepsBefore + 1, 'one watch over the waiting interaction');
     assert.equal(transport.defer('106', true), true);
     assert.deepEqual(await answer, { status: 200, body: { type: 5, data: { flags: 64 } } }, 'the ephemeral defer, as discord.js would send it');
@@ -155,7 +165,7 @@ describe('Discord HTTP interactions: the deadline defer and a late answer', () =
     // The next arrival while the watch still sleeps starts no timer of its own.
     const started = watched.sleeps.length;
     const next = post('1061');
-    while (!dispatched.includes('1061')) await new Promise((resolve) => setImmediate(resolve));
+    await untilDispatched('1061');
     assert.equal(watched.sleeps.length, started, 'still the one watch: no sleep started for the next arrival');
     assert.equal(transport.defer('1061', false), true);
     assert.deepEqual(await next, { status: 200, body: { type: 5 } });
@@ -166,10 +176,10 @@ describe('Discord HTTP interactions: the deadline defer and a late answer', () =
 
   test('one watch defers each of several late interactions at its own deadline, and none early', async () => {
     const answers = ['107', '108'].map((id) => post(id));
-    while (!dispatched.includes('108')) await new Promise((resolve) => setImmediate(resolve));
+    await untilDispatched('108');
     await clock.advance(ANSWER_DEADLINE_MS - 100);
     const third = post('109');
-    while (!dispatched.includes('109')) await new Promise((resolve) => setImmediate(resolve));
+    await untilDispatched('109');
     await clock.advance(100);
     assert.deepEqual(await Promise.all(answers), [{ status: 200, body: { type: 5 } }, { status: 200, body: { type: 5 } }]);
     assert.equal(transport.defer('109', false), true, 'the third, 100 ms younger, was still waiting for its handler');
@@ -190,7 +200,7 @@ describe('Discord HTTP interactions: the deadline defer and a late answer', () =
     const signature = sign(null, Buffer.from(timestamp + body), keys.privateKey).toString('hex');
     const hangUp = new AbortController();
     const request = fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-signature-ed25519': signature, 'x-signature-timestamp': timestamp }, body, signal: hangUp.signal }).catch(() => 'abandoned');
-    while (!dispatched.includes('111')) await new Promise((resolve) => setImmediate(resolve));
+    await untilDispatched('111');
     const socket = lastRequest!.socket;
     const closed = socket.destroyed ? Promise.resolve() : once(socket, 'close');
     hangUp.abort();
@@ -204,12 +214,11 @@ describe('Discord HTTP interactions: the deadline defer and a late answer', () =
 
   /** `/sora generate` as Discord sends it: a launch whose accepted answer is a public defer. */
   const launch = (extra: unknown[] = []) => ({ name: 'sora', options: [{ type: 1, name: 'generate', options: [{ type: 3, name: 'prompt', value: 'a kite' }, ...extra] }] });
-  const tick = () => new Promise((resolve) => setImmediate(resolve));
 
   test('alone, a launch reaches its handler before it is answered: a refusal can still be private from the start', async () => {
     events.length = 0;
     const answer = post('130', launch());
-    while (!dispatched.includes('130')) await tick();
+    await untilDispatched('130');
     assert.equal(transport.defer('130', false), true);
     assert.deepEqual(await answer, { status: 200, body: { type: 5 } });
     assert.deepEqual(events, ['dispatch 130', 'answer 130']);
@@ -219,7 +228,7 @@ describe('Discord HTTP interactions: the deadline defer and a late answer', () =
     events.length = 0;
     sent.length = 0;
     const first = post('131');
-    while (!dispatched.includes('131')) await tick();
+    await untilDispatched('131');
     // 131 waits for its handler's answer: what arrives now is part of a burst.
     assert.deepEqual(await post('132', launch()), { status: 200, body: { type: 5 } });
     await transport.handedOver();
@@ -230,7 +239,7 @@ describe('Discord HTTP interactions: the deadline defer and a late answer', () =
     // While 131 still waits: a launch with a file to fetch (an ephemeral defer first) and any other command go the usual way.
     const withFile = post('133', launch([{ type: 11, name: 'image', value: '1' }]));
     const status = post('134', { name: 'sora', options: [{ type: 1, name: 'status', options: [] }] });
-    while (!dispatched.includes('133') || !dispatched.includes('134')) await tick();
+    await untilDispatched('133', '134');
     assert.equal(transport.defer('133', true), true);
     assert.equal(transport.defer('134', true), true);
     assert.deepEqual(await withFile, { status: 200, body: { type: 5, data: { flags: 64 } } });
@@ -243,17 +252,12 @@ describe('Discord HTTP interactions: the deadline defer and a late answer', () =
   test('a launch deferred at once and then refused: the placeholder is neutralised, the refusal follows privately', async () => {
     sent.length = 0;
     const first = post('135');
-    while (!dispatched.includes('135')) await tick();
+    await untilDispatched('135');
     assert.deepEqual(await post('136', launch()), { status: 200, body: { type: 5 } });
     await transport.handedOver();
     const res = await callback('136', { type: 4, data: { content: 'No room in the budget', flags: 64 } });
     assert.equal(res.status, 204);
-    assert.deepEqual(sent.map((s) => [s.method, s.url]), [
-      ['PATCH', `${API}/webhooks/${APP}/tok136/messages/@original`],
-      ['POST', `${API}/webhooks/${APP}/tok136`],
-      ['DELETE', `${API}/webhooks/${APP}/tok136/messages/@original`],
-    ]);
-    assert.deepEqual(sent[0]!.body, { content: WITHDRAWN_PLACEHOLDER, allowed_mentions: { parse: [] } });
+    assertWithdrawn('136');
     assert.equal(transport.defer('135', false), true);
     await first;
   });
@@ -269,7 +273,7 @@ describe('Discord HTTP interactions: the deadline defer and a late answer', () =
     await clock.advance(ANSWER_DEADLINE_MS);
     events.length = 0;
     const alone = post('138', launch());
-    while (!dispatched.includes('138')) await tick();
+    await untilDispatched('138');
     assert.equal(transport.defer('138', false), true);
     assert.deepEqual(await alone, { status: 200, body: { type: 5 } });
     assert.deepEqual(events, ['dispatch 138', 'answer 138'], 'checked before it is answered');

@@ -54,7 +54,7 @@ export async function startDiscordAdapter(ctx: DiscordAdapterConfig): Promise<Ch
         // The same path a gateway INTERACTION_CREATE takes, so every handler serves both transports.
         dispatch: (payload) => (client as unknown as GatewayClientActions).actions.InteractionCreate.handle(payload),
         // (called per request, long after `client` below exists)
-        defersPublicly: defersPublicly,
+        defersPublicly,
         arrivals: ctx.studio.arrivals,
       })
     : undefined;

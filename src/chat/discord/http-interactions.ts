@@ -159,12 +159,16 @@ export function createHttpInteractions(options: HttpInteractionsOptions): HttpIn
     return undefined;
   }
 
+  function write(res: ServerResponse, status: number, contentType: string, body: Buffer): void {
+    res.writeHead(status, { 'content-type': contentType, 'content-length': body.length });
+    res.end(body);
+  }
+
   function answer(id: string, status: number, contentType: string, body: Buffer): boolean {
     const p = waiting(id);
     if (!p) return false;
     pending.delete(id);
-    p.res.writeHead(status, { 'content-type': contentType, 'content-length': body.length });
-    p.res.end(body);
+    write(p.res, status, contentType, body);
     return true;
   }
 
@@ -240,8 +244,7 @@ export function createHttpInteractions(options: HttpInteractionsOptions): HttpIn
     const burst = pending.size > 0 || held.size > 0 || clock.now() - lastDeferredAtOnce < ANSWER_DEADLINE_MS;
     if (burst && options.arrivals && options.defersPublicly?.(payload as Record<string, unknown>)) {
       lastDeferredAtOnce = clock.now();
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': PUBLIC_DEFER.length });
-      res.end(PUBLIC_DEFER);
+      write(res, 200, 'application/json', PUBLIC_DEFER);
       rememberDeferred(interaction.id);
       // The bytes wait, not the parsed object: a Buffer's contents live outside V8's heap, so the scavenges
       // of a burst do not copy 500 waiting payloads again and again (bench/README.md, "Fifth pass").
