@@ -28,8 +28,23 @@ export class ClusterNode {
     child.on('exit', () => (this.exited = true));
   }
 
-  /** Starts a bot process; `env` adds to a minimal environment (no provider keys leak in from the test's own). */
+  /**
+   * Starts a bot process; `env` adds to a minimal environment (no provider keys leak in from the test's own).
+   * A port picked here can be taken by another test's process between `freePort` and the bot's listen
+   * (EADDRINUSE, seen once in a busy-core run): the start is then tried again on another port.
+   */
   static async start(env: Record<string, string>): Promise<ClusterNode> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await ClusterNode.startOnce(env);
+      } catch (error) {
+        const portTaken = env.PORT === undefined && /EADDRINUSE/.test((error as Error).message);
+        if (!portTaken || attempt === 3) throw error;
+      }
+    }
+  }
+
+  private static async startOnce(env: Record<string, string>): Promise<ClusterNode> {
     const port = Number(env.PORT ?? (await freePort()));
     // Plain node on the transpiled tree (bot-build.ts): a cluster test starts up to six processes.
     const child = fork(await compiledEntry('test/helpers/cluster-node.ts'), [], {
